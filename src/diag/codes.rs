@@ -1,0 +1,74 @@
+//! Every diagnostic code, its severity, a one-line title and the long
+//! explanation `tsc explain` prints (Markdown files in `explain/`).
+//!
+//! Codes are grouped by phase: E1xxx syntax, E2xxx names and types, E3xxx
+//! unsupported constructs, E4xxx export, E5xxx host evaluation, W1xxx warnings.
+
+use super::Severity;
+
+macro_rules! codes {
+    ($($code:ident: $title:literal,)*) => {
+        /// A diagnostic code.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $($code,)* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$code,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$code => stringify!($code),)* }
+            }
+
+            /// A one-line description of what the code is about.
+            pub fn title(self) -> &'static str {
+                match self { $(Code::$code => $title,)* }
+            }
+
+            /// The long explanation, with an example and the fix.
+            pub fn explanation(self) -> &'static str {
+                match self { $(Code::$code => include_str!(concat!("explain/", stringify!($code), ".md")),)* }
+            }
+        }
+    };
+}
+
+codes! {
+    E1001: "invalid syntax",
+    E1002: "unexpected indent",
+    E1003: "unindent does not match any outer indentation level",
+    E1004: "inconsistent use of tabs and spaces in indentation",
+    E1005: "expected an indented block",
+    E1006: "unclosed delimiter",
+    E1007: "mismatched or unmatched closing delimiter",
+    E1008: "unterminated string literal",
+    E1009: "invalid character in source text",
+    E1010: "invalid numeric literal",
+    E1011: "invalid f-string",
+    E1012: "invalid assignment or deletion target",
+    E1013: "invalid parameter list",
+    E1014: "statement outside of its context",
+}
+
+impl Code {
+    pub fn severity(self) -> Severity {
+        if self.as_str().starts_with('W') {
+            Severity::Warning
+        } else {
+            Severity::Error
+        }
+    }
+
+    /// Looks a code up by its name, case-insensitively (`e1001` works).
+    pub fn parse(name: &str) -> Option<Code> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

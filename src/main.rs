@@ -1,0 +1,159 @@
+//! `tsc`: the command line. Parsing arguments, reading files, rendering
+//! diagnostics and choosing the exit code; everything else is in the library.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use tsy::diag::{self, Code, Diagnostic};
+use tsy::source::{SourceMap, Span};
+use tsy::syntax::Interner;
+
+#[derive(Parser)]
+#[command(name = "tsc", version, about = "A toolchain for a TorchScript subset of Python", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Report every problem in the files at once (exit 0: clean, 1: errors, 2: usage or I/O error)
+    Check {
+        /// The .tsy files to check
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// How to print diagnostics
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// When to colour human-readable output (NO_COLOR is respected)
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
+    },
+    /// Print the long explanation of a diagnostic code, with an example and the fix
+    Explain {
+        /// A code such as E1001
+        code: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// rustc-style, with source excerpts
+    Human,
+    /// One line each: file:line:col: error[CODE]: message
+    Short,
+    /// A JSON array on stdout (schema in README.md)
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check {
+            files,
+            format,
+            color,
+        } => check(&files, format, color),
+        Command::Explain { code } => explain(&code),
+    }
+}
+
+fn check(files: &[PathBuf], format: Format, color: Color) -> ExitCode {
+    let mut map = SourceMap::new();
+    let mut interner = Interner::new();
+    let mut diagnostics = Vec::new();
+    for path in files {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                eprintln!("error: cannot read `{}`: {error}", path.display());
+                return ExitCode::from(2);
+            }
+        };
+        let (text, invalid_at) = match String::from_utf8(bytes) {
+            Ok(text) => (text, None),
+            Err(error) => {
+                let at = error.utf8_error().valid_up_to();
+                (
+                    String::from_utf8_lossy(error.as_bytes()).into_owned(),
+                    Some(at),
+                )
+            }
+        };
+        let file = map.add(path.display().to_string(), text);
+        if let Some(at) = invalid_at {
+            let offset = map.get(file).base + at as u32;
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::E1009,
+                    Span::new(offset, offset + 1),
+                    "source file is not valid UTF-8",
+                )
+                .label("invalid UTF-8 starts here")
+                .note("Python source files are read as UTF-8"),
+            );
+        }
+        diagnostics.extend(tsy::check(&map, file, &mut interner));
+    }
+    diag::sort(&mut diagnostics);
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let rendered = match format {
+        Format::Json => diag::render::json(&map, &diagnostics),
+        Format::Short => diag::render::short(&map, &diagnostics),
+        Format::Human => {
+            let mut text = diag::render::human(&map, &diagnostics, use_color(color));
+            if errors > 0 {
+                let s = if errors == 1 { "" } else { "s" };
+                text.push_str(&format!("error: {errors} error{s} found\n"));
+            }
+            text
+        }
+    };
+    let written = match format {
+        Format::Human => std::io::stderr().write_all(rendered.as_bytes()),
+        Format::Short | Format::Json => std::io::stdout().write_all(rendered.as_bytes()),
+    };
+    if written.is_err() {
+        return ExitCode::from(2);
+    }
+    if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn use_color(color: Color) -> bool {
+    match color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
+    }
+}
+
+fn explain(code: &str) -> ExitCode {
+    match Code::parse(code) {
+        Some(code) => {
+            print!("{}", code.explanation());
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!("error: `{code}` is not a tsc diagnostic code");
+            let known: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+            eprintln!("note: known codes: {}", known.join(", "));
+            ExitCode::from(2)
+        }
+    }
+}
