@@ -250,7 +250,7 @@ impl Layout<'_, '_> {
     /// Measures the indentation of a logical line's first token at `at`.
     fn indent(&mut self, at: usize) {
         let whitespace = &self.text[self.line_start..at];
-        let current = Indentation::measure(whitespace);
+        let mut current = Indentation::measure(whitespace);
         let top = *self
             .indents
             .last()
@@ -269,6 +269,8 @@ impl Layout<'_, '_> {
                 .note("its depth compared with the enclosing block depends on the width of a tab")
                 .help("indent with spaces only"),
             );
+            // Go on with 8-column tabs, so one mixed line is one error.
+            current.tab1 = current.tab8;
         }
         if current.tab8 > top.tab8 {
             self.indents.push(current);
@@ -276,72 +278,74 @@ impl Layout<'_, '_> {
             return;
         }
         let point = self.span(at..at);
-        while self
-            .indents
-            .last()
-            .is_some_and(|level| level.tab8 > current.tab8)
-        {
+        while let [.., outer, inner] = self.indents[..] {
+            if inner.tab8 <= current.tab8 {
+                break;
+            }
+            if outer.tab8 < current.tab8 {
+                // Between two levels: report it, and keep the line in the
+                // inner block (its statements stay in the same scope).
+                self.report(
+                    Diagnostic::new(
+                        Code::E1003,
+                        ws_span,
+                        "unindent does not match any outer indentation level",
+                    )
+                    .label(format!("this line is indented by {} columns", current.tab8))
+                    .note(format!(
+                        "the enclosing blocks are indented by {} and {} columns",
+                        outer.tab8, inner.tab8
+                    ))
+                    .help("indent the line as deep as the block it belongs to"),
+                );
+                return;
+            }
             self.indents.pop();
             self.push(point, Token::Dedent);
-        }
-        let outer = self.indents.last().map_or(0, |level| level.tab8);
-        if outer != current.tab8 {
-            self.report(
-                Diagnostic::new(
-                    Code::E1003,
-                    ws_span,
-                    "unindent does not match any outer indentation level",
-                )
-                .label(format!("this line is indented by {} columns", current.tab8))
-                .note(format!(
-                    "the enclosing block is indented by {outer} columns"
-                ))
-                .help("indent the line as deep as the block it belongs to"),
-            );
         }
     }
 
     fn close(&mut self, raw: RawToken, span: Span) -> Token {
-        let closer_text =
-            &self.text[(span.start - self.base) as usize..(span.end - self.base) as usize];
-        match self
+        let Some(top) = self.brackets.last() else {
+            let text = self.slice(span).to_string();
+            self.report(
+                Diagnostic::new(
+                    Code::E1007,
+                    span,
+                    format!("unmatched closing delimiter `{text}`"),
+                )
+                .label("no open bracket to close here"),
+            );
+            return Token::Error;
+        };
+        if closer_of(top.raw) == Some(raw) {
+            self.brackets.pop();
+            return Token::Fixed(raw);
+        }
+        // A wrong closer most likely closes the innermost bracket, unless it
+        // matches one further out, which then closes everything inside it.
+        let (text, top_text) = (
+            self.slice(span).to_string(),
+            self.slice(top.span).to_string(),
+        );
+        let diagnostic = Diagnostic::new(
+            Code::E1007,
+            span,
+            format!("mismatched closing delimiter `{text}`"),
+        )
+        .label(format!(
+            "expected `{}` to close `{top_text}`",
+            closing_text(top.raw)
+        ))
+        .secondary(top.span, "unclosed delimiter");
+        self.report(diagnostic);
+        let keep = self
             .brackets
             .iter()
             .rposition(|b| closer_of(b.raw) == Some(raw))
-        {
-            Some(at) if at + 1 == self.brackets.len() => {
-                self.brackets.pop();
-                Token::Fixed(raw)
-            }
-            Some(at) => {
-                let inner = &self.brackets[self.brackets.len() - 1];
-                let inner_text = self.slice(inner.span).to_string();
-                let diagnostic = Diagnostic::new(
-                    Code::E1007,
-                    span,
-                    format!("mismatched closing delimiter `{closer_text}`"),
-                )
-                .label(format!(
-                    "expected `{}` to close this `{inner_text}` first",
-                    closing_text(inner.raw)
-                ))
-                .secondary(inner.span, "unclosed delimiter");
-                self.report(diagnostic);
-                self.brackets.truncate(at);
-                Token::Error
-            }
-            None => {
-                self.report(
-                    Diagnostic::new(
-                        Code::E1007,
-                        span,
-                        format!("unmatched closing delimiter `{closer_text}`"),
-                    )
-                    .label("no open bracket to close here"),
-                );
-                Token::Error
-            }
-        }
+            .unwrap_or(self.brackets.len() - 1);
+        self.brackets.truncate(keep);
+        Token::Error
     }
 
     fn slice(&self, span: Span) -> &str {

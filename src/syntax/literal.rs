@@ -118,6 +118,16 @@ impl Cooker<'_> {
         };
         let body = &text[open..text.len() - (open - quote_at)];
         let body_start = span.start + open as u32;
+        // Python reads source with universal newlines: a CRLF inside a
+        // triple-quoted string is a `\n` in its value. (F-strings keep their
+        // text so replacement-field offsets stay exact.)
+        let normalized;
+        let body = if body.contains('\r') && kind != StrKind::FString {
+            normalized = body.replace("\r\n", "\n").replace('\r', "\n");
+            normalized.as_str()
+        } else {
+            body
+        };
         match kind {
             StrKind::FString => {
                 let parts = self.fstring(body, body_start, raw, triple);

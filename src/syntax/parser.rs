@@ -121,11 +121,13 @@ fn run(
         diagnostics,
         ..
     } = ctx;
+    let in_field = matches!(lexed.tokens.first(), Some((_, Token::StartExpression, _)));
     let mut reporter = Reporter {
         text,
         base,
         lexed,
         last_error: None,
+        in_field,
     };
     for recovery in errors {
         if let Some(d) = reporter.convert(recovery.error) {
@@ -149,8 +151,10 @@ struct Reporter<'a> {
     text: &'a str,
     base: u32,
     lexed: &'a Lexed,
-    /// Offset of the last reported parser error.
+    /// Offset of the last parser error, reported or not.
     last_error: Option<u32>,
+    /// Parsing an f-string replacement field, not a file.
+    in_field: bool,
 }
 
 impl Reporter<'_> {
@@ -186,7 +190,7 @@ impl Reporter<'_> {
         }
         // Point at the end of the line rather than across the line break.
         let span = if token == Some(Token::Newline) {
-            Span::point(start)
+            Span::point(self.previous_end(start))
         } else {
             span
         };
@@ -210,12 +214,17 @@ impl Reporter<'_> {
             Diagnostic::new(Code::E1001, span, format!("expected {list}, found {found}"))
                 .label(format!("expected {list}"))
         } else {
-            Diagnostic::new(
+            let d = Diagnostic::new(
                 Code::E1001,
                 span,
                 format!("invalid syntax: unexpected {found}"),
             )
-            .label(format!("unexpected {found}"))
+            .label(format!("unexpected {found}"));
+            if self.follows_an_operand(start, token.as_ref()) {
+                d.help("if these are separate items, put a comma between them")
+            } else {
+                d
+            }
         };
         Some(diagnostic)
     }
@@ -234,12 +243,42 @@ impl Reporter<'_> {
             .any(|(l, t, _)| *l >= last && *l < offset && matches!(t, Token::Newline))
     }
 
+    /// An operand right after another operand (`f(a b)`): most often a
+    /// missing comma.
+    fn follows_an_operand(&self, offset: u32, token: Option<&Token>) -> bool {
+        let operand = |t: &Token| {
+            matches!(
+                t,
+                Token::Name(_) | Token::Int(_) | Token::Float(_) | Token::Imag(_) | Token::Str(_)
+            )
+        };
+        let closer = |t: &Token| {
+            matches!(
+                t,
+                Token::Fixed(RawToken::RParen | RawToken::RBracket | RawToken::RBrace)
+            )
+        };
+        let tokens = &self.lexed.tokens;
+        let at = tokens.partition_point(|(l, _, _)| *l < offset);
+        let previous = tokens[..at].last().map(|(_, t, _)| t);
+        token.is_some_and(operand) && previous.is_some_and(|t| operand(t) || closer(t))
+    }
+
+    /// Where the last token before `offset` ends (the end of the code on a
+    /// line, before any comment).
+    fn previous_end(&self, offset: u32) -> u32 {
+        let tokens = &self.lexed.tokens;
+        let at = tokens.partition_point(|(l, _, _)| *l < offset);
+        tokens[..at].last().map_or(offset, |(_, _, r)| *r)
+    }
+
     fn local(&self, span: Span) -> &str {
         &self.text[(span.start - self.base) as usize..(span.end - self.base) as usize]
     }
 
     fn describe(&self, token: Option<&Token>, span: Span) -> String {
         match token {
+            None if self.in_field => "the end of the replacement field".to_string(),
             None => "end of file".to_string(),
             Some(Token::Newline) => "end of line".to_string(),
             Some(Token::Dedent) if span.end as usize - self.base as usize == self.text.len() => {

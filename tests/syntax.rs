@@ -1,0 +1,246 @@
+//! Fixture tests for lexing, layout and parsing.
+//!
+//! `tests/fixtures/valid/*.tsy` must parse without a diagnostic; their token
+//! and AST dumps are snapshots. `tests/fixtures/invalid/*.tsy` carry
+//! rustc-style annotations: `#~ E1001` at the end of a line expects a
+//! diagnostic with that code on that line, `#~^ E1001` on the line above. The
+//! set of annotations must equal the set of diagnostics, and the rendered
+//! diagnostics are snapshots. Every fixture, corpus case and example also
+//! keeps the parse invariants, with LF and with CRLF line ends.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{check_invariants, lines_and_codes, parse, token_shapes};
+
+fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files(&path, ext));
+        } else if path.extension().is_some_and(|e| e == ext) {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+fn fixture_dir(kind: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(kind)
+}
+
+fn snapshot_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings
+}
+
+fn name_of(path: &Path) -> String {
+    path.file_stem()
+        .expect("fixture files have names")
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// Parsing a CRLF copy gives the same tokens and the same diagnostics.
+fn check_crlf(name: &str, text: &str) {
+    let lf = parse(name, &text.replace("\r\n", "\n"));
+    let crlf = parse(name, &text.replace("\r\n", "\n").replace('\n', "\r\n"));
+    check_invariants(&crlf);
+    assert_eq!(
+        token_shapes(&lf),
+        token_shapes(&crlf),
+        "{name}: CRLF changes the tokens"
+    );
+    assert_eq!(
+        lines_and_codes(&lf),
+        lines_and_codes(&crlf),
+        "{name}: CRLF changes the diagnostics"
+    );
+}
+
+#[test]
+fn valid_fixtures_parse_cleanly_and_match_their_snapshots() {
+    let paths = files(&fixture_dir("valid"), "tsy");
+    assert!(paths.len() >= 6, "the valid fixtures are missing");
+    for path in paths {
+        let name = name_of(&path);
+        let text = read(&path);
+        let p = parse(&name, &text);
+        let rendered = tsy::diag::render::short(&p.map, &p.parsed.diagnostics);
+        assert!(
+            p.parsed.diagnostics.is_empty(),
+            "{name} should parse cleanly:\n{rendered}"
+        );
+        check_invariants(&p);
+        check_crlf(&name, &text);
+        let file = p.map.get(p.file);
+        let ast = tsy::syntax::dump::ast(file, &p.parsed.module, &p.interner);
+        let tokens = tsy::syntax::dump::tokens(file, &p.tokens, &p.interner);
+        snapshot_settings().bind(|| {
+            insta::assert_snapshot!(format!("ast__{name}"), ast);
+            insta::assert_snapshot!(format!("tokens__{name}"), tokens);
+        });
+    }
+}
+
+/// The (line, code) pairs a fixture's `#~` annotations expect.
+fn annotations(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if let Some(at) = line.find("#~") {
+            let rest = &line[at + 2..];
+            let (line_no, codes) = match rest.strip_prefix('^') {
+                Some(codes) => (index, codes),
+                None => (index + 1, rest),
+            };
+            out.extend(
+                codes
+                    .split_whitespace()
+                    .map(|code| (line_no, code.to_string())),
+            );
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn invalid_fixtures_report_exactly_their_annotations() {
+    let paths = files(&fixture_dir("invalid"), "tsy");
+    assert!(paths.len() >= 10, "the invalid fixtures are missing");
+    for path in paths {
+        let name = name_of(&path);
+        let text = read(&path);
+        let p = parse(&name, &text);
+        check_invariants(&p);
+        check_crlf(&name, &text);
+        let mut found = lines_and_codes(&p);
+        found.sort();
+        let rendered = tsy::diag::render::human(&p.map, &p.parsed.diagnostics, false);
+        assert_eq!(
+            found,
+            annotations(&text),
+            "{name}: diagnostics differ from the annotations:\n{rendered}"
+        );
+        snapshot_settings()
+            .bind(|| insta::assert_snapshot!(format!("diagnostics__{name}"), rendered));
+    }
+}
+
+#[test]
+fn three_independent_errors_are_all_reported_with_their_places() {
+    let text = read(&fixture_dir("invalid").join("three_independent.tsy"));
+    let p = parse("three_independent.tsy", &text);
+    let file = p.map.get(p.file);
+    let found: Vec<(usize, usize, String)> = p
+        .parsed
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let (line, col) = file.line_col(d.primary.span.start);
+            (line, col, d.code.to_string())
+        })
+        .collect();
+    let expected = [(5, 9, "E1001"), (10, 13, "E1001"), (16, 18, "E1009")];
+    let expected: Vec<(usize, usize, String)> = expected
+        .iter()
+        .map(|(l, c, s)| (*l, *c, s.to_string()))
+        .collect();
+    assert_eq!(found, expected);
+}
+
+fn corpus_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/cases")
+}
+
+#[test]
+fn every_corpus_case_and_example_parses_without_a_syntax_diagnostic() {
+    let mut paths = files(&corpus_root(), "py");
+    assert!(
+        paths.len() >= 100,
+        "expected the shared corpus at {}",
+        corpus_root().display()
+    );
+    paths.extend(files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
+        "tsy",
+    ));
+    for path in paths {
+        let name = path.display().to_string();
+        let text = read(&path);
+        let p = parse(&name, &text);
+        let rendered = tsy::diag::render::short(&p.map, &p.parsed.diagnostics);
+        assert!(p.parsed.diagnostics.is_empty(), "{name}:\n{rendered}");
+        check_invariants(&p);
+        check_crlf(&name, &text);
+    }
+}
+
+#[test]
+fn type_comments_are_kept_for_the_checker() {
+    let p = parse(
+        "t.tsy",
+        "def f(x):  # type: (int) -> int\n    y = x  # type: int\n    # not: a type\n    return y\n",
+    );
+    let texts: Vec<&str> = p
+        .parsed
+        .type_comments
+        .iter()
+        .map(|c| p.interner.resolve(c.text))
+        .collect();
+    assert_eq!(texts, ["(int) -> int", "int"]);
+}
+
+#[test]
+fn literals_decode_like_python() {
+    use tsy::syntax::ast::{Constant, ExprKind, IntLit, StmtKind};
+    let p = parse(
+        "l.tsy",
+        "a = 0x_FF\nb = 1_000.5\nc = 'x\\ty'\nd = r'x\\ty'\ne = 18446744073709551616\nf = '''a\r\nb'''\n",
+    );
+    assert!(p.parsed.diagnostics.is_empty());
+    let values: Vec<String> = p
+        .parsed
+        .module
+        .body
+        .iter()
+        .map(|s| match &s.kind {
+            StmtKind::Assign { value, .. } => match &value.kind {
+                ExprKind::Constant(Constant::Int(IntLit::Small(v))) => v.to_string(),
+                ExprKind::Constant(Constant::Int(IntLit::Big(s))) => {
+                    format!("big {}", p.interner.resolve(*s))
+                }
+                ExprKind::Constant(Constant::Float(v)) => v.to_string(),
+                ExprKind::Constant(Constant::Str(s)) => format!("{:?}", p.interner.resolve(*s)),
+                other => format!("{other:?}"),
+            },
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        values,
+        [
+            "255",
+            "1000.5",
+            "\"x\\ty\"",
+            "\"x\\\\ty\"",
+            "big 18446744073709551616",
+            "\"a\\nb\""
+        ]
+    );
+}
