@@ -95,7 +95,7 @@ fn check(files: &[PathBuf], format: Format, color: Color) -> ExitCode {
             diagnostics.push(
                 Diagnostic::new(
                     Code::E1009,
-                    Span::new(offset, offset + 1),
+                    Span::new(offset, offset + '\u{FFFD}'.len_utf8() as u32),
                     "source file is not valid UTF-8",
                 )
                 .label("invalid UTF-8 starts here")

@@ -91,7 +91,7 @@ impl SourceFile {
 
     /// 1-based line and 1-based column (in characters) of a global offset.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
-        let local = (offset - self.base) as usize;
+        let local = self.text.floor_char_boundary((offset - self.base) as usize);
         let line = self.line_index(local);
         let start = self.line_start(line);
         let column = self.text[start..local].chars().count();

@@ -143,25 +143,22 @@ impl Cooker<'_> {
                 } else {
                     unescape(body, true)
                 };
-                if let Some(bad) = value.chars().find(|c| !c.is_ascii()) {
-                    if !raw || body.contains(bad) {
-                        let decoded = if raw {
-                            value.clone()
-                        } else {
-                            unescape_ascii_check(body)
-                        };
-                        if decoded.chars().any(|c| !c.is_ascii()) {
-                            return self.error(
-                                Diagnostic::new(
-                                    Code::E1001,
-                                    span,
-                                    "bytes can only contain ASCII literal characters",
-                                )
-                                .label("non-ASCII character in a bytes literal")
-                                .help("write the byte as an escape, such as `\\xe9`"),
-                            );
-                        }
-                    }
+                // Escapes may name any byte; the text itself must be ASCII.
+                let literal_text = if raw {
+                    body.to_string()
+                } else {
+                    without_escapes(body)
+                };
+                if !literal_text.is_ascii() {
+                    return self.error(
+                        Diagnostic::new(
+                            Code::E1001,
+                            span,
+                            "bytes can only contain ASCII literal characters",
+                        )
+                        .label("non-ASCII character in a bytes literal")
+                        .help("write the byte as an escape, such as `\\xe9`"),
+                    );
                 }
                 Token::Str(StrLit {
                     kind,
@@ -493,9 +490,9 @@ fn push_hex(
     out.push(letter);
 }
 
-/// The non-escape characters of a bytes body, to tell a literal `é` (an
-/// error) from an escaped `\xe9` (a byte).
-fn unescape_ascii_check(body: &str) -> String {
+/// The characters of a literal body that are not part of an escape, to tell
+/// a literal `é` (an error in bytes) from an escaped `\xe9` (a byte).
+fn without_escapes(body: &str) -> String {
     let mut out = String::new();
     let mut chars = body.chars();
     while let Some(c) = chars.next() {

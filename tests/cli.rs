@@ -1,0 +1,211 @@
+//! The `tsc` binary as a user meets it: exit codes, output formats, colour,
+//! `explain`, and never a crash (exit 101) on bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn tsc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tsc"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the tsc binary runs")
+}
+
+fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tsy-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("temp file");
+    path
+}
+
+fn fixture(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(path)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn clean_file_exits_zero_with_no_output() {
+    let out = tsc(&["check", &fixture("examples/resnet18.tsy")]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+}
+
+#[test]
+fn errors_exit_one_and_human_output_goes_to_stderr() {
+    let out = tsc(&[
+        "check",
+        "--color",
+        "never",
+        &fixture("tests/fixtures/invalid/three_independent.tsy"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("error[E").count(), 3, "{stderr}");
+    assert!(stderr.ends_with("error: 3 errors found\n"), "{stderr}");
+    assert!(
+        !stderr.contains('\x1b'),
+        "colour must be off with --color never"
+    );
+}
+
+#[test]
+fn color_always_colours_the_output() {
+    let out = tsc(&[
+        "check",
+        "--color",
+        "always",
+        &fixture("tests/fixtures/invalid/numbers.tsy"),
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains('\x1b'));
+}
+
+#[test]
+fn short_format_is_one_line_per_diagnostic() {
+    let file = fixture("tests/fixtures/invalid/three_independent.tsy");
+    let out = tsc(&["check", "--format", "short", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("{file}:5:9: error[E1001]: expected `->` or `:`, found end of line"),
+            format!("{file}:10:13: error[E1001]: expected an expression, found `*`"),
+            format!("{file}:16:18: error[E1009]: invalid character `$` (U+0024)"),
+        ]
+    );
+}
+
+#[test]
+fn json_format_is_an_array_with_the_documented_fields() {
+    let file = fixture("tests/fixtures/invalid/numbers.tsy");
+    let out = tsc(&["check", "--format", "json", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    let items = value.as_array().expect("a JSON array");
+    assert_eq!(items.len(), 3);
+    let first = &items[0];
+    assert_eq!(first["code"], "E1010");
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["file"], file.as_str());
+    assert_eq!(
+        (first["line"].as_u64(), first["column"].as_u64()),
+        (Some(1), Some(5))
+    );
+    assert_eq!(
+        (first["end_line"].as_u64(), first["end_column"].as_u64()),
+        (Some(1), Some(7))
+    );
+    assert_eq!(
+        (first["start"].as_u64(), first["end"].as_u64()),
+        (Some(4), Some(6))
+    );
+    for key in ["message", "labels", "notes", "helps", "suggestions"] {
+        assert!(first.get(key).is_some(), "missing `{key}` in {first}");
+    }
+    let leading_zero = &items[2];
+    let suggestion = &leading_zero["suggestions"][0];
+    assert_eq!(suggestion["replacement"], "0o12");
+    assert_eq!(suggestion["applicability"], "maybe-incorrect");
+}
+
+#[test]
+fn json_of_a_clean_file_is_an_empty_array() {
+    let out = tsc(&[
+        "check",
+        "--format",
+        "json",
+        &fixture("examples/decision_gate.tsy"),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(value, serde_json::json!([]));
+}
+
+#[test]
+fn several_files_are_checked_in_one_run() {
+    let out = tsc(&[
+        "check",
+        "--format",
+        "short",
+        &fixture("examples/resnet18.tsy"),
+        &fixture("tests/fixtures/invalid/numbers.tsy"),
+        &fixture("tests/fixtures/invalid/mismatched_bracket.tsy"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 5);
+}
+
+#[test]
+fn missing_file_and_bad_flags_exit_two() {
+    let out = tsc(&["check", "/nonexistent/model.tsy"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+    assert_eq!(
+        tsc(&["check", "--format", "xml", "a.tsy"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(tsc(&["check"]).status.code(), Some(2));
+    assert_eq!(tsc(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn invalid_utf8_is_a_diagnostic_not_a_crash() {
+    let path = temp_file("latin1.tsy", b"x = 1\ny = '\xe9'\n");
+    let out = tsc(&["check", "--format", "short", &path.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(":2:6: error[E1009]: source file is not valid UTF-8"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn garbage_never_crashes_the_binary() {
+    for (i, bytes) in [
+        &b"\x00\xff\xfe(((("[..],
+        b"def (:\n\t \x0c\r\r\n  )]}",
+        b"f'{'\"\"\"{{}}",
+        b"\\",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let path = temp_file(&format!("garbage{i}.tsy"), bytes);
+        let out = tsc(&["check", &path.display().to_string()]);
+        assert_eq!(out.status.code(), Some(1), "input {bytes:?}");
+    }
+}
+
+#[test]
+fn explain_prints_every_code_and_rejects_unknown_ones() {
+    for code in tsy::diag::Code::ALL {
+        let out = tsc(&["explain", code.as_str()]);
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.starts_with(&format!("# {}: {}", code.as_str(), code.title())),
+            "{code}: {text}"
+        );
+        assert!(text.contains("```"), "{code} explanation has no example");
+    }
+    assert_eq!(tsc(&["explain", "e1001"]).status.code(), Some(0));
+    let out = tsc(&["explain", "E9999"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn version_and_help() {
+    let out = tsc(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("tsc "));
+    let out = tsc(&["help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("check") && help.contains("explain"));
+}
