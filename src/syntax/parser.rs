@@ -66,13 +66,14 @@ pub fn parse(map: &SourceMap, file: FileId, interner: &mut Interner) -> Parsed {
         &mut diagnostics,
     );
     let span = source.span();
-    let body = match run(
+    let top = run(
         &source.text,
         source.base,
         &lexed,
         interner,
         &mut diagnostics,
-    ) {
+    );
+    let body = match top {
         Some(Top::Module(body)) => body,
         _ => Vec::new(),
     };
@@ -134,7 +135,7 @@ fn run(
             diagnostics.push(d);
         }
     }
-    match result {
+    let top = match result {
         Ok(top) => Some(top),
         Err(error) => {
             if let Some(d) = reporter.convert(error) {
@@ -142,7 +143,8 @@ fn run(
             }
             None
         }
-    }
+    };
+    top
 }
 
 /// Turns LALRPOP's errors into diagnostics, dropping the ones that are
@@ -389,7 +391,7 @@ pub enum Line {
     /// An indented block that no header opened; the span is the indent.
     Indented(Span, Vec<Stmt>),
     /// Text skipped by error recovery.
-    Error(Stmt),
+    Error(Box<Stmt>),
 }
 
 /// Flattens a block's lines. An indented block right after a line that did
@@ -416,7 +418,7 @@ pub(super) fn statements(ctx: &mut Ctx<'_>, lines: Vec<Line>) -> Vec<Stmt> {
                 after_error = false;
             }
             Line::Error(stmt) => {
-                out.push(stmt);
+                out.push(*stmt);
                 after_error = true;
             }
         }
@@ -438,8 +440,10 @@ pub(super) fn expr(l: u32, kind: ExprKind, r: u32) -> Expr {
     Expr::new(kind, Span::new(l, r))
 }
 
-pub(super) fn stmt(l: u32, kind: StmtKind, r: u32) -> Stmt {
-    Stmt::new(kind, Span::new(l, r))
+/// Statements travel boxed through the parser: its stack moves every
+/// symbol on each reduction, so symbol size is parse speed.
+pub(super) fn stmt(l: u32, kind: StmtKind, r: u32) -> Box<Stmt> {
+    Box::new(Stmt::new(kind, Span::new(l, r)))
 }
 
 pub(super) fn boxed(e: Expr) -> Box<Expr> {
@@ -468,25 +472,69 @@ pub(super) fn binop(l: u32, left: Expr, op: BinOp, right: Expr, r: u32) -> Expr 
     )
 }
 
-/// `a or b or c` as one node with three values.
-pub(super) fn boolop(l: u32, left: Expr, op: BoolOp, right: Expr, r: u32) -> Expr {
-    match left.kind {
-        ExprKind::BoolOp {
-            op: left_op,
-            mut values,
-        } if left_op == op => {
-            values.push(right);
-            expr(l, ExprKind::BoolOp { op, values }, r)
+/// Folds `a + b * c | d` (operands with their spans, and the operators
+/// between them) into left-associative nodes by Python's precedence.
+pub(super) fn binary_chain(first: (u32, Expr, u32), rest: Vec<(BinOp, u32, Expr, u32)>) -> Expr {
+    fn precedence(op: BinOp) -> u8 {
+        match op {
+            BinOp::BitOr => 1,
+            BinOp::BitXor => 2,
+            BinOp::BitAnd => 3,
+            BinOp::LShift | BinOp::RShift => 4,
+            BinOp::Add | BinOp::Sub => 5,
+            BinOp::Mul | BinOp::MatMul | BinOp::Div | BinOp::FloorDiv | BinOp::Mod => 6,
+            BinOp::Pow => 7,
         }
-        _ => expr(
-            l,
-            ExprKind::BoolOp {
-                op,
-                values: vec![left, right],
-            },
-            r,
-        ),
     }
+    fn fold(operands: &mut Vec<(u32, Expr, u32)>, ops: &mut Vec<BinOp>) {
+        let (Some((_, right, r)), Some((l, left, _)), Some(op)) =
+            (operands.pop(), operands.pop(), ops.pop())
+        else {
+            unreachable!("a chain has one more operand than operators")
+        };
+        operands.push((l, binop(l, left, op, right, r), r));
+    }
+    let mut operands = Vec::with_capacity(rest.len() + 1);
+    let mut ops: Vec<BinOp> = Vec::with_capacity(rest.len());
+    operands.push(first);
+    for (op, l, operand, r) in rest {
+        while ops
+            .last()
+            .is_some_and(|&top| precedence(top) >= precedence(op))
+        {
+            fold(&mut operands, &mut ops);
+        }
+        ops.push(op);
+        operands.push((l, operand, r));
+    }
+    while !ops.is_empty() {
+        fold(&mut operands, &mut ops);
+    }
+    operands.pop().expect("a chain has an operand").1
+}
+
+/// Folds `a and b or c and d` (operands with their spans) into `BoolOp`
+/// nodes: `and` binds tighter than `or`, and a run of one operator is one
+/// node with many values.
+pub(super) fn bool_chain(first: (u32, Expr, u32), rest: Vec<(BoolOp, u32, Expr, u32)>) -> Expr {
+    fn join(op: BoolOp, mut values: Vec<(u32, Expr, u32)>) -> (u32, Expr, u32) {
+        if values.len() == 1 {
+            return values.pop().expect("checked: one value");
+        }
+        let (l, r) = (values[0].0, values[values.len() - 1].2);
+        let values = values.into_iter().map(|(_, e, _)| e).collect();
+        (l, expr(l, ExprKind::BoolOp { op, values }, r), r)
+    }
+    let mut or_values = Vec::new();
+    let mut and_values = vec![first];
+    for (op, l, operand, r) in rest {
+        if op == BoolOp::Or {
+            or_values.push(join(BoolOp::And, std::mem::take(&mut and_values)));
+        }
+        and_values.push((l, operand, r));
+    }
+    or_values.push(join(BoolOp::And, and_values));
+    join(BoolOp::Or, or_values).1
 }
 
 /// Adjacent string literals joined into one constant or f-string.
@@ -556,11 +604,11 @@ fn merge_literals(ctx: &mut Ctx<'_>, parts: Vec<FStringPart>) -> Vec<FStringPart
 /// One entry of a parameter list as written, before kinds are assigned.
 pub enum ParamItem {
     /// `name: annotation = default`.
-    Plain(Param),
+    Plain(Box<Param>),
     /// `*` or `*args: annotation`.
-    Star(Span, Option<Param>),
+    Star(Span, Option<Box<Param>>),
     /// `**kwargs: annotation`.
-    DoubleStar(Param),
+    DoubleStar(Box<Param>),
     /// `/`.
     Slash(Span),
 }
@@ -628,7 +676,7 @@ pub(super) fn params(ctx: &mut Ctx<'_>, items: Vec<ParamItem>) -> Vec<Param> {
                 match p {
                     Some(mut p) => {
                         p.kind = ParamKind::VarPositional;
-                        out.push(p);
+                        out.push(*p);
                     }
                     None => bare_star = Some(s),
                 }
@@ -636,7 +684,7 @@ pub(super) fn params(ctx: &mut Ctx<'_>, items: Vec<ParamItem>) -> Vec<Param> {
             ParamItem::DoubleStar(mut p) => {
                 p.kind = ParamKind::VarKeyword;
                 seen_double_star = Some(p.span);
-                out.push(p);
+                out.push(*p);
             }
             ParamItem::Plain(mut p) => {
                 if seen_star.is_some() {
@@ -657,7 +705,7 @@ pub(super) fn params(ctx: &mut Ctx<'_>, items: Vec<ParamItem>) -> Vec<Param> {
                 if p.default.is_some() && seen_star.is_none() && default_seen.is_none() {
                     default_seen = Some(p.span);
                 }
-                out.push(p);
+                out.push(*p);
             }
         }
     }
@@ -694,14 +742,14 @@ pub(super) fn param(
     annotation: Option<Expr>,
     default: Option<Expr>,
     r: u32,
-) -> Param {
-    Param {
+) -> Box<Param> {
+    Box::new(Param {
         kind: ParamKind::Normal,
         name,
         annotation,
         default,
         span: Span::new(l, r),
-    }
+    })
 }
 
 /// `if a: ... elif b: ... else: ...` as nested `If`s.
@@ -712,14 +760,14 @@ pub(super) fn if_chain(
     elifs: Vec<(u32, Expr, Vec<Stmt>)>,
     orelse: Option<Vec<Stmt>>,
     r: u32,
-) -> Stmt {
+) -> Box<Stmt> {
     let mut tail = orelse.unwrap_or_default();
     for (el, test, body) in elifs.into_iter().rev() {
         let end = tail.last().map_or_else(
             || body.last().map_or(test.span.end, |s| s.span.end),
             |s| s.span.end,
         );
-        tail = vec![stmt(
+        tail = vec![*stmt(
             el,
             StmtKind::If {
                 test,
