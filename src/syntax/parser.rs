@@ -135,7 +135,7 @@ fn run(
             diagnostics.push(d);
         }
     }
-    let top = match result {
+    match result {
         Ok(top) => Some(top),
         Err(error) => {
             if let Some(d) = reporter.convert(error) {
@@ -143,8 +143,7 @@ fn run(
             }
             None
         }
-    };
-    top
+    }
 }
 
 /// Turns LALRPOP's errors into diagnostics, dropping the ones that are
