@@ -18,7 +18,10 @@ pub fn python() -> &'static Path {
             return PathBuf::from(path);
         }
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/reference-env.sh");
-        let out = Command::new("bash").arg(&script).output().expect("scripts/reference-env.sh runs");
+        let out = Command::new("bash")
+            .arg(&script)
+            .output()
+            .expect("scripts/reference-env.sh runs");
         assert!(
             out.status.success(),
             "setting up the PyTorch reference environment failed:\n{}",
