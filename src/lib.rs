@@ -7,6 +7,7 @@
 pub mod diag;
 pub mod source;
 pub mod syntax;
+pub mod types;
 
 use diag::Diagnostic;
 use source::{FileId, SourceMap};
