@@ -5,6 +5,7 @@
 //! (diagnostics and their renderers) so far.
 
 pub mod diag;
+pub mod host;
 pub mod source;
 pub mod syntax;
 pub mod types;

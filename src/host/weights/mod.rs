@@ -1,0 +1,1 @@
+//! Reading a state_dict from a weights file.
