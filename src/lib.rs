@@ -1,8 +1,8 @@
 //! tsy: a toolchain for a TorchScript subset of Python.
 //!
 //! The pipeline's entry points, shared by the `tsc` binary and the tests.
-//! Phases live in their own folders: `syntax/` (text to tree) and `diag/`
-//! (diagnostics and their renderers) so far.
+//! Phases live in their own folders: `syntax/` (text to tree), `host/`
+//! (running module-level code and `__init__`), `diag/` (diagnostics).
 
 pub mod diag;
 pub mod host;
@@ -14,7 +14,50 @@ use diag::Diagnostic;
 use source::{FileId, SourceMap};
 use syntax::Interner;
 
-/// Everything `tsc check` reports for one file, in source order.
-pub fn check(map: &SourceMap, file: FileId, interner: &mut Interner) -> Vec<Diagnostic> {
-    syntax::parse(map, file, interner).diagnostics
+/// Everything `tsc check` reports for one file, in source order: syntax
+/// errors, then (if the file parsed) what running its module-level code and
+/// `__init__` bodies found.
+pub fn check(map: &mut SourceMap, file: FileId, interner: &mut Interner) -> Vec<Diagnostic> {
+    let parsed = syntax::parse(map, file, interner);
+    let mut diagnostics = parsed.diagnostics;
+    if !diagnostics.iter().any(Diagnostic::is_error) {
+        let mut evaluated = host::evaluate(map, file, &parsed.module, interner);
+        diagnostics.extend(evaluated.take_diagnostics());
+    }
+    diag::sort(&mut diagnostics);
+    diagnostics
+}
+
+/// `tsc inspect`: the entry module's tree and state_dict, or the
+/// diagnostics that stopped the file from building it.
+pub fn inspect(
+    map: &mut SourceMap,
+    file: FileId,
+    interner: &mut Interner,
+    entry: Option<&str>,
+) -> Result<host::inspect::Report, Vec<Diagnostic>> {
+    let parsed = syntax::parse(map, file, interner);
+    if parsed.diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(parsed.diagnostics);
+    }
+    let file_span = map.get(file).span();
+    let mut evaluated = host::evaluate(map, file, &parsed.module, interner);
+    let diagnostics = evaluated.take_diagnostics();
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(diagnostics);
+    }
+    let selected = host::select_entry(&evaluated, entry, file_span).map_err(|d| vec![d])?;
+    let Some(root) = selected.root_module() else {
+        let d = Diagnostic::new(
+            diag::Code::E5007,
+            source::Span::point(file_span.start),
+            format!("`{}` is not a module", selected.name),
+        )
+        .label("inspect shows modules; this entry is a function");
+        return Err(vec![d]);
+    };
+    host::inspect::report(&mut evaluated.host, &root, root.created_at).map_err(|flow| {
+        evaluated.host.report(flow);
+        evaluated.take_diagnostics()
+    })
 }

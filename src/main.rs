@@ -2,12 +2,12 @@
 //! diagnostics and choosing the exit code; everything else is in the library.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use tsy::diag::{self, Code, Diagnostic};
-use tsy::source::{SourceMap, Span};
+use tsy::source::{FileId, SourceMap, Span};
 use tsy::syntax::Interner;
 
 #[derive(Parser)]
@@ -28,6 +28,21 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// When to colour human-readable output (NO_COLOR is respected)
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
+    },
+    /// Show the entry module as `print(model)` does, and its state_dict (names, shapes, dtypes)
+    Inspect {
+        /// The .tsy file
+        file: PathBuf,
+        /// The module-level name of the module to show (default: the last scripted, traced or
+        /// optimized entry, else the last module instance)
+        #[arg(long)]
+        entry: Option<String>,
+        /// human, or json: {"repr", "modules", "state": [{"name", "shape", "dtype", "kind"}], "parameters"}
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// When to colour diagnostics (NO_COLOR is respected)
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
@@ -63,8 +78,54 @@ fn main() -> ExitCode {
             format,
             color,
         } => check(&files, format, color),
+        Command::Inspect {
+            file,
+            entry,
+            format,
+            color,
+        } => inspect(&file, entry.as_deref(), format, color),
         Command::Explain { code } => explain(&code),
     }
+}
+
+/// Reads a source file into the map; a file that is not UTF-8 is read
+/// lossily and reported.
+fn load(
+    map: &mut SourceMap,
+    path: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<FileId, ExitCode> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            eprintln!("error: cannot read `{}`: {error}", path.display());
+            return Err(ExitCode::from(2));
+        }
+    };
+    let (text, invalid_at) = match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(error) => {
+            let at = error.utf8_error().valid_up_to();
+            (
+                String::from_utf8_lossy(error.as_bytes()).into_owned(),
+                Some(at),
+            )
+        }
+    };
+    let file = map.add(path.display().to_string(), text);
+    if let Some(at) = invalid_at {
+        let offset = map.get(file).base + at as u32;
+        diagnostics.push(
+            Diagnostic::new(
+                Code::E1009,
+                Span::new(offset, offset + '\u{FFFD}'.len_utf8() as u32),
+                "source file is not valid UTF-8",
+            )
+            .label("invalid UTF-8 starts here")
+            .note("Python source files are read as UTF-8"),
+        );
+    }
+    Ok(file)
 }
 
 fn check(files: &[PathBuf], format: Format, color: Color) -> ExitCode {
@@ -72,45 +133,30 @@ fn check(files: &[PathBuf], format: Format, color: Color) -> ExitCode {
     let mut interner = Interner::new();
     let mut diagnostics = Vec::new();
     for path in files {
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                eprintln!("error: cannot read `{}`: {error}", path.display());
-                return ExitCode::from(2);
-            }
+        let file = match load(&mut map, path, &mut diagnostics) {
+            Ok(file) => file,
+            Err(code) => return code,
         };
-        let (text, invalid_at) = match String::from_utf8(bytes) {
-            Ok(text) => (text, None),
-            Err(error) => {
-                let at = error.utf8_error().valid_up_to();
-                (
-                    String::from_utf8_lossy(error.as_bytes()).into_owned(),
-                    Some(at),
-                )
-            }
-        };
-        let file = map.add(path.display().to_string(), text);
-        if let Some(at) = invalid_at {
-            let offset = map.get(file).base + at as u32;
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::E1009,
-                    Span::new(offset, offset + '\u{FFFD}'.len_utf8() as u32),
-                    "source file is not valid UTF-8",
-                )
-                .label("invalid UTF-8 starts here")
-                .note("Python source files are read as UTF-8"),
-            );
-        }
-        diagnostics.extend(tsy::check(&map, file, &mut interner));
+        diagnostics.extend(tsy::check(&mut map, file, &mut interner));
     }
+    report(&map, diagnostics, format, color)
+}
+
+/// Prints diagnostics in the chosen format; the exit code says whether any
+/// was an error.
+fn report(
+    map: &SourceMap,
+    mut diagnostics: Vec<Diagnostic>,
+    format: Format,
+    color: Color,
+) -> ExitCode {
     diag::sort(&mut diagnostics);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let rendered = match format {
-        Format::Json => diag::render::json(&map, &diagnostics),
-        Format::Short => diag::render::short(&map, &diagnostics),
+        Format::Json => diag::render::json(map, &diagnostics),
+        Format::Short => diag::render::short(map, &diagnostics),
         Format::Human => {
-            let mut text = diag::render::human(&map, &diagnostics, use_color(color));
+            let mut text = diag::render::human(map, &diagnostics, use_color(color));
             if errors > 0 {
                 let s = if errors == 1 { "" } else { "s" };
                 text.push_str(&format!("error: {errors} error{s} found\n"));
@@ -129,6 +175,39 @@ fn check(files: &[PathBuf], format: Format, color: Color) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn inspect(path: &Path, entry: Option<&str>, format: Format, color: Color) -> ExitCode {
+    let mut map = SourceMap::new();
+    let mut interner = Interner::new();
+    let mut diagnostics = Vec::new();
+    let file = match load(&mut map, path, &mut diagnostics) {
+        Ok(file) => file,
+        Err(code) => return code,
+    };
+    match tsy::inspect(&mut map, file, &mut interner, entry) {
+        Ok(report) => {
+            let text = match format {
+                Format::Json => {
+                    serde_json::to_string_pretty(&report).expect("the report serializes") + "\n"
+                }
+                Format::Human | Format::Short => tsy::host::inspect::human(&report),
+            };
+            if std::io::stdout().write_all(text.as_bytes()).is_err() {
+                return ExitCode::from(2);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(found) => {
+            diagnostics.extend(found);
+            let format = if matches!(format, Format::Json) {
+                Format::Json
+            } else {
+                Format::Human
+            };
+            report(&map, diagnostics, format, color)
+        }
     }
 }
 

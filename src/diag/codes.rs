@@ -47,6 +47,15 @@ codes! {
     E1012: "invalid assignment or deletion target",
     E1013: "invalid parameter list",
     E1014: "statement outside of its context",
+    E5001: "an exception was raised while evaluating the model file",
+    E5002: "wrong arguments or operand types (TypeError)",
+    E5003: "a name is not defined (NameError)",
+    E5004: "an object has no such attribute (AttributeError)",
+    E5005: "a Python feature that module-level code cannot use in tsy",
+    E5006: "evaluation limit exceeded",
+    E5007: "no entry module or function to compile",
+    E5008: "the weights file does not fit the model",
+    E5009: "a runtime error in module-level code (IndexError, KeyError, ValueError, ...)",
 }
 
 impl Code {

@@ -3,6 +3,8 @@
 //! expression syntax that model files use, including what TorchScript rejects:
 //! rejecting is the checker's job, not the parser's.
 
+use std::rc::Rc;
+
 use super::intern::Symbol;
 use crate::source::Span;
 
@@ -27,8 +29,9 @@ pub struct Stmt {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum StmtKind {
-    FunctionDef(Box<FunctionDef>),
-    ClassDef(Box<ClassDef>),
+    /// Shared: the host keeps a function's definition alive in its value.
+    FunctionDef(Rc<FunctionDef>),
+    ClassDef(Rc<ClassDef>),
     Return(Option<Expr>),
     Delete(Vec<Expr>),
     /// `a = b = value`: every target in order.

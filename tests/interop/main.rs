@@ -5,6 +5,7 @@
 //! `TSY_REFERENCE_PYTHON`, and a plain `cargo test` runs the script itself.
 
 mod examples;
+mod weights;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

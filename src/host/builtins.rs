@@ -1,0 +1,1137 @@
+//! Python's builtins: functions, types, exception classes, and the methods
+//! of `str`, `list`, `dict` and `tuple`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+
+use super::call::Args;
+use super::eval::{Eval, Host};
+use super::ops::{self, equal, repr, to_str};
+use super::value::*;
+use crate::source::Span;
+use crate::syntax::Symbol;
+
+/// Python's exception hierarchy, as far as model files meet it.
+const EXCEPTIONS: &[(&str, &str)] = &[
+    ("BaseException", ""),
+    ("Exception", "BaseException"),
+    ("ArithmeticError", "Exception"),
+    ("ZeroDivisionError", "ArithmeticError"),
+    ("OverflowError", "ArithmeticError"),
+    ("AssertionError", "Exception"),
+    ("AttributeError", "Exception"),
+    ("ImportError", "Exception"),
+    ("ModuleNotFoundError", "ImportError"),
+    ("LookupError", "Exception"),
+    ("IndexError", "LookupError"),
+    ("KeyError", "LookupError"),
+    ("NameError", "Exception"),
+    ("RuntimeError", "Exception"),
+    ("NotImplementedError", "RuntimeError"),
+    ("RecursionError", "RuntimeError"),
+    ("TypeError", "Exception"),
+    ("ValueError", "Exception"),
+    ("StopIteration", "Exception"),
+    ("Warning", "Exception"),
+    ("UserWarning", "Warning"),
+    ("DeprecationWarning", "Warning"),
+];
+
+/// Builtin types usable as values (`isinstance(x, int)`, `int("3")`).
+const TYPES: &[&str] = &[
+    "object", "int", "float", "bool", "str", "list", "tuple", "dict", "type", "range",
+];
+
+pub fn native_class(
+    name: &str,
+    module_path: &str,
+    bases: Vec<Rc<Class>>,
+    native: NativeKind,
+) -> Rc<Class> {
+    Rc::new(Class {
+        name: name.into(),
+        module_path: module_path.into(),
+        bases,
+        attrs: RefCell::new(IndexMap::new()),
+        native,
+        def: None,
+    })
+}
+
+pub fn builtin(name: &str, call: BuiltinFn) -> Value {
+    Value::Builtin(Rc::new(Builtin {
+        name: name.to_string(),
+        call,
+    }))
+}
+
+pub fn install(host: &mut Host<'_>) {
+    for name in TYPES {
+        let native = if *name == "object" {
+            NativeKind::Object
+        } else {
+            NativeKind::Type
+        };
+        let class = native_class(name, "builtins", Vec::new(), native);
+        host.classes.insert(name, class.clone());
+        let key = host.sym(name);
+        host.builtins
+            .attrs
+            .borrow_mut()
+            .insert(key, Value::Class(class));
+    }
+    for (name, base) in EXCEPTIONS {
+        let bases = if base.is_empty() {
+            vec![host.class("object")]
+        } else {
+            vec![host.class(base)]
+        };
+        let class = native_class(name, "builtins", bases, NativeKind::Exception);
+        host.classes.insert(name, class.clone());
+        let key = host.sym(name);
+        host.builtins
+            .attrs
+            .borrow_mut()
+            .insert(key, Value::Class(class));
+    }
+    let functions: &[(&str, BuiltinFn)] = &[
+        ("len", len),
+        ("isinstance", isinstance),
+        ("issubclass", issubclass),
+        ("enumerate", enumerate),
+        ("zip", zip),
+        ("min", min),
+        ("max", max),
+        ("abs", abs),
+        ("sum", sum),
+        ("round", round),
+        ("print", print),
+        ("getattr", getattr),
+        ("setattr", setattr),
+        ("hasattr", hasattr),
+        ("repr", repr_builtin),
+        ("sorted", sorted),
+        ("reversed", reversed),
+        ("iter", iter),
+        ("any", any),
+        ("all", all),
+        ("callable", callable),
+        ("id", id),
+        ("open", open),
+        ("divmod", divmod),
+        ("map", map),
+    ];
+    for (name, f) in functions {
+        let key = host.sym(name);
+        host.builtins
+            .attrs
+            .borrow_mut()
+            .insert(key, builtin(name, *f));
+    }
+    let name = host.sym("__name__");
+    host.builtins
+        .attrs
+        .borrow_mut()
+        .insert(name, Value::str("builtins"));
+}
+
+fn one(host: &Host<'_>, args: &Args, function: &str) -> Eval<Value> {
+    Ok(args
+        .bind(host, function, &["x"], 1)?
+        .remove(0)
+        .expect("required"))
+}
+
+fn len(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let v = one(host, &args, "len")?;
+    let n = match &v {
+        Value::Str(s) => s.chars().count(),
+        Value::List(l) => l.borrow().len(),
+        Value::Tuple(t) => t.len(),
+        Value::Dict(d) => d.borrow().entries.len(),
+        Value::Range { start, stop, step } => range_len(*start, *stop, *step) as usize,
+        Value::Tensor(t) if !t.shape.is_empty() => t.shape[0],
+        Value::Instance(_) => {
+            let key = host.sym("__len__");
+            let method = host.get_attr(&v, key, args.span)?;
+            return host.call(method, Args::positional(Vec::new(), args.span), args.span);
+        }
+        other => {
+            return host.raise(
+                "TypeError",
+                format!("object of type '{}' has no len()", other.type_name()),
+                args.span,
+            );
+        }
+    };
+    Ok(Value::Int(n as i64))
+}
+
+/// `isinstance(v, cls)` for builtin types, classes and tuples of them.
+pub fn is_instance(host: &Host<'_>, v: &Value, cls: &Value) -> bool {
+    match cls {
+        Value::Tuple(items) => items.iter().any(|c| is_instance(host, v, c)),
+        Value::Class(class) => match (class.native, &*class.name) {
+            (NativeKind::Type, name) | (NativeKind::Object, name @ "object") => match name {
+                "object" => true,
+                "int" => matches!(v, Value::Int(_) | Value::Bool(_)),
+                "float" => matches!(v, Value::Float(_)),
+                "bool" => matches!(v, Value::Bool(_)),
+                "str" => matches!(v, Value::Str(_)),
+                "list" => matches!(v, Value::List(_)),
+                "tuple" => matches!(v, Value::Tuple(_)),
+                "dict" | "OrderedDict" => matches!(v, Value::Dict(_)),
+                "type" => matches!(v, Value::Class(_)),
+                "range" => matches!(v, Value::Range { .. }),
+                "Tensor" => matches!(v, Value::Tensor(_)),
+                "Parameter" => matches!(v, Value::Tensor(t) if t.is_parameter),
+                "device" => matches!(v, Value::Device(_)),
+                "dtype" => matches!(v, Value::Dtype(_)),
+                _ => false,
+            },
+            _ => match v {
+                Value::Instance(i) => i.class.is_subclass_of(class),
+                Value::Exception(e) => e.class.is_subclass_of(class),
+                Value::Entry(e) => is_instance(host, &e.target, cls),
+                _ => false,
+            },
+        },
+        Value::Typing(_) => true,
+        _ => false,
+    }
+}
+
+fn isinstance(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "isinstance", &["obj", "class_or_tuple"], 2)?;
+    let (v, cls) = (
+        slots[0].clone().expect("required"),
+        slots[1].clone().expect("required"),
+    );
+    Ok(Value::Bool(is_instance(host, &v, &cls)))
+}
+
+fn issubclass(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "issubclass", &["cls", "class_or_tuple"], 2)?;
+    match (&slots[0], &slots[1]) {
+        (Some(Value::Class(a)), Some(Value::Class(b))) => Ok(Value::Bool(a.is_subclass_of(b))),
+        _ => host.raise("TypeError", "issubclass() arg 1 must be a class", args.span),
+    }
+}
+
+fn enumerate(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "enumerate", &["iterable", "start"], 1)?;
+    let items = host.iterate(slots[0].as_ref().expect("required"), args.span)?;
+    let start = match &slots[1] {
+        Some(Value::Int(i)) => *i,
+        _ => 0,
+    };
+    Ok(Value::list(
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| Value::tuple(vec![Value::Int(start + i as i64), v]))
+            .collect(),
+    ))
+}
+
+fn zip(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let mut columns = Vec::new();
+    for v in &args.positional {
+        columns.push(host.iterate(v, args.span)?);
+    }
+    let n = columns.iter().map(Vec::len).min().unwrap_or(0);
+    Ok(Value::list(
+        (0..n)
+            .map(|i| Value::tuple(columns.iter().map(|c| c[i].clone()).collect()))
+            .collect(),
+    ))
+}
+
+fn extreme(host: &mut Host<'_>, args: Args, name: &str, want: std::cmp::Ordering) -> Eval<Value> {
+    let items = if args.positional.len() == 1 {
+        host.iterate(&args.positional[0], args.span)?
+    } else {
+        args.positional.clone()
+    };
+    let mut best: Option<Value> = None;
+    for item in items {
+        best = Some(match best {
+            None => item,
+            Some(b) => {
+                let op = if want.is_lt() {
+                    crate::syntax::ast::CmpOp::Lt
+                } else {
+                    crate::syntax::ast::CmpOp::Gt
+                };
+                if ops::compare(host, op, &item, &b, args.span)? {
+                    item
+                } else {
+                    b
+                }
+            }
+        });
+    }
+    match best {
+        Some(v) => Ok(v),
+        None => host.raise(
+            "ValueError",
+            format!("{name}() arg is an empty sequence"),
+            args.span,
+        ),
+    }
+}
+
+fn min(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    extreme(host, args, "min", std::cmp::Ordering::Less)
+}
+
+fn max(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    extreme(host, args, "max", std::cmp::Ordering::Greater)
+}
+
+fn abs(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    match one(host, &args, "abs")? {
+        Value::Int(i) => Ok(Value::Int(i.abs())),
+        Value::Bool(b) => Ok(Value::Int(b as i64)),
+        Value::Float(f) => Ok(Value::Float(f.abs())),
+        other => host.raise(
+            "TypeError",
+            format!("bad operand type for abs(): '{}'", other.type_name()),
+            args.span,
+        ),
+    }
+}
+
+fn sum(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "sum", &["iterable", "start"], 1)?;
+    let mut total = slots[1].clone().unwrap_or(Value::Int(0));
+    for item in host.iterate(slots[0].as_ref().expect("required"), args.span)? {
+        total = ops::binary(host, crate::syntax::ast::BinOp::Add, total, item, args.span)?;
+    }
+    Ok(total)
+}
+
+fn round(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "round", &["number", "ndigits"], 1)?;
+    let number = slots[0].clone().expect("required");
+    let f = match number {
+        Value::Int(i) => return Ok(Value::Int(i)),
+        Value::Float(f) => f,
+        other => {
+            return host.raise(
+                "TypeError",
+                format!("type {} doesn't define __round__ method", other.type_name()),
+                args.span,
+            );
+        }
+    };
+    match &slots[1] {
+        None | Some(Value::None) => {
+            // Python rounds half to even.
+            let r = f.round();
+            let r = if (f - f.trunc()).abs() == 0.5 && r % 2.0 != 0.0 {
+                r - f.signum()
+            } else {
+                r
+            };
+            Ok(Value::Int(r as i64))
+        }
+        Some(Value::Int(n)) => {
+            let scale = 10f64.powi(*n as i32);
+            Ok(Value::Float((f * scale).round() / scale))
+        }
+        Some(_) => host.raise("TypeError", "ndigits must be an integer", args.span),
+    }
+}
+
+/// Printing is the file's business when it runs under Python; `tsc` stays quiet.
+fn print(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {
+    Ok(Value::None)
+}
+
+fn name_arg(host: &Host<'_>, v: &Option<Value>, function: &str, span: Span) -> Eval<String> {
+    match v {
+        Some(Value::Str(s)) => Ok(s.to_string()),
+        _ => host.raise(
+            "TypeError",
+            format!("{function}(): attribute name must be string"),
+            span,
+        ),
+    }
+}
+
+fn getattr(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "getattr", &["object", "name", "default"], 2)?;
+    let name = name_arg(host, &slots[1], "getattr", args.span)?;
+    let key = host.sym(&name);
+    let object = slots[0].clone().expect("required");
+    match host.get_attr(&object, key, args.span) {
+        Err(super::error::Flow::Raise(raised))
+            if slots[2].is_some() && raised.exception.class.name.as_ref() == "AttributeError" =>
+        {
+            Ok(slots[2].clone().expect("checked"))
+        }
+        other => other,
+    }
+}
+
+fn setattr(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "setattr", &["object", "name", "value"], 3)?;
+    let name = name_arg(host, &slots[1], "setattr", args.span)?;
+    let key = host.sym(&name);
+    host.set_attr(
+        slots[0].as_ref().expect("required"),
+        key,
+        slots[2].clone().expect("required"),
+        args.span,
+    )?;
+    Ok(Value::None)
+}
+
+fn hasattr(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "hasattr", &["object", "name"], 2)?;
+    let name = name_arg(host, &slots[1], "hasattr", args.span)?;
+    let key = host.sym(&name);
+    match host.get_attr(slots[0].as_ref().expect("required"), key, args.span) {
+        Ok(_) => Ok(Value::Bool(true)),
+        Err(super::error::Flow::Raise(raised))
+            if raised.exception.class.name.as_ref() == "AttributeError" =>
+        {
+            Ok(Value::Bool(false))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+fn repr_builtin(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let v = one(host, &args, "repr")?;
+    Ok(Value::str(&repr_of(host, &v, args.span)?))
+}
+
+/// `repr(v)`, calling a Python-level `__repr__` where a class defines one.
+pub fn repr_of(host: &mut Host<'_>, v: &Value, span: Span) -> Eval<String> {
+    if let Value::Instance(i) = v {
+        let key = host.sym("__repr__");
+        if let Some(f) = i.class.lookup(key) {
+            let method = Value::Method(Rc::new((v.clone(), f)));
+            let text = host.call(method, Args::positional(Vec::new(), span), span)?;
+            return Ok(to_str(host, &text));
+        }
+        if i.class.is_module() {
+            return super::module::repr_module(host, i, span);
+        }
+    }
+    Ok(repr(host, v))
+}
+
+fn sorted(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "sorted", &["iterable", "key", "reverse"], 1)?;
+    let mut items = host.iterate(slots[0].as_ref().expect("required"), args.span)?;
+    let mut failed = None;
+    items.sort_by(|a, b| {
+        let mut ordering = std::cmp::Ordering::Equal;
+        for (op, result) in [
+            (crate::syntax::ast::CmpOp::Lt, std::cmp::Ordering::Less),
+            (crate::syntax::ast::CmpOp::Gt, std::cmp::Ordering::Greater),
+        ] {
+            match ops::compare(host, op, a, b, args.span) {
+                Ok(true) => ordering = result,
+                Ok(false) => {}
+                Err(e) => failed = Some(e),
+            }
+        }
+        ordering
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if slots[2].as_ref().is_some_and(Value::truthy) {
+        items.reverse();
+    }
+    Ok(Value::list(items))
+}
+
+fn reversed(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let v = one(host, &args, "reversed")?;
+    let mut items = host.iterate(&v, args.span)?;
+    items.reverse();
+    Ok(Value::list(items))
+}
+
+fn iter(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let v = one(host, &args, "iter")?;
+    Ok(Value::list(host.iterate(&v, args.span)?))
+}
+
+fn any(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let v = one(host, &args, "any")?;
+    Ok(Value::Bool(
+        host.iterate(&v, args.span)?.iter().any(Value::truthy),
+    ))
+}
+
+fn all(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let v = one(host, &args, "all")?;
+    Ok(Value::Bool(
+        host.iterate(&v, args.span)?.iter().all(Value::truthy),
+    ))
+}
+
+fn callable(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let v = one(host, &args, "callable")?;
+    Ok(Value::Bool(
+        matches!(
+            v,
+            Value::Function(_)
+                | Value::Builtin(_)
+                | Value::Method(_)
+                | Value::Class(_)
+                | Value::Entry(_)
+        ) || matches!(&v, Value::Instance(i) if i.class.is_module()),
+    ))
+}
+
+fn id(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let v = one(host, &args, "id")?;
+    Ok(Value::Int(v.identity() as i64))
+}
+
+fn open(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    host.unsupported(
+        "a model file cannot open files; pass weights with `--weights FILE` instead",
+        args.span,
+    )
+}
+
+fn divmod(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "divmod", &["a", "b"], 2)?;
+    let (a, b) = (
+        slots[0].clone().expect("required"),
+        slots[1].clone().expect("required"),
+    );
+    let q = ops::binary(
+        host,
+        crate::syntax::ast::BinOp::FloorDiv,
+        a.clone(),
+        b.clone(),
+        args.span,
+    )?;
+    let r = ops::binary(host, crate::syntax::ast::BinOp::Mod, a, b, args.span)?;
+    Ok(Value::tuple(vec![q, r]))
+}
+
+fn map(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let Some((f, iterables)) = args.positional.split_first() else {
+        return host.raise(
+            "TypeError",
+            "map() must have at least two arguments.",
+            args.span,
+        );
+    };
+    let mut columns = Vec::new();
+    for v in iterables {
+        columns.push(host.iterate(v, args.span)?);
+    }
+    let n = columns.iter().map(Vec::len).min().unwrap_or(0);
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let call_args = Args::positional(columns.iter().map(|c| c[i].clone()).collect(), args.span);
+        out.push(host.call(f.clone(), call_args, args.span)?);
+    }
+    Ok(Value::list(out))
+}
+
+/// Calling a builtin type: `int("3")`, `list(range(3))`, `dict(a=1)`.
+pub fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span: Span) -> Eval<Value> {
+    let first = args.positional.first().cloned();
+    match &*class.name {
+        "int" => match first {
+            None => Ok(Value::Int(0)),
+            Some(Value::Int(i)) => Ok(Value::Int(i)),
+            Some(Value::Bool(b)) => Ok(Value::Int(b as i64)),
+            Some(Value::Float(f)) if f.is_finite() => Ok(Value::Int(f.trunc() as i64)),
+            Some(Value::Str(s)) => match s.trim().replace('_', "").parse::<i64>() {
+                Ok(i) => Ok(Value::Int(i)),
+                Err(_) => host.raise(
+                    "ValueError",
+                    format!(
+                        "invalid literal for int() with base 10: {}",
+                        repr(host, &Value::Str(s))
+                    ),
+                    span,
+                ),
+            },
+            Some(other) => host.raise(
+                "TypeError",
+                format!(
+                    "int() argument must be a string or a number, not '{}'",
+                    other.type_name()
+                ),
+                span,
+            ),
+        },
+        "float" => match first {
+            None => Ok(Value::Float(0.0)),
+            Some(Value::Int(i)) => Ok(Value::Float(i as f64)),
+            Some(Value::Bool(b)) => Ok(Value::Float(b as i64 as f64)),
+            Some(Value::Float(f)) => Ok(Value::Float(f)),
+            Some(Value::Str(s)) => {
+                let t = s.trim().to_ascii_lowercase();
+                let parsed = match t.as_str() {
+                    "inf" | "+inf" | "infinity" => Ok(f64::INFINITY),
+                    "-inf" | "-infinity" => Ok(f64::NEG_INFINITY),
+                    "nan" => Ok(f64::NAN),
+                    _ => t.parse::<f64>(),
+                };
+                match parsed {
+                    Ok(f) => Ok(Value::Float(f)),
+                    Err(_) => host.raise(
+                        "ValueError",
+                        format!(
+                            "could not convert string to float: {}",
+                            repr(host, &Value::Str(s))
+                        ),
+                        span,
+                    ),
+                }
+            }
+            Some(other) => host.raise(
+                "TypeError",
+                format!(
+                    "float() argument must be a string or a number, not '{}'",
+                    other.type_name()
+                ),
+                span,
+            ),
+        },
+        "bool" => Ok(Value::Bool(first.is_some_and(|v| v.truthy()))),
+        "str" => match first {
+            None => Ok(Value::str("")),
+            Some(v) => {
+                let text = match &v {
+                    Value::Instance(_) => repr_of(host, &v, span)?,
+                    _ => to_str(host, &v),
+                };
+                Ok(Value::str(&text))
+            }
+        },
+        "list" => Ok(Value::list(match first {
+            None => Vec::new(),
+            Some(v) => host.iterate(&v, span)?,
+        })),
+        "tuple" => Ok(Value::tuple(match first {
+            None => Vec::new(),
+            Some(v) => host.iterate(&v, span)?,
+        })),
+        "dict" | "OrderedDict" => {
+            let mut dict = Dict::default();
+            match first {
+                Some(Value::Dict(d)) => dict = d.borrow().clone(),
+                Some(v) => {
+                    for pair in host.iterate(&v, span)? {
+                        let kv = host.iterate(&pair, span)?;
+                        if kv.len() != 2 {
+                            return host.raise(
+                                "ValueError",
+                                "dictionary update sequence element has the wrong length",
+                                span,
+                            );
+                        }
+                        ops::dict_insert(host, &mut dict, kv[0].clone(), kv[1].clone(), span)?;
+                    }
+                }
+                None => {}
+            }
+            for (k, v) in args.keywords {
+                let key = Value::str(host.name(k));
+                ops::dict_insert(host, &mut dict, key, v, span)?;
+            }
+            Ok(Value::Dict(Rc::new(RefCell::new(dict))))
+        }
+        "range" => {
+            let ints: Vec<i64> = args
+                .positional
+                .iter()
+                .map(|v| match v {
+                    Value::Int(i) => Ok(*i),
+                    Value::Bool(b) => Ok(*b as i64),
+                    other => host.raise(
+                        "TypeError",
+                        format!(
+                            "'{}' object cannot be interpreted as an integer",
+                            other.type_name()
+                        ),
+                        span,
+                    ),
+                })
+                .collect::<Eval<_>>()?;
+            let (start, stop, step) = match ints.as_slice() {
+                [stop] => (0, *stop, 1),
+                [start, stop] => (*start, *stop, 1),
+                [start, stop, step] => (*start, *stop, *step),
+                _ => {
+                    return host.raise(
+                        "TypeError",
+                        format!("range expected at most 3 arguments, got {}", ints.len()),
+                        span,
+                    );
+                }
+            };
+            if step == 0 {
+                return host.raise("ValueError", "range() arg 3 must not be zero", span);
+            }
+            Ok(Value::Range { start, stop, step })
+        }
+        "type" => match first {
+            Some(Value::Instance(i)) => Ok(Value::Class(i.class.clone())),
+            Some(v) => {
+                let name = v.type_name();
+                Ok(host
+                    .classes
+                    .get(name.as_str())
+                    .map_or(Value::Opaque(name.into()), |c| Value::Class(c.clone())))
+            }
+            None => host.raise("TypeError", "type() takes 1 or 3 arguments", span),
+        },
+        other => host.unsupported(
+            format!("`{other}(...)` is not supported in module-level code"),
+            span,
+        ),
+    }
+}
+
+// ---------------------------------------------------------------- methods
+
+/// Attribute access on values that are not instances, classes or modules:
+/// methods of `str`, `list`, `dict`, `tuple`, and tensor attributes.
+pub fn value_attr(host: &mut Host<'_>, value: &Value, name: Symbol, span: Span) -> Eval<Value> {
+    let text = host.name(name).to_string();
+    let method: Option<BuiltinFn> = match (value, text.as_str()) {
+        (Value::Str(_), "format") => Some(str_format),
+        (Value::Str(_), "join") => Some(str_join),
+        (Value::Str(_), "split") => Some(str_split),
+        (Value::Str(_), "strip" | "lstrip" | "rstrip") => Some(match text.as_str() {
+            "strip" => str_strip,
+            "lstrip" => str_lstrip,
+            _ => str_rstrip,
+        }),
+        (Value::Str(_), "lower") => Some(str_lower),
+        (Value::Str(_), "upper") => Some(str_upper),
+        (Value::Str(_), "startswith") => Some(str_startswith),
+        (Value::Str(_), "endswith") => Some(str_endswith),
+        (Value::Str(_), "replace") => Some(str_replace),
+        (Value::Str(_), "isdigit") => Some(str_isdigit),
+        (Value::List(_), "append") => Some(list_append),
+        (Value::List(_), "extend") => Some(list_extend),
+        (Value::List(_), "insert") => Some(list_insert),
+        (Value::List(_), "pop") => Some(list_pop),
+        (Value::List(_), "reverse") => Some(list_reverse),
+        (Value::List(_) | Value::Tuple(_), "index") => Some(sequence_index),
+        (Value::List(_) | Value::Tuple(_), "count") => Some(sequence_count),
+        (Value::List(_) | Value::Dict(_), "copy") => Some(copy),
+        (Value::Dict(_), "keys") => Some(dict_keys),
+        (Value::Dict(_), "values") => Some(dict_values),
+        (Value::Dict(_), "items") => Some(dict_items),
+        (Value::Dict(_), "get") => Some(dict_get),
+        (Value::Dict(_), "update") => Some(dict_update),
+        (Value::Dict(_), "pop") => Some(dict_pop),
+        (Value::Dict(_), "setdefault") => Some(dict_setdefault),
+        _ => None,
+    };
+    if let Some(f) = method {
+        return Ok(Value::Method(Rc::new((value.clone(), builtin(&text, f)))));
+    }
+    match value {
+        Value::Tensor(t) => super::torch::tensor_attr(host, t, &text, span),
+        Value::Float(f) if text == "is_integer" => Ok(Value::Bool(f.fract() == 0.0)),
+        Value::Device(d) if text == "type" => {
+            Ok(Value::Str(d.split(':').next().unwrap_or("cpu").into()))
+        }
+        Value::Device(d) if text == "index" => Ok(d
+            .split_once(':')
+            .and_then(|(_, i)| i.parse().ok())
+            .map_or(Value::None, Value::Int)),
+        Value::Dtype(d) if text == "is_floating_point" => Ok(Value::Bool(d.is_floating_point())),
+        _ => host.raise(
+            "AttributeError",
+            format!("'{}' object has no attribute '{text}'", value.type_name()),
+            span,
+        ),
+    }
+}
+
+fn receiver(args: &mut Args) -> Value {
+    args.positional.remove(0)
+}
+
+fn text_of(v: &Value) -> Rc<str> {
+    match v {
+        Value::Str(s) => s.clone(),
+        _ => "".into(),
+    }
+}
+
+fn str_format(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let format = text_of(&receiver(&mut args));
+    let mut out = String::new();
+    let mut auto = 0usize;
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            '{' => {
+                let mut field = String::new();
+                let mut depth = 1;
+                for c in chars.by_ref() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    field.push(c);
+                }
+                let (name_conv, spec) = field.split_once(':').unwrap_or((&field, ""));
+                let (name, conversion) = name_conv
+                    .split_once('!')
+                    .map_or((name_conv, None), |(n, c)| (n, Some(c)));
+                let value = if name.is_empty() {
+                    auto += 1;
+                    args.positional.get(auto - 1).cloned()
+                } else if let Ok(i) = name.parse::<usize>() {
+                    args.positional.get(i).cloned()
+                } else {
+                    let (base, attr) = name
+                        .split_once('.')
+                        .map_or((name, None), |(b, a)| (b, Some(a)));
+                    let key = host.sym(base);
+                    let found = args
+                        .keywords
+                        .iter()
+                        .find(|(k, _)| *k == key)
+                        .map(|(_, v)| v.clone());
+                    match (found, attr) {
+                        (Some(v), Some(attr)) => {
+                            let attr = host.sym(attr);
+                            Some(host.get_attr(&v, attr, args.span)?)
+                        }
+                        (found, _) => found,
+                    }
+                };
+                let Some(value) = value else {
+                    return host.raise(
+                        "IndexError",
+                        format!("Replacement index {name} out of range for positional args tuple"),
+                        args.span,
+                    );
+                };
+                let value = match conversion {
+                    Some("r") => Value::str(&repr_of(host, &value, args.span)?),
+                    Some("s") => Value::str(&to_str(host, &value)),
+                    _ => value,
+                };
+                out.push_str(&ops::format_value(host, &value, spec, args.span)?);
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(Value::str(&out))
+}
+
+fn str_join(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let sep = text_of(&receiver(&mut args));
+    let items = host.iterate(&one(host, &args, "join")?, args.span)?;
+    let mut parts = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Value::Str(s) => parts.push(s.to_string()),
+            other => {
+                return host.raise(
+                    "TypeError",
+                    format!(
+                        "sequence item: expected str instance, {} found",
+                        other.type_name()
+                    ),
+                    args.span,
+                );
+            }
+        }
+    }
+    Ok(Value::str(&parts.join(&sep)))
+}
+
+fn str_split(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let s = text_of(&receiver(&mut args));
+    let slots = args.bind(host, "split", &["sep"], 0)?;
+    let parts: Vec<Value> = match &slots[0] {
+        Some(Value::Str(sep)) => s.split(&**sep).map(Value::str).collect(),
+        _ => s.split_whitespace().map(Value::str).collect(),
+    };
+    Ok(Value::list(parts))
+}
+
+fn str_strip(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    Ok(Value::str(text_of(&receiver(&mut args)).trim()))
+}
+
+fn str_lstrip(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    Ok(Value::str(text_of(&receiver(&mut args)).trim_start()))
+}
+
+fn str_rstrip(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    Ok(Value::str(text_of(&receiver(&mut args)).trim_end()))
+}
+
+fn str_lower(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    Ok(Value::str(&text_of(&receiver(&mut args)).to_lowercase()))
+}
+
+fn str_upper(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    Ok(Value::str(&text_of(&receiver(&mut args)).to_uppercase()))
+}
+
+fn affix_test(
+    host: &mut Host<'_>,
+    mut args: Args,
+    name: &str,
+    test: fn(&str, &str) -> bool,
+) -> Eval<Value> {
+    let s = text_of(&receiver(&mut args));
+    let affix = one(host, &args, name)?;
+    let options = match &affix {
+        Value::Tuple(items) => items.to_vec(),
+        other => vec![other.clone()],
+    };
+    Ok(Value::Bool(options.iter().any(|o| test(&s, &text_of(o)))))
+}
+
+fn str_startswith(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    affix_test(host, args, "startswith", |s, a| s.starts_with(a))
+}
+
+fn str_endswith(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    affix_test(host, args, "endswith", |s, a| s.ends_with(a))
+}
+
+fn str_replace(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let s = text_of(&receiver(&mut args));
+    let slots = args.bind(host, "replace", &["old", "new"], 2)?;
+    let (old, new) = (
+        text_of(slots[0].as_ref().expect("required")),
+        text_of(slots[1].as_ref().expect("required")),
+    );
+    Ok(Value::str(&s.replace(&*old, &new)))
+}
+
+fn str_isdigit(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let s = text_of(&receiver(&mut args));
+    Ok(Value::Bool(
+        !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()),
+    ))
+}
+
+fn list_of(v: &Value) -> Rc<RefCell<Vec<Value>>> {
+    match v {
+        Value::List(l) => l.clone(),
+        _ => Rc::new(RefCell::new(Vec::new())),
+    }
+}
+
+fn list_append(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let list = list_of(&receiver(&mut args));
+    let item = one(host, &args, "append")?;
+    list.borrow_mut().push(item);
+    Ok(Value::None)
+}
+
+fn list_extend(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let list = list_of(&receiver(&mut args));
+    let items = host.iterate(&one(host, &args, "extend")?, args.span)?;
+    list.borrow_mut().extend(items);
+    Ok(Value::None)
+}
+
+fn list_insert(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let list = list_of(&receiver(&mut args));
+    let slots = args.bind(host, "insert", &["index", "object"], 2)?;
+    let len = list.borrow().len() as i64;
+    let at = match slots[0] {
+        Some(Value::Int(i)) if i < 0 => (i + len).max(0),
+        Some(Value::Int(i)) => i.min(len),
+        _ => return host.raise("TypeError", "list indices must be integers", args.span),
+    };
+    list.borrow_mut()
+        .insert(at as usize, slots[1].clone().expect("required"));
+    Ok(Value::None)
+}
+
+fn list_pop(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let list = list_of(&receiver(&mut args));
+    let slots = args.bind(host, "pop", &["index"], 0)?;
+    let len = list.borrow().len() as i64;
+    if len == 0 {
+        return host.raise("IndexError", "pop from empty list", args.span);
+    }
+    let at = match slots[0] {
+        Some(Value::Int(i)) if i < 0 => i + len,
+        Some(Value::Int(i)) => i,
+        _ => len - 1,
+    };
+    if !(0..len).contains(&at) {
+        return host.raise("IndexError", "pop index out of range", args.span);
+    }
+    Ok(list.borrow_mut().remove(at as usize))
+}
+
+fn list_reverse(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    list_of(&receiver(&mut args)).borrow_mut().reverse();
+    Ok(Value::None)
+}
+
+fn sequence_items(v: &Value) -> Vec<Value> {
+    match v {
+        Value::List(l) => l.borrow().clone(),
+        Value::Tuple(t) => t.to_vec(),
+        _ => Vec::new(),
+    }
+}
+
+fn sequence_index(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let items = sequence_items(&receiver(&mut args));
+    let needle = one(host, &args, "index")?;
+    match items.iter().position(|v| equal(v, &needle)) {
+        Some(i) => Ok(Value::Int(i as i64)),
+        None => {
+            let text = repr(host, &needle);
+            host.raise("ValueError", format!("{text} is not in list"), args.span)
+        }
+    }
+}
+
+fn sequence_count(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let items = sequence_items(&receiver(&mut args));
+    let needle = one(host, &args, "count")?;
+    Ok(Value::Int(
+        items.iter().filter(|v| equal(v, &needle)).count() as i64,
+    ))
+}
+
+fn copy(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    Ok(match receiver(&mut args) {
+        Value::List(l) => Value::list(l.borrow().clone()),
+        Value::Dict(d) => Value::Dict(Rc::new(RefCell::new(d.borrow().clone()))),
+        other => other,
+    })
+}
+
+fn dict_of(v: &Value) -> Rc<RefCell<Dict>> {
+    match v {
+        Value::Dict(d) => d.clone(),
+        _ => Rc::new(RefCell::new(Dict::default())),
+    }
+}
+
+fn dict_keys(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let d = dict_of(&receiver(&mut args));
+    let keys = d
+        .borrow()
+        .entries
+        .values()
+        .map(|(k, _)| k.clone())
+        .collect();
+    Ok(Value::list(keys))
+}
+
+fn dict_values(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let d = dict_of(&receiver(&mut args));
+    let values = d
+        .borrow()
+        .entries
+        .values()
+        .map(|(_, v)| v.clone())
+        .collect();
+    Ok(Value::list(values))
+}
+
+fn dict_items(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let d = dict_of(&receiver(&mut args));
+    let items = d
+        .borrow()
+        .entries
+        .values()
+        .map(|(k, v)| Value::tuple(vec![k.clone(), v.clone()]))
+        .collect();
+    Ok(Value::list(items))
+}
+
+fn dict_get(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let d = dict_of(&receiver(&mut args));
+    let slots = args.bind(host, "get", &["key", "default"], 1)?;
+    let key = slots[0].as_ref().expect("required").key();
+    let found = key.and_then(|k| d.borrow().entries.get(&k).map(|(_, v)| v.clone()));
+    Ok(found.or_else(|| slots[1].clone()).unwrap_or(Value::None))
+}
+
+fn dict_update(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let d = dict_of(&receiver(&mut args));
+    if let Some(Value::Dict(other)) = args.positional.first() {
+        let entries: Vec<_> = other
+            .borrow()
+            .entries
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        d.borrow_mut().entries.extend(entries);
+    }
+    for (k, v) in args.keywords {
+        let key = Value::str(host.name(k));
+        ops::dict_insert(host, &mut d.borrow_mut(), key, v, args.span)?;
+    }
+    Ok(Value::None)
+}
+
+fn dict_pop(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let d = dict_of(&receiver(&mut args));
+    let slots = args.bind(host, "pop", &["key", "default"], 1)?;
+    let key = slots[0].clone().expect("required");
+    let removed = key
+        .key()
+        .and_then(|k| d.borrow_mut().entries.shift_remove(&k));
+    match (removed, &slots[1]) {
+        (Some((_, v)), _) => Ok(v),
+        (None, Some(default)) => Ok(default.clone()),
+        (None, None) => {
+            let text = repr(host, &key);
+            host.raise("KeyError", text, args.span)
+        }
+    }
+}
+
+fn dict_setdefault(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let d = dict_of(&receiver(&mut args));
+    let slots = args.bind(host, "setdefault", &["key", "default"], 1)?;
+    let key = slots[0].clone().expect("required");
+    let default = slots[1].clone().unwrap_or(Value::None);
+    let Some(k) = key.key() else {
+        return host.raise(
+            "TypeError",
+            format!("unhashable type: '{}'", key.type_name()),
+            args.span,
+        );
+    };
+    let mut dict = d.borrow_mut();
+    Ok(dict.entries.entry(k).or_insert((key, default)).1.clone())
+}

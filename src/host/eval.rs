@@ -1,0 +1,1448 @@
+//! The evaluator: statements and expressions of module-level code and of the
+//! functions it calls (`__init__` bodies, helpers), with Python's semantics.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+
+use super::call::Args;
+pub use super::error::{Eval, Flow, Raised};
+use super::module::ModuleState;
+use super::value::*;
+use crate::diag::{Code, Diagnostic};
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::ast::*;
+use crate::syntax::{Interner, Symbol};
+
+/// Statements and calls one evaluation may run before it is stopped.
+const STEP_LIMIT: u64 = 20_000_000;
+/// Nested Python calls before `RecursionError`.
+const DEPTH_LIMIT: u32 = 150;
+
+/// Where names live while a block runs.
+pub struct Frame {
+    pub globals: Rc<Namespace>,
+    /// Function locals; `None` at module level, where locals are globals.
+    pub locals: Option<Rc<RefCell<HashMap<Symbol, Value>>>>,
+    /// A class body being evaluated: its names go here.
+    pub class_body: Option<RefCell<IndexMap<Symbol, Value>>>,
+    pub closure: Option<Rc<RefCell<HashMap<Symbol, Value>>>>,
+    pub declared_global: Vec<Symbol>,
+    pub file: FileId,
+    /// For zero-argument `super()`: the class that defines the running
+    /// method, and its first argument.
+    pub method_of: Option<(Rc<Class>, Value)>,
+}
+
+/// The host evaluator and everything one evaluation produced.
+pub struct Host<'a> {
+    pub map: &'a mut SourceMap,
+    pub interner: &'a mut Interner,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Script/trace/optimize results, in the order the file made them.
+    pub entries: Vec<Rc<Entry>>,
+    /// `.save(...)`/`._save_for_lite_interpreter(...)` calls: recorded, never run.
+    pub saves: Vec<(String, Span)>,
+    /// Loaded Python modules by dotted path, native and prelude alike.
+    pub modules: HashMap<String, Rc<Namespace>>,
+    pub builtins: Rc<Namespace>,
+    /// Builtin classes by name: exceptions, `object`, `int`, ...
+    pub classes: HashMap<&'static str, Rc<Class>>,
+    steps: u64,
+    depth: u32,
+    /// Seeds for random fills, drawn in creation order.
+    pub seed: u64,
+    /// The exception an `except` block is handling (for a bare `raise`).
+    handling: Vec<Rc<Exception>>,
+}
+
+impl<'a> Host<'a> {
+    pub fn new(map: &'a mut SourceMap, interner: &'a mut Interner) -> Host<'a> {
+        let builtins = Rc::new(Namespace {
+            name: "builtins".into(),
+            attrs: RefCell::new(IndexMap::new()),
+        });
+        let mut host = Host {
+            map,
+            interner,
+            diagnostics: Vec::new(),
+            entries: Vec::new(),
+            saves: Vec::new(),
+            modules: HashMap::new(),
+            builtins,
+            classes: HashMap::new(),
+            steps: 0,
+            depth: 0,
+            seed: 0x5eed,
+            handling: Vec::new(),
+        };
+        super::builtins::install(&mut host);
+        super::torch::install(&mut host);
+        host
+    }
+
+    pub fn sym(&mut self, name: &str) -> Symbol {
+        self.interner.intern(name)
+    }
+
+    pub fn name(&self, symbol: Symbol) -> &str {
+        self.interner.resolve(symbol)
+    }
+
+    pub fn class(&self, name: &str) -> Rc<Class> {
+        self.classes
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| panic!("builtin class `{name}` is installed at start"))
+    }
+
+    /// A Python exception of a builtin class, with the diagnostic code it
+    /// gets if nothing catches it.
+    pub fn raise<T>(&self, class: &str, message: impl Into<String>, span: Span) -> Eval<T> {
+        let code = match class {
+            "TypeError" => Code::E5002,
+            "NameError" => Code::E5003,
+            "AttributeError" => Code::E5004,
+            "RecursionError" => Code::E5006,
+            _ => Code::E5009,
+        };
+        self.raise_code(code, class, message, span)
+    }
+
+    pub fn raise_code<T>(
+        &self,
+        code: Code,
+        class: &str,
+        message: impl Into<String>,
+        span: Span,
+    ) -> Eval<T> {
+        let exception = Rc::new(Exception {
+            class: self.class(class),
+            message: message.into(),
+        });
+        Err(Flow::Raise(Box::new(Raised {
+            exception,
+            code,
+            span,
+            traceback: Vec::new(),
+            notes: Vec::new(),
+            helps: Vec::new(),
+        })))
+    }
+
+    /// Something a model file may not do here (E5005).
+    pub fn unsupported<T>(&self, message: impl Into<String>, span: Span) -> Eval<T> {
+        self.raise_code(Code::E5005, "NotImplementedError", message, span)
+    }
+
+    fn step(&mut self, span: Span) -> Eval<()> {
+        self.steps += 1;
+        if self.steps > STEP_LIMIT {
+            return self.raise_code(
+                Code::E5006,
+                "RuntimeError",
+                format!("evaluation stopped after {STEP_LIMIT} steps; is there an endless loop?"),
+                span,
+            );
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ module files
+
+    /// Runs a parsed file as the module `module_path`; an uncaught exception
+    /// becomes a diagnostic and stops that file, as in Python.
+    pub fn run_module(&mut self, module: &Module, file: FileId, namespace: Rc<Namespace>) {
+        let mut frame = Frame {
+            globals: namespace,
+            locals: None,
+            class_body: None,
+            closure: None,
+            declared_global: Vec::new(),
+            file,
+            method_of: None,
+        };
+        if let Err(flow) = self.exec_block(&module.body, &mut frame) {
+            self.report(flow);
+        }
+    }
+
+    pub fn report(&mut self, flow: Flow) {
+        match flow {
+            Flow::Raise(raised) => self.diagnostics.push(raised.into_diagnostic()),
+            // The validator rejects return/break/continue outside their context.
+            Flow::Return(_) | Flow::Break | Flow::Continue => {}
+        }
+    }
+
+    // ------------------------------------------------------------ statements
+
+    pub fn exec_block(&mut self, body: &[Stmt], frame: &mut Frame) -> Eval<()> {
+        for stmt in body {
+            self.exec(stmt, frame)?;
+        }
+        Ok(())
+    }
+
+    fn exec(&mut self, stmt: &Stmt, frame: &mut Frame) -> Eval<()> {
+        self.step(stmt.span)?;
+        match &stmt.kind {
+            StmtKind::Expr(e) => {
+                self.eval(e, frame)?;
+            }
+            StmtKind::Assign { targets, value } => {
+                let v = self.eval(value, frame)?;
+                for target in targets {
+                    self.assign(target, v.clone(), frame)?;
+                }
+            }
+            StmtKind::AugAssign { target, op, value } => {
+                let current = self.eval(target, frame)?;
+                let rhs = self.eval(value, frame)?;
+                let result = self.augmented(*op, current, rhs, stmt.span)?;
+                self.assign(target, result, frame)?;
+            }
+            StmtKind::AnnAssign { target, value, .. } => {
+                if let Some(value) = value {
+                    let v = self.eval(value, frame)?;
+                    self.assign(target, v, frame)?;
+                }
+            }
+            StmtKind::If { test, body, orelse } => {
+                if self.eval(test, frame)?.truthy() {
+                    self.exec_block(body, frame)?;
+                } else {
+                    self.exec_block(orelse, frame)?;
+                }
+            }
+            StmtKind::While { test, body, orelse } => {
+                let mut broke = false;
+                while self.eval(test, frame)?.truthy() {
+                    self.step(test.span)?;
+                    match self.exec_block(body, frame) {
+                        Err(Flow::Break) => {
+                            broke = true;
+                            break;
+                        }
+                        Err(Flow::Continue) | Ok(()) => {}
+                        Err(other) => return Err(other),
+                    }
+                }
+                if !broke {
+                    self.exec_block(orelse, frame)?;
+                }
+            }
+            StmtKind::For {
+                target,
+                iter,
+                body,
+                orelse,
+                ..
+            } => {
+                let iterable = self.eval(iter, frame)?;
+                let items = self.iterate(&iterable, iter.span)?;
+                let mut broke = false;
+                for item in items {
+                    self.assign(target, item, frame)?;
+                    match self.exec_block(body, frame) {
+                        Err(Flow::Break) => {
+                            broke = true;
+                            break;
+                        }
+                        Err(Flow::Continue) | Ok(()) => {}
+                        Err(other) => return Err(other),
+                    }
+                }
+                if !broke {
+                    self.exec_block(orelse, frame)?;
+                }
+            }
+            StmtKind::FunctionDef(def) => {
+                let function = self.define_function(def, frame)?;
+                let mut value = Value::Function(function);
+                for decorator in def.decorators.iter().rev() {
+                    let d = self.eval(decorator, frame)?;
+                    value = self.call(
+                        d,
+                        Args::positional(vec![value], decorator.span),
+                        decorator.span,
+                    )?;
+                }
+                self.store(def.name.name, value, frame);
+            }
+            StmtKind::ClassDef(def) => {
+                let class = self.define_class(def, frame)?;
+                self.store(def.name.name, Value::Class(class), frame);
+            }
+            StmtKind::Return(value) => {
+                let v = match value {
+                    Some(e) => self.eval(e, frame)?,
+                    None => Value::None,
+                };
+                return Err(Flow::Return(v));
+            }
+            StmtKind::Pass => {}
+            StmtKind::Break => return Err(Flow::Break),
+            StmtKind::Continue => return Err(Flow::Continue),
+            StmtKind::Raise { exc, .. } => {
+                return Err(self.raise_statement(exc.as_ref(), stmt.span, frame));
+            }
+            StmtKind::Assert { test, msg } => {
+                if !self.eval(test, frame)?.truthy() {
+                    let message = match msg {
+                        Some(m) => {
+                            let v = self.eval(m, frame)?;
+                            super::ops::to_str(self, &v)
+                        }
+                        None => String::new(),
+                    };
+                    return self.raise_code(Code::E5001, "AssertionError", message, stmt.span);
+                }
+            }
+            StmtKind::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => {
+                let result = self.exec_try(body, handlers, orelse, frame);
+                self.exec_block(finalbody, frame)?;
+                result?;
+            }
+            StmtKind::With { items, body, .. } => {
+                for item in items {
+                    let context = self.eval(&item.context, frame)?;
+                    if let Some(target) = &item.target {
+                        self.assign(target, context, frame)?;
+                    }
+                }
+                self.exec_block(body, frame)?;
+            }
+            StmtKind::Import(aliases) => {
+                for alias in aliases {
+                    let path = self.dotted(&alias.name);
+                    let module = self.import(&path, alias.span)?;
+                    match alias.asname {
+                        Some(asname) => self.store(asname.name, Value::Namespace(module), frame),
+                        None => {
+                            // `import a.b` binds `a`.
+                            let top = self.import(
+                                &path[..path.find('.').unwrap_or(path.len())],
+                                alias.span,
+                            )?;
+                            self.store(alias.name.parts[0].name, Value::Namespace(top), frame);
+                        }
+                    }
+                }
+            }
+            StmtKind::ImportFrom {
+                module,
+                names,
+                level,
+            } => {
+                if *level > 0 {
+                    return self.unsupported(
+                        "relative imports are not supported in a model file",
+                        stmt.span,
+                    );
+                }
+                let path = module.as_ref().map(|m| self.dotted(m)).unwrap_or_default();
+                let namespace = self.import(&path, stmt.span)?;
+                for alias in names {
+                    let name = alias.name.parts[0].name;
+                    if self.name(name) == "*" {
+                        let attrs: Vec<(Symbol, Value)> = namespace
+                            .attrs
+                            .borrow()
+                            .iter()
+                            .map(|(k, v)| (*k, v.clone()))
+                            .collect();
+                        for (k, v) in attrs {
+                            if !self.name(k).starts_with('_') {
+                                self.store(k, v, frame);
+                            }
+                        }
+                        continue;
+                    }
+                    let value = self.import_name(&namespace, &path, name, alias.span)?;
+                    self.store(alias.asname.map_or(name, |a| a.name), value, frame);
+                }
+            }
+            StmtKind::Global(names) => frame.declared_global.extend(names.iter().map(|n| n.name)),
+            StmtKind::Nonlocal(_) => {}
+            StmtKind::Delete(targets) => {
+                for target in targets {
+                    self.delete(target, frame)?;
+                }
+            }
+            StmtKind::Error => {}
+        }
+        Ok(())
+    }
+
+    fn exec_try(
+        &mut self,
+        body: &[Stmt],
+        handlers: &[ExceptHandler],
+        orelse: &[Stmt],
+        frame: &mut Frame,
+    ) -> Eval<()> {
+        match self.exec_block(body, frame) {
+            Ok(()) => self.exec_block(orelse, frame),
+            Err(Flow::Raise(raised)) => {
+                for handler in handlers {
+                    let matches = match &handler.typ {
+                        None => true,
+                        Some(t) => {
+                            let typ = self.eval(t, frame)?;
+                            self.exception_matches(&raised.exception, &typ)
+                        }
+                    };
+                    if matches {
+                        if let Some(name) = handler.name {
+                            self.store(
+                                name.name,
+                                Value::Exception(raised.exception.clone()),
+                                frame,
+                            );
+                        }
+                        self.handling.push(raised.exception.clone());
+                        let result = self.exec_block(&handler.body, frame);
+                        self.handling.pop();
+                        return result;
+                    }
+                }
+                Err(Flow::Raise(raised))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    fn exception_matches(&self, exception: &Rc<Exception>, typ: &Value) -> bool {
+        match typ {
+            Value::Class(c) => exception.class.is_subclass_of(c),
+            Value::Tuple(items) => items.iter().any(|t| self.exception_matches(exception, t)),
+            _ => false,
+        }
+    }
+
+    fn raise_statement(&mut self, exc: Option<&Expr>, span: Span, frame: &mut Frame) -> Flow {
+        let value = match exc {
+            None => match self.handling.last() {
+                Some(e) => Value::Exception(e.clone()),
+                None => {
+                    return self
+                        .raise::<()>("RuntimeError", "No active exception to reraise", span)
+                        .unwrap_err();
+                }
+            },
+            Some(e) => match self.eval(e, frame) {
+                Ok(v) => v,
+                Err(flow) => return flow,
+            },
+        };
+        let value = match value {
+            Value::Class(c)
+                if c.native == NativeKind::Exception
+                    || c.mro().iter().any(|k| k.native == NativeKind::Exception) =>
+            {
+                match self.call(Value::Class(c), Args::positional(Vec::new(), span), span) {
+                    Ok(v) => v,
+                    Err(flow) => return flow,
+                }
+            }
+            other => other,
+        };
+        match value {
+            Value::Exception(exception) => Flow::Raise(Box::new(Raised {
+                exception,
+                code: Code::E5001,
+                span,
+                traceback: Vec::new(),
+                notes: Vec::new(),
+                helps: Vec::new(),
+            })),
+            other => self
+                .raise::<()>(
+                    "TypeError",
+                    format!(
+                        "exceptions must derive from BaseException, not {}",
+                        other.type_name()
+                    ),
+                    span,
+                )
+                .unwrap_err(),
+        }
+    }
+
+    fn dotted(&self, name: &DottedName) -> String {
+        name.parts
+            .iter()
+            .map(|p| self.name(p.name))
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+
+    /// `from module import name`: an attribute, or a submodule.
+    fn import_name(
+        &mut self,
+        namespace: &Rc<Namespace>,
+        path: &str,
+        name: Symbol,
+        span: Span,
+    ) -> Eval<Value> {
+        if let Some(v) = namespace.attrs.borrow().get(&name) {
+            return Ok(v.clone());
+        }
+        let sub = format!("{path}.{}", self.name(name));
+        if super::imports::exists(self, &sub) {
+            return Ok(Value::Namespace(self.import(&sub, span)?));
+        }
+        let text = self.name(name).to_string();
+        self.raise(
+            "ImportError",
+            format!("cannot import name '{text}' from '{path}'"),
+            span,
+        )
+    }
+
+    pub fn import(&mut self, path: &str, span: Span) -> Eval<Rc<Namespace>> {
+        super::imports::import(self, path, span)
+    }
+
+    // ------------------------------------------------------------ names
+
+    pub fn store(&mut self, name: Symbol, value: Value, frame: &mut Frame) {
+        if let Some(body) = &frame.class_body {
+            body.borrow_mut().insert(name, value);
+        } else if let (Some(locals), false) = (&frame.locals, frame.declared_global.contains(&name))
+        {
+            locals.borrow_mut().insert(name, value);
+        } else {
+            frame.globals.attrs.borrow_mut().insert(name, value);
+        }
+    }
+
+    fn lookup(&mut self, name: Symbol, span: Span, frame: &Frame) -> Eval<Value> {
+        if let Some(body) = &frame.class_body {
+            if let Some(v) = body.borrow().get(&name) {
+                return Ok(v.clone());
+            }
+        }
+        if let Some(locals) = &frame.locals {
+            if let Some(v) = locals.borrow().get(&name) {
+                return Ok(v.clone());
+            }
+        }
+        if let Some(closure) = &frame.closure {
+            if let Some(v) = closure.borrow().get(&name) {
+                return Ok(v.clone());
+            }
+        }
+        if let Some(v) = frame.globals.attrs.borrow().get(&name) {
+            return Ok(v.clone());
+        }
+        if let Some(v) = self.builtins.attrs.borrow().get(&name) {
+            return Ok(v.clone());
+        }
+        let text = self.name(name).to_string();
+        self.raise("NameError", format!("name '{text}' is not defined"), span)
+    }
+
+    // ------------------------------------------------------------ definitions
+
+    fn define_function(&mut self, def: &Rc<FunctionDef>, frame: &mut Frame) -> Eval<Rc<Function>> {
+        let mut defaults = Vec::with_capacity(def.params.len());
+        for param in &def.params {
+            defaults.push(match &param.default {
+                Some(e) => Some(self.eval(e, frame)?),
+                None => None,
+            });
+        }
+        let qualname = self.name(def.name.name).to_string();
+        Ok(Rc::new(Function {
+            def: def.clone(),
+            file: frame.file,
+            defaults,
+            globals: frame.globals.clone(),
+            closure: frame.locals.clone(),
+            qualname,
+            owner: RefCell::new(None),
+        }))
+    }
+
+    fn define_class(&mut self, def: &Rc<ClassDef>, frame: &mut Frame) -> Eval<Rc<Class>> {
+        let mut bases = Vec::new();
+        for arg in &def.bases {
+            if let ArgKind::Positional(e) = &arg.kind {
+                match self.eval(e, frame)? {
+                    Value::Class(c) => bases.push(c),
+                    Value::Typing(_) => {} // Generic[T], NamedTuple bases: no behaviour here
+                    other => {
+                        return self.raise(
+                            "TypeError",
+                            format!(
+                                "a class can only inherit from classes, not {}",
+                                other.type_name()
+                            ),
+                            e.span,
+                        );
+                    }
+                }
+            }
+        }
+        if bases.is_empty() {
+            bases.push(self.class("object"));
+        }
+        let mut body_frame = Frame {
+            globals: frame.globals.clone(),
+            locals: None,
+            class_body: Some(RefCell::new(IndexMap::new())),
+            closure: frame.locals.clone(),
+            declared_global: Vec::new(),
+            file: frame.file,
+            method_of: None,
+        };
+        self.exec_block(&def.body, &mut body_frame)?;
+        let attrs = body_frame
+            .class_body
+            .take()
+            .expect("set above")
+            .into_inner();
+        let name: Rc<str> = self.name(def.name.name).into();
+        let module_path = self.module_path_of(&frame.globals);
+        let native = bases
+            .first()
+            .map_or(NativeKind::Object, |b| match b.native {
+                NativeKind::Exception => NativeKind::Exception,
+                _ => NativeKind::Object,
+            });
+        let class = Rc::new(Class {
+            name,
+            module_path,
+            bases,
+            attrs: RefCell::new(attrs),
+            native,
+            def: Some((def.clone(), frame.file)),
+        });
+        for value in class.attrs.borrow().values() {
+            if let Value::Function(f) = value {
+                *f.owner.borrow_mut() = Some(Rc::downgrade(&class));
+            }
+        }
+        Ok(class)
+    }
+
+    fn module_path_of(&mut self, globals: &Rc<Namespace>) -> Rc<str> {
+        let key = self.sym("__name__");
+        match globals.attrs.borrow().get(&key) {
+            Some(Value::Str(s)) => s.clone(),
+            _ => "__main__".into(),
+        }
+    }
+
+    // ------------------------------------------------------------ calls
+
+    /// Calls any callable value.
+    pub fn call(&mut self, callee: Value, mut args: Args, span: Span) -> Eval<Value> {
+        self.step(span)?;
+        match callee {
+            Value::Function(f) => self.call_function(&f, args, span, None),
+            Value::Builtin(b) => (b.call)(self, args),
+            Value::Method(bound) => {
+                let (this, function) = (bound.0.clone(), bound.1.clone());
+                args.positional.insert(0, this.clone());
+                match function {
+                    Value::Function(f) => self.call_function(&f, args, span, Some(this)),
+                    other => self.call(other, args, span),
+                }
+            }
+            Value::Class(class) => self.instantiate(&class, args, span),
+            Value::Instance(instance) => {
+                let call = self.sym("__call__");
+                match instance.class.lookup(call) {
+                    Some(f) => self.call(
+                        Value::Method(Rc::new((Value::Instance(instance), f))),
+                        args,
+                        span,
+                    ),
+                    None if instance.class.is_module() => {
+                        super::module::call_module(self, &instance, args, span)
+                    }
+                    None => {
+                        let name = instance.class.name.clone();
+                        self.raise(
+                            "TypeError",
+                            format!("'{name}' object is not callable"),
+                            span,
+                        )
+                    }
+                }
+            }
+            Value::Entry(entry) => super::torch::call_entry(self, &entry, args, span),
+            other => self.raise(
+                "TypeError",
+                format!("'{}' object is not callable", other.type_name()),
+                span,
+            ),
+        }
+    }
+
+    pub fn call_function(
+        &mut self,
+        f: &Rc<Function>,
+        args: Args,
+        span: Span,
+        this: Option<Value>,
+    ) -> Eval<Value> {
+        if self.depth >= DEPTH_LIMIT {
+            return self.raise("RecursionError", "maximum recursion depth exceeded", span);
+        }
+        let locals = super::call::bind(self, f, args, span)?;
+        let owner = f.owner.borrow().as_ref().and_then(std::rc::Weak::upgrade);
+        let mut frame = Frame {
+            globals: f.globals.clone(),
+            locals: Some(Rc::new(RefCell::new(locals))),
+            class_body: None,
+            closure: f.closure.clone(),
+            declared_global: Vec::new(),
+            file: f.file,
+            method_of: owner.zip(this),
+        };
+        self.depth += 1;
+        let result = self.exec_block(&f.def.body, &mut frame);
+        self.depth -= 1;
+        match result {
+            Ok(()) => Ok(Value::None),
+            Err(Flow::Return(v)) => Ok(v),
+            Err(flow) => Err(flow.through(span)),
+        }
+    }
+
+    fn instantiate(&mut self, class: &Rc<Class>, args: Args, span: Span) -> Eval<Value> {
+        match class.native {
+            NativeKind::Type => {
+                let new = self.sym("__new__");
+                if let Some(constructor) = class.attrs.borrow().get(&new).cloned() {
+                    return self.call(constructor, args, span);
+                }
+                return super::builtins::construct(self, class, args, span);
+            }
+            NativeKind::Exception => {
+                let message = match args.positional.first() {
+                    Some(v) => super::ops::to_str(self, v),
+                    None => String::new(),
+                };
+                return Ok(Value::Exception(Rc::new(Exception {
+                    class: class.clone(),
+                    message,
+                })));
+            }
+            NativeKind::Object | NativeKind::Module => {}
+        }
+        if class
+            .mro()
+            .iter()
+            .any(|c| c.native == NativeKind::Exception)
+        {
+            let message = match args.positional.first() {
+                Some(v) => super::ops::to_str(self, v),
+                None => String::new(),
+            };
+            return Ok(Value::Exception(Rc::new(Exception {
+                class: class.clone(),
+                message,
+            })));
+        }
+        let instance = Rc::new(Instance {
+            class: class.clone(),
+            attrs: RefCell::new(IndexMap::new()),
+            module: RefCell::new(None),
+            created_at: span,
+        });
+        let init = self.sym("__init__");
+        let init_method = class.lookup(init);
+        if init_method.is_none() && !(args.positional.is_empty() && args.keywords.is_empty()) {
+            let name = class.name.clone();
+            return self.raise("TypeError", format!("{name}() takes no arguments"), span);
+        }
+        if let Some(f) = init_method {
+            let result = self.call(
+                Value::Method(Rc::new((Value::Instance(instance.clone()), f))),
+                args,
+                span,
+            )?;
+            if !matches!(result, Value::None) {
+                return self.raise("TypeError", "__init__() should return None", span);
+            }
+        }
+        Ok(Value::Instance(instance))
+    }
+
+    // ------------------------------------------------------------ attributes
+
+    pub fn get_attr(&mut self, value: &Value, name: Symbol, span: Span) -> Eval<Value> {
+        match value {
+            Value::Instance(instance) => {
+                if let Some(v) = instance.attrs.borrow().get(&name) {
+                    return Ok(v.clone());
+                }
+                if let Some(v) = instance.class.lookup(name) {
+                    return Ok(bind(value, v));
+                }
+                if let Some(v) = instance
+                    .module
+                    .borrow()
+                    .as_ref()
+                    .and_then(|m| m.get(self.name(name)))
+                {
+                    return Ok(v);
+                }
+                let (class, attr) = (instance.class.name.clone(), self.name(name).to_string());
+                self.raise(
+                    "AttributeError",
+                    format!("'{class}' object has no attribute '{attr}'"),
+                    span,
+                )
+            }
+            Value::Class(class) => match class.lookup(name) {
+                Some(v) => Ok(v),
+                None => {
+                    let attr = self.name(name).to_string();
+                    let class = class.name.clone();
+                    self.raise(
+                        "AttributeError",
+                        format!("type object '{class}' has no attribute '{attr}'"),
+                        span,
+                    )
+                }
+            },
+            Value::Namespace(ns) => {
+                if let Some(v) = ns.attrs.borrow().get(&name) {
+                    return Ok(v.clone());
+                }
+                let sub = format!("{}.{}", ns.name, self.name(name));
+                if super::imports::exists(self, &sub) {
+                    return Ok(Value::Namespace(self.import(&sub, span)?));
+                }
+                if let Some(v) = super::torch::namespace_fallback(self, ns, name) {
+                    return Ok(v);
+                }
+                let (module, attr) = (ns.name.clone(), self.name(name).to_string());
+                self.raise(
+                    "AttributeError",
+                    format!("module '{module}' has no attribute '{attr}'"),
+                    span,
+                )
+            }
+            Value::Entry(entry) => super::torch::entry_attr(self, entry, name, span),
+            Value::Super(proxy) => {
+                let (class, this) = (&proxy.0, &proxy.1);
+                let mro = match this {
+                    Value::Instance(i) => i.class.mro(),
+                    Value::Class(c) => c.mro(),
+                    _ => class.mro(),
+                };
+                let after = mro
+                    .iter()
+                    .position(|c| Rc::ptr_eq(c, class))
+                    .map_or(0, |i| i + 1);
+                for candidate in &mro[after..] {
+                    if let Some(v) = candidate.attrs.borrow().get(&name) {
+                        return Ok(bind(this, v.clone()));
+                    }
+                }
+                let attr = self.name(name).to_string();
+                self.raise(
+                    "AttributeError",
+                    format!("'super' object has no attribute '{attr}'"),
+                    span,
+                )
+            }
+            Value::Exception(e) => match self.name(name) {
+                "args" => Ok(Value::tuple(vec![Value::str(&e.message)])),
+                _ => {
+                    let attr = self.name(name).to_string();
+                    self.raise(
+                        "AttributeError",
+                        format!("'{}' object has no attribute '{attr}'", e.class.name),
+                        span,
+                    )
+                }
+            },
+            _ => super::builtins::value_attr(self, value, name, span),
+        }
+    }
+
+    pub fn set_attr(&mut self, target: &Value, name: Symbol, value: Value, span: Span) -> Eval<()> {
+        match target {
+            Value::Instance(instance) => {
+                if instance.class.is_module() {
+                    return super::module::set_attr(self, instance, name, value, span);
+                }
+                instance.attrs.borrow_mut().insert(name, value);
+                Ok(())
+            }
+            Value::Class(class) => {
+                class.attrs.borrow_mut().insert(name, value);
+                Ok(())
+            }
+            Value::Namespace(ns) => {
+                ns.attrs.borrow_mut().insert(name, value);
+                Ok(())
+            }
+            other => {
+                let attr = self.name(name).to_string();
+                self.raise(
+                    "AttributeError",
+                    format!(
+                        "'{}' object attribute '{attr}' is read-only",
+                        other.type_name()
+                    ),
+                    span,
+                )
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ assignment
+
+    pub fn assign(&mut self, target: &Expr, value: Value, frame: &mut Frame) -> Eval<()> {
+        match &target.kind {
+            ExprKind::Name(name) => {
+                self.store(*name, value, frame);
+                Ok(())
+            }
+            ExprKind::Attribute {
+                value: object,
+                attr,
+            } => {
+                let object = self.eval(object, frame)?;
+                self.set_attr(&object, attr.name, value, target.span)
+            }
+            ExprKind::Subscript {
+                value: object,
+                index,
+            } => {
+                let object = self.eval(object, frame)?;
+                let index = self.eval(index, frame)?;
+                super::ops::set_item(self, &object, index, value, target.span)
+            }
+            ExprKind::Tuple(targets) | ExprKind::List(targets) => {
+                let items = self.iterate(&value, target.span)?;
+                let star = targets
+                    .iter()
+                    .position(|t| matches!(t.kind, ExprKind::Starred(_)));
+                match star {
+                    None => {
+                        if items.len() != targets.len() {
+                            let message = if items.len() > targets.len() {
+                                format!("too many values to unpack (expected {})", targets.len())
+                            } else {
+                                format!(
+                                    "not enough values to unpack (expected {}, got {})",
+                                    targets.len(),
+                                    items.len()
+                                )
+                            };
+                            return self.raise("ValueError", message, target.span);
+                        }
+                        for (t, v) in targets.iter().zip(items) {
+                            self.assign(t, v, frame)?;
+                        }
+                    }
+                    Some(at) => {
+                        let after = targets.len() - at - 1;
+                        if items.len() < targets.len() - 1 {
+                            return self.raise(
+                                "ValueError",
+                                format!(
+                                    "not enough values to unpack (expected at least {}, got {})",
+                                    targets.len() - 1,
+                                    items.len()
+                                ),
+                                target.span,
+                            );
+                        }
+                        let (head, rest) = items.split_at(at);
+                        let (middle, tail) = rest.split_at(rest.len() - after);
+                        for (t, v) in targets[..at].iter().zip(head) {
+                            self.assign(t, v.clone(), frame)?;
+                        }
+                        if let ExprKind::Starred(inner) = &targets[at].kind {
+                            self.assign(inner, Value::list(middle.to_vec()), frame)?;
+                        }
+                        for (t, v) in targets[at + 1..].iter().zip(tail) {
+                            self.assign(t, v.clone(), frame)?;
+                        }
+                    }
+                }
+                Ok(())
+            }
+            _ => self.unsupported("cannot assign to this expression", target.span),
+        }
+    }
+
+    fn delete(&mut self, target: &Expr, frame: &mut Frame) -> Eval<()> {
+        match &target.kind {
+            ExprKind::Name(name) => {
+                let removed = match (&frame.class_body, &frame.locals) {
+                    (Some(body), _) => body.borrow_mut().shift_remove(name).is_some(),
+                    (None, Some(locals)) => locals.borrow_mut().remove(name).is_some(),
+                    (None, None) => frame
+                        .globals
+                        .attrs
+                        .borrow_mut()
+                        .shift_remove(name)
+                        .is_some(),
+                };
+                if !removed {
+                    let text = self.name(*name).to_string();
+                    return self.raise(
+                        "NameError",
+                        format!("name '{text}' is not defined"),
+                        target.span,
+                    );
+                }
+                Ok(())
+            }
+            ExprKind::Attribute { value, attr } => {
+                let object = self.eval(value, frame)?;
+                if let Value::Instance(instance) = &object {
+                    let key = self.name(attr.name).to_string();
+                    let in_module = instance
+                        .module
+                        .borrow_mut()
+                        .as_mut()
+                        .is_some_and(|m| m.remove(&key));
+                    if in_module
+                        || instance
+                            .attrs
+                            .borrow_mut()
+                            .shift_remove(&attr.name)
+                            .is_some()
+                    {
+                        return Ok(());
+                    }
+                }
+                let text = self.name(attr.name).to_string();
+                self.raise(
+                    "AttributeError",
+                    format!("'{}' object has no attribute '{text}'", object.type_name()),
+                    target.span,
+                )
+            }
+            ExprKind::Subscript { value, index } => {
+                let object = self.eval(value, frame)?;
+                let index = self.eval(index, frame)?;
+                super::ops::del_item(self, &object, index, target.span)
+            }
+            ExprKind::Tuple(items) | ExprKind::List(items) => {
+                for item in items {
+                    self.delete(item, frame)?;
+                }
+                Ok(())
+            }
+            _ => self.unsupported("cannot delete this expression", target.span),
+        }
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    pub fn eval(&mut self, expr: &Expr, frame: &mut Frame) -> Eval<Value> {
+        match &expr.kind {
+            ExprKind::Name(name) => self.lookup(*name, expr.span, frame),
+            ExprKind::Constant(c) => Ok(match c {
+                Constant::None => Value::None,
+                Constant::Bool(b) => Value::Bool(*b),
+                Constant::Int(IntLit::Small(v)) => match i64::try_from(*v) {
+                    Ok(v) => Value::Int(v),
+                    Err(_) => {
+                        return self
+                            .unsupported("integer literal does not fit in 64 bits", expr.span);
+                    }
+                },
+                Constant::Int(IntLit::Big(_)) => {
+                    return self.unsupported("integer literal does not fit in 64 bits", expr.span);
+                }
+                Constant::Float(f) => Value::Float(*f),
+                Constant::Imag(_) => {
+                    return self.unsupported(
+                        "complex numbers are not supported in module-level code",
+                        expr.span,
+                    );
+                }
+                Constant::Str(s) => Value::str(self.name(*s)),
+                Constant::Bytes(_) => {
+                    return self.unsupported("bytes literals are not supported", expr.span);
+                }
+                Constant::Ellipsis => Value::Ellipsis,
+            }),
+            ExprKind::FString(parts) => Ok(Value::str(&self.fstring(parts, frame)?)),
+            ExprKind::Attribute { value, attr } => {
+                let object = self.eval(value, frame)?;
+                self.get_attr(&object, attr.name, attr.span)
+            }
+            ExprKind::Subscript { value, index } => {
+                let object = self.eval(value, frame)?;
+                let index = self.eval(index, frame)?;
+                super::ops::get_item(self, &object, index, expr.span)
+            }
+            ExprKind::Call { func, args } if is_zero_argument_super(self, func, args, frame) => {
+                match &frame.method_of {
+                    Some((class, this)) => Ok(Value::Super(Rc::new((class.clone(), this.clone())))),
+                    None => self.raise("RuntimeError", "super(): no arguments", expr.span),
+                }
+            }
+            ExprKind::Call { func, args } => {
+                let callee = self.eval(func, frame)?;
+                let args = self.eval_args(args, expr.span, frame)?;
+                self.call(callee, args, expr.span)
+            }
+            ExprKind::BinOp { left, op, right } => {
+                let l = self.eval(left, frame)?;
+                let r = self.eval(right, frame)?;
+                super::ops::binary(self, *op, l, r, expr.span)
+            }
+            ExprKind::UnaryOp { op, operand } => {
+                let v = self.eval(operand, frame)?;
+                super::ops::unary(self, *op, v, expr.span)
+            }
+            ExprKind::BoolOp { op, values } => {
+                let mut last = Value::None;
+                for value in values {
+                    last = self.eval(value, frame)?;
+                    let stop = match op {
+                        BoolOp::And => !last.truthy(),
+                        BoolOp::Or => last.truthy(),
+                    };
+                    if stop {
+                        break;
+                    }
+                }
+                Ok(last)
+            }
+            ExprKind::Compare { left, comparisons } => {
+                let mut l = self.eval(left, frame)?;
+                for (op, right) in comparisons {
+                    let r = self.eval(right, frame)?;
+                    if !super::ops::compare(self, *op, &l, &r, expr.span)? {
+                        return Ok(Value::Bool(false));
+                    }
+                    l = r;
+                }
+                Ok(Value::Bool(true))
+            }
+            ExprKind::IfExp { test, body, orelse } => {
+                if self.eval(test, frame)?.truthy() {
+                    self.eval(body, frame)
+                } else {
+                    self.eval(orelse, frame)
+                }
+            }
+            ExprKind::Lambda { .. } => {
+                self.unsupported("lambdas are not supported in module-level code", expr.span)
+            }
+            ExprKind::NamedExpr { target, value } => {
+                let v = self.eval(value, frame)?;
+                self.store(target.name, v.clone(), frame);
+                Ok(v)
+            }
+            ExprKind::List(items) => Ok(Value::list(self.eval_items(items, frame)?)),
+            ExprKind::Tuple(items) => Ok(Value::tuple(self.eval_items(items, frame)?)),
+            ExprKind::Set(_) | ExprKind::SetComp { .. } => {
+                self.unsupported("sets are not supported in model files", expr.span)
+            }
+            ExprKind::Dict(items) => {
+                let mut dict = Dict::default();
+                for item in items {
+                    match item {
+                        DictItem::Pair(k, v) => {
+                            let k = self.eval(k, frame)?;
+                            let v = self.eval(v, frame)?;
+                            super::ops::dict_insert(self, &mut dict, k, v, expr.span)?;
+                        }
+                        DictItem::Unpack(e) => {
+                            if let Value::Dict(other) = self.eval(e, frame)? {
+                                for (key, entry) in other.borrow().entries.iter() {
+                                    dict.entries.insert(key.clone(), entry.clone());
+                                }
+                            }
+                        }
+                    }
+                }
+                Ok(Value::Dict(Rc::new(RefCell::new(dict))))
+            }
+            ExprKind::ListComp { elt, generators } | ExprKind::GeneratorExp { elt, generators } => {
+                let mut out = Vec::new();
+                self.comprehension(generators, frame, &mut |host, frame| {
+                    out.push(host.eval(elt, frame)?);
+                    Ok(())
+                })?;
+                Ok(Value::list(out))
+            }
+            ExprKind::DictComp {
+                key,
+                value,
+                generators,
+            } => {
+                let mut dict = Dict::default();
+                self.comprehension(generators, frame, &mut |host, frame| {
+                    let k = host.eval(key, frame)?;
+                    let v = host.eval(value, frame)?;
+                    super::ops::dict_insert(host, &mut dict, k, v, key.span)
+                })?;
+                Ok(Value::Dict(Rc::new(RefCell::new(dict))))
+            }
+            ExprKind::Starred(_) => {
+                self.unsupported("a starred expression is not valid here", expr.span)
+            }
+            ExprKind::Slice { lower, upper, step } => {
+                let mut parts = [Value::None, Value::None, Value::None];
+                for (slot, part) in parts.iter_mut().zip([lower, upper, step]) {
+                    if let Some(e) = part {
+                        *slot = self.eval(e, frame)?;
+                    }
+                }
+                Ok(Value::Slice(Rc::new(parts)))
+            }
+            ExprKind::Await(_) | ExprKind::Yield(_) | ExprKind::YieldFrom(_) => self.unsupported(
+                "generators and coroutines are not supported in model files",
+                expr.span,
+            ),
+            ExprKind::Error => self.unsupported("this expression did not parse", expr.span),
+        }
+    }
+
+    fn eval_items(&mut self, items: &[Expr], frame: &mut Frame) -> Eval<Vec<Value>> {
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            if let ExprKind::Starred(inner) = &item.kind {
+                let v = self.eval(inner, frame)?;
+                out.extend(self.iterate(&v, inner.span)?);
+            } else {
+                out.push(self.eval(item, frame)?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn eval_args(&mut self, args: &[Arg], span: Span, frame: &mut Frame) -> Eval<Args> {
+        let mut out = Args::positional(Vec::with_capacity(args.len()), span);
+        for arg in args {
+            match &arg.kind {
+                ArgKind::Positional(e) => out.positional.push(self.eval(e, frame)?),
+                ArgKind::Keyword(name, e) => {
+                    let v = self.eval(e, frame)?;
+                    out.keywords.push((name.name, v));
+                }
+                ArgKind::Starred(e) => {
+                    let v = self.eval(e, frame)?;
+                    out.positional.extend(self.iterate(&v, e.span)?);
+                }
+                ArgKind::DoubleStarred(e) => match self.eval(e, frame)? {
+                    Value::Dict(d) => {
+                        let entries: Vec<(Value, Value)> =
+                            d.borrow().entries.values().cloned().collect();
+                        for (k, v) in entries {
+                            match k {
+                                Value::Str(s) => {
+                                    let key = self.sym(&s);
+                                    out.keywords.push((key, v));
+                                }
+                                _ => {
+                                    return self.raise(
+                                        "TypeError",
+                                        "keywords must be strings",
+                                        e.span,
+                                    );
+                                }
+                            }
+                        }
+                    }
+                    other => {
+                        return self.raise(
+                            "TypeError",
+                            format!(
+                                "argument after ** must be a mapping, not {}",
+                                other.type_name()
+                            ),
+                            e.span,
+                        );
+                    }
+                },
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs `each` once per combination of the comprehension's loops, with
+    /// the loop variables bound in a scope of their own.
+    fn comprehension(
+        &mut self,
+        generators: &[Comprehension],
+        frame: &mut Frame,
+        each: &mut dyn FnMut(&mut Host<'a>, &mut Frame) -> Eval<()>,
+    ) -> Eval<()> {
+        let locals: HashMap<Symbol, Value> = frame
+            .locals
+            .as_ref()
+            .map(|l| l.borrow().clone())
+            .unwrap_or_default();
+        let mut inner = Frame {
+            globals: frame.globals.clone(),
+            locals: Some(Rc::new(RefCell::new(locals))),
+            class_body: None,
+            closure: frame.closure.clone(),
+            declared_global: Vec::new(),
+            file: frame.file,
+            method_of: frame.method_of.clone(),
+        };
+        self.generate(generators, &mut inner, each)
+    }
+
+    fn generate(
+        &mut self,
+        generators: &[Comprehension],
+        frame: &mut Frame,
+        each: &mut dyn FnMut(&mut Host<'a>, &mut Frame) -> Eval<()>,
+    ) -> Eval<()> {
+        let Some((first, rest)) = generators.split_first() else {
+            return each(self, frame);
+        };
+        let iterable = self.eval(&first.iter, frame)?;
+        'items: for item in self.iterate(&iterable, first.iter.span)? {
+            self.step(first.span)?;
+            self.assign(&first.target, item, frame)?;
+            for condition in &first.ifs {
+                if !self.eval(condition, frame)?.truthy() {
+                    continue 'items;
+                }
+            }
+            self.generate(rest, frame, each)?;
+        }
+        Ok(())
+    }
+
+    fn fstring(&mut self, parts: &[FStringPart], frame: &mut Frame) -> Eval<String> {
+        let mut out = String::new();
+        for part in parts {
+            match part {
+                FStringPart::Literal(s) => out.push_str(self.name(*s)),
+                FStringPart::Field(field) => {
+                    if let Some(debug) = field.debug {
+                        out.push_str(self.name(debug));
+                    }
+                    let value = self.eval(&field.value, frame)?;
+                    let value = match field.conversion {
+                        Some('r') | Some('a') => Value::str(&super::ops::repr(self, &value)),
+                        Some('s') => Value::str(&super::ops::to_str(self, &value)),
+                        _ => value,
+                    };
+                    let spec = self.fstring(&field.spec, frame)?;
+                    out.push_str(&super::ops::format_value(self, &value, &spec, field.span)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn augmented(&mut self, op: BinOp, current: Value, rhs: Value, span: Span) -> Eval<Value> {
+        // Lists extend in place, as `+=` does in Python.
+        if let (BinOp::Add, Value::List(list)) = (op, &current) {
+            let items = self.iterate(&rhs, span)?;
+            list.borrow_mut().extend(items);
+            return Ok(current);
+        }
+        super::ops::binary(self, op, current, rhs, span)
+    }
+
+    /// The items of an iterable, eagerly.
+    pub fn iterate(&mut self, value: &Value, span: Span) -> Eval<Vec<Value>> {
+        Ok(match value {
+            Value::List(items) => items.borrow().clone(),
+            Value::Tuple(items) => items.to_vec(),
+            Value::Dict(d) => d
+                .borrow()
+                .entries
+                .values()
+                .map(|(k, _)| k.clone())
+                .collect(),
+            Value::Str(s) => s.chars().map(|c| Value::str(&c.to_string())).collect(),
+            Value::Range { start, stop, step } => {
+                let len = range_len(*start, *stop, *step);
+                if len > 100_000_000 {
+                    return self.raise_code(
+                        Code::E5006,
+                        "RuntimeError",
+                        "range too large to iterate",
+                        span,
+                    );
+                }
+                (0..len).map(|i| Value::Int(start + i * step)).collect()
+            }
+            Value::Instance(instance) => {
+                let iter = self.sym("__iter__");
+                match instance.class.lookup(iter) {
+                    Some(f) => {
+                        let method = Value::Method(Rc::new((value.clone(), f)));
+                        let it = self.call(method, Args::positional(Vec::new(), span), span)?;
+                        return self.iterate(&it, span);
+                    }
+                    None => {
+                        let name = instance.class.name.clone();
+                        return self.raise(
+                            "TypeError",
+                            format!("'{name}' object is not iterable"),
+                            span,
+                        );
+                    }
+                }
+            }
+            Value::Tensor(t) => {
+                return self.unsupported(
+                    format!("iterating over a tensor of shape {:?} is not supported in module-level code", t.shape),
+                    span,
+                );
+            }
+            other => {
+                return self.raise(
+                    "TypeError",
+                    format!("'{}' object is not iterable", other.type_name()),
+                    span,
+                );
+            }
+        })
+    }
+
+    /// The module state of a module instance, created by `Module.__init__`.
+    pub fn module_state<'i>(
+        &self,
+        instance: &'i Instance,
+    ) -> Option<std::cell::RefMut<'i, ModuleState>> {
+        std::cell::RefMut::filter_map(instance.module.borrow_mut(), Option::as_mut).ok()
+    }
+}
+
+/// `super()` with no arguments, not shadowed by a local named `super`.
+fn is_zero_argument_super(host: &Host<'_>, func: &Expr, args: &[Arg], frame: &Frame) -> bool {
+    let ExprKind::Name(name) = func.kind else {
+        return false;
+    };
+    args.is_empty()
+        && host.name(name) == "super"
+        && !frame
+            .locals
+            .as_ref()
+            .is_some_and(|l| l.borrow().contains_key(&name))
+}
+
+/// A function found on a class, bound to the instance it was looked up on.
+fn bind(instance: &Value, attr: Value) -> Value {
+    match attr {
+        Value::Function(_) | Value::Builtin(_) => Value::Method(Rc::new((instance.clone(), attr))),
+        other => other,
+    }
+}

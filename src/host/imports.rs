@@ -1,0 +1,90 @@
+//! `import`: native modules (`torch`, `math`, `typing`, ...) and the
+//! embedded prelude files that implement `torch.nn` in Python.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+
+use super::eval::{Eval, Host};
+use super::value::{Namespace, Value};
+use crate::source::Span;
+
+include!(concat!(env!("OUT_DIR"), "/prelude_files.rs"));
+
+fn prelude_source(path: &str) -> Option<&'static str> {
+    FILES
+        .iter()
+        .find(|(module, _)| *module == path)
+        .map(|(_, source)| *source)
+}
+
+/// A package directory of the prelude with no `__init__.tsy` of its own.
+fn is_prelude_package(path: &str) -> bool {
+    FILES.iter().any(|(module, _)| {
+        module.len() > path.len()
+            && module.starts_with(path)
+            && module.as_bytes()[path.len()] == b'.'
+    })
+}
+
+pub fn exists(host: &Host<'_>, path: &str) -> bool {
+    host.modules.contains_key(path) || prelude_source(path).is_some() || is_prelude_package(path)
+}
+
+pub fn import(host: &mut Host<'_>, path: &str, span: Span) -> Eval<Rc<Namespace>> {
+    if let Some(ns) = host.modules.get(path) {
+        return Ok(ns.clone());
+    }
+    // Python imports the parent packages first.
+    let parent = match path.rsplit_once('.') {
+        Some((parent, _)) => Some(import(host, parent, span)?),
+        None => None,
+    };
+    if let Some(ns) = host.modules.get(path) {
+        return Ok(ns.clone());
+    }
+    let ns = if let Some(source) = prelude_source(path) {
+        load_prelude(host, path, source)
+    } else if is_prelude_package(path) {
+        new_namespace(host, path)
+    } else {
+        let top = path.split('.').next().unwrap_or(path);
+        return host.unsupported(
+            format!(
+                "`import {path}`: a model file may import torch, torch.nn, torch.nn.functional, typing, math and collections, not `{top}`"
+            ),
+            span,
+        );
+    };
+    if let (Some(parent), Some((_, last))) = (parent, path.rsplit_once('.')) {
+        let key = host.sym(last);
+        parent
+            .attrs
+            .borrow_mut()
+            .entry(key)
+            .or_insert(Value::Namespace(ns.clone()));
+    }
+    Ok(ns)
+}
+
+fn new_namespace(host: &mut Host<'_>, path: &str) -> Rc<Namespace> {
+    let mut attrs = IndexMap::new();
+    attrs.insert(host.sym("__name__"), Value::str(path));
+    let ns = Rc::new(Namespace {
+        name: path.into(),
+        attrs: RefCell::new(attrs),
+    });
+    host.modules.insert(path.to_string(), ns.clone());
+    ns
+}
+
+fn load_prelude(host: &mut Host<'_>, path: &str, source: &'static str) -> Rc<Namespace> {
+    let ns = new_namespace(host, path);
+    let name = format!("<prelude>/{}.tsy", path.replace('.', "/"));
+    let file = host.map.add(name, source);
+    let parsed = crate::syntax::parse(host.map, file, host.interner);
+    host.diagnostics.extend(parsed.diagnostics);
+    host.run_module(&parsed.module, file, ns.clone());
+    ns
+}

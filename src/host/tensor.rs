@@ -1,0 +1,265 @@
+//! Tensors in the host. Creation records a shape, an element type and how to
+//! fill the data; the bytes exist only once something needs them (export, a
+//! loaded weights file). `tsc check` never materializes a weight.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::types::ScalarType;
+
+/// Bytes ever materialized from a lazy fill, process-wide: tests read it to
+/// prove that checking a model touches no weight data.
+static MATERIALIZED_BYTES: AtomicU64 = AtomicU64::new(0);
+
+pub fn materialized_bytes() -> u64 {
+    MATERIALIZED_BYTES.load(Ordering::Relaxed)
+}
+
+/// How a tensor's elements are produced when they are needed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fill {
+    /// `torch.empty`: any values; zeros when materialized.
+    Uninitialized,
+    Constant(f64),
+    /// Uniform in `[low, high)`, from its own seeded stream.
+    Uniform {
+        low: f64,
+        high: f64,
+        seed: u64,
+    },
+    Normal {
+        mean: f64,
+        std: f64,
+        seed: u64,
+    },
+    /// `start + i * step`.
+    Arange {
+        start: f64,
+        step: f64,
+    },
+    /// Explicit values in row-major order (`torch.tensor([...])`).
+    Values(Rc<[f64]>),
+}
+
+#[derive(Clone, Debug)]
+pub enum Storage {
+    Lazy(Fill),
+    /// Contiguous little-endian elements.
+    Bytes(Rc<[u8]>),
+}
+
+#[derive(Debug)]
+pub struct Tensor {
+    pub shape: Vec<usize>,
+    pub dtype: ScalarType,
+    pub is_parameter: bool,
+    pub requires_grad: bool,
+    /// Shared by views that alias it (`t.data`, `Parameter(t)`).
+    pub storage: Rc<RefCell<Storage>>,
+}
+
+impl Tensor {
+    pub fn lazy(shape: Vec<usize>, dtype: ScalarType, fill: Fill) -> Tensor {
+        Tensor {
+            shape,
+            dtype,
+            is_parameter: false,
+            requires_grad: false,
+            storage: Rc::new(RefCell::new(Storage::Lazy(fill))),
+        }
+    }
+
+    pub fn from_bytes(shape: Vec<usize>, dtype: ScalarType, bytes: Rc<[u8]>) -> Tensor {
+        Tensor {
+            shape,
+            dtype,
+            is_parameter: false,
+            requires_grad: false,
+            storage: Rc::new(RefCell::new(Storage::Bytes(bytes))),
+        }
+    }
+
+    /// The same data seen as a Parameter (or back as a plain tensor).
+    pub fn alias(&self, is_parameter: bool, requires_grad: bool) -> Tensor {
+        Tensor {
+            shape: self.shape.clone(),
+            dtype: self.dtype,
+            is_parameter,
+            requires_grad,
+            storage: self.storage.clone(),
+        }
+    }
+
+    pub fn numel(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// Replaces the data with a new fill (what the in-place init functions do).
+    pub fn refill(&self, fill: Fill) {
+        *self.storage.borrow_mut() = Storage::Lazy(fill);
+    }
+
+    pub fn set_bytes(&self, bytes: Rc<[u8]>) {
+        *self.storage.borrow_mut() = Storage::Bytes(bytes);
+    }
+
+    pub fn is_materialized(&self) -> bool {
+        matches!(*self.storage.borrow(), Storage::Bytes(_))
+    }
+
+    /// The elements as little-endian bytes, materializing a lazy fill.
+    pub fn bytes(&self) -> Rc<[u8]> {
+        let fill = match &*self.storage.borrow() {
+            Storage::Bytes(bytes) => return bytes.clone(),
+            Storage::Lazy(fill) => fill.clone(),
+        };
+        let bytes: Rc<[u8]> = materialize(&fill, self.numel(), self.dtype).into();
+        MATERIALIZED_BYTES.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        *self.storage.borrow_mut() = Storage::Bytes(bytes.clone());
+        bytes
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64): deterministic fills.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1) with 53 bits.
+    fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+}
+
+fn materialize(fill: &Fill, numel: usize, dtype: ScalarType) -> Vec<u8> {
+    let value_at: Box<dyn FnMut(usize) -> f64> = match fill {
+        Fill::Uninitialized => Box::new(|_| 0.0),
+        Fill::Constant(c) => {
+            let c = *c;
+            Box::new(move |_| c)
+        }
+        Fill::Uniform { low, high, seed } => {
+            let (low, high) = (*low, *high);
+            let mut rng = SplitMix64(*seed);
+            Box::new(move |_| low + (high - low) * rng.next_f64())
+        }
+        Fill::Normal { mean, std, seed } => {
+            let (mean, std) = (*mean, *std);
+            let mut rng = SplitMix64(*seed);
+            // Box–Muller; one of the pair is enough here.
+            Box::new(move |_| {
+                let u1 = rng.next_f64().max(f64::MIN_POSITIVE);
+                let u2 = rng.next_f64();
+                mean + std * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+            })
+        }
+        Fill::Arange { start, step } => {
+            let (start, step) = (*start, *step);
+            Box::new(move |i| start + step * i as f64)
+        }
+        Fill::Values(values) => {
+            let values = values.clone();
+            Box::new(move |i| values.get(i).copied().unwrap_or(0.0))
+        }
+    };
+    encode(value_at, numel, dtype)
+}
+
+fn encode(mut value_at: Box<dyn FnMut(usize) -> f64>, numel: usize, dtype: ScalarType) -> Vec<u8> {
+    let mut out = Vec::with_capacity(numel * dtype.size());
+    for i in 0..numel {
+        let v = value_at(i);
+        match dtype {
+            ScalarType::Float32 => out.extend_from_slice(&(v as f32).to_le_bytes()),
+            ScalarType::Float64 => out.extend_from_slice(&v.to_le_bytes()),
+            ScalarType::Float16 => out.extend_from_slice(&f32_to_f16_bits(v as f32).to_le_bytes()),
+            ScalarType::BFloat16 => {
+                out.extend_from_slice(&(((v as f32).to_bits() >> 16) as u16).to_le_bytes())
+            }
+            ScalarType::Int64 => out.extend_from_slice(&(v as i64).to_le_bytes()),
+            ScalarType::Int32 => out.extend_from_slice(&(v as i32).to_le_bytes()),
+            ScalarType::Int16 => out.extend_from_slice(&(v as i16).to_le_bytes()),
+            ScalarType::Int8 => out.push(v as i8 as u8),
+            ScalarType::UInt8 => out.push(v as u8),
+            ScalarType::Bool => out.push((v != 0.0) as u8),
+        }
+    }
+    out
+}
+
+/// IEEE half precision, round to nearest even (finite values and infinities).
+fn f32_to_f16_bits(value: f32) -> u16 {
+    let bits = value.to_bits();
+    let sign = ((bits >> 16) & 0x8000) as u16;
+    let exponent = ((bits >> 23) & 0xff) as i32 - 127 + 15;
+    let mantissa = bits & 0x7f_ffff;
+    if exponent >= 31 {
+        return sign | 0x7c00 | if value.is_nan() { 0x200 } else { 0 };
+    }
+    if exponent <= 0 {
+        if exponent < -10 {
+            return sign;
+        }
+        let m = (mantissa | 0x80_0000) >> (1 - exponent);
+        return sign | ((m + 0x1000) >> 13) as u16;
+    }
+    let half = sign as u32 | (exponent as u32) << 10 | mantissa >> 13;
+    let round = mantissa & 0x1fff;
+    (if round > 0x1000 || (round == 0x1000 && half & 1 == 1) {
+        half + 1
+    } else {
+        half
+    }) as u16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lazy_tensors_materialize_once_and_deterministically() {
+        let a = Tensor::lazy(
+            vec![2, 3],
+            ScalarType::Float32,
+            Fill::Uniform {
+                low: -1.0,
+                high: 1.0,
+                seed: 7,
+            },
+        );
+        let b = Tensor::lazy(
+            vec![2, 3],
+            ScalarType::Float32,
+            Fill::Uniform {
+                low: -1.0,
+                high: 1.0,
+                seed: 7,
+            },
+        );
+        assert!(!a.is_materialized());
+        let bytes = a.bytes();
+        assert_eq!(bytes.len(), 24);
+        assert!(a.is_materialized());
+        assert_eq!(bytes, b.bytes());
+        for chunk in bytes.chunks(4) {
+            let v = f32::from_le_bytes(chunk.try_into().expect("4 bytes"));
+            assert!((-1.0..1.0).contains(&v));
+        }
+    }
+
+    #[test]
+    fn half_precision_rounds() {
+        assert_eq!(f32_to_f16_bits(1.0), 0x3c00);
+        assert_eq!(f32_to_f16_bits(-2.0), 0xc000);
+        assert_eq!(f32_to_f16_bits(65504.0), 0x7bff);
+        assert_eq!(f32_to_f16_bits(0.0), 0);
+    }
+}

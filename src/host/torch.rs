@@ -1,0 +1,1419 @@
+//! The native part of `torch` in the host: dtypes, devices, tensor
+//! creation, `Parameter`, `torch.nn.init`, `torch.jit`, `typing`, `math`,
+//! and the entry points (`torch.jit.script/trace`, `optimize_for_mobile`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+
+use super::builtins::{builtin, native_class};
+use super::call::Args;
+use super::eval::{Eval, Host};
+use super::tensor::{Fill, Tensor};
+use super::value::*;
+use crate::source::Span;
+use crate::syntax::Symbol;
+use crate::types::ScalarType;
+
+pub fn namespace(host: &mut Host<'_>, path: &str, entries: Vec<(&str, Value)>) -> Rc<Namespace> {
+    let mut attrs = IndexMap::new();
+    let name_key = host.sym("__name__");
+    attrs.insert(name_key, Value::str(path));
+    for (name, value) in entries {
+        attrs.insert(host.sym(name), value);
+    }
+    let ns = Rc::new(Namespace {
+        name: path.into(),
+        attrs: RefCell::new(attrs),
+    });
+    host.modules.insert(path.to_string(), ns.clone());
+    ns
+}
+
+const DTYPES: &[(&str, ScalarType)] = &[
+    ("float32", ScalarType::Float32),
+    ("float", ScalarType::Float32),
+    ("float64", ScalarType::Float64),
+    ("double", ScalarType::Float64),
+    ("float16", ScalarType::Float16),
+    ("half", ScalarType::Float16),
+    ("bfloat16", ScalarType::BFloat16),
+    ("int64", ScalarType::Int64),
+    ("long", ScalarType::Int64),
+    ("int32", ScalarType::Int32),
+    ("int", ScalarType::Int32),
+    ("int16", ScalarType::Int16),
+    ("short", ScalarType::Int16),
+    ("int8", ScalarType::Int8),
+    ("uint8", ScalarType::UInt8),
+    ("bool", ScalarType::Bool),
+];
+
+pub fn install(host: &mut Host<'_>) {
+    let module_class = super::module::install(host);
+    let tensor_class = native_class("Tensor", "torch", Vec::new(), NativeKind::Type);
+    let parameter_class = native_class(
+        "Parameter",
+        "torch.nn.parameter",
+        vec![tensor_class.clone()],
+        NativeKind::Type,
+    );
+    let device_class = native_class("device", "torch", Vec::new(), NativeKind::Type);
+    let dtype_class = native_class("dtype", "torch", Vec::new(), NativeKind::Type);
+    for (name, class) in [("Tensor", &tensor_class), ("Parameter", &parameter_class)] {
+        host.classes.insert(name, class.clone());
+    }
+    let new = host.sym("__new__");
+    parameter_class
+        .attrs
+        .borrow_mut()
+        .insert(new, builtin("Parameter", parameter));
+    device_class
+        .attrs
+        .borrow_mut()
+        .insert(new, builtin("device", device));
+
+    let mut torch_entries: Vec<(&str, Value)> =
+        DTYPES.iter().map(|(n, d)| (*n, Value::Dtype(*d))).collect();
+    let functions: &[(&str, BuiltinFn)] = &[
+        ("empty", empty),
+        ("zeros", zeros),
+        ("ones", ones),
+        ("full", full),
+        ("rand", rand),
+        ("randn", randn),
+        ("randint", randint),
+        ("arange", arange),
+        ("tensor", tensor),
+        ("zeros_like", zeros_like),
+        ("ones_like", ones_like),
+        ("no_grad", context),
+        ("enable_grad", context),
+        ("inference_mode", context),
+        ("set_grad_enabled", context),
+        ("manual_seed", manual_seed),
+        ("get_default_dtype", default_dtype),
+        ("is_tensor", is_tensor),
+    ];
+    for (name, f) in functions {
+        torch_entries.push((name, builtin(name, *f)));
+    }
+    torch_entries.push(("Tensor", Value::Class(tensor_class)));
+    torch_entries.push(("Size", Value::Class(host.class("tuple"))));
+    torch_entries.push(("dtype", Value::Class(dtype_class)));
+    torch_entries.push(("__version__", Value::str("2.5.1")));
+    torch_entries.push(("device", Value::Class(device_class)));
+    namespace(host, "torch", torch_entries);
+
+    let jit: Vec<(&str, Value)> = vec![
+        ("script", builtin("script", script)),
+        ("trace", builtin("trace", trace)),
+        ("ignore", builtin("ignore", decorator)),
+        ("unused", builtin("unused", decorator)),
+        ("export", builtin("export", decorator)),
+        ("is_scripting", builtin("is_scripting", false_fn)),
+        ("is_tracing", builtin("is_tracing", false_fn)),
+        ("annotate", builtin("annotate", annotate)),
+        ("Final", Value::Typing("Final".into())),
+        ("Attribute", builtin("Attribute", attribute)),
+    ];
+    namespace(host, "torch.jit", jit);
+    namespace(
+        host,
+        "torch.nn.modules.module",
+        vec![("Module", Value::Class(module_class))],
+    );
+    namespace(
+        host,
+        "torch.nn.parameter",
+        vec![("Parameter", Value::Class(parameter_class))],
+    );
+    let init: Vec<(&str, Value)> = vec![
+        ("calculate_gain", builtin("calculate_gain", calculate_gain)),
+        (
+            "_calculate_fan_in_and_fan_out",
+            builtin("_calculate_fan_in_and_fan_out", fan_in_and_fan_out),
+        ),
+        (
+            "_calculate_correct_fan",
+            builtin("_calculate_correct_fan", correct_fan),
+        ),
+        ("uniform_", builtin("uniform_", init_uniform)),
+        ("normal_", builtin("normal_", init_normal)),
+        ("trunc_normal_", builtin("trunc_normal_", init_normal)),
+        ("constant_", builtin("constant_", init_constant)),
+        ("ones_", builtin("ones_", init_ones)),
+        ("zeros_", builtin("zeros_", init_zeros)),
+        (
+            "xavier_uniform_",
+            builtin("xavier_uniform_", xavier_uniform),
+        ),
+        ("xavier_normal_", builtin("xavier_normal_", xavier_normal)),
+        (
+            "kaiming_uniform_",
+            builtin("kaiming_uniform_", kaiming_uniform),
+        ),
+        (
+            "kaiming_normal_",
+            builtin("kaiming_normal_", kaiming_normal),
+        ),
+    ];
+    namespace(host, "torch.nn.init", init);
+    let mobile = vec![(
+        "optimize_for_mobile",
+        builtin("optimize_for_mobile", optimize_for_mobile),
+    )];
+    namespace(host, "torch.utils.mobile_optimizer", mobile);
+    let jit_internal = vec![
+        (
+            "BroadcastingList1",
+            Value::Typing("BroadcastingList1".into()),
+        ),
+        (
+            "BroadcastingList2",
+            Value::Typing("BroadcastingList2".into()),
+        ),
+        (
+            "BroadcastingList3",
+            Value::Typing("BroadcastingList3".into()),
+        ),
+    ];
+    namespace(host, "torch._jit_internal", jit_internal);
+    for name in [
+        "torch._C",
+        "torch._C._nn",
+        "torch._VF",
+        "torch.utils",
+        "torch.backends",
+    ] {
+        namespace(host, name, Vec::new());
+    }
+
+    let typing: Vec<(&str, Value)> = [
+        "Optional",
+        "List",
+        "Tuple",
+        "Dict",
+        "Union",
+        "Any",
+        "Callable",
+        "Final",
+        "Type",
+        "Sequence",
+        "NamedTuple",
+        "Iterable",
+        "Iterator",
+        "Mapping",
+    ]
+    .iter()
+    .map(|n| (*n, Value::Typing((*n).into())))
+    .collect();
+    namespace(host, "typing", typing);
+    let ordered_dict = native_class("OrderedDict", "collections", Vec::new(), NativeKind::Type);
+    namespace(
+        host,
+        "collections",
+        vec![("OrderedDict", Value::Class(ordered_dict))],
+    );
+    let math: Vec<(&str, Value)> = vec![
+        ("pi", Value::Float(std::f64::consts::PI)),
+        ("e", Value::Float(std::f64::consts::E)),
+        ("inf", Value::Float(f64::INFINITY)),
+        ("nan", Value::Float(f64::NAN)),
+        ("sqrt", builtin("sqrt", math_sqrt)),
+        ("log", builtin("log", math_log)),
+        ("exp", builtin("exp", math_exp)),
+        ("floor", builtin("floor", math_floor)),
+        ("ceil", builtin("ceil", math_ceil)),
+        ("pow", builtin("pow", math_pow)),
+        ("isnan", builtin("isnan", math_isnan)),
+        ("isinf", builtin("isinf", math_isinf)),
+        ("prod", builtin("prod", math_prod)),
+        ("gcd", builtin("gcd", math_gcd)),
+    ];
+    namespace(host, "math", math);
+}
+
+/// `torch.relu`, `torch._C._nn.linear` and the other aten functions: module
+/// level code may name them (`conv2d = torch.conv2d`) but not run them yet.
+pub fn namespace_fallback(host: &mut Host<'_>, ns: &Namespace, name: Symbol) -> Option<Value> {
+    let text = host.name(name);
+    let native = matches!(
+        &*ns.name,
+        "torch" | "torch._C" | "torch._C._nn" | "torch._VF"
+    );
+    (native && !text.starts_with("__")).then(|| builtin(&format!("{}.{text}", ns.name), aten_stub))
+}
+
+fn aten_stub(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    host.unsupported(
+        "this torch operation cannot run in module-level code yet",
+        args.span,
+    )
+}
+
+// ---------------------------------------------------------------- helpers
+
+fn dtype_arg(host: &Host<'_>, v: &Option<Value>, span: Span) -> Eval<Option<ScalarType>> {
+    match v {
+        None | Some(Value::None) => Ok(None),
+        Some(Value::Dtype(d)) => Ok(Some(*d)),
+        Some(other) => host.raise(
+            "TypeError",
+            format!("dtype must be torch.dtype, not {}", other.type_name()),
+            span,
+        ),
+    }
+}
+
+fn int_of(host: &Host<'_>, v: &Value, span: Span) -> Eval<i64> {
+    match v {
+        Value::Int(i) => Ok(*i),
+        Value::Bool(b) => Ok(*b as i64),
+        other => host.raise(
+            "TypeError",
+            format!("expected an int, got '{}'", other.type_name()),
+            span,
+        ),
+    }
+}
+
+fn float_of(host: &Host<'_>, v: &Value, span: Span) -> Eval<f64> {
+    match v {
+        Value::Int(i) => Ok(*i as f64),
+        Value::Bool(b) => Ok(*b as i64 as f64),
+        Value::Float(f) => Ok(*f),
+        other => host.raise(
+            "TypeError",
+            format!("expected a number, got '{}'", other.type_name()),
+            span,
+        ),
+    }
+}
+
+/// A shape given as `f(2, 3)` or `f((2, 3))` or `f([2, 3])`.
+fn shape_args(host: &mut Host<'_>, positional: &[Value], span: Span) -> Eval<Vec<usize>> {
+    let dims: Vec<Value> = match positional {
+        [Value::Tuple(_) | Value::List(_)] => host.iterate(&positional[0], span)?,
+        other => other.to_vec(),
+    };
+    dims.iter()
+        .map(|d| {
+            let n = int_of(host, d, span)?;
+            if n < 0 {
+                return host.raise(
+                    "RuntimeError",
+                    format!("Trying to create tensor with negative dimension {n}"),
+                    span,
+                );
+            }
+            Ok(n as usize)
+        })
+        .collect()
+}
+
+fn keyword(host: &Host<'_>, args: &Args, name: &str) -> Option<Value> {
+    args.keywords
+        .iter()
+        .find(|(k, _)| host.name(*k) == name)
+        .map(|(_, v)| v.clone())
+}
+
+/// Keywords a factory function accepts besides `dtype`; anything else is
+/// a TypeError as in PyTorch.
+fn check_factory_keywords(
+    host: &Host<'_>,
+    args: &Args,
+    function: &str,
+    extra: &[&str],
+) -> Eval<()> {
+    for (k, _) in &args.keywords {
+        let k = host.name(*k);
+        if ![
+            "dtype",
+            "device",
+            "requires_grad",
+            "layout",
+            "pin_memory",
+            "memory_format",
+            "generator",
+            "out",
+        ]
+        .contains(&k)
+            && !extra.contains(&k)
+        {
+            return host.raise(
+                "TypeError",
+                format!("{function}() got an unexpected keyword argument '{k}'"),
+                args.span,
+            );
+        }
+    }
+    Ok(())
+}
+
+fn new_seed(host: &mut Host<'_>) -> u64 {
+    host.seed = host
+        .seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    host.seed
+}
+
+fn factory(
+    host: &mut Host<'_>,
+    args: Args,
+    function: &str,
+    fill: impl FnOnce(&mut Host<'_>) -> Fill,
+) -> Eval<Value> {
+    check_factory_keywords(host, &args, function, &[])?;
+    let shape = shape_args(host, &args.positional, args.span)?;
+    let dtype =
+        dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(ScalarType::Float32);
+    let fill = fill(host);
+    let mut t = Tensor::lazy(shape, dtype, fill);
+    t.requires_grad = keyword(host, &args, "requires_grad").is_some_and(|v| v.truthy());
+    Ok(Value::Tensor(Rc::new(t)))
+}
+
+fn empty(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    factory(host, args, "empty", |_| Fill::Uninitialized)
+}
+
+fn zeros(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    factory(host, args, "zeros", |_| Fill::Constant(0.0))
+}
+
+fn ones(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    factory(host, args, "ones", |_| Fill::Constant(1.0))
+}
+
+fn rand(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    factory(host, args, "rand", |host| Fill::Uniform {
+        low: 0.0,
+        high: 1.0,
+        seed: new_seed(host),
+    })
+}
+
+fn randn(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    factory(host, args, "randn", |host| Fill::Normal {
+        mean: 0.0,
+        std: 1.0,
+        seed: new_seed(host),
+    })
+}
+
+fn full(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    check_factory_keywords(host, &args, "full", &["size", "fill_value"])?;
+    if let Some(size) = keyword(host, &args, "size") {
+        args.positional.insert(0, size);
+    }
+    if let Some(value) = keyword(host, &args, "fill_value") {
+        args.positional.push(value);
+    }
+    if args.positional.len() != 2 {
+        return host.raise(
+            "TypeError",
+            "full() missing required arguments: 'size' and 'fill_value'",
+            args.span,
+        );
+    }
+    let shape = shape_args(host, &args.positional[..1], args.span)?;
+    let value = args.positional[1].clone();
+    let default = match value {
+        Value::Bool(_) => ScalarType::Bool,
+        Value::Int(_) => ScalarType::Int64,
+        _ => ScalarType::Float32,
+    };
+    let dtype = dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(default);
+    let v = float_of(host, &value, args.span)?;
+    Ok(Value::Tensor(Rc::new(Tensor::lazy(
+        shape,
+        dtype,
+        Fill::Constant(v),
+    ))))
+}
+
+fn randint(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    check_factory_keywords(host, &args, "randint", &["low", "high", "size"])?;
+    let (low, high, size) = match args.positional.as_slice() {
+        [high, size] => (0, int_of(host, high, args.span)?, size.clone()),
+        [low, high, size] => (
+            int_of(host, low, args.span)?,
+            int_of(host, high, args.span)?,
+            size.clone(),
+        ),
+        _ => {
+            return host.raise(
+                "TypeError",
+                "randint() expects (high, size) or (low, high, size)",
+                args.span,
+            );
+        }
+    };
+    let shape = shape_args(host, &[size], args.span)?;
+    let dtype =
+        dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(ScalarType::Int64);
+    // Uniform integers in [low, high): a floor of a uniform real.
+    let seed = new_seed(host);
+    let t = Tensor::lazy(
+        shape,
+        dtype,
+        Fill::Uniform {
+            low: low as f64,
+            high: high as f64 - 1e-9,
+            seed,
+        },
+    );
+    Ok(Value::Tensor(Rc::new(t)))
+}
+
+fn arange(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    check_factory_keywords(host, &args, "arange", &[])?;
+    let numbers: Vec<f64> = args
+        .positional
+        .iter()
+        .map(|v| float_of(host, v, args.span))
+        .collect::<Eval<_>>()?;
+    let (start, end, step) = match numbers.as_slice() {
+        [end] => (0.0, *end, 1.0),
+        [start, end] => (*start, *end, 1.0),
+        [start, end, step] => (*start, *end, *step),
+        _ => {
+            return host.raise(
+                "TypeError",
+                "arange() takes 1 to 3 positional arguments",
+                args.span,
+            );
+        }
+    };
+    if step == 0.0 {
+        return host.raise("RuntimeError", "step must be nonzero", args.span);
+    }
+    let count = ((end - start) / step).ceil().max(0.0) as usize;
+    let all_int = args
+        .positional
+        .iter()
+        .all(|v| matches!(v, Value::Int(_) | Value::Bool(_)));
+    let default = if all_int {
+        ScalarType::Int64
+    } else {
+        ScalarType::Float32
+    };
+    let dtype = dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(default);
+    Ok(Value::Tensor(Rc::new(Tensor::lazy(
+        vec![count],
+        dtype,
+        Fill::Arange { start, step },
+    ))))
+}
+
+/// `torch.tensor(data)`: nested lists of numbers.
+fn tensor(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    check_factory_keywords(host, &args, "tensor", &[])?;
+    let Some(data) = args.positional.first().cloned() else {
+        return host.raise(
+            "TypeError",
+            "tensor() missing required argument: 'data'",
+            args.span,
+        );
+    };
+    let mut shape = Vec::new();
+    let mut values = Vec::new();
+    let mut kinds = (false, false, false); // (any float, any int, any bool)
+    flatten(
+        host,
+        &data,
+        0,
+        &mut shape,
+        &mut values,
+        &mut kinds,
+        args.span,
+    )?;
+    let default = if kinds.0 {
+        ScalarType::Float32
+    } else if kinds.1 {
+        ScalarType::Int64
+    } else if kinds.2 {
+        ScalarType::Bool
+    } else {
+        ScalarType::Float32
+    };
+    let dtype = dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(default);
+    Ok(Value::Tensor(Rc::new(Tensor::lazy(
+        shape,
+        dtype,
+        Fill::Values(values.into()),
+    ))))
+}
+
+fn flatten(
+    host: &mut Host<'_>,
+    v: &Value,
+    depth: usize,
+    shape: &mut Vec<usize>,
+    values: &mut Vec<f64>,
+    kinds: &mut (bool, bool, bool),
+    span: Span,
+) -> Eval<()> {
+    match v {
+        Value::List(_) | Value::Tuple(_) => {
+            let items = host.iterate(v, span)?;
+            if shape.len() == depth {
+                shape.push(items.len());
+            } else if shape[depth] != items.len() {
+                return host.raise(
+                    "ValueError",
+                    format!(
+                        "expected sequence of length {} at dim {depth} (got {})",
+                        shape[depth],
+                        items.len()
+                    ),
+                    span,
+                );
+            }
+            for item in &items {
+                flatten(host, item, depth + 1, shape, values, kinds, span)?;
+            }
+            Ok(())
+        }
+        Value::Float(f) => {
+            kinds.0 = true;
+            values.push(*f);
+            Ok(())
+        }
+        Value::Int(i) => {
+            kinds.1 = true;
+            values.push(*i as f64);
+            Ok(())
+        }
+        Value::Bool(b) => {
+            kinds.2 = true;
+            values.push(*b as i64 as f64);
+            Ok(())
+        }
+        other => host.raise(
+            "TypeError",
+            format!("new(): invalid data type '{}'", other.type_name()),
+            span,
+        ),
+    }
+}
+
+fn like(host: &mut Host<'_>, args: Args, value: f64) -> Eval<Value> {
+    match args.positional.first() {
+        Some(Value::Tensor(t)) => {
+            let dtype =
+                dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(t.dtype);
+            Ok(Value::Tensor(Rc::new(Tensor::lazy(
+                t.shape.clone(),
+                dtype,
+                Fill::Constant(value),
+            ))))
+        }
+        _ => host.raise("TypeError", "expected a tensor", args.span),
+    }
+}
+
+fn zeros_like(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    like(host, args, 0.0)
+}
+
+fn ones_like(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    like(host, args, 1.0)
+}
+
+fn device(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "device", &["type", "index"], 1)?;
+    match (&slots[0], &slots[1]) {
+        (Some(Value::Str(s)), None) => Ok(Value::Device(s.clone())),
+        (Some(Value::Str(s)), Some(Value::Int(i))) => Ok(Value::Device(format!("{s}:{i}").into())),
+        (Some(Value::Device(d)), _) => Ok(Value::Device(d.clone())),
+        _ => host.raise(
+            "TypeError",
+            "device() expects a string such as 'cpu'",
+            args.span,
+        ),
+    }
+}
+
+fn context(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {
+    Ok(Value::Opaque("context manager".into()))
+}
+
+fn manual_seed(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let seed = args
+        .bind(host, "manual_seed", &["seed"], 1)?
+        .remove(0)
+        .expect("required");
+    host.seed = int_of(host, &seed, args.span)? as u64;
+    Ok(Value::None)
+}
+
+fn default_dtype(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {
+    Ok(Value::Dtype(ScalarType::Float32))
+}
+
+fn is_tensor(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let v = args
+        .bind(host, "is_tensor", &["obj"], 1)?
+        .remove(0)
+        .expect("required");
+    Ok(Value::Bool(matches!(v, Value::Tensor(_))))
+}
+
+/// `nn.Parameter(data=None, requires_grad=True)`.
+fn parameter(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "Parameter", &["data", "requires_grad"], 0)?;
+    let requires_grad = slots[1].as_ref().is_none_or(Value::truthy);
+    let t = match &slots[0] {
+        None | Some(Value::None) => Tensor::lazy(vec![0], ScalarType::Float32, Fill::Uninitialized),
+        Some(Value::Tensor(t)) => t.alias(true, requires_grad),
+        Some(other) => {
+            return host.raise(
+                "TypeError",
+                format!("Parameter data must be a Tensor, not {}", other.type_name()),
+                args.span,
+            );
+        }
+    };
+    let mut t = t;
+    t.is_parameter = true;
+    Ok(Value::Tensor(Rc::new(t)))
+}
+
+// ---------------------------------------------------------------- tensors
+
+/// Attributes and methods of host tensors.
+pub fn tensor_attr(host: &mut Host<'_>, t: &Rc<Tensor>, name: &str, span: Span) -> Eval<Value> {
+    let shape = || Value::tuple(t.shape.iter().map(|d| Value::Int(*d as i64)).collect());
+    Ok(match name {
+        "shape" => shape(),
+        "dtype" => Value::Dtype(t.dtype),
+        "device" => Value::Device("cpu".into()),
+        "ndim" => Value::Int(t.shape.len() as i64),
+        "requires_grad" => Value::Bool(t.requires_grad),
+        "is_leaf" => Value::Bool(true),
+        "data" => Value::Tensor(Rc::new(t.alias(false, false))),
+        "size" | "dim" | "numel" | "uniform_" | "normal_" | "zero_" | "fill_" | "detach"
+        | "clone" | "to" | "float" | "double" | "long" | "int" | "half" | "requires_grad_"
+        | "contiguous" | "cpu" | "item" | "is_floating_point" | "element_size" => {
+            let f: BuiltinFn = match name {
+                "size" => tensor_size,
+                "dim" => tensor_dim,
+                "numel" => tensor_numel,
+                "uniform_" => tensor_uniform,
+                "normal_" => tensor_normal,
+                "zero_" => tensor_zero,
+                "fill_" => tensor_fill,
+                "float" => tensor_float,
+                "double" => tensor_double,
+                "long" => tensor_long,
+                "int" => tensor_int,
+                "half" => tensor_half,
+                "is_floating_point" => tensor_is_floating_point,
+                "element_size" => tensor_element_size,
+                "item" => tensor_item,
+                _ => tensor_same,
+            };
+            Value::Method(Rc::new((Value::Tensor(t.clone()), builtin(name, f))))
+        }
+        _ => {
+            return host.unsupported(
+                format!("`Tensor.{name}` cannot be used in module-level code yet"),
+                span,
+            );
+        }
+    })
+}
+
+fn receiver_tensor(args: &mut Args) -> Rc<Tensor> {
+    match args.positional.remove(0) {
+        Value::Tensor(t) => t,
+        _ => unreachable!("tensor methods are bound to tensors"),
+    }
+}
+
+fn tensor_size(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let t = receiver_tensor(&mut args);
+    let slots = args.bind(host, "size", &["dim"], 0)?;
+    match &slots[0] {
+        None => Ok(Value::tuple(
+            t.shape.iter().map(|d| Value::Int(*d as i64)).collect(),
+        )),
+        Some(d) => {
+            let d = int_of(host, d, args.span)?;
+            let rank = t.shape.len() as i64;
+            let at = if d < 0 { d + rank } else { d };
+            if !(0..rank).contains(&at) {
+                return host.raise(
+                    "IndexError",
+                    format!(
+                        "Dimension out of range (expected to be in range of [{}, {}], but got {d})",
+                        -rank,
+                        rank - 1
+                    ),
+                    args.span,
+                );
+            }
+            Ok(Value::Int(t.shape[at as usize] as i64))
+        }
+    }
+}
+
+fn tensor_dim(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    Ok(Value::Int(receiver_tensor(&mut args).shape.len() as i64))
+}
+
+fn tensor_numel(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    Ok(Value::Int(receiver_tensor(&mut args).numel() as i64))
+}
+
+fn tensor_uniform(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let t = receiver_tensor(&mut args);
+    let slots = args.bind(host, "uniform_", &["from", "to"], 0)?;
+    let low = slots[0]
+        .as_ref()
+        .map_or(Ok(0.0), |v| float_of(host, v, args.span))?;
+    let high = slots[1]
+        .as_ref()
+        .map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
+    let seed = new_seed(host);
+    t.refill(Fill::Uniform { low, high, seed });
+    Ok(Value::Tensor(t))
+}
+
+fn tensor_normal(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let t = receiver_tensor(&mut args);
+    let slots = args.bind(host, "normal_", &["mean", "std"], 0)?;
+    let mean = slots[0]
+        .as_ref()
+        .map_or(Ok(0.0), |v| float_of(host, v, args.span))?;
+    let std = slots[1]
+        .as_ref()
+        .map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
+    let seed = new_seed(host);
+    t.refill(Fill::Normal { mean, std, seed });
+    Ok(Value::Tensor(t))
+}
+
+fn tensor_zero(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let t = receiver_tensor(&mut args);
+    t.refill(Fill::Constant(0.0));
+    Ok(Value::Tensor(t))
+}
+
+fn tensor_fill(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let t = receiver_tensor(&mut args);
+    let v = args
+        .bind(host, "fill_", &["value"], 1)?
+        .remove(0)
+        .expect("required");
+    t.refill(Fill::Constant(float_of(host, &v, args.span)?));
+    Ok(Value::Tensor(t))
+}
+
+fn tensor_same(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    Ok(Value::Tensor(receiver_tensor(&mut args)))
+}
+
+fn retyped(mut args: Args, dtype: ScalarType) -> Eval<Value> {
+    let t = receiver_tensor(&mut args);
+    if t.dtype == dtype {
+        return Ok(Value::Tensor(t));
+    }
+    let fill = match &*t.storage.borrow() {
+        super::tensor::Storage::Lazy(fill) => fill.clone(),
+        super::tensor::Storage::Bytes(_) => Fill::Uninitialized,
+    };
+    Ok(Value::Tensor(Rc::new(Tensor::lazy(
+        t.shape.clone(),
+        dtype,
+        fill,
+    ))))
+}
+
+fn tensor_float(_host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    retyped(args, ScalarType::Float32)
+}
+
+fn tensor_double(_host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    retyped(args, ScalarType::Float64)
+}
+
+fn tensor_long(_host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    retyped(args, ScalarType::Int64)
+}
+
+fn tensor_int(_host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    retyped(args, ScalarType::Int32)
+}
+
+fn tensor_half(_host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    retyped(args, ScalarType::Float16)
+}
+
+fn tensor_is_floating_point(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    Ok(Value::Bool(
+        receiver_tensor(&mut args).dtype.is_floating_point(),
+    ))
+}
+
+fn tensor_element_size(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    Ok(Value::Int(receiver_tensor(&mut args).dtype.size() as i64))
+}
+
+fn tensor_item(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let t = receiver_tensor(&mut args);
+    if t.numel() != 1 {
+        return host.raise(
+            "RuntimeError",
+            format!(
+                "a Tensor with {} elements cannot be converted to Scalar",
+                t.numel()
+            ),
+            args.span,
+        );
+    }
+    match &*t.storage.borrow() {
+        super::tensor::Storage::Lazy(Fill::Constant(c)) => Ok(if t.dtype.is_floating_point() {
+            Value::Float(*c)
+        } else {
+            Value::Int(*c as i64)
+        }),
+        super::tensor::Storage::Lazy(Fill::Values(v)) => {
+            let c = v.first().copied().unwrap_or(0.0);
+            Ok(if t.dtype.is_floating_point() {
+                Value::Float(c)
+            } else {
+                Value::Int(c as i64)
+            })
+        }
+        _ => host.unsupported(
+            "reading a random tensor's value in module-level code is not supported yet",
+            args.span,
+        ),
+    }
+}
+
+// ---------------------------------------------------------------- init
+
+fn tensor_arg(host: &Host<'_>, v: &Option<Value>, span: Span) -> Eval<Rc<Tensor>> {
+    match v {
+        Some(Value::Tensor(t)) => Ok(t.clone()),
+        Some(other) => host.raise(
+            "TypeError",
+            format!("expected a Tensor, got '{}'", other.type_name()),
+            span,
+        ),
+        None => host.raise("TypeError", "missing tensor argument", span),
+    }
+}
+
+fn fans(host: &Host<'_>, t: &Tensor, span: Span) -> Eval<(f64, f64)> {
+    if t.shape.len() < 2 {
+        return host.raise(
+            "ValueError",
+            "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions",
+            span,
+        );
+    }
+    let receptive: usize = t.shape[2..].iter().product();
+    Ok((
+        (t.shape[1] * receptive) as f64,
+        (t.shape[0] * receptive) as f64,
+    ))
+}
+
+fn fan_in_and_fan_out(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "_calculate_fan_in_and_fan_out", &["tensor"], 1)?;
+    let t = tensor_arg(host, &slots[0], args.span)?;
+    let (fan_in, fan_out) = fans(host, &t, args.span)?;
+    Ok(Value::tuple(vec![
+        Value::Int(fan_in as i64),
+        Value::Int(fan_out as i64),
+    ]))
+}
+
+fn mode_fan(host: &Host<'_>, t: &Tensor, mode: &Option<Value>, span: Span) -> Eval<f64> {
+    let (fan_in, fan_out) = fans(host, t, span)?;
+    match mode {
+        None => Ok(fan_in),
+        Some(Value::Str(m)) if &**m == "fan_in" => Ok(fan_in),
+        Some(Value::Str(m)) if &**m == "fan_out" => Ok(fan_out),
+        Some(other) => {
+            let text = super::ops::repr(host, other);
+            host.raise(
+                "ValueError",
+                format!("Mode {text} not supported, please use one of fan_in, fan_out"),
+                span,
+            )
+        }
+    }
+}
+
+fn correct_fan(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "_calculate_correct_fan", &["tensor", "mode"], 2)?;
+    let t = tensor_arg(host, &slots[0], args.span)?;
+    Ok(Value::Int(mode_fan(host, &t, &slots[1], args.span)? as i64))
+}
+
+fn gain(
+    host: &Host<'_>,
+    nonlinearity: &Option<Value>,
+    param: &Option<Value>,
+    span: Span,
+) -> Eval<f64> {
+    let name = match nonlinearity {
+        Some(Value::Str(s)) => s.to_string(),
+        None => "leaky_relu".to_string(),
+        Some(other) => {
+            return host.raise(
+                "ValueError",
+                format!("Unsupported nonlinearity {}", other.type_name()),
+                span,
+            );
+        }
+    };
+    Ok(match name.as_str() {
+        "linear" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d" | "conv_transpose2d"
+        | "conv_transpose3d" | "sigmoid" => 1.0,
+        "tanh" => 5.0 / 3.0,
+        "relu" => 2f64.sqrt(),
+        "leaky_relu" => {
+            let slope = match param {
+                None | Some(Value::None) => 0.01,
+                Some(v) => float_of(host, v, span)?,
+            };
+            (2.0 / (1.0 + slope * slope)).sqrt()
+        }
+        "selu" => 3.0 / 4.0,
+        other => {
+            return host.raise(
+                "ValueError",
+                format!("Unsupported nonlinearity {other}"),
+                span,
+            );
+        }
+    })
+}
+
+fn calculate_gain(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "calculate_gain", &["nonlinearity", "param"], 1)?;
+    Ok(Value::Float(gain(host, &slots[0], &slots[1], args.span)?))
+}
+
+fn init_uniform(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "uniform_", &["tensor", "a", "b", "generator"], 1)?;
+    let t = tensor_arg(host, &slots[0], args.span)?;
+    let low = slots[1]
+        .as_ref()
+        .map_or(Ok(0.0), |v| float_of(host, v, args.span))?;
+    let high = slots[2]
+        .as_ref()
+        .map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
+    let seed = new_seed(host);
+    t.refill(Fill::Uniform { low, high, seed });
+    Ok(Value::Tensor(t))
+}
+
+fn init_normal(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(
+        host,
+        "normal_",
+        &["tensor", "mean", "std", "a", "b", "generator"],
+        1,
+    )?;
+    let t = tensor_arg(host, &slots[0], args.span)?;
+    let mean = slots[1]
+        .as_ref()
+        .map_or(Ok(0.0), |v| float_of(host, v, args.span))?;
+    let std = slots[2]
+        .as_ref()
+        .map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
+    let seed = new_seed(host);
+    t.refill(Fill::Normal { mean, std, seed });
+    Ok(Value::Tensor(t))
+}
+
+fn init_constant(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "constant_", &["tensor", "val"], 2)?;
+    let t = tensor_arg(host, &slots[0], args.span)?;
+    let v = float_of(host, slots[1].as_ref().expect("required"), args.span)?;
+    t.refill(Fill::Constant(v));
+    Ok(Value::Tensor(t))
+}
+
+fn init_ones(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "ones_", &["tensor"], 1)?;
+    let t = tensor_arg(host, &slots[0], args.span)?;
+    t.refill(Fill::Constant(1.0));
+    Ok(Value::Tensor(t))
+}
+
+fn init_zeros(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "zeros_", &["tensor"], 1)?;
+    let t = tensor_arg(host, &slots[0], args.span)?;
+    t.refill(Fill::Constant(0.0));
+    Ok(Value::Tensor(t))
+}
+
+fn xavier(host: &mut Host<'_>, args: Args, name: &str, uniform: bool) -> Eval<Value> {
+    let slots = args.bind(host, name, &["tensor", "gain", "generator"], 1)?;
+    let t = tensor_arg(host, &slots[0], args.span)?;
+    let gain = slots[1]
+        .as_ref()
+        .map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
+    let (fan_in, fan_out) = fans(host, &t, args.span)?;
+    let std = gain * (2.0 / (fan_in + fan_out)).sqrt();
+    let seed = new_seed(host);
+    t.refill(if uniform {
+        let a = 3f64.sqrt() * std;
+        Fill::Uniform {
+            low: -a,
+            high: a,
+            seed,
+        }
+    } else {
+        Fill::Normal {
+            mean: 0.0,
+            std,
+            seed,
+        }
+    });
+    Ok(Value::Tensor(t))
+}
+
+fn xavier_uniform(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    xavier(host, args, "xavier_uniform_", true)
+}
+
+fn xavier_normal(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    xavier(host, args, "xavier_normal_", false)
+}
+
+fn kaiming(host: &mut Host<'_>, args: Args, name: &str, uniform: bool) -> Eval<Value> {
+    let slots = args.bind(
+        host,
+        name,
+        &["tensor", "a", "mode", "nonlinearity", "generator"],
+        1,
+    )?;
+    let t = tensor_arg(host, &slots[0], args.span)?;
+    if t.shape.contains(&0) {
+        return Ok(Value::Tensor(t));
+    }
+    let fan = mode_fan(host, &t, &slots[2], args.span)?;
+    let a = slots[1].clone().or(Some(Value::Int(0)));
+    let gain = gain(host, &slots[3], &a, args.span)?;
+    let std = gain / fan.sqrt();
+    let seed = new_seed(host);
+    t.refill(if uniform {
+        let bound = 3f64.sqrt() * std;
+        Fill::Uniform {
+            low: -bound,
+            high: bound,
+            seed,
+        }
+    } else {
+        Fill::Normal {
+            mean: 0.0,
+            std,
+            seed,
+        }
+    });
+    Ok(Value::Tensor(t))
+}
+
+fn kaiming_uniform(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    kaiming(host, args, "kaiming_uniform_", true)
+}
+
+fn kaiming_normal(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    kaiming(host, args, "kaiming_normal_", false)
+}
+
+// ---------------------------------------------------------------- jit and entries
+
+fn record_entry(
+    host: &mut Host<'_>,
+    kind: EntryKind,
+    target: Value,
+    example_inputs: Option<Value>,
+    span: Span,
+) -> Value {
+    let entry = Rc::new(Entry {
+        kind,
+        target,
+        example_inputs,
+        span,
+    });
+    host.entries.push(entry.clone());
+    Value::Entry(entry)
+}
+
+fn script(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(
+        host,
+        "script",
+        &["obj", "optimize", "_frames_up", "_rcb", "example_inputs"],
+        1,
+    )?;
+    let target = slots[0].clone().expect("required");
+    match &target {
+        Value::Instance(i) if i.class.is_module() => {}
+        Value::Function(_) | Value::Entry(_) => {}
+        Value::Class(_) => {
+            return host.unsupported("scripting a class directly is not supported yet", args.span);
+        }
+        other => {
+            return host.raise(
+                "RuntimeError",
+                format!("Type '{}' cannot be compiled since it inherits from nn.Module, pass an instance instead", other.type_name()),
+                args.span,
+            );
+        }
+    }
+    if let Value::Entry(_) = target {
+        return Ok(target);
+    }
+    Ok(record_entry(
+        host,
+        EntryKind::Script,
+        target,
+        None,
+        args.span,
+    ))
+}
+
+fn trace(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let names = [
+        "func",
+        "example_inputs",
+        "optimize",
+        "check_trace",
+        "check_inputs",
+        "check_tolerance",
+        "strict",
+    ];
+    let slots = args.bind(host, "trace", &names, 1)?;
+    let target = slots[0].clone().expect("required");
+    let inputs = slots[1].clone();
+    if inputs.is_none() {
+        return host.raise(
+            "RuntimeError",
+            "example_inputs must be provided to torch.jit.trace",
+            args.span,
+        );
+    }
+    Ok(record_entry(
+        host,
+        EntryKind::Trace,
+        target,
+        inputs,
+        args.span,
+    ))
+}
+
+fn optimize_for_mobile(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let names = [
+        "script_module",
+        "optimization_blocklist",
+        "preserved_methods",
+        "backend",
+    ];
+    let slots = args.bind(host, "optimize_for_mobile", &names, 1)?;
+    let target = slots[0].clone().expect("required");
+    if !matches!(target, Value::Entry(_)) {
+        return host.raise(
+            "TypeError",
+            format!(
+                "optimize_for_mobile expects a torch.jit.ScriptModule, got '{}'",
+                target.type_name()
+            ),
+            args.span,
+        );
+    }
+    Ok(record_entry(
+        host,
+        EntryKind::OptimizeForMobile,
+        target,
+        None,
+        args.span,
+    ))
+}
+
+/// Decorators that mark methods for the script compiler (`@torch.jit.export`,
+/// `ignore`, `unused`); the compiler reads them from the source.
+fn decorator(_host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    match args.positional.first() {
+        Some(v @ (Value::Function(_) | Value::Builtin(_))) => Ok(v.clone()),
+        // `@torch.jit.ignore(drop=True)`: a decorator factory.
+        _ => Ok(builtin("decorator", decorator)),
+    }
+}
+
+fn false_fn(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {
+    Ok(Value::Bool(false))
+}
+
+fn annotate(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "annotate", &["the_type", "the_value"], 2)?;
+    Ok(slots[1].clone().expect("required"))
+}
+
+fn attribute(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "Attribute", &["value", "type"], 2)?;
+    Ok(slots[0].clone().expect("required"))
+}
+
+/// Attributes of a scripted/traced module: recorded saves, opaque `.code`
+/// and `.graph`, and the wrapped module's attributes.
+pub fn entry_attr(host: &mut Host<'_>, entry: &Rc<Entry>, name: Symbol, span: Span) -> Eval<Value> {
+    let this = Value::Entry(entry.clone());
+    match host.name(name) {
+        "save" | "_save_for_lite_interpreter" => {
+            Ok(Value::Method(Rc::new((this, builtin("save", save)))))
+        }
+        "code" | "graph" | "inlined_graph" | "original_name" => {
+            Ok(Value::Opaque("TorchScript text".into()))
+        }
+        "eval" | "train" | "to" | "cpu" | "float" => {
+            Ok(Value::Method(Rc::new((this, builtin("mode", entry_mode)))))
+        }
+        _ => host.get_attr(&entry.target, name, span),
+    }
+}
+
+fn save(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let path = match args.positional.get(1) {
+        Some(Value::Str(s)) => s.to_string(),
+        _ => return host.raise("TypeError", "save() expects a file name", args.span),
+    };
+    host.saves.push((path, args.span));
+    Ok(Value::None)
+}
+
+fn entry_mode(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let entry = args.positional[0].clone();
+    if let Value::Entry(e) = &entry {
+        if let Value::Instance(i) = &e.target {
+            let training = matches!(args.positional.get(1), Some(v) if v.truthy());
+            super::module::set_training(host, i, training && args.positional.len() > 1);
+        }
+    }
+    Ok(entry)
+}
+
+pub fn call_entry(host: &mut Host<'_>, _entry: &Rc<Entry>, _args: Args, span: Span) -> Eval<Value> {
+    host.unsupported(
+        "running a scripted or traced module in module-level code is not supported yet; `tsc run` will do it",
+        span,
+    )
+}
+
+// ---------------------------------------------------------------- math
+
+fn unary_math(host: &mut Host<'_>, args: Args, name: &str, f: fn(f64) -> f64) -> Eval<Value> {
+    let v = args
+        .bind(host, name, &["x"], 1)?
+        .remove(0)
+        .expect("required");
+    let x = float_of(host, &v, args.span)?;
+    let y = f(x);
+    if y.is_nan() && !x.is_nan() {
+        return host.raise("ValueError", "math domain error", args.span);
+    }
+    Ok(Value::Float(y))
+}
+
+fn math_sqrt(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    unary_math(host, args, "sqrt", f64::sqrt)
+}
+
+fn math_exp(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    unary_math(host, args, "exp", f64::exp)
+}
+
+fn math_log(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "log", &["x", "base"], 1)?;
+    let x = float_of(host, slots[0].as_ref().expect("required"), args.span)?;
+    if x <= 0.0 {
+        return host.raise("ValueError", "math domain error", args.span);
+    }
+    match &slots[1] {
+        Some(b) => Ok(Value::Float(x.ln() / float_of(host, b, args.span)?.ln())),
+        None => Ok(Value::Float(x.ln())),
+    }
+}
+
+fn math_floor(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let v = args
+        .bind(host, "floor", &["x"], 1)?
+        .remove(0)
+        .expect("required");
+    Ok(Value::Int(float_of(host, &v, args.span)?.floor() as i64))
+}
+
+fn math_ceil(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let v = args
+        .bind(host, "ceil", &["x"], 1)?
+        .remove(0)
+        .expect("required");
+    Ok(Value::Int(float_of(host, &v, args.span)?.ceil() as i64))
+}
+
+fn math_pow(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "pow", &["x", "y"], 2)?;
+    let x = float_of(host, slots[0].as_ref().expect("required"), args.span)?;
+    let y = float_of(host, slots[1].as_ref().expect("required"), args.span)?;
+    Ok(Value::Float(x.powf(y)))
+}
+
+fn math_isnan(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let v = args
+        .bind(host, "isnan", &["x"], 1)?
+        .remove(0)
+        .expect("required");
+    Ok(Value::Bool(float_of(host, &v, args.span)?.is_nan()))
+}
+
+fn math_isinf(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let v = args
+        .bind(host, "isinf", &["x"], 1)?
+        .remove(0)
+        .expect("required");
+    Ok(Value::Bool(float_of(host, &v, args.span)?.is_infinite()))
+}
+
+fn math_prod(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let v = args
+        .bind(host, "prod", &["iterable"], 1)?
+        .remove(0)
+        .expect("required");
+    let mut product = Value::Int(1);
+    for item in host.iterate(&v, args.span)? {
+        product = super::ops::binary(
+            host,
+            crate::syntax::ast::BinOp::Mul,
+            product,
+            item,
+            args.span,
+        )?;
+    }
+    Ok(product)
+}
+
+fn math_gcd(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "gcd", &["a", "b"], 2)?;
+    let (mut a, mut b) = (
+        int_of(host, slots[0].as_ref().expect("required"), args.span)?.abs(),
+        int_of(host, slots[1].as_ref().expect("required"), args.span)?.abs(),
+    );
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    Ok(Value::Int(a))
+}

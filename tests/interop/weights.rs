@@ -1,0 +1,191 @@
+//! Weight files written by PyTorch 2.5.1 (`torch.save`, and
+//! `safetensors.torch.save_file`) read back by `tsy::host::weights` with
+//! the same names, order, dtypes, shapes and bytes.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tsy::host::weights::{self, StoredTensor, WeightsError};
+
+use crate::run_python;
+
+/// Saves one state_dict both ways into argv[1], plus a whole model, and
+/// prints what each tensor should read back as.
+const SAVE: &str = r#"
+import collections, hashlib, json, os, struct, sys, torch
+from safetensors.torch import save_file
+
+out = sys.argv[1]
+torch.manual_seed(0)
+base = torch.randn(4, 6)
+sd = collections.OrderedDict()
+sd["z.weight"] = base
+sd["z.weight_t"] = base.t()                  # non-contiguous
+sd["z.window"] = base[1:3, 2:5]               # shares base's storage, offset 8, non-contiguous
+sd["z.rows"] = base[2:]                       # shares base's storage, offset 12, contiguous
+sd["a.f64"] = torch.randn(3, 2, dtype=torch.float64)
+sd["a.f16"] = torch.randn(2, 3).half()
+sd["a.bf16"] = torch.randn(5).bfloat16()
+sd["a.bf16_t"] = torch.randn(3, 2).bfloat16().t()
+sd["mask"] = torch.tensor([[True, False, True], [False, False, True]])
+sd["pixels"] = torch.arange(250, 256, dtype=torch.uint8).reshape(2, 3)
+sd["i32"] = torch.tensor([-1, 2, 2**31 - 1], dtype=torch.int32)
+sd["i16"] = torch.tensor([-300, 300], dtype=torch.int16)
+sd["i8"] = torch.tensor([-128, 127], dtype=torch.int8)
+sd["param"] = torch.nn.Parameter(torch.randn(2, 2))
+sd["scalar"] = torch.tensor(1.5)
+sd["empty"] = torch.zeros(0, 3)
+bn = torch.nn.BatchNorm1d(3)
+bn(torch.randn(4, 3))
+for k, v in bn.state_dict().items():          # ends with num_batches_tracked: int64, 0-dim
+    sd["bn." + k] = v
+
+torch.save(sd, os.path.join(out, "w.pt"))
+st_path = os.path.join(out, "w.safetensors")
+save_file({k: v.detach().contiguous().clone() for k, v in sd.items()}, st_path)
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(2, 2)
+torch.save(Net(), os.path.join(out, "model.pt"))
+
+def digest(t):
+    return hashlib.sha256(t.detach().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()).hexdigest()
+
+with open(st_path, "rb") as f:
+    (n,) = struct.unpack("<Q", f.read(8))
+    header = json.loads(f.read(n))
+header.pop("__metadata__", None)
+st_order = sorted(header, key=lambda k: (header[k]["data_offsets"], k))
+
+print(json.dumps({
+    "keys": list(sd.keys()),
+    "safetensors_order": st_order,
+    "tensors": {k: {"dtype": str(v.dtype), "shape": list(v.shape), "sha256": digest(v)} for k, v in sd.items()},
+}))
+"#;
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("tsy-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .expect("a JSON array")
+        .iter()
+        .map(|s| s.as_str().expect("a string").to_string())
+        .collect()
+}
+
+fn check_tensors(file: &Path, tensors: &[StoredTensor], expected: &Value) {
+    for t in tensors {
+        let want = &expected[&t.name];
+        assert!(
+            want.is_object(),
+            "{}: unexpected tensor `{}`",
+            file.display(),
+            t.name
+        );
+        assert_eq!(
+            t.dtype.torch_name(),
+            want["dtype"],
+            "{}: `{}` dtype",
+            file.display(),
+            t.name
+        );
+        let shape: Vec<u64> = want["shape"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_u64().unwrap())
+            .collect();
+        let got: Vec<u64> = t.shape.iter().map(|&d| d as u64).collect();
+        assert_eq!(got, shape, "{}: `{}` shape", file.display(), t.name);
+        assert_eq!(t.data.len(), t.numel() * t.dtype.size());
+        assert_eq!(
+            sha256_hex(&t.data),
+            want["sha256"],
+            "{}: `{}` bytes",
+            file.display(),
+            t.name
+        );
+    }
+}
+
+#[test]
+fn weights_saved_by_pytorch_read_back_identically() {
+    let dir = TempDir::new("interop-weights");
+    let out = run_python(SAVE, &[&dir.0.display().to_string()]);
+    let expected: Value = serde_json::from_str(out.trim()).expect("JSON from the script");
+
+    // torch.save: the state_dict's insertion order.
+    let pt = dir.0.join("w.pt");
+    let tensors = weights::read(&pt).unwrap_or_else(|e| panic!("{}: {e}", pt.display()));
+    let names: Vec<String> = tensors.iter().map(|t| t.name.clone()).collect();
+    assert_eq!(names, strings(&expected["keys"]));
+    assert_eq!(names.last().unwrap(), "bn.num_batches_tracked");
+    check_tensors(&pt, &tensors, &expected["tensors"]);
+    let nbt = tensors.last().unwrap();
+    assert!(nbt.shape.is_empty());
+    assert_eq!(nbt.data, 1i64.to_le_bytes());
+
+    // safetensors: the order of the tensors' bytes.
+    let st = dir.0.join("w.safetensors");
+    let tensors = weights::read(&st).unwrap_or_else(|e| panic!("{}: {e}", st.display()));
+    let names: Vec<String> = tensors.iter().map(|t| t.name.clone()).collect();
+    assert_eq!(names, strings(&expected["safetensors_order"]));
+    let mut sorted = names.clone();
+    sorted.sort();
+    let mut keys = strings(&expected["keys"]);
+    keys.sort();
+    assert_eq!(sorted, keys, "the same tensors in both files");
+    check_tensors(&st, &tensors, &expected["tensors"]);
+
+    // Truncated torch.save files.
+    let bytes = std::fs::read(&pt).unwrap();
+    for n in [0, 4, 100, bytes.len() / 2, bytes.len() - 1] {
+        let cut = dir.0.join(format!("cut{n}.pt"));
+        std::fs::write(&cut, &bytes[..n]).unwrap();
+        let err = weights::read(&cut).expect_err("a truncated file");
+        if n >= 4 {
+            assert!(matches!(err, WeightsError::Zip(_)), "{n} bytes: {err:?}");
+            assert!(
+                err.to_string().starts_with("invalid zip archive: "),
+                "{err}"
+            );
+        }
+    }
+
+    // A whole model.
+    let err = weights::read(&dir.0.join("model.pt")).expect_err("a whole model");
+    assert!(
+        matches!(&err, WeightsError::WholeModel { class, .. } if class == "__main__.Net"),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "`model/data.pkl` holds a pickled `__main__.Net` object, not a state_dict: save `model.state_dict()` instead of the model"
+    );
+}
