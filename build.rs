@@ -22,25 +22,16 @@ fn prelude_table(out_dir: &Path) {
     let mut files = Vec::new();
     collect(&root, &mut files);
     files.sort();
-    let mut table = String::from(
-        "/// Embedded prelude files: (module path, source).\npub const FILES: &[(&str, &str)] = &[\n",
-    );
+    let mut table =
+        String::from("/// Embedded prelude files: (module path, source).\npub const FILES: &[(&str, &str)] = &[\n");
     for file in files {
         println!("cargo:rerun-if-changed={}", file.display());
-        let relative = file
-            .strip_prefix(&root)
-            .expect("collected under the prelude root");
-        let mut module = relative
-            .with_extension("")
-            .to_string_lossy()
-            .replace(std::path::MAIN_SEPARATOR, ".");
+        let relative = file.strip_prefix(&root).expect("collected under the prelude root");
+        let mut module = relative.with_extension("").to_string_lossy().replace(std::path::MAIN_SEPARATOR, ".");
         if let Some(package) = module.strip_suffix(".__init__") {
             module = package.to_string();
         }
-        table.push_str(&format!(
-            "    ({module:?}, include_str!({:?})),\n",
-            file.display().to_string()
-        ));
+        table.push_str(&format!("    ({module:?}, include_str!({:?})),\n", file.display().to_string()));
     }
     table.push_str("];\n");
     std::fs::write(out_dir.join("prelude_files.rs"), table).expect("OUT_DIR is writable");

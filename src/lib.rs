@@ -56,7 +56,7 @@ pub fn inspect(
         .label("inspect shows modules; this entry is a function");
         return Err(vec![d]);
     };
-    host::inspect::report(&mut evaluated.host, &root, root.created_at).map_err(|flow| {
+    host::inspect::report(&mut evaluated.host, &selected.name, &root, root.created_at).map_err(|flow| {
         evaluated.host.report(flow);
         evaluated.take_diagnostics()
     })

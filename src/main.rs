@@ -73,28 +73,15 @@ enum Color {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check {
-            files,
-            format,
-            color,
-        } => check(&files, format, color),
-        Command::Inspect {
-            file,
-            entry,
-            format,
-            color,
-        } => inspect(&file, entry.as_deref(), format, color),
+        Command::Check { files, format, color } => check(&files, format, color),
+        Command::Inspect { file, entry, format, color } => inspect(&file, entry.as_deref(), format, color),
         Command::Explain { code } => explain(&code),
     }
 }
 
 /// Reads a source file into the map; a file that is not UTF-8 is read
 /// lossily and reported.
-fn load(
-    map: &mut SourceMap,
-    path: &Path,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Result<FileId, ExitCode> {
+fn load(map: &mut SourceMap, path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<FileId, ExitCode> {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(error) => {
@@ -106,10 +93,7 @@ fn load(
         Ok(text) => (text, None),
         Err(error) => {
             let at = error.utf8_error().valid_up_to();
-            (
-                String::from_utf8_lossy(error.as_bytes()).into_owned(),
-                Some(at),
-            )
+            (String::from_utf8_lossy(error.as_bytes()).into_owned(), Some(at))
         }
     };
     let file = map.add(path.display().to_string(), text);
@@ -144,12 +128,7 @@ fn check(files: &[PathBuf], format: Format, color: Color) -> ExitCode {
 
 /// Prints diagnostics in the chosen format; the exit code says whether any
 /// was an error.
-fn report(
-    map: &SourceMap,
-    mut diagnostics: Vec<Diagnostic>,
-    format: Format,
-    color: Color,
-) -> ExitCode {
+fn report(map: &SourceMap, mut diagnostics: Vec<Diagnostic>, format: Format, color: Color) -> ExitCode {
     diag::sort(&mut diagnostics);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let rendered = match format {
@@ -171,11 +150,7 @@ fn report(
     if written.is_err() {
         return ExitCode::from(2);
     }
-    if errors > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
 fn inspect(path: &Path, entry: Option<&str>, format: Format, color: Color) -> ExitCode {
@@ -189,9 +164,7 @@ fn inspect(path: &Path, entry: Option<&str>, format: Format, color: Color) -> Ex
     match tsy::inspect(&mut map, file, &mut interner, entry) {
         Ok(report) => {
             let text = match format {
-                Format::Json => {
-                    serde_json::to_string_pretty(&report).expect("the report serializes") + "\n"
-                }
+                Format::Json => serde_json::to_string_pretty(&report).expect("the report serializes") + "\n",
                 Format::Human | Format::Short => tsy::host::inspect::human(&report),
             };
             if std::io::stdout().write_all(text.as_bytes()).is_err() {
@@ -201,11 +174,7 @@ fn inspect(path: &Path, entry: Option<&str>, format: Format, color: Color) -> Ex
         }
         Err(found) => {
             diagnostics.extend(found);
-            let format = if matches!(format, Format::Json) {
-                Format::Json
-            } else {
-                Format::Human
-            };
+            let format = if matches!(format, Format::Json) { Format::Json } else { Format::Human };
             report(&map, diagnostics, format, color)
         }
     }
@@ -215,10 +184,7 @@ fn use_color(color: Color) -> bool {
     match color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stderr().is_terminal()
-        }
+        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
     }
 }
 

@@ -114,19 +114,9 @@ impl SourceMap {
     /// span at the end of one file never belongs to the next.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         let text = text.into();
-        let base = self
-            .files
-            .last()
-            .map_or(0, |f| f.base + f.text.len() as u32 + 1);
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i as u32 + 1))
-            .collect();
-        self.files.push(SourceFile {
-            name: name.into(),
-            text,
-            base,
-            line_starts,
-        });
+        let base = self.files.last().map_or(0, |f| f.base + f.text.len() as u32 + 1);
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i as u32 + 1)).collect();
+        self.files.push(SourceFile { name: name.into(), text, base, line_starts });
         FileId(self.files.len() as u32 - 1)
     }
 
@@ -135,10 +125,7 @@ impl SourceMap {
     }
 
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
     }
 
     /// The file a global offset belongs to.

@@ -88,9 +88,6 @@ impl ScalarType {
     }
 
     pub fn is_floating_point(self) -> bool {
-        matches!(
-            self,
-            ScalarType::Float16 | ScalarType::Float32 | ScalarType::Float64 | ScalarType::BFloat16
-        )
+        matches!(self, ScalarType::Float16 | ScalarType::Float32 | ScalarType::Float64 | ScalarType::BFloat16)
     }
 }

@@ -5,11 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn tsc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tsc"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("the tsc binary runs")
+    Command::new(env!("CARGO_BIN_EXE_tsc")).args(args).env_remove("NO_COLOR").output().expect("the tsc binary runs")
 }
 
 fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
@@ -21,10 +17,7 @@ fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
 }
 
 fn fixture(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(path)
-        .display()
-        .to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path).display().to_string()
 }
 
 #[test]
@@ -36,30 +29,17 @@ fn clean_file_exits_zero_with_no_output() {
 
 #[test]
 fn errors_exit_one_and_human_output_goes_to_stderr() {
-    let out = tsc(&[
-        "check",
-        "--color",
-        "never",
-        &fixture("tests/fixtures/invalid/three_independent.tsy"),
-    ]);
+    let out = tsc(&["check", "--color", "never", &fixture("tests/fixtures/invalid/three_independent.tsy")]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.matches("error[E").count(), 3, "{stderr}");
     assert!(stderr.ends_with("error: 3 errors found\n"), "{stderr}");
-    assert!(
-        !stderr.contains('\x1b'),
-        "colour must be off with --color never"
-    );
+    assert!(!stderr.contains('\x1b'), "colour must be off with --color never");
 }
 
 #[test]
 fn color_always_colours_the_output() {
-    let out = tsc(&[
-        "check",
-        "--color",
-        "always",
-        &fixture("tests/fixtures/invalid/numbers.tsy"),
-    ]);
+    let out = tsc(&["check", "--color", "always", &fixture("tests/fixtures/invalid/numbers.tsy")]);
     assert!(String::from_utf8_lossy(&out.stderr).contains('\x1b'));
 }
 
@@ -92,18 +72,9 @@ fn json_format_is_an_array_with_the_documented_fields() {
     assert_eq!(first["code"], "E1010");
     assert_eq!(first["severity"], "error");
     assert_eq!(first["file"], file.as_str());
-    assert_eq!(
-        (first["line"].as_u64(), first["column"].as_u64()),
-        (Some(1), Some(5))
-    );
-    assert_eq!(
-        (first["end_line"].as_u64(), first["end_column"].as_u64()),
-        (Some(1), Some(7))
-    );
-    assert_eq!(
-        (first["start"].as_u64(), first["end"].as_u64()),
-        (Some(4), Some(6))
-    );
+    assert_eq!((first["line"].as_u64(), first["column"].as_u64()), (Some(1), Some(5)));
+    assert_eq!((first["end_line"].as_u64(), first["end_column"].as_u64()), (Some(1), Some(7)));
+    assert_eq!((first["start"].as_u64(), first["end"].as_u64()), (Some(4), Some(6)));
     for key in ["message", "labels", "notes", "helps", "suggestions"] {
         assert!(first.get(key).is_some(), "missing `{key}` in {first}");
     }
@@ -115,12 +86,7 @@ fn json_format_is_an_array_with_the_documented_fields() {
 
 #[test]
 fn json_of_a_clean_file_is_an_empty_array() {
-    let out = tsc(&[
-        "check",
-        "--format",
-        "json",
-        &fixture("examples/decision_gate.tsy"),
-    ]);
+    let out = tsc(&["check", "--format", "json", &fixture("examples/decision_gate.tsy")]);
     assert_eq!(out.status.code(), Some(0));
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     assert_eq!(value, serde_json::json!([]));
@@ -145,10 +111,7 @@ fn missing_file_and_bad_flags_exit_two() {
     let out = tsc(&["check", "/nonexistent/model.tsy"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
-    assert_eq!(
-        tsc(&["check", "--format", "xml", "a.tsy"]).status.code(),
-        Some(2)
-    );
+    assert_eq!(tsc(&["check", "--format", "xml", "a.tsy"]).status.code(), Some(2));
     assert_eq!(tsc(&["check"]).status.code(), Some(2));
     assert_eq!(tsc(&["frobnicate"]).status.code(), Some(2));
 }
@@ -159,22 +122,13 @@ fn invalid_utf8_is_a_diagnostic_not_a_crash() {
     let out = tsc(&["check", "--format", "short", &path.display().to_string()]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains(":2:6: error[E1009]: source file is not valid UTF-8"),
-        "{stdout}"
-    );
+    assert!(stdout.contains(":2:6: error[E1009]: source file is not valid UTF-8"), "{stdout}");
 }
 
 #[test]
 fn garbage_never_crashes_the_binary() {
-    for (i, bytes) in [
-        &b"\x00\xff\xfe(((("[..],
-        b"def (:\n\t \x0c\r\r\n  )]}",
-        b"f'{'\"\"\"{{}}",
-        b"\\",
-    ]
-    .iter()
-    .enumerate()
+    for (i, bytes) in
+        [&b"\x00\xff\xfe(((("[..], b"def (:\n\t \x0c\r\r\n  )]}", b"f'{'\"\"\"{{}}", b"\\"].iter().enumerate()
     {
         let path = temp_file(&format!("garbage{i}.tsy"), bytes);
         let out = tsc(&["check", &path.display().to_string()]);
@@ -188,10 +142,7 @@ fn explain_prints_every_code_and_rejects_unknown_ones() {
         let out = tsc(&["explain", code.as_str()]);
         assert_eq!(out.status.code(), Some(0));
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            text.starts_with(&format!("# {}: {}", code.as_str(), code.title())),
-            "{code}: {text}"
-        );
+        assert!(text.starts_with(&format!("# {}: {}", code.as_str(), code.title())), "{code}: {text}");
         assert!(text.contains("```"), "{code} explanation has no example");
     }
     assert_eq!(tsc(&["explain", "e1001"]).status.code(), Some(0));

@@ -112,11 +112,7 @@ fn seeds() -> Vec<String> {
 
 #[test]
 fn arbitrary_bytes_never_panic() {
-    let mut runner = TestRunner::new(Config {
-        cases: 3000,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let mut runner = TestRunner::new(Config { cases: 3000, failure_persistence: None, ..Config::default() });
     runner
         .run(&proptest::collection::vec(any::<u8>(), 0..300), |bytes| {
             check(&String::from_utf8_lossy(&bytes));
@@ -128,11 +124,7 @@ fn arbitrary_bytes_never_panic() {
 #[test]
 fn spliced_python_fragments_never_panic() {
     let piece = proptest::sample::select(PIECES);
-    let mut runner = TestRunner::new(Config {
-        cases: 3000,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let mut runner = TestRunner::new(Config { cases: 3000, failure_persistence: None, ..Config::default() });
     runner
         .run(&proptest::collection::vec(piece, 0..60), |pieces| {
             check(&pieces.concat());
@@ -146,20 +138,9 @@ fn mutated_model_files_never_panic() {
     let seeds = seeds();
     let strategy = (
         proptest::sample::select(seeds),
-        proptest::collection::vec(
-            (
-                any::<prop::sample::Index>(),
-                0usize..12,
-                proptest::sample::select(PIECES),
-            ),
-            1..6,
-        ),
+        proptest::collection::vec((any::<prop::sample::Index>(), 0usize..12, proptest::sample::select(PIECES)), 1..6),
     );
-    let mut runner = TestRunner::new(Config {
-        cases: 400,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let mut runner = TestRunner::new(Config { cases: 400, failure_persistence: None, ..Config::default() });
     runner
         .run(&strategy, |(seed, edits)| {
             let mut text = seed;
@@ -185,11 +166,7 @@ fn deep_nesting_is_a_diagnostic_or_a_parse_not_a_crash() {
     // LALRPOP's parser keeps its own stack, so deep nesting costs memory, not
     // the call stack; the tree's recursive walkers are what is exercised.
     for depth in [10, 200] {
-        check(&format!(
-            "x = {}1{}\n",
-            "(".repeat(depth),
-            ")".repeat(depth)
-        ));
+        check(&format!("x = {}1{}\n", "(".repeat(depth), ")".repeat(depth)));
         check(&format!("x = {}1\n", "-".repeat(depth)));
         check(&format!("x = {}\n", "[".repeat(depth)));
     }

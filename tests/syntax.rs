@@ -32,9 +32,7 @@ fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
 }
 
 fn fixture_dir(kind: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(kind)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(kind)
 }
 
 fn snapshot_settings() -> insta::Settings {
@@ -46,10 +44,7 @@ fn snapshot_settings() -> insta::Settings {
 }
 
 fn name_of(path: &Path) -> String {
-    path.file_stem()
-        .expect("fixture files have names")
-        .to_string_lossy()
-        .into_owned()
+    path.file_stem().expect("fixture files have names").to_string_lossy().into_owned()
 }
 
 fn read(path: &Path) -> String {
@@ -61,16 +56,8 @@ fn check_crlf(name: &str, text: &str) {
     let lf = parse(name, &text.replace("\r\n", "\n"));
     let crlf = parse(name, &text.replace("\r\n", "\n").replace('\n', "\r\n"));
     check_invariants(&crlf);
-    assert_eq!(
-        token_shapes(&lf),
-        token_shapes(&crlf),
-        "{name}: CRLF changes the tokens"
-    );
-    assert_eq!(
-        lines_and_codes(&lf),
-        lines_and_codes(&crlf),
-        "{name}: CRLF changes the diagnostics"
-    );
+    assert_eq!(token_shapes(&lf), token_shapes(&crlf), "{name}: CRLF changes the tokens");
+    assert_eq!(lines_and_codes(&lf), lines_and_codes(&crlf), "{name}: CRLF changes the diagnostics");
 }
 
 #[test]
@@ -82,10 +69,7 @@ fn valid_fixtures_parse_cleanly_and_match_their_snapshots() {
         let text = read(&path);
         let p = parse(&name, &text);
         let rendered = tsy::diag::render::short(&p.map, &p.parsed.diagnostics);
-        assert!(
-            p.parsed.diagnostics.is_empty(),
-            "{name} should parse cleanly:\n{rendered}"
-        );
+        assert!(p.parsed.diagnostics.is_empty(), "{name} should parse cleanly:\n{rendered}");
         check_invariants(&p);
         check_crlf(&name, &text);
         let file = p.map.get(p.file);
@@ -108,11 +92,7 @@ fn annotations(text: &str) -> Vec<(usize, String)> {
                 Some(codes) => (index, codes),
                 None => (index + 1, rest),
             };
-            out.extend(
-                codes
-                    .split_whitespace()
-                    .map(|code| (line_no, code.to_string())),
-            );
+            out.extend(codes.split_whitespace().map(|code| (line_no, code.to_string())));
         }
     }
     out.sort();
@@ -132,13 +112,8 @@ fn invalid_fixtures_report_exactly_their_annotations() {
         let mut found = lines_and_codes(&p);
         found.sort();
         let rendered = tsy::diag::render::human(&p.map, &p.parsed.diagnostics, false);
-        assert_eq!(
-            found,
-            annotations(&text),
-            "{name}: diagnostics differ from the annotations:\n{rendered}"
-        );
-        snapshot_settings()
-            .bind(|| insta::assert_snapshot!(format!("diagnostics__{name}"), rendered));
+        assert_eq!(found, annotations(&text), "{name}: diagnostics differ from the annotations:\n{rendered}");
+        snapshot_settings().bind(|| insta::assert_snapshot!(format!("diagnostics__{name}"), rendered));
     }
 }
 
@@ -157,10 +132,7 @@ fn three_independent_errors_are_all_reported_with_their_places() {
         })
         .collect();
     let expected = [(5, 9, "E1001"), (10, 13, "E1001"), (16, 18, "E1009")];
-    let expected: Vec<(usize, usize, String)> = expected
-        .iter()
-        .map(|(l, c, s)| (*l, *c, s.to_string()))
-        .collect();
+    let expected: Vec<(usize, usize, String)> = expected.iter().map(|(l, c, s)| (*l, *c, s.to_string())).collect();
     assert_eq!(found, expected);
 }
 
@@ -171,15 +143,8 @@ fn corpus_root() -> PathBuf {
 #[test]
 fn every_corpus_case_and_example_parses_without_a_syntax_diagnostic() {
     let mut paths = files(&corpus_root(), "py");
-    assert!(
-        paths.len() >= 100,
-        "expected the shared corpus at {}",
-        corpus_root().display()
-    );
-    paths.extend(files(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
-        "tsy",
-    ));
+    assert!(paths.len() >= 100, "expected the shared corpus at {}", corpus_root().display());
+    paths.extend(files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"), "tsy"));
     for path in paths {
         let name = path.display().to_string();
         let text = read(&path);
@@ -193,16 +158,9 @@ fn every_corpus_case_and_example_parses_without_a_syntax_diagnostic() {
 
 #[test]
 fn type_comments_are_kept_for_the_checker() {
-    let p = parse(
-        "t.tsy",
-        "def f(x):  # type: (int) -> int\n    y = x  # type: int\n    # not: a type\n    return y\n",
-    );
-    let texts: Vec<&str> = p
-        .parsed
-        .type_comments
-        .iter()
-        .map(|c| p.interner.resolve(c.text))
-        .collect();
+    let p =
+        parse("t.tsy", "def f(x):  # type: (int) -> int\n    y = x  # type: int\n    # not: a type\n    return y\n");
+    let texts: Vec<&str> = p.parsed.type_comments.iter().map(|c| p.interner.resolve(c.text)).collect();
     assert_eq!(texts, ["(int) -> int", "int"]);
 }
 
@@ -232,15 +190,5 @@ fn literals_decode_like_python() {
             other => format!("{other:?}"),
         })
         .collect();
-    assert_eq!(
-        values,
-        [
-            "255",
-            "1000.5",
-            "\"x\\ty\"",
-            "\"x\\\\ty\"",
-            "big 18446744073709551616",
-            "\"a\\nb\""
-        ]
-    );
+    assert_eq!(values, ["255", "1000.5", "\"x\\ty\"", "\"x\\\\ty\"", "big 18446744073709551616", "\"a\\nb\""]);
 }

@@ -60,19 +60,12 @@ codes! {
 
 impl Code {
     pub fn severity(self) -> Severity {
-        if self.as_str().starts_with('W') {
-            Severity::Warning
-        } else {
-            Severity::Error
-        }
+        if self.as_str().starts_with('W') { Severity::Warning } else { Severity::Error }
     }
 
     /// Looks a code up by its name, case-insensitively (`e1001` works).
     pub fn parse(name: &str) -> Option<Code> {
-        Code::ALL
-            .iter()
-            .copied()
-            .find(|c| c.as_str().eq_ignore_ascii_case(name.trim()))
+        Code::ALL.iter().copied().find(|c| c.as_str().eq_ignore_ascii_case(name.trim()))
     }
 }
 

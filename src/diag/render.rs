@@ -39,10 +39,7 @@ use crate::source::{SourceFile, SourceMap, Span};
 /// primary and secondary labels, then `= note:`/`= help:` lines. Each
 /// diagnostic ends with an empty line. `color` switches ANSI escapes on.
 pub fn human(map: &SourceMap, diagnostics: &[Diagnostic], color: bool) -> String {
-    let config = Config {
-        chars: Chars::ascii(),
-        ..Config::default()
-    };
+    let config = Config { chars: Chars::ascii(), ..Config::default() };
     let files = MapFiles(map);
     let bytes = if color {
         emit_all(Ansi::new(Vec::new()), &config, &files, map, diagnostics).into_inner()
@@ -81,10 +78,7 @@ pub fn json(map: &SourceMap, diagnostics: &[Diagnostic]) -> String {
     }
     let items: Vec<String> = diagnostics
         .iter()
-        .map(|d| {
-            serde_json::to_string(&JsonDiagnostic::new(map, d))
-                .expect("a diagnostic always serializes")
-        })
+        .map(|d| serde_json::to_string(&JsonDiagnostic::new(map, d)).expect("a diagnostic always serializes"))
         .collect();
     format!("[\n{}\n]\n", items.join(",\n"))
 }
@@ -110,13 +104,7 @@ fn emit_all<W: WriteColor>(
         let converted = to_codespan(map, d);
         if term::emit_to_write_style(&mut writer, config, files, &converted).is_err() {
             // Only reachable with spans outside the map; still say something.
-            let _ = writeln!(
-                writer,
-                "{}[{}]: {}\n",
-                severity_str(d.severity),
-                d.code,
-                d.message
-            );
+            let _ = writeln!(writer, "{}[{}]: {}\n", severity_str(d.severity), d.code, d.message);
         }
     }
     writer
@@ -198,12 +186,8 @@ fn suggestion_help(map: &SourceMap, s: &Suggestion) -> String {
         }
         (Some(first), Some(last)) => {
             let lines = &lines[first..=last];
-            let indent = lines
-                .iter()
-                .filter(|l| !l.is_empty())
-                .map(|l| l.len() - l.trim_start().len())
-                .min()
-                .unwrap_or(0);
+            let indent =
+                lines.iter().filter(|l| !l.is_empty()).map(|l| l.len() - l.trim_start().len()).min().unwrap_or(0);
             let mut out = format!("help: {message}:");
             for line in lines {
                 out.push('\n');
@@ -228,22 +212,13 @@ fn patched_lines(map: &SourceMap, s: &Suggestion) -> String {
     let line_end = line_range(file, last).end;
     let text = &file.text;
     let tail = text[local.end..line_end.max(local.end)].trim_end_matches(['\n', '\r']);
-    format!(
-        "{}{}{}",
-        &text[line_start..local.start],
-        s.replacement,
-        tail
-    )
+    format!("{}{}{}", &text[line_start..local.start], s.replacement, tail)
 }
 
 /// The byte range of a 0-based line, including its line break.
 fn line_range(file: &SourceFile, line: usize) -> Range<usize> {
     let start = file.line_start(line);
-    let end = if line + 1 < file.line_count() {
-        file.line_start(line + 1)
-    } else {
-        file.text.len()
-    };
+    let end = if line + 1 < file.line_count() { file.line_start(line + 1) } else { file.text.len() };
     start..end
 }
 
@@ -252,11 +227,7 @@ struct MapFiles<'m>(&'m SourceMap);
 
 impl MapFiles<'_> {
     fn file(&self, id: usize) -> Result<&SourceFile, FilesError> {
-        self.0
-            .files()
-            .nth(id)
-            .map(|(_, f)| f)
-            .ok_or(FilesError::FileMissing)
+        self.0.files().nth(id).map(|(_, f)| f).ok_or(FilesError::FileMissing)
     }
 }
 
@@ -285,10 +256,7 @@ impl<'a> Files<'a> for MapFiles<'_> {
         } else if line_index == count {
             Ok(file.text.len()..file.text.len())
         } else {
-            Err(FilesError::LineTooLarge {
-                given: line_index,
-                max: count - 1,
-            })
+            Err(FilesError::LineTooLarge { given: line_index, max: count - 1 })
         }
     }
 }
@@ -313,15 +281,7 @@ impl<'m> Location<'m> {
         let local = file.local(span);
         let (line, column) = file.line_col(span.start);
         let (end_line, end_column) = file.line_col(span.end);
-        Location {
-            file,
-            start: local.start,
-            end: local.end,
-            line,
-            column,
-            end_line,
-            end_column,
-        }
+        Location { file, start: local.start, end: local.end, line, column, end_line, end_column }
     }
 }
 
@@ -439,31 +399,22 @@ mod tests {
         let prelude = map.add("prelude.tsy", PRELUDE);
         let m = map.get(model).base;
         let p = map.get(prelude).base;
-        let d = Diagnostic::new(
-            Code::E1013,
-            Span::new(m + 6, m + 16),
-            "parameter `max_length` has no type annotation",
-        )
-        .label("needs a type")
-        .secondary(
-            Span::new(p + 6, p + 12),
-            "parameters are annotated like this",
-        )
-        .note("TorchScript assumes `Tensor` for unannotated parameters")
-        .help("non-tensor parameters must be annotated")
-        .suggest(
-            "annotate the parameter",
-            Span::new(m + 6, m + 16),
-            "max_length: int",
-            Applicability::MaybeIncorrect,
-        );
+        let d = Diagnostic::new(Code::E1013, Span::new(m + 6, m + 16), "parameter `max_length` has no type annotation")
+            .label("needs a type")
+            .secondary(Span::new(p + 6, p + 12), "parameters are annotated like this")
+            .note("TorchScript assumes `Tensor` for unannotated parameters")
+            .help("non-tensor parameters must be annotated")
+            .suggest(
+                "annotate the parameter",
+                Span::new(m + 6, m + 16),
+                "max_length: int",
+                Applicability::MaybeIncorrect,
+            );
         (map, vec![d])
     }
 
     fn position(haystack: &str, needle: &str) -> usize {
-        haystack
-            .find(needle)
-            .unwrap_or_else(|| panic!("{needle:?} not in:\n{haystack}"))
+        haystack.find(needle).unwrap_or_else(|| panic!("{needle:?} not in:\n{haystack}"))
     }
 
     #[test]
@@ -581,23 +532,12 @@ error[E1013]: parameter `max_length` has no type annotation
         let text = "x = 1\n".repeat(11);
         let id = map.add("long.tsy", text);
         let base = map.get(id).base;
-        let d = Diagnostic::new(
-            Code::E1001,
-            Span::new(base + 60, base + 61),
-            "invalid syntax",
-        );
+        let d = Diagnostic::new(Code::E1001, Span::new(base + 60, base + 61), "invalid syntax");
         let out = human(&map, &[d], false);
         position(&out, "\n  --> long.tsy:11:1\n   |\n11 | x = 1\n   | ^\n");
-        let colored = human(
-            &map,
-            &[Diagnostic::new(Code::E1001, Span::point(base), "x")],
-            true,
-        );
+        let colored = human(&map, &[Diagnostic::new(Code::E1001, Span::point(base), "x")], true);
         let arrow = colored.lines().nth(1).unwrap();
-        assert!(
-            arrow.starts_with(" \x1b[") && arrow.contains("-->"),
-            "{arrow:?}"
-        );
+        assert!(arrow.starts_with(" \x1b[") && arrow.contains("-->"), "{arrow:?}");
     }
 
     #[test]
@@ -614,11 +554,7 @@ error[E1013]: parameter `max_length` has no type annotation
     fn human_separates_diagnostics_with_a_blank_line() {
         let (map, diagnostics) = fixture();
         let one = human(&map, &diagnostics, false);
-        let two = human(
-            &map,
-            &[diagnostics[0].clone(), diagnostics[0].clone()],
-            false,
-        );
+        let two = human(&map, &[diagnostics[0].clone(), diagnostics[0].clone()], false);
         assert_eq!(two, format!("{one}{one}"));
         assert_eq!(human(&map, &[], false), "");
     }
@@ -636,10 +572,7 @@ error[E1013]: parameter `max_length` has no type annotation
             .secondary(Span::new(base + 4, base + 5), "unclosed delimiter");
         let diagnostics = [d];
 
-        assert_eq!(
-            short(&map, &diagnostics),
-            "open.tsy:2:1: error[E1006]: unexpected end of file\n"
-        );
+        assert_eq!(short(&map, &diagnostics), "open.tsy:2:1: error[E1006]: unexpected end of file\n");
         let out = json(&map, &diagnostics);
         let head = concat!(
             "[\n",
@@ -661,13 +594,10 @@ error[E1013]: parameter `max_length` has no type annotation
         let mut map = SourceMap::new();
         let id = map.add("open.tsy", "def f(:");
         let eof = map.get(id).base + 7;
-        let d = Diagnostic::new(Code::E1005, Span::point(eof), "expected an indented block")
-            .label("expected a body here");
+        let d =
+            Diagnostic::new(Code::E1005, Span::point(eof), "expected an indented block").label("expected a body here");
         let diagnostics = [d];
-        assert_eq!(
-            short(&map, &diagnostics),
-            "open.tsy:1:8: error[E1005]: expected an indented block\n"
-        );
+        assert_eq!(short(&map, &diagnostics), "open.tsy:1:8: error[E1005]: expected an indented block\n");
         let human = human(&map, &diagnostics, false);
         position(&human, "\n --> open.tsy:1:8\n");
         position(&human, "1 | def f(:\n");
@@ -680,24 +610,12 @@ error[E1013]: parameter `max_length` has no type annotation
         let id = map.add("text.tsy", "s = 'é' $ 1\n");
         let base = map.get(id).base;
         // `é` is bytes 5..7; `$` is byte 9 but character column 9.
-        let d = Diagnostic::new(
-            Code::E1009,
-            Span::new(base + 9, base + 10),
-            "invalid character `$`",
-        )
-        .label("not valid here")
-        .secondary(Span::new(base + 5, base + 7), "a two-byte character")
-        .suggest(
-            "remove it",
-            Span::new(base + 8, base + 10),
-            "",
-            Applicability::MachineApplicable,
-        );
+        let d = Diagnostic::new(Code::E1009, Span::new(base + 9, base + 10), "invalid character `$`")
+            .label("not valid here")
+            .secondary(Span::new(base + 5, base + 7), "a two-byte character")
+            .suggest("remove it", Span::new(base + 8, base + 10), "", Applicability::MachineApplicable);
         let diagnostics = [d];
-        assert_eq!(
-            short(&map, &diagnostics),
-            "text.tsy:1:9: error[E1009]: invalid character `$`\n"
-        );
+        assert_eq!(short(&map, &diagnostics), "text.tsy:1:9: error[E1009]: invalid character `$`\n");
         let out = json(&map, &diagnostics);
         for field in [
             r#""line":1,"column":9,"end_line":1,"end_column":10,"start":9,"end":10,"labels""#,
@@ -726,23 +644,10 @@ error[E1013]: parameter `max_length` has no type annotation
             replacement: ") -> None:\n        return".into(),
             applicability: Applicability::MaybeIncorrect,
         };
-        assert_eq!(
-            suggestion_help(&map, &s),
-            "help: add a return type:\n    def f(self) -> None:\n        return"
-        );
-        let delete = Suggestion {
-            span: Span::new(base + 9, base + 26),
-            replacement: String::new(),
-            ..s
-        };
-        assert_eq!(
-            suggestion_help(&map, &delete),
-            "help: add a return type: `pass`"
-        );
-        let whole = Suggestion {
-            span: Span::new(base, base + 8),
-            ..delete
-        };
+        assert_eq!(suggestion_help(&map, &s), "help: add a return type:\n    def f(self) -> None:\n        return");
+        let delete = Suggestion { span: Span::new(base + 9, base + 26), replacement: String::new(), ..s };
+        assert_eq!(suggestion_help(&map, &delete), "help: add a return type: `pass`");
+        let whole = Suggestion { span: Span::new(base, base + 8), ..delete };
         assert_eq!(suggestion_help(&map, &whole), "help: add a return type");
     }
 }

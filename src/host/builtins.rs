@@ -40,16 +40,9 @@ const EXCEPTIONS: &[(&str, &str)] = &[
 ];
 
 /// Builtin types usable as values (`isinstance(x, int)`, `int("3")`).
-const TYPES: &[&str] = &[
-    "object", "int", "float", "bool", "str", "list", "tuple", "dict", "type", "range",
-];
+const TYPES: &[&str] = &["object", "int", "float", "bool", "str", "list", "tuple", "dict", "type", "range"];
 
-pub fn native_class(
-    name: &str,
-    module_path: &str,
-    bases: Vec<Rc<Class>>,
-    native: NativeKind,
-) -> Rc<Class> {
+pub fn native_class(name: &str, module_path: &str, bases: Vec<Rc<Class>>, native: NativeKind) -> Rc<Class> {
     Rc::new(Class {
         name: name.into(),
         module_path: module_path.into(),
@@ -61,40 +54,23 @@ pub fn native_class(
 }
 
 pub fn builtin(name: &str, call: BuiltinFn) -> Value {
-    Value::Builtin(Rc::new(Builtin {
-        name: name.to_string(),
-        call,
-    }))
+    Value::Builtin(Rc::new(Builtin { name: name.to_string(), call }))
 }
 
 pub fn install(host: &mut Host<'_>) {
     for name in TYPES {
-        let native = if *name == "object" {
-            NativeKind::Object
-        } else {
-            NativeKind::Type
-        };
+        let native = if *name == "object" { NativeKind::Object } else { NativeKind::Type };
         let class = native_class(name, "builtins", Vec::new(), native);
         host.classes.insert(name, class.clone());
         let key = host.sym(name);
-        host.builtins
-            .attrs
-            .borrow_mut()
-            .insert(key, Value::Class(class));
+        host.builtins.attrs.borrow_mut().insert(key, Value::Class(class));
     }
     for (name, base) in EXCEPTIONS {
-        let bases = if base.is_empty() {
-            vec![host.class("object")]
-        } else {
-            vec![host.class(base)]
-        };
+        let bases = if base.is_empty() { vec![host.class("object")] } else { vec![host.class(base)] };
         let class = native_class(name, "builtins", bases, NativeKind::Exception);
         host.classes.insert(name, class.clone());
         let key = host.sym(name);
-        host.builtins
-            .attrs
-            .borrow_mut()
-            .insert(key, Value::Class(class));
+        host.builtins.attrs.borrow_mut().insert(key, Value::Class(class));
     }
     let functions: &[(&str, BuiltinFn)] = &[
         ("len", len),
@@ -122,26 +98,21 @@ pub fn install(host: &mut Host<'_>) {
         ("open", open),
         ("divmod", divmod),
         ("map", map),
+        ("staticmethod", staticmethod),
+        ("classmethod", classmethod),
+        ("property", property),
+        ("super", super_builtin),
     ];
     for (name, f) in functions {
         let key = host.sym(name);
-        host.builtins
-            .attrs
-            .borrow_mut()
-            .insert(key, builtin(name, *f));
+        host.builtins.attrs.borrow_mut().insert(key, builtin(name, *f));
     }
     let name = host.sym("__name__");
-    host.builtins
-        .attrs
-        .borrow_mut()
-        .insert(name, Value::str("builtins"));
+    host.builtins.attrs.borrow_mut().insert(name, Value::str("builtins"));
 }
 
 fn one(host: &Host<'_>, args: &Args, function: &str) -> Eval<Value> {
-    Ok(args
-        .bind(host, function, &["x"], 1)?
-        .remove(0)
-        .expect("required"))
+    Ok(args.bind(host, function, &["x"], 1)?.remove(0).expect("required"))
 }
 
 fn len(host: &mut Host<'_>, args: Args) -> Eval<Value> {
@@ -159,11 +130,7 @@ fn len(host: &mut Host<'_>, args: Args) -> Eval<Value> {
             return host.call(method, Args::positional(Vec::new(), args.span), args.span);
         }
         other => {
-            return host.raise(
-                "TypeError",
-                format!("object of type '{}' has no len()", other.type_name()),
-                args.span,
-            );
+            return host.raise("TypeError", format!("object of type '{}' has no len()", other.type_name()), args.span);
         }
     };
     Ok(Value::Int(n as i64))
@@ -205,10 +172,7 @@ pub fn is_instance(host: &Host<'_>, v: &Value, cls: &Value) -> bool {
 
 fn isinstance(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let slots = args.bind(host, "isinstance", &["obj", "class_or_tuple"], 2)?;
-    let (v, cls) = (
-        slots[0].clone().expect("required"),
-        slots[1].clone().expect("required"),
-    );
+    let (v, cls) = (slots[0].clone().expect("required"), slots[1].clone().expect("required"));
     Ok(Value::Bool(is_instance(host, &v, &cls)))
 }
 
@@ -228,11 +192,7 @@ fn enumerate(host: &mut Host<'_>, args: Args) -> Eval<Value> {
         _ => 0,
     };
     Ok(Value::list(
-        items
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| Value::tuple(vec![Value::Int(start + i as i64), v]))
-            .collect(),
+        items.into_iter().enumerate().map(|(i, v)| Value::tuple(vec![Value::Int(start + i as i64), v])).collect(),
     ))
 }
 
@@ -242,11 +202,7 @@ fn zip(host: &mut Host<'_>, args: Args) -> Eval<Value> {
         columns.push(host.iterate(v, args.span)?);
     }
     let n = columns.iter().map(Vec::len).min().unwrap_or(0);
-    Ok(Value::list(
-        (0..n)
-            .map(|i| Value::tuple(columns.iter().map(|c| c[i].clone()).collect()))
-            .collect(),
-    ))
+    Ok(Value::list((0..n).map(|i| Value::tuple(columns.iter().map(|c| c[i].clone()).collect())).collect()))
 }
 
 fn extreme(host: &mut Host<'_>, args: Args, name: &str, want: std::cmp::Ordering) -> Eval<Value> {
@@ -260,26 +216,14 @@ fn extreme(host: &mut Host<'_>, args: Args, name: &str, want: std::cmp::Ordering
         best = Some(match best {
             None => item,
             Some(b) => {
-                let op = if want.is_lt() {
-                    crate::syntax::ast::CmpOp::Lt
-                } else {
-                    crate::syntax::ast::CmpOp::Gt
-                };
-                if ops::compare(host, op, &item, &b, args.span)? {
-                    item
-                } else {
-                    b
-                }
+                let op = if want.is_lt() { crate::syntax::ast::CmpOp::Lt } else { crate::syntax::ast::CmpOp::Gt };
+                if ops::compare(host, op, &item, &b, args.span)? { item } else { b }
             }
         });
     }
     match best {
         Some(v) => Ok(v),
-        None => host.raise(
-            "ValueError",
-            format!("{name}() arg is an empty sequence"),
-            args.span,
-        ),
+        None => host.raise("ValueError", format!("{name}() arg is an empty sequence"), args.span),
     }
 }
 
@@ -296,11 +240,7 @@ fn abs(host: &mut Host<'_>, args: Args) -> Eval<Value> {
         Value::Int(i) => Ok(Value::Int(i.abs())),
         Value::Bool(b) => Ok(Value::Int(b as i64)),
         Value::Float(f) => Ok(Value::Float(f.abs())),
-        other => host.raise(
-            "TypeError",
-            format!("bad operand type for abs(): '{}'", other.type_name()),
-            args.span,
-        ),
+        other => host.raise("TypeError", format!("bad operand type for abs(): '{}'", other.type_name()), args.span),
     }
 }
 
@@ -331,11 +271,7 @@ fn round(host: &mut Host<'_>, args: Args) -> Eval<Value> {
         None | Some(Value::None) => {
             // Python rounds half to even.
             let r = f.round();
-            let r = if (f - f.trunc()).abs() == 0.5 && r % 2.0 != 0.0 {
-                r - f.signum()
-            } else {
-                r
-            };
+            let r = if (f - f.trunc()).abs() == 0.5 && r % 2.0 != 0.0 { r - f.signum() } else { r };
             Ok(Value::Int(r as i64))
         }
         Some(Value::Int(n)) => {
@@ -354,11 +290,7 @@ fn print(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {
 fn name_arg(host: &Host<'_>, v: &Option<Value>, function: &str, span: Span) -> Eval<String> {
     match v {
         Some(Value::Str(s)) => Ok(s.to_string()),
-        _ => host.raise(
-            "TypeError",
-            format!("{function}(): attribute name must be string"),
-            span,
-        ),
+        _ => host.raise("TypeError", format!("{function}(): attribute name must be string"), span),
     }
 }
 
@@ -381,12 +313,7 @@ fn setattr(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let slots = args.bind(host, "setattr", &["object", "name", "value"], 3)?;
     let name = name_arg(host, &slots[1], "setattr", args.span)?;
     let key = host.sym(&name);
-    host.set_attr(
-        slots[0].as_ref().expect("required"),
-        key,
-        slots[2].clone().expect("required"),
-        args.span,
-    )?;
+    host.set_attr(slots[0].as_ref().expect("required"), key, slots[2].clone().expect("required"), args.span)?;
     Ok(Value::None)
 }
 
@@ -396,9 +323,7 @@ fn hasattr(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let key = host.sym(&name);
     match host.get_attr(slots[0].as_ref().expect("required"), key, args.span) {
         Ok(_) => Ok(Value::Bool(true)),
-        Err(super::error::Flow::Raise(raised))
-            if raised.exception.class.name.as_ref() == "AttributeError" =>
-        {
+        Err(super::error::Flow::Raise(raised)) if raised.exception.class.name.as_ref() == "AttributeError" => {
             Ok(Value::Bool(false))
         }
         Err(other) => Err(other),
@@ -467,29 +392,19 @@ fn iter(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 
 fn any(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let v = one(host, &args, "any")?;
-    Ok(Value::Bool(
-        host.iterate(&v, args.span)?.iter().any(Value::truthy),
-    ))
+    Ok(Value::Bool(host.iterate(&v, args.span)?.iter().any(Value::truthy)))
 }
 
 fn all(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let v = one(host, &args, "all")?;
-    Ok(Value::Bool(
-        host.iterate(&v, args.span)?.iter().all(Value::truthy),
-    ))
+    Ok(Value::Bool(host.iterate(&v, args.span)?.iter().all(Value::truthy)))
 }
 
 fn callable(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let v = one(host, &args, "callable")?;
     Ok(Value::Bool(
-        matches!(
-            v,
-            Value::Function(_)
-                | Value::Builtin(_)
-                | Value::Method(_)
-                | Value::Class(_)
-                | Value::Entry(_)
-        ) || matches!(&v, Value::Instance(i) if i.class.is_module()),
+        matches!(v, Value::Function(_) | Value::Builtin(_) | Value::Method(_) | Value::Class(_) | Value::Entry(_))
+            || matches!(&v, Value::Instance(i) if i.class.is_module()),
     ))
 }
 
@@ -499,36 +414,20 @@ fn id(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 }
 
 fn open(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    host.unsupported(
-        "a model file cannot open files; pass weights with `--weights FILE` instead",
-        args.span,
-    )
+    host.unsupported("a model file cannot open files; pass weights with `--weights FILE` instead", args.span)
 }
 
 fn divmod(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let slots = args.bind(host, "divmod", &["a", "b"], 2)?;
-    let (a, b) = (
-        slots[0].clone().expect("required"),
-        slots[1].clone().expect("required"),
-    );
-    let q = ops::binary(
-        host,
-        crate::syntax::ast::BinOp::FloorDiv,
-        a.clone(),
-        b.clone(),
-        args.span,
-    )?;
+    let (a, b) = (slots[0].clone().expect("required"), slots[1].clone().expect("required"));
+    let q = ops::binary(host, crate::syntax::ast::BinOp::FloorDiv, a.clone(), b.clone(), args.span)?;
     let r = ops::binary(host, crate::syntax::ast::BinOp::Mod, a, b, args.span)?;
     Ok(Value::tuple(vec![q, r]))
 }
 
 fn map(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let Some((f, iterables)) = args.positional.split_first() else {
-        return host.raise(
-            "TypeError",
-            "map() must have at least two arguments.",
-            args.span,
-        );
+        return host.raise("TypeError", "map() must have at least two arguments.", args.span);
     };
     let mut columns = Vec::new();
     for v in iterables {
@@ -541,6 +440,30 @@ fn map(host: &mut Host<'_>, args: Args) -> Eval<Value> {
         out.push(host.call(f.clone(), call_args, args.span)?);
     }
     Ok(Value::list(out))
+}
+
+fn staticmethod(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let f = one(host, &args, "staticmethod")?;
+    Ok(Value::Descriptor(Rc::new(Descriptor::Static(f))))
+}
+
+fn classmethod(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let f = one(host, &args, "classmethod")?;
+    Ok(Value::Descriptor(Rc::new(Descriptor::ClassMethod(f))))
+}
+
+fn property(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let f = one(host, &args, "property")?;
+    Ok(Value::Descriptor(Rc::new(Descriptor::Property(f))))
+}
+
+/// `super(Class, self)`; the zero-argument form is resolved by the evaluator.
+fn super_builtin(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "super", &["type", "object_or_type"], 2)?;
+    match (slots[0].clone(), slots[1].clone()) {
+        (Some(Value::Class(class)), Some(object)) => Ok(Value::Super(Rc::new((class, object)))),
+        _ => host.raise("TypeError", "super() argument 1 must be a type", args.span),
+    }
 }
 
 /// Calling a builtin type: `int("3")`, `list(range(3))`, `dict(a=1)`.
@@ -556,19 +479,13 @@ pub fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span: Span)
                 Ok(i) => Ok(Value::Int(i)),
                 Err(_) => host.raise(
                     "ValueError",
-                    format!(
-                        "invalid literal for int() with base 10: {}",
-                        repr(host, &Value::Str(s))
-                    ),
+                    format!("invalid literal for int() with base 10: {}", repr(host, &Value::Str(s))),
                     span,
                 ),
             },
             Some(other) => host.raise(
                 "TypeError",
-                format!(
-                    "int() argument must be a string or a number, not '{}'",
-                    other.type_name()
-                ),
+                format!("int() argument must be a string or a number, not '{}'", other.type_name()),
                 span,
             ),
         },
@@ -589,20 +506,14 @@ pub fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span: Span)
                     Ok(f) => Ok(Value::Float(f)),
                     Err(_) => host.raise(
                         "ValueError",
-                        format!(
-                            "could not convert string to float: {}",
-                            repr(host, &Value::Str(s))
-                        ),
+                        format!("could not convert string to float: {}", repr(host, &Value::Str(s))),
                         span,
                     ),
                 }
             }
             Some(other) => host.raise(
                 "TypeError",
-                format!(
-                    "float() argument must be a string or a number, not '{}'",
-                    other.type_name()
-                ),
+                format!("float() argument must be a string or a number, not '{}'", other.type_name()),
                 span,
             ),
         },
@@ -659,10 +570,7 @@ pub fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span: Span)
                     Value::Bool(b) => Ok(*b as i64),
                     other => host.raise(
                         "TypeError",
-                        format!(
-                            "'{}' object cannot be interpreted as an integer",
-                            other.type_name()
-                        ),
+                        format!("'{}' object cannot be interpreted as an integer", other.type_name()),
                         span,
                     ),
                 })
@@ -688,17 +596,11 @@ pub fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span: Span)
             Some(Value::Instance(i)) => Ok(Value::Class(i.class.clone())),
             Some(v) => {
                 let name = v.type_name();
-                Ok(host
-                    .classes
-                    .get(name.as_str())
-                    .map_or(Value::Opaque(name.into()), |c| Value::Class(c.clone())))
+                Ok(host.classes.get(name.as_str()).map_or(Value::Opaque(name.into()), |c| Value::Class(c.clone())))
             }
             None => host.raise("TypeError", "type() takes 1 or 3 arguments", span),
         },
-        other => host.unsupported(
-            format!("`{other}(...)` is not supported in module-level code"),
-            span,
-        ),
+        other => host.unsupported(format!("`{other}(...)` is not supported in module-level code"), span),
     }
 }
 
@@ -746,19 +648,12 @@ pub fn value_attr(host: &mut Host<'_>, value: &Value, name: Symbol, span: Span) 
     match value {
         Value::Tensor(t) => super::torch::tensor_attr(host, t, &text, span),
         Value::Float(f) if text == "is_integer" => Ok(Value::Bool(f.fract() == 0.0)),
-        Value::Device(d) if text == "type" => {
-            Ok(Value::Str(d.split(':').next().unwrap_or("cpu").into()))
+        Value::Device(d) if text == "type" => Ok(Value::Str(d.split(':').next().unwrap_or("cpu").into())),
+        Value::Device(d) if text == "index" => {
+            Ok(d.split_once(':').and_then(|(_, i)| i.parse().ok()).map_or(Value::None, Value::Int))
         }
-        Value::Device(d) if text == "index" => Ok(d
-            .split_once(':')
-            .and_then(|(_, i)| i.parse().ok())
-            .map_or(Value::None, Value::Int)),
         Value::Dtype(d) if text == "is_floating_point" => Ok(Value::Bool(d.is_floating_point())),
-        _ => host.raise(
-            "AttributeError",
-            format!("'{}' object has no attribute '{text}'", value.type_name()),
-            span,
-        ),
+        _ => host.raise("AttributeError", format!("'{}' object has no attribute '{text}'", value.type_name()), span),
     }
 }
 
@@ -805,24 +700,16 @@ fn str_format(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
                     field.push(c);
                 }
                 let (name_conv, spec) = field.split_once(':').unwrap_or((&field, ""));
-                let (name, conversion) = name_conv
-                    .split_once('!')
-                    .map_or((name_conv, None), |(n, c)| (n, Some(c)));
+                let (name, conversion) = name_conv.split_once('!').map_or((name_conv, None), |(n, c)| (n, Some(c)));
                 let value = if name.is_empty() {
                     auto += 1;
                     args.positional.get(auto - 1).cloned()
                 } else if let Ok(i) = name.parse::<usize>() {
                     args.positional.get(i).cloned()
                 } else {
-                    let (base, attr) = name
-                        .split_once('.')
-                        .map_or((name, None), |(b, a)| (b, Some(a)));
+                    let (base, attr) = name.split_once('.').map_or((name, None), |(b, a)| (b, Some(a)));
                     let key = host.sym(base);
-                    let found = args
-                        .keywords
-                        .iter()
-                        .find(|(k, _)| *k == key)
-                        .map(|(_, v)| v.clone());
+                    let found = args.keywords.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
                     match (found, attr) {
                         (Some(v), Some(attr)) => {
                             let attr = host.sym(attr);
@@ -861,10 +748,7 @@ fn str_join(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
             other => {
                 return host.raise(
                     "TypeError",
-                    format!(
-                        "sequence item: expected str instance, {} found",
-                        other.type_name()
-                    ),
+                    format!("sequence item: expected str instance, {} found", other.type_name()),
                     args.span,
                 );
             }
@@ -903,12 +787,7 @@ fn str_upper(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     Ok(Value::str(&text_of(&receiver(&mut args)).to_uppercase()))
 }
 
-fn affix_test(
-    host: &mut Host<'_>,
-    mut args: Args,
-    name: &str,
-    test: fn(&str, &str) -> bool,
-) -> Eval<Value> {
+fn affix_test(host: &mut Host<'_>, mut args: Args, name: &str, test: fn(&str, &str) -> bool) -> Eval<Value> {
     let s = text_of(&receiver(&mut args));
     let affix = one(host, &args, name)?;
     let options = match &affix {
@@ -929,18 +808,13 @@ fn str_endswith(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 fn str_replace(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let s = text_of(&receiver(&mut args));
     let slots = args.bind(host, "replace", &["old", "new"], 2)?;
-    let (old, new) = (
-        text_of(slots[0].as_ref().expect("required")),
-        text_of(slots[1].as_ref().expect("required")),
-    );
+    let (old, new) = (text_of(slots[0].as_ref().expect("required")), text_of(slots[1].as_ref().expect("required")));
     Ok(Value::str(&s.replace(&*old, &new)))
 }
 
 fn str_isdigit(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let s = text_of(&receiver(&mut args));
-    Ok(Value::Bool(
-        !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()),
-    ))
+    Ok(Value::Bool(!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())))
 }
 
 fn list_of(v: &Value) -> Rc<RefCell<Vec<Value>>> {
@@ -973,8 +847,7 @@ fn list_insert(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
         Some(Value::Int(i)) => i.min(len),
         _ => return host.raise("TypeError", "list indices must be integers", args.span),
     };
-    list.borrow_mut()
-        .insert(at as usize, slots[1].clone().expect("required"));
+    list.borrow_mut().insert(at as usize, slots[1].clone().expect("required"));
     Ok(Value::None)
 }
 
@@ -1024,9 +897,7 @@ fn sequence_index(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
 fn sequence_count(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let items = sequence_items(&receiver(&mut args));
     let needle = one(host, &args, "count")?;
-    Ok(Value::Int(
-        items.iter().filter(|v| equal(v, &needle)).count() as i64,
-    ))
+    Ok(Value::Int(items.iter().filter(|v| equal(v, &needle)).count() as i64))
 }
 
 fn copy(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
@@ -1046,34 +917,19 @@ fn dict_of(v: &Value) -> Rc<RefCell<Dict>> {
 
 fn dict_keys(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let d = dict_of(&receiver(&mut args));
-    let keys = d
-        .borrow()
-        .entries
-        .values()
-        .map(|(k, _)| k.clone())
-        .collect();
+    let keys = d.borrow().entries.values().map(|(k, _)| k.clone()).collect();
     Ok(Value::list(keys))
 }
 
 fn dict_values(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let d = dict_of(&receiver(&mut args));
-    let values = d
-        .borrow()
-        .entries
-        .values()
-        .map(|(_, v)| v.clone())
-        .collect();
+    let values = d.borrow().entries.values().map(|(_, v)| v.clone()).collect();
     Ok(Value::list(values))
 }
 
 fn dict_items(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let d = dict_of(&receiver(&mut args));
-    let items = d
-        .borrow()
-        .entries
-        .values()
-        .map(|(k, v)| Value::tuple(vec![k.clone(), v.clone()]))
-        .collect();
+    let items = d.borrow().entries.values().map(|(k, v)| Value::tuple(vec![k.clone(), v.clone()])).collect();
     Ok(Value::list(items))
 }
 
@@ -1088,12 +944,7 @@ fn dict_get(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
 fn dict_update(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let d = dict_of(&receiver(&mut args));
     if let Some(Value::Dict(other)) = args.positional.first() {
-        let entries: Vec<_> = other
-            .borrow()
-            .entries
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let entries: Vec<_> = other.borrow().entries.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         d.borrow_mut().entries.extend(entries);
     }
     for (k, v) in args.keywords {
@@ -1107,9 +958,7 @@ fn dict_pop(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let d = dict_of(&receiver(&mut args));
     let slots = args.bind(host, "pop", &["key", "default"], 1)?;
     let key = slots[0].clone().expect("required");
-    let removed = key
-        .key()
-        .and_then(|k| d.borrow_mut().entries.shift_remove(&k));
+    let removed = key.key().and_then(|k| d.borrow_mut().entries.shift_remove(&k));
     match (removed, &slots[1]) {
         (Some((_, v)), _) => Ok(v),
         (None, Some(default)) => Ok(default.clone()),
@@ -1126,11 +975,7 @@ fn dict_setdefault(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let key = slots[0].clone().expect("required");
     let default = slots[1].clone().unwrap_or(Value::None);
     let Some(k) = key.key() else {
-        return host.raise(
-            "TypeError",
-            format!("unhashable type: '{}'", key.type_name()),
-            args.span,
-        );
+        return host.raise("TypeError", format!("unhashable type: '{}'", key.type_name()), args.span);
     };
     let mut dict = d.borrow_mut();
     Ok(dict.entries.entry(k).or_insert((key, default)).1.clone())

@@ -21,23 +21,13 @@ pub struct Args {
 
 impl Args {
     pub fn positional(positional: Vec<Value>, span: Span) -> Args {
-        Args {
-            positional,
-            keywords: Vec::new(),
-            span,
-        }
+        Args { positional, keywords: Vec::new(), span }
     }
 
     /// Matches the arguments of a builtin to its parameter names: each slot
     /// is the value given by position or keyword. `required` leading names
     /// must be given. Extra or unknown arguments are a `TypeError`.
-    pub fn bind(
-        &self,
-        host: &Host<'_>,
-        function: &str,
-        names: &[&str],
-        required: usize,
-    ) -> Eval<Vec<Option<Value>>> {
+    pub fn bind(&self, host: &Host<'_>, function: &str, names: &[&str], required: usize) -> Eval<Vec<Option<Value>>> {
         let mut slots: Vec<Option<Value>> = vec![None; names.len()];
         if self.positional.len() > names.len() {
             return host.raise(
@@ -77,10 +67,7 @@ impl Args {
         if let Some(missing) = (0..required).find(|&i| slots[i].is_none()) {
             return host.raise(
                 "TypeError",
-                format!(
-                    "{function}() missing required argument: '{}'",
-                    names[missing]
-                ),
+                format!("{function}() missing required argument: '{}'", names[missing]),
                 self.span,
             );
         }
@@ -89,12 +76,7 @@ impl Args {
 }
 
 /// Binds a call's arguments to a Python function's parameters.
-pub fn bind(
-    host: &mut Host<'_>,
-    f: &Rc<Function>,
-    args: Args,
-    span: Span,
-) -> Eval<HashMap<Symbol, Value>> {
+pub fn bind(host: &mut Host<'_>, f: &Rc<Function>, args: Args, span: Span) -> Eval<HashMap<Symbol, Value>> {
     let params = &f.def.params;
     let name = display_name(f);
     let mut locals: HashMap<Symbol, Value> = HashMap::with_capacity(params.len());
@@ -104,9 +86,7 @@ pub fn bind(
         .filter(|(_, p)| matches!(p.kind, ParamKind::PositionalOnly | ParamKind::Normal))
         .map(|(i, _)| i)
         .collect();
-    let var_positional = params
-        .iter()
-        .position(|p| p.kind == ParamKind::VarPositional);
+    let var_positional = params.iter().position(|p| p.kind == ParamKind::VarPositional);
     let var_keyword = params.iter().position(|p| p.kind == ParamKind::VarKeyword);
 
     let mut extra = Vec::new();
@@ -137,43 +117,29 @@ pub fn bind(
 
     let mut kwargs = Dict::default();
     for (key, value) in args.keywords {
-        let target = params.iter().position(|p| {
-            p.name.name == key && matches!(p.kind, ParamKind::Normal | ParamKind::KeywordOnly)
-        });
+        let target = params
+            .iter()
+            .position(|p| p.name.name == key && matches!(p.kind, ParamKind::Normal | ParamKind::KeywordOnly));
         match target {
             Some(p) if locals.contains_key(&params[p].name.name) => {
                 let key = host.name(key).to_string();
-                return host.raise(
-                    "TypeError",
-                    format!("{name}() got multiple values for argument '{key}'"),
-                    span,
-                );
+                return host.raise("TypeError", format!("{name}() got multiple values for argument '{key}'"), span);
             }
             Some(p) => {
                 locals.insert(params[p].name.name, value);
             }
             None if var_keyword.is_some() => {
                 let key_text: Rc<str> = host.name(key).into();
-                kwargs.entries.insert(
-                    super::value::Key::Str(key_text.clone()),
-                    (Value::Str(key_text), value),
-                );
+                kwargs.entries.insert(super::value::Key::Str(key_text.clone()), (Value::Str(key_text), value));
             }
             None => {
                 let key = host.name(key).to_string();
-                return host.raise(
-                    "TypeError",
-                    format!("{name}() got an unexpected keyword argument '{key}'"),
-                    span,
-                );
+                return host.raise("TypeError", format!("{name}() got an unexpected keyword argument '{key}'"), span);
             }
         }
     }
     if let Some(p) = var_keyword {
-        locals.insert(
-            params[p].name.name,
-            Value::Dict(Rc::new(std::cell::RefCell::new(kwargs))),
-        );
+        locals.insert(params[p].name.name, Value::Dict(Rc::new(std::cell::RefCell::new(kwargs))));
     }
 
     let mut missing_positional = Vec::new();
@@ -189,9 +155,7 @@ pub fn bind(
             (None, ParamKind::PositionalOnly | ParamKind::Normal) => {
                 missing_positional.push(host.name(param.name.name).to_string())
             }
-            (None, ParamKind::KeywordOnly) => {
-                missing_keyword.push(host.name(param.name.name).to_string())
-            }
+            (None, ParamKind::KeywordOnly) => missing_keyword.push(host.name(param.name.name).to_string()),
             (None, _) => {}
         }
     }

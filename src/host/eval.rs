@@ -60,10 +60,7 @@ pub struct Host<'a> {
 
 impl<'a> Host<'a> {
     pub fn new(map: &'a mut SourceMap, interner: &'a mut Interner) -> Host<'a> {
-        let builtins = Rc::new(Namespace {
-            name: "builtins".into(),
-            attrs: RefCell::new(IndexMap::new()),
-        });
+        let builtins = Rc::new(Namespace { name: "builtins".into(), attrs: RefCell::new(IndexMap::new()) });
         let mut host = Host {
             map,
             interner,
@@ -92,10 +89,7 @@ impl<'a> Host<'a> {
     }
 
     pub fn class(&self, name: &str) -> Rc<Class> {
-        self.classes
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| panic!("builtin class `{name}` is installed at start"))
+        self.classes.get(name).cloned().unwrap_or_else(|| panic!("builtin class `{name}` is installed at start"))
     }
 
     /// A Python exception of a builtin class, with the diagnostic code it
@@ -111,17 +105,8 @@ impl<'a> Host<'a> {
         self.raise_code(code, class, message, span)
     }
 
-    pub fn raise_code<T>(
-        &self,
-        code: Code,
-        class: &str,
-        message: impl Into<String>,
-        span: Span,
-    ) -> Eval<T> {
-        let exception = Rc::new(Exception {
-            class: self.class(class),
-            message: message.into(),
-        });
+    pub fn raise_code<T>(&self, code: Code, class: &str, message: impl Into<String>, span: Span) -> Eval<T> {
+        let exception = Rc::new(Exception { class: self.class(class), message: message.into() });
         Err(Flow::Raise(Box::new(Raised {
             exception,
             code,
@@ -234,13 +219,7 @@ impl<'a> Host<'a> {
                     self.exec_block(orelse, frame)?;
                 }
             }
-            StmtKind::For {
-                target,
-                iter,
-                body,
-                orelse,
-                ..
-            } => {
+            StmtKind::For { target, iter, body, orelse, .. } => {
                 let iterable = self.eval(iter, frame)?;
                 let items = self.iterate(&iterable, iter.span)?;
                 let mut broke = false;
@@ -264,11 +243,7 @@ impl<'a> Host<'a> {
                 let mut value = Value::Function(function);
                 for decorator in def.decorators.iter().rev() {
                     let d = self.eval(decorator, frame)?;
-                    value = self.call(
-                        d,
-                        Args::positional(vec![value], decorator.span),
-                        decorator.span,
-                    )?;
+                    value = self.call(d, Args::positional(vec![value], decorator.span), decorator.span)?;
                 }
                 self.store(def.name.name, value, frame);
             }
@@ -301,12 +276,7 @@ impl<'a> Host<'a> {
                     return self.raise_code(Code::E5001, "AssertionError", message, stmt.span);
                 }
             }
-            StmtKind::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            } => {
+            StmtKind::Try { body, handlers, orelse, finalbody } => {
                 let result = self.exec_try(body, handlers, orelse, frame);
                 self.exec_block(finalbody, frame)?;
                 result?;
@@ -328,37 +298,23 @@ impl<'a> Host<'a> {
                         Some(asname) => self.store(asname.name, Value::Namespace(module), frame),
                         None => {
                             // `import a.b` binds `a`.
-                            let top = self.import(
-                                &path[..path.find('.').unwrap_or(path.len())],
-                                alias.span,
-                            )?;
+                            let top = self.import(&path[..path.find('.').unwrap_or(path.len())], alias.span)?;
                             self.store(alias.name.parts[0].name, Value::Namespace(top), frame);
                         }
                     }
                 }
             }
-            StmtKind::ImportFrom {
-                module,
-                names,
-                level,
-            } => {
+            StmtKind::ImportFrom { module, names, level } => {
                 if *level > 0 {
-                    return self.unsupported(
-                        "relative imports are not supported in a model file",
-                        stmt.span,
-                    );
+                    return self.unsupported("relative imports are not supported in a model file", stmt.span);
                 }
                 let path = module.as_ref().map(|m| self.dotted(m)).unwrap_or_default();
                 let namespace = self.import(&path, stmt.span)?;
                 for alias in names {
                     let name = alias.name.parts[0].name;
                     if self.name(name) == "*" {
-                        let attrs: Vec<(Symbol, Value)> = namespace
-                            .attrs
-                            .borrow()
-                            .iter()
-                            .map(|(k, v)| (*k, v.clone()))
-                            .collect();
+                        let attrs: Vec<(Symbol, Value)> =
+                            namespace.attrs.borrow().iter().map(|(k, v)| (*k, v.clone())).collect();
                         for (k, v) in attrs {
                             if !self.name(k).starts_with('_') {
                                 self.store(k, v, frame);
@@ -382,13 +338,7 @@ impl<'a> Host<'a> {
         Ok(())
     }
 
-    fn exec_try(
-        &mut self,
-        body: &[Stmt],
-        handlers: &[ExceptHandler],
-        orelse: &[Stmt],
-        frame: &mut Frame,
-    ) -> Eval<()> {
+    fn exec_try(&mut self, body: &[Stmt], handlers: &[ExceptHandler], orelse: &[Stmt], frame: &mut Frame) -> Eval<()> {
         match self.exec_block(body, frame) {
             Ok(()) => self.exec_block(orelse, frame),
             Err(Flow::Raise(raised)) => {
@@ -402,11 +352,7 @@ impl<'a> Host<'a> {
                     };
                     if matches {
                         if let Some(name) = handler.name {
-                            self.store(
-                                name.name,
-                                Value::Exception(raised.exception.clone()),
-                                frame,
-                            );
+                            self.store(name.name, Value::Exception(raised.exception.clone()), frame);
                         }
                         self.handling.push(raised.exception.clone());
                         let result = self.exec_block(&handler.body, frame);
@@ -433,9 +379,7 @@ impl<'a> Host<'a> {
             None => match self.handling.last() {
                 Some(e) => Value::Exception(e.clone()),
                 None => {
-                    return self
-                        .raise::<()>("RuntimeError", "No active exception to reraise", span)
-                        .unwrap_err();
+                    return self.raise::<()>("RuntimeError", "No active exception to reraise", span).unwrap_err();
                 }
             },
             Some(e) => match self.eval(e, frame) {
@@ -445,8 +389,7 @@ impl<'a> Host<'a> {
         };
         let value = match value {
             Value::Class(c)
-                if c.native == NativeKind::Exception
-                    || c.mro().iter().any(|k| k.native == NativeKind::Exception) =>
+                if c.native == NativeKind::Exception || c.mro().iter().any(|k| k.native == NativeKind::Exception) =>
             {
                 match self.call(Value::Class(c), Args::positional(Vec::new(), span), span) {
                     Ok(v) => v,
@@ -467,10 +410,7 @@ impl<'a> Host<'a> {
             other => self
                 .raise::<()>(
                     "TypeError",
-                    format!(
-                        "exceptions must derive from BaseException, not {}",
-                        other.type_name()
-                    ),
+                    format!("exceptions must derive from BaseException, not {}", other.type_name()),
                     span,
                 )
                 .unwrap_err(),
@@ -478,21 +418,11 @@ impl<'a> Host<'a> {
     }
 
     fn dotted(&self, name: &DottedName) -> String {
-        name.parts
-            .iter()
-            .map(|p| self.name(p.name))
-            .collect::<Vec<_>>()
-            .join(".")
+        name.parts.iter().map(|p| self.name(p.name)).collect::<Vec<_>>().join(".")
     }
 
     /// `from module import name`: an attribute, or a submodule.
-    fn import_name(
-        &mut self,
-        namespace: &Rc<Namespace>,
-        path: &str,
-        name: Symbol,
-        span: Span,
-    ) -> Eval<Value> {
+    fn import_name(&mut self, namespace: &Rc<Namespace>, path: &str, name: Symbol, span: Span) -> Eval<Value> {
         if let Some(v) = namespace.attrs.borrow().get(&name) {
             return Ok(v.clone());
         }
@@ -501,11 +431,7 @@ impl<'a> Host<'a> {
             return Ok(Value::Namespace(self.import(&sub, span)?));
         }
         let text = self.name(name).to_string();
-        self.raise(
-            "ImportError",
-            format!("cannot import name '{text}' from '{path}'"),
-            span,
-        )
+        self.raise("ImportError", format!("cannot import name '{text}' from '{path}'"), span)
     }
 
     pub fn import(&mut self, path: &str, span: Span) -> Eval<Rc<Namespace>> {
@@ -517,8 +443,7 @@ impl<'a> Host<'a> {
     pub fn store(&mut self, name: Symbol, value: Value, frame: &mut Frame) {
         if let Some(body) = &frame.class_body {
             body.borrow_mut().insert(name, value);
-        } else if let (Some(locals), false) = (&frame.locals, frame.declared_global.contains(&name))
-        {
+        } else if let (Some(locals), false) = (&frame.locals, frame.declared_global.contains(&name)) {
             locals.borrow_mut().insert(name, value);
         } else {
             frame.globals.attrs.borrow_mut().insert(name, value);
@@ -583,10 +508,7 @@ impl<'a> Host<'a> {
                     other => {
                         return self.raise(
                             "TypeError",
-                            format!(
-                                "a class can only inherit from classes, not {}",
-                                other.type_name()
-                            ),
+                            format!("a class can only inherit from classes, not {}", other.type_name()),
                             e.span,
                         );
                     }
@@ -606,19 +528,13 @@ impl<'a> Host<'a> {
             method_of: None,
         };
         self.exec_block(&def.body, &mut body_frame)?;
-        let attrs = body_frame
-            .class_body
-            .take()
-            .expect("set above")
-            .into_inner();
+        let attrs = body_frame.class_body.take().expect("set above").into_inner();
         let name: Rc<str> = self.name(def.name.name).into();
         let module_path = self.module_path_of(&frame.globals);
-        let native = bases
-            .first()
-            .map_or(NativeKind::Object, |b| match b.native {
-                NativeKind::Exception => NativeKind::Exception,
-                _ => NativeKind::Object,
-            });
+        let native = bases.first().map_or(NativeKind::Object, |b| match b.native {
+            NativeKind::Exception => NativeKind::Exception,
+            _ => NativeKind::Object,
+        });
         let class = Rc::new(Class {
             name,
             module_path,
@@ -663,40 +579,20 @@ impl<'a> Host<'a> {
             Value::Instance(instance) => {
                 let call = self.sym("__call__");
                 match instance.class.lookup(call) {
-                    Some(f) => self.call(
-                        Value::Method(Rc::new((Value::Instance(instance), f))),
-                        args,
-                        span,
-                    ),
-                    None if instance.class.is_module() => {
-                        super::module::call_module(self, &instance, args, span)
-                    }
+                    Some(f) => self.call(Value::Method(Rc::new((Value::Instance(instance), f))), args, span),
+                    None if instance.class.is_module() => super::module::call_module(self, &instance, args, span),
                     None => {
                         let name = instance.class.name.clone();
-                        self.raise(
-                            "TypeError",
-                            format!("'{name}' object is not callable"),
-                            span,
-                        )
+                        self.raise("TypeError", format!("'{name}' object is not callable"), span)
                     }
                 }
             }
             Value::Entry(entry) => super::torch::call_entry(self, &entry, args, span),
-            other => self.raise(
-                "TypeError",
-                format!("'{}' object is not callable", other.type_name()),
-                span,
-            ),
+            other => self.raise("TypeError", format!("'{}' object is not callable", other.type_name()), span),
         }
     }
 
-    pub fn call_function(
-        &mut self,
-        f: &Rc<Function>,
-        args: Args,
-        span: Span,
-        this: Option<Value>,
-    ) -> Eval<Value> {
+    pub fn call_function(&mut self, f: &Rc<Function>, args: Args, span: Span, this: Option<Value>) -> Eval<Value> {
         if self.depth >= DEPTH_LIMIT {
             return self.raise("RecursionError", "maximum recursion depth exceeded", span);
         }
@@ -735,26 +631,16 @@ impl<'a> Host<'a> {
                     Some(v) => super::ops::to_str(self, v),
                     None => String::new(),
                 };
-                return Ok(Value::Exception(Rc::new(Exception {
-                    class: class.clone(),
-                    message,
-                })));
+                return Ok(Value::Exception(Rc::new(Exception { class: class.clone(), message })));
             }
             NativeKind::Object | NativeKind::Module => {}
         }
-        if class
-            .mro()
-            .iter()
-            .any(|c| c.native == NativeKind::Exception)
-        {
+        if class.mro().iter().any(|c| c.native == NativeKind::Exception) {
             let message = match args.positional.first() {
                 Some(v) => super::ops::to_str(self, v),
                 None => String::new(),
             };
-            return Ok(Value::Exception(Rc::new(Exception {
-                class: class.clone(),
-                message,
-            })));
+            return Ok(Value::Exception(Rc::new(Exception { class: class.clone(), message })));
         }
         let instance = Rc::new(Instance {
             class: class.clone(),
@@ -769,11 +655,7 @@ impl<'a> Host<'a> {
             return self.raise("TypeError", format!("{name}() takes no arguments"), span);
         }
         if let Some(f) = init_method {
-            let result = self.call(
-                Value::Method(Rc::new((Value::Instance(instance.clone()), f))),
-                args,
-                span,
-            )?;
+            let result = self.call(Value::Method(Rc::new((Value::Instance(instance.clone()), f))), args, span)?;
             if !matches!(result, Value::None) {
                 return self.raise("TypeError", "__init__() should return None", span);
             }
@@ -790,33 +672,37 @@ impl<'a> Host<'a> {
                     return Ok(v.clone());
                 }
                 if let Some(v) = instance.class.lookup(name) {
-                    return Ok(bind(value, v));
+                    return match v {
+                        Value::Descriptor(d) => match &*d {
+                            Descriptor::Static(f) => Ok(f.clone()),
+                            Descriptor::ClassMethod(f) => {
+                                Ok(Value::Method(Rc::new((Value::Class(instance.class.clone()), f.clone()))))
+                            }
+                            Descriptor::Property(getter) => {
+                                let getter = Value::Method(Rc::new((value.clone(), getter.clone())));
+                                self.call(getter, Args::positional(Vec::new(), span), span)
+                            }
+                        },
+                        v => Ok(bind(value, v)),
+                    };
                 }
-                if let Some(v) = instance
-                    .module
-                    .borrow()
-                    .as_ref()
-                    .and_then(|m| m.get(self.name(name)))
-                {
+                if let Some(v) = instance.module.borrow().as_ref().and_then(|m| m.get(self.name(name))) {
                     return Ok(v);
                 }
                 let (class, attr) = (instance.class.name.clone(), self.name(name).to_string());
-                self.raise(
-                    "AttributeError",
-                    format!("'{class}' object has no attribute '{attr}'"),
-                    span,
-                )
+                self.raise("AttributeError", format!("'{class}' object has no attribute '{attr}'"), span)
             }
             Value::Class(class) => match class.lookup(name) {
+                Some(Value::Descriptor(d)) => match &*d {
+                    Descriptor::Static(f) => Ok(f.clone()),
+                    Descriptor::ClassMethod(f) => Ok(Value::Method(Rc::new((value.clone(), f.clone())))),
+                    Descriptor::Property(_) => Ok(Value::Descriptor(d.clone())),
+                },
                 Some(v) => Ok(v),
                 None => {
                     let attr = self.name(name).to_string();
                     let class = class.name.clone();
-                    self.raise(
-                        "AttributeError",
-                        format!("type object '{class}' has no attribute '{attr}'"),
-                        span,
-                    )
+                    self.raise("AttributeError", format!("type object '{class}' has no attribute '{attr}'"), span)
                 }
             },
             Value::Namespace(ns) => {
@@ -831,11 +717,7 @@ impl<'a> Host<'a> {
                     return Ok(v);
                 }
                 let (module, attr) = (ns.name.clone(), self.name(name).to_string());
-                self.raise(
-                    "AttributeError",
-                    format!("module '{module}' has no attribute '{attr}'"),
-                    span,
-                )
+                self.raise("AttributeError", format!("module '{module}' has no attribute '{attr}'"), span)
             }
             Value::Entry(entry) => super::torch::entry_attr(self, entry, name, span),
             Value::Super(proxy) => {
@@ -845,31 +727,20 @@ impl<'a> Host<'a> {
                     Value::Class(c) => c.mro(),
                     _ => class.mro(),
                 };
-                let after = mro
-                    .iter()
-                    .position(|c| Rc::ptr_eq(c, class))
-                    .map_or(0, |i| i + 1);
+                let after = mro.iter().position(|c| Rc::ptr_eq(c, class)).map_or(0, |i| i + 1);
                 for candidate in &mro[after..] {
                     if let Some(v) = candidate.attrs.borrow().get(&name) {
                         return Ok(bind(this, v.clone()));
                     }
                 }
                 let attr = self.name(name).to_string();
-                self.raise(
-                    "AttributeError",
-                    format!("'super' object has no attribute '{attr}'"),
-                    span,
-                )
+                self.raise("AttributeError", format!("'super' object has no attribute '{attr}'"), span)
             }
             Value::Exception(e) => match self.name(name) {
                 "args" => Ok(Value::tuple(vec![Value::str(&e.message)])),
                 _ => {
                     let attr = self.name(name).to_string();
-                    self.raise(
-                        "AttributeError",
-                        format!("'{}' object has no attribute '{attr}'", e.class.name),
-                        span,
-                    )
+                    self.raise("AttributeError", format!("'{}' object has no attribute '{attr}'", e.class.name), span)
                 }
             },
             _ => super::builtins::value_attr(self, value, name, span),
@@ -897,10 +768,7 @@ impl<'a> Host<'a> {
                 let attr = self.name(name).to_string();
                 self.raise(
                     "AttributeError",
-                    format!(
-                        "'{}' object attribute '{attr}' is read-only",
-                        other.type_name()
-                    ),
+                    format!("'{}' object attribute '{attr}' is read-only", other.type_name()),
                     span,
                 )
             }
@@ -915,37 +783,25 @@ impl<'a> Host<'a> {
                 self.store(*name, value, frame);
                 Ok(())
             }
-            ExprKind::Attribute {
-                value: object,
-                attr,
-            } => {
+            ExprKind::Attribute { value: object, attr } => {
                 let object = self.eval(object, frame)?;
                 self.set_attr(&object, attr.name, value, target.span)
             }
-            ExprKind::Subscript {
-                value: object,
-                index,
-            } => {
+            ExprKind::Subscript { value: object, index } => {
                 let object = self.eval(object, frame)?;
                 let index = self.eval(index, frame)?;
                 super::ops::set_item(self, &object, index, value, target.span)
             }
             ExprKind::Tuple(targets) | ExprKind::List(targets) => {
                 let items = self.iterate(&value, target.span)?;
-                let star = targets
-                    .iter()
-                    .position(|t| matches!(t.kind, ExprKind::Starred(_)));
+                let star = targets.iter().position(|t| matches!(t.kind, ExprKind::Starred(_)));
                 match star {
                     None => {
                         if items.len() != targets.len() {
                             let message = if items.len() > targets.len() {
                                 format!("too many values to unpack (expected {})", targets.len())
                             } else {
-                                format!(
-                                    "not enough values to unpack (expected {}, got {})",
-                                    targets.len(),
-                                    items.len()
-                                )
+                                format!("not enough values to unpack (expected {}, got {})", targets.len(), items.len())
                             };
                             return self.raise("ValueError", message, target.span);
                         }
@@ -991,20 +847,11 @@ impl<'a> Host<'a> {
                 let removed = match (&frame.class_body, &frame.locals) {
                     (Some(body), _) => body.borrow_mut().shift_remove(name).is_some(),
                     (None, Some(locals)) => locals.borrow_mut().remove(name).is_some(),
-                    (None, None) => frame
-                        .globals
-                        .attrs
-                        .borrow_mut()
-                        .shift_remove(name)
-                        .is_some(),
+                    (None, None) => frame.globals.attrs.borrow_mut().shift_remove(name).is_some(),
                 };
                 if !removed {
                     let text = self.name(*name).to_string();
-                    return self.raise(
-                        "NameError",
-                        format!("name '{text}' is not defined"),
-                        target.span,
-                    );
+                    return self.raise("NameError", format!("name '{text}' is not defined"), target.span);
                 }
                 Ok(())
             }
@@ -1012,18 +859,8 @@ impl<'a> Host<'a> {
                 let object = self.eval(value, frame)?;
                 if let Value::Instance(instance) = &object {
                     let key = self.name(attr.name).to_string();
-                    let in_module = instance
-                        .module
-                        .borrow_mut()
-                        .as_mut()
-                        .is_some_and(|m| m.remove(&key));
-                    if in_module
-                        || instance
-                            .attrs
-                            .borrow_mut()
-                            .shift_remove(&attr.name)
-                            .is_some()
-                    {
+                    let in_module = instance.module.borrow_mut().as_mut().is_some_and(|m| m.remove(&key));
+                    if in_module || instance.attrs.borrow_mut().shift_remove(&attr.name).is_some() {
                         return Ok(());
                     }
                 }
@@ -1060,8 +897,7 @@ impl<'a> Host<'a> {
                 Constant::Int(IntLit::Small(v)) => match i64::try_from(*v) {
                     Ok(v) => Value::Int(v),
                     Err(_) => {
-                        return self
-                            .unsupported("integer literal does not fit in 64 bits", expr.span);
+                        return self.unsupported("integer literal does not fit in 64 bits", expr.span);
                     }
                 },
                 Constant::Int(IntLit::Big(_)) => {
@@ -1069,10 +905,7 @@ impl<'a> Host<'a> {
                 }
                 Constant::Float(f) => Value::Float(*f),
                 Constant::Imag(_) => {
-                    return self.unsupported(
-                        "complex numbers are not supported in module-level code",
-                        expr.span,
-                    );
+                    return self.unsupported("complex numbers are not supported in module-level code", expr.span);
                 }
                 Constant::Str(s) => Value::str(self.name(*s)),
                 Constant::Bytes(_) => {
@@ -1142,9 +975,7 @@ impl<'a> Host<'a> {
                     self.eval(orelse, frame)
                 }
             }
-            ExprKind::Lambda { .. } => {
-                self.unsupported("lambdas are not supported in module-level code", expr.span)
-            }
+            ExprKind::Lambda { .. } => self.unsupported("lambdas are not supported in module-level code", expr.span),
             ExprKind::NamedExpr { target, value } => {
                 let v = self.eval(value, frame)?;
                 self.store(target.name, v.clone(), frame);
@@ -1183,11 +1014,7 @@ impl<'a> Host<'a> {
                 })?;
                 Ok(Value::list(out))
             }
-            ExprKind::DictComp {
-                key,
-                value,
-                generators,
-            } => {
+            ExprKind::DictComp { key, value, generators } => {
                 let mut dict = Dict::default();
                 self.comprehension(generators, frame, &mut |host, frame| {
                     let k = host.eval(key, frame)?;
@@ -1196,9 +1023,7 @@ impl<'a> Host<'a> {
                 })?;
                 Ok(Value::Dict(Rc::new(RefCell::new(dict))))
             }
-            ExprKind::Starred(_) => {
-                self.unsupported("a starred expression is not valid here", expr.span)
-            }
+            ExprKind::Starred(_) => self.unsupported("a starred expression is not valid here", expr.span),
             ExprKind::Slice { lower, upper, step } => {
                 let mut parts = [Value::None, Value::None, Value::None];
                 for (slot, part) in parts.iter_mut().zip([lower, upper, step]) {
@@ -1208,10 +1033,9 @@ impl<'a> Host<'a> {
                 }
                 Ok(Value::Slice(Rc::new(parts)))
             }
-            ExprKind::Await(_) | ExprKind::Yield(_) | ExprKind::YieldFrom(_) => self.unsupported(
-                "generators and coroutines are not supported in model files",
-                expr.span,
-            ),
+            ExprKind::Await(_) | ExprKind::Yield(_) | ExprKind::YieldFrom(_) => {
+                self.unsupported("generators and coroutines are not supported in model files", expr.span)
+            }
             ExprKind::Error => self.unsupported("this expression did not parse", expr.span),
         }
     }
@@ -1244,8 +1068,7 @@ impl<'a> Host<'a> {
                 }
                 ArgKind::DoubleStarred(e) => match self.eval(e, frame)? {
                     Value::Dict(d) => {
-                        let entries: Vec<(Value, Value)> =
-                            d.borrow().entries.values().cloned().collect();
+                        let entries: Vec<(Value, Value)> = d.borrow().entries.values().cloned().collect();
                         for (k, v) in entries {
                             match k {
                                 Value::Str(s) => {
@@ -1253,11 +1076,7 @@ impl<'a> Host<'a> {
                                     out.keywords.push((key, v));
                                 }
                                 _ => {
-                                    return self.raise(
-                                        "TypeError",
-                                        "keywords must be strings",
-                                        e.span,
-                                    );
+                                    return self.raise("TypeError", "keywords must be strings", e.span);
                                 }
                             }
                         }
@@ -1265,10 +1084,7 @@ impl<'a> Host<'a> {
                     other => {
                         return self.raise(
                             "TypeError",
-                            format!(
-                                "argument after ** must be a mapping, not {}",
-                                other.type_name()
-                            ),
+                            format!("argument after ** must be a mapping, not {}", other.type_name()),
                             e.span,
                         );
                     }
@@ -1286,11 +1102,7 @@ impl<'a> Host<'a> {
         frame: &mut Frame,
         each: &mut dyn FnMut(&mut Host<'a>, &mut Frame) -> Eval<()>,
     ) -> Eval<()> {
-        let locals: HashMap<Symbol, Value> = frame
-            .locals
-            .as_ref()
-            .map(|l| l.borrow().clone())
-            .unwrap_or_default();
+        let locals: HashMap<Symbol, Value> = frame.locals.as_ref().map(|l| l.borrow().clone()).unwrap_or_default();
         let mut inner = Frame {
             globals: frame.globals.clone(),
             locals: Some(Rc::new(RefCell::new(locals))),
@@ -1364,22 +1176,12 @@ impl<'a> Host<'a> {
         Ok(match value {
             Value::List(items) => items.borrow().clone(),
             Value::Tuple(items) => items.to_vec(),
-            Value::Dict(d) => d
-                .borrow()
-                .entries
-                .values()
-                .map(|(k, _)| k.clone())
-                .collect(),
+            Value::Dict(d) => d.borrow().entries.values().map(|(k, _)| k.clone()).collect(),
             Value::Str(s) => s.chars().map(|c| Value::str(&c.to_string())).collect(),
             Value::Range { start, stop, step } => {
                 let len = range_len(*start, *stop, *step);
                 if len > 100_000_000 {
-                    return self.raise_code(
-                        Code::E5006,
-                        "RuntimeError",
-                        "range too large to iterate",
-                        span,
-                    );
+                    return self.raise_code(Code::E5006, "RuntimeError", "range too large to iterate", span);
                 }
                 (0..len).map(|i| Value::Int(start + i * step)).collect()
             }
@@ -1393,11 +1195,7 @@ impl<'a> Host<'a> {
                     }
                     None => {
                         let name = instance.class.name.clone();
-                        return self.raise(
-                            "TypeError",
-                            format!("'{name}' object is not iterable"),
-                            span,
-                        );
+                        return self.raise("TypeError", format!("'{name}' object is not iterable"), span);
                     }
                 }
             }
@@ -1408,20 +1206,13 @@ impl<'a> Host<'a> {
                 );
             }
             other => {
-                return self.raise(
-                    "TypeError",
-                    format!("'{}' object is not iterable", other.type_name()),
-                    span,
-                );
+                return self.raise("TypeError", format!("'{}' object is not iterable", other.type_name()), span);
             }
         })
     }
 
     /// The module state of a module instance, created by `Module.__init__`.
-    pub fn module_state<'i>(
-        &self,
-        instance: &'i Instance,
-    ) -> Option<std::cell::RefMut<'i, ModuleState>> {
+    pub fn module_state<'i>(&self, instance: &'i Instance) -> Option<std::cell::RefMut<'i, ModuleState>> {
         std::cell::RefMut::filter_map(instance.module.borrow_mut(), Option::as_mut).ok()
     }
 }
@@ -1433,10 +1224,7 @@ fn is_zero_argument_super(host: &Host<'_>, func: &Expr, args: &[Arg], frame: &Fr
     };
     args.is_empty()
         && host.name(name) == "super"
-        && !frame
-            .locals
-            .as_ref()
-            .is_some_and(|l| l.borrow().contains_key(&name))
+        && !frame.locals.as_ref().is_some_and(|l| l.borrow().contains_key(&name))
 }
 
 /// A function found on a class, bound to the instance it was looked up on.

@@ -13,18 +13,13 @@ use crate::source::Span;
 include!(concat!(env!("OUT_DIR"), "/prelude_files.rs"));
 
 fn prelude_source(path: &str) -> Option<&'static str> {
-    FILES
-        .iter()
-        .find(|(module, _)| *module == path)
-        .map(|(_, source)| *source)
+    FILES.iter().find(|(module, _)| *module == path).map(|(_, source)| *source)
 }
 
 /// A package directory of the prelude with no `__init__.tsy` of its own.
 fn is_prelude_package(path: &str) -> bool {
     FILES.iter().any(|(module, _)| {
-        module.len() > path.len()
-            && module.starts_with(path)
-            && module.as_bytes()[path.len()] == b'.'
+        module.len() > path.len() && module.starts_with(path) && module.as_bytes()[path.len()] == b'.'
     })
 }
 
@@ -59,11 +54,7 @@ pub fn import(host: &mut Host<'_>, path: &str, span: Span) -> Eval<Rc<Namespace>
     };
     if let (Some(parent), Some((_, last))) = (parent, path.rsplit_once('.')) {
         let key = host.sym(last);
-        parent
-            .attrs
-            .borrow_mut()
-            .entry(key)
-            .or_insert(Value::Namespace(ns.clone()));
+        parent.attrs.borrow_mut().entry(key).or_insert(Value::Namespace(ns.clone()));
     }
     Ok(ns)
 }
@@ -71,10 +62,7 @@ pub fn import(host: &mut Host<'_>, path: &str, span: Span) -> Eval<Rc<Namespace>
 fn new_namespace(host: &mut Host<'_>, path: &str) -> Rc<Namespace> {
     let mut attrs = IndexMap::new();
     attrs.insert(host.sym("__name__"), Value::str(path));
-    let ns = Rc::new(Namespace {
-        name: path.into(),
-        attrs: RefCell::new(attrs),
-    });
+    let ns = Rc::new(Namespace { name: path.into(), attrs: RefCell::new(attrs) });
     host.modules.insert(path.to_string(), ns.clone());
     ns
 }

@@ -13,6 +13,8 @@ use crate::source::Span;
 
 #[derive(Serialize)]
 pub struct Report {
+    /// The module-level name of the entry shown.
+    pub entry: String,
     /// `print(model)`.
     pub repr: String,
     pub modules: ModuleNode,
@@ -38,7 +40,7 @@ pub struct StateRow {
     pub kind: &'static str,
 }
 
-pub fn report(host: &mut Host<'_>, root: &Rc<Instance>, span: Span) -> Eval<Report> {
+pub fn report(host: &mut Host<'_>, entry: &str, root: &Rc<Instance>, span: Span) -> Eval<Report> {
     let repr = super::module::repr_module(host, root, span)?;
     let state = state_entries(root)
         .into_iter()
@@ -46,31 +48,22 @@ pub fn report(host: &mut Host<'_>, root: &Rc<Instance>, span: Span) -> Eval<Repo
             name: e.name,
             shape: e.tensor.shape.clone(),
             dtype: e.tensor.dtype.torch_name().to_string(),
-            kind: if e.is_parameter {
-                "parameter"
-            } else {
-                "buffer"
-            },
+            kind: if e.is_parameter { "parameter" } else { "buffer" },
         })
         .collect();
     let mut seen = Vec::new();
     let mut parameters = 0;
     for (_, module) in named_module_list(root) {
         if let Some(state) = module.module.borrow().as_ref() {
-            for t in state.parameters.values().flatten() {
-                if !seen.contains(&Rc::as_ptr(t)) {
-                    seen.push(Rc::as_ptr(t));
+            for (_, t) in state.parameters.tensors() {
+                if !seen.contains(&Rc::as_ptr(&t)) {
+                    seen.push(Rc::as_ptr(&t));
                     parameters += t.numel();
                 }
             }
         }
     }
-    Ok(Report {
-        repr,
-        modules: tree(String::new(), root),
-        state,
-        parameters,
-    })
+    Ok(Report { entry: entry.to_string(), repr, modules: tree(String::new(), root), state, parameters })
 }
 
 fn tree(name: String, module: &Rc<Instance>) -> ModuleNode {
@@ -78,40 +71,19 @@ fn tree(name: String, module: &Rc<Instance>) -> ModuleNode {
         name,
         type_name: module.class.name.to_string(),
         qualified_name: module.class.qualified_name(),
-        children: child_instances(module)
-            .into_iter()
-            .map(|(n, m)| tree(n, &m))
-            .collect(),
+        children: child_instances(module).into_iter().map(|(n, m)| tree(n, &m)).collect(),
     }
 }
 
 /// The human form: the module tree, then a table of the state_dict.
 pub fn human(report: &Report) -> String {
     let mut out = format!("{}\n\n", report.repr);
-    let name_width = report
-        .state
-        .iter()
-        .map(|r| r.name.len())
-        .max()
-        .unwrap_or(4)
-        .max(4);
-    let shapes: Vec<String> = report
-        .state
-        .iter()
-        .map(|r| format!("{:?}", r.shape))
-        .collect();
+    let name_width = report.state.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+    let shapes: Vec<String> = report.state.iter().map(|r| format!("{:?}", r.shape)).collect();
     let shape_width = shapes.iter().map(String::len).max().unwrap_or(5).max(5);
-    let _ = writeln!(
-        out,
-        "{:<name_width$}  {:<shape_width$}  {:<14}  kind",
-        "name", "shape", "dtype"
-    );
+    let _ = writeln!(out, "{:<name_width$}  {:<shape_width$}  {:<14}  kind", "name", "shape", "dtype");
     for (row, shape) in report.state.iter().zip(&shapes) {
-        let _ = writeln!(
-            out,
-            "{:<name_width$}  {:<shape_width$}  {:<14}  {}",
-            row.name, shape, row.dtype, row.kind
-        );
+        let _ = writeln!(out, "{:<name_width$}  {:<shape_width$}  {:<14}  {}", row.name, shape, row.dtype, row.kind);
     }
     let buffers = report.state.iter().filter(|r| r.kind == "buffer").count();
     let _ = writeln!(

@@ -58,15 +58,9 @@ pub fn evaluate<'a>(
     interner: &'a mut Interner,
 ) -> Evaluated<'a> {
     let mut host = Host::new(map, interner);
-    let globals = Rc::new(Namespace {
-        name: "__main__".into(),
-        attrs: Default::default(),
-    });
+    let globals = Rc::new(Namespace { name: "__main__".into(), attrs: Default::default() });
     let name = host.sym("__name__");
-    globals
-        .attrs
-        .borrow_mut()
-        .insert(name, Value::str("__main__"));
+    globals.attrs.borrow_mut().insert(name, Value::str("__main__"));
     host.run_module(module, file, globals.clone());
     Evaluated { host, globals }
 }
@@ -108,55 +102,50 @@ pub fn select_entry(
     file_span: Span,
 ) -> Result<Selected, Diagnostic> {
     let interner = &*evaluated.host.interner;
-    let globals: Vec<(String, Value)> = evaluated
-        .globals
-        .attrs
-        .borrow()
-        .iter()
-        .map(|(k, v)| (interner.resolve(*k).to_string(), v.clone()))
-        .collect();
+    let globals: Vec<(String, Value)> =
+        evaluated.globals.attrs.borrow().iter().map(|(k, v)| (interner.resolve(*k).to_string(), v.clone())).collect();
     let is_module = |v: &Value| matches!(v, Value::Instance(i) if i.class.is_module());
     if let Some(name) = requested {
         return match globals.iter().find(|(n, _)| n == name) {
             Some((n, v @ Value::Entry(_))) => Ok(Selected { name: n.clone(), value: v.clone() }),
             Some((n, v)) if is_module(v) => Ok(Selected { name: n.clone(), value: v.clone() }),
-            Some((n, v)) => Err(Diagnostic::new(Code::E5007, Span::point(file_span.start), format!("`{n}` is not a module or a scripted entry"))
-                .label(format!("`--entry {n}` names a value of type `{}`", v.type_name()))
-                .help("name a module-level `nn.Module` instance or the result of `torch.jit.script`/`torch.jit.trace`")),
-            None => Err(Diagnostic::new(Code::E5007, Span::point(file_span.start), format!("no module-level name `{name}` in this file"))
-                .label(format!("`--entry {name}` names nothing here"))
-                .help(entry_candidates(&globals, is_module))),
+            Some((n, v)) => Err(Diagnostic::new(
+                Code::E5007,
+                Span::point(file_span.start),
+                format!("`{n}` is not a module or a scripted entry"),
+            )
+            .label(format!("`--entry {n}` names a value of type `{}`", v.type_name()))
+            .help("name a module-level `nn.Module` instance or the result of `torch.jit.script`/`torch.jit.trace`")),
+            None => Err(Diagnostic::new(
+                Code::E5007,
+                Span::point(file_span.start),
+                format!("no module-level name `{name}` in this file"),
+            )
+            .label(format!("`--entry {name}` names nothing here"))
+            .help(entry_candidates(&globals, is_module))),
         };
     }
-    let last_entry = evaluated.entries().iter().rev().find_map(|entry| {
-        globals
-            .iter()
-            .rev()
-            .find(|(_, v)| matches!(v, Value::Entry(e) if Rc::ptr_eq(e, entry)))
-    });
+    let last_entry = evaluated
+        .entries()
+        .iter()
+        .rev()
+        .find_map(|entry| globals.iter().rev().find(|(_, v)| matches!(v, Value::Entry(e) if Rc::ptr_eq(e, entry))));
     if let Some((n, v)) = last_entry {
-        return Ok(Selected {
-            name: n.clone(),
-            value: v.clone(),
-        });
+        return Ok(Selected { name: n.clone(), value: v.clone() });
     }
     if let Some((n, v)) = globals.iter().rev().find(|(_, v)| is_module(v)) {
-        return Ok(Selected {
-            name: n.clone(),
-            value: v.clone(),
-        });
+        return Ok(Selected { name: n.clone(), value: v.clone() });
     }
     Err(Diagnostic::new(Code::E5007, Span::point(file_span.start), "no entry module or function to compile")
         .label("this file builds no module-level `nn.Module` instance")
-        .help("end the file with `model = Net().eval()` and `scripted = torch.jit.script(model)`, or pass `--entry NAME`"))
+        .help(
+            "end the file with `model = Net().eval()` and `scripted = torch.jit.script(model)`, or pass `--entry NAME`",
+        ))
 }
 
 fn entry_candidates(globals: &[(String, Value)], is_module: impl Fn(&Value) -> bool) -> String {
-    let names: Vec<&str> = globals
-        .iter()
-        .filter(|(_, v)| matches!(v, Value::Entry(_)) || is_module(v))
-        .map(|(n, _)| n.as_str())
-        .collect();
+    let names: Vec<&str> =
+        globals.iter().filter(|(_, v)| matches!(v, Value::Entry(_)) || is_module(v)).map(|(n, _)| n.as_str()).collect();
     if names.is_empty() {
         "the file has no module-level module or scripted entry".to_string()
     } else {

@@ -2,9 +2,8 @@
 //! and submodules, attribute routing, traversal, `state_dict`, `train`/`eval`
 //! and `repr`. The layers themselves are Python, in `prelude/`.
 
+use std::cell::RefCell;
 use std::rc::Rc;
-
-use indexmap::IndexMap;
 
 use super::builtins::{builtin, native_class, repr_of};
 use super::call::Args;
@@ -14,47 +13,90 @@ use super::value::*;
 use crate::source::Span;
 use crate::syntax::Symbol;
 
+/// `_parameters`, `_buffers` or `_modules`: a Python dict of name → value
+/// (a tensor, a module, or None), shared with Python code that reads and
+/// writes `self._modules` directly, as PyTorch's containers do.
+#[derive(Clone, Debug, Default)]
+pub struct Table(pub Rc<RefCell<Dict>>);
+
+impl Table {
+    fn key(name: &str) -> Key {
+        Key::Str(name.into())
+    }
+
+    pub fn get(&self, name: &str) -> Option<Value> {
+        self.0.borrow().entries.get(&Table::key(name)).map(|(_, v)| v.clone())
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.borrow().entries.contains_key(&Table::key(name))
+    }
+
+    pub fn insert(&self, name: &str, value: Value) {
+        self.0.borrow_mut().entries.insert(Table::key(name), (Value::str(name), value));
+    }
+
+    pub fn remove(&self, name: &str) -> bool {
+        self.0.borrow_mut().entries.shift_remove(&Table::key(name)).is_some()
+    }
+
+    /// The entries with string keys, in order.
+    pub fn entries(&self) -> Vec<(String, Value)> {
+        self.0
+            .borrow()
+            .entries
+            .values()
+            .filter_map(|(k, v)| match k {
+                Value::Str(name) => Some((name.to_string(), v.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The tensors (skipping None), in order.
+    pub fn tensors(&self) -> Vec<(String, Rc<Tensor>)> {
+        self.entries()
+            .into_iter()
+            .filter_map(|(n, v)| match v {
+                Value::Tensor(t) => Some((n, t)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// What `Module.__init__` sets up: `_parameters`, `_buffers`, `_modules`.
 #[derive(Debug, Default)]
 pub struct ModuleState {
-    pub parameters: IndexMap<String, Option<Rc<Tensor>>>,
-    pub buffers: IndexMap<String, Option<Rc<Tensor>>>,
+    pub parameters: Table,
+    pub buffers: Table,
     /// Buffers registered with `persistent=False` (not in the state_dict).
     pub non_persistent: Vec<String>,
     /// Submodules: module instances, scripted/traced entries, or None.
-    pub modules: IndexMap<String, Option<Value>>,
+    pub modules: Table,
 }
 
 impl ModuleState {
     pub fn get(&self, name: &str) -> Option<Value> {
-        if let Some(p) = self.parameters.get(name) {
-            return Some(p.clone().map_or(Value::None, Value::Tensor));
+        match name {
+            "_parameters" => return Some(Value::Dict(self.parameters.0.clone())),
+            "_buffers" => return Some(Value::Dict(self.buffers.0.clone())),
+            "_modules" => return Some(Value::Dict(self.modules.0.clone())),
+            _ => {}
         }
-        if let Some(b) = self.buffers.get(name) {
-            return Some(b.clone().map_or(Value::None, Value::Tensor));
-        }
-        self.modules
-            .get(name)
-            .map(|m| m.clone().unwrap_or(Value::None))
+        self.parameters.get(name).or_else(|| self.buffers.get(name)).or_else(|| self.modules.get(name))
     }
 
     /// Removes a parameter, buffer or submodule; false if there was none.
     pub fn remove(&mut self, name: &str) -> bool {
-        self.parameters.shift_remove(name).is_some()
-            || self.buffers.shift_remove(name).is_some()
-            || self.modules.shift_remove(name).is_some()
+        self.parameters.remove(name) || self.buffers.remove(name) || self.modules.remove(name)
     }
 }
 
 /// Installs `torch.nn.Module` with its native methods; returns the class.
 pub fn install(host: &mut Host<'_>) -> Rc<Class> {
     let object = host.class("object");
-    let class = native_class(
-        "Module",
-        "torch.nn.modules.module",
-        vec![object],
-        NativeKind::Module,
-    );
+    let class = native_class("Module", "torch.nn.modules.module", vec![object], NativeKind::Module);
     let methods: &[(&str, BuiltinFn)] = &[
         ("__init__", init),
         ("register_buffer", register_buffer),
@@ -92,11 +134,7 @@ pub fn install(host: &mut Host<'_>) -> Rc<Class> {
 fn instance_of(host: &Host<'_>, v: &Value, span: Span) -> Eval<Rc<Instance>> {
     match v {
         Value::Instance(i) if i.class.is_module() => Ok(i.clone()),
-        other => host.raise(
-            "TypeError",
-            format!("expected a Module, got '{}'", other.type_name()),
-            span,
-        ),
+        other => host.raise("TypeError", format!("expected a Module, got '{}'", other.type_name()), span),
     }
 }
 
@@ -118,18 +156,12 @@ fn init(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     if !args.positional.is_empty() {
         return host.raise(
             "TypeError",
-            format!(
-                "Module.__init__() takes 1 positional argument but {} were given",
-                args.positional.len() + 1
-            ),
+            format!("Module.__init__() takes 1 positional argument but {} were given", args.positional.len() + 1),
             args.span,
         );
     }
     let training = host.sym("training");
-    instance
-        .attrs
-        .borrow_mut()
-        .insert(training, Value::Bool(true));
+    instance.attrs.borrow_mut().insert(training, Value::Bool(true));
     *instance.module.borrow_mut() = Some(ModuleState::default());
     Ok(Value::None)
 }
@@ -164,54 +196,37 @@ fn describe(v: &Value) -> String {
 
 /// `Module.__setattr__`: Parameters, Modules and buffers go to their
 /// tables, everything else to the instance's attributes.
-pub fn set_attr(
-    host: &mut Host<'_>,
-    instance: &Rc<Instance>,
-    name: Symbol,
-    value: Value,
-    span: Span,
-) -> Eval<()> {
+pub fn set_attr(host: &mut Host<'_>, instance: &Rc<Instance>, name: Symbol, value: Value, span: Span) -> Eval<()> {
     let key = host.name(name).to_string();
     let has_state = instance.module.borrow().is_some();
     let is_parameter = matches!(&value, Value::Tensor(t) if t.is_parameter);
     if is_parameter {
         if !has_state {
-            return host.raise(
-                "AttributeError",
-                "cannot assign parameters before Module.__init__() call",
-                span,
-            );
+            return host.raise("AttributeError", "cannot assign parameters before Module.__init__() call", span);
         }
         instance.attrs.borrow_mut().shift_remove(&name);
-        let mut state = host.module_state(instance).expect("checked above");
-        state.buffers.shift_remove(&key);
-        state.modules.shift_remove(&key);
-        let Value::Tensor(t) = value else {
-            unreachable!("checked: a parameter")
-        };
-        state.parameters.insert(key, Some(t));
+        let state = host.module_state(instance).expect("checked above");
+        state.buffers.remove(&key);
+        state.modules.remove(&key);
+        state.parameters.insert(&key, value);
         return Ok(());
     }
     if is_module_value(&value) {
         if !has_state {
-            return host.raise(
-                "AttributeError",
-                "cannot assign module before Module.__init__() call",
-                span,
-            );
+            return host.raise("AttributeError", "cannot assign module before Module.__init__() call", span);
         }
         instance.attrs.borrow_mut().shift_remove(&name);
-        let mut state = host.module_state(instance).expect("checked above");
-        state.parameters.shift_remove(&key);
-        state.buffers.shift_remove(&key);
-        state.modules.insert(key, Some(value));
+        let state = host.module_state(instance).expect("checked above");
+        state.parameters.remove(&key);
+        state.buffers.remove(&key);
+        state.modules.insert(&key, value);
         return Ok(());
     }
     if has_state {
-        let mut state = host.module_state(instance).expect("checked above");
-        if state.parameters.contains_key(&key) {
+        let state = host.module_state(instance).expect("checked above");
+        if state.parameters.contains(&key) {
             if matches!(value, Value::None) {
-                state.parameters.insert(key, None);
+                state.parameters.insert(&key, value);
                 return Ok(());
             }
             drop(state);
@@ -224,9 +239,9 @@ pub fn set_attr(
                 span,
             );
         }
-        if state.modules.contains_key(&key) {
+        if state.modules.contains(&key) {
             if matches!(value, Value::None) {
-                state.modules.insert(key, None);
+                state.modules.insert(&key, value);
                 return Ok(());
             }
             drop(state);
@@ -239,14 +254,10 @@ pub fn set_attr(
                 span,
             );
         }
-        if state.buffers.contains_key(&key) {
+        if state.buffers.contains(&key) {
             match value {
-                Value::None => {
-                    state.buffers.insert(key, None);
-                    return Ok(());
-                }
-                Value::Tensor(t) => {
-                    state.buffers.insert(key, Some(t));
+                Value::None | Value::Tensor(_) => {
+                    state.buffers.insert(&key, value);
                     return Ok(());
                 }
                 other => {
@@ -271,26 +282,16 @@ fn name_argument(host: &Host<'_>, v: &Option<Value>, what: &str, span: Span) -> 
     match v {
         Some(Value::Str(s)) => {
             if s.contains('.') {
-                return host.raise(
-                    "KeyError",
-                    format!("\"{what} name can't contain \\\".\\\", got: {s}\""),
-                    span,
-                );
+                return host.raise("KeyError", format!("\"{what} name can't contain \\\".\\\", got: {s}\""), span);
             }
             if s.is_empty() {
-                return host.raise(
-                    "KeyError",
-                    format!("\"{what} name can't be empty string \\\"\\\"\""),
-                    span,
-                );
+                return host.raise("KeyError", format!("\"{what} name can't be empty string \\\"\\\"\""), span);
             }
             Ok(s.to_string())
         }
-        Some(other) => host.raise(
-            "TypeError",
-            format!("{what} name should be a string. Got {}", other.type_name()),
-            span,
-        ),
+        Some(other) => {
+            host.raise("TypeError", format!("{what} name should be a string. Got {}", other.type_name()), span)
+        }
         None => host.raise("TypeError", format!("missing {what} name"), span),
     }
 }
@@ -303,35 +304,20 @@ fn attribute_exists(host: &mut Host<'_>, instance: &Rc<Instance>, name: &str) ->
 
 fn register_buffer(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let instance = this(host, &mut args)?;
-    let slots = args.bind(
-        host,
-        "register_buffer",
-        &["name", "tensor", "persistent"],
-        2,
-    )?;
+    let slots = args.bind(host, "register_buffer", &["name", "tensor", "persistent"], 2)?;
     if instance.module.borrow().is_none() {
-        return host.raise(
-            "AttributeError",
-            "cannot assign buffer before Module.__init__() call",
-            args.span,
-        );
+        return host.raise("AttributeError", "cannot assign buffer before Module.__init__() call", args.span);
     }
     let name = name_argument(host, &slots[0], "buffer", args.span)?;
     let exists_elsewhere = {
         let state = host.module_state(&instance).expect("checked above");
-        !state.buffers.contains_key(&name)
-            && (state.parameters.contains_key(&name) || state.modules.contains_key(&name))
+        !state.buffers.contains(&name) && (state.parameters.contains(&name) || state.modules.contains(&name))
     };
     if exists_elsewhere || attribute_exists(host, &instance, &name) {
-        return host.raise(
-            "KeyError",
-            format!("\"attribute '{name}' already exists\""),
-            args.span,
-        );
+        return host.raise("KeyError", format!("\"attribute '{name}' already exists\""), args.span);
     }
     let tensor = match slots[1].clone().expect("required") {
-        Value::None => None,
-        Value::Tensor(t) => Some(t),
+        v @ (Value::None | Value::Tensor(_)) => v,
         other => {
             return host.raise(
                 "TypeError",
@@ -349,7 +335,7 @@ fn register_buffer(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     if !persistent {
         state.non_persistent.push(name.clone());
     }
-    state.buffers.insert(name, tensor);
+    state.buffers.insert(&name, tensor);
     Ok(Value::None)
 }
 
@@ -357,35 +343,27 @@ fn register_parameter(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let instance = this(host, &mut args)?;
     let slots = args.bind(host, "register_parameter", &["name", "param"], 2)?;
     if instance.module.borrow().is_none() {
-        return host.raise(
-            "AttributeError",
-            "cannot assign parameter before Module.__init__() call",
-            args.span,
-        );
+        return host.raise("AttributeError", "cannot assign parameter before Module.__init__() call", args.span);
     }
     let name = name_argument(host, &slots[0], "parameter", args.span)?;
     if attribute_exists(host, &instance, &name) {
-        return host.raise(
-            "KeyError",
-            format!("\"attribute '{name}' already exists\""),
-            args.span,
-        );
+        return host.raise("KeyError", format!("\"attribute '{name}' already exists\""), args.span);
     }
     let param = match slots[1].clone().expect("required") {
-        Value::None => None,
-        Value::Tensor(t) if t.is_parameter => Some(t),
+        Value::None => Value::None,
+        Value::Tensor(t) if t.is_parameter => Value::Tensor(t),
         other => {
             return host.raise(
                 "TypeError",
-                format!("cannot assign '{}' object to parameter '{name}' (torch.nn.Parameter or None required)", describe(&other)),
+                format!(
+                    "cannot assign '{}' object to parameter '{name}' (torch.nn.Parameter or None required)",
+                    describe(&other)
+                ),
                 args.span,
             );
         }
     };
-    host.module_state(&instance)
-        .expect("checked above")
-        .parameters
-        .insert(name, param);
+    host.module_state(&instance).expect("checked above").parameters.insert(&name, param);
     Ok(Value::None)
 }
 
@@ -394,56 +372,35 @@ fn add_module(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let slots = args.bind(host, "add_module", &["name", "module"], 2)?;
     let module = slots[1].clone().expect("required");
     if !matches!(module, Value::None) && !is_module_value(&module) {
-        return host.raise(
-            "TypeError",
-            format!("{} is not a Module subclass", module.type_name()),
-            args.span,
-        );
+        return host.raise("TypeError", format!("{} is not a Module subclass", module.type_name()), args.span);
     }
     let name = name_argument(host, &slots[0], "module", args.span)?;
     if instance.module.borrow().is_none() {
-        return host.raise(
-            "AttributeError",
-            "cannot assign module before Module.__init__() call",
-            args.span,
-        );
+        return host.raise("AttributeError", "cannot assign module before Module.__init__() call", args.span);
     }
     let in_other_table = {
         let state = host.module_state(&instance).expect("checked above");
-        state.parameters.contains_key(&name) || state.buffers.contains_key(&name)
+        state.parameters.contains(&name) || state.buffers.contains(&name)
     };
     if in_other_table || attribute_exists(host, &instance, &name) {
-        return host.raise(
-            "KeyError",
-            format!("\"attribute '{name}' already exists\""),
-            args.span,
-        );
+        return host.raise("KeyError", format!("\"attribute '{name}' already exists\""), args.span);
     }
-    let value = if matches!(module, Value::None) {
-        None
-    } else {
-        Some(module)
-    };
-    host.module_state(&instance)
-        .expect("checked above")
-        .modules
-        .insert(name, value);
+    host.module_state(&instance).expect("checked above").modules.insert(&name, module);
     Ok(Value::None)
 }
 
 /// The direct submodules that are module instances, in order.
 pub fn child_instances(instance: &Instance) -> Vec<(String, Rc<Instance>)> {
     let state = instance.module.borrow();
-    let Some(state) = state.as_ref() else {
-        return Vec::new();
-    };
+    let Some(state) = state.as_ref() else { return Vec::new() };
     state
         .modules
-        .iter()
+        .entries()
+        .into_iter()
         .filter_map(|(name, m)| match m {
-            Some(Value::Instance(i)) => Some((name.clone(), i.clone())),
-            Some(Value::Entry(e)) => match &e.target {
-                Value::Instance(i) => Some((name.clone(), i.clone())),
+            Value::Instance(i) => Some((name, i)),
+            Value::Entry(e) => match &e.target {
+                Value::Instance(i) => Some((name, i.clone())),
                 _ => None,
             },
             _ => None,
@@ -465,11 +422,7 @@ pub fn named_module_list(root: &Rc<Instance>) -> Vec<(String, Rc<Instance>)> {
         seen.push(Rc::as_ptr(module));
         out.push((prefix.clone(), module.clone()));
         for (name, child) in child_instances(module) {
-            let child_prefix = if prefix.is_empty() {
-                name
-            } else {
-                format!("{prefix}.{name}")
-            };
+            let child_prefix = if prefix.is_empty() { name } else { format!("{prefix}.{name}") };
             visit(child_prefix, &child, seen, out);
         }
     }
@@ -487,22 +440,13 @@ fn named_tensors(root: &Rc<Instance>, buffers: bool) -> Vec<(String, Rc<Tensor>)
         let Some(state) = state.as_ref() else {
             continue;
         };
-        let table = if buffers {
-            &state.buffers
-        } else {
-            &state.parameters
-        };
-        for (name, t) in table {
-            let Some(t) = t else { continue };
-            if seen.contains(&Rc::as_ptr(t)) {
+        let table = if buffers { &state.buffers } else { &state.parameters };
+        for (name, t) in table.tensors() {
+            if seen.contains(&Rc::as_ptr(&t)) {
                 continue;
             }
-            seen.push(Rc::as_ptr(t));
-            let full = if prefix.is_empty() {
-                name.clone()
-            } else {
-                format!("{prefix}.{name}")
-            };
+            seen.push(Rc::as_ptr(&t));
+            let full = if prefix.is_empty() { name } else { format!("{prefix}.{name}") };
             out.push((full, t.clone()));
         }
     }
@@ -524,22 +468,12 @@ pub fn state_entries(root: &Rc<Instance>) -> Vec<StateEntry> {
         {
             let state = module.module.borrow();
             let Some(state) = state.as_ref() else { return };
-            for (name, t) in &state.parameters {
-                if let Some(t) = t {
-                    out.push(StateEntry {
-                        name: format!("{prefix}{name}"),
-                        tensor: t.clone(),
-                        is_parameter: true,
-                    });
-                }
+            for (name, tensor) in state.parameters.tensors() {
+                out.push(StateEntry { name: format!("{prefix}{name}"), tensor, is_parameter: true });
             }
-            for (name, t) in &state.buffers {
-                if let (Some(t), false) = (t, state.non_persistent.contains(name)) {
-                    out.push(StateEntry {
-                        name: format!("{prefix}{name}"),
-                        tensor: t.clone(),
-                        is_parameter: false,
-                    });
+            for (name, tensor) in state.buffers.tensors() {
+                if !state.non_persistent.contains(&name) {
+                    out.push(StateEntry { name: format!("{prefix}{name}"), tensor, is_parameter: false });
                 }
             }
         }
@@ -557,92 +491,47 @@ fn list_of_modules(items: Vec<Rc<Instance>>) -> Value {
 }
 
 fn named(items: Vec<(String, Value)>) -> Value {
-    Value::list(
-        items
-            .into_iter()
-            .map(|(n, v)| Value::tuple(vec![Value::str(&n), v]))
-            .collect(),
-    )
+    Value::list(items.into_iter().map(|(n, v)| Value::tuple(vec![Value::str(&n), v])).collect())
 }
 
 fn children(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let instance = this(host, &mut args)?;
-    Ok(list_of_modules(
-        child_instances(&instance)
-            .into_iter()
-            .map(|(_, m)| m)
-            .collect(),
-    ))
+    Ok(list_of_modules(child_instances(&instance).into_iter().map(|(_, m)| m).collect()))
 }
 
 fn named_children(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let instance = this(host, &mut args)?;
-    Ok(named(
-        child_instances(&instance)
-            .into_iter()
-            .map(|(n, m)| (n, Value::Instance(m)))
-            .collect(),
-    ))
+    Ok(named(child_instances(&instance).into_iter().map(|(n, m)| (n, Value::Instance(m))).collect()))
 }
 
 fn modules(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let instance = this(host, &mut args)?;
-    Ok(list_of_modules(
-        named_module_list(&instance)
-            .into_iter()
-            .map(|(_, m)| m)
-            .collect(),
-    ))
+    Ok(list_of_modules(named_module_list(&instance).into_iter().map(|(_, m)| m).collect()))
 }
 
 fn named_modules(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let instance = this(host, &mut args)?;
-    Ok(named(
-        named_module_list(&instance)
-            .into_iter()
-            .map(|(n, m)| (n, Value::Instance(m)))
-            .collect(),
-    ))
+    Ok(named(named_module_list(&instance).into_iter().map(|(n, m)| (n, Value::Instance(m))).collect()))
 }
 
 fn parameters(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let instance = this(host, &mut args)?;
-    Ok(Value::list(
-        named_tensors(&instance, false)
-            .into_iter()
-            .map(|(_, t)| Value::Tensor(t))
-            .collect(),
-    ))
+    Ok(Value::list(named_tensors(&instance, false).into_iter().map(|(_, t)| Value::Tensor(t)).collect()))
 }
 
 fn named_parameters(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let instance = this(host, &mut args)?;
-    Ok(named(
-        named_tensors(&instance, false)
-            .into_iter()
-            .map(|(n, t)| (n, Value::Tensor(t)))
-            .collect(),
-    ))
+    Ok(named(named_tensors(&instance, false).into_iter().map(|(n, t)| (n, Value::Tensor(t))).collect()))
 }
 
 fn buffers(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let instance = this(host, &mut args)?;
-    Ok(Value::list(
-        named_tensors(&instance, true)
-            .into_iter()
-            .map(|(_, t)| Value::Tensor(t))
-            .collect(),
-    ))
+    Ok(Value::list(named_tensors(&instance, true).into_iter().map(|(_, t)| Value::Tensor(t)).collect()))
 }
 
 fn named_buffers(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let instance = this(host, &mut args)?;
-    Ok(named(
-        named_tensors(&instance, true)
-            .into_iter()
-            .map(|(n, t)| (n, Value::Tensor(t)))
-            .collect(),
-    ))
+    Ok(named(named_tensors(&instance, true).into_iter().map(|(n, t)| (n, Value::Tensor(t))).collect()))
 }
 
 fn state_dict(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
@@ -660,10 +549,7 @@ fn state_dict(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
 pub fn set_training(host: &mut Host<'_>, root: &Rc<Instance>, mode: bool) {
     let training = host.sym("training");
     for (_, module) in named_module_list(root) {
-        module
-            .attrs
-            .borrow_mut()
-            .insert(training, Value::Bool(mode));
+        module.attrs.borrow_mut().insert(training, Value::Bool(mode));
     }
 }
 
@@ -674,11 +560,7 @@ fn train(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
         None => true,
         Some(Value::Bool(b)) => *b,
         Some(_) => {
-            return host.raise(
-                "ValueError",
-                "training mode is expected to be boolean",
-                args.span,
-            );
+            return host.raise("ValueError", "training mode is expected to be boolean", args.span);
         }
     };
     set_training(host, &instance, mode);
@@ -711,36 +593,22 @@ fn none(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {
 
 fn apply(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let instance = this(host, &mut args)?;
-    let f = args
-        .bind(host, "apply", &["fn"], 1)?
-        .remove(0)
-        .expect("required");
+    let f = args.bind(host, "apply", &["fn"], 1)?.remove(0).expect("required");
     // PyTorch applies to children first, then to the module itself.
     let mut order = named_module_list(&instance);
     order.reverse();
     for (_, module) in order {
-        host.call(
-            f.clone(),
-            Args::positional(vec![Value::Instance(module)], args.span),
-            args.span,
-        )?;
+        host.call(f.clone(), Args::positional(vec![Value::Instance(module)], args.span), args.span)?;
     }
     Ok(Value::Instance(instance))
 }
 
 /// Calling a module in module-level code runs `forward` eagerly, which
 /// needs tensor kernels the host does not have yet.
-pub fn call_module(
-    host: &mut Host<'_>,
-    instance: &Rc<Instance>,
-    _args: Args,
-    span: Span,
-) -> Eval<Value> {
+pub fn call_module(host: &mut Host<'_>, instance: &Rc<Instance>, _args: Args, span: Span) -> Eval<Value> {
     let name = instance.class.name.clone();
     host.unsupported(
-        format!(
-            "calling `{name}` at module level runs its forward eagerly, which tsc cannot do yet"
-        ),
+        format!("calling `{name}` at module level runs its forward eagerly, which tsc cannot do yet"),
         span,
     )
 }
@@ -757,29 +625,15 @@ pub fn repr_module(host: &mut Host<'_>, instance: &Rc<Instance>, span: Span) -> 
         }
         None => String::new(),
     };
-    let extra_lines: Vec<String> = if extra.is_empty() {
-        Vec::new()
-    } else {
-        extra.split('\n').map(str::to_string).collect()
-    };
-    let modules: Vec<(String, Option<Value>)> = {
+    let extra_lines: Vec<String> =
+        if extra.is_empty() { Vec::new() } else { extra.split('\n').map(str::to_string).collect() };
+    let modules: Vec<(String, Value)> = {
         let state = instance.module.borrow();
-        state
-            .as_ref()
-            .map(|s| {
-                s.modules
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect()
-            })
-            .unwrap_or_default()
+        state.as_ref().map(|s| s.modules.entries()).unwrap_or_default()
     };
     let mut child_lines = Vec::new();
     for (name, module) in modules {
-        let text = match module {
-            Some(v) => repr_of(host, &v, span)?,
-            None => "None".to_string(),
-        };
+        let text = repr_of(host, &module, span)?;
         child_lines.push(format!("({name}): {}", add_indent(&text, 2)));
     }
     let mut out = format!("{}(", instance.class.name);
@@ -801,14 +655,8 @@ pub fn repr_module(host: &mut Host<'_>, instance: &Rc<Instance>, span: Span) -> 
 fn add_indent(text: &str, spaces: usize) -> String {
     let mut lines = text.split('\n');
     let first = lines.next().unwrap_or_default().to_string();
-    let rest: Vec<String> = lines
-        .map(|l| format!("{}{l}", " ".repeat(spaces)))
-        .collect();
-    if rest.is_empty() {
-        first
-    } else {
-        format!("{first}\n{}", rest.join("\n"))
-    }
+    let rest: Vec<String> = lines.map(|l| format!("{}{l}", " ".repeat(spaces))).collect();
+    if rest.is_empty() { first } else { format!("{first}\n{}", rest.join("\n")) }
 }
 
 /// `repr` without the ability to call Python (for ops::repr).

@@ -43,43 +43,25 @@ pub fn binary(host: &mut Host<'_>, op: BinOp, l: Value, r: Value, span: Span) ->
             items.extend(b.borrow().iter().cloned());
             Ok(Value::list(items))
         }
-        (BinOp::Add, Value::Tuple(a), Value::Tuple(b)) => {
-            Ok(Value::tuple(a.iter().chain(b.iter()).cloned().collect()))
-        }
+        (BinOp::Add, Value::Tuple(a), Value::Tuple(b)) => Ok(Value::tuple(a.iter().chain(b.iter()).cloned().collect())),
         (BinOp::Mul, Value::Str(s), Value::Int(n)) | (BinOp::Mul, Value::Int(n), Value::Str(s)) => {
             Ok(Value::str(&s.repeat((*n).max(0) as usize)))
         }
-        (BinOp::Mul, Value::List(items), Value::Int(n))
-        | (BinOp::Mul, Value::Int(n), Value::List(items)) => {
+        (BinOp::Mul, Value::List(items), Value::Int(n)) | (BinOp::Mul, Value::Int(n), Value::List(items)) => {
             let items = items.borrow();
-            Ok(Value::list(
-                (0..(*n).max(0))
-                    .flat_map(|_| items.iter().cloned())
-                    .collect(),
-            ))
+            Ok(Value::list((0..(*n).max(0)).flat_map(|_| items.iter().cloned()).collect()))
         }
-        (BinOp::Mul, Value::Tuple(items), Value::Int(n))
-        | (BinOp::Mul, Value::Int(n), Value::Tuple(items)) => Ok(Value::tuple(
-            (0..(*n).max(0))
-                .flat_map(|_| items.iter().cloned())
-                .collect(),
-        )),
+        (BinOp::Mul, Value::Tuple(items), Value::Int(n)) | (BinOp::Mul, Value::Int(n), Value::Tuple(items)) => {
+            Ok(Value::tuple((0..(*n).max(0)).flat_map(|_| items.iter().cloned()).collect()))
+        }
         (BinOp::Mod, Value::Str(format), args) => percent_format(host, format, args, span),
         (_, Value::Tensor(_), _) | (_, _, Value::Tensor(_)) => host.unsupported(
-            format!(
-                "tensor arithmetic (`{}`) is not supported in module-level code yet",
-                op.as_str()
-            ),
+            format!("tensor arithmetic (`{}`) is not supported in module-level code yet", op.as_str()),
             span,
         ),
         _ => host.raise(
             "TypeError",
-            format!(
-                "unsupported operand type(s) for {}: '{}' and '{}'",
-                op.as_str(),
-                l.type_name(),
-                r.type_name()
-            ),
+            format!("unsupported operand type(s) for {}: '{}' and '{}'", op.as_str(), l.type_name(), r.type_name()),
             span,
         ),
     }
@@ -100,38 +82,19 @@ fn arithmetic(host: &mut Host<'_>, op: BinOp, a: Num, b: Num, span: Span) -> Eva
                     return Ok(Value::Float(x as f64 / y as f64));
                 }
                 BinOp::FloorDiv | BinOp::Mod if y == 0 => {
-                    return host.raise(
-                        "ZeroDivisionError",
-                        "integer division or modulo by zero",
-                        span,
-                    );
+                    return host.raise("ZeroDivisionError", "integer division or modulo by zero", span);
                 }
-                BinOp::FloorDiv => Ok(x.div_euclid(y)
-                    - if (x.rem_euclid(y) != 0) && (y < 0) {
-                        1
-                    } else {
-                        0
-                    }),
+                BinOp::FloorDiv => Ok(x.div_euclid(y) - if (x.rem_euclid(y) != 0) && (y < 0) { 1 } else { 0 }),
                 BinOp::Mod => Ok(((x % y) + y) % y),
                 BinOp::Pow if y < 0 => return Ok(Value::Float((x as f64).powf(y as f64))),
-                BinOp::Pow => u32::try_from(y)
-                    .ok()
-                    .and_then(|y| x.checked_pow(y))
-                    .ok_or_else(overflow),
-                BinOp::LShift => u32::try_from(y)
-                    .ok()
-                    .and_then(|y| x.checked_shl(y))
-                    .ok_or_else(overflow),
+                BinOp::Pow => u32::try_from(y).ok().and_then(|y| x.checked_pow(y)).ok_or_else(overflow),
+                BinOp::LShift => u32::try_from(y).ok().and_then(|y| x.checked_shl(y)).ok_or_else(overflow),
                 BinOp::RShift => Ok(x >> y.clamp(0, 63)),
                 BinOp::BitAnd => Ok(x & y),
                 BinOp::BitOr => Ok(x | y),
                 BinOp::BitXor => Ok(x ^ y),
                 BinOp::MatMul => {
-                    return host.raise(
-                        "TypeError",
-                        "unsupported operand type(s) for @: 'int' and 'int'",
-                        span,
-                    );
+                    return host.raise("TypeError", "unsupported operand type(s) for @: 'int' and 'int'", span);
                 }
             }
             .or_else(|message| host.raise("OverflowError", message, span))?,
@@ -152,10 +115,7 @@ fn arithmetic(host: &mut Host<'_>, op: BinOp, a: Num, b: Num, span: Span) -> Eva
         _ => {
             return host.raise(
                 "TypeError",
-                format!(
-                    "unsupported operand type(s) for {}: 'float' and 'float'",
-                    op.as_str()
-                ),
+                format!("unsupported operand type(s) for {}: 'float' and 'float'", op.as_str()),
                 span,
             );
         }
@@ -171,15 +131,7 @@ pub fn unary(host: &mut Host<'_>, op: UnaryOp, v: Value, span: Span) -> Eval<Val
         (UnaryOp::Pos, Value::Int(_) | Value::Float(_)) => Ok(v),
         (UnaryOp::Pos, Value::Bool(b)) => Ok(Value::Int(*b as i64)),
         (UnaryOp::Invert, Value::Int(i)) => Ok(Value::Int(!i)),
-        _ => host.raise(
-            "TypeError",
-            format!(
-                "bad operand type for unary {}: '{}'",
-                op.as_str(),
-                v.type_name()
-            ),
-            span,
-        ),
+        _ => host.raise("TypeError", format!("bad operand type for unary {}: '{}'", op.as_str(), v.type_name()), span),
     }
 }
 
@@ -198,9 +150,7 @@ pub fn equal(a: &Value, b: &Value) -> bool {
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| equal(a, b))
         }
-        (Value::Tuple(x), Value::Tuple(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| equal(a, b))
-        }
+        (Value::Tuple(x), Value::Tuple(y)) => x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| equal(a, b)),
         (Value::Dtype(x), Value::Dtype(y)) => x == y,
         (Value::Device(x), Value::Device(y)) => x == y,
         (Value::Typing(x), Value::Typing(y)) => x == y,
@@ -281,27 +231,17 @@ fn contains(host: &mut Host<'_>, container: &Value, item: &Value, span: Span) ->
     Ok(match container {
         Value::List(items) => items.borrow().iter().any(|v| equal(v, item)),
         Value::Tuple(items) => items.iter().any(|v| equal(v, item)),
-        Value::Dict(d) => item
-            .key()
-            .is_some_and(|k| d.borrow().entries.contains_key(&k)),
+        Value::Dict(d) => item.key().is_some_and(|k| d.borrow().entries.contains_key(&k)),
         Value::Str(s) => match item {
             Value::Str(sub) => s.contains(&**sub),
             _ => {
-                return host.raise(
-                    "TypeError",
-                    "'in <string>' requires string as left operand",
-                    span,
-                );
+                return host.raise("TypeError", "'in <string>' requires string as left operand", span);
             }
         },
         Value::Range { start, stop, step } => match item {
             Value::Int(i) => {
                 let (i, start, step) = (*i, *start, *step);
-                let inside = if step > 0 {
-                    start <= i && i < *stop
-                } else {
-                    *stop < i && i <= start
-                };
+                let inside = if step > 0 { start <= i && i < *stop } else { *stop < i && i <= start };
                 inside && (i - start) % step == 0
             }
             _ => false,
@@ -309,15 +249,10 @@ fn contains(host: &mut Host<'_>, container: &Value, item: &Value, span: Span) ->
         Value::Instance(_) => {
             let contains = host.sym("__contains__");
             let method = host.get_attr(container, contains, span)?;
-            host.call(method, Args::positional(vec![item.clone()], span), span)?
-                .truthy()
+            host.call(method, Args::positional(vec![item.clone()], span), span)?.truthy()
         }
         other => {
-            return host.raise(
-                "TypeError",
-                format!("argument of type '{}' is not iterable", other.type_name()),
-                span,
-            );
+            return host.raise("TypeError", format!("argument of type '{}' is not iterable", other.type_name()), span);
         }
     })
 }
@@ -330,10 +265,7 @@ fn index(host: &Host<'_>, i: &Value, len: usize, what: &str, span: Span) -> Eval
         other => {
             return host.raise(
                 "TypeError",
-                format!(
-                    "{what} indices must be integers or slices, not {}",
-                    other.type_name()
-                ),
+                format!("{what} indices must be integers or slices, not {}", other.type_name()),
                 span,
             );
         }
@@ -346,22 +278,14 @@ fn index(host: &Host<'_>, i: &Value, len: usize, what: &str, span: Span) -> Eval
 }
 
 /// The positions a slice selects from a sequence of `len`.
-fn slice_positions(
-    host: &Host<'_>,
-    parts: &[Value; 3],
-    len: usize,
-    span: Span,
-) -> Eval<Vec<usize>> {
+fn slice_positions(host: &Host<'_>, parts: &[Value; 3], len: usize, span: Span) -> Eval<Vec<usize>> {
     let int = |v: &Value| -> Eval<Option<i64>> {
         match v {
             Value::None => Ok(None),
             Value::Int(i) => Ok(Some(*i)),
             other => host.raise(
                 "TypeError",
-                format!(
-                    "slice indices must be integers or None, not {}",
-                    other.type_name()
-                ),
+                format!("slice indices must be integers or None, not {}", other.type_name()),
                 span,
             ),
         }
@@ -377,15 +301,9 @@ fn slice_positions(
         Some(v) => v.clamp(low, high),
     };
     let (start, stop) = if step > 0 {
-        (
-            clamp(int(&parts[0])?, 0, 0, len),
-            clamp(int(&parts[1])?, len, 0, len),
-        )
+        (clamp(int(&parts[0])?, 0, 0, len), clamp(int(&parts[1])?, len, 0, len))
     } else {
-        (
-            clamp(int(&parts[0])?, len - 1, -1, len - 1),
-            clamp(int(&parts[1])?, -1, -1, len - 1),
-        )
+        (clamp(int(&parts[0])?, len - 1, -1, len - 1), clamp(int(&parts[1])?, -1, -1, len - 1))
     };
     let count = range_len(start, stop, step);
     Ok((0..count).map(|i| (start + i * step) as usize).collect())
@@ -396,22 +314,16 @@ pub fn get_item(host: &mut Host<'_>, object: &Value, key: Value, span: Span) -> 
         (Value::List(items), Value::Slice(parts)) => {
             let items = items.borrow();
             let positions = slice_positions(host, parts, items.len(), span)?;
-            Ok(Value::list(
-                positions.into_iter().map(|i| items[i].clone()).collect(),
-            ))
+            Ok(Value::list(positions.into_iter().map(|i| items[i].clone()).collect()))
         }
         (Value::Tuple(items), Value::Slice(parts)) => {
             let positions = slice_positions(host, parts, items.len(), span)?;
-            Ok(Value::tuple(
-                positions.into_iter().map(|i| items[i].clone()).collect(),
-            ))
+            Ok(Value::tuple(positions.into_iter().map(|i| items[i].clone()).collect()))
         }
         (Value::Str(s), Value::Slice(parts)) => {
             let chars: Vec<char> = s.chars().collect();
             let positions = slice_positions(host, parts, chars.len(), span)?;
-            Ok(Value::str(
-                &positions.into_iter().map(|i| chars[i]).collect::<String>(),
-            ))
+            Ok(Value::str(&positions.into_iter().map(|i| chars[i]).collect::<String>()))
         }
         (Value::List(items), _) => {
             let items = items.borrow();
@@ -428,19 +340,11 @@ pub fn get_item(host: &mut Host<'_>, object: &Value, key: Value, span: Span) -> 
             Ok(Value::str(&chars[i].to_string()))
         }
         (Value::Range { start, stop, step }, _) => {
-            let i = index(
-                host,
-                &key,
-                range_len(*start, *stop, *step) as usize,
-                "range object",
-                span,
-            )?;
+            let i = index(host, &key, range_len(*start, *stop, *step) as usize, "range object", span)?;
             Ok(Value::Int(start + i as i64 * step))
         }
         (Value::Dict(d), _) => {
-            let found = key
-                .key()
-                .and_then(|k| d.borrow().entries.get(&k).map(|(_, v)| v.clone()));
+            let found = key.key().and_then(|k| d.borrow().entries.get(&k).map(|(_, v)| v.clone()));
             match found {
                 Some(v) => Ok(v),
                 None => {
@@ -451,11 +355,7 @@ pub fn get_item(host: &mut Host<'_>, object: &Value, key: Value, span: Span) -> 
         }
         (Value::Typing(form), _) => {
             let inner = match &key {
-                Value::Tuple(items) => items
-                    .iter()
-                    .map(|v| annotation_text(host, v))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                Value::Tuple(items) => items.iter().map(|v| annotation_text(host, v)).collect::<Vec<_>>().join(", "),
                 other => annotation_text(host, other),
             };
             Ok(Value::Typing(format!("{form}[{inner}]").into()))
@@ -465,20 +365,26 @@ pub fn get_item(host: &mut Host<'_>, object: &Value, key: Value, span: Span) -> 
             let method = host.get_attr(object, getitem, span)?;
             host.call(method, Args::positional(vec![key], span), span)
         }
-        (Value::Class(class), _)
-            if class.name.as_ref() == "OrderedDict" || class.name.as_ref() == "list" =>
-        {
+        (Value::Class(class), _) if class.name.as_ref() == "OrderedDict" || class.name.as_ref() == "list" => {
             Ok(Value::Class(class.clone()))
         }
-        (Value::Tensor(_), _) => host.unsupported(
-            "indexing a tensor is not supported in module-level code yet",
-            span,
-        ),
-        _ => host.raise(
-            "TypeError",
-            format!("'{}' object is not subscriptable", object.type_name()),
-            span,
-        ),
+        (Value::Tensor(t), Value::Int(_)) if !t.shape.is_empty() => {
+            let size = t.shape[0];
+            let Value::Int(i) = key else { unreachable!("matched an int") };
+            let at = if i < 0 { i + size as i64 } else { i };
+            if at < 0 || at >= size as i64 {
+                return host.raise(
+                    "IndexError",
+                    format!("index {i} is out of bounds for dimension 0 with size {size}"),
+                    span,
+                );
+            }
+            Ok(Value::Tensor(Rc::new(t.select(at as usize))))
+        }
+        (Value::Tensor(_), _) => {
+            host.unsupported("this tensor indexing is not supported in module-level code yet", span)
+        }
+        _ => host.raise("TypeError", format!("'{}' object is not subscriptable", object.type_name()), span),
     }
 }
 
@@ -494,13 +400,7 @@ fn annotation_text(host: &Host<'_>, v: &Value) -> String {
     }
 }
 
-pub fn set_item(
-    host: &mut Host<'_>,
-    object: &Value,
-    key: Value,
-    value: Value,
-    span: Span,
-) -> Eval<()> {
+pub fn set_item(host: &mut Host<'_>, object: &Value, key: Value, value: Value, span: Span) -> Eval<()> {
     match object {
         Value::List(items) => {
             let len = items.borrow().len();
@@ -518,14 +418,9 @@ pub fn set_item(
             host.call(method, Args::positional(vec![key, value], span), span)?;
             Ok(())
         }
-        other => host.raise(
-            "TypeError",
-            format!(
-                "'{}' object does not support item assignment",
-                other.type_name()
-            ),
-            span,
-        ),
+        other => {
+            host.raise("TypeError", format!("'{}' object does not support item assignment", other.type_name()), span)
+        }
     }
 }
 
@@ -538,43 +433,26 @@ pub fn del_item(host: &mut Host<'_>, object: &Value, key: Value, span: Span) -> 
             Ok(())
         }
         Value::Dict(d) => {
-            let removed = key
-                .key()
-                .and_then(|k| d.borrow_mut().entries.shift_remove(&k));
+            let removed = key.key().and_then(|k| d.borrow_mut().entries.shift_remove(&k));
             if removed.is_none() {
                 let text = repr(host, &key);
                 return host.raise("KeyError", text, span);
             }
             Ok(())
         }
-        other => host.raise(
-            "TypeError",
-            format!(
-                "'{}' object does not support item deletion",
-                other.type_name()
-            ),
-            span,
-        ),
+        other => {
+            host.raise("TypeError", format!("'{}' object does not support item deletion", other.type_name()), span)
+        }
     }
 }
 
-pub fn dict_insert(
-    host: &mut Host<'_>,
-    dict: &mut Dict,
-    key: Value,
-    value: Value,
-    span: Span,
-) -> Eval<()> {
+pub fn dict_insert(host: &mut Host<'_>, dict: &mut Dict, key: Value, value: Value, span: Span) -> Eval<()> {
     match key.key() {
         Some(k) => {
             dict.entries.insert(k, (key, value));
             Ok(())
         }
-        None => host.raise(
-            "TypeError",
-            format!("unhashable type: '{}'", key.type_name()),
-            span,
-        ),
+        None => host.raise("TypeError", format!("unhashable type: '{}'", key.type_name()), span),
     }
 }
 
@@ -598,24 +476,11 @@ pub fn repr(host: &Host<'_>, v: &Value) -> String {
         Value::Int(i) => i.to_string(),
         Value::Float(f) => float_repr(*f),
         Value::Str(s) => string_repr(s),
-        Value::List(items) => format!(
-            "[{}]",
-            items
-                .borrow()
-                .iter()
-                .map(|v| repr(host, v))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Value::List(items) => {
+            format!("[{}]", items.borrow().iter().map(|v| repr(host, v)).collect::<Vec<_>>().join(", "))
+        }
         Value::Tuple(items) if items.len() == 1 => format!("({},)", repr(host, &items[0])),
-        Value::Tuple(items) => format!(
-            "({})",
-            items
-                .iter()
-                .map(|v| repr(host, v))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Value::Tuple(items) => format!("({})", items.iter().map(|v| repr(host, v)).collect::<Vec<_>>().join(", ")),
         Value::Dict(d) => format!(
             "{{{}}}",
             d.borrow()
@@ -627,23 +492,14 @@ pub fn repr(host: &Host<'_>, v: &Value) -> String {
         ),
         Value::Range { start, stop, step } if *step == 1 => format!("range({start}, {stop})"),
         Value::Range { start, stop, step } => format!("range({start}, {stop}, {step})"),
-        Value::Slice(p) => format!(
-            "slice({}, {}, {})",
-            repr(host, &p[0]),
-            repr(host, &p[1]),
-            repr(host, &p[2])
-        ),
+        Value::Slice(p) => format!("slice({}, {}, {})", repr(host, &p[0]), repr(host, &p[1]), repr(host, &p[2])),
         Value::Ellipsis => "Ellipsis".into(),
         Value::Function(f) => format!("<function {}>", f.qualname),
         Value::Builtin(b) => format!("<built-in function {}>", b.name),
         Value::Method(_) => "<bound method>".into(),
         Value::Class(c) => format!("<class '{}.{}'>", c.module_path, c.name),
         Value::Instance(_) => super::module::repr_instance(host, v),
-        Value::Tensor(t) => format!(
-            "tensor(<{} elements of {}>)",
-            t.numel(),
-            t.dtype.torch_name()
-        ),
+        Value::Tensor(t) => format!("tensor(<{} elements of {}>)", t.numel(), t.dtype.torch_name()),
         Value::Device(d) => format!("device(type='{d}')"),
         Value::Dtype(d) => d.torch_name().to_string(),
         Value::Namespace(ns) => format!("<module '{}'>", ns.name),
@@ -652,15 +508,12 @@ pub fn repr(host: &Host<'_>, v: &Value) -> String {
         Value::Exception(e) => format!("{}({})", e.class.name, string_repr(&e.message)),
         Value::Opaque(what) => format!("<{what}>"),
         Value::Super(_) => "<super>".into(),
+        Value::Descriptor(_) => format!("<{} object>", v.type_name()),
     }
 }
 
 fn string_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -673,9 +526,7 @@ fn string_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
             c => out.push(c),
         }
     }
@@ -693,11 +544,7 @@ pub fn float_repr(f: f64) -> String {
         return if f > 0.0 { "inf".into() } else { "-inf".into() };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() {
-            "-0.0".into()
-        } else {
-            "0.0".into()
-        };
+        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
     }
     let sci = format!("{f:e}");
     let (mantissa, exponent) = sci.split_once('e').expect("`{:e}` always has an exponent");
@@ -712,19 +559,11 @@ pub fn float_repr(f: f64) -> String {
         } else if point as usize >= digits.len() {
             format!("{}{}.0", digits, "0".repeat(point as usize - digits.len()))
         } else {
-            format!(
-                "{}.{}",
-                &digits[..point as usize],
-                &digits[point as usize..]
-            )
+            format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
         };
         format!("{sign}{text}")
     } else {
-        let mantissa = if digits.len() == 1 {
-            digits
-        } else {
-            format!("{}.{}", &digits[..1], &digits[1..])
-        };
+        let mantissa = if digits.len() == 1 { digits } else { format!("{}.{}", &digits[..1], &digits[1..]) };
         let esign = if exponent < 0 { '-' } else { '+' };
         format!("{sign}{mantissa}e{esign}{:02}", exponent.abs())
     }
@@ -757,10 +596,7 @@ pub fn format_value(host: &mut Host<'_>, value: &Value, spec: &str, span: Span) 
         chars.remove(0);
     }
     let rest: String = chars.iter().collect();
-    let type_char = rest
-        .chars()
-        .last()
-        .filter(|c| c.is_ascii_alphabetic() || *c == '%');
+    let type_char = rest.chars().last().filter(|c| c.is_ascii_alphabetic() || *c == '%');
     let body = match type_char {
         Some(_) => &rest[..rest.len() - 1],
         None => &rest[..],
@@ -774,11 +610,7 @@ pub fn format_value(host: &mut Host<'_>, value: &Value, spec: &str, span: Span) 
     let precision: Option<usize> = match precision.map(str::parse) {
         Some(Ok(p)) => Some(p),
         Some(Err(_)) => {
-            return host.raise(
-                "ValueError",
-                format!("Invalid format specifier '{spec}'"),
-                span,
-            );
+            return host.raise("ValueError", format!("Invalid format specifier '{spec}'"), span);
         }
         None => None,
     };
@@ -788,9 +620,7 @@ pub fn format_value(host: &mut Host<'_>, value: &Value, spec: &str, span: Span) 
         (Some('f' | 'F'), Some(n)) => format!("{:.*}", precision.unwrap_or(6), as_f64(n)),
         (Some('e' | 'E'), Some(n)) => python_exp(as_f64(n), precision.unwrap_or(6)),
         (Some('%'), Some(n)) => format!("{:.*}%", precision.unwrap_or(6), as_f64(n) * 100.0),
-        (Some('g' | 'G') | None, Some(Num::Float(f))) if precision.is_some() => {
-            general(f, precision.unwrap_or(6))
-        }
+        (Some('g' | 'G') | None, Some(Num::Float(f))) if precision.is_some() => general(f, precision.unwrap_or(6)),
         (Some('g' | 'G'), Some(n)) => general(as_f64(n), precision.unwrap_or(6)),
         (Some('x'), Some(Num::Int(i))) => format!("{i:x}"),
         (Some('X'), Some(Num::Int(i))) => format!("{i:X}"),
@@ -870,20 +700,12 @@ fn general(f: f64, precision: usize) -> String {
     if exponent < -4 || exponent >= p as i32 {
         let s = python_exp(f, p - 1);
         let (m, e) = s.split_once('e').expect("python_exp writes an exponent");
-        let m = if m.contains('.') {
-            m.trim_end_matches('0').trim_end_matches('.')
-        } else {
-            m
-        };
+        let m = if m.contains('.') { m.trim_end_matches('0').trim_end_matches('.') } else { m };
         format!("{m}e{e}")
     } else {
         let decimals = (p as i32 - 1 - exponent).max(0) as usize;
         let s = format!("{f:.decimals$}");
-        if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s
-        }
+        if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
     }
 }
 

@@ -44,7 +44,9 @@ pub enum Fill {
 
 #[derive(Clone, Debug)]
 pub enum Storage {
-    Lazy(Fill),
+    /// `numel` elements from `fill`, then each patch's range from its own
+    /// fill (what `weight[padding_idx].fill_(0)` leaves behind).
+    Lazy { fill: Fill, numel: usize, patches: Vec<(usize, usize, Fill)> },
     /// Contiguous little-endian elements.
     Bytes(Rc<[u8]>),
 }
@@ -55,18 +57,23 @@ pub struct Tensor {
     pub dtype: ScalarType,
     pub is_parameter: bool,
     pub requires_grad: bool,
-    /// Shared by views that alias it (`t.data`, `Parameter(t)`).
+    /// Shared by views that alias it (`t.data`, `Parameter(t)`, `t[i]`).
     pub storage: Rc<RefCell<Storage>>,
+    /// Where this tensor's elements start in the storage (views are
+    /// contiguous blocks of it).
+    pub offset: usize,
 }
 
 impl Tensor {
     pub fn lazy(shape: Vec<usize>, dtype: ScalarType, fill: Fill) -> Tensor {
+        let numel = shape.iter().product();
         Tensor {
             shape,
             dtype,
             is_parameter: false,
             requires_grad: false,
-            storage: Rc::new(RefCell::new(Storage::Lazy(fill))),
+            storage: Rc::new(RefCell::new(Storage::Lazy { fill, numel, patches: Vec::new() })),
+            offset: 0,
         }
     }
 
@@ -77,6 +84,7 @@ impl Tensor {
             is_parameter: false,
             requires_grad: false,
             storage: Rc::new(RefCell::new(Storage::Bytes(bytes))),
+            offset: 0,
         }
     }
 
@@ -88,6 +96,20 @@ impl Tensor {
             is_parameter,
             requires_grad,
             storage: self.storage.clone(),
+            offset: self.offset,
+        }
+    }
+
+    /// `t[index]`: the block of the first dimension, sharing the storage.
+    pub fn select(&self, index: usize) -> Tensor {
+        let inner: usize = self.shape[1..].iter().product();
+        Tensor {
+            shape: self.shape[1..].to_vec(),
+            dtype: self.dtype,
+            is_parameter: false,
+            requires_grad: self.requires_grad,
+            storage: self.storage.clone(),
+            offset: self.offset + index * inner,
         }
     }
 
@@ -95,9 +117,24 @@ impl Tensor {
         self.shape.iter().product()
     }
 
-    /// Replaces the data with a new fill (what the in-place init functions do).
+    /// Replaces this tensor's elements with a new fill (what the in-place
+    /// init functions do); on a view, only its block.
     pub fn refill(&self, fill: Fill) {
-        *self.storage.borrow_mut() = Storage::Lazy(fill);
+        let numel = self.numel();
+        let mut storage = self.storage.borrow_mut();
+        match &mut *storage {
+            Storage::Lazy { numel: total, .. } if self.offset == 0 && numel == *total => {
+                *storage = Storage::Lazy { fill, numel, patches: Vec::new() };
+            }
+            Storage::Lazy { patches, .. } => patches.push((self.offset, numel, fill)),
+            Storage::Bytes(bytes) => {
+                let size = self.dtype.size();
+                let mut data = bytes.to_vec();
+                let block = materialize(&fill, numel, self.dtype);
+                data[self.offset * size..(self.offset + numel) * size].copy_from_slice(&block);
+                *bytes = data.into();
+            }
+        }
     }
 
     pub fn set_bytes(&self, bytes: Rc<[u8]>) {
@@ -110,14 +147,26 @@ impl Tensor {
 
     /// The elements as little-endian bytes, materializing a lazy fill.
     pub fn bytes(&self) -> Rc<[u8]> {
-        let fill = match &*self.storage.borrow() {
-            Storage::Bytes(bytes) => return bytes.clone(),
-            Storage::Lazy(fill) => fill.clone(),
+        let lazy = match &*self.storage.borrow() {
+            Storage::Bytes(_) => None,
+            Storage::Lazy { fill, numel, patches } => Some((fill.clone(), *numel, patches.clone())),
         };
-        let bytes: Rc<[u8]> = materialize(&fill, self.numel(), self.dtype).into();
-        MATERIALIZED_BYTES.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        *self.storage.borrow_mut() = Storage::Bytes(bytes.clone());
-        bytes
+        if let Some((fill, numel, patches)) = lazy {
+            let size = self.dtype.size();
+            let mut data = materialize(&fill, numel, self.dtype);
+            for (offset, len, patch) in patches {
+                data[offset * size..(offset + len) * size].copy_from_slice(&materialize(&patch, len, self.dtype));
+            }
+            MATERIALIZED_BYTES.fetch_add(data.len() as u64, Ordering::Relaxed);
+            *self.storage.borrow_mut() = Storage::Bytes(data.into());
+        }
+        let Storage::Bytes(all) = &*self.storage.borrow() else { unreachable!("materialized above") };
+        let size = self.dtype.size();
+        if self.offset == 0 && all.len() == self.numel() * size {
+            all.clone()
+        } else {
+            all[self.offset * size..(self.offset + self.numel()) * size].into()
+        }
     }
 }
 
@@ -181,9 +230,7 @@ fn encode(mut value_at: Box<dyn FnMut(usize) -> f64>, numel: usize, dtype: Scala
             ScalarType::Float32 => out.extend_from_slice(&(v as f32).to_le_bytes()),
             ScalarType::Float64 => out.extend_from_slice(&v.to_le_bytes()),
             ScalarType::Float16 => out.extend_from_slice(&f32_to_f16_bits(v as f32).to_le_bytes()),
-            ScalarType::BFloat16 => {
-                out.extend_from_slice(&(((v as f32).to_bits() >> 16) as u16).to_le_bytes())
-            }
+            ScalarType::BFloat16 => out.extend_from_slice(&(((v as f32).to_bits() >> 16) as u16).to_le_bytes()),
             ScalarType::Int64 => out.extend_from_slice(&(v as i64).to_le_bytes()),
             ScalarType::Int32 => out.extend_from_slice(&(v as i32).to_le_bytes()),
             ScalarType::Int16 => out.extend_from_slice(&(v as i16).to_le_bytes()),
@@ -213,11 +260,7 @@ fn f32_to_f16_bits(value: f32) -> u16 {
     }
     let half = sign as u32 | (exponent as u32) << 10 | mantissa >> 13;
     let round = mantissa & 0x1fff;
-    (if round > 0x1000 || (round == 0x1000 && half & 1 == 1) {
-        half + 1
-    } else {
-        half
-    }) as u16
+    (if round > 0x1000 || (round == 0x1000 && half & 1 == 1) { half + 1 } else { half }) as u16
 }
 
 #[cfg(test)]
@@ -226,24 +269,8 @@ mod tests {
 
     #[test]
     fn lazy_tensors_materialize_once_and_deterministically() {
-        let a = Tensor::lazy(
-            vec![2, 3],
-            ScalarType::Float32,
-            Fill::Uniform {
-                low: -1.0,
-                high: 1.0,
-                seed: 7,
-            },
-        );
-        let b = Tensor::lazy(
-            vec![2, 3],
-            ScalarType::Float32,
-            Fill::Uniform {
-                low: -1.0,
-                high: 1.0,
-                seed: 7,
-            },
-        );
+        let a = Tensor::lazy(vec![2, 3], ScalarType::Float32, Fill::Uniform { low: -1.0, high: 1.0, seed: 7 });
+        let b = Tensor::lazy(vec![2, 3], ScalarType::Float32, Fill::Uniform { low: -1.0, high: 1.0, seed: 7 });
         assert!(!a.is_materialized());
         let bytes = a.bytes();
         assert_eq!(bytes.len(), 24);

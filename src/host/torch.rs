@@ -23,10 +23,7 @@ pub fn namespace(host: &mut Host<'_>, path: &str, entries: Vec<(&str, Value)>) -
     for (name, value) in entries {
         attrs.insert(host.sym(name), value);
     }
-    let ns = Rc::new(Namespace {
-        name: path.into(),
-        attrs: RefCell::new(attrs),
-    });
+    let ns = Rc::new(Namespace { name: path.into(), attrs: RefCell::new(attrs) });
     host.modules.insert(path.to_string(), ns.clone());
     ns
 }
@@ -53,29 +50,17 @@ const DTYPES: &[(&str, ScalarType)] = &[
 pub fn install(host: &mut Host<'_>) {
     let module_class = super::module::install(host);
     let tensor_class = native_class("Tensor", "torch", Vec::new(), NativeKind::Type);
-    let parameter_class = native_class(
-        "Parameter",
-        "torch.nn.parameter",
-        vec![tensor_class.clone()],
-        NativeKind::Type,
-    );
+    let parameter_class = native_class("Parameter", "torch.nn.parameter", vec![tensor_class.clone()], NativeKind::Type);
     let device_class = native_class("device", "torch", Vec::new(), NativeKind::Type);
     let dtype_class = native_class("dtype", "torch", Vec::new(), NativeKind::Type);
     for (name, class) in [("Tensor", &tensor_class), ("Parameter", &parameter_class)] {
         host.classes.insert(name, class.clone());
     }
     let new = host.sym("__new__");
-    parameter_class
-        .attrs
-        .borrow_mut()
-        .insert(new, builtin("Parameter", parameter));
-    device_class
-        .attrs
-        .borrow_mut()
-        .insert(new, builtin("device", device));
+    parameter_class.attrs.borrow_mut().insert(new, builtin("Parameter", parameter));
+    device_class.attrs.borrow_mut().insert(new, builtin("device", device));
 
-    let mut torch_entries: Vec<(&str, Value)> =
-        DTYPES.iter().map(|(n, d)| (*n, Value::Dtype(*d))).collect();
+    let mut torch_entries: Vec<(&str, Value)> = DTYPES.iter().map(|(n, d)| (*n, Value::Dtype(*d))).collect();
     let functions: &[(&str, BuiltinFn)] = &[
         ("empty", empty),
         ("zeros", zeros),
@@ -119,74 +104,33 @@ pub fn install(host: &mut Host<'_>) {
         ("Attribute", builtin("Attribute", attribute)),
     ];
     namespace(host, "torch.jit", jit);
-    namespace(
-        host,
-        "torch.nn.modules.module",
-        vec![("Module", Value::Class(module_class))],
-    );
-    namespace(
-        host,
-        "torch.nn.parameter",
-        vec![("Parameter", Value::Class(parameter_class))],
-    );
+    namespace(host, "torch.nn.modules.module", vec![("Module", Value::Class(module_class))]);
+    namespace(host, "torch.nn.parameter", vec![("Parameter", Value::Class(parameter_class))]);
     let init: Vec<(&str, Value)> = vec![
         ("calculate_gain", builtin("calculate_gain", calculate_gain)),
-        (
-            "_calculate_fan_in_and_fan_out",
-            builtin("_calculate_fan_in_and_fan_out", fan_in_and_fan_out),
-        ),
-        (
-            "_calculate_correct_fan",
-            builtin("_calculate_correct_fan", correct_fan),
-        ),
+        ("_calculate_fan_in_and_fan_out", builtin("_calculate_fan_in_and_fan_out", fan_in_and_fan_out)),
+        ("_calculate_correct_fan", builtin("_calculate_correct_fan", correct_fan)),
         ("uniform_", builtin("uniform_", init_uniform)),
         ("normal_", builtin("normal_", init_normal)),
         ("trunc_normal_", builtin("trunc_normal_", init_normal)),
         ("constant_", builtin("constant_", init_constant)),
         ("ones_", builtin("ones_", init_ones)),
         ("zeros_", builtin("zeros_", init_zeros)),
-        (
-            "xavier_uniform_",
-            builtin("xavier_uniform_", xavier_uniform),
-        ),
+        ("xavier_uniform_", builtin("xavier_uniform_", xavier_uniform)),
         ("xavier_normal_", builtin("xavier_normal_", xavier_normal)),
-        (
-            "kaiming_uniform_",
-            builtin("kaiming_uniform_", kaiming_uniform),
-        ),
-        (
-            "kaiming_normal_",
-            builtin("kaiming_normal_", kaiming_normal),
-        ),
+        ("kaiming_uniform_", builtin("kaiming_uniform_", kaiming_uniform)),
+        ("kaiming_normal_", builtin("kaiming_normal_", kaiming_normal)),
     ];
     namespace(host, "torch.nn.init", init);
-    let mobile = vec![(
-        "optimize_for_mobile",
-        builtin("optimize_for_mobile", optimize_for_mobile),
-    )];
+    let mobile = vec![("optimize_for_mobile", builtin("optimize_for_mobile", optimize_for_mobile))];
     namespace(host, "torch.utils.mobile_optimizer", mobile);
     let jit_internal = vec![
-        (
-            "BroadcastingList1",
-            Value::Typing("BroadcastingList1".into()),
-        ),
-        (
-            "BroadcastingList2",
-            Value::Typing("BroadcastingList2".into()),
-        ),
-        (
-            "BroadcastingList3",
-            Value::Typing("BroadcastingList3".into()),
-        ),
+        ("BroadcastingList1", Value::Typing("BroadcastingList1".into())),
+        ("BroadcastingList2", Value::Typing("BroadcastingList2".into())),
+        ("BroadcastingList3", Value::Typing("BroadcastingList3".into())),
     ];
     namespace(host, "torch._jit_internal", jit_internal);
-    for name in [
-        "torch._C",
-        "torch._C._nn",
-        "torch._VF",
-        "torch.utils",
-        "torch.backends",
-    ] {
+    for name in ["torch._C", "torch._C._nn", "torch._VF", "torch.utils", "torch.backends"] {
         namespace(host, name, Vec::new());
     }
 
@@ -211,11 +155,7 @@ pub fn install(host: &mut Host<'_>) {
     .collect();
     namespace(host, "typing", typing);
     let ordered_dict = native_class("OrderedDict", "collections", Vec::new(), NativeKind::Type);
-    namespace(
-        host,
-        "collections",
-        vec![("OrderedDict", Value::Class(ordered_dict))],
-    );
+    namespace(host, "collections", vec![("OrderedDict", Value::Class(ordered_dict))]);
     let math: Vec<(&str, Value)> = vec![
         ("pi", Value::Float(std::f64::consts::PI)),
         ("e", Value::Float(std::f64::consts::E)),
@@ -239,18 +179,12 @@ pub fn install(host: &mut Host<'_>) {
 /// level code may name them (`conv2d = torch.conv2d`) but not run them yet.
 pub fn namespace_fallback(host: &mut Host<'_>, ns: &Namespace, name: Symbol) -> Option<Value> {
     let text = host.name(name);
-    let native = matches!(
-        &*ns.name,
-        "torch" | "torch._C" | "torch._C._nn" | "torch._VF"
-    );
+    let native = matches!(&*ns.name, "torch" | "torch._C" | "torch._C._nn" | "torch._VF");
     (native && !text.starts_with("__")).then(|| builtin(&format!("{}.{text}", ns.name), aten_stub))
 }
 
 fn aten_stub(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    host.unsupported(
-        "this torch operation cannot run in module-level code yet",
-        args.span,
-    )
+    host.unsupported("this torch operation cannot run in module-level code yet", args.span)
 }
 
 // ---------------------------------------------------------------- helpers
@@ -259,11 +193,7 @@ fn dtype_arg(host: &Host<'_>, v: &Option<Value>, span: Span) -> Eval<Option<Scal
     match v {
         None | Some(Value::None) => Ok(None),
         Some(Value::Dtype(d)) => Ok(Some(*d)),
-        Some(other) => host.raise(
-            "TypeError",
-            format!("dtype must be torch.dtype, not {}", other.type_name()),
-            span,
-        ),
+        Some(other) => host.raise("TypeError", format!("dtype must be torch.dtype, not {}", other.type_name()), span),
     }
 }
 
@@ -271,11 +201,7 @@ fn int_of(host: &Host<'_>, v: &Value, span: Span) -> Eval<i64> {
     match v {
         Value::Int(i) => Ok(*i),
         Value::Bool(b) => Ok(*b as i64),
-        other => host.raise(
-            "TypeError",
-            format!("expected an int, got '{}'", other.type_name()),
-            span,
-        ),
+        other => host.raise("TypeError", format!("expected an int, got '{}'", other.type_name()), span),
     }
 }
 
@@ -284,11 +210,7 @@ fn float_of(host: &Host<'_>, v: &Value, span: Span) -> Eval<f64> {
         Value::Int(i) => Ok(*i as f64),
         Value::Bool(b) => Ok(*b as i64 as f64),
         Value::Float(f) => Ok(*f),
-        other => host.raise(
-            "TypeError",
-            format!("expected a number, got '{}'", other.type_name()),
-            span,
-        ),
+        other => host.raise("TypeError", format!("expected a number, got '{}'", other.type_name()), span),
     }
 }
 
@@ -314,33 +236,16 @@ fn shape_args(host: &mut Host<'_>, positional: &[Value], span: Span) -> Eval<Vec
 }
 
 fn keyword(host: &Host<'_>, args: &Args, name: &str) -> Option<Value> {
-    args.keywords
-        .iter()
-        .find(|(k, _)| host.name(*k) == name)
-        .map(|(_, v)| v.clone())
+    args.keywords.iter().find(|(k, _)| host.name(*k) == name).map(|(_, v)| v.clone())
 }
 
 /// Keywords a factory function accepts besides `dtype`; anything else is
 /// a TypeError as in PyTorch.
-fn check_factory_keywords(
-    host: &Host<'_>,
-    args: &Args,
-    function: &str,
-    extra: &[&str],
-) -> Eval<()> {
+fn check_factory_keywords(host: &Host<'_>, args: &Args, function: &str, extra: &[&str]) -> Eval<()> {
     for (k, _) in &args.keywords {
         let k = host.name(*k);
-        if ![
-            "dtype",
-            "device",
-            "requires_grad",
-            "layout",
-            "pin_memory",
-            "memory_format",
-            "generator",
-            "out",
-        ]
-        .contains(&k)
+        if !["dtype", "device", "requires_grad", "layout", "pin_memory", "memory_format", "generator", "out"]
+            .contains(&k)
             && !extra.contains(&k)
         {
             return host.raise(
@@ -354,23 +259,14 @@ fn check_factory_keywords(
 }
 
 fn new_seed(host: &mut Host<'_>) -> u64 {
-    host.seed = host
-        .seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
+    host.seed = host.seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     host.seed
 }
 
-fn factory(
-    host: &mut Host<'_>,
-    args: Args,
-    function: &str,
-    fill: impl FnOnce(&mut Host<'_>) -> Fill,
-) -> Eval<Value> {
+fn factory(host: &mut Host<'_>, args: Args, function: &str, fill: impl FnOnce(&mut Host<'_>) -> Fill) -> Eval<Value> {
     check_factory_keywords(host, &args, function, &[])?;
     let shape = shape_args(host, &args.positional, args.span)?;
-    let dtype =
-        dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(ScalarType::Float32);
+    let dtype = dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(ScalarType::Float32);
     let fill = fill(host);
     let mut t = Tensor::lazy(shape, dtype, fill);
     t.requires_grad = keyword(host, &args, "requires_grad").is_some_and(|v| v.truthy());
@@ -390,19 +286,11 @@ fn ones(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 }
 
 fn rand(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    factory(host, args, "rand", |host| Fill::Uniform {
-        low: 0.0,
-        high: 1.0,
-        seed: new_seed(host),
-    })
+    factory(host, args, "rand", |host| Fill::Uniform { low: 0.0, high: 1.0, seed: new_seed(host) })
 }
 
 fn randn(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    factory(host, args, "randn", |host| Fill::Normal {
-        mean: 0.0,
-        std: 1.0,
-        seed: new_seed(host),
-    })
+    factory(host, args, "randn", |host| Fill::Normal { mean: 0.0, std: 1.0, seed: new_seed(host) })
 }
 
 fn full(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
@@ -414,11 +302,7 @@ fn full(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
         args.positional.push(value);
     }
     if args.positional.len() != 2 {
-        return host.raise(
-            "TypeError",
-            "full() missing required arguments: 'size' and 'fill_value'",
-            args.span,
-        );
+        return host.raise("TypeError", "full() missing required arguments: 'size' and 'fill_value'", args.span);
     }
     let shape = shape_args(host, &args.positional[..1], args.span)?;
     let value = args.positional[1].clone();
@@ -429,109 +313,57 @@ fn full(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     };
     let dtype = dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(default);
     let v = float_of(host, &value, args.span)?;
-    Ok(Value::Tensor(Rc::new(Tensor::lazy(
-        shape,
-        dtype,
-        Fill::Constant(v),
-    ))))
+    Ok(Value::Tensor(Rc::new(Tensor::lazy(shape, dtype, Fill::Constant(v)))))
 }
 
 fn randint(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     check_factory_keywords(host, &args, "randint", &["low", "high", "size"])?;
     let (low, high, size) = match args.positional.as_slice() {
         [high, size] => (0, int_of(host, high, args.span)?, size.clone()),
-        [low, high, size] => (
-            int_of(host, low, args.span)?,
-            int_of(host, high, args.span)?,
-            size.clone(),
-        ),
+        [low, high, size] => (int_of(host, low, args.span)?, int_of(host, high, args.span)?, size.clone()),
         _ => {
-            return host.raise(
-                "TypeError",
-                "randint() expects (high, size) or (low, high, size)",
-                args.span,
-            );
+            return host.raise("TypeError", "randint() expects (high, size) or (low, high, size)", args.span);
         }
     };
     let shape = shape_args(host, &[size], args.span)?;
-    let dtype =
-        dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(ScalarType::Int64);
+    let dtype = dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(ScalarType::Int64);
     // Uniform integers in [low, high): a floor of a uniform real.
     let seed = new_seed(host);
-    let t = Tensor::lazy(
-        shape,
-        dtype,
-        Fill::Uniform {
-            low: low as f64,
-            high: high as f64 - 1e-9,
-            seed,
-        },
-    );
+    let t = Tensor::lazy(shape, dtype, Fill::Uniform { low: low as f64, high: high as f64 - 1e-9, seed });
     Ok(Value::Tensor(Rc::new(t)))
 }
 
 fn arange(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     check_factory_keywords(host, &args, "arange", &[])?;
-    let numbers: Vec<f64> = args
-        .positional
-        .iter()
-        .map(|v| float_of(host, v, args.span))
-        .collect::<Eval<_>>()?;
+    let numbers: Vec<f64> = args.positional.iter().map(|v| float_of(host, v, args.span)).collect::<Eval<_>>()?;
     let (start, end, step) = match numbers.as_slice() {
         [end] => (0.0, *end, 1.0),
         [start, end] => (*start, *end, 1.0),
         [start, end, step] => (*start, *end, *step),
         _ => {
-            return host.raise(
-                "TypeError",
-                "arange() takes 1 to 3 positional arguments",
-                args.span,
-            );
+            return host.raise("TypeError", "arange() takes 1 to 3 positional arguments", args.span);
         }
     };
     if step == 0.0 {
         return host.raise("RuntimeError", "step must be nonzero", args.span);
     }
     let count = ((end - start) / step).ceil().max(0.0) as usize;
-    let all_int = args
-        .positional
-        .iter()
-        .all(|v| matches!(v, Value::Int(_) | Value::Bool(_)));
-    let default = if all_int {
-        ScalarType::Int64
-    } else {
-        ScalarType::Float32
-    };
+    let all_int = args.positional.iter().all(|v| matches!(v, Value::Int(_) | Value::Bool(_)));
+    let default = if all_int { ScalarType::Int64 } else { ScalarType::Float32 };
     let dtype = dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(default);
-    Ok(Value::Tensor(Rc::new(Tensor::lazy(
-        vec![count],
-        dtype,
-        Fill::Arange { start, step },
-    ))))
+    Ok(Value::Tensor(Rc::new(Tensor::lazy(vec![count], dtype, Fill::Arange { start, step }))))
 }
 
 /// `torch.tensor(data)`: nested lists of numbers.
 fn tensor(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     check_factory_keywords(host, &args, "tensor", &[])?;
     let Some(data) = args.positional.first().cloned() else {
-        return host.raise(
-            "TypeError",
-            "tensor() missing required argument: 'data'",
-            args.span,
-        );
+        return host.raise("TypeError", "tensor() missing required argument: 'data'", args.span);
     };
     let mut shape = Vec::new();
     let mut values = Vec::new();
     let mut kinds = (false, false, false); // (any float, any int, any bool)
-    flatten(
-        host,
-        &data,
-        0,
-        &mut shape,
-        &mut values,
-        &mut kinds,
-        args.span,
-    )?;
+    flatten(host, &data, 0, &mut shape, &mut values, &mut kinds, args.span)?;
     let default = if kinds.0 {
         ScalarType::Float32
     } else if kinds.1 {
@@ -542,11 +374,7 @@ fn tensor(host: &mut Host<'_>, args: Args) -> Eval<Value> {
         ScalarType::Float32
     };
     let dtype = dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(default);
-    Ok(Value::Tensor(Rc::new(Tensor::lazy(
-        shape,
-        dtype,
-        Fill::Values(values.into()),
-    ))))
+    Ok(Value::Tensor(Rc::new(Tensor::lazy(shape, dtype, Fill::Values(values.into())))))
 }
 
 fn flatten(
@@ -566,11 +394,7 @@ fn flatten(
             } else if shape[depth] != items.len() {
                 return host.raise(
                     "ValueError",
-                    format!(
-                        "expected sequence of length {} at dim {depth} (got {})",
-                        shape[depth],
-                        items.len()
-                    ),
+                    format!("expected sequence of length {} at dim {depth} (got {})", shape[depth], items.len()),
                     span,
                 );
             }
@@ -594,24 +418,15 @@ fn flatten(
             values.push(*b as i64 as f64);
             Ok(())
         }
-        other => host.raise(
-            "TypeError",
-            format!("new(): invalid data type '{}'", other.type_name()),
-            span,
-        ),
+        other => host.raise("TypeError", format!("new(): invalid data type '{}'", other.type_name()), span),
     }
 }
 
 fn like(host: &mut Host<'_>, args: Args, value: f64) -> Eval<Value> {
     match args.positional.first() {
         Some(Value::Tensor(t)) => {
-            let dtype =
-                dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(t.dtype);
-            Ok(Value::Tensor(Rc::new(Tensor::lazy(
-                t.shape.clone(),
-                dtype,
-                Fill::Constant(value),
-            ))))
+            let dtype = dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(t.dtype);
+            Ok(Value::Tensor(Rc::new(Tensor::lazy(t.shape.clone(), dtype, Fill::Constant(value)))))
         }
         _ => host.raise("TypeError", "expected a tensor", args.span),
     }
@@ -631,11 +446,7 @@ fn device(host: &mut Host<'_>, args: Args) -> Eval<Value> {
         (Some(Value::Str(s)), None) => Ok(Value::Device(s.clone())),
         (Some(Value::Str(s)), Some(Value::Int(i))) => Ok(Value::Device(format!("{s}:{i}").into())),
         (Some(Value::Device(d)), _) => Ok(Value::Device(d.clone())),
-        _ => host.raise(
-            "TypeError",
-            "device() expects a string such as 'cpu'",
-            args.span,
-        ),
+        _ => host.raise("TypeError", "device() expects a string such as 'cpu'", args.span),
     }
 }
 
@@ -644,10 +455,7 @@ fn context(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {
 }
 
 fn manual_seed(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let seed = args
-        .bind(host, "manual_seed", &["seed"], 1)?
-        .remove(0)
-        .expect("required");
+    let seed = args.bind(host, "manual_seed", &["seed"], 1)?.remove(0).expect("required");
     host.seed = int_of(host, &seed, args.span)? as u64;
     Ok(Value::None)
 }
@@ -657,10 +465,7 @@ fn default_dtype(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {
 }
 
 fn is_tensor(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let v = args
-        .bind(host, "is_tensor", &["obj"], 1)?
-        .remove(0)
-        .expect("required");
+    let v = args.bind(host, "is_tensor", &["obj"], 1)?.remove(0).expect("required");
     Ok(Value::Bool(matches!(v, Value::Tensor(_))))
 }
 
@@ -697,9 +502,9 @@ pub fn tensor_attr(host: &mut Host<'_>, t: &Rc<Tensor>, name: &str, span: Span) 
         "requires_grad" => Value::Bool(t.requires_grad),
         "is_leaf" => Value::Bool(true),
         "data" => Value::Tensor(Rc::new(t.alias(false, false))),
-        "size" | "dim" | "numel" | "uniform_" | "normal_" | "zero_" | "fill_" | "detach"
-        | "clone" | "to" | "float" | "double" | "long" | "int" | "half" | "requires_grad_"
-        | "contiguous" | "cpu" | "item" | "is_floating_point" | "element_size" => {
+        "size" | "dim" | "numel" | "uniform_" | "normal_" | "zero_" | "fill_" | "detach" | "clone" | "to" | "float"
+        | "double" | "long" | "int" | "half" | "requires_grad_" | "contiguous" | "cpu" | "item"
+        | "is_floating_point" | "element_size" => {
             let f: BuiltinFn = match name {
                 "size" => tensor_size,
                 "dim" => tensor_dim,
@@ -721,10 +526,7 @@ pub fn tensor_attr(host: &mut Host<'_>, t: &Rc<Tensor>, name: &str, span: Span) 
             Value::Method(Rc::new((Value::Tensor(t.clone()), builtin(name, f))))
         }
         _ => {
-            return host.unsupported(
-                format!("`Tensor.{name}` cannot be used in module-level code yet"),
-                span,
-            );
+            return host.unsupported(format!("`Tensor.{name}` cannot be used in module-level code yet"), span);
         }
     })
 }
@@ -740,9 +542,7 @@ fn tensor_size(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let t = receiver_tensor(&mut args);
     let slots = args.bind(host, "size", &["dim"], 0)?;
     match &slots[0] {
-        None => Ok(Value::tuple(
-            t.shape.iter().map(|d| Value::Int(*d as i64)).collect(),
-        )),
+        None => Ok(Value::tuple(t.shape.iter().map(|d| Value::Int(*d as i64)).collect())),
         Some(d) => {
             let d = int_of(host, d, args.span)?;
             let rank = t.shape.len() as i64;
@@ -774,12 +574,8 @@ fn tensor_numel(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
 fn tensor_uniform(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let t = receiver_tensor(&mut args);
     let slots = args.bind(host, "uniform_", &["from", "to"], 0)?;
-    let low = slots[0]
-        .as_ref()
-        .map_or(Ok(0.0), |v| float_of(host, v, args.span))?;
-    let high = slots[1]
-        .as_ref()
-        .map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
+    let low = slots[0].as_ref().map_or(Ok(0.0), |v| float_of(host, v, args.span))?;
+    let high = slots[1].as_ref().map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
     let seed = new_seed(host);
     t.refill(Fill::Uniform { low, high, seed });
     Ok(Value::Tensor(t))
@@ -788,12 +584,8 @@ fn tensor_uniform(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
 fn tensor_normal(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let t = receiver_tensor(&mut args);
     let slots = args.bind(host, "normal_", &["mean", "std"], 0)?;
-    let mean = slots[0]
-        .as_ref()
-        .map_or(Ok(0.0), |v| float_of(host, v, args.span))?;
-    let std = slots[1]
-        .as_ref()
-        .map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
+    let mean = slots[0].as_ref().map_or(Ok(0.0), |v| float_of(host, v, args.span))?;
+    let std = slots[1].as_ref().map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
     let seed = new_seed(host);
     t.refill(Fill::Normal { mean, std, seed });
     Ok(Value::Tensor(t))
@@ -807,10 +599,7 @@ fn tensor_zero(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
 
 fn tensor_fill(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let t = receiver_tensor(&mut args);
-    let v = args
-        .bind(host, "fill_", &["value"], 1)?
-        .remove(0)
-        .expect("required");
+    let v = args.bind(host, "fill_", &["value"], 1)?.remove(0).expect("required");
     t.refill(Fill::Constant(float_of(host, &v, args.span)?));
     Ok(Value::Tensor(t))
 }
@@ -825,14 +614,10 @@ fn retyped(mut args: Args, dtype: ScalarType) -> Eval<Value> {
         return Ok(Value::Tensor(t));
     }
     let fill = match &*t.storage.borrow() {
-        super::tensor::Storage::Lazy(fill) => fill.clone(),
-        super::tensor::Storage::Bytes(_) => Fill::Uninitialized,
+        super::tensor::Storage::Lazy { fill, patches, .. } if patches.is_empty() && t.offset == 0 => fill.clone(),
+        _ => Fill::Uninitialized,
     };
-    Ok(Value::Tensor(Rc::new(Tensor::lazy(
-        t.shape.clone(),
-        dtype,
-        fill,
-    ))))
+    Ok(Value::Tensor(Rc::new(Tensor::lazy(t.shape.clone(), dtype, fill))))
 }
 
 fn tensor_float(_host: &mut Host<'_>, args: Args) -> Eval<Value> {
@@ -856,9 +641,7 @@ fn tensor_half(_host: &mut Host<'_>, args: Args) -> Eval<Value> {
 }
 
 fn tensor_is_floating_point(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
-    Ok(Value::Bool(
-        receiver_tensor(&mut args).dtype.is_floating_point(),
-    ))
+    Ok(Value::Bool(receiver_tensor(&mut args).dtype.is_floating_point()))
 }
 
 fn tensor_element_size(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
@@ -870,31 +653,19 @@ fn tensor_item(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     if t.numel() != 1 {
         return host.raise(
             "RuntimeError",
-            format!(
-                "a Tensor with {} elements cannot be converted to Scalar",
-                t.numel()
-            ),
+            format!("a Tensor with {} elements cannot be converted to Scalar", t.numel()),
             args.span,
         );
     }
     match &*t.storage.borrow() {
-        super::tensor::Storage::Lazy(Fill::Constant(c)) => Ok(if t.dtype.is_floating_point() {
-            Value::Float(*c)
-        } else {
-            Value::Int(*c as i64)
-        }),
-        super::tensor::Storage::Lazy(Fill::Values(v)) => {
-            let c = v.first().copied().unwrap_or(0.0);
-            Ok(if t.dtype.is_floating_point() {
-                Value::Float(c)
-            } else {
-                Value::Int(c as i64)
-            })
+        super::tensor::Storage::Lazy { fill: Fill::Constant(c), patches, .. } if patches.is_empty() => {
+            Ok(if t.dtype.is_floating_point() { Value::Float(*c) } else { Value::Int(*c as i64) })
         }
-        _ => host.unsupported(
-            "reading a random tensor's value in module-level code is not supported yet",
-            args.span,
-        ),
+        super::tensor::Storage::Lazy { fill: Fill::Values(v), patches, .. } if patches.is_empty() => {
+            let c = v.get(t.offset).copied().unwrap_or(0.0);
+            Ok(if t.dtype.is_floating_point() { Value::Float(c) } else { Value::Int(c as i64) })
+        }
+        _ => host.unsupported("reading a random tensor's value in module-level code is not supported yet", args.span),
     }
 }
 
@@ -903,11 +674,7 @@ fn tensor_item(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
 fn tensor_arg(host: &Host<'_>, v: &Option<Value>, span: Span) -> Eval<Rc<Tensor>> {
     match v {
         Some(Value::Tensor(t)) => Ok(t.clone()),
-        Some(other) => host.raise(
-            "TypeError",
-            format!("expected a Tensor, got '{}'", other.type_name()),
-            span,
-        ),
+        Some(other) => host.raise("TypeError", format!("expected a Tensor, got '{}'", other.type_name()), span),
         None => host.raise("TypeError", "missing tensor argument", span),
     }
 }
@@ -921,20 +688,14 @@ fn fans(host: &Host<'_>, t: &Tensor, span: Span) -> Eval<(f64, f64)> {
         );
     }
     let receptive: usize = t.shape[2..].iter().product();
-    Ok((
-        (t.shape[1] * receptive) as f64,
-        (t.shape[0] * receptive) as f64,
-    ))
+    Ok(((t.shape[1] * receptive) as f64, (t.shape[0] * receptive) as f64))
 }
 
 fn fan_in_and_fan_out(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let slots = args.bind(host, "_calculate_fan_in_and_fan_out", &["tensor"], 1)?;
     let t = tensor_arg(host, &slots[0], args.span)?;
     let (fan_in, fan_out) = fans(host, &t, args.span)?;
-    Ok(Value::tuple(vec![
-        Value::Int(fan_in as i64),
-        Value::Int(fan_out as i64),
-    ]))
+    Ok(Value::tuple(vec![Value::Int(fan_in as i64), Value::Int(fan_out as i64)]))
 }
 
 fn mode_fan(host: &Host<'_>, t: &Tensor, mode: &Option<Value>, span: Span) -> Eval<f64> {
@@ -945,11 +706,7 @@ fn mode_fan(host: &Host<'_>, t: &Tensor, mode: &Option<Value>, span: Span) -> Ev
         Some(Value::Str(m)) if &**m == "fan_out" => Ok(fan_out),
         Some(other) => {
             let text = super::ops::repr(host, other);
-            host.raise(
-                "ValueError",
-                format!("Mode {text} not supported, please use one of fan_in, fan_out"),
-                span,
-            )
+            host.raise("ValueError", format!("Mode {text} not supported, please use one of fan_in, fan_out"), span)
         }
     }
 }
@@ -960,26 +717,17 @@ fn correct_fan(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     Ok(Value::Int(mode_fan(host, &t, &slots[1], args.span)? as i64))
 }
 
-fn gain(
-    host: &Host<'_>,
-    nonlinearity: &Option<Value>,
-    param: &Option<Value>,
-    span: Span,
-) -> Eval<f64> {
+fn gain(host: &Host<'_>, nonlinearity: &Option<Value>, param: &Option<Value>, span: Span) -> Eval<f64> {
     let name = match nonlinearity {
         Some(Value::Str(s)) => s.to_string(),
         None => "leaky_relu".to_string(),
         Some(other) => {
-            return host.raise(
-                "ValueError",
-                format!("Unsupported nonlinearity {}", other.type_name()),
-                span,
-            );
+            return host.raise("ValueError", format!("Unsupported nonlinearity {}", other.type_name()), span);
         }
     };
     Ok(match name.as_str() {
-        "linear" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d" | "conv_transpose2d"
-        | "conv_transpose3d" | "sigmoid" => 1.0,
+        "linear" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d" | "conv_transpose2d" | "conv_transpose3d"
+        | "sigmoid" => 1.0,
         "tanh" => 5.0 / 3.0,
         "relu" => 2f64.sqrt(),
         "leaky_relu" => {
@@ -991,11 +739,7 @@ fn gain(
         }
         "selu" => 3.0 / 4.0,
         other => {
-            return host.raise(
-                "ValueError",
-                format!("Unsupported nonlinearity {other}"),
-                span,
-            );
+            return host.raise("ValueError", format!("Unsupported nonlinearity {other}"), span);
         }
     })
 }
@@ -1008,31 +752,18 @@ fn calculate_gain(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 fn init_uniform(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let slots = args.bind(host, "uniform_", &["tensor", "a", "b", "generator"], 1)?;
     let t = tensor_arg(host, &slots[0], args.span)?;
-    let low = slots[1]
-        .as_ref()
-        .map_or(Ok(0.0), |v| float_of(host, v, args.span))?;
-    let high = slots[2]
-        .as_ref()
-        .map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
+    let low = slots[1].as_ref().map_or(Ok(0.0), |v| float_of(host, v, args.span))?;
+    let high = slots[2].as_ref().map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
     let seed = new_seed(host);
     t.refill(Fill::Uniform { low, high, seed });
     Ok(Value::Tensor(t))
 }
 
 fn init_normal(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let slots = args.bind(
-        host,
-        "normal_",
-        &["tensor", "mean", "std", "a", "b", "generator"],
-        1,
-    )?;
+    let slots = args.bind(host, "normal_", &["tensor", "mean", "std", "a", "b", "generator"], 1)?;
     let t = tensor_arg(host, &slots[0], args.span)?;
-    let mean = slots[1]
-        .as_ref()
-        .map_or(Ok(0.0), |v| float_of(host, v, args.span))?;
-    let std = slots[2]
-        .as_ref()
-        .map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
+    let mean = slots[1].as_ref().map_or(Ok(0.0), |v| float_of(host, v, args.span))?;
+    let std = slots[2].as_ref().map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
     let seed = new_seed(host);
     t.refill(Fill::Normal { mean, std, seed });
     Ok(Value::Tensor(t))
@@ -1063,25 +794,15 @@ fn init_zeros(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 fn xavier(host: &mut Host<'_>, args: Args, name: &str, uniform: bool) -> Eval<Value> {
     let slots = args.bind(host, name, &["tensor", "gain", "generator"], 1)?;
     let t = tensor_arg(host, &slots[0], args.span)?;
-    let gain = slots[1]
-        .as_ref()
-        .map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
+    let gain = slots[1].as_ref().map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
     let (fan_in, fan_out) = fans(host, &t, args.span)?;
     let std = gain * (2.0 / (fan_in + fan_out)).sqrt();
     let seed = new_seed(host);
     t.refill(if uniform {
         let a = 3f64.sqrt() * std;
-        Fill::Uniform {
-            low: -a,
-            high: a,
-            seed,
-        }
+        Fill::Uniform { low: -a, high: a, seed }
     } else {
-        Fill::Normal {
-            mean: 0.0,
-            std,
-            seed,
-        }
+        Fill::Normal { mean: 0.0, std, seed }
     });
     Ok(Value::Tensor(t))
 }
@@ -1095,12 +816,7 @@ fn xavier_normal(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 }
 
 fn kaiming(host: &mut Host<'_>, args: Args, name: &str, uniform: bool) -> Eval<Value> {
-    let slots = args.bind(
-        host,
-        name,
-        &["tensor", "a", "mode", "nonlinearity", "generator"],
-        1,
-    )?;
+    let slots = args.bind(host, name, &["tensor", "a", "mode", "nonlinearity", "generator"], 1)?;
     let t = tensor_arg(host, &slots[0], args.span)?;
     if t.shape.contains(&0) {
         return Ok(Value::Tensor(t));
@@ -1112,17 +828,9 @@ fn kaiming(host: &mut Host<'_>, args: Args, name: &str, uniform: bool) -> Eval<V
     let seed = new_seed(host);
     t.refill(if uniform {
         let bound = 3f64.sqrt() * std;
-        Fill::Uniform {
-            low: -bound,
-            high: bound,
-            seed,
-        }
+        Fill::Uniform { low: -bound, high: bound, seed }
     } else {
-        Fill::Normal {
-            mean: 0.0,
-            std,
-            seed,
-        }
+        Fill::Normal { mean: 0.0, std, seed }
     });
     Ok(Value::Tensor(t))
 }
@@ -1144,23 +852,13 @@ fn record_entry(
     example_inputs: Option<Value>,
     span: Span,
 ) -> Value {
-    let entry = Rc::new(Entry {
-        kind,
-        target,
-        example_inputs,
-        span,
-    });
+    let entry = Rc::new(Entry { kind, target, example_inputs, span });
     host.entries.push(entry.clone());
     Value::Entry(entry)
 }
 
 fn script(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let slots = args.bind(
-        host,
-        "script",
-        &["obj", "optimize", "_frames_up", "_rcb", "example_inputs"],
-        1,
-    )?;
+    let slots = args.bind(host, "script", &["obj", "optimize", "_frames_up", "_rcb", "example_inputs"], 1)?;
     let target = slots[0].clone().expect("required");
     match &target {
         Value::Instance(i) if i.class.is_module() => {}
@@ -1171,7 +869,10 @@ fn script(host: &mut Host<'_>, args: Args) -> Eval<Value> {
         other => {
             return host.raise(
                 "RuntimeError",
-                format!("Type '{}' cannot be compiled since it inherits from nn.Module, pass an instance instead", other.type_name()),
+                format!(
+                    "Type '{}' cannot be compiled since it inherits from nn.Module, pass an instance instead",
+                    other.type_name()
+                ),
                 args.span,
             );
         }
@@ -1179,70 +880,32 @@ fn script(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     if let Value::Entry(_) = target {
         return Ok(target);
     }
-    Ok(record_entry(
-        host,
-        EntryKind::Script,
-        target,
-        None,
-        args.span,
-    ))
+    Ok(record_entry(host, EntryKind::Script, target, None, args.span))
 }
 
 fn trace(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let names = [
-        "func",
-        "example_inputs",
-        "optimize",
-        "check_trace",
-        "check_inputs",
-        "check_tolerance",
-        "strict",
-    ];
+    let names = ["func", "example_inputs", "optimize", "check_trace", "check_inputs", "check_tolerance", "strict"];
     let slots = args.bind(host, "trace", &names, 1)?;
     let target = slots[0].clone().expect("required");
     let inputs = slots[1].clone();
     if inputs.is_none() {
-        return host.raise(
-            "RuntimeError",
-            "example_inputs must be provided to torch.jit.trace",
-            args.span,
-        );
+        return host.raise("RuntimeError", "example_inputs must be provided to torch.jit.trace", args.span);
     }
-    Ok(record_entry(
-        host,
-        EntryKind::Trace,
-        target,
-        inputs,
-        args.span,
-    ))
+    Ok(record_entry(host, EntryKind::Trace, target, inputs, args.span))
 }
 
 fn optimize_for_mobile(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let names = [
-        "script_module",
-        "optimization_blocklist",
-        "preserved_methods",
-        "backend",
-    ];
+    let names = ["script_module", "optimization_blocklist", "preserved_methods", "backend"];
     let slots = args.bind(host, "optimize_for_mobile", &names, 1)?;
     let target = slots[0].clone().expect("required");
     if !matches!(target, Value::Entry(_)) {
         return host.raise(
             "TypeError",
-            format!(
-                "optimize_for_mobile expects a torch.jit.ScriptModule, got '{}'",
-                target.type_name()
-            ),
+            format!("optimize_for_mobile expects a torch.jit.ScriptModule, got '{}'", target.type_name()),
             args.span,
         );
     }
-    Ok(record_entry(
-        host,
-        EntryKind::OptimizeForMobile,
-        target,
-        None,
-        args.span,
-    ))
+    Ok(record_entry(host, EntryKind::OptimizeForMobile, target, None, args.span))
 }
 
 /// Decorators that mark methods for the script compiler (`@torch.jit.export`,
@@ -1274,15 +937,9 @@ fn attribute(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 pub fn entry_attr(host: &mut Host<'_>, entry: &Rc<Entry>, name: Symbol, span: Span) -> Eval<Value> {
     let this = Value::Entry(entry.clone());
     match host.name(name) {
-        "save" | "_save_for_lite_interpreter" => {
-            Ok(Value::Method(Rc::new((this, builtin("save", save)))))
-        }
-        "code" | "graph" | "inlined_graph" | "original_name" => {
-            Ok(Value::Opaque("TorchScript text".into()))
-        }
-        "eval" | "train" | "to" | "cpu" | "float" => {
-            Ok(Value::Method(Rc::new((this, builtin("mode", entry_mode)))))
-        }
+        "save" | "_save_for_lite_interpreter" => Ok(Value::Method(Rc::new((this, builtin("save", save))))),
+        "code" | "graph" | "inlined_graph" | "original_name" => Ok(Value::Opaque("TorchScript text".into())),
+        "eval" | "train" | "to" | "cpu" | "float" => Ok(Value::Method(Rc::new((this, builtin("mode", entry_mode))))),
         _ => host.get_attr(&entry.target, name, span),
     }
 }
@@ -1317,10 +974,7 @@ pub fn call_entry(host: &mut Host<'_>, _entry: &Rc<Entry>, _args: Args, span: Sp
 // ---------------------------------------------------------------- math
 
 fn unary_math(host: &mut Host<'_>, args: Args, name: &str, f: fn(f64) -> f64) -> Eval<Value> {
-    let v = args
-        .bind(host, name, &["x"], 1)?
-        .remove(0)
-        .expect("required");
+    let v = args.bind(host, name, &["x"], 1)?.remove(0).expect("required");
     let x = float_of(host, &v, args.span)?;
     let y = f(x);
     if y.is_nan() && !x.is_nan() {
@@ -1350,18 +1004,12 @@ fn math_log(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 }
 
 fn math_floor(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let v = args
-        .bind(host, "floor", &["x"], 1)?
-        .remove(0)
-        .expect("required");
+    let v = args.bind(host, "floor", &["x"], 1)?.remove(0).expect("required");
     Ok(Value::Int(float_of(host, &v, args.span)?.floor() as i64))
 }
 
 fn math_ceil(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let v = args
-        .bind(host, "ceil", &["x"], 1)?
-        .remove(0)
-        .expect("required");
+    let v = args.bind(host, "ceil", &["x"], 1)?.remove(0).expect("required");
     Ok(Value::Int(float_of(host, &v, args.span)?.ceil() as i64))
 }
 
@@ -1373,35 +1021,20 @@ fn math_pow(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 }
 
 fn math_isnan(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let v = args
-        .bind(host, "isnan", &["x"], 1)?
-        .remove(0)
-        .expect("required");
+    let v = args.bind(host, "isnan", &["x"], 1)?.remove(0).expect("required");
     Ok(Value::Bool(float_of(host, &v, args.span)?.is_nan()))
 }
 
 fn math_isinf(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let v = args
-        .bind(host, "isinf", &["x"], 1)?
-        .remove(0)
-        .expect("required");
+    let v = args.bind(host, "isinf", &["x"], 1)?.remove(0).expect("required");
     Ok(Value::Bool(float_of(host, &v, args.span)?.is_infinite()))
 }
 
 fn math_prod(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let v = args
-        .bind(host, "prod", &["iterable"], 1)?
-        .remove(0)
-        .expect("required");
+    let v = args.bind(host, "prod", &["iterable"], 1)?.remove(0).expect("required");
     let mut product = Value::Int(1);
     for item in host.iterate(&v, args.span)? {
-        product = super::ops::binary(
-            host,
-            crate::syntax::ast::BinOp::Mul,
-            product,
-            item,
-            args.span,
-        )?;
+        product = super::ops::binary(host, crate::syntax::ast::BinOp::Mul, product, item, args.span)?;
     }
     Ok(product)
 }

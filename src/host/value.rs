@@ -53,6 +53,15 @@ pub enum Value {
     Opaque(Rc<str>),
     /// `super()` inside a method: the defining class and `self`.
     Super(Rc<(Rc<Class>, Value)>),
+    /// `staticmethod(f)`, `classmethod(f)`, `property(f)` in a class body.
+    Descriptor(Rc<Descriptor>),
+}
+
+#[derive(Debug)]
+pub enum Descriptor {
+    Static(Value),
+    ClassMethod(Value),
+    Property(Value),
 }
 
 /// A Python dict: insertion-ordered, keyed by hashable values; each entry
@@ -149,9 +158,7 @@ impl Class {
     }
 
     pub fn lookup(self: &Rc<Class>, name: Symbol) -> Option<Value> {
-        self.mro()
-            .iter()
-            .find_map(|c| c.attrs.borrow().get(&name).cloned())
+        self.mro().iter().find_map(|c| c.attrs.borrow().get(&name).cloned())
     }
 
     pub fn is_subclass_of(self: &Rc<Class>, other: &Rc<Class>) -> bool {
@@ -261,6 +268,11 @@ impl Value {
             Value::Exception(e) => e.class.name.to_string(),
             Value::Opaque(what) => what.to_string(),
             Value::Super(_) => "super".into(),
+            Value::Descriptor(d) => match **d {
+                Descriptor::Static(_) => "staticmethod".into(),
+                Descriptor::ClassMethod(_) => "classmethod".into(),
+                Descriptor::Property(_) => "property".into(),
+            },
         }
     }
 
@@ -290,13 +302,7 @@ impl Value {
             Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Key::Int(*f as i64),
             Value::Float(f) => Key::Float(f.to_bits()),
             Value::Str(s) => Key::Str(s.clone()),
-            Value::Tuple(items) => Key::Tuple(
-                items
-                    .iter()
-                    .map(Value::key)
-                    .collect::<Option<Vec<_>>>()?
-                    .into(),
-            ),
+            Value::Tuple(items) => Key::Tuple(items.iter().map(Value::key).collect::<Option<Vec<_>>>()?.into()),
             Value::List(_) | Value::Dict(_) => return None,
             other => Key::Identity(other.identity()),
         })
@@ -318,11 +324,10 @@ impl Value {
             Value::Namespace(v) => Rc::as_ptr(v) as *const () as usize,
             Value::Entry(v) => Rc::as_ptr(v) as *const () as usize,
             Value::Exception(v) => Rc::as_ptr(v) as *const () as usize,
-            Value::Device(v) | Value::Typing(v) | Value::Opaque(v) => {
-                Rc::as_ptr(v) as *const () as usize
-            }
+            Value::Device(v) | Value::Typing(v) | Value::Opaque(v) => Rc::as_ptr(v) as *const () as usize,
             Value::Slice(v) => Rc::as_ptr(v) as *const () as usize,
             Value::Super(v) => Rc::as_ptr(v) as *const () as usize,
+            Value::Descriptor(v) => Rc::as_ptr(v) as *const () as usize,
             Value::None => 1,
             Value::Ellipsis => 2,
             Value::Bool(b) => 3 + *b as usize,

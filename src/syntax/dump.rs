@@ -33,12 +33,7 @@ pub fn tokens(file: &SourceFile, tokens: &[(u32, Token, u32)], interner: &Intern
             Token::Fixed(raw) => format!("{raw:?}"),
             other => format!("{other:?}"),
         };
-        let _ = writeln!(
-            out,
-            "{:<13} {kind:<24} {:?}",
-            at(file, span),
-            file.slice(span)
-        );
+        let _ = writeln!(out, "{:<13} {kind:<24} {:?}", at(file, span), file.slice(span));
     }
     out
 }
@@ -51,13 +46,7 @@ pub fn ast(file: &SourceFile, module: &Module, interner: &Interner) -> String {
 }
 
 fn node(out: &mut String, file: &SourceFile, interner: &Interner, n: Node<'_>, depth: usize) {
-    let _ = writeln!(
-        out,
-        "{}{} {}",
-        "  ".repeat(depth),
-        label(n, interner),
-        at(file, n.span())
-    );
+    let _ = writeln!(out, "{}{} {}", "  ".repeat(depth), label(n, interner), at(file, n.span()));
     n.children(&mut |child| node(out, file, interner, child, depth + 1));
 }
 
@@ -155,12 +144,7 @@ fn label(n: Node<'_>, interner: &Interner) -> String {
         Node::Ident(i) => format!("Ident {}", name(i.name)),
         Node::WithItem(_) => "WithItem".into(),
         Node::Handler(_) => "ExceptHandler".into(),
-        Node::Comprehension(c) => if c.is_async {
-            "AsyncComprehension"
-        } else {
-            "Comprehension"
-        }
-        .into(),
+        Node::Comprehension(c) => if c.is_async { "AsyncComprehension" } else { "Comprehension" }.into(),
         Node::Field(f) => {
             let mut s = "Field".to_string();
             if let Some(c) = f.conversion {

@@ -26,8 +26,6 @@ impl Interner {
     }
 
     pub fn resolve(&self, symbol: Symbol) -> &str {
-        self.strings
-            .resolve(symbol)
-            .expect("a symbol is only resolved by the interner that made it")
+        self.strings.resolve(symbol).expect("a symbol is only resolved by the interner that made it")
     }
 }

@@ -127,20 +127,11 @@ struct Layout<'t, 'c> {
 }
 
 /// Lexes `text`, whose first byte sits at global offset `base`.
-pub fn lex(
-    text: &str,
-    base: u32,
-    mode: Mode,
-    interner: &mut Interner,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Lexed {
+pub fn lex(text: &str, base: u32, mode: Mode, interner: &mut Interner, diagnostics: &mut Vec<Diagnostic>) -> Lexed {
     let mut layout = Layout {
         text,
         base,
-        cooker: Cooker {
-            interner,
-            diagnostics,
-        },
+        cooker: Cooker { interner, diagnostics },
         out: Lexed::default(),
         indents: vec![Indentation { tab8: 0, tab1: 0 }],
         brackets: Vec::new(),
@@ -157,11 +148,7 @@ pub fn lex(
     layout.out.tokens.push((base, start, base));
     if mode == Mode::Expression {
         // An f-string field is implicitly parenthesized: line breaks join.
-        layout.brackets.push(Bracket {
-            raw: RawToken::LParen,
-            span: Span::point(base),
-            line_indent: 0,
-        });
+        layout.brackets.push(Bracket { raw: RawToken::LParen, span: Span::point(base), line_indent: 0 });
     }
     let mut raw_tokens = RawToken::lexer(text);
     while let Some(result) = raw_tokens.next() {
@@ -226,11 +213,7 @@ impl Layout<'_, '_> {
             RawToken::Str(end) => self.cooker.string(text, span, end.terminated),
             RawToken::LParen | RawToken::LBracket | RawToken::LBrace => {
                 let line_indent = self.indents.last().map_or(0, |i| i.tab8);
-                self.brackets.push(Bracket {
-                    raw,
-                    span,
-                    line_indent,
-                });
+                self.brackets.push(Bracket { raw, span, line_indent });
                 Token::Fixed(raw)
             }
             RawToken::RParen | RawToken::RBracket | RawToken::RBrace => self.close(raw, span),
@@ -251,23 +234,16 @@ impl Layout<'_, '_> {
     fn indent(&mut self, at: usize) {
         let whitespace = &self.text[self.line_start..at];
         let mut current = Indentation::measure(whitespace);
-        let top = *self
-            .indents
-            .last()
-            .expect("the indentation stack always holds the base level");
+        let top = *self.indents.last().expect("the indentation stack always holds the base level");
         let ws_span = self.span(self.line_start..at);
         if (current.tab8 > top.tab8) != (current.tab1 > top.tab1)
             || (current.tab8 == top.tab8) != (current.tab1 == top.tab1)
         {
             self.report(
-                Diagnostic::new(
-                    Code::E1004,
-                    ws_span,
-                    "inconsistent use of tabs and spaces in indentation",
-                )
-                .label("this indentation mixes tabs and spaces")
-                .note("its depth compared with the enclosing block depends on the width of a tab")
-                .help("indent with spaces only"),
+                Diagnostic::new(Code::E1004, ws_span, "inconsistent use of tabs and spaces in indentation")
+                    .label("this indentation mixes tabs and spaces")
+                    .note("its depth compared with the enclosing block depends on the width of a tab")
+                    .help("indent with spaces only"),
             );
             // Go on with 8-column tabs, so one mixed line is one error.
             current.tab1 = current.tab8;
@@ -286,17 +262,10 @@ impl Layout<'_, '_> {
                 // Between two levels: report it, and keep the line in the
                 // inner block (its statements stay in the same scope).
                 self.report(
-                    Diagnostic::new(
-                        Code::E1003,
-                        ws_span,
-                        "unindent does not match any outer indentation level",
-                    )
-                    .label(format!("this line is indented by {} columns", current.tab8))
-                    .note(format!(
-                        "the enclosing blocks are indented by {} and {} columns",
-                        outer.tab8, inner.tab8
-                    ))
-                    .help("indent the line as deep as the block it belongs to"),
+                    Diagnostic::new(Code::E1003, ws_span, "unindent does not match any outer indentation level")
+                        .label(format!("this line is indented by {} columns", current.tab8))
+                        .note(format!("the enclosing blocks are indented by {} and {} columns", outer.tab8, inner.tab8))
+                        .help("indent the line as deep as the block it belongs to"),
                 );
                 return;
             }
@@ -309,12 +278,8 @@ impl Layout<'_, '_> {
         let Some(top) = self.brackets.last() else {
             let text = self.slice(span).to_string();
             self.report(
-                Diagnostic::new(
-                    Code::E1007,
-                    span,
-                    format!("unmatched closing delimiter `{text}`"),
-                )
-                .label("no open bracket to close here"),
+                Diagnostic::new(Code::E1007, span, format!("unmatched closing delimiter `{text}`"))
+                    .label("no open bracket to close here"),
             );
             return Token::Error;
         };
@@ -324,26 +289,12 @@ impl Layout<'_, '_> {
         }
         // A wrong closer most likely closes the innermost bracket, unless it
         // matches one further out, which then closes everything inside it.
-        let (text, top_text) = (
-            self.slice(span).to_string(),
-            self.slice(top.span).to_string(),
-        );
-        let diagnostic = Diagnostic::new(
-            Code::E1007,
-            span,
-            format!("mismatched closing delimiter `{text}`"),
-        )
-        .label(format!(
-            "expected `{}` to close `{top_text}`",
-            closing_text(top.raw)
-        ))
-        .secondary(top.span, "unclosed delimiter");
+        let (text, top_text) = (self.slice(span).to_string(), self.slice(top.span).to_string());
+        let diagnostic = Diagnostic::new(Code::E1007, span, format!("mismatched closing delimiter `{text}`"))
+            .label(format!("expected `{}` to close `{top_text}`", closing_text(top.raw)))
+            .secondary(top.span, "unclosed delimiter");
         self.report(diagnostic);
-        let keep = self
-            .brackets
-            .iter()
-            .rposition(|b| closer_of(b.raw) == Some(raw))
-            .unwrap_or(self.brackets.len() - 1);
+        let keep = self.brackets.iter().rposition(|b| closer_of(b.raw) == Some(raw)).unwrap_or(self.brackets.len() - 1);
         self.brackets.truncate(keep);
         Token::Error
     }
@@ -378,20 +329,11 @@ impl Layout<'_, '_> {
         let Some((innermost, outer)) = brackets.split_last() else {
             return;
         };
-        self.out
-            .unclosed
-            .push(Span::new(brackets[0].span.start, end));
+        self.out.unclosed.push(Span::new(brackets[0].span.start, end));
         let text = self.slice(innermost.span).to_string();
-        let mut diagnostic = Diagnostic::new(
-            Code::E1006,
-            innermost.span,
-            format!("`{text}` was never closed"),
-        )
-        .label("unclosed delimiter")
-        .help(format!(
-            "add `{}` where the bracketed part ends",
-            closing_text(innermost.raw)
-        ));
+        let mut diagnostic = Diagnostic::new(Code::E1006, innermost.span, format!("`{text}` was never closed"))
+            .label("unclosed delimiter")
+            .help(format!("add `{}` where the bracketed part ends", closing_text(innermost.raw)));
         for bracket in outer.iter().rev() {
             diagnostic = diagnostic.secondary(bracket.span, "also unclosed");
         }
@@ -422,12 +364,10 @@ impl Layout<'_, '_> {
         } else {
             format!("invalid character `{c}` (U+{:04X})", c as u32)
         };
-        let mut diagnostic =
-            Diagnostic::new(Code::E1009, span, message).label("not valid in Python source");
+        let mut diagnostic = Diagnostic::new(Code::E1009, span, message).label("not valid in Python source");
         if c == '\\' {
-            diagnostic = diagnostic.note(
-                "a backslash outside a string only continues a line when a line break follows it",
-            );
+            diagnostic =
+                diagnostic.note("a backslash outside a string only continues a line when a line break follows it");
         }
         self.report(diagnostic);
         self.push(span, Token::Error);

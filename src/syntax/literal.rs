@@ -30,22 +30,12 @@ impl Cooker<'_> {
             Some("0b") => (2, &digits[2..]),
             _ => (10, &digits[..]),
         };
-        if radix == 10 && body.len() > 1 && body.starts_with('0') && body.bytes().any(|b| b != b'0')
-        {
+        if radix == 10 && body.len() > 1 && body.starts_with('0') && body.bytes().any(|b| b != b'0') {
             let octal = format!("0o{}", body.trim_start_matches('0'));
             return self.error(
-                Diagnostic::new(
-                    Code::E1010,
-                    span,
-                    "leading zeros in decimal integer literals are not permitted",
-                )
-                .label("invalid decimal literal")
-                .suggest(
-                    "for an octal integer, use an `0o` prefix",
-                    span,
-                    octal,
-                    Applicability::MaybeIncorrect,
-                ),
+                Diagnostic::new(Code::E1010, span, "leading zeros in decimal integer literals are not permitted")
+                    .label("invalid decimal literal")
+                    .suggest("for an octal integer, use an `0o` prefix", span, octal, Applicability::MaybeIncorrect),
             );
         }
         match u64::from_str_radix(body, radix) {
@@ -75,20 +65,14 @@ impl Cooker<'_> {
     /// A string, bytes or f-string literal: `text` runs from the prefix to
     /// the closing quote.
     pub fn string(&mut self, text: &str, span: Span, terminated: bool) -> Token {
-        let quote_at = text
-            .find(['"', '\''])
-            .expect("the string regex starts with a prefix and a quote");
+        let quote_at = text.find(['"', '\'']).expect("the string regex starts with a prefix and a quote");
         let prefix = &text[..quote_at];
         let quote = &text[quote_at..quote_at + 1];
         let triple = text[quote_at..].starts_with(&quote.repeat(3));
         let open = quote_at + if triple { 3 } else { 1 };
         if !terminated {
             let opener = Span::new(span.start + quote_at as u32, span.start + open as u32);
-            let what = if triple {
-                "triple-quoted string"
-            } else {
-                "string"
-            };
+            let what = if triple { "triple-quoted string" } else { "string" };
             return self.error(
                 Diagnostic::new(Code::E1008, opener, format!("unterminated {what} literal"))
                     .label("this string is never closed")
@@ -106,13 +90,9 @@ impl Cooker<'_> {
             _ => {
                 let prefix_span = Span::new(span.start, span.start + quote_at as u32);
                 return self.error(
-                    Diagnostic::new(
-                        Code::E1001,
-                        prefix_span,
-                        format!("invalid string prefix `{prefix}`"),
-                    )
-                    .label("not a string prefix")
-                    .note("valid prefixes combine `r` with one of `b` or `f`, or are a single `u`"),
+                    Diagnostic::new(Code::E1001, prefix_span, format!("invalid string prefix `{prefix}`"))
+                        .label("not a string prefix")
+                        .note("valid prefixes combine `r` with one of `b` or `f`, or are a single `u`"),
                 );
             }
         };
@@ -131,52 +111,24 @@ impl Cooker<'_> {
         match kind {
             StrKind::FString => {
                 let parts = self.fstring(body, body_start, raw, triple);
-                Token::Str(StrLit {
-                    kind,
-                    value: self.interner.intern(""),
-                    parts,
-                })
+                Token::Str(StrLit { kind, value: self.interner.intern(""), parts })
             }
             StrKind::Bytes => {
-                let value = if raw {
-                    body.to_string()
-                } else {
-                    unescape(body, true)
-                };
+                let value = if raw { body.to_string() } else { unescape(body, true) };
                 // Escapes may name any byte; the text itself must be ASCII.
-                let literal_text = if raw {
-                    body.to_string()
-                } else {
-                    without_escapes(body)
-                };
+                let literal_text = if raw { body.to_string() } else { without_escapes(body) };
                 if !literal_text.is_ascii() {
                     return self.error(
-                        Diagnostic::new(
-                            Code::E1001,
-                            span,
-                            "bytes can only contain ASCII literal characters",
-                        )
-                        .label("non-ASCII character in a bytes literal")
-                        .help("write the byte as an escape, such as `\\xe9`"),
+                        Diagnostic::new(Code::E1001, span, "bytes can only contain ASCII literal characters")
+                            .label("non-ASCII character in a bytes literal")
+                            .help("write the byte as an escape, such as `\\xe9`"),
                     );
                 }
-                Token::Str(StrLit {
-                    kind,
-                    value: self.interner.intern(&value),
-                    parts: Vec::new(),
-                })
+                Token::Str(StrLit { kind, value: self.interner.intern(&value), parts: Vec::new() })
             }
             StrKind::Str => {
-                let value = if raw {
-                    body.to_string()
-                } else {
-                    unescape(body, false)
-                };
-                Token::Str(StrLit {
-                    kind,
-                    value: self.interner.intern(&value),
-                    parts: Vec::new(),
-                })
+                let value = if raw { body.to_string() } else { unescape(body, false) };
+                Token::Str(StrLit { kind, value: self.interner.intern(&value), parts: Vec::new() })
             }
         }
     }
@@ -184,13 +136,7 @@ impl Cooker<'_> {
     /// Splits an f-string body into literal pieces and fields.
     fn fstring(&mut self, body: &str, base: u32, raw: bool, triple: bool) -> Vec<FStringPart> {
         let mut parts = Vec::new();
-        let mut scanner = FStringScanner {
-            body,
-            base,
-            raw,
-            triple,
-            pos: 0,
-        };
+        let mut scanner = FStringScanner { body, base, raw, triple, pos: 0 };
         scanner.parts(self, &mut parts, false);
         parts
     }
@@ -246,9 +192,7 @@ impl FStringScanner<'_> {
                     self.pos += 1;
                 }
                 _ => {
-                    let next = self.body[self.pos..]
-                        .find(['{', '}'])
-                        .map_or(bytes.len(), |i| self.pos + i);
+                    let next = self.body[self.pos..].find(['{', '}']).map_or(bytes.len(), |i| self.pos + i);
                     let piece = &self.body[self.pos..next];
                     if self.raw {
                         literal.push_str(piece);
@@ -262,13 +206,7 @@ impl FStringScanner<'_> {
         self.flush(cooker, parts, &mut literal, literal_start);
     }
 
-    fn flush(
-        &self,
-        cooker: &mut Cooker<'_>,
-        parts: &mut Vec<FStringPart>,
-        literal: &mut String,
-        _start: usize,
-    ) {
+    fn flush(&self, cooker: &mut Cooker<'_>, parts: &mut Vec<FStringPart>, literal: &mut String, _start: usize) {
         if !literal.is_empty() {
             parts.push(FStringPart::Literal(cooker.interner.intern(literal)));
             literal.clear();
@@ -288,12 +226,8 @@ impl FStringScanner<'_> {
         let expr_end = loop {
             let Some(&c) = bytes.get(i) else {
                 cooker.diagnostics.push(
-                    Diagnostic::new(
-                        Code::E1011,
-                        self.span(open, open + 1),
-                        "f-string: expecting `}`",
-                    )
-                    .label("this field is never closed"),
+                    Diagnostic::new(Code::E1011, self.span(open, open + 1), "f-string: expecting `}`")
+                        .label("this field is never closed"),
                 );
                 self.pos = bytes.len();
                 return None;
@@ -315,10 +249,7 @@ impl FStringScanner<'_> {
                 b':' if depth == 0 => break i,
                 b'=' if depth == 0
                     && !matches!(bytes.get(i + 1), Some(b'='))
-                    && !matches!(
-                        bytes.get(i.wrapping_sub(1)),
-                        Some(b'=' | b'!' | b'<' | b'>')
-                    ) =>
+                    && !matches!(bytes.get(i.wrapping_sub(1)), Some(b'=' | b'!' | b'<' | b'>')) =>
                 {
                     break i;
                 }
@@ -329,25 +260,16 @@ impl FStringScanner<'_> {
         let source = &self.body[expr_start..expr_end];
         if source.trim().is_empty() {
             cooker.diagnostics.push(
-                Diagnostic::new(
-                    Code::E1011,
-                    self.span(open, expr_end + 1),
-                    "f-string: empty expression not allowed",
-                )
-                .label("expected an expression between the braces")
-                .help("write `{{` and `}}` for literal braces"),
+                Diagnostic::new(Code::E1011, self.span(open, expr_end + 1), "f-string: empty expression not allowed")
+                    .label("expected an expression between the braces")
+                    .help("write `{{` and `}}` for literal braces"),
             );
         }
         let value = if source.trim().is_empty() {
             super::ast::Expr::new(super::ast::ExprKind::Error, self.span(expr_start, expr_end))
         } else {
             let _ = self.triple;
-            parser::parse_expression(
-                source,
-                self.base + expr_start as u32,
-                cooker.interner,
-                cooker.diagnostics,
-            )
+            parser::parse_expression(source, self.base + expr_start as u32, cooker.interner, cooker.diagnostics)
         };
         i = expr_end;
         let mut debug = None;
@@ -379,24 +301,14 @@ impl FStringScanner<'_> {
         }
         if bytes.get(i) != Some(&b'}') {
             cooker.diagnostics.push(
-                Diagnostic::new(
-                    Code::E1011,
-                    self.span(open, open + 1),
-                    "f-string: expecting `}`",
-                )
-                .label("this field is never closed"),
+                Diagnostic::new(Code::E1011, self.span(open, open + 1), "f-string: expecting `}`")
+                    .label("this field is never closed"),
             );
             self.pos = bytes.len();
             return None;
         }
         self.pos = i + 1;
-        Some(FStringField {
-            value,
-            debug,
-            conversion,
-            spec,
-            span: self.span(open, i + 1),
-        })
+        Some(FStringField { value, debug, conversion, spec, span: self.span(open, i + 1) })
     }
 }
 
@@ -463,25 +375,13 @@ fn unescape(body: &str, bytes: bool) -> String {
     out
 }
 
-fn push_hex(
-    out: &mut String,
-    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
-    len: usize,
-    letter: char,
-) {
-    let digits: String = chars
-        .clone()
-        .take(len)
-        .take_while(char::is_ascii_hexdigit)
-        .collect();
+fn push_hex(out: &mut String, chars: &mut std::iter::Peekable<std::str::Chars<'_>>, len: usize, letter: char) {
+    let digits: String = chars.clone().take(len).take_while(char::is_ascii_hexdigit).collect();
     if digits.len() == len {
         for _ in 0..len {
             chars.next();
         }
-        if let Some(c) = u32::from_str_radix(&digits, 16)
-            .ok()
-            .and_then(char::from_u32)
-        {
+        if let Some(c) = u32::from_str_radix(&digits, 16).ok().and_then(char::from_u32) {
             out.push(c);
             return;
         }

@@ -16,13 +16,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, SourceMap, Span};
 
 lalrpop_util::lalrpop_mod!(
-    #[allow(
-        clippy::all,
-        clippy::pedantic,
-        unused_parens,
-        unused_imports,
-        dead_code
-    )]
+    #[allow(clippy::all, clippy::pedantic, unused_parens, unused_imports, dead_code)]
     grammar,
     "/tsy.rs"
 );
@@ -58,21 +52,9 @@ pub enum Top {
 pub fn parse(map: &SourceMap, file: FileId, interner: &mut Interner) -> Parsed {
     let source = map.get(file);
     let mut diagnostics = Vec::new();
-    let lexed = layout::lex(
-        &source.text,
-        source.base,
-        Mode::Module,
-        interner,
-        &mut diagnostics,
-    );
+    let lexed = layout::lex(&source.text, source.base, Mode::Module, interner, &mut diagnostics);
     let span = source.span();
-    let top = run(
-        &source.text,
-        source.base,
-        &lexed,
-        interner,
-        &mut diagnostics,
-    );
+    let top = run(&source.text, source.base, &lexed, interner, &mut diagnostics);
     let body = match top {
         Some(Top::Module(body)) => body,
         _ => Vec::new(),
@@ -80,11 +62,7 @@ pub fn parse(map: &SourceMap, file: FileId, interner: &mut Interner) -> Parsed {
     let module = Module { body, span };
     validate::module(&module, &mut diagnostics);
     crate::diag::sort(&mut diagnostics);
-    Parsed {
-        module,
-        diagnostics,
-        type_comments: lexed.type_comments,
-    }
+    Parsed { module, diagnostics, type_comments: lexed.type_comments }
 }
 
 /// Parses one expression that starts at global offset `base` (an f-string
@@ -110,26 +88,12 @@ fn run(
     interner: &mut Interner,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Top> {
-    let mut ctx = Ctx {
-        interner,
-        diagnostics,
-        errors: Vec::new(),
-    };
+    let mut ctx = Ctx { interner, diagnostics, errors: Vec::new() };
     let tokens = lexed.tokens.iter().cloned().map(Ok::<_, Never>);
     let result = grammar::TopParser::new().parse(&mut ctx, tokens);
-    let Ctx {
-        errors,
-        diagnostics,
-        ..
-    } = ctx;
+    let Ctx { errors, diagnostics, .. } = ctx;
     let in_field = matches!(lexed.tokens.first(), Some((_, Token::StartExpression, _)));
-    let mut reporter = Reporter {
-        text,
-        base,
-        lexed,
-        last_error: None,
-        in_field,
-    };
+    let mut reporter = Reporter { text, base, lexed, last_error: None, in_field };
     for recovery in errors {
         if let Some(d) = reporter.convert(recovery.error) {
             diagnostics.push(d);
@@ -161,24 +125,13 @@ struct Reporter<'a> {
 impl Reporter<'_> {
     fn convert(&mut self, error: ParseError<u32, Token, Never>) -> Option<Diagnostic> {
         let (start, token, end, expected) = match error {
-            ParseError::UnrecognizedToken {
-                token: (l, t, r),
-                expected,
-            } => (l, Some(t), r, expected),
+            ParseError::UnrecognizedToken { token: (l, t, r), expected } => (l, Some(t), r, expected),
             ParseError::ExtraToken { token: (l, t, r) } => (l, Some(t), r, Vec::new()),
-            ParseError::UnrecognizedEof { location, expected } => {
-                (location, None, location, expected)
-            }
+            ParseError::UnrecognizedEof { location, expected } => (location, None, location, expected),
             ParseError::InvalidToken { location } => (location, None, location, Vec::new()),
             ParseError::User { error } => match error {},
         };
-        if token == Some(Token::Error)
-            || self
-                .lexed
-                .unclosed
-                .iter()
-                .any(|s| s.start <= start && start <= s.end)
-        {
+        if token == Some(Token::Error) || self.lexed.unclosed.iter().any(|s| s.start <= start && start <= s.end) {
             return None;
         }
         if self.same_logical_line(start) {
@@ -190,11 +143,7 @@ impl Reporter<'_> {
             return Some(unexpected_indent(span));
         }
         // Point at the end of the line rather than across the line break.
-        let span = if token == Some(Token::Newline) {
-            Span::point(self.previous_end(start))
-        } else {
-            span
-        };
+        let span = if token == Some(Token::Newline) { Span::point(self.previous_end(start)) } else { span };
         let found = self.describe(token.as_ref(), span);
         if expected.iter().any(|e| e == "Indent") {
             let point = Span::point(start);
@@ -215,12 +164,8 @@ impl Reporter<'_> {
             Diagnostic::new(Code::E1001, span, format!("expected {list}, found {found}"))
                 .label(format!("expected {list}"))
         } else {
-            let d = Diagnostic::new(
-                Code::E1001,
-                span,
-                format!("invalid syntax: unexpected {found}"),
-            )
-            .label(format!("unexpected {found}"));
+            let d = Diagnostic::new(Code::E1001, span, format!("invalid syntax: unexpected {found}"))
+                .label(format!("unexpected {found}"));
             if self.follows_an_operand(start, token.as_ref()) {
                 d.help("if these are separate items, put a comma between them")
             } else {
@@ -237,28 +182,15 @@ impl Reporter<'_> {
         let Some(last) = self.last_error else {
             return false;
         };
-        !self
-            .lexed
-            .tokens
-            .iter()
-            .any(|(l, t, _)| *l >= last && *l < offset && matches!(t, Token::Newline))
+        !self.lexed.tokens.iter().any(|(l, t, _)| *l >= last && *l < offset && matches!(t, Token::Newline))
     }
 
     /// An operand right after another operand (`f(a b)`): most often a
     /// missing comma.
     fn follows_an_operand(&self, offset: u32, token: Option<&Token>) -> bool {
-        let operand = |t: &Token| {
-            matches!(
-                t,
-                Token::Name(_) | Token::Int(_) | Token::Float(_) | Token::Imag(_) | Token::Str(_)
-            )
-        };
-        let closer = |t: &Token| {
-            matches!(
-                t,
-                Token::Fixed(RawToken::RParen | RawToken::RBracket | RawToken::RBrace)
-            )
-        };
+        let operand =
+            |t: &Token| matches!(t, Token::Name(_) | Token::Int(_) | Token::Float(_) | Token::Imag(_) | Token::Str(_));
+        let closer = |t: &Token| matches!(t, Token::Fixed(RawToken::RParen | RawToken::RBracket | RawToken::RBrace));
         let tokens = &self.lexed.tokens;
         let at = tokens.partition_point(|(l, _, _)| *l < offset);
         let previous = tokens[..at].last().map(|(_, t, _)| t);
@@ -303,12 +235,7 @@ impl Reporter<'_> {
         while i > 0 && matches!(tokens[i].1, Token::Newline) {
             i -= 1;
         }
-        while i > 0
-            && !matches!(
-                tokens[i - 1].1,
-                Token::Newline | Token::Indent | Token::Dedent | Token::StartModule
-            )
-        {
+        while i > 0 && !matches!(tokens[i - 1].1, Token::Newline | Token::Indent | Token::Dedent | Token::StartModule) {
             i -= 1;
         }
         // A decorated or `async` header names its keyword after the prefix.
@@ -351,9 +278,7 @@ fn categories(expected: &[String]) -> Vec<String> {
         out.push("an expression".to_string());
     }
     for e in expected {
-        if expression
-            && (EXPRESSION_STARTS.contains(&e.as_str()) || e == "\"*\"" || e == "\"yield\"")
-        {
+        if expression && (EXPRESSION_STARTS.contains(&e.as_str()) || e == "\"*\"" || e == "\"yield\"") {
             continue;
         }
         let shown = match e.as_str() {
@@ -460,15 +385,7 @@ pub(super) fn tuple_or_single(l: u32, (mut items, comma): (Vec<Expr>, bool), r: 
 
 /// Left-associative binary operator chains are built one step at a time.
 pub(super) fn binop(l: u32, left: Expr, op: BinOp, right: Expr, r: u32) -> Expr {
-    expr(
-        l,
-        ExprKind::BinOp {
-            left: Box::new(left),
-            op,
-            right: Box::new(right),
-        },
-        r,
-    )
+    expr(l, ExprKind::BinOp { left: Box::new(left), op, right: Box::new(right) }, r)
 }
 
 /// Folds `a + b * c | d` (operands with their spans, and the operators
@@ -486,9 +403,7 @@ pub(super) fn binary_chain(first: (u32, Expr, u32), rest: Vec<(BinOp, u32, Expr,
         }
     }
     fn fold(operands: &mut Vec<(u32, Expr, u32)>, ops: &mut Vec<BinOp>) {
-        let (Some((_, right, r)), Some((l, left, _)), Some(op)) =
-            (operands.pop(), operands.pop(), ops.pop())
-        else {
+        let (Some((_, right, r)), Some((l, left, _)), Some(op)) = (operands.pop(), operands.pop(), ops.pop()) else {
             unreachable!("a chain has one more operand than operators")
         };
         operands.push((l, binop(l, left, op, right, r), r));
@@ -497,10 +412,7 @@ pub(super) fn binary_chain(first: (u32, Expr, u32), rest: Vec<(BinOp, u32, Expr,
     let mut ops: Vec<BinOp> = Vec::with_capacity(rest.len());
     operands.push(first);
     for (op, l, operand, r) in rest {
-        while ops
-            .last()
-            .is_some_and(|&top| precedence(top) >= precedence(op))
-        {
+        while ops.last().is_some_and(|&top| precedence(top) >= precedence(op)) {
             fold(&mut operands, &mut ops);
         }
         ops.push(op);
@@ -551,11 +463,7 @@ pub(super) fn strings(ctx: &mut Ctx<'_>, l: u32, pieces: Vec<(u32, StrLit, u32)>
     }
     if pieces.len() == 1 && kinds[0] != StrKind::FString {
         let (_, piece, _) = pieces.into_iter().next().expect("checked: one piece");
-        let constant = if has_bytes {
-            Constant::Bytes(piece.value)
-        } else {
-            Constant::Str(piece.value)
-        };
+        let constant = if has_bytes { Constant::Bytes(piece.value) } else { Constant::Str(piece.value) };
         return Expr::new(ExprKind::Constant(constant), span);
     }
     if kinds.contains(&StrKind::FString) {
@@ -569,16 +477,9 @@ pub(super) fn strings(ctx: &mut Ctx<'_>, l: u32, pieces: Vec<(u32, StrLit, u32)>
         }
         return Expr::new(ExprKind::FString(merge_literals(ctx, parts)), span);
     }
-    let joined: String = pieces
-        .iter()
-        .map(|(_, s, _)| ctx.interner.resolve(s.value))
-        .collect();
+    let joined: String = pieces.iter().map(|(_, s, _)| ctx.interner.resolve(s.value)).collect();
     let value = ctx.interner.intern(&joined);
-    let constant = if has_bytes {
-        Constant::Bytes(value)
-    } else {
-        Constant::Str(value)
-    };
+    let constant = if has_bytes { Constant::Bytes(value) } else { Constant::Str(value) };
     Expr::new(ExprKind::Constant(constant), span)
 }
 
@@ -587,11 +488,7 @@ fn merge_literals(ctx: &mut Ctx<'_>, parts: Vec<FStringPart>) -> Vec<FStringPart
     for part in parts {
         match (out.last_mut(), part) {
             (Some(FStringPart::Literal(prev)), FStringPart::Literal(next)) => {
-                let joined = format!(
-                    "{}{}",
-                    ctx.interner.resolve(*prev),
-                    ctx.interner.resolve(next)
-                );
+                let joined = format!("{}{}", ctx.interner.resolve(*prev), ctx.interner.resolve(next));
                 *prev = ctx.interner.intern(&joined);
             }
             (_, part) => out.push(part),
@@ -626,9 +523,7 @@ pub(super) fn params(ctx: &mut Ctx<'_>, items: Vec<ParamItem>) -> Vec<Param> {
     for item in items {
         if let Some(kw) = seen_double_star {
             let at = match &item {
-                ParamItem::Plain(p) | ParamItem::DoubleStar(p) | ParamItem::Star(_, Some(p)) => {
-                    p.span
-                }
+                ParamItem::Plain(p) | ParamItem::DoubleStar(p) | ParamItem::Star(_, Some(p)) => p.span,
                 ParamItem::Star(s, None) | ParamItem::Slash(s) => *s,
             };
             error(
@@ -662,13 +557,9 @@ pub(super) fn params(ctx: &mut Ctx<'_>, items: Vec<ParamItem>) -> Vec<Param> {
                 if let Some(first) = seen_star {
                     error(
                         ctx,
-                        Diagnostic::new(
-                            Code::E1013,
-                            s,
-                            "`*` may appear only once in a parameter list",
-                        )
-                        .label("second `*`")
-                        .secondary(first, "first `*` here"),
+                        Diagnostic::new(Code::E1013, s, "`*` may appear only once in a parameter list")
+                            .label("second `*`")
+                            .secondary(first, "first `*` here"),
                     );
                 }
                 seen_star = Some(s);
@@ -720,13 +611,9 @@ pub(super) fn params(ctx: &mut Ctx<'_>, items: Vec<ParamItem>) -> Vec<Param> {
         if let Some((_, first)) = names.iter().find(|(n, _)| *n == p.name.name) {
             let name = ctx.interner.resolve(p.name.name).to_string();
             ctx.diagnostics.push(
-                Diagnostic::new(
-                    Code::E1013,
-                    p.name.span,
-                    format!("duplicate parameter `{name}`"),
-                )
-                .label("used again here")
-                .secondary(*first, "first used here"),
+                Diagnostic::new(Code::E1013, p.name.span, format!("duplicate parameter `{name}`"))
+                    .label("used again here")
+                    .secondary(*first, "first used here"),
             );
         } else {
             names.push((p.name.name, p.name.span));
@@ -735,20 +622,8 @@ pub(super) fn params(ctx: &mut Ctx<'_>, items: Vec<ParamItem>) -> Vec<Param> {
     out
 }
 
-pub(super) fn param(
-    l: u32,
-    name: Ident,
-    annotation: Option<Expr>,
-    default: Option<Expr>,
-    r: u32,
-) -> Box<Param> {
-    Box::new(Param {
-        kind: ParamKind::Normal,
-        name,
-        annotation,
-        default,
-        span: Span::new(l, r),
-    })
+pub(super) fn param(l: u32, name: Ident, annotation: Option<Expr>, default: Option<Expr>, r: u32) -> Box<Param> {
+    Box::new(Param { kind: ParamKind::Normal, name, annotation, default, span: Span::new(l, r) })
 }
 
 /// `if a: ... elif b: ... else: ...` as nested `If`s.
@@ -762,37 +637,14 @@ pub(super) fn if_chain(
 ) -> Box<Stmt> {
     let mut tail = orelse.unwrap_or_default();
     for (el, test, body) in elifs.into_iter().rev() {
-        let end = tail.last().map_or_else(
-            || body.last().map_or(test.span.end, |s| s.span.end),
-            |s| s.span.end,
-        );
-        tail = vec![*stmt(
-            el,
-            StmtKind::If {
-                test,
-                body,
-                orelse: tail,
-            },
-            end,
-        )];
+        let end = tail.last().map_or_else(|| body.last().map_or(test.span.end, |s| s.span.end), |s| s.span.end);
+        tail = vec![*stmt(el, StmtKind::If { test, body, orelse: tail }, end)];
     }
-    stmt(
-        l,
-        StmtKind::If {
-            test,
-            body,
-            orelse: tail,
-        },
-        r,
-    )
+    stmt(l, StmtKind::If { test, body, orelse: tail }, r)
 }
 
 /// Where a compound statement ends: with the last statement of its last
 /// block, not at the DEDENT after it (which sits at the next statement).
 pub(super) fn block_end(fallback: u32, blocks: &[&[Stmt]]) -> u32 {
-    blocks
-        .iter()
-        .rev()
-        .find_map(|b| b.last())
-        .map_or(fallback, |s| s.span.end)
+    blocks.iter().rev().find_map(|b| b.last()).map_or(fallback, |s| s.span.end)
 }

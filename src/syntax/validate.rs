@@ -29,11 +29,7 @@ struct Validator<'d> {
 
 /// Checks a parsed module, adding a diagnostic per broken rule.
 pub fn module(module: &Module, diagnostics: &mut Vec<Diagnostic>) {
-    let scope = Scope {
-        function: None,
-        in_loop: false,
-        module_level: true,
-    };
+    let scope = Scope { function: None, in_loop: false, module_level: true };
     Validator { diagnostics }.block(&module.body, scope);
 }
 
@@ -49,64 +45,38 @@ impl Validator<'_> {
     }
 
     fn stmt(&mut self, stmt: &Stmt, scope: Scope) {
-        let loop_body = Scope {
-            in_loop: true,
-            ..scope
-        };
+        let loop_body = Scope { in_loop: true, ..scope };
         match &stmt.kind {
             StmtKind::FunctionDef(def) => {
                 def.decorators.iter().for_each(|d| self.expr(d, scope));
                 for p in &def.params {
-                    p.annotation
-                        .iter()
-                        .chain(&p.default)
-                        .for_each(|e| self.expr(e, scope));
+                    p.annotation.iter().chain(&p.default).for_each(|e| self.expr(e, scope));
                 }
                 def.returns.iter().for_each(|e| self.expr(e, scope));
-                let inner = Scope {
-                    function: Some(def.is_async),
-                    in_loop: false,
-                    module_level: false,
-                };
+                let inner = Scope { function: Some(def.is_async), in_loop: false, module_level: false };
                 self.block(&def.body, inner);
             }
             StmtKind::ClassDef(def) => {
                 def.decorators.iter().for_each(|d| self.expr(d, scope));
-                def.bases
-                    .iter()
-                    .for_each(|a| self.node(Node::Arg(a), scope));
-                let inner = Scope {
-                    function: None,
-                    in_loop: false,
-                    module_level: false,
-                };
+                def.bases.iter().for_each(|a| self.node(Node::Arg(a), scope));
+                let inner = Scope { function: None, in_loop: false, module_level: false };
                 self.block(&def.body, inner);
             }
             StmtKind::Return(value) => {
                 if scope.function.is_none() {
                     self.error(
-                        Diagnostic::new(
-                            Code::E1014,
-                            keyword(stmt, "return"),
-                            "`return` outside function",
-                        )
-                        .label("`return` is only valid inside a function body"),
+                        Diagnostic::new(Code::E1014, keyword(stmt, "return"), "`return` outside function")
+                            .label("`return` is only valid inside a function body"),
                     );
                 }
                 value.iter().for_each(|e| self.expr(e, scope));
             }
             StmtKind::Break | StmtKind::Continue => {
                 if !scope.in_loop {
-                    let word = if matches!(stmt.kind, StmtKind::Break) {
-                        "break"
-                    } else {
-                        "continue"
-                    };
+                    let word = if matches!(stmt.kind, StmtKind::Break) { "break" } else { "continue" };
                     self.error(
                         Diagnostic::new(Code::E1014, stmt.span, format!("`{word}` outside loop"))
-                            .label(format!(
-                                "`{word}` is only valid inside a `for` or `while` loop"
-                            )),
+                            .label(format!("`{word}` is only valid inside a `for` or `while` loop")),
                     );
                 }
             }
@@ -134,22 +104,12 @@ impl Validator<'_> {
                 self.target(target, TargetUse::AugAssign, scope);
                 self.expr(value, scope);
             }
-            StmtKind::AnnAssign {
-                target,
-                annotation,
-                value,
-            } => {
+            StmtKind::AnnAssign { target, annotation, value } => {
                 self.target(target, TargetUse::Annotated, scope);
                 self.expr(annotation, scope);
                 value.iter().for_each(|e| self.expr(e, scope));
             }
-            StmtKind::For {
-                target,
-                iter,
-                body,
-                orelse,
-                ..
-            } => {
+            StmtKind::For { target, iter, body, orelse, .. } => {
                 self.target(target, TargetUse::Assign, scope);
                 self.expr(iter, scope);
                 self.block(body, loop_body);
@@ -168,18 +128,11 @@ impl Validator<'_> {
             StmtKind::With { items, body, .. } => {
                 for item in items {
                     self.expr(&item.context, scope);
-                    item.target
-                        .iter()
-                        .for_each(|t| self.target(t, TargetUse::Assign, scope));
+                    item.target.iter().for_each(|t| self.target(t, TargetUse::Assign, scope));
                 }
                 self.block(body, scope);
             }
-            StmtKind::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            } => {
+            StmtKind::Try { body, handlers, orelse, finalbody } => {
                 self.block(body, scope);
                 for h in handlers {
                     h.typ.iter().for_each(|e| self.expr(e, scope));
@@ -201,11 +154,10 @@ impl Validator<'_> {
     fn node(&mut self, node: Node<'_>, scope: Scope) {
         if let Node::Expr(e) = node {
             match &e.kind {
-                ExprKind::Yield(_) | ExprKind::YieldFrom(_) if scope.function.is_none() => self
-                    .error(
-                        Diagnostic::new(Code::E1014, e.span, "`yield` outside function")
-                            .label("`yield` is only valid inside a function body"),
-                    ),
+                ExprKind::Yield(_) | ExprKind::YieldFrom(_) if scope.function.is_none() => self.error(
+                    Diagnostic::new(Code::E1014, e.span, "`yield` outside function")
+                        .label("`yield` is only valid inside a function body"),
+                ),
                 ExprKind::Await(_) if scope.function != Some(true) => {
                     let message = if scope.function.is_none() {
                         "`await` outside function"
@@ -221,11 +173,7 @@ impl Validator<'_> {
                     for p in params {
                         p.default.iter().for_each(|d| self.expr(d, scope));
                     }
-                    let inner = Scope {
-                        function: Some(false),
-                        in_loop: false,
-                        module_level: false,
-                    };
+                    let inner = Scope { function: Some(false), in_loop: false, module_level: false };
                     self.expr(body, inner);
                     return;
                 }
@@ -277,9 +225,7 @@ impl Validator<'_> {
             _ => {
                 let what = describe(target);
                 let (message, label) = match usage {
-                    TargetUse::Delete => {
-                        (format!("cannot delete {what}"), "not deletable".to_string())
-                    }
+                    TargetUse::Delete => (format!("cannot delete {what}"), "not deletable".to_string()),
                     TargetUse::AugAssign => (
                         format!("{what} is an invalid target for augmented assignment"),
                         "augmented assignment needs a name, attribute or subscript".to_string(),
@@ -288,16 +234,10 @@ impl Validator<'_> {
                         format!("only a single target can be annotated, not {what}"),
                         "annotated assignment needs a name, attribute or subscript".to_string(),
                     ),
-                    TargetUse::Assign => (
-                        format!("cannot assign to {what}"),
-                        "not assignable".to_string(),
-                    ),
+                    TargetUse::Assign => (format!("cannot assign to {what}"), "not assignable".to_string()),
                 };
-                let mut diagnostic =
-                    Diagnostic::new(Code::E1012, target.span, message).label(label);
-                if usage == TargetUse::Assign
-                    && matches!(target.kind, ExprKind::Call { .. } | ExprKind::Constant(_))
-                {
+                let mut diagnostic = Diagnostic::new(Code::E1012, target.span, message).label(label);
+                if usage == TargetUse::Assign && matches!(target.kind, ExprKind::Call { .. } | ExprKind::Constant(_)) {
                     diagnostic = diagnostic.help("to compare values, use `==` instead of `=`");
                 }
                 self.error(diagnostic);

@@ -39,9 +39,7 @@ impl<'a> Node<'a> {
 
     /// Calls `f` on each direct child, in source order.
     pub fn children(self, f: &mut dyn FnMut(Node<'a>)) {
-        let stmts = |f: &mut dyn FnMut(Node<'a>), body: &'a [Stmt]| {
-            body.iter().for_each(|s| f(Node::Stmt(s)))
-        };
+        let stmts = |f: &mut dyn FnMut(Node<'a>), body: &'a [Stmt]| body.iter().for_each(|s| f(Node::Stmt(s)));
         let expr = |f: &mut dyn FnMut(Node<'a>), e: &'a Expr| f(Node::Expr(e));
         match self {
             Node::Module(m) => stmts(f, &m.body),
@@ -69,22 +67,12 @@ impl<'a> Node<'a> {
                     expr(f, target);
                     expr(f, value);
                 }
-                StmtKind::AnnAssign {
-                    target,
-                    annotation,
-                    value,
-                } => {
+                StmtKind::AnnAssign { target, annotation, value } => {
                     expr(f, target);
                     expr(f, annotation);
                     value.iter().for_each(|e| expr(f, e));
                 }
-                StmtKind::For {
-                    target,
-                    iter,
-                    body,
-                    orelse,
-                    ..
-                } => {
+                StmtKind::For { target, iter, body, orelse, .. } => {
                     expr(f, target);
                     expr(f, iter);
                     stmts(f, body);
@@ -103,12 +91,7 @@ impl<'a> Node<'a> {
                     exc.iter().for_each(|e| expr(f, e));
                     cause.iter().for_each(|e| expr(f, e));
                 }
-                StmtKind::Try {
-                    body,
-                    handlers,
-                    orelse,
-                    finalbody,
-                } => {
+                StmtKind::Try { body, handlers, orelse, finalbody } => {
                     stmts(f, body);
                     handlers.iter().for_each(|h| f(Node::Handler(h)));
                     stmts(f, orelse);
@@ -119,18 +102,12 @@ impl<'a> Node<'a> {
                     msg.iter().for_each(|e| expr(f, e));
                 }
                 StmtKind::Import(names) | StmtKind::ImportFrom { names, .. } => {
-                    if let StmtKind::ImportFrom {
-                        module: Some(module),
-                        ..
-                    } = &s.kind
-                    {
+                    if let StmtKind::ImportFrom { module: Some(module), .. } = &s.kind {
                         module.parts.iter().for_each(|i| f(Node::Ident(i)));
                     }
                     names.iter().for_each(|a| f(Node::Alias(a)));
                 }
-                StmtKind::Global(names) | StmtKind::Nonlocal(names) => {
-                    names.iter().for_each(|i| f(Node::Ident(i)))
-                }
+                StmtKind::Global(names) | StmtKind::Nonlocal(names) => names.iter().for_each(|i| f(Node::Ident(i))),
                 StmtKind::Expr(e) => expr(f, e),
                 StmtKind::Pass | StmtKind::Break | StmtKind::Continue | StmtKind::Error => {}
             },
@@ -189,11 +166,7 @@ impl<'a> Node<'a> {
                     expr(f, elt);
                     generators.iter().for_each(|c| f(Node::Comprehension(c)));
                 }
-                ExprKind::DictComp {
-                    key,
-                    value,
-                    generators,
-                } => {
+                ExprKind::DictComp { key, value, generators } => {
                     expr(f, key);
                     expr(f, value);
                     generators.iter().for_each(|c| f(Node::Comprehension(c)));
@@ -201,10 +174,7 @@ impl<'a> Node<'a> {
                 ExprKind::Starred(e) | ExprKind::Await(e) | ExprKind::YieldFrom(e) => expr(f, e),
                 ExprKind::Yield(e) => e.iter().for_each(|e| expr(f, e)),
                 ExprKind::Slice { lower, upper, step } => {
-                    [lower, upper, step]
-                        .into_iter()
-                        .flatten()
-                        .for_each(|e| expr(f, e));
+                    [lower, upper, step].into_iter().flatten().for_each(|e| expr(f, e));
                 }
             },
             Node::Param(p) => {
@@ -213,9 +183,7 @@ impl<'a> Node<'a> {
                 p.default.iter().for_each(|e| expr(f, e));
             }
             Node::Arg(a) => match &a.kind {
-                ArgKind::Positional(e) | ArgKind::Starred(e) | ArgKind::DoubleStarred(e) => {
-                    expr(f, e)
-                }
+                ArgKind::Positional(e) | ArgKind::Starred(e) | ArgKind::DoubleStarred(e) => expr(f, e),
                 ArgKind::Keyword(name, e) => {
                     f(Node::Ident(name));
                     expr(f, e);

@@ -25,21 +25,8 @@ pub fn parse(name: &str, text: &str) -> Parse {
     let parsed = tsy::syntax::parse(&map, file, &mut interner);
     let mut lexer_diagnostics: Vec<Diagnostic> = Vec::new();
     let source = map.get(file);
-    let tokens = layout::lex(
-        &source.text,
-        source.base,
-        Mode::Module,
-        &mut interner,
-        &mut lexer_diagnostics,
-    )
-    .tokens;
-    Parse {
-        map,
-        file,
-        interner,
-        parsed,
-        tokens,
-    }
+    let tokens = layout::lex(&source.text, source.base, Mode::Module, &mut interner, &mut lexer_diagnostics).tokens;
+    Parse { map, file, interner, parsed, tokens }
 }
 
 /// Token starts never go backwards, every token lies in the file, and every
@@ -50,29 +37,16 @@ pub fn check_invariants(p: &Parse) {
     let mut previous = whole.start;
     for (l, token, r) in &p.tokens {
         assert!(l <= r, "token {token:?} at {l}..{r} runs backwards");
-        assert!(
-            *l >= previous,
-            "token {token:?} at {l} starts before the previous token at {previous}"
-        );
-        assert!(
-            whole.contains(Span::new(*l, *r)),
-            "token {token:?} at {l}..{r} is outside the file"
-        );
+        assert!(*l >= previous, "token {token:?} at {l} starts before the previous token at {previous}");
+        assert!(whole.contains(Span::new(*l, *r)), "token {token:?} at {l}..{r} is outside the file");
         previous = *l;
     }
     let module = Node::Module(&p.parsed.module);
     assert_eq!(module.span(), whole, "the module spans the whole file");
     check_children(module);
     for d in &p.parsed.diagnostics {
-        assert!(
-            whole.contains(d.primary.span),
-            "diagnostic {} outside the file",
-            d.message
-        );
-        assert!(
-            !d.message.is_empty() && !d.primary.message.is_empty(),
-            "diagnostic {d:?} lacks a message or label"
-        );
+        assert!(whole.contains(d.primary.span), "diagnostic {} outside the file", d.message);
+        assert!(!d.message.is_empty() && !d.primary.message.is_empty(), "diagnostic {d:?} lacks a message or label");
     }
     // Every node is reachable by the walker (no panics on any shape).
     let mut count = 0;
@@ -98,12 +72,7 @@ pub fn token_shapes(p: &Parse) -> Vec<String> {
         .iter()
         .map(|(_, token, _)| match token {
             Token::Name(s) => format!("Name({})", p.interner.resolve(*s)),
-            Token::Str(s) => format!(
-                "Str({:?},{:?},{})",
-                s.kind,
-                p.interner.resolve(s.value),
-                s.parts.len()
-            ),
+            Token::Str(s) => format!("Str({:?},{:?},{})", s.kind, p.interner.resolve(s.value), s.parts.len()),
             other => format!("{other:?}"),
         })
         .collect()
@@ -112,9 +81,5 @@ pub fn token_shapes(p: &Parse) -> Vec<String> {
 /// (line, code) of every diagnostic.
 pub fn lines_and_codes(p: &Parse) -> Vec<(usize, String)> {
     let file = p.map.get(p.file);
-    p.parsed
-        .diagnostics
-        .iter()
-        .map(|d| (file.line_col(d.primary.span.start).0, d.code.to_string()))
-        .collect()
+    p.parsed.diagnostics.iter().map(|d| (file.line_col(d.primary.span.start).0, d.code.to_string())).collect()
 }

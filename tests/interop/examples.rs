@@ -26,19 +26,8 @@ fn every_example_runs_and_scripts_under_pytorch() {
         let out = run_python(RUN_EXAMPLE, &[&file.display().to_string()]);
         let mut words = out.split_whitespace();
         let version = words.next().unwrap_or_default();
-        assert!(
-            version.starts_with("2.5.1"),
-            "{}: PyTorch {version}, not 2.5.1",
-            file.display()
-        );
-        let diff: f64 = words
-            .next()
-            .and_then(|d| d.parse().ok())
-            .expect("a difference");
-        assert!(
-            diff <= 1e-5,
-            "{}: scripted differs from eager by {diff}",
-            file.display()
-        );
+        assert!(version.starts_with("2.5.1"), "{}: PyTorch {version}, not 2.5.1", file.display());
+        let diff: f64 = words.next().and_then(|d| d.parse().ok()).expect("a difference");
+        assert!(diff <= 1e-5, "{}: scripted differs from eager by {diff}", file.display());
     }
 }

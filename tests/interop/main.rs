@@ -5,6 +5,7 @@
 //! `TSY_REFERENCE_PYTHON`, and a plain `cargo test` runs the script itself.
 
 mod examples;
+mod inspect;
 mod weights;
 
 use std::path::{Path, PathBuf};
@@ -19,10 +20,7 @@ pub fn python() -> &'static Path {
             return PathBuf::from(path);
         }
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/reference-env.sh");
-        let out = Command::new("bash")
-            .arg(&script)
-            .output()
-            .expect("scripts/reference-env.sh runs");
+        let out = Command::new("bash").arg(&script).output().expect("scripts/reference-env.sh runs");
         assert!(
             out.status.success(),
             "setting up the PyTorch reference environment failed:\n{}",
@@ -47,6 +45,24 @@ pub fn run_python(code: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs a Python snippet with `input` on its standard input; returns stdout.
+pub fn run_python_stdin(code: &str, input: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new(python())
+        .arg("-c")
+        .arg(code)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the reference python runs");
+    child.stdin.take().expect("piped").write_all(input.as_bytes()).expect("python reads its input");
+    let out = child.wait_with_output().expect("python finishes");
+    assert!(out.status.success(), "python failed:\n{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

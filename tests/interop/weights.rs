@@ -85,52 +85,23 @@ impl Drop for TempDir {
 }
 
 fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .expect("a JSON array")
-        .iter()
-        .map(|s| s.as_str().expect("a string").to_string())
-        .collect()
+    v.as_array().expect("a JSON array").iter().map(|s| s.as_str().expect("a string").to_string()).collect()
 }
 
 fn check_tensors(file: &Path, tensors: &[StoredTensor], expected: &Value) {
     for t in tensors {
         let want = &expected[&t.name];
-        assert!(
-            want.is_object(),
-            "{}: unexpected tensor `{}`",
-            file.display(),
-            t.name
-        );
-        assert_eq!(
-            t.dtype.torch_name(),
-            want["dtype"],
-            "{}: `{}` dtype",
-            file.display(),
-            t.name
-        );
-        let shape: Vec<u64> = want["shape"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d.as_u64().unwrap())
-            .collect();
+        assert!(want.is_object(), "{}: unexpected tensor `{}`", file.display(), t.name);
+        assert_eq!(t.dtype.torch_name(), want["dtype"], "{}: `{}` dtype", file.display(), t.name);
+        let shape: Vec<u64> = want["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap()).collect();
         let got: Vec<u64> = t.shape.iter().map(|&d| d as u64).collect();
         assert_eq!(got, shape, "{}: `{}` shape", file.display(), t.name);
         assert_eq!(t.data.len(), t.numel() * t.dtype.size());
-        assert_eq!(
-            sha256_hex(&t.data),
-            want["sha256"],
-            "{}: `{}` bytes",
-            file.display(),
-            t.name
-        );
+        assert_eq!(sha256_hex(&t.data), want["sha256"], "{}: `{}` bytes", file.display(), t.name);
     }
 }
 
@@ -171,19 +142,13 @@ fn weights_saved_by_pytorch_read_back_identically() {
         let err = weights::read(&cut).expect_err("a truncated file");
         if n >= 4 {
             assert!(matches!(err, WeightsError::Zip(_)), "{n} bytes: {err:?}");
-            assert!(
-                err.to_string().starts_with("invalid zip archive: "),
-                "{err}"
-            );
+            assert!(err.to_string().starts_with("invalid zip archive: "), "{err}");
         }
     }
 
     // A whole model.
     let err = weights::read(&dir.0.join("model.pt")).expect_err("a whole model");
-    assert!(
-        matches!(&err, WeightsError::WholeModel { class, .. } if class == "__main__.Net"),
-        "{err:?}"
-    );
+    assert!(matches!(&err, WeightsError::WholeModel { class, .. } if class == "__main__.Net"), "{err:?}");
     assert_eq!(
         err.to_string(),
         "`model/data.pkl` holds a pickled `__main__.Net` object, not a state_dict: save `model.state_dict()` instead of the model"

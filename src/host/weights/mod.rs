@@ -63,14 +63,9 @@ impl StoredTensor {
 #[derive(Debug, thiserror::Error)]
 pub enum WeightsError {
     #[error("cannot read `{}`: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
 
-    #[error(
-        "unrecognized weights file: expected a zip archive written by `torch.save` or a safetensors file"
-    )]
+    #[error("unrecognized weights file: expected a zip archive written by `torch.save` or a safetensors file")]
     UnknownFormat,
 
     #[error(
@@ -96,38 +91,23 @@ pub enum WeightsError {
     MissingRecord { name: String },
 
     #[error("cannot read record `{name}`: {source}")]
-    Record {
-        name: String,
-        source: std::io::Error,
-    },
+    Record { name: String, source: std::io::Error },
 
     #[error("record `{name}` says byte order `{found}`; expected `little` or `big`")]
     ByteOrder { name: String, found: String },
 
     // ---- torch.save: the pickle ----
     #[error("`{record}` is truncated: {what} at byte {offset} runs past its end")]
-    PickleTruncated {
-        record: String,
-        what: &'static str,
-        offset: usize,
-    },
+    PickleTruncated { record: String, what: &'static str, offset: usize },
 
     #[error("`{record}` ends without a STOP opcode")]
     PickleNoStop { record: String },
 
     #[error("unsupported pickle opcode 0x{opcode:02x} at byte {offset} of `{record}`")]
-    PickleOpcode {
-        record: String,
-        opcode: u8,
-        offset: usize,
-    },
+    PickleOpcode { record: String, opcode: u8, offset: usize },
 
     #[error("malformed pickle at byte {offset} of `{record}`: {message}")]
-    PickleMalformed {
-        record: String,
-        offset: usize,
-        message: String,
-    },
+    PickleMalformed { record: String, offset: usize, message: String },
 
     #[error("`{record}` holds {found}, not a state_dict (a dict of names to tensors)")]
     NotStateDict { record: String, found: String },
@@ -149,42 +129,21 @@ pub enum WeightsError {
     #[error("tensor `{key}` is stored as `{storage}`, which tsy does not support")]
     UnsupportedStorage { key: String, storage: String },
 
-    #[error(
-        "tensor `{key}`: record `{record}` holds {actual} bytes, but the pickle says the storage has {expected}"
-    )]
-    StorageSize {
-        key: String,
-        record: String,
-        expected: usize,
-        actual: usize,
-    },
+    #[error("tensor `{key}`: record `{record}` holds {actual} bytes, but the pickle says the storage has {expected}")]
+    StorageSize { key: String, record: String, expected: usize, actual: usize },
 
-    #[error(
-        "tensor `{key}` reaches element {needed} of its storage, which has only {available} elements"
-    )]
-    OutOfBounds {
-        key: String,
-        needed: usize,
-        available: usize,
-    },
+    #[error("tensor `{key}` reaches element {needed} of its storage, which has only {available} elements")]
+    OutOfBounds { key: String, needed: usize, available: usize },
 
     #[error(
         "tensor `{key}` brings the tensors' total to {total} bytes, more than a {file_len}-byte file can hold (limit {limit})"
     )]
-    TooLarge {
-        key: String,
-        total: u128,
-        file_len: usize,
-        limit: u128,
-    },
+    TooLarge { key: String, total: u128, file_len: usize, limit: u128 },
 }
 
 /// Reads every tensor of the weights file at `path`, in the file's order.
 pub fn read(path: &Path) -> Result<Vec<StoredTensor>, WeightsError> {
-    let bytes = std::fs::read(path).map_err(|source| WeightsError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(|source| WeightsError::Io { path: path.to_path_buf(), source })?;
     read_bytes(&bytes)
 }
 
@@ -224,7 +183,5 @@ pub(crate) fn output_budget(file_len: usize) -> u128 {
 /// Maps a storage class name of PyTorch's pickles (`FloatStorage`) to its
 /// element type.
 pub(crate) fn scalar_type_of_storage(name: &str) -> Option<ScalarType> {
-    ScalarType::ALL
-        .into_iter()
-        .find(|t| t.storage_name() == name)
+    ScalarType::ALL.into_iter().find(|t| t.storage_name() == name)
 }

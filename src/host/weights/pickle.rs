@@ -139,10 +139,7 @@ pub(super) fn unpickle(data: &[u8], record: &str) -> Result<Unpickled, WeightsEr
         arena: Vec::new(),
     };
     let value = vm.run()?;
-    Ok(Unpickled {
-        value,
-        arena: vm.arena,
-    })
+    Ok(Unpickled { value, arena: vm.arena })
 }
 
 impl<'a> Vm<'a> {
@@ -162,11 +159,7 @@ impl<'a> Vm<'a> {
                 self.pos = end;
                 Ok(bytes)
             }
-            None => Err(WeightsError::PickleTruncated {
-                record: self.record.to_string(),
-                what,
-                offset: self.op_start,
-            }),
+            None => Err(WeightsError::PickleTruncated { record: self.record.to_string(), what, offset: self.op_start }),
         }
     }
 
@@ -193,11 +186,7 @@ impl<'a> Vm<'a> {
     fn line(&mut self, what: &'static str) -> Result<&'a str, WeightsError> {
         let rest = &self.data[self.pos..];
         let Some(n) = rest.iter().position(|&b| b == b'\n') else {
-            return Err(WeightsError::PickleTruncated {
-                record: self.record.to_string(),
-                what,
-                offset: self.op_start,
-            });
+            return Err(WeightsError::PickleTruncated { record: self.record.to_string(), what, offset: self.op_start });
         };
         let line = &rest[..n];
         self.pos += n + 1;
@@ -206,8 +195,7 @@ impl<'a> Vm<'a> {
 
     fn string(&mut self, n: usize, what: &'static str) -> Result<Value, WeightsError> {
         let bytes = self.take(n, what)?;
-        let s = std::str::from_utf8(bytes)
-            .map_err(|_| self.malformed(format!("{what} is not valid UTF-8")))?;
+        let s = std::str::from_utf8(bytes).map_err(|_| self.malformed(format!("{what} is not valid UTF-8")))?;
         Ok(Value::Str(s.into()))
     }
 
@@ -244,10 +232,7 @@ impl<'a> Vm<'a> {
     }
 
     fn memo_get(&self, index: u32) -> Result<Value, WeightsError> {
-        self.memo
-            .get(&index)
-            .cloned()
-            .ok_or_else(|| self.malformed(format!("memo entry {index} was never stored")))
+        self.memo.get(&index).cloned().ok_or_else(|| self.malformed(format!("memo entry {index} was never stored")))
     }
 
     fn memo_put(&mut self, index: u32) -> Result<(), WeightsError> {
@@ -258,7 +243,7 @@ impl<'a> Vm<'a> {
 
     /// `SETITEM(S)`: adds pairs to the dict at the stack's top.
     fn set_items(&mut self, items: Vec<Value>) -> Result<(), WeightsError> {
-        if items.len() % 2 != 0 {
+        if !items.len().is_multiple_of(2) {
             return Err(self.malformed("SETITEMS with an odd number of items"));
         }
         let target = self.top()?.clone();
@@ -319,14 +304,10 @@ impl<'a> Vm<'a> {
     /// `REDUCE`: `func(*args)`.
     fn call(&mut self, func: Value, args: Value, depth: usize) -> Result<Value, WeightsError> {
         let Some((module, name)) = self.global_name(&func) else {
-            return Ok(self.alloc(Obj::Object {
-                class: "<unknown>".into(),
-            }));
+            return Ok(self.alloc(Obj::Object { class: "<unknown>".into() }));
         };
         let Some(args) = self.tuple_items(&args) else {
-            return Err(self.malformed(format!(
-                "the arguments of `{module}.{name}` are not a tuple"
-            )));
+            return Err(self.malformed(format!("the arguments of `{module}.{name}` are not a tuple")));
         };
         match (&*module, &*name) {
             ("collections", "OrderedDict") | ("builtins", "dict") | ("__builtin__", "dict") => {
@@ -336,13 +317,10 @@ impl<'a> Vm<'a> {
                 }
                 Ok(self.alloc(Obj::Dict(Dict::default())))
             }
-            ("torch._utils", "_rebuild_tensor_v2" | "_rebuild_tensor") => {
-                Ok(self.alloc(Obj::Tensor(args)))
+            ("torch._utils", "_rebuild_tensor_v2" | "_rebuild_tensor") => Ok(self.alloc(Obj::Tensor(args))),
+            ("torch._utils", "_rebuild_parameter" | "_rebuild_parameter_with_state") => {
+                args.first().cloned().ok_or_else(|| self.malformed(format!("`{module}.{name}` without a tensor")))
             }
-            ("torch._utils", "_rebuild_parameter" | "_rebuild_parameter_with_state") => args
-                .first()
-                .cloned()
-                .ok_or_else(|| self.malformed(format!("`{module}.{name}` without a tensor"))),
             ("torch._utils", "_rebuild_from_type_v2") => {
                 // (func, new_type, args, state): a tensor (subclass) with
                 // Python attributes; the attributes are not needed.
@@ -354,9 +332,7 @@ impl<'a> Vm<'a> {
                 }
                 self.call(inner.clone(), inner_args.clone(), depth + 1)
             }
-            _ => Ok(self.alloc(Obj::Object {
-                class: format!("{module}.{name}"),
-            })),
+            _ => Ok(self.alloc(Obj::Object { class: format!("{module}.{name}") })),
         }
     }
 
@@ -364,9 +340,7 @@ impl<'a> Vm<'a> {
         loop {
             self.op_start = self.pos;
             let Some(&op) = self.data.get(self.pos) else {
-                return Err(WeightsError::PickleNoStop {
-                    record: self.record.to_string(),
-                });
+                return Err(WeightsError::PickleNoStop { record: self.record.to_string() });
             };
             self.pos += 1;
             match op {
@@ -421,8 +395,7 @@ impl<'a> Vm<'a> {
                         self.u8("LONG1")? as usize
                     } else {
                         let n = i32::from_le_bytes(self.le("LONG4")?);
-                        usize::try_from(n)
-                            .map_err(|_| self.malformed("LONG4 with a negative length"))?
+                        usize::try_from(n).map_err(|_| self.malformed("LONG4 with a negative length"))?
                     };
                     let bytes = self.take(n, "a long integer")?;
                     self.stack.push(long(bytes));
@@ -532,8 +505,7 @@ impl<'a> Vm<'a> {
                     self.memo_put(i)?;
                 }
                 0x94 => {
-                    let i = u32::try_from(self.memo.len())
-                        .map_err(|_| self.malformed("the memo is full"))?;
+                    let i = u32::try_from(self.memo.len()).map_err(|_| self.malformed("the memo is full"))?;
                     self.memo_put(i)?;
                 }
                 // BINGET, LONG_BINGET
@@ -551,10 +523,7 @@ impl<'a> Vm<'a> {
                 b'c' => {
                     let module = self.line("a GLOBAL module name")?;
                     let name = self.line("a GLOBAL name")?;
-                    let v = self.alloc(Obj::Global {
-                        module: module.into(),
-                        name: name.into(),
-                    });
+                    let v = self.alloc(Obj::Global { module: module.into(), name: name.into() });
                     self.stack.push(v);
                 }
                 0x93 => {
@@ -649,9 +618,6 @@ mod tests {
         assert_eq!(int(&[1, 0, 0, 0, 0, 0, 0, 0, 0]), Some(1));
         assert_eq!(int(&[0xff; 12]), Some(-1));
         assert_eq!(int(&[0, 0, 0, 0, 0, 0, 0, 0x80, 0]), None);
-        assert_eq!(
-            int(&[0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]),
-            None
-        );
+        assert_eq!(int(&[0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]), None);
     }
 }

@@ -14,37 +14,22 @@ pub(super) fn read(bytes: &[u8]) -> Result<Vec<StoredTensor>, WeightsError> {
     let (header_len, metadata) = SafeTensors::read_metadata(bytes)?;
     let data = bytes
         .get(8 + header_len..)
-        .ok_or(WeightsError::Safetensors(
-            ::safetensors::SafeTensorError::InvalidHeaderLength,
-        ))?;
+        .ok_or(WeightsError::Safetensors(::safetensors::SafeTensorError::InvalidHeaderLength))?;
     let mut infos: Vec<_> = metadata.tensors().into_iter().collect();
-    infos.sort_by(|(a_name, a), (b_name, b)| {
-        a.data_offsets
-            .cmp(&b.data_offsets)
-            .then_with(|| a_name.cmp(b_name))
-    });
+    infos.sort_by(|(a_name, a), (b_name, b)| a.data_offsets.cmp(&b.data_offsets).then_with(|| a_name.cmp(b_name)));
     infos
         .into_iter()
         .map(|(name, info)| {
-            let dtype = scalar_type(info.dtype).ok_or_else(|| {
-                WeightsError::UnsupportedSafetensorsDtype {
-                    name: name.clone(),
-                    dtype: format!("{:?}", info.dtype),
-                }
+            let dtype = scalar_type(info.dtype).ok_or_else(|| WeightsError::UnsupportedSafetensorsDtype {
+                name: name.clone(),
+                dtype: format!("{:?}", info.dtype),
             })?;
             let (start, end) = info.data_offsets;
             let data = data
                 .get(start..end)
-                .ok_or(WeightsError::Safetensors(
-                    ::safetensors::SafeTensorError::InvalidOffset(name.clone()),
-                ))?
+                .ok_or(WeightsError::Safetensors(::safetensors::SafeTensorError::InvalidOffset(name.clone())))?
                 .to_vec();
-            Ok(StoredTensor {
-                name,
-                dtype,
-                shape: info.shape.clone(),
-                data,
-            })
+            Ok(StoredTensor { name, dtype, shape: info.shape.clone(), data })
         })
         .collect()
 }

@@ -17,12 +17,7 @@ use super::*;
 fn safetensors_file(tensors: &[(&str, Dtype, Vec<usize>, Vec<u8>)]) -> Vec<u8> {
     let views: Vec<(String, TensorView<'_>)> = tensors
         .iter()
-        .map(|(name, dtype, shape, data)| {
-            (
-                name.to_string(),
-                TensorView::new(*dtype, shape.clone(), data).unwrap(),
-            )
-        })
+        .map(|(name, dtype, shape, data)| (name.to_string(), TensorView::new(*dtype, shape.clone(), data).unwrap()))
         .collect();
     ::safetensors::serialize(views, None).unwrap()
 }
@@ -50,23 +45,13 @@ impl Pickle {
         i
     }
     fn get(&mut self, i: u32) -> &mut Self {
-        if i < 256 {
-            self.op(&[b'h', i as u8])
-        } else {
-            self.op(b"j").op(&i.to_le_bytes())
-        }
+        if i < 256 { self.op(&[b'h', i as u8]) } else { self.op(b"j").op(&i.to_le_bytes()) }
     }
     fn global(&mut self, module: &str, name: &str) -> &mut Self {
-        self.op(b"c")
-            .op(module.as_bytes())
-            .op(b"\n")
-            .op(name.as_bytes())
-            .op(b"\n")
+        self.op(b"c").op(module.as_bytes()).op(b"\n").op(name.as_bytes()).op(b"\n")
     }
     fn str(&mut self, s: &str) -> &mut Self {
-        self.op(b"X")
-            .op(&(s.len() as u32).to_le_bytes())
-            .op(s.as_bytes())
+        self.op(b"X").op(&(s.len() as u32).to_le_bytes()).op(s.as_bytes())
     }
     fn int(&mut self, v: i64) -> &mut Self {
         if (0..256).contains(&v) {
@@ -115,16 +100,7 @@ fn entry(name: &'static str, storage: &'static str, key: &'static str, size: &[u
     for i in (0..size.len().saturating_sub(1)).rev() {
         stride[i] = stride[i + 1] * size[i + 1];
     }
-    Entry {
-        name,
-        storage,
-        key,
-        numel: size.iter().product(),
-        offset: 0,
-        size: size.to_vec(),
-        stride,
-        parameter: false,
-    }
+    Entry { name, storage, key, numel: size.iter().product(), offset: 0, size: size.to_vec(), stride, parameter: false }
 }
 
 /// A state_dict pickle laid out as PyTorch 2.5.1 writes it (see the
@@ -199,11 +175,7 @@ struct Archive<'a> {
 
 fn torch_zip(a: &Archive<'_>) -> Vec<u8> {
     use zip::write::SimpleFileOptions;
-    let method = if a.deflate {
-        zip::CompressionMethod::Deflated
-    } else {
-        zip::CompressionMethod::Stored
-    };
+    let method = if a.deflate { zip::CompressionMethod::Deflated } else { zip::CompressionMethod::Stored };
     let options = SimpleFileOptions::default().compression_method(method);
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     w.start_file("archive/data.pkl", options).unwrap();
@@ -213,8 +185,7 @@ fn torch_zip(a: &Archive<'_>) -> Vec<u8> {
         w.write_all(order.as_bytes()).unwrap();
     }
     for (key, data) in &a.storages {
-        w.start_file(format!("archive/data/{key}"), options)
-            .unwrap();
+        w.start_file(format!("archive/data/{key}"), options).unwrap();
         w.write_all(data).unwrap();
     }
     w.start_file("archive/version", options).unwrap();
@@ -227,9 +198,7 @@ fn f32_bytes(vs: impl IntoIterator<Item = f32>) -> Vec<u8> {
 }
 
 fn f32s(data: &[u8]) -> Vec<f32> {
-    data.chunks_exact(4)
-        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
-        .collect()
+    data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect()
 }
 
 /// A small `torch.save` file: a 3x4 float32 matrix, its transpose, a
@@ -287,12 +256,7 @@ fn safetensors_reads_every_dtype_in_data_order() {
     // (I64, F64, F32, I32, BF16, F16, I16, I8, U8, BOOL), then by name;
     // empty tensors take no bytes and sort by name among those at their
     // offset.
-    assert_eq!(
-        names,
-        [
-            "n", "d", "b", "empty", "w", "i", "bf", "h", "s", "c", "u", "m"
-        ]
-    );
+    assert_eq!(names, ["n", "d", "b", "empty", "w", "i", "bf", "h", "s", "c", "u", "m"]);
     let get = |n: &str| tensors.iter().find(|t| t.name == n).unwrap();
     assert_eq!(get("w").dtype, ScalarType::Float32);
     assert_eq!(get("w").shape, [2, 2]);
@@ -314,19 +278,14 @@ fn safetensors_reads_every_dtype_in_data_order() {
 
 #[test]
 fn safetensors_unsupported_dtype_names_the_tensor() {
-    let file = safetensors_file(&[
-        ("ok", Dtype::F32, vec![1], f32_bytes([1.0])),
-        ("wide", Dtype::U16, vec![1], vec![1, 0]),
-    ]);
+    let file =
+        safetensors_file(&[("ok", Dtype::F32, vec![1], f32_bytes([1.0])), ("wide", Dtype::U16, vec![1], vec![1, 0])]);
     let err = read_bytes(&file).unwrap_err();
     assert!(
         matches!(&err, WeightsError::UnsupportedSafetensorsDtype { name, dtype } if name == "wide" && dtype == "U16"),
         "{err:?}"
     );
-    assert_eq!(
-        err.to_string(),
-        "tensor `wide` has safetensors dtype U16, which tsy does not support"
-    );
+    assert_eq!(err.to_string(), "tensor `wide` has safetensors dtype U16, which tsy does not support");
 }
 
 #[test]
@@ -335,17 +294,11 @@ fn safetensors_lying_header_is_an_error() {
     // Header length far past the end.
     let mut lying = file.clone();
     lying[..8].copy_from_slice(&u64::MAX.to_le_bytes());
-    assert!(matches!(
-        read_bytes(&lying),
-        Err(WeightsError::Safetensors(_) | WeightsError::UnknownFormat)
-    ));
+    assert!(matches!(read_bytes(&lying), Err(WeightsError::Safetensors(_) | WeightsError::UnknownFormat)));
     // A shape claiming more bytes than the offsets give.
     let text = String::from_utf8_lossy(&file).replace("[2]", "[9]");
     file = text.into_bytes();
-    assert!(matches!(
-        read_bytes(&file),
-        Err(WeightsError::Safetensors(_))
-    ));
+    assert!(matches!(read_bytes(&file), Err(WeightsError::Safetensors(_))));
 }
 
 // ---------------------------------------------------------------------------
@@ -356,19 +309,14 @@ fn torch_save_reads_views_in_insertion_order() {
     for deflate in [false, true] {
         let tensors = read_bytes(&sample_torch_zip(deflate)).unwrap();
         let names: Vec<_> = tensors.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(
-            names,
-            ["z.first", "a.t", "a.slice", "num_batches_tracked", "flag"]
-        );
+        assert_eq!(names, ["z.first", "a.t", "a.slice", "num_batches_tracked", "flag"]);
         let a: Vec<f32> = (0..12).map(|i| i as f32).collect();
         assert_eq!(f32s(&tensors[0].data), a);
         assert_eq!(tensors[0].shape, [3, 4]);
         assert_eq!(tensors[0].dtype, ScalarType::Float32);
         // The transpose, gathered.
         assert_eq!(tensors[1].shape, [4, 3]);
-        let at: Vec<f32> = (0..4)
-            .flat_map(|i| (0..3).map(move |j| (j * 4 + i) as f32))
-            .collect();
+        let at: Vec<f32> = (0..4).flat_map(|i| (0..3).map(move |j| (j * 4 + i) as f32)).collect();
         assert_eq!(f32s(&tensors[1].data), at);
         // a[1:, 2:]
         assert_eq!(f32s(&tensors[2].data), [6.0, 7.0, 10.0, 11.0]);
@@ -388,10 +336,7 @@ fn torch_save_big_endian_is_swapped_and_missing_byteorder_is_little() {
         entry("h", "HalfStorage", "1", &[1]),
         entry("u", "ByteStorage", "2", &[2]),
     ];
-    let be: Vec<u8> = [1.5f32, -2.0]
-        .iter()
-        .flat_map(|v| v.to_be_bytes())
-        .collect();
+    let be: Vec<u8> = [1.5f32, -2.0].iter().flat_map(|v| v.to_be_bytes()).collect();
     let big = torch_zip(&Archive {
         pickle: state_dict_pickle(&entries),
         storages: vec![("0", be), ("1", vec![0x3c, 0x00]), ("2", vec![1, 2])],
@@ -418,10 +363,7 @@ fn torch_save_big_endian_is_swapped_and_missing_byteorder_is_little() {
         deflate: false,
     });
     let err = read_bytes(&odd).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "record `archive/byteorder` says byte order `middle`; expected `little` or `big`"
-    );
+    assert_eq!(err.to_string(), "record `archive/byteorder` says byte order `middle`; expected `little` or `big`");
 }
 
 #[test]
@@ -458,10 +400,7 @@ fn torch_save_huge_broadcast_view_is_refused_before_allocating() {
         deflate: false,
     });
     let err = read_bytes(&file).unwrap_err();
-    assert!(
-        matches!(&err, WeightsError::TooLarge { key, .. } if key == "huge"),
-        "{err}"
-    );
+    assert!(matches!(&err, WeightsError::TooLarge { key, .. } if key == "huge"), "{err}");
 }
 
 #[test]
@@ -499,11 +438,7 @@ fn torch_save_errors_name_the_tensor() {
     );
     let mut rank = entry("w", "FloatStorage", "0", &[2]);
     rank.stride = vec![1, 1];
-    check(
-        &[rank],
-        vec![("0", vec![0; 8])],
-        "tensor `w`: its size has 1 dimensions but its stride 2",
-    );
+    check(&[rank], vec![("0", vec![0; 8])], "tensor `w`: its size has 1 dimensions but its stride 2");
 }
 
 #[test]
@@ -519,12 +454,7 @@ fn torch_save_of_a_whole_model_says_to_save_the_state_dict() {
     p.put();
     p.op(b"(").str("training").op(b"\x88u");
     p.op(b"b.");
-    let file = torch_zip(&Archive {
-        pickle: p.out,
-        storages: vec![],
-        byteorder: Some("little"),
-        deflate: false,
-    });
+    let file = torch_zip(&Archive { pickle: p.out, storages: vec![], byteorder: Some("little"), deflate: false });
     let err = read_bytes(&file).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -535,12 +465,7 @@ fn torch_save_of_a_whole_model_says_to_save_the_state_dict() {
 #[test]
 fn torch_save_other_top_levels_and_entries() {
     let run = |pickle: Vec<u8>| {
-        read_bytes(&torch_zip(&Archive {
-            pickle,
-            storages: vec![],
-            byteorder: None,
-            deflate: false,
-        }))
+        read_bytes(&torch_zip(&Archive { pickle, storages: vec![], byteorder: None, deflate: false }))
     };
     // A plain (empty) dict is an empty state_dict.
     assert_eq!(run(b"\x80\x02}q\x00.".to_vec()).unwrap(), vec![]);
@@ -552,39 +477,22 @@ fn torch_save_other_top_levels_and_entries() {
     // A checkpoint with a non-tensor entry.
     let mut p = Pickle::default();
     p.op(b"\x80\x02}(").str("epoch").int(3).op(b"u.");
-    assert_eq!(
-        run(p.out).unwrap_err().to_string(),
-        "entry `epoch` is an int, not a tensor"
-    );
+    assert_eq!(run(p.out).unwrap_err().to_string(), "entry `epoch` is an int, not a tensor");
     // Non-string keys.
     let mut p = Pickle::default();
     p.op(b"\x80\x02}(").int(1).int(3).op(b"u.");
-    assert_eq!(
-        run(p.out).unwrap_err().to_string(),
-        "state_dict key is an int, expected a string"
-    );
+    assert_eq!(run(p.out).unwrap_err().to_string(), "state_dict key is an int, expected a string");
 }
 
 #[test]
 fn pickle_errors_name_opcode_and_offset() {
     let run = |pickle: &[u8]| {
-        read_bytes(&torch_zip(&Archive {
-            pickle: pickle.to_vec(),
-            storages: vec![],
-            byteorder: None,
-            deflate: false,
-        }))
-        .unwrap_err()
-        .to_string()
+        read_bytes(&torch_zip(&Archive { pickle: pickle.to_vec(), storages: vec![], byteorder: None, deflate: false }))
+            .unwrap_err()
+            .to_string()
     };
-    assert_eq!(
-        run(b"\x80\x02}\xff."),
-        "unsupported pickle opcode 0xff at byte 3 of `archive/data.pkl`"
-    );
-    assert_eq!(
-        run(b"\x80\x02}"),
-        "`archive/data.pkl` ends without a STOP opcode"
-    );
+    assert_eq!(run(b"\x80\x02}\xff."), "unsupported pickle opcode 0xff at byte 3 of `archive/data.pkl`");
+    assert_eq!(run(b"\x80\x02}"), "`archive/data.pkl` ends without a STOP opcode");
     assert_eq!(
         run(b"\x80\x02X\xff\x00\x00\x00ab"),
         "`archive/data.pkl` is truncated: a BINUNICODE string at byte 2 runs past its end"
@@ -593,14 +501,8 @@ fn pickle_errors_name_opcode_and_offset() {
         run(b"\x80\x02h\x05."),
         "malformed pickle at byte 2 of `archive/data.pkl`: memo entry 5 was never stored"
     );
-    assert_eq!(
-        run(b"\x80\x02t."),
-        "malformed pickle at byte 2 of `archive/data.pkl`: no MARK to pop to"
-    );
-    assert_eq!(
-        run(b"\x80\x02(."),
-        "malformed pickle at byte 3 of `archive/data.pkl`: the stack is empty"
-    );
+    assert_eq!(run(b"\x80\x02t."), "malformed pickle at byte 2 of `archive/data.pkl`: no MARK to pop to");
+    assert_eq!(run(b"\x80\x02(."), "malformed pickle at byte 3 of `archive/data.pkl`: the stack is empty");
 }
 
 #[test]
@@ -609,28 +511,12 @@ fn pickle_deep_nesting_and_cycles_do_not_overflow() {
     let mut deep = b"\x80\x02)".to_vec();
     deep.extend(std::iter::repeat_n(0x85u8, 200_000));
     deep.push(b'.');
-    let file = torch_zip(&Archive {
-        pickle: deep,
-        storages: vec![],
-        byteorder: None,
-        deflate: false,
-    });
-    assert!(matches!(
-        read_bytes(&file),
-        Err(WeightsError::NotStateDict { .. })
-    ));
+    let file = torch_zip(&Archive { pickle: deep, storages: vec![], byteorder: None, deflate: false });
+    assert!(matches!(read_bytes(&file), Err(WeightsError::NotStateDict { .. })));
     // A list that holds itself, in a dict's value.
     let cyclic = b"\x80\x02}q\x00(X\x01\x00\x00\x00a]q\x01h\x01au.";
-    let file = torch_zip(&Archive {
-        pickle: cyclic.to_vec(),
-        storages: vec![],
-        byteorder: None,
-        deflate: false,
-    });
-    assert_eq!(
-        read_bytes(&file).unwrap_err().to_string(),
-        "entry `a` is a list, not a tensor"
-    );
+    let file = torch_zip(&Archive { pickle: cyclic.to_vec(), storages: vec![], byteorder: None, deflate: false });
+    assert_eq!(read_bytes(&file).unwrap_err().to_string(), "entry `a` is a list, not a tensor");
 }
 
 #[test]
@@ -650,10 +536,7 @@ fn rebuild_from_type_v2_and_protocol_4_opcodes() {
     p.op(b"}\x94t\x94R\x94u.");
     let file = torch_zip(&Archive {
         pickle: p.out,
-        storages: vec![(
-            "0",
-            [1.0f64, 2.0].iter().flat_map(|v| v.to_le_bytes()).collect(),
-        )],
+        storages: vec![("0", [1.0f64, 2.0].iter().flat_map(|v| v.to_le_bytes()).collect())],
         byteorder: Some("little"),
         deflate: false,
     });
@@ -670,24 +553,13 @@ fn rebuild_from_type_v2_and_protocol_4_opcodes() {
 #[test]
 fn sniffing() {
     let legacy = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.\x80\x02";
-    assert!(matches!(
-        read_bytes(legacy),
-        Err(WeightsError::LegacyTorchSave)
-    ));
-    assert!(
-        WeightsError::LegacyTorchSave
-            .to_string()
-            .contains("re-save it with a current PyTorch")
-    );
+    assert!(matches!(read_bytes(legacy), Err(WeightsError::LegacyTorchSave)));
+    assert!(WeightsError::LegacyTorchSave.to_string().contains("re-save it with a current PyTorch"));
     assert!(matches!(read_bytes(b""), Err(WeightsError::UnknownFormat)));
-    assert!(matches!(
-        read_bytes(b"hello world, this is text"),
-        Err(WeightsError::UnknownFormat)
-    ));
+    assert!(matches!(read_bytes(b"hello world, this is text"), Err(WeightsError::UnknownFormat)));
     // A zip without data.pkl.
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    w.start_file("x/other", zip::write::SimpleFileOptions::default())
-        .unwrap();
+    w.start_file("x/other", zip::write::SimpleFileOptions::default()).unwrap();
     w.write_all(b"x").unwrap();
     let file = w.finish().unwrap().into_inner();
     assert!(matches!(read_bytes(&file), Err(WeightsError::NoDataPkl)));
@@ -716,11 +588,7 @@ fn sample_safetensors() -> Vec<u8> {
 
 #[test]
 fn every_prefix_is_an_error() {
-    for file in [
-        sample_safetensors(),
-        sample_torch_zip(false),
-        sample_torch_zip(true),
-    ] {
+    for file in [sample_safetensors(), sample_torch_zip(false), sample_torch_zip(true)] {
         assert!(read_bytes(&file).is_ok());
         for n in 0..file.len() {
             assert!(read_bytes(&file[..n]).is_err(), "prefix of {n} bytes");
@@ -767,10 +635,7 @@ fn random_mutations_never_panic() {
     let start = Instant::now();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let files = [sample_safetensors(), sample_torch_zip(false)];
-    let entries = [
-        entry("a", "FloatStorage", "0", &[2, 2]),
-        entry("b", "LongStorage", "1", &[]),
-    ];
+    let entries = [entry("a", "FloatStorage", "0", &[2, 2]), entry("b", "LongStorage", "1", &[])];
     let pickle = state_dict_pickle(&entries);
     let mut rounds = 0;
     while rounds < 3000 && start.elapsed() < Duration::from_millis(1500) {

@@ -76,33 +76,16 @@ pub(super) fn read(bytes: &[u8]) -> Result<Vec<StoredTensor>, WeightsError> {
         let nbytes = numel as u128 * elsize as u128;
         total += nbytes;
         if total > budget {
-            return Err(WeightsError::TooLarge {
-                key: spec.name,
-                total,
-                file_len: bytes.len(),
-                limit: budget,
-            });
+            return Err(WeightsError::TooLarge { key: spec.name, total, file_len: bytes.len(), limit: budget });
         }
         let mut data = Vec::with_capacity(nbytes as usize);
-        gather(
-            &storage,
-            elsize,
-            spec.storage_offset,
-            &spec.shape,
-            &spec.stride,
-            &mut data,
-        );
+        gather(&storage, elsize, spec.storage_offset, &spec.shape, &spec.stride, &mut data);
         if big_endian && elsize > 1 {
             for element in data.chunks_exact_mut(elsize) {
                 element.reverse();
             }
         }
-        out.push(StoredTensor {
-            name: spec.name,
-            dtype: spec.dtype,
-            shape: spec.shape,
-            data,
-        });
+        out.push(StoredTensor { name: spec.name, dtype: spec.dtype, shape: spec.shape, data });
     }
     Ok(out)
 }
@@ -120,35 +103,21 @@ fn archive_prefix(archive: &Archive<'_>) -> Option<String> {
 
 /// The bytes of one record, never allocating more up front than the file
 /// holds.
-fn read_record(
-    archive: &mut Archive<'_>,
-    name: &str,
-    file_len: usize,
-) -> Result<Vec<u8>, WeightsError> {
+fn read_record(archive: &mut Archive<'_>, name: &str, file_len: usize) -> Result<Vec<u8>, WeightsError> {
     let mut file = match archive.by_name(name) {
         Ok(file) => file,
         Err(ZipError::FileNotFound) => {
-            return Err(WeightsError::MissingRecord {
-                name: name.to_string(),
-            });
+            return Err(WeightsError::MissingRecord { name: name.to_string() });
         }
         Err(e) => return Err(WeightsError::Zip(e)),
     };
     let declared = file.size();
-    let capacity = usize::try_from(declared)
-        .unwrap_or(usize::MAX)
-        .min(file_len);
+    let capacity = usize::try_from(declared).unwrap_or(usize::MAX).min(file_len);
     let mut data = Vec::with_capacity(capacity);
-    let record_error = |source| WeightsError::Record {
-        name: name.to_string(),
-        source,
-    };
+    let record_error = |source| WeightsError::Record { name: name.to_string(), source };
     // A deflated record can still expand past the file's length; `take`
     // stops it at its declared size, which the zip reader then checks.
-    (&mut file)
-        .take(declared)
-        .read_to_end(&mut data)
-        .map_err(record_error)?;
+    (&mut file).take(declared).read_to_end(&mut data).map_err(record_error)?;
     if data.len() as u64 != declared {
         return Err(record_error(std::io::Error::new(
             std::io::ErrorKind::UnexpectedEof,
@@ -175,25 +144,17 @@ fn state_dict(u: &Unpickled, record: &str) -> Result<Vec<TensorSpec>, WeightsErr
     let entries = match u.obj(&u.value) {
         Some(Obj::Dict(dict)) => &dict.entries,
         Some(Obj::Object { class }) => {
-            return Err(WeightsError::WholeModel {
-                record: record.to_string(),
-                class: class.clone(),
-            });
+            return Err(WeightsError::WholeModel { record: record.to_string(), class: class.clone() });
         }
         _ => {
-            return Err(WeightsError::NotStateDict {
-                record: record.to_string(),
-                found: u.describe(&u.value),
-            });
+            return Err(WeightsError::NotStateDict { record: record.to_string(), found: u.describe(&u.value) });
         }
     };
     entries
         .iter()
         .map(|(key, value)| {
             let Value::Str(name) = key else {
-                return Err(WeightsError::NonStringKey {
-                    found: u.describe(key),
-                });
+                return Err(WeightsError::NonStringKey { found: u.describe(key) });
             };
             tensor_spec(u, name, value)
         })
@@ -201,40 +162,25 @@ fn state_dict(u: &Unpickled, record: &str) -> Result<Vec<TensorSpec>, WeightsErr
 }
 
 fn tensor_spec(u: &Unpickled, name: &str, value: &Value) -> Result<TensorSpec, WeightsError> {
-    let bad = |message: String| WeightsError::MalformedTensor {
-        key: name.to_string(),
-        message,
-    };
+    let bad = |message: String| WeightsError::MalformedTensor { key: name.to_string(), message };
     let Some(Obj::Tensor(args)) = u.obj(value) else {
-        return Err(WeightsError::NotATensor {
-            key: name.to_string(),
-            found: u.describe(value),
-        });
+        return Err(WeightsError::NotATensor { key: name.to_string(), found: u.describe(value) });
     };
     let [storage, offset, size, stride, ..] = &**args else {
-        return Err(bad(format!(
-            "the tensor is rebuilt from {} arguments, expected at least 4",
-            args.len()
-        )));
+        return Err(bad(format!("the tensor is rebuilt from {} arguments, expected at least 4", args.len())));
     };
 
     // The storage: a persistent id ('storage', <storage class>, key,
     // location, numel).
     let Some(Obj::Persistent(pid)) = u.obj(storage) else {
-        return Err(bad(format!(
-            "its storage is {}, not a storage reference",
-            u.describe(storage)
-        )));
+        return Err(bad(format!("its storage is {}, not a storage reference", u.describe(storage))));
     };
     let pid = match u.obj(pid) {
         Some(Obj::Tuple(items)) => items,
         _ => return Err(bad(format!("its storage id is {}", u.describe(pid)))),
     };
     let [kind, class, key, _location, numel] = &**pid else {
-        return Err(bad(format!(
-            "its storage id has {} items, expected 5",
-            pid.len()
-        )));
+        return Err(bad(format!("its storage id has {} items, expected 5", pid.len())));
     };
     if !matches!(kind, Value::Str(s) if &**s == "storage") {
         return Err(bad("its persistent id is not a storage".into()));
@@ -245,58 +191,26 @@ fn tensor_spec(u: &Unpickled, name: &str, value: &Value) -> Result<TensorSpec, W
             return Err(bad(format!("its storage class is {}", u.describe(class))));
         }
     };
-    let dtype = (&**module == "torch")
-        .then(|| scalar_type_of_storage(class))
-        .flatten()
-        .ok_or_else(|| WeightsError::UnsupportedStorage {
-            key: name.to_string(),
-            storage: format!("{module}.{class}"),
-        })?;
+    let dtype = (&**module == "torch").then(|| scalar_type_of_storage(class)).flatten().ok_or_else(|| {
+        WeightsError::UnsupportedStorage { key: name.to_string(), storage: format!("{module}.{class}") }
+    })?;
     let storage_key = match key {
         Value::Str(s) => s.to_string(),
         other => return Err(bad(format!("its storage key is {}", u.describe(other)))),
     };
-    let storage_numel = non_negative(numel).ok_or_else(|| {
-        bad(format!(
-            "its storage size is {}, expected a non-negative int",
-            u.describe(numel)
-        ))
-    })?;
+    let storage_numel = non_negative(numel)
+        .ok_or_else(|| bad(format!("its storage size is {}, expected a non-negative int", u.describe(numel))))?;
 
-    let storage_offset = non_negative(offset).ok_or_else(|| {
-        bad(format!(
-            "its storage offset is {}, expected a non-negative int",
-            u.describe(offset)
-        ))
-    })?;
-    let shape = int_list(u, size).ok_or_else(|| {
-        bad(format!(
-            "its size is {}, expected a tuple of non-negative ints",
-            u.describe(size)
-        ))
-    })?;
-    let stride = int_list(u, stride).ok_or_else(|| {
-        bad(format!(
-            "its stride is {}, expected a tuple of non-negative ints",
-            u.describe(stride)
-        ))
-    })?;
+    let storage_offset = non_negative(offset)
+        .ok_or_else(|| bad(format!("its storage offset is {}, expected a non-negative int", u.describe(offset))))?;
+    let shape = int_list(u, size)
+        .ok_or_else(|| bad(format!("its size is {}, expected a tuple of non-negative ints", u.describe(size))))?;
+    let stride = int_list(u, stride)
+        .ok_or_else(|| bad(format!("its stride is {}, expected a tuple of non-negative ints", u.describe(stride))))?;
     if shape.len() != stride.len() {
-        return Err(bad(format!(
-            "its size has {} dimensions but its stride {}",
-            shape.len(),
-            stride.len()
-        )));
+        return Err(bad(format!("its size has {} dimensions but its stride {}", shape.len(), stride.len())));
     }
-    Ok(TensorSpec {
-        name: name.to_string(),
-        dtype,
-        storage_key,
-        storage_numel,
-        storage_offset,
-        shape,
-        stride,
-    })
+    Ok(TensorSpec { name: name.to_string(), dtype, storage_key, storage_numel, storage_offset, shape, stride })
 }
 
 fn non_negative(value: &Value) -> Option<usize> {
@@ -322,11 +236,7 @@ fn check_bounds(spec: &TensorSpec) -> Result<usize, WeightsError> {
         key: spec.name.clone(),
         message: format!("its size {:?} overflows", spec.shape),
     };
-    let numel = spec
-        .shape
-        .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(too_big)?;
+    let numel = spec.shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).ok_or_else(too_big)?;
     if numel == 0 {
         return Ok(0);
     }
@@ -335,29 +245,16 @@ fn check_bounds(spec: &TensorSpec) -> Result<usize, WeightsError> {
         .shape
         .iter()
         .zip(&spec.stride)
-        .try_fold(spec.storage_offset, |acc, (&d, &s)| {
-            (d - 1).checked_mul(s).and_then(|x| acc.checked_add(x))
-        })
+        .try_fold(spec.storage_offset, |acc, (&d, &s)| (d - 1).checked_mul(s).and_then(|x| acc.checked_add(x)))
         .ok_or_else(too_big)?;
     if last >= spec.storage_numel {
-        return Err(WeightsError::OutOfBounds {
-            key: spec.name.clone(),
-            needed: last,
-            available: spec.storage_numel,
-        });
+        return Err(WeightsError::OutOfBounds { key: spec.name.clone(), needed: last, available: spec.storage_numel });
     }
     Ok(numel)
 }
 
 /// Copies a strided view (bounds already checked) into `out`, contiguous.
-fn gather(
-    storage: &[u8],
-    elsize: usize,
-    offset: usize,
-    shape: &[usize],
-    stride: &[usize],
-    out: &mut Vec<u8>,
-) {
+fn gather(storage: &[u8], elsize: usize, offset: usize, shape: &[usize], stride: &[usize], out: &mut Vec<u8>) {
     let numel: usize = shape.iter().product();
     if numel == 0 {
         return;
@@ -378,12 +275,7 @@ fn gather(
     let outer = &shape[..shape.len() - 1];
     let mut index = vec![0usize; outer.len()];
     loop {
-        let base = offset
-            + index
-                .iter()
-                .zip(stride)
-                .map(|(&i, &s)| i * s)
-                .sum::<usize>();
+        let base = offset + index.iter().zip(stride).map(|(&i, &s)| i * s).sum::<usize>();
         if inner_stride == 1 {
             out.extend_from_slice(&storage[base * elsize..(base + inner_len) * elsize]);
         } else {
