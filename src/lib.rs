@@ -35,6 +35,7 @@ pub fn inspect(
     file: FileId,
     interner: &mut Interner,
     entry: Option<&str>,
+    weights: Option<&std::path::Path>,
 ) -> Result<host::inspect::Report, Vec<Diagnostic>> {
     let parsed = syntax::parse(map, file, interner);
     if parsed.diagnostics.iter().any(Diagnostic::is_error) {
@@ -56,8 +57,24 @@ pub fn inspect(
         .label("inspect shows modules; this entry is a function");
         return Err(vec![d]);
     };
+    if let Some(path) = weights {
+        load_weights(&root, path)?;
+    }
     host::inspect::report(&mut evaluated.host, &selected.name, &root, root.created_at).map_err(|flow| {
         evaluated.host.report(flow);
         evaluated.take_diagnostics()
     })
+}
+
+/// Reads a weights file and loads it into the entry module (strict).
+fn load_weights(root: &std::rc::Rc<host::value::Instance>, path: &std::path::Path) -> Result<usize, Vec<Diagnostic>> {
+    let span = root.created_at;
+    let stored = host::weights::read(path).map_err(|error| {
+        vec![
+            Diagnostic::new(diag::Code::E5008, span, format!("cannot load weights from `{}`", path.display()))
+                .label("the weights were to be loaded into this module")
+                .note(error.to_string()),
+        ]
+    })?;
+    host::load::load_state(root, stored, true, span).map_err(|d| vec![d])
 }

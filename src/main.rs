@@ -39,6 +39,9 @@ enum Command {
         /// optimized entry, else the last module instance)
         #[arg(long)]
         entry: Option<String>,
+        /// Load this state_dict (safetensors, or a `torch.save` file) into the entry module first
+        #[arg(long)]
+        weights: Option<PathBuf>,
         /// human, or json: {"repr", "modules", "state": [{"name", "shape", "dtype", "kind"}], "parameters"}
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
@@ -74,7 +77,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { files, format, color } => check(&files, format, color),
-        Command::Inspect { file, entry, format, color } => inspect(&file, entry.as_deref(), format, color),
+        Command::Inspect { file, entry, weights, format, color } => {
+            inspect(&file, entry.as_deref(), weights.as_deref(), format, color)
+        }
         Command::Explain { code } => explain(&code),
     }
 }
@@ -153,7 +158,7 @@ fn report(map: &SourceMap, mut diagnostics: Vec<Diagnostic>, format: Format, col
     if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
-fn inspect(path: &Path, entry: Option<&str>, format: Format, color: Color) -> ExitCode {
+fn inspect(path: &Path, entry: Option<&str>, weights: Option<&Path>, format: Format, color: Color) -> ExitCode {
     let mut map = SourceMap::new();
     let mut interner = Interner::new();
     let mut diagnostics = Vec::new();
@@ -161,7 +166,7 @@ fn inspect(path: &Path, entry: Option<&str>, format: Format, color: Color) -> Ex
         Ok(file) => file,
         Err(code) => return code,
     };
-    match tsy::inspect(&mut map, file, &mut interner, entry) {
+    match tsy::inspect(&mut map, file, &mut interner, entry, weights) {
         Ok(report) => {
             let text = match format {
                 Format::Json => serde_json::to_string_pretty(&report).expect("the report serializes") + "\n",

@@ -12,35 +12,10 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{check_invariants, lines_and_codes, parse, token_shapes};
-
-fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files(&path, ext));
-        } else if path.extension().is_some_and(|e| e == ext) {
-            out.push(path);
-        }
-    }
-    out.sort();
-    out
-}
+use common::{annotations, check_invariants, files, lines_and_codes, parse, snapshot_settings, token_shapes};
 
 fn fixture_dir(kind: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(kind)
-}
-
-fn snapshot_settings() -> insta::Settings {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    settings
 }
 
 fn name_of(path: &Path) -> String {
@@ -80,23 +55,6 @@ fn valid_fixtures_parse_cleanly_and_match_their_snapshots() {
             insta::assert_snapshot!(format!("tokens__{name}"), tokens);
         });
     }
-}
-
-/// The (line, code) pairs a fixture's `#~` annotations expect.
-fn annotations(text: &str) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        if let Some(at) = line.find("#~") {
-            let rest = &line[at + 2..];
-            let (line_no, codes) = match rest.strip_prefix('^') {
-                Some(codes) => (index, codes),
-                None => (index + 1, rest),
-            };
-            out.extend(codes.split_whitespace().map(|code| (line_no, code.to_string())));
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]

@@ -25,6 +25,8 @@ pub struct Raised {
     pub code: Code,
     pub span: Span,
     pub traceback: Vec<Span>,
+    /// The primary label, if something better than the code's default.
+    pub label: Option<String>,
     /// Context the diagnostic should carry (`note:` lines).
     pub notes: Vec<String>,
     pub helps: Vec<String>,
@@ -49,6 +51,7 @@ impl Raised {
             Code::E5006 => "evaluation stopped here",
             _ => "raised here",
         };
+        let label = self.label.unwrap_or_else(|| label.to_string());
         let mut diagnostic = Diagnostic::new(self.code, self.span, message).label(label);
         for site in self.traceback {
             if site != self.span {
@@ -87,6 +90,16 @@ impl Flow {
         }
     }
 
+    pub fn label(self, label: impl Into<String>) -> Flow {
+        match self {
+            Flow::Raise(mut raised) => {
+                raised.label = Some(label.into());
+                Flow::Raise(raised)
+            }
+            other => other,
+        }
+    }
+
     pub fn help(self, help: impl Into<String>) -> Flow {
         match self {
             Flow::Raise(mut raised) => {
@@ -96,4 +109,32 @@ impl Flow {
             other => other,
         }
     }
+}
+
+/// The candidate closest to `name` by edit distance, if it is close enough
+/// to be a likely typo (`weights` → `weight`).
+pub fn similar<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let limit = (name.chars().count() / 3).clamp(1, 3);
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, c.len()))
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = if ca == *cb { previous } else { 1 + previous.min(row[j]).min(row[j + 1]) };
+            previous = current;
+        }
+    }
+    row[b.len()]
 }

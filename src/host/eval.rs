@@ -17,7 +17,7 @@ use crate::syntax::ast::*;
 use crate::syntax::{Interner, Symbol};
 
 /// Statements and calls one evaluation may run before it is stopped.
-const STEP_LIMIT: u64 = 20_000_000;
+const STEP_LIMIT: u64 = 5_000_000;
 /// Nested Python calls before `RecursionError`.
 const DEPTH_LIMIT: u32 = 150;
 
@@ -112,6 +112,7 @@ impl<'a> Host<'a> {
             code,
             span,
             traceback: Vec::new(),
+            label: None,
             notes: Vec::new(),
             helps: Vec::new(),
         })))
@@ -404,6 +405,7 @@ impl<'a> Host<'a> {
                 code: Code::E5001,
                 span,
                 traceback: Vec::new(),
+                label: None,
                 notes: Vec::new(),
                 helps: Vec::new(),
             })),
@@ -473,7 +475,19 @@ impl<'a> Host<'a> {
             return Ok(v.clone());
         }
         let text = self.name(name).to_string();
-        self.raise("NameError", format!("name '{text}' is not defined"), span)
+        let mut known: Vec<String> = Vec::new();
+        for scope in [frame.locals.as_ref(), frame.closure.as_ref()].into_iter().flatten() {
+            known.extend(scope.borrow().keys().map(|k| self.name(*k).to_string()));
+        }
+        known.extend(frame.globals.attrs.borrow().keys().map(|k| self.name(*k).to_string()));
+        known.extend(self.builtins.attrs.borrow().keys().map(|k| self.name(*k).to_string()));
+        let error = self.raise::<Value>("NameError", format!("name '{text}' is not defined"), span);
+        match super::error::similar(&text, known.iter().map(String::as_str)) {
+            Some(close) => {
+                Err(error.unwrap_err().help(format!("a name with a similar spelling is defined: `{close}`")))
+            }
+            None => error,
+        }
     }
 
     // ------------------------------------------------------------ definitions
@@ -690,7 +704,24 @@ impl<'a> Host<'a> {
                     return Ok(v);
                 }
                 let (class, attr) = (instance.class.name.clone(), self.name(name).to_string());
-                self.raise("AttributeError", format!("'{class}' object has no attribute '{attr}'"), span)
+                let mut known: Vec<String> =
+                    instance.attrs.borrow().keys().map(|k| self.name(*k).to_string()).collect();
+                for c in instance.class.mro() {
+                    known.extend(c.attrs.borrow().keys().map(|k| self.name(*k).to_string()));
+                }
+                if let Some(state) = instance.module.borrow().as_ref() {
+                    for table in [&state.parameters, &state.buffers, &state.modules] {
+                        known.extend(table.entries().into_iter().map(|(n, _)| n));
+                    }
+                }
+                let error =
+                    self.raise::<Value>("AttributeError", format!("'{class}' object has no attribute '{attr}'"), span);
+                match super::error::similar(&attr, known.iter().map(String::as_str)) {
+                    Some(close) => Err(error
+                        .unwrap_err()
+                        .help(format!("`{class}` has an attribute with a similar name: `{close}`"))),
+                    None => error,
+                }
             }
             Value::Class(class) => match class.lookup(name) {
                 Some(Value::Descriptor(d)) => match &*d {

@@ -38,6 +38,10 @@ pub struct StateRow {
     pub shape: Vec<usize>,
     pub dtype: String,
     pub kind: &'static str,
+    /// SHA-256 of the little-endian element bytes, for tensors whose data
+    /// exists (loaded from `--weights`); lazy tensors are never materialized.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 pub fn report(host: &mut Host<'_>, entry: &str, root: &Rc<Instance>, span: Span) -> Eval<Report> {
@@ -49,6 +53,7 @@ pub fn report(host: &mut Host<'_>, entry: &str, root: &Rc<Instance>, span: Span)
             shape: e.tensor.shape.clone(),
             dtype: e.tensor.dtype.torch_name().to_string(),
             kind: if e.is_parameter { "parameter" } else { "buffer" },
+            sha256: e.tensor.is_materialized().then(|| digest(&e.tensor.bytes())),
         })
         .collect();
     let mut seen = Vec::new();
@@ -64,6 +69,11 @@ pub fn report(host: &mut Host<'_>, entry: &str, root: &Rc<Instance>, span: Span)
         }
     }
     Ok(Report { entry: entry.to_string(), repr, modules: tree(String::new(), root), state, parameters })
+}
+
+fn digest(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn tree(name: String, module: &Rc<Instance>) -> ModuleNode {

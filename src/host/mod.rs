@@ -8,6 +8,7 @@ mod error;
 pub mod eval;
 mod imports;
 pub mod inspect;
+pub mod load;
 pub mod module;
 pub mod ops;
 pub mod tensor;

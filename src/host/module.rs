@@ -166,6 +166,12 @@ fn init(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     Ok(Value::None)
 }
 
+/// The fix for assigning into a module whose `Module.__init__` has not run.
+fn before_init(flow: super::error::Flow) -> super::error::Flow {
+    flow.label("assigned before `Module.__init__()` ran")
+        .help("call `super().__init__()` at the start of `__init__`, before assigning layers or parameters")
+}
+
 /// Whether a value is a module for attribute routing (an instance of a
 /// Module subclass, or a scripted/traced module).
 fn is_module_value(v: &Value) -> bool {
@@ -202,7 +208,9 @@ pub fn set_attr(host: &mut Host<'_>, instance: &Rc<Instance>, name: Symbol, valu
     let is_parameter = matches!(&value, Value::Tensor(t) if t.is_parameter);
     if is_parameter {
         if !has_state {
-            return host.raise("AttributeError", "cannot assign parameters before Module.__init__() call", span);
+            return host
+                .raise("AttributeError", "cannot assign parameters before Module.__init__() call", span)
+                .map_err(before_init);
         }
         instance.attrs.borrow_mut().shift_remove(&name);
         let state = host.module_state(instance).expect("checked above");
@@ -213,7 +221,9 @@ pub fn set_attr(host: &mut Host<'_>, instance: &Rc<Instance>, name: Symbol, valu
     }
     if is_module_value(&value) {
         if !has_state {
-            return host.raise("AttributeError", "cannot assign module before Module.__init__() call", span);
+            return host
+                .raise("AttributeError", "cannot assign module before Module.__init__() call", span)
+                .map_err(before_init);
         }
         instance.attrs.borrow_mut().shift_remove(&name);
         let state = host.module_state(instance).expect("checked above");
@@ -306,7 +316,9 @@ fn register_buffer(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let instance = this(host, &mut args)?;
     let slots = args.bind(host, "register_buffer", &["name", "tensor", "persistent"], 2)?;
     if instance.module.borrow().is_none() {
-        return host.raise("AttributeError", "cannot assign buffer before Module.__init__() call", args.span);
+        return host
+            .raise("AttributeError", "cannot assign buffer before Module.__init__() call", args.span)
+            .map_err(before_init);
     }
     let name = name_argument(host, &slots[0], "buffer", args.span)?;
     let exists_elsewhere = {
@@ -343,7 +355,9 @@ fn register_parameter(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let instance = this(host, &mut args)?;
     let slots = args.bind(host, "register_parameter", &["name", "param"], 2)?;
     if instance.module.borrow().is_none() {
-        return host.raise("AttributeError", "cannot assign parameter before Module.__init__() call", args.span);
+        return host
+            .raise("AttributeError", "cannot assign parameter before Module.__init__() call", args.span)
+            .map_err(before_init);
     }
     let name = name_argument(host, &slots[0], "parameter", args.span)?;
     if attribute_exists(host, &instance, &name) {
@@ -376,7 +390,9 @@ fn add_module(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     }
     let name = name_argument(host, &slots[0], "module", args.span)?;
     if instance.module.borrow().is_none() {
-        return host.raise("AttributeError", "cannot assign module before Module.__init__() call", args.span);
+        return host
+            .raise("AttributeError", "cannot assign module before Module.__init__() call", args.span)
+            .map_err(before_init);
     }
     let in_other_table = {
         let state = host.module_state(&instance).expect("checked above");

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+use std::path::{Path, PathBuf};
+
 use tsy::diag::Diagnostic;
 use tsy::source::{FileId, SourceMap, Span};
 use tsy::syntax::layout::{self, Mode};
@@ -82,4 +84,48 @@ pub fn token_shapes(p: &Parse) -> Vec<String> {
 pub fn lines_and_codes(p: &Parse) -> Vec<(usize, String)> {
     let file = p.map.get(p.file);
     p.parsed.diagnostics.iter().map(|d| (file.line_col(d.primary.span.start).0, d.code.to_string())).collect()
+}
+
+/// The (line, code) pairs a fixture's `#~` annotations expect.
+pub fn annotations(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if let Some(at) = line.find("#~") {
+            let rest = &line[at + 2..];
+            let (line_no, codes) = match rest.strip_prefix('^') {
+                Some(codes) => (index, codes),
+                None => (index + 1, rest),
+            };
+            out.extend(codes.split_whitespace().map(|code| (line_no, code.to_string())));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every file with extension `ext` under `dir`, sorted.
+pub fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files(&path, ext));
+        } else if path.extension().is_some_and(|e| e == ext) {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// insta settings: snapshots live in the top-level `snapshots/`.
+pub fn snapshot_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings
 }

@@ -77,6 +77,11 @@ pub enum WeightsError {
     #[error("invalid safetensors file: {0}")]
     Safetensors(#[from] ::safetensors::SafeTensorError),
 
+    #[error(
+        "safetensors file is truncated or padded: its header describes {expected} bytes of tensor data, but {actual} follow the header"
+    )]
+    SafetensorsLength { expected: u128, actual: usize },
+
     #[error("tensor `{name}` has safetensors dtype {dtype}, which tsy does not support")]
     UnsupportedSafetensorsDtype { name: String, dtype: String },
 
@@ -173,11 +178,11 @@ fn is_legacy_torch_save(bytes: &[u8]) -> bool {
 /// Contiguous tensors produce at most the file's own bytes, but a
 /// `torch.save` file can legitimately hold views that read the same storage
 /// more than once (tied weights, broadcast views with zero strides). The
-/// total is capped at 8 times the file's length plus 256 MiB, checked
+/// total is capped at 8 times the file's length plus 64 MiB, checked
 /// before each tensor is allocated, so a few hundred bytes of pickle cannot
 /// ask for terabytes.
 pub(crate) fn output_budget(file_len: usize) -> u128 {
-    8 * file_len as u128 + (256 << 20)
+    8 * file_len as u128 + (64 << 20)
 }
 
 /// Maps a storage class name of PyTorch's pickles (`FloatStorage`) to its

@@ -1,6 +1,6 @@
 //! safetensors files, through the `safetensors` crate.
 
-use ::safetensors::{Dtype, SafeTensors};
+use ::safetensors::{Dtype, SafeTensorError, SafeTensors};
 
 use super::{StoredTensor, WeightsError};
 use crate::types::ScalarType;
@@ -11,10 +11,12 @@ pub(super) fn read(bytes: &[u8]) -> Result<Vec<StoredTensor>, WeightsError> {
     // `read_metadata` checks the header length against the buffer, that the
     // offsets tile the data section exactly, and that each tensor's byte
     // count matches its shape and dtype.
-    let (header_len, metadata) = SafeTensors::read_metadata(bytes)?;
-    let data = bytes
-        .get(8 + header_len..)
-        .ok_or(WeightsError::Safetensors(::safetensors::SafeTensorError::InvalidHeaderLength))?;
+    let (header_len, metadata) = match SafeTensors::read_metadata(bytes) {
+        Ok(read) => read,
+        Err(SafeTensorError::MetadataIncompleteBuffer) => return Err(length_error(bytes)),
+        Err(e) => return Err(e.into()),
+    };
+    let data = bytes.get(8 + header_len..).ok_or(WeightsError::Safetensors(SafeTensorError::InvalidHeaderLength))?;
     let mut infos: Vec<_> = metadata.tensors().into_iter().collect();
     infos.sort_by(|(a_name, a), (b_name, b)| a.data_offsets.cmp(&b.data_offsets).then_with(|| a_name.cmp(b_name)));
     infos
@@ -27,11 +29,27 @@ pub(super) fn read(bytes: &[u8]) -> Result<Vec<StoredTensor>, WeightsError> {
             let (start, end) = info.data_offsets;
             let data = data
                 .get(start..end)
-                .ok_or(WeightsError::Safetensors(::safetensors::SafeTensorError::InvalidOffset(name.clone())))?
+                .ok_or(WeightsError::Safetensors(SafeTensorError::InvalidOffset(name.clone())))?
                 .to_vec();
             Ok(StoredTensor { name, dtype, shape: info.shape.clone(), data })
         })
         .collect()
+}
+
+/// The header parsed, but its offsets do not end where the file does: say
+/// by how much.
+fn length_error(bytes: &[u8]) -> WeightsError {
+    let header_len = bytes.get(..8).map(|n| u64::from_le_bytes(n.try_into().expect("8 bytes")) as usize).unwrap_or(0);
+    let header = bytes
+        .get(8..8usize.saturating_add(header_len))
+        .and_then(|h| serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(h).ok());
+    let expected = header
+        .iter()
+        .flat_map(|h| h.values())
+        .filter_map(|info| info.get("data_offsets")?.get(1)?.as_u64())
+        .max()
+        .unwrap_or(0);
+    WeightsError::SafetensorsLength { expected: expected.into(), actual: bytes.len().saturating_sub(8 + header_len) }
 }
 
 fn scalar_type(dtype: Dtype) -> Option<ScalarType> {

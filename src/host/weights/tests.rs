@@ -587,6 +587,16 @@ fn sample_safetensors() -> Vec<u8> {
 }
 
 #[test]
+fn safetensors_truncated_says_how_much_is_missing() {
+    let file = sample_safetensors();
+    let err = read_bytes(&file[..file.len() - 3]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "safetensors file is truncated or padded: its header describes 27 bytes of tensor data, but 24 follow the header"
+    );
+}
+
+#[test]
 fn every_prefix_is_an_error() {
     for file in [sample_safetensors(), sample_torch_zip(false), sample_torch_zip(true)] {
         assert!(read_bytes(&file).is_ok());
