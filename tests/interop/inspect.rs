@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::{examples, run_python};
+use crate::examples;
 
 /// Runs each file under PyTorch and prints, per file, the entry's state_dict
 /// rows, parameter count and (for a plain module) its repr.

@@ -50,6 +50,8 @@ class Net(torch.nn.Module):
         super().__init__()
         self.fc = torch.nn.Linear(2, 2)
 torch.save(Net(), os.path.join(out, "model.pt"))
+torch.save(bn.state_dict(), os.path.join(out, "bn.pt"))   # carries `_metadata`
+torch.save(sd, os.path.join(out, "legacy.pt"), _use_new_zipfile_serialization=False)
 
 def digest(t):
     return hashlib.sha256(t.detach().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()).hexdigest()
@@ -134,6 +136,19 @@ fn weights_saved_by_pytorch_read_back_identically() {
     assert_eq!(sorted, keys, "the same tensors in both files");
     check_tensors(&st, &tensors, &expected["tensors"]);
 
+    // A module's own state_dict (with its `_metadata` attribute).
+    let bn = weights::read(&dir.0.join("bn.pt")).unwrap();
+    let names: Vec<&str> = bn.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]);
+    for t in &bn {
+        let want = &expected["tensors"][format!("bn.{}", t.name)];
+        assert_eq!(sha256_hex(&t.data), want["sha256"], "bn.pt: `{}`", t.name);
+    }
+
+    // The legacy (non-zip) format.
+    let err = weights::read(&dir.0.join("legacy.pt")).expect_err("a legacy file");
+    assert!(matches!(err, WeightsError::LegacyTorchSave), "{err:?}");
+
     // Truncated torch.save files.
     let bytes = std::fs::read(&pt).unwrap();
     for n in [0, 4, 100, bytes.len() / 2, bytes.len() - 1] {
@@ -142,7 +157,7 @@ fn weights_saved_by_pytorch_read_back_identically() {
         let err = weights::read(&cut).expect_err("a truncated file");
         if n >= 4 {
             assert!(matches!(err, WeightsError::Zip(_)), "{n} bytes: {err:?}");
-            assert!(err.to_string().starts_with("invalid zip archive: "), "{err}");
+            assert!(err.to_string().starts_with("corrupt or truncated zip archive: "), "{err}");
         }
     }
 

@@ -86,7 +86,7 @@ pub enum WeightsError {
     UnsupportedSafetensorsDtype { name: String, dtype: String },
 
     // ---- torch.save: the zip archive ----
-    #[error("invalid zip archive: {0}")]
+    #[error("corrupt or truncated zip archive: {}", zip_detail(.0))]
     Zip(#[from] zip::result::ZipError),
 
     #[error("the zip archive has no `<archive>/data.pkl` record, so it is not a `torch.save` file")]
@@ -144,6 +144,14 @@ pub enum WeightsError {
         "tensor `{key}` brings the tensors' total to {total} bytes, more than a {file_len}-byte file can hold (limit {limit})"
     )]
     TooLarge { key: String, total: u128, file_len: usize, limit: u128 },
+}
+
+/// The zip crate's message without its own "invalid Zip archive: " prefix.
+fn zip_detail(e: &zip::result::ZipError) -> String {
+    match e {
+        zip::result::ZipError::InvalidArchive(message) => message.to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// Reads every tensor of the weights file at `path`, in the file's order.
