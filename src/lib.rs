@@ -47,7 +47,7 @@ pub fn inspect(
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(diagnostics);
     }
-    let selected = host::select_entry(&evaluated, entry, file_span).map_err(|d| vec![d])?;
+    let selected = host::select_entry(&evaluated, entry, file_span).map_err(|d| vec![*d])?;
     let Some(root) = selected.root_module() else {
         let d = Diagnostic::new(
             diag::Code::E5007,
@@ -76,5 +76,5 @@ fn load_weights(root: &std::rc::Rc<host::value::Instance>, path: &std::path::Pat
                 .note(error.to_string()),
         ]
     })?;
-    host::load::load_state(root, stored, true, span).map_err(|d| vec![d])
+    host::load::load_state(root, stored, true, span).map_err(|d| vec![*d])
 }

@@ -42,7 +42,8 @@ enum Command {
         /// Load this state_dict (safetensors, or a `torch.save` file) into the entry module first
         #[arg(long)]
         weights: Option<PathBuf>,
-        /// human, or json: {"repr", "modules", "state": [{"name", "shape", "dtype", "kind"}], "parameters"}
+        /// human, or json: {"entry", "repr", "modules", "state": [{"name", "shape", "dtype", "kind"}], "parameters"};
+        /// diagnostics in the same format (short: one line each)
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// When to colour diagnostics (NO_COLOR is respected)
@@ -179,7 +180,6 @@ fn inspect(path: &Path, entry: Option<&str>, weights: Option<&Path>, format: For
         }
         Err(found) => {
             diagnostics.extend(found);
-            let format = if matches!(format, Format::Json) { Format::Json } else { Format::Human };
             report(&map, diagnostics, format, color)
         }
     }

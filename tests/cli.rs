@@ -160,3 +160,98 @@ fn version_and_help() {
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("check") && help.contains("explain"));
 }
+
+/// A safetensors file written without PyTorch.
+fn safetensors_file(name: &str, tensors: &[(&str, Vec<usize>)]) -> PathBuf {
+    use safetensors::tensor::{Dtype, TensorView};
+    let data: Vec<(String, Vec<u8>, Vec<usize>)> = tensors
+        .iter()
+        .map(|(n, shape)| (n.to_string(), vec![0u8; shape.iter().product::<usize>() * 4], shape.clone()))
+        .collect();
+    let views: Vec<(String, TensorView<'_>)> = data
+        .iter()
+        .map(|(n, bytes, shape)| (n.clone(), TensorView::new(Dtype::F32, shape.clone(), bytes).expect("valid view")))
+        .collect();
+    let bytes = safetensors::tensor::serialize(views, None).expect("serializes");
+    temp_file(name, &bytes)
+}
+
+#[test]
+fn mismatched_weights_give_one_diagnostic_naming_every_bad_key() {
+    let weights = safetensors_file(
+        "mismatch.safetensors",
+        &[("linear.weight", vec![3, 4]), ("linear.extra", vec![4]), ("other.bias", vec![2])],
+    );
+    let out = tsc(&[
+        "inspect",
+        "--color",
+        "never",
+        "--weights",
+        &weights.display().to_string(),
+        &fixture("examples/decision_gate.tsy"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr).replace(&fixture(""), "$DIR/");
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+        insta::assert_snapshot!("cli__weights_mismatch", stderr);
+    });
+}
+
+#[test]
+fn corrupt_weights_are_a_diagnostic() {
+    let weights = temp_file("corrupt.safetensors", b"\x10\x00\x00\x00\x00\x00\x00\x00{\"a\": [1, 2");
+    let out = tsc(&[
+        "inspect",
+        "--format",
+        "short",
+        "--weights",
+        &weights.display().to_string(),
+        &fixture("examples/decision_gate.tsy"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("error[E5008]: cannot load weights from"), "{stdout}");
+}
+
+#[test]
+fn inspect_json_lists_the_state_dict() {
+    let out = tsc(&["inspect", "--format", "json", &fixture("examples/decision_gate.tsy")]);
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["entry"], "scripted");
+    assert_eq!(report["parameters"], 20);
+    assert_eq!(report["modules"]["qualified_name"], "__torch__.MyCell");
+    assert_eq!(report["modules"]["children"][1]["qualified_name"], "__torch__.torch.nn.modules.linear.Linear");
+    let names: Vec<&str> =
+        report["state"].as_array().expect("rows").iter().map(|r| r["name"].as_str().unwrap_or("")).collect();
+    assert_eq!(names, ["linear.weight", "linear.bias"]);
+}
+
+#[test]
+fn entry_is_chosen_by_name_or_reported() {
+    let out = tsc(&["inspect", "--format", "json", "--entry", "model", &fixture("examples/resnet18.tsy")]);
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["entry"], "model");
+    let out = tsc(&["inspect", "--format", "short", "--entry", "nothing", &fixture("examples/resnet18.tsy")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("error[E5007]: no module-level name `nothing` in this file"), "{stdout}");
+    let path = temp_file("no_entry.tsy", b"import torch\nx = 1\n");
+    let out = tsc(&["inspect", "--format", "short", &path.display().to_string()]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("error[E5007]: no entry module or function to compile"));
+}
+
+#[test]
+fn check_never_writes_the_files_a_model_saves() {
+    let target = std::env::temp_dir().join(format!("tsy-never-written-{}.ptl", std::process::id()));
+    let source = format!(
+        "import torch\nimport torch.nn as nn\nm = torch.jit.script(nn.Linear(2, 2))\nm._save_for_lite_interpreter({:?})\nm.save({:?})\n",
+        target.display().to_string(),
+        target.display().to_string()
+    );
+    let path = temp_file("saves.tsy", source.as_bytes());
+    let out = tsc(&["check", &path.display().to_string()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!target.exists(), "check wrote {}", target.display());
+}

@@ -137,9 +137,9 @@ fn len(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 }
 
 /// `isinstance(v, cls)` for builtin types, classes and tuples of them.
-pub fn is_instance(host: &Host<'_>, v: &Value, cls: &Value) -> bool {
+pub fn is_instance(v: &Value, cls: &Value) -> bool {
     match cls {
-        Value::Tuple(items) => items.iter().any(|c| is_instance(host, v, c)),
+        Value::Tuple(items) => items.iter().any(|c| is_instance(v, c)),
         Value::Class(class) => match (class.native, &*class.name) {
             (NativeKind::Type, name) | (NativeKind::Object, name @ "object") => match name {
                 "object" => true,
@@ -161,7 +161,7 @@ pub fn is_instance(host: &Host<'_>, v: &Value, cls: &Value) -> bool {
             _ => match v {
                 Value::Instance(i) => i.class.is_subclass_of(class),
                 Value::Exception(e) => e.class.is_subclass_of(class),
-                Value::Entry(e) => is_instance(host, &e.target, cls),
+                Value::Entry(e) => is_instance(&e.target, cls),
                 _ => false,
             },
         },
@@ -173,7 +173,7 @@ pub fn is_instance(host: &Host<'_>, v: &Value, cls: &Value) -> bool {
 fn isinstance(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let slots = args.bind(host, "isinstance", &["obj", "class_or_tuple"], 2)?;
     let (v, cls) = (slots[0].clone().expect("required"), slots[1].clone().expect("required"));
-    Ok(Value::Bool(is_instance(host, &v, &cls)))
+    Ok(Value::Bool(is_instance(&v, &cls)))
 }
 
 fn issubclass(host: &mut Host<'_>, args: Args) -> Eval<Value> {

@@ -453,20 +453,20 @@ impl<'a> Host<'a> {
     }
 
     fn lookup(&mut self, name: Symbol, span: Span, frame: &Frame) -> Eval<Value> {
-        if let Some(body) = &frame.class_body {
-            if let Some(v) = body.borrow().get(&name) {
-                return Ok(v.clone());
-            }
+        if let Some(body) = &frame.class_body
+            && let Some(v) = body.borrow().get(&name)
+        {
+            return Ok(v.clone());
         }
-        if let Some(locals) = &frame.locals {
-            if let Some(v) = locals.borrow().get(&name) {
-                return Ok(v.clone());
-            }
+        if let Some(locals) = &frame.locals
+            && let Some(v) = locals.borrow().get(&name)
+        {
+            return Ok(v.clone());
         }
-        if let Some(closure) = &frame.closure {
-            if let Some(v) = closure.borrow().get(&name) {
-                return Ok(v.clone());
-            }
+        if let Some(closure) = &frame.closure
+            && let Some(v) = closure.borrow().get(&name)
+        {
+            return Ok(v.clone());
         }
         if let Some(v) = frame.globals.attrs.borrow().get(&name) {
             return Ok(v.clone());

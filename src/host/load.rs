@@ -18,7 +18,7 @@ pub fn load_state(
     stored: Vec<StoredTensor>,
     strict: bool,
     span: Span,
-) -> Result<usize, Diagnostic> {
+) -> Result<usize, Box<Diagnostic>> {
     let entries = state_entries(root);
     let mut missing = Vec::new();
     let mut mismatched = Vec::new();
@@ -61,7 +61,7 @@ pub fn load_state(
         for m in mismatched {
             d = d.note(m);
         }
-        return Err(d.help("save the state_dict of the same architecture: `torch.save(model.state_dict(), path)` or `safetensors.torch.save_file(model.state_dict(), path)`"));
+        return Err(Box::new(d.help("save the state_dict of the same architecture: `torch.save(model.state_dict(), path)` or `safetensors.torch.save_file(model.state_dict(), path)`")));
     }
     let loaded = matched.len();
     for (tensor, s) in matched {

@@ -101,7 +101,7 @@ pub fn select_entry(
     evaluated: &Evaluated<'_>,
     requested: Option<&str>,
     file_span: Span,
-) -> Result<Selected, Diagnostic> {
+) -> Result<Selected, Box<Diagnostic>> {
     let interner = &*evaluated.host.interner;
     let globals: Vec<(String, Value)> =
         evaluated.globals.attrs.borrow().iter().map(|(k, v)| (interner.resolve(*k).to_string(), v.clone())).collect();
@@ -116,14 +116,16 @@ pub fn select_entry(
                 format!("`{n}` is not a module or a scripted entry"),
             )
             .label(format!("`--entry {n}` names a value of type `{}`", v.type_name()))
-            .help("name a module-level `nn.Module` instance or the result of `torch.jit.script`/`torch.jit.trace`")),
+            .help("name a module-level `nn.Module` instance or the result of `torch.jit.script`/`torch.jit.trace`")
+            .into()),
             None => Err(Diagnostic::new(
                 Code::E5007,
                 Span::point(file_span.start),
                 format!("no module-level name `{name}` in this file"),
             )
             .label(format!("`--entry {name}` names nothing here"))
-            .help(entry_candidates(&globals, is_module))),
+            .help(entry_candidates(&globals, is_module))
+            .into()),
         };
     }
     let last_entry = evaluated
@@ -141,7 +143,8 @@ pub fn select_entry(
         .label("this file builds no module-level `nn.Module` instance")
         .help(
             "end the file with `model = Net().eval()` and `scripted = torch.jit.script(model)`, or pass `--entry NAME`",
-        ))
+        )
+        .into())
 }
 
 fn entry_candidates(globals: &[(String, Value)], is_module: impl Fn(&Value) -> bool) -> String {

@@ -955,11 +955,11 @@ fn save(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 
 fn entry_mode(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let entry = args.positional[0].clone();
-    if let Value::Entry(e) = &entry {
-        if let Value::Instance(i) = &e.target {
-            let training = matches!(args.positional.get(1), Some(v) if v.truthy());
-            super::module::set_training(host, i, training && args.positional.len() > 1);
-        }
+    if let Value::Entry(e) = &entry
+        && let Value::Instance(i) = &e.target
+    {
+        let training = matches!(args.positional.get(1), Some(v) if v.truthy());
+        super::module::set_training(host, i, training && args.positional.len() > 1);
     }
     Ok(entry)
 }

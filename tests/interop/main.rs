@@ -6,6 +6,7 @@
 
 mod examples;
 mod inspect;
+mod load;
 mod weights;
 
 use std::path::{Path, PathBuf};

@@ -49,7 +49,10 @@ fn length_error(bytes: &[u8]) -> WeightsError {
         .filter_map(|info| info.get("data_offsets")?.get(1)?.as_u64())
         .max()
         .unwrap_or(0);
-    WeightsError::SafetensorsLength { expected: expected.into(), actual: bytes.len().saturating_sub(8 + header_len) }
+    WeightsError::SafetensorsLength {
+        expected: expected.into(),
+        actual: bytes.len().saturating_sub(header_len.saturating_add(8)),
+    }
 }
 
 fn scalar_type(dtype: Dtype) -> Option<ScalarType> {
