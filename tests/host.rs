@@ -35,3 +35,30 @@ fn host_fixtures_report_exactly_their_annotations() {
         snapshot_settings().bind(|| insta::assert_snapshot!(format!("host__{name}"), rendered));
     }
 }
+
+#[test]
+fn every_corpus_case_and_example_evaluates_without_a_host_diagnostic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths = files(&root.join("../shared/corpus/cases"), "py");
+    assert!(paths.len() >= 100, "expected the shared corpus");
+    paths.extend(files(&root.join("examples"), "tsy"));
+    for path in paths {
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let mut map = SourceMap::new();
+        let file = map.add(path.display().to_string(), text);
+        let mut interner = Interner::new();
+        let diagnostics = tsy::check(&mut map, file, &mut interner);
+        let rendered = tsy::diag::render::short(&map, &diagnostics);
+        assert!(diagnostics.is_empty(), "{}:\n{rendered}", path.display());
+    }
+}
+
+#[test]
+fn load_state_dict_copies_values_and_reports_keys() {
+    let source = "import torch\nimport torch.nn as nn\na = nn.Linear(2, 2)\nb = nn.Linear(2, 2)\nnn.init.constant_(a.weight, 3.0)\nmissing, unexpected = b.load_state_dict({'weight': a.weight}, strict=False)\nassert missing == ['bias'] and unexpected == []\nassert b.weight.data.fill_(1.0) is not None\n";
+    let mut map = SourceMap::new();
+    let file = map.add("load.tsy", source);
+    let mut interner = Interner::new();
+    let diagnostics = tsy::check(&mut map, file, &mut interner);
+    assert!(diagnostics.is_empty(), "{}", tsy::diag::render::short(&map, &diagnostics));
+}

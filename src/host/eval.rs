@@ -723,6 +723,13 @@ impl<'a> Host<'a> {
                     None => error,
                 }
             }
+            Value::Class(class) if matches!(self.name(name), "__name__" | "__qualname__" | "__module__") => {
+                Ok(if self.name(name) == "__module__" {
+                    Value::Str(class.module_path.clone())
+                } else {
+                    Value::Str(class.name.clone())
+                })
+            }
             Value::Class(class) => match class.lookup(name) {
                 Some(Value::Descriptor(d)) => match &*d {
                     Descriptor::Static(f) => Ok(f.clone()),

@@ -1,71 +1,122 @@
-//! `--weights FILE`: a state_dict from a file into the entry module, with
-//! PyTorch's strict key matching and one diagnostic for every problem.
+//! Loading a state_dict into a module tree, with PyTorch's strict key
+//! matching: from a weights file (`--weights FILE`) or from a dict of
+//! tensors (`model.load_state_dict(sd)` in module-level code).
 
 use std::rc::Rc;
 
 use super::module::state_entries;
+use super::tensor::Tensor;
 use super::value::Instance;
 use super::weights::StoredTensor;
 use crate::diag::{Code, Diagnostic};
 use crate::source::Span;
+use crate::types::ScalarType;
 
-/// Loads `stored` into the module tree under `root`. Strict: every key of
-/// the model must be in the file and every key of the file in the model,
-/// with the same shape and dtype; otherwise nothing is loaded and one
-/// diagnostic lists every problem.
+/// Why a state_dict does not fit a model, in PyTorch's terms.
+#[derive(Debug, Default)]
+pub struct Mismatch {
+    pub missing: Vec<String>,
+    pub unexpected: Vec<String>,
+    /// Size and dtype mismatches, one sentence each.
+    pub wrong: Vec<String>,
+}
+
+impl Mismatch {
+    fn quote(keys: &[String]) -> String {
+        keys.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ")
+    }
+
+    /// The lines of PyTorch's `Error(s) in loading state_dict` message.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.missing.is_empty() {
+            out.push(format!("Missing key(s) in state_dict: {}", Mismatch::quote(&self.missing)));
+        }
+        if !self.unexpected.is_empty() {
+            out.push(format!("Unexpected key(s) in state_dict: {}", Mismatch::quote(&self.unexpected)));
+        }
+        out.extend(self.wrong.iter().cloned());
+        out
+    }
+
+    fn count(&self) -> usize {
+        self.missing.len() + self.unexpected.len() + self.wrong.len()
+    }
+}
+
+/// Pairs each state entry of `root` with the source of the same name
+/// (given as name, shape, dtype). Strict: every key on both sides must
+/// match. Returns (model tensor, source index) pairs, or every problem.
+pub fn match_state(
+    root: &Rc<Instance>,
+    sources: &[(&str, &[usize], ScalarType)],
+    strict: bool,
+) -> Result<(Vec<(Rc<Tensor>, usize)>, Mismatch), Mismatch> {
+    let entries = state_entries(root);
+    let mut mismatch = Mismatch::default();
+    let mut matched = Vec::new();
+    for entry in &entries {
+        match sources.iter().position(|(name, _, _)| *name == entry.name) {
+            None => mismatch.missing.push(entry.name.clone()),
+            Some(i) if sources[i].1 != entry.tensor.shape.as_slice() => mismatch.wrong.push(format!(
+                "size mismatch for {}: copying a param with shape {:?} from checkpoint, the shape in current model is {:?}",
+                entry.name, sources[i].1, entry.tensor.shape
+            )),
+            Some(i) if sources[i].2 != entry.tensor.dtype => mismatch.wrong.push(format!(
+                "dtype mismatch for {}: the checkpoint has {}, the model has {}",
+                entry.name,
+                sources[i].2.torch_name(),
+                entry.tensor.dtype.torch_name()
+            )),
+            Some(i) => matched.push((entry.tensor.clone(), i)),
+        }
+    }
+    mismatch.unexpected = sources
+        .iter()
+        .filter(|(name, _, _)| !entries.iter().any(|e| e.name == *name))
+        .map(|(name, _, _)| name.to_string())
+        .collect();
+    if !mismatch.wrong.is_empty() || (strict && (!mismatch.missing.is_empty() || !mismatch.unexpected.is_empty())) {
+        return Err(mismatch);
+    }
+    Ok((matched, mismatch))
+}
+
+/// `--weights`: loads a file's tensors into the module tree under `root`,
+/// all or nothing; one diagnostic lists every problem.
 pub fn load_state(
     root: &Rc<Instance>,
     stored: Vec<StoredTensor>,
     strict: bool,
     span: Span,
 ) -> Result<usize, Box<Diagnostic>> {
-    let entries = state_entries(root);
-    let mut missing = Vec::new();
-    let mut mismatched = Vec::new();
-    let mut matched = Vec::new();
-    for entry in &entries {
-        match stored.iter().find(|s| s.name == entry.name) {
-            None => missing.push(entry.name.clone()),
-            Some(s) if s.shape != entry.tensor.shape => mismatched.push(format!(
-                "size mismatch for {}: copying a param with shape {:?} from the weights file, the shape in the model is {:?}",
-                entry.name, s.shape, entry.tensor.shape
-            )),
-            Some(s) if s.dtype != entry.tensor.dtype => mismatched.push(format!(
-                "dtype mismatch for {}: the weights file has {}, the model has {}",
-                entry.name,
-                s.dtype.torch_name(),
-                entry.tensor.dtype.torch_name()
-            )),
-            Some(s) => matched.push((entry.tensor.clone(), s)),
+    let sources: Vec<(&str, &[usize], ScalarType)> =
+        stored.iter().map(|s| (s.name.as_str(), s.shape.as_slice(), s.dtype)).collect();
+    match match_state(root, &sources, strict) {
+        Ok((matched, _)) => {
+            let loaded = matched.len();
+            for (tensor, i) in matched {
+                tensor.set_bytes(stored[i].data.clone().into());
+            }
+            Ok(loaded)
+        }
+        Err(mismatch) => {
+            let model = &root.class.name;
+            let mut d = Diagnostic::new(
+                Code::E5008,
+                span,
+                format!("Error(s) in loading state_dict for {model}: {} problem(s)", mismatch.count()),
+            )
+            .label(format!("the weights are loaded into this `{model}`"));
+            for line in mismatch.lines() {
+                d = d.note(line.replace(
+                    "from checkpoint, the shape in current model is",
+                    "from the weights file, the shape in the model is",
+                ));
+            }
+            Err(Box::new(d.help(
+                "save the state_dict of the same architecture: `torch.save(model.state_dict(), path)` or `safetensors.torch.save_file(model.state_dict(), path)`",
+            )))
         }
     }
-    let unexpected: Vec<String> =
-        stored.iter().filter(|s| !entries.iter().any(|e| e.name == s.name)).map(|s| s.name.clone()).collect();
-    let key_problems = strict && (!missing.is_empty() || !unexpected.is_empty());
-    if key_problems || !mismatched.is_empty() {
-        let model = &root.class.name;
-        let count = if strict { missing.len() + unexpected.len() } else { 0 } + mismatched.len();
-        let mut d = Diagnostic::new(
-            Code::E5008,
-            span,
-            format!("Error(s) in loading state_dict for {model}: {count} problem(s)"),
-        )
-        .label(format!("the weights are loaded into this `{model}`"));
-        let quote = |keys: &[String]| keys.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ");
-        if strict && !missing.is_empty() {
-            d = d.note(format!("Missing key(s) in state_dict: {}", quote(&missing)));
-        }
-        if strict && !unexpected.is_empty() {
-            d = d.note(format!("Unexpected key(s) in state_dict: {}", quote(&unexpected)));
-        }
-        for m in mismatched {
-            d = d.note(m);
-        }
-        return Err(Box::new(d.help("save the state_dict of the same architecture: `torch.save(model.state_dict(), path)` or `safetensors.torch.save_file(model.state_dict(), path)`")));
-    }
-    let loaded = matched.len();
-    for (tensor, s) in matched {
-        tensor.set_bytes(s.data.clone().into());
-    }
-    Ok(loaded)
 }

@@ -112,6 +112,7 @@ pub fn install(host: &mut Host<'_>) -> Rc<Class> {
         ("buffers", buffers),
         ("named_buffers", named_buffers),
         ("state_dict", state_dict),
+        ("load_state_dict", load_state_dict),
         ("train", train),
         ("eval", eval),
         ("extra_repr", extra_repr),
@@ -560,6 +561,57 @@ fn state_dict(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
         super::ops::dict_insert(host, &mut dict, key, tensor, args.span)?;
     }
     Ok(Value::Dict(Rc::new(std::cell::RefCell::new(dict))))
+}
+
+/// `load_state_dict(state_dict, strict=True)`: copies each tensor's data into
+/// the parameter or buffer of the same name; returns (missing, unexpected).
+fn load_state_dict(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let instance = this(host, &mut args)?;
+    let slots = args.bind(host, "load_state_dict", &["state_dict", "strict", "assign"], 1)?;
+    let strict = slots[1].as_ref().is_none_or(Value::truthy);
+    let entries: Vec<(String, Rc<Tensor>)> = match &slots[0] {
+        Some(Value::Dict(d)) => {
+            let mut out = Vec::new();
+            for (k, v) in d.borrow().entries.values() {
+                match (k, v) {
+                    (Value::Str(name), Value::Tensor(t)) => out.push((name.to_string(), t.clone())),
+                    _ => return host.raise("TypeError", "a state_dict maps names to tensors", args.span),
+                }
+            }
+            out
+        }
+        other => {
+            let got = other.as_ref().map_or("nothing".to_string(), Value::type_name);
+            return host.raise("TypeError", format!("Expected state_dict to be dict-like, got {got}."), args.span);
+        }
+    };
+    let sources: Vec<(&str, &[usize], crate::types::ScalarType)> =
+        entries.iter().map(|(n, t)| (n.as_str(), t.shape.as_slice(), t.dtype)).collect();
+    match super::load::match_state(&instance, &sources, strict) {
+        Ok((matched, mismatch)) => {
+            for (target, i) in matched {
+                let source = &entries[i].1;
+                let whole = source.offset == 0
+                    && matches!(&*source.storage.borrow(), super::tensor::Storage::Lazy { numel, .. } if *numel == source.numel());
+                if whole {
+                    let storage = source.storage.borrow().clone();
+                    *target.storage.borrow_mut() = storage;
+                } else {
+                    target.set_bytes(source.bytes());
+                }
+            }
+            let names = |keys: Vec<String>| Value::list(keys.iter().map(|k| Value::str(k)).collect());
+            Ok(Value::tuple(vec![names(mismatch.missing), names(mismatch.unexpected)]))
+        }
+        Err(mismatch) => {
+            let message = format!("Error(s) in loading state_dict for {}", instance.class.name);
+            let mut error = host.raise::<Value>("RuntimeError", message, args.span).unwrap_err();
+            for line in mismatch.lines() {
+                error = error.note(line);
+            }
+            Err(error)
+        }
+    }
 }
 
 pub fn set_training(host: &mut Host<'_>, root: &Rc<Instance>, mode: bool) {
