@@ -44,6 +44,10 @@ impl Mismatch {
     }
 }
 
+/// Model tensors paired with the index of their source, and the keys that
+/// did not pair (allowed when not strict).
+pub type Matched = (Vec<(Rc<Tensor>, usize)>, Mismatch);
+
 /// Pairs each state entry of `root` with the source of the same name
 /// (given as name, shape, dtype). Strict: every key on both sides must
 /// match. Returns (model tensor, source index) pairs, or every problem.
@@ -51,7 +55,7 @@ pub fn match_state(
     root: &Rc<Instance>,
     sources: &[(&str, &[usize], ScalarType)],
     strict: bool,
-) -> Result<(Vec<(Rc<Tensor>, usize)>, Mismatch), Mismatch> {
+) -> Result<Matched, Mismatch> {
     let entries = state_entries(root);
     let mut mismatch = Mismatch::default();
     let mut matched = Vec::new();
