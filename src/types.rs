@@ -91,3 +91,130 @@ impl ScalarType {
         matches!(self, ScalarType::Float16 | ScalarType::Float32 | ScalarType::Float64 | ScalarType::BFloat16)
     }
 }
+
+/// A TorchScript type.
+///
+/// Three spellings exist: Python annotation syntax (`Optional[List[int]]`,
+/// what error messages and `.code` print), IR syntax (`int[]?`, what
+/// `.graph` prints) and schema syntax (`int[]?`, `ScalarType?`, type
+/// variables such as `t`). `Display` gives the annotation syntax.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    Tensor,
+    Int,
+    Float,
+    Bool,
+    Str,
+    Complex,
+    /// `Scalar` in schemas, `number` in the IR: an int, float or complex.
+    Number,
+    None,
+    Device,
+    /// Passed as ints in TorchScript; schemas spell them out.
+    ScalarType,
+    Layout,
+    MemoryFormat,
+    Generator,
+    Storage,
+    Stream,
+    Any,
+    Optional(Box<Type>),
+    List(Box<Type>),
+    Tuple(Vec<Type>),
+    Dict(Box<Type>, Box<Type>),
+    Future(Box<Type>),
+    Union(Vec<Type>),
+    /// A module or class type, by qualified name (`__torch__.Net`).
+    Class(std::rc::Rc<str>),
+    /// A type variable of a schema (`t`, `t1`).
+    Var(std::rc::Rc<str>),
+}
+
+impl Type {
+    pub fn optional(inner: Type) -> Type {
+        Type::Optional(Box::new(inner))
+    }
+
+    pub fn list(inner: Type) -> Type {
+        Type::List(Box::new(inner))
+    }
+
+    /// The IR spelling, as `.graph` prints value types.
+    pub fn ir(&self) -> String {
+        match self {
+            Type::Number => "Scalar".into(),
+            Type::ScalarType | Type::Layout | Type::MemoryFormat => "int".into(),
+            Type::Optional(inner) => format!("{}?", inner.ir()),
+            Type::List(inner) => format!("{}[]", inner.ir()),
+            Type::Tuple(items) => format!("({})", items.iter().map(Type::ir).collect::<Vec<_>>().join(", ")),
+            Type::Dict(k, v) => format!("Dict({}, {})", k.ir(), v.ir()),
+            Type::Future(inner) => format!("Future({})", inner.ir()),
+            Type::Union(items) => format!("Union({})", items.iter().map(Type::ir).collect::<Vec<_>>().join(", ")),
+            other => other.to_string(),
+        }
+    }
+
+    /// The schema spelling, as schemas in error messages print argument types.
+    pub fn schema(&self) -> String {
+        match self {
+            Type::Number => "Scalar".into(),
+            Type::Optional(inner) => format!("{}?", inner.schema()),
+            Type::List(inner) => format!("{}[]", inner.schema()),
+            Type::Tuple(items) => format!("({})", items.iter().map(Type::schema).collect::<Vec<_>>().join(", ")),
+            Type::Dict(k, v) => format!("Dict({}, {})", k.schema(), v.schema()),
+            Type::Future(inner) => format!("Future({})", inner.schema()),
+            Type::Union(items) => format!("Union({})", items.iter().map(Type::schema).collect::<Vec<_>>().join(", ")),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for Type {
+    /// Annotation syntax: `Optional[Tensor]`, `Tuple[Tensor, int]`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let join = |items: &[Type]| items.iter().map(Type::to_string).collect::<Vec<_>>().join(", ");
+        match self {
+            Type::Tensor => f.write_str("Tensor"),
+            Type::Int => f.write_str("int"),
+            Type::Float => f.write_str("float"),
+            Type::Bool => f.write_str("bool"),
+            Type::Str => f.write_str("str"),
+            Type::Complex => f.write_str("complex"),
+            Type::Number => f.write_str("number"),
+            Type::None => f.write_str("NoneType"),
+            Type::Device => f.write_str("Device"),
+            Type::ScalarType => f.write_str("ScalarType"),
+            Type::Layout => f.write_str("Layout"),
+            Type::MemoryFormat => f.write_str("MemoryFormat"),
+            Type::Generator => f.write_str("Generator"),
+            Type::Storage => f.write_str("Storage"),
+            Type::Stream => f.write_str("Stream"),
+            Type::Any => f.write_str("Any"),
+            Type::Optional(inner) => write!(f, "Optional[{inner}]"),
+            Type::List(inner) => write!(f, "List[{inner}]"),
+            Type::Tuple(items) if items.is_empty() => f.write_str("Tuple[()]"),
+            Type::Tuple(items) => write!(f, "Tuple[{}]", join(items)),
+            Type::Dict(k, v) => write!(f, "Dict[{k}, {v}]"),
+            Type::Future(inner) => write!(f, "Future[{inner}]"),
+            Type::Union(items) => write!(f, "Union[{}]", join(items)),
+            Type::Class(name) => f.write_str(name),
+            Type::Var(name) => f.write_str(name),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Type;
+
+    #[test]
+    fn three_spellings() {
+        let t = Type::optional(Type::list(Type::Int));
+        assert_eq!(t.to_string(), "Optional[List[int]]");
+        assert_eq!(t.ir(), "int[]?");
+        let d = Type::Dict(Box::new(Type::Str), Box::new(Type::Tuple(vec![Type::Tensor, Type::ScalarType])));
+        assert_eq!(d.to_string(), "Dict[str, Tuple[Tensor, ScalarType]]");
+        assert_eq!(d.ir(), "Dict(str, (Tensor, int))");
+        assert_eq!(d.schema(), "Dict(str, (Tensor, ScalarType))");
+    }
+}
