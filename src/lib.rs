@@ -2,10 +2,14 @@
 //!
 //! The pipeline's entry points, shared by the `tsc` binary and the tests.
 //! Phases live in their own folders: `syntax/` (text to tree), `host/`
-//! (running module-level code and `__init__`), `diag/` (diagnostics).
+//! (running module-level code and `__init__`), `script/` (TorchScript's
+//! rules over what gets compiled), `ir/` (graphs), `diag/` (diagnostics).
 
 pub mod diag;
 pub mod host;
+pub mod ir;
+pub mod ops;
+pub mod script;
 pub mod source;
 pub mod syntax;
 pub mod types;
@@ -15,14 +19,24 @@ use source::{FileId, SourceMap};
 use syntax::Interner;
 
 /// Everything `tsc check` reports for one file, in source order: syntax
-/// errors, then (if the file parsed) what running its module-level code and
-/// `__init__` bodies found.
+/// errors; then, if the file parsed, what running its module-level code and
+/// `__init__` bodies found; then, if that succeeded, what TorchScript's rules
+/// reject in the code the entry compiles.
 pub fn check(map: &mut SourceMap, file: FileId, interner: &mut Interner) -> Vec<Diagnostic> {
     let parsed = syntax::parse(map, file, interner);
     let mut diagnostics = parsed.diagnostics;
     if !diagnostics.iter().any(Diagnostic::is_error) {
+        let file_span = map.get(file).span();
         let mut evaluated = host::evaluate(map, file, &parsed.module, interner);
-        diagnostics.extend(evaluated.take_diagnostics());
+        let host_diagnostics = evaluated.take_diagnostics();
+        let host_failed = host_diagnostics.iter().any(Diagnostic::is_error);
+        diagnostics.extend(host_diagnostics);
+        // Scripting starts from the entry; a file without one has nothing to compile.
+        if !host_failed {
+            if let Ok(selected) = host::select_entry(&evaluated, None, file_span) {
+                diagnostics.extend(script::check(&mut evaluated.host, &selected));
+            }
+        }
     }
     diag::sort(&mut diagnostics);
     diagnostics

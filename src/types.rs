@@ -117,17 +117,25 @@ pub enum Type {
     Generator,
     Storage,
     Stream,
+    /// `QScheme`: a quantization scheme.
+    QScheme,
     Any,
+    /// `AnyClassType` in schemas: any class instance.
+    AnyClass,
+    /// `AnyEnumType` in schemas: any enum value.
+    AnyEnum,
     Optional(Box<Type>),
     List(Box<Type>),
     Tuple(Vec<Type>),
     Dict(Box<Type>, Box<Type>),
     Future(Box<Type>),
+    Await(Box<Type>),
+    RRef(Box<Type>),
     Union(Vec<Type>),
     /// A module or class type, by qualified name (`__torch__.Net`).
-    Class(std::rc::Rc<str>),
+    Class(std::sync::Arc<str>),
     /// A type variable of a schema (`t`, `t1`).
-    Var(std::rc::Rc<str>),
+    Var(std::sync::Arc<str>),
 }
 
 impl Type {
@@ -149,6 +157,8 @@ impl Type {
             Type::Tuple(items) => format!("({})", items.iter().map(Type::ir).collect::<Vec<_>>().join(", ")),
             Type::Dict(k, v) => format!("Dict({}, {})", k.ir(), v.ir()),
             Type::Future(inner) => format!("Future({})", inner.ir()),
+            Type::Await(inner) => format!("Await({})", inner.ir()),
+            Type::RRef(inner) => format!("RRef({})", inner.ir()),
             Type::Union(items) => format!("Union({})", items.iter().map(Type::ir).collect::<Vec<_>>().join(", ")),
             other => other.to_string(),
         }
@@ -163,6 +173,8 @@ impl Type {
             Type::Tuple(items) => format!("({})", items.iter().map(Type::schema).collect::<Vec<_>>().join(", ")),
             Type::Dict(k, v) => format!("Dict({}, {})", k.schema(), v.schema()),
             Type::Future(inner) => format!("Future({})", inner.schema()),
+            Type::Await(inner) => format!("Await({})", inner.schema()),
+            Type::RRef(inner) => format!("RRef({})", inner.schema()),
             Type::Union(items) => format!("Union({})", items.iter().map(Type::schema).collect::<Vec<_>>().join(", ")),
             other => other.to_string(),
         }
@@ -189,13 +201,18 @@ impl std::fmt::Display for Type {
             Type::Generator => f.write_str("Generator"),
             Type::Storage => f.write_str("Storage"),
             Type::Stream => f.write_str("Stream"),
+            Type::QScheme => f.write_str("QScheme"),
             Type::Any => f.write_str("Any"),
+            Type::AnyClass => f.write_str("AnyClassType"),
+            Type::AnyEnum => f.write_str("AnyEnumType"),
             Type::Optional(inner) => write!(f, "Optional[{inner}]"),
             Type::List(inner) => write!(f, "List[{inner}]"),
             Type::Tuple(items) if items.is_empty() => f.write_str("Tuple[()]"),
             Type::Tuple(items) => write!(f, "Tuple[{}]", join(items)),
             Type::Dict(k, v) => write!(f, "Dict[{k}, {v}]"),
             Type::Future(inner) => write!(f, "Future[{inner}]"),
+            Type::Await(inner) => write!(f, "Await[{inner}]"),
+            Type::RRef(inner) => write!(f, "RRef[{inner}]"),
             Type::Union(items) => write!(f, "Union[{}]", join(items)),
             Type::Class(name) => f.write_str(name),
             Type::Var(name) => f.write_str(name),

@@ -56,6 +56,9 @@ pub struct Host<'a> {
     pub seed: u64,
     /// The exception an `except` block is handling (for a bare `raise`).
     handling: Vec<Rc<Exception>>,
+    /// Where each module-level name was last assigned, by namespace: the
+    /// script compiler points at it when compiled code uses the global.
+    pub definitions: HashMap<(*const Namespace, Symbol), Span>,
 }
 
 impl<'a> Host<'a> {
@@ -74,6 +77,7 @@ impl<'a> Host<'a> {
             depth: 0,
             seed: 0x5eed,
             handling: Vec::new(),
+            definitions: HashMap::new(),
         };
         super::builtins::install(&mut host);
         super::torch::install(&mut host);
@@ -818,6 +822,9 @@ impl<'a> Host<'a> {
     pub fn assign(&mut self, target: &Expr, value: Value, frame: &mut Frame) -> Eval<()> {
         match &target.kind {
             ExprKind::Name(name) => {
+                if frame.locals.is_none() && frame.class_body.is_none() {
+                    self.definitions.insert((Rc::as_ptr(&frame.globals), *name), target.span);
+                }
                 self.store(*name, value, frame);
                 Ok(())
             }

@@ -1,0 +1,194 @@
+//! The graph data structure. Nodes, values and blocks live in arenas owned
+//! by the graph and are referred to by index, so passes rewrite in place
+//! without cloning and without reference cycles.
+
+use crate::source::Span;
+use crate::types::Type;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ValueId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BlockId(pub u32);
+
+/// A constant's value, as `prim::Constant[value=...]` carries it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Constant {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Device(String),
+}
+
+impl Constant {
+    pub fn ty(&self) -> Type {
+        match self {
+            Constant::None => Type::None,
+            Constant::Bool(_) => Type::Bool,
+            Constant::Int(_) => Type::Int,
+            Constant::Float(_) => Type::Float,
+            Constant::Str(_) => Type::Str,
+            Constant::Device(_) => Type::Device,
+        }
+    }
+}
+
+/// What a node carries besides its inputs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Attr {
+    None,
+    /// `prim::Constant`.
+    Constant(Constant),
+    /// `prim::GetAttr`, `prim::SetAttr`, `prim::CallMethod`: the name.
+    Name(String),
+    /// `prim::CallFunction`'s callee, by qualified name.
+    Function(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct ValueData {
+    pub ty: Type,
+    /// The source name it was bound to (`x` prints as `%x.1`).
+    pub name: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// `aten::add`, `prim::If`, ...
+    pub kind: String,
+    /// For aten calls: the overload the checker chose (`Tensor`, `Scalar`).
+    pub overload: Option<String>,
+    pub inputs: Vec<ValueId>,
+    pub outputs: Vec<ValueId>,
+    pub blocks: Vec<BlockId>,
+    pub attr: Attr,
+    pub span: Option<Span>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Block {
+    pub params: Vec<ValueId>,
+    pub nodes: Vec<NodeId>,
+    pub returns: Vec<ValueId>,
+}
+
+/// One function's graph: its top block's parameters are the function's
+/// inputs, its returns the outputs.
+#[derive(Clone, Debug)]
+pub struct Graph {
+    pub values: Vec<ValueData>,
+    pub nodes: Vec<Node>,
+    pub blocks: Vec<Block>,
+    pub top: BlockId,
+}
+
+impl Default for Graph {
+    fn default() -> Graph {
+        Graph::new()
+    }
+}
+
+impl Graph {
+    pub fn new() -> Graph {
+        Graph { values: Vec::new(), nodes: Vec::new(), blocks: vec![Block::default()], top: BlockId(0) }
+    }
+
+    pub fn new_value(&mut self, ty: Type, name: Option<String>) -> ValueId {
+        self.values.push(ValueData { ty, name });
+        ValueId(self.values.len() as u32 - 1)
+    }
+
+    pub fn new_block(&mut self) -> BlockId {
+        self.blocks.push(Block::default());
+        BlockId(self.blocks.len() as u32 - 1)
+    }
+
+    pub fn value(&self, v: ValueId) -> &ValueData {
+        &self.values[v.0 as usize]
+    }
+
+    pub fn value_mut(&mut self, v: ValueId) -> &mut ValueData {
+        &mut self.values[v.0 as usize]
+    }
+
+    pub fn node(&self, n: NodeId) -> &Node {
+        &self.nodes[n.0 as usize]
+    }
+
+    pub fn node_mut(&mut self, n: NodeId) -> &mut Node {
+        &mut self.nodes[n.0 as usize]
+    }
+
+    pub fn block(&self, b: BlockId) -> &Block {
+        &self.blocks[b.0 as usize]
+    }
+
+    pub fn block_mut(&mut self, b: BlockId) -> &mut Block {
+        &mut self.blocks[b.0 as usize]
+    }
+
+    pub fn add_input(&mut self, ty: Type, name: Option<String>) -> ValueId {
+        let v = self.new_value(ty, name);
+        let top = self.top;
+        self.block_mut(top).params.push(v);
+        v
+    }
+
+    /// Appends a node to `block` with outputs of the given types.
+    pub fn append(
+        &mut self,
+        block: BlockId,
+        kind: &str,
+        inputs: Vec<ValueId>,
+        output_types: Vec<Type>,
+        attr: Attr,
+        span: Option<Span>,
+    ) -> NodeId {
+        let outputs = output_types.into_iter().map(|ty| self.new_value(ty, None)).collect();
+        self.nodes.push(Node {
+            kind: kind.to_string(),
+            overload: None,
+            inputs,
+            outputs,
+            blocks: Vec::new(),
+            attr,
+            span,
+        });
+        let id = NodeId(self.nodes.len() as u32 - 1);
+        self.block_mut(block).nodes.push(id);
+        id
+    }
+
+    /// A constant in `block`; returns its value.
+    pub fn constant(&mut self, block: BlockId, value: Constant, span: Option<Span>) -> ValueId {
+        let ty = value.ty();
+        let node = self.append(block, "prim::Constant", Vec::new(), vec![ty], Attr::Constant(value), span);
+        self.node(node).outputs[0]
+    }
+
+    /// Every node of the graph in print order (blocks depth first).
+    pub fn walk(&self) -> Vec<NodeId> {
+        fn visit(g: &Graph, b: BlockId, out: &mut Vec<NodeId>) {
+            for &n in &g.block(b).nodes {
+                out.push(n);
+                for &inner in &g.node(n).blocks {
+                    visit(g, inner, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        visit(self, self.top, &mut out);
+        out
+    }
+
+    /// The kinds of the non-constant nodes in print order: what the corpus
+    /// test compares with PyTorch's graph.
+    pub fn node_kinds(&self) -> Vec<String> {
+        self.walk().into_iter().map(|n| self.node(n).kind.clone()).filter(|k| k != "prim::Constant").collect()
+    }
+}

@@ -1,0 +1,154 @@
+//! Graphs as text, in PyTorch's format (`scripted.graph`):
+//!
+//! ```text
+//! graph(%x.1 : Tensor):
+//!   %2 : int = prim::Constant[value=1]() # model.tsy:3:15
+//!   %3 : Tensor = aten::add(%x.1, %x.1, %2) # model.tsy:3:11
+//!   return (%3)
+//! ```
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use super::graph::{Attr, BlockId, Constant, Graph, NodeId, ValueId};
+use crate::source::SourceMap;
+
+/// Unique printed names: `%x.1` for values bound to `x`, `%N` otherwise.
+struct Names {
+    names: HashMap<ValueId, String>,
+    counts: HashMap<String, usize>,
+}
+
+impl Names {
+    fn get(&mut self, graph: &Graph, v: ValueId) -> String {
+        if let Some(name) = self.names.get(&v) {
+            return name.clone();
+        }
+        let name = match &graph.value(v).name {
+            Some(base) => {
+                let count = self.counts.entry(base.clone()).or_insert(0);
+                *count += 1;
+                format!("%{base}.{count}")
+            }
+            None => format!("%{}", v.0),
+        };
+        self.names.insert(v, name.clone());
+        name
+    }
+}
+
+/// `graph(...)` text; spans print as `# file:line:col` when a map is given.
+pub fn graph(graph: &Graph, map: Option<&SourceMap>) -> String {
+    let mut names = Names { names: HashMap::new(), counts: HashMap::new() };
+    let mut out = String::from("graph(");
+    let top = graph.block(graph.top);
+    for (i, &p) in top.params.iter().enumerate() {
+        if i > 0 {
+            out.push_str(",\n      ");
+        }
+        let name = names.get(graph, p);
+        let _ = write!(out, "{name} : {}", graph.value(p).ty.ir());
+    }
+    out.push_str("):\n");
+    block_body(graph, graph.top, 1, map, &mut names, &mut out);
+    let returns: Vec<String> = top.returns.iter().map(|&v| names.get(graph, v)).collect();
+    let _ = writeln!(out, "  return ({})", returns.join(", "));
+    out
+}
+
+fn block_body(
+    graph: &Graph,
+    block: BlockId,
+    depth: usize,
+    map: Option<&SourceMap>,
+    names: &mut Names,
+    out: &mut String,
+) {
+    for &node in &graph.block(block).nodes {
+        print_node(graph, node, depth, map, names, out);
+    }
+}
+
+fn print_node(graph: &Graph, id: NodeId, depth: usize, map: Option<&SourceMap>, names: &mut Names, out: &mut String) {
+    let node = graph.node(id);
+    let indent = "  ".repeat(depth);
+    let outputs: Vec<String> =
+        node.outputs.iter().map(|&v| format!("{} : {}", names.get(graph, v), graph.value(v).ty.ir())).collect();
+    let inputs: Vec<String> = node.inputs.iter().map(|&v| names.get(graph, v)).collect();
+    let attr = match &node.attr {
+        Attr::None => String::new(),
+        Attr::Constant(Constant::None) => String::new(),
+        Attr::Constant(c) => format!("[value={}]", constant(c)),
+        Attr::Name(name) => format!("[name=\"{name}\"]"),
+        Attr::Function(name) => format!("[name=\"{name}\"]"),
+    };
+    let _ = write!(out, "{indent}{} = {}{attr}({})", outputs.join(", "), node.kind, inputs.join(", "));
+    if let (Some(span), Some(map)) = (node.span, map) {
+        let file = map.get(map.file_of(span.start));
+        let (line, col) = file.line_col(span.start);
+        let _ = write!(out, " # {}:{line}:{col}", file.name);
+    }
+    out.push('\n');
+    for (i, &block) in node.blocks.iter().enumerate() {
+        let params: Vec<String> = graph
+            .block(block)
+            .params
+            .iter()
+            .map(|&v| format!("{} : {}", names.get(graph, v), graph.value(v).ty.ir()))
+            .collect();
+        let _ = writeln!(out, "{indent}  block{i}({}):", params.join(", "));
+        block_body(graph, block, depth + 2, map, names, out);
+        let returns: Vec<String> = graph.block(block).returns.iter().map(|&v| names.get(graph, v)).collect();
+        let _ = writeln!(out, "{indent}    -> ({})", returns.join(", "));
+    }
+}
+
+/// A constant as PyTorch's IR prints it: `1`, `2.5`, `3.`, `"cpu"`.
+pub fn constant(c: &Constant) -> String {
+    match c {
+        Constant::None => "None".into(),
+        Constant::Bool(b) => (*b as i32).to_string(),
+        Constant::Int(i) => i.to_string(),
+        Constant::Float(f) if f.fract() == 0.0 && f.abs() < 1e16 => format!("{}.", *f as i64),
+        Constant::Float(f) => format!("{f}"),
+        Constant::Str(s) | Constant::Device(s) => format!("\"{s}\""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Type;
+
+    #[test]
+    fn prints_like_pytorch() {
+        let mut g = Graph::new();
+        let x = g.add_input(Type::Tensor, Some("x".into()));
+        let top = g.top;
+        let zero = g.constant(top, Constant::Int(0), None);
+        let cond = g.append(top, "aten::Bool", vec![x], vec![Type::Bool], Attr::None, None);
+        let cond = g.node(cond).outputs[0];
+        let node = g.append(top, "prim::If", vec![cond], vec![Type::Tensor], Attr::None, None);
+        let (then, other) = (g.new_block(), g.new_block());
+        g.node_mut(node).blocks = vec![then, other];
+        g.block_mut(then).returns = vec![x];
+        let mul = g.append(other, "aten::mul", vec![x, zero], vec![Type::Tensor], Attr::None, None);
+        let product = g.node(mul).outputs[0];
+        g.block_mut(other).returns = vec![product];
+        let result = g.node(node).outputs[0];
+        g.block_mut(top).returns = vec![result];
+        let expected = "graph(%x.1 : Tensor):
+  %1 : int = prim::Constant[value=0]()
+  %2 : bool = aten::Bool(%x.1)
+  %3 : Tensor = prim::If(%2)
+    block0():
+      -> (%x.1)
+    block1():
+      %4 : Tensor = aten::mul(%x.1, %1)
+      -> (%4)
+  return (%3)
+";
+        assert_eq!(graph(&g, None), expected);
+        assert_eq!(g.node_kinds(), ["aten::Bool", "prim::If", "aten::mul"]);
+    }
+}

@@ -1,0 +1,367 @@
+//! The recipe's documented scripting errors, found from names alone:
+//! a global Python value used in compiled code (PyTorch: "python value of
+//! type ... cannot be used as a value"), an attribute read from a global
+//! object ("attribute lookup is not defined on python value of type ..."),
+//! `range` over a parameter that is inferred as Tensor, and undefined names.
+//! PyTorch's wording is the message; the labels and helps say what PyTorch
+//! does not: where the global is defined and how the recipe fixes it.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::diag::{Applicability, Code, Diagnostic};
+use crate::host::eval::Host;
+use crate::host::value::Value;
+use crate::source::Span;
+use crate::syntax::Symbol;
+use crate::syntax::ast::*;
+use crate::syntax::visit::{Node, walk};
+
+use super::{Unit, each_statement, for_each_expression};
+
+/// Names TorchScript resolves as builtins even where the host has none.
+const TORCHSCRIPT_BUILTINS: &[&str] = &[
+    "abs",
+    "all",
+    "any",
+    "bin",
+    "bool",
+    "chr",
+    "complex",
+    "dict",
+    "divmod",
+    "enumerate",
+    "float",
+    "getattr",
+    "hasattr",
+    "hash",
+    "hex",
+    "id",
+    "int",
+    "isinstance",
+    "len",
+    "list",
+    "max",
+    "min",
+    "oct",
+    "ord",
+    "pow",
+    "print",
+    "range",
+    "reversed",
+    "round",
+    "sorted",
+    "str",
+    "sum",
+    "tuple",
+    "zip",
+    "iter",
+    "next",
+    "slice",
+    "super",
+    "type",
+];
+
+pub fn check(host: &mut Host<'_>, unit: &Unit) -> Vec<Diagnostic> {
+    let def = &unit.def;
+    let locals = local_names(def);
+    let is_method = unit.owner.is_some();
+    let mut out = Vec::new();
+
+    // Each global reported once, at its first use; later uses as labels.
+    let mut uses: Vec<(Symbol, Span, Option<&Ident>)> = Vec::new();
+    let mut undefined: HashMap<Symbol, Span> = HashMap::new();
+    let stores = store_spans(def);
+    let mut expressions = Vec::new();
+    each_statement(host, unit, &def.body, &mut |stmt| for_each_expression(stmt, &mut |e| expressions.push(e)));
+    {
+        for &e in &expressions {
+            match &e.kind {
+                ExprKind::Attribute { value, attr } => {
+                    if let ExprKind::Name(name) = value.kind {
+                        if !locals.contains(&name) {
+                            uses.push((name, value.span, Some(attr)));
+                        }
+                    }
+                }
+                ExprKind::Name(name) if !locals.contains(name) && !stores.contains(&e.span) => {
+                    uses.push((*name, e.span, None));
+                }
+                _ => {}
+            }
+        }
+    }
+    // A name used as the object of an attribute is seen twice (as the
+    // Attribute and as its Name child): keep the attribute use.
+    let attribute_objects: HashSet<Span> = uses.iter().filter(|u| u.2.is_some()).map(|u| u.1).collect();
+    uses.retain(|u| u.2.is_some() || !attribute_objects.contains(&u.1));
+    uses.sort_by_key(|u| u.1.start);
+
+    let mut reported: HashMap<Symbol, usize> = HashMap::new();
+    for (name, span, attr) in uses {
+        let value = unit.globals.attrs.borrow().get(&name).cloned();
+        let text = host.name(name).to_string();
+        let Some(value) = value else {
+            let known =
+                host.builtins.attrs.borrow().contains_key(&name) || TORCHSCRIPT_BUILTINS.contains(&text.as_str());
+            if !known {
+                undefined.entry(name).or_insert(span);
+            }
+            continue;
+        };
+        if let Some(&index) = reported.get(&name) {
+            let d: &mut Diagnostic = &mut out[index];
+            d.secondary.push(crate::diag::Label { span, message: format!("`{text}` is also used here") });
+            continue;
+        }
+        let diagnostic = match (attr, &value) {
+            (Some(attr), Value::Entry(_)) => Some(
+                Diagnostic::new(Code::E2005, span.to(attr.span), "Cannot call a ScriptModule that is not a submodule of the caller")
+                    .label(format!("`{text}` is a scripted module at module level, not a submodule"))
+                    .help(format!("pass `{text}` to the constructor and store it on `self` (`self.{text} = {text}`), then use `self.{text}`")),
+            ),
+            (Some(attr), v) if is_python_value(v) => {
+                let type_name = v.type_name();
+                let attr_text = host.name(attr.name).to_string();
+                let stored = format!("{text}_{attr_text}");
+                Some(
+                    Diagnostic::new(
+                        Code::E2002,
+                        span.to(attr.span),
+                        format!("attribute lookup is not defined on python value of type '{type_name}'"),
+                    )
+                    .label(format!("`{text}` is a global `{type_name}`; compiled code cannot read its attributes"))
+                    .help(if is_method {
+                        format!(
+                            "pass the value to the constructor and store it on `self` (`self._{stored} = {stored}`), then read `self._{stored}`"
+                        )
+                    } else {
+                        format!("pass `{text}.{attr_text}` in as an argument")
+                    }),
+                )
+            }
+            (None, v) if is_python_value(v) => {
+                let type_name = v.type_name();
+                let d = Diagnostic::new(
+                    Code::E2001,
+                    span,
+                    format!(
+                        "python value of type '{type_name}' cannot be used as a value. Perhaps it is a closed over global variable? If so, please consider passing it in as an argument or use a local variable instead."
+                    ),
+                )
+                .label(format!("`{text}` is a global `{type_name}`"));
+                Some(if is_method {
+                    d.note("TorchScript does not inline module-level values into compiled code")
+                        .help(format!("store it on the module in `__init__`: `self._{text} = {text}`"))
+                        .suggest(
+                            format!("and use the attribute here"),
+                            span,
+                            format!("self._{text}"),
+                            Applicability::MaybeIncorrect,
+                        )
+                } else {
+                    d.help(format!("pass `{text}` in as an argument"))
+                })
+            }
+            _ => None,
+        };
+        if let Some(mut d) = diagnostic {
+            if let Some(&defined) = host.definitions.get(&(std::rc::Rc::as_ptr(&unit.globals), name)) {
+                d = d.secondary(defined, format!("`{text}` is assigned here, at module level"));
+            }
+            reported.insert(name, out.len());
+            out.push(d);
+        }
+    }
+    let mut undefined: Vec<(Symbol, Span)> = undefined.into_iter().collect();
+    undefined.sort_by_key(|(_, span)| span.start);
+    for (name, span) in undefined {
+        let text = host.name(name).to_string();
+        out.push(
+            Diagnostic::new(Code::E2004, span, format!("undefined value {text}"))
+                .label(format!("`{text}` is not defined")),
+        );
+    }
+    out.extend(range_arguments(host, def, &expressions));
+    out
+}
+
+/// Global values TorchScript cannot use: numbers, strings, devices,
+/// containers, and objects that are not modules, classes or functions.
+fn is_python_value(v: &Value) -> bool {
+    match v {
+        Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Str(_) | Value::Device(_) => true,
+        Value::List(_) | Value::Tuple(_) | Value::Dict(_) => true,
+        Value::Instance(_) => true,
+        _ => false,
+    }
+}
+
+/// Names a function binds: parameters and every assignment target, loop
+/// variable, `with ... as` and comprehension variable in its body.
+fn local_names(def: &FunctionDef) -> HashSet<Symbol> {
+    let mut names: HashSet<Symbol> = def.params.iter().map(|p| p.name.name).collect();
+    fn targets(e: &Expr, names: &mut HashSet<Symbol>) {
+        match &e.kind {
+            ExprKind::Name(n) => {
+                names.insert(*n);
+            }
+            ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().for_each(|i| targets(i, names)),
+            ExprKind::Starred(inner) => targets(inner, names),
+            _ => {}
+        }
+    }
+    for stmt in &def.body {
+        walk(Node::Stmt(stmt), &mut |node| match node {
+            Node::Stmt(s) => match &s.kind {
+                StmtKind::Assign { targets: ts, .. } => ts.iter().for_each(|t| targets(t, &mut names)),
+                StmtKind::AugAssign { target, .. } | StmtKind::AnnAssign { target, .. } => targets(target, &mut names),
+                StmtKind::For { target, .. } => targets(target, &mut names),
+                StmtKind::FunctionDef(d) => {
+                    names.insert(d.name.name);
+                }
+                StmtKind::ClassDef(d) => {
+                    names.insert(d.name.name);
+                }
+                StmtKind::Import(aliases) | StmtKind::ImportFrom { names: aliases, .. } => {
+                    for a in aliases {
+                        names.insert(a.asname.map_or(a.name.parts[0].name, |n| n.name));
+                    }
+                }
+                _ => {}
+            },
+            Node::WithItem(w) => {
+                if let Some(t) = &w.target {
+                    targets(t, &mut names);
+                }
+            }
+            Node::Comprehension(c) => targets(&c.target, &mut names),
+            Node::Handler(h) => {
+                if let Some(n) = h.name {
+                    names.insert(n.name);
+                }
+            }
+            Node::Expr(e) => match &e.kind {
+                ExprKind::NamedExpr { target, .. } => {
+                    names.insert(target.name);
+                }
+                // Rejected on their own (E3001); their parameters are not globals.
+                ExprKind::Lambda { params, .. } => names.extend(params.iter().map(|p| p.name.name)),
+                _ => {}
+            },
+            _ => {}
+        });
+    }
+    names
+}
+
+/// Spans of names that are assigned to (not read).
+fn store_spans(def: &FunctionDef) -> HashSet<Span> {
+    let mut spans = HashSet::new();
+    fn targets(e: &Expr, spans: &mut HashSet<Span>) {
+        match &e.kind {
+            ExprKind::Name(_) => {
+                spans.insert(e.span);
+            }
+            ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().for_each(|i| targets(i, spans)),
+            ExprKind::Starred(inner) => targets(inner, spans),
+            _ => {}
+        }
+    }
+    for stmt in &def.body {
+        walk(Node::Stmt(stmt), &mut |node| match node {
+            Node::Stmt(s) => match &s.kind {
+                StmtKind::Assign { targets: ts, .. } => ts.iter().for_each(|t| targets(t, &mut spans)),
+                StmtKind::AnnAssign { target, .. } | StmtKind::For { target, .. } => targets(target, &mut spans),
+                _ => {}
+            },
+            Node::WithItem(w) => {
+                if let Some(t) = &w.target {
+                    targets(t, &mut spans);
+                }
+            }
+            Node::Comprehension(c) => targets(&c.target, &mut spans),
+            _ => {}
+        });
+    }
+    spans
+}
+
+/// `range(n)` where `n` is a parameter TorchScript types as Tensor (no
+/// annotation) or float: PyTorch's "all inputs of range must be ints".
+fn range_arguments(host: &Host<'_>, def: &FunctionDef, expressions: &[&Expr]) -> Vec<Diagnostic> {
+    let reassigned = assigned_names(def);
+    let mut out = Vec::new();
+    for &e in expressions {
+        {
+            let ExprKind::Call { func, args } = &e.kind else { continue };
+            if !matches!(func.kind, ExprKind::Name(n) if host.name(n) == "range") {
+                continue;
+            }
+            for (index, arg) in args.iter().enumerate() {
+                let ArgKind::Positional(value) = &arg.kind else { continue };
+                let ExprKind::Name(name) = value.kind else { continue };
+                if reassigned.contains(&name) {
+                    continue;
+                }
+                let Some((position, param)) = def.params.iter().enumerate().find(|(_, p)| p.name.name == name) else {
+                    continue;
+                };
+                if position == 0 && host.name(name) == "self" {
+                    continue;
+                }
+                let text = host.name(name).to_string();
+                let found = match &param.annotation {
+                    None => "Tensor (inferred)",
+                    Some(a) if matches!(a.kind, ExprKind::Name(n) if host.name(n) == "float") => "float",
+                    Some(_) => continue,
+                };
+                let mut d = Diagnostic::new(
+                    Code::E2003,
+                    e.span,
+                    format!("all inputs of range must be ints, found {found} in argument {index}"),
+                )
+                .label(format!("`{text}` is a {} here", if param.annotation.is_none() { "Tensor" } else { "float" }));
+                d = match &param.annotation {
+                    None => d
+                        .secondary(
+                            param.name.span,
+                            format!("`{text}` has no annotation, so it is inferred as `Tensor`"),
+                        )
+                        .suggest(
+                            format!("annotate `{text}` as an int"),
+                            Span::point(param.name.span.end),
+                            ": int",
+                            Applicability::MachineApplicable,
+                        ),
+                    Some(annotation) => d.secondary(annotation.span, format!("`{text}` is annotated `float`")).suggest(
+                        format!("annotate `{text}` as an int"),
+                        annotation.span,
+                        "int",
+                        Applicability::MaybeIncorrect,
+                    ),
+                };
+                out.push(d);
+            }
+        }
+    }
+    out
+}
+
+/// Parameters assigned in the body (their type may change there).
+fn assigned_names(def: &FunctionDef) -> HashSet<Symbol> {
+    let params: HashSet<Symbol> = def.params.iter().map(|p| p.name.name).collect();
+    let stores = store_spans(def);
+    let mut out = HashSet::new();
+    for stmt in &def.body {
+        walk(Node::Stmt(stmt), &mut |node| {
+            if let Node::Expr(e) = node {
+                if let ExprKind::Name(n) = e.kind {
+                    if stores.contains(&e.span) && params.contains(&n) {
+                        out.insert(n);
+                    }
+                }
+            }
+        });
+    }
+    out
+}

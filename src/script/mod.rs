@@ -1,0 +1,271 @@
+//! The script compiler: TorchScript's static semantics over the functions
+//! `torch.jit.script` compiles — `forward`, `@torch.jit.export` methods, the
+//! submodules' forwards, and every method and free function they call.
+//!
+//! So far this runs the checks that need no type inference: the constructs
+//! TorchScript's frontend rejects (`frontend.rs`) and the closed-over globals
+//! and `range` arguments the recipe documents (`globals.rs`). Every problem
+//! is reported; compilation does not stop at the first.
+
+mod frontend;
+mod globals;
+
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use crate::diag::Diagnostic;
+use crate::host::Selected;
+use crate::host::eval::Host;
+use crate::host::value::{Class, Function, Instance, Namespace, Value};
+use crate::source::FileId;
+use crate::syntax::ast::{ArgKind, CmpOp, Constant, Expr, ExprKind, FunctionDef, Stmt, StmtKind, UnaryOp};
+use crate::syntax::visit::{Node, walk};
+
+/// One function to compile.
+pub struct Unit {
+    pub def: Rc<FunctionDef>,
+    pub file: FileId,
+    /// The module namespace it was defined in.
+    pub globals: Rc<Namespace>,
+    /// For methods: the module instance whose class defines it.
+    pub owner: Option<Rc<Instance>>,
+}
+
+/// Checks everything the entry compiles; returns the diagnostics in source
+/// order.
+pub fn check(host: &mut Host<'_>, selected: &Selected) -> Vec<Diagnostic> {
+    let mut units = Units::default();
+    match &selected.value {
+        Value::Entry(entry) => units.add_value(host, &entry.target),
+        other => units.add_value(host, other),
+    }
+    let mut diagnostics = Vec::new();
+    let mut next = 0;
+    while next < units.list.len() {
+        let unit = units.list[next].clone();
+        next += 1;
+        if host.map.get(unit.file).name.starts_with("<prelude>") {
+            // The prelude mirrors PyTorch's own scriptable source.
+            continue;
+        }
+        diagnostics.extend(frontend::check(host, &unit));
+        diagnostics.extend(globals::check(host, &unit));
+        units.add_callees(host, &unit);
+    }
+    crate::diag::sort(&mut diagnostics);
+    diagnostics
+}
+
+impl Clone for Unit {
+    fn clone(&self) -> Unit {
+        Unit { def: self.def.clone(), file: self.file, globals: self.globals.clone(), owner: self.owner.clone() }
+    }
+}
+
+#[derive(Default)]
+struct Units {
+    list: Vec<Unit>,
+    seen_functions: HashSet<*const FunctionDef>,
+    seen_classes: HashSet<*const Class>,
+}
+
+impl Units {
+    fn add_function(&mut self, f: &Rc<Function>, owner: Option<Rc<Instance>>) {
+        if self.seen_functions.insert(Rc::as_ptr(&f.def)) {
+            self.list.push(Unit { def: f.def.clone(), file: f.file, globals: f.globals.clone(), owner });
+        }
+    }
+
+    fn add_value(&mut self, host: &mut Host<'_>, value: &Value) {
+        match value {
+            Value::Instance(instance) if instance.class.is_module() => self.add_module(host, instance),
+            Value::Function(f) => self.add_function(f, None),
+            Value::Entry(entry) => self.add_value(host, &entry.target),
+            _ => {}
+        }
+    }
+
+    /// A module: its submodules first (as PyTorch converts them first), then
+    /// `forward` and the `@torch.jit.export` methods.
+    fn add_module(&mut self, host: &mut Host<'_>, instance: &Rc<Instance>) {
+        if !self.seen_classes.insert(Rc::as_ptr(&instance.class)) {
+            return;
+        }
+        for (_, child) in crate::host::module::child_instances(instance) {
+            self.add_module(host, &child);
+        }
+        let forward = host.sym("forward");
+        if let Some(Value::Function(f)) = instance.class.lookup(forward) {
+            self.add_function(&f, Some(instance.clone()));
+        }
+        for class in instance.class.mro() {
+            let methods: Vec<Value> = class.attrs.borrow().values().cloned().collect();
+            for method in methods {
+                if let Value::Function(f) = method {
+                    if has_decorator(host, &f.def, &["export"]) {
+                        self.add_function(&f, Some(instance.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Methods called as `self.name(...)` and global functions called by
+    /// name are compiled too; `@torch.jit.ignore`/`unused` ones are not.
+    fn add_callees(&mut self, host: &mut Host<'_>, unit: &Unit) {
+        let mut calls = Vec::new();
+        for stmt in &unit.def.body {
+            walk(Node::Stmt(stmt), &mut |node| {
+                if let Node::Expr(e) = node {
+                    if let ExprKind::Call { func, .. } = &e.kind {
+                        calls.push((**func).clone());
+                    }
+                }
+            });
+        }
+        for func in calls {
+            match &func.kind {
+                ExprKind::Attribute { value, attr } if matches!(value.kind, ExprKind::Name(n) if host.name(n) == "self") =>
+                {
+                    let Some(owner) = &unit.owner else { continue };
+                    if let Some(Value::Function(f)) = owner.class.lookup(attr.name) {
+                        if !has_decorator(host, &f.def, &["ignore", "unused"]) {
+                            self.add_function(&f, Some(owner.clone()));
+                        }
+                    }
+                }
+                ExprKind::Name(name) => {
+                    let value = unit.globals.attrs.borrow().get(name).cloned();
+                    if let Some(Value::Function(f)) = value {
+                        if !has_decorator(host, &f.def, &["ignore", "unused"]) {
+                            self.add_function(&f, None);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Whether a definition carries `@torch.jit.NAME` (or `@jit.NAME`) for one
+/// of `names`.
+fn has_decorator(host: &Host<'_>, def: &FunctionDef, names: &[&str]) -> bool {
+    def.decorators.iter().any(|d| {
+        let target = match &d.kind {
+            ExprKind::Call { func, .. } => func,
+            _ => d,
+        };
+        matches!(&target.kind, ExprKind::Attribute { attr, .. } if names.contains(&host.name(attr.name)))
+    })
+}
+
+/// Statements of a body and of every block nested in it (not nested defs),
+/// skipping branches TorchScript decides statically and never compiles
+/// (`if False:`, `if torch.jit.is_scripting():`, `if self.proj is not None:`
+/// on a None attribute, `hasattr(self, "x")`).
+pub(crate) fn each_statement<'a>(host: &Host<'_>, unit: &Unit, body: &'a [Stmt], f: &mut dyn FnMut(&'a Stmt)) {
+    for stmt in body {
+        f(stmt);
+        match &stmt.kind {
+            StmtKind::If { test, body, orelse } => match static_condition(host, unit, test) {
+                Some(true) => each_statement(host, unit, body, f),
+                Some(false) => each_statement(host, unit, orelse, f),
+                None => {
+                    each_statement(host, unit, body, f);
+                    each_statement(host, unit, orelse, f);
+                }
+            },
+            StmtKind::While { body, orelse, .. } | StmtKind::For { body, orelse, .. } => {
+                each_statement(host, unit, body, f);
+                each_statement(host, unit, orelse, f);
+            }
+            StmtKind::With { body, .. } => each_statement(host, unit, body, f),
+            StmtKind::Try { body, handlers, orelse, finalbody } => {
+                each_statement(host, unit, body, f);
+                for h in handlers {
+                    each_statement(host, unit, &h.body, f);
+                }
+                each_statement(host, unit, orelse, f);
+                each_statement(host, unit, finalbody, f);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Calls `f` on every expression of one statement, not descending into the
+/// statements nested in it.
+pub(crate) fn for_each_expression<'a>(stmt: &'a Stmt, f: &mut dyn FnMut(&'a Expr)) {
+    Node::Stmt(stmt).children(&mut |child| match child {
+        Node::Stmt(_) => {}
+        other => walk(other, &mut |n| {
+            if let Node::Expr(e) = n {
+                f(e);
+            }
+        }),
+    });
+}
+
+/// A condition TorchScript evaluates while compiling, if this is one.
+pub(crate) fn static_condition(host: &Host<'_>, unit: &Unit, test: &Expr) -> Option<bool> {
+    match &test.kind {
+        ExprKind::Constant(Constant::Bool(b)) => Some(*b),
+        ExprKind::Constant(Constant::None) => Some(false),
+        ExprKind::UnaryOp { op: UnaryOp::Not, operand } => static_condition(host, unit, operand).map(|b| !b),
+        ExprKind::Call { func, args } => {
+            let name = dotted(host, func)?;
+            match name.as_str() {
+                "torch.jit.is_scripting" => Some(true),
+                "torch.jit.is_tracing" => Some(false),
+                "hasattr" => {
+                    let [self_arg, attr] = args.as_slice() else { return None };
+                    let (ArgKind::Positional(object), ArgKind::Positional(attr)) = (&self_arg.kind, &attr.kind) else {
+                        return None;
+                    };
+                    let ExprKind::Constant(Constant::Str(attr)) = attr.kind else { return None };
+                    if !matches!(object.kind, ExprKind::Name(n) if host.name(n) == "self") {
+                        return None;
+                    }
+                    Some(self_attribute(host, unit, host.name(attr)).is_some())
+                }
+                _ => None,
+            }
+        }
+        ExprKind::Compare { left, comparisons } if comparisons.len() == 1 => {
+            let (op, right) = &comparisons[0];
+            if !matches!(right.kind, ExprKind::Constant(Constant::None)) || !matches!(op, CmpOp::Is | CmpOp::IsNot) {
+                return None;
+            }
+            let ExprKind::Attribute { value, attr } = &left.kind else { return None };
+            if !matches!(value.kind, ExprKind::Name(n) if host.name(n) == "self") {
+                return None;
+            }
+            // Only a None attribute is statically known: anything else may
+            // be an Optional that is refined at run time.
+            let is_none = matches!(self_attribute(host, unit, host.name(attr.name))?, Value::None);
+            is_none.then_some(*op == CmpOp::Is)
+        }
+        _ => None,
+    }
+}
+
+/// `a.b.c` as text, for callee names.
+fn dotted(host: &Host<'_>, e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Name(n) => Some(host.name(*n).to_string()),
+        ExprKind::Attribute { value, attr } => Some(format!("{}.{}", dotted(host, value)?, host.name(attr.name))),
+        _ => None,
+    }
+}
+
+/// An attribute of the unit's module instance: plain attribute,
+/// parameter, buffer or submodule.
+fn self_attribute(host: &Host<'_>, unit: &Unit, name: &str) -> Option<Value> {
+    let owner = unit.owner.as_ref()?;
+    let key = host.interner.get(name)?;
+    if let Some(v) = owner.attrs.borrow().get(&key) {
+        return Some(v.clone());
+    }
+    owner.module.borrow().as_ref().and_then(|state| state.get(name))
+}

@@ -1,0 +1,105 @@
+//! `tsc check` against PyTorch's verdicts on the differential corpus
+//! (`../shared/corpus/expected.jsonl`): an accepted case must get no error,
+//! and a rejected case's first diagnostic must be on the line PyTorch
+//! reports, with PyTorch's first line in its message. Prints a per-category
+//! table. Cases tsc does not yet reject are counted, and the count may only
+//! go up (`REJECTIONS_MATCHED`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+use tsy::source::SourceMap;
+use tsy::syntax::Interner;
+
+/// Rejected cases whose first diagnostic already matches PyTorch's.
+const REJECTIONS_MATCHED: usize = 24;
+
+/// Where tsc deliberately says something else than PyTorch 2.5.1.
+const DELIBERATE: &[(&str, &str)] = &[
+    (
+        "control_flow/while_else_clause",
+        "PyTorch crashes with an unrelated TypeError and no location; tsc reports `else branches of while loops aren't supported` at the loop",
+    ),
+    (
+        "unsupported/async_def",
+        "PyTorch says `Expected a single top-level function: FILE:LINE`; tsc says `async function definitions aren't supported` at the name",
+    ),
+];
+
+/// PyTorch's headline without its trailing colon, and 2.5.1's typo fixed
+/// (`local varible instead`, spelled correctly in 2.15 and in tsc).
+fn normalize(first_line: &str) -> String {
+    first_line.trim_end().trim_end_matches(':').replace("local varible instead", "local variable instead")
+}
+
+#[test]
+fn corpus_verdicts_match_pytorch() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let expected = std::fs::read_to_string(root.join("expected.jsonl")).expect("the shared corpus");
+    // category -> (cases, accepted agree, rejections matched, rejected by PyTorch)
+    let mut table: BTreeMap<String, (usize, usize, usize, usize)> = BTreeMap::new();
+    let mut false_rejections = Vec::new();
+    let mut matched = 0;
+    let mut misses = Vec::new();
+    for line in expected.lines() {
+        let record: Value = serde_json::from_str(line).expect("JSON lines");
+        let case = record["case"].as_str().expect("case name");
+        let category = record["category"].as_str().expect("category").to_string();
+        let text = std::fs::read_to_string(root.join("cases").join(format!("{case}.py"))).expect("case file");
+        let mut map = SourceMap::new();
+        let file = map.add(format!("cases/{case}.py"), text);
+        let mut interner = Interner::new();
+        let diagnostics: Vec<_> =
+            tsy::check(&mut map, file, &mut interner).into_iter().filter(|d| d.is_error()).collect();
+        let row = table.entry(category).or_default();
+        row.0 += 1;
+        if record["accepted"] == Value::Bool(true) {
+            if diagnostics.is_empty() {
+                row.1 += 1;
+            } else {
+                false_rejections.push(format!("{case}:\n{}", tsy::diag::render::short(&map, &diagnostics)));
+            }
+            continue;
+        }
+        row.3 += 1;
+        if let Some((_, why)) = DELIBERATE.iter().find(|(c, _)| *c == case) {
+            println!("deliberate difference, {case}: {why}");
+            if !diagnostics.is_empty() {
+                row.2 += 1;
+                matched += 1;
+            }
+            continue;
+        }
+        let error = &record["error"];
+        let want_line = error["location"]["line"].as_u64();
+        let want = normalize(error["first_line"].as_str().unwrap_or_default());
+        let got = diagnostics.first().map(|d| (map.get(file).line_col(d.span().start).0 as u64, d.message.clone()));
+        match got {
+            Some((line, message)) if Some(line) == want_line && message.contains(&want) => {
+                row.2 += 1;
+                matched += 1;
+            }
+            Some((line, message)) => {
+                misses.push(format!("{case}: got line {line} `{message}`, PyTorch line {want_line:?} `{want}`"))
+            }
+            None => misses.push(format!("{case}: not rejected yet (PyTorch: `{want}`)")),
+        }
+    }
+    println!("{:<16} {:>6} {:>16} {:>20}", "category", "cases", "accepted agree", "rejections matched");
+    for (category, (cases, agree, rejected_ok, rejected)) in &table {
+        println!(
+            "{category:<16} {cases:>6} {:>16} {:>20}",
+            format!("{agree}/{}", cases - rejected),
+            format!("{rejected_ok}/{rejected}")
+        );
+    }
+    for miss in &misses {
+        println!("  {miss}");
+    }
+    assert!(false_rejections.is_empty(), "cases PyTorch accepts were rejected:\n{}", false_rejections.join("\n"));
+    assert!(
+        matched >= REJECTIONS_MATCHED,
+        "only {matched} rejections match PyTorch's, expected at least {REJECTIONS_MATCHED}"
+    );
+}
