@@ -32,10 +32,8 @@ pub fn check(map: &mut SourceMap, file: FileId, interner: &mut Interner) -> Vec<
         let host_failed = host_diagnostics.iter().any(Diagnostic::is_error);
         diagnostics.extend(host_diagnostics);
         // Scripting starts from the entry; a file without one has nothing to compile.
-        if !host_failed {
-            if let Ok(selected) = host::select_entry(&evaluated, None, file_span) {
-                diagnostics.extend(script::check(&mut evaluated.host, &selected));
-            }
+        if !host_failed && let Ok(selected) = host::select_entry(&evaluated, None, file_span) {
+            diagnostics.extend(script::check(&mut evaluated.host, &selected));
         }
     }
     diag::sort(&mut diagnostics);
@@ -91,4 +89,20 @@ fn load_weights(root: &std::rc::Rc<host::value::Instance>, path: &std::path::Pat
         ]
     })?;
     host::load::load_state(root, stored, true, span).map_err(|d| vec![*d])
+}
+
+/// The IR graph of the file's entry, when the script compiler handles all of
+/// it (`None` otherwise, or when the file does not get that far).
+pub fn entry_graph(map: &mut SourceMap, file: FileId, interner: &mut Interner) -> Option<ir::Graph> {
+    let parsed = syntax::parse(map, file, interner);
+    if parsed.diagnostics.iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    let file_span = map.get(file).span();
+    let mut evaluated = host::evaluate(map, file, &parsed.module, interner);
+    if evaluated.take_diagnostics().iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    let selected = host::select_entry(&evaluated, None, file_span).ok()?;
+    script::entry_graph(&mut evaluated.host, &selected)
 }

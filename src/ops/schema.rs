@@ -196,6 +196,7 @@ struct Parser<'a> {
 }
 
 /// A default value before it meets its argument's type.
+#[derive(Clone)]
 enum Literal {
     None,
     Bool(bool),
@@ -710,7 +711,7 @@ fn convert_default(literal: Literal, ty: &Type, n: Option<usize>) -> Result<Defa
         scalar => match core {
             Type::List(elem) => match n {
                 Some(n) if n > MAX_REPEAT => Err(format!("cannot repeat a default {n} times")),
-                Some(n) => list_default((0..n).map(|_| scalar.clone_scalar()).collect(), elem),
+                Some(n) => list_default((0..n).map(|_| scalar.clone()).collect(), elem),
                 None => Err("a single-value default needs a sized list type such as `int[2]`".into()),
             },
             _ => scalar_default(scalar, core),
@@ -761,20 +762,6 @@ fn list_default(items: Vec<Literal>, elem: &Type) -> Result<Default, String> {
             .map(Default::BoolList),
         _ if items.is_empty() => Ok(Default::EmptyList),
         _ => Err(format!("unsupported default for a list of `{}`", elem.schema())),
-    }
-}
-
-impl Literal {
-    fn clone_scalar(&self) -> Literal {
-        match self {
-            Literal::None => Literal::None,
-            Literal::Bool(b) => Literal::Bool(*b),
-            Literal::Int(i) => Literal::Int(*i),
-            Literal::Float(x) => Literal::Float(*x),
-            Literal::Str(s) => Literal::Str(s.clone()),
-            Literal::Ident(s) => Literal::Ident(s.clone()),
-            Literal::List(_) => Literal::List(Vec::new()),
-        }
     }
 }
 
@@ -972,7 +959,7 @@ fn format_g17(x: f64) -> String {
     let negative = mantissa.starts_with('-');
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
     let sign = if negative { "-" } else { "" };
-    if exponent < -4 || exponent >= PRECISION {
+    if !(-4..PRECISION).contains(&exponent) {
         let (first, rest) = digits.split_at(1);
         let rest = rest.trim_end_matches('0');
         let dot = if rest.is_empty() { "" } else { "." };

@@ -176,7 +176,7 @@ fn expression(host: &Host<'_>, e: &Expr, out: &mut Vec<Diagnostic>) {
                         .label("compiled code cannot open files")
                         .help("read files outside the model and pass the data in"),
                     ),
-                    "getattr" if !args.get(1).is_some_and(|a| is_string_literal(a)) => out.push(
+                    "getattr" if !args.get(1).is_some_and(is_string_literal) => out.push(
                         Diagnostic::new(Code::E3009, e.span, "getattr's second argument must be a string literal")
                             .label("the attribute name is only known at run time")
                             .help("name the attribute directly, or keep the candidates in an `nn.ModuleDict`"),

@@ -77,10 +77,10 @@ pub fn check(host: &mut Host<'_>, unit: &Unit) -> Vec<Diagnostic> {
         for &e in &expressions {
             match &e.kind {
                 ExprKind::Attribute { value, attr } => {
-                    if let ExprKind::Name(name) = value.kind {
-                        if !locals.contains(&name) {
-                            uses.push((name, value.span, Some(attr)));
-                        }
+                    if let ExprKind::Name(name) = value.kind
+                        && !locals.contains(&name)
+                    {
+                        uses.push((name, value.span, Some(attr)));
                     }
                 }
                 ExprKind::Name(name) if !locals.contains(name) && !stores.contains(&e.span) => {
@@ -153,7 +153,7 @@ pub fn check(host: &mut Host<'_>, unit: &Unit) -> Vec<Diagnostic> {
                     d.note("TorchScript does not inline module-level values into compiled code")
                         .help(format!("store it on the module in `__init__`: `self._{text} = {text}`"))
                         .suggest(
-                            format!("and use the attribute here"),
+                            "and use the attribute here".to_string(),
                             span,
                             format!("self._{text}"),
                             Applicability::MaybeIncorrect,
@@ -188,12 +188,18 @@ pub fn check(host: &mut Host<'_>, unit: &Unit) -> Vec<Diagnostic> {
 /// Global values TorchScript cannot use: numbers, strings, devices,
 /// containers, and objects that are not modules, classes or functions.
 fn is_python_value(v: &Value) -> bool {
-    match v {
-        Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Str(_) | Value::Device(_) => true,
-        Value::List(_) | Value::Tuple(_) | Value::Dict(_) => true,
-        Value::Instance(_) => true,
-        _ => false,
-    }
+    matches!(
+        v,
+        Value::Int(_)
+            | Value::Float(_)
+            | Value::Bool(_)
+            | Value::Str(_)
+            | Value::Device(_)
+            | Value::List(_)
+            | Value::Tuple(_)
+            | Value::Dict(_)
+            | Value::Instance(_)
+    )
 }
 
 /// Names a function binds: parameters and every assignment target, loop
@@ -354,12 +360,12 @@ fn assigned_names(def: &FunctionDef) -> HashSet<Symbol> {
     let mut out = HashSet::new();
     for stmt in &def.body {
         walk(Node::Stmt(stmt), &mut |node| {
-            if let Node::Expr(e) = node {
-                if let ExprKind::Name(n) = e.kind {
-                    if stores.contains(&e.span) && params.contains(&n) {
-                        out.insert(n);
-                    }
-                }
+            if let Node::Expr(e) = node
+                && let ExprKind::Name(n) = e.kind
+                && stores.contains(&e.span)
+                && params.contains(&n)
+            {
+                out.insert(n);
             }
         });
     }

@@ -7,8 +7,11 @@
 //! and `range` arguments the recipe documents (`globals.rs`). Every problem
 //! is reported; compilation does not stop at the first.
 
+mod annotation;
+pub mod emit;
 mod frontend;
 mod globals;
+mod matching;
 
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -31,6 +34,32 @@ pub struct Unit {
     pub owner: Option<Rc<Instance>>,
 }
 
+/// The graph of the entry's `forward` (or of the scripted function), when
+/// this compiler handles everything in it.
+pub fn entry_graph(host: &mut Host<'_>, selected: &Selected) -> Option<crate::ir::Graph> {
+    let mut units = Units::default();
+    match &selected.value {
+        Value::Entry(entry) => units.add_value(host, &entry.target),
+        other => units.add_value(host, other),
+    }
+    // The entry's own function is the last one added for a module (after
+    // its submodules) and the only one for a function.
+    let root = selected.root_module();
+    let unit = units
+        .list
+        .iter()
+        .rev()
+        .find(|u| match (&root, &u.owner) {
+            (Some(r), Some(o)) => Rc::ptr_eq(r, o) && host.name(u.def.name.name) == "forward",
+            (None, None) => true,
+            _ => false,
+        })?
+        .clone();
+    let mut emitter = emit::Emitter::new(host, &unit);
+    emitter.function();
+    (!emitter.incomplete && emitter.diagnostics.is_empty()).then_some(emitter.graph)
+}
+
 /// Checks everything the entry compiles; returns the diagnostics in source
 /// order.
 pub fn check(host: &mut Host<'_>, selected: &Selected) -> Vec<Diagnostic> {
@@ -48,8 +77,15 @@ pub fn check(host: &mut Host<'_>, selected: &Selected) -> Vec<Diagnostic> {
             // The prelude mirrors PyTorch's own scriptable source.
             continue;
         }
-        diagnostics.extend(frontend::check(host, &unit));
-        diagnostics.extend(globals::check(host, &unit));
+        let mut found = frontend::check(host, &unit);
+        found.extend(globals::check(host, &unit));
+        if found.is_empty() {
+            // Typing and IR emission, once the cheaper checks pass.
+            let mut emitter = emit::Emitter::new(host, &unit);
+            emitter.function();
+            found = emitter.diagnostics;
+        }
+        diagnostics.extend(found);
         units.add_callees(host, &unit);
     }
     crate::diag::sort(&mut diagnostics);
@@ -101,10 +137,10 @@ impl Units {
         for class in instance.class.mro() {
             let methods: Vec<Value> = class.attrs.borrow().values().cloned().collect();
             for method in methods {
-                if let Value::Function(f) = method {
-                    if has_decorator(host, &f.def, &["export"]) {
-                        self.add_function(&f, Some(instance.clone()));
-                    }
+                if let Value::Function(f) = method
+                    && has_decorator(host, &f.def, &["export"])
+                {
+                    self.add_function(&f, Some(instance.clone()));
                 }
             }
         }
@@ -116,10 +152,10 @@ impl Units {
         let mut calls = Vec::new();
         for stmt in &unit.def.body {
             walk(Node::Stmt(stmt), &mut |node| {
-                if let Node::Expr(e) = node {
-                    if let ExprKind::Call { func, .. } = &e.kind {
-                        calls.push((**func).clone());
-                    }
+                if let Node::Expr(e) = node
+                    && let ExprKind::Call { func, .. } = &e.kind
+                {
+                    calls.push((**func).clone());
                 }
             });
         }
@@ -128,18 +164,18 @@ impl Units {
                 ExprKind::Attribute { value, attr } if matches!(value.kind, ExprKind::Name(n) if host.name(n) == "self") =>
                 {
                     let Some(owner) = &unit.owner else { continue };
-                    if let Some(Value::Function(f)) = owner.class.lookup(attr.name) {
-                        if !has_decorator(host, &f.def, &["ignore", "unused"]) {
-                            self.add_function(&f, Some(owner.clone()));
-                        }
+                    if let Some(Value::Function(f)) = owner.class.lookup(attr.name)
+                        && !has_decorator(host, &f.def, &["ignore", "unused"])
+                    {
+                        self.add_function(&f, Some(owner.clone()));
                     }
                 }
                 ExprKind::Name(name) => {
                     let value = unit.globals.attrs.borrow().get(name).cloned();
-                    if let Some(Value::Function(f)) = value {
-                        if !has_decorator(host, &f.def, &["ignore", "unused"]) {
-                            self.add_function(&f, None);
-                        }
+                    if let Some(Value::Function(f)) = value
+                        && !has_decorator(host, &f.def, &["ignore", "unused"])
+                    {
+                        self.add_function(&f, None);
                     }
                 }
                 _ => {}
@@ -189,6 +225,24 @@ pub(crate) fn each_statement<'a>(host: &Host<'_>, unit: &Unit, body: &'a [Stmt],
                 each_statement(host, unit, orelse, f);
                 each_statement(host, unit, finalbody, f);
             }
+            _ => {}
+        }
+    }
+}
+
+/// Every statement of a body and the blocks nested in it, dead branches
+/// included (not nested defs).
+pub(crate) fn each_statement_unchecked<'a>(body: &'a [Stmt], f: &mut dyn FnMut(&'a Stmt)) {
+    for stmt in body {
+        f(stmt);
+        match &stmt.kind {
+            StmtKind::If { body, orelse, .. }
+            | StmtKind::While { body, orelse, .. }
+            | StmtKind::For { body, orelse, .. } => {
+                each_statement_unchecked(body, f);
+                each_statement_unchecked(orelse, f);
+            }
+            StmtKind::With { body, .. } => each_statement_unchecked(body, f),
             _ => {}
         }
     }

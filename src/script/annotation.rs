@@ -1,0 +1,68 @@
+//! Type annotations (`List[int]`, `Optional[Tensor]`, `torch.Tensor`) as
+//! TorchScript types.
+
+use crate::host::eval::Host;
+use crate::syntax::ast::{Constant, Expr, ExprKind};
+use crate::types::Type;
+
+/// The type an annotation names, or `None` if it names something this
+/// compiler does not know (the caller decides whether that is an error).
+pub fn parse(host: &Host<'_>, e: &Expr) -> Option<Type> {
+    match &e.kind {
+        ExprKind::Name(n) => simple(host.name(*n)),
+        ExprKind::Constant(Constant::None) => Some(Type::None),
+        ExprKind::Constant(Constant::Str(s)) => simple(host.name(*s)),
+        ExprKind::Attribute { value, attr } => {
+            let base = match &value.kind {
+                ExprKind::Name(n) => host.name(*n),
+                _ => return None,
+            };
+            match (base, host.name(attr.name)) {
+                ("torch", "Tensor") => Some(Type::Tensor),
+                ("torch", "device") => Some(Type::Device),
+                ("typing", name) => simple(name),
+                _ => None,
+            }
+        }
+        ExprKind::Subscript { value, index } => {
+            let form = match &value.kind {
+                ExprKind::Name(n) => host.name(*n).to_string(),
+                ExprKind::Attribute { attr, .. } => host.name(attr.name).to_string(),
+                _ => return None,
+            };
+            let items: Vec<&Expr> = match &index.kind {
+                ExprKind::Tuple(items) => items.iter().collect(),
+                _ => vec![index.as_ref()],
+            };
+            let args: Option<Vec<Type>> = items.iter().map(|i| parse(host, i)).collect();
+            match (form.as_str(), args?.as_slice()) {
+                ("List" | "list", [t]) => Some(Type::list(t.clone())),
+                ("Optional", [t]) => Some(Type::optional(t.clone())),
+                ("Tuple" | "tuple", ts) => Some(Type::Tuple(ts.to_vec())),
+                ("Dict" | "dict", [k, v]) => Some(Type::Dict(Box::new(k.clone()), Box::new(v.clone()))),
+                ("Union", ts) if ts.len() == 2 && ts.contains(&Type::None) => {
+                    let other = ts.iter().find(|t| **t != Type::None).cloned().unwrap_or(Type::None);
+                    Some(Type::optional(other))
+                }
+                ("Final", [t]) => Some(t.clone()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn simple(name: &str) -> Option<Type> {
+    Some(match name {
+        "int" => Type::Int,
+        "float" => Type::Float,
+        "bool" => Type::Bool,
+        "str" => Type::Str,
+        "complex" => Type::Complex,
+        "Tensor" => Type::Tensor,
+        "None" => Type::None,
+        "Any" => Type::Any,
+        "device" => Type::Device,
+        _ => return None,
+    })
+}

@@ -1,0 +1,1366 @@
+//! Typing and IR emission for one function, with TorchScript's rules.
+//!
+//! Expressions evaluate to a [`Sugar`]: an IR value, or something only the
+//! compiler knows (a submodule, a method, a `torch` namespace, a builtin).
+//! A type error reports a diagnostic and yields a value of type `Any`, which
+//! matches everything, so one error does not cascade. A construct this
+//! compiler does not handle yet marks the function incomplete: no graph,
+//! and no diagnostic either — the code is not known to be wrong.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::annotation;
+use super::matching::{self, Conversion, Plan, Source};
+use crate::diag::{Code, Diagnostic};
+use crate::host::eval::Host;
+use crate::host::value::{Instance, Value};
+use crate::ir::{Attr, BlockId, Constant as IrConstant, Graph, ValueId};
+use crate::ops::{Default, registry};
+use crate::source::Span;
+use crate::syntax::Symbol;
+use crate::syntax::ast::*;
+use crate::types::Type;
+
+use super::Unit;
+
+/// What an expression denotes while compiling.
+#[derive(Clone)]
+enum Sugar {
+    Value(ValueId),
+    /// A module (`self` or a submodule) and the IR value holding it.
+    Module(Rc<Instance>, ValueId),
+    /// `self.helper`: a Python method of a module.
+    Method(Rc<Instance>, ValueId, Symbol),
+    /// `x.add`: a tensor method, resolved against `aten::add`.
+    TensorMethod(ValueId, String),
+    /// A module of Python names (`torch`, `torch.nn.functional`, `math`).
+    Namespace(String),
+    /// `torch.relu` and friends: an aten operator.
+    Aten(String),
+    /// A Python builtin (`len`, `range`, `int`).
+    Builtin(String),
+    /// Anything else: compiled code cannot use it here.
+    Opaque,
+}
+
+/// Why emission of a function stopped early.
+pub struct Incomplete;
+
+pub struct Emitter<'u, 'h, 'a> {
+    host: &'h mut Host<'a>,
+    unit: &'u Unit,
+    pub graph: Graph,
+    pub diagnostics: Vec<Diagnostic>,
+    /// A construct this compiler does not handle yet was met.
+    pub incomplete: bool,
+    /// Variables by scope, innermost last; a scope per block.
+    scopes: Vec<HashMap<Symbol, ValueId>>,
+    block: BlockId,
+    /// Parameters that have no annotation (typed `Tensor (inferred)`).
+    inferred: Vec<ValueId>,
+    return_annotation: Option<Type>,
+}
+
+/// The result of emitting a list of statements.
+enum Flow {
+    /// Control reaches the end.
+    Falls,
+    /// Every path returns; the value to return.
+    Returns(ValueId),
+}
+
+impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
+    pub fn new(host: &'h mut Host<'a>, unit: &'u Unit) -> Self {
+        let graph = Graph::new();
+        let block = graph.top;
+        Emitter {
+            host,
+            unit,
+            graph,
+            diagnostics: Vec::new(),
+            incomplete: false,
+            scopes: vec![HashMap::new()],
+            block,
+            inferred: Vec::new(),
+            return_annotation: None,
+        }
+    }
+
+    fn error(&mut self, d: Diagnostic) -> ValueId {
+        self.diagnostics.push(d);
+        self.any()
+    }
+
+    /// A value of type `Any`: the result of something that failed or that
+    /// this compiler does not handle.
+    fn any(&mut self) -> ValueId {
+        self.graph.new_value(Type::Any, None)
+    }
+
+    fn unsupported(&mut self) -> ValueId {
+        self.incomplete = true;
+        self.any()
+    }
+
+    /// The node that produced a value in the current function, if any.
+    fn producer(&self, v: ValueId) -> Option<(String, Vec<ValueId>)> {
+        self.graph.nodes.iter().find(|n| n.outputs.contains(&v)).map(|n| (n.kind.clone(), n.inputs.clone()))
+    }
+
+    /// Removes tuple and list constructions and unpackings whose results
+    /// nothing uses (left over where a tuple was unpacked at once).
+    fn remove_dead_packing(&mut self) {
+        loop {
+            let mut used = std::collections::HashSet::new();
+            for n in self.graph.walk() {
+                used.extend(self.graph.node(n).inputs.iter().copied());
+            }
+            for b in &self.graph.blocks {
+                used.extend(b.returns.iter().copied());
+            }
+            let dead = |g: &Graph, n: crate::ir::NodeId| {
+                let node = g.node(n);
+                matches!(
+                    node.kind.as_str(),
+                    "prim::TupleConstruct" | "prim::ListConstruct" | "prim::TupleUnpack" | "prim::Constant"
+                ) && node.outputs.iter().all(|o| !used.contains(o))
+            };
+            let mut removed = false;
+            for b in 0..self.graph.blocks.len() {
+                let nodes = std::mem::take(&mut self.graph.blocks[b].nodes);
+                let before = nodes.len();
+                let kept: Vec<_> = nodes.into_iter().filter(|n| !dead(&self.graph, *n)).collect();
+                removed |= kept.len() != before;
+                self.graph.blocks[b].nodes = kept;
+            }
+            if !removed {
+                break;
+            }
+        }
+    }
+
+    fn ty(&self, v: ValueId) -> Type {
+        self.graph.value(v).ty.clone()
+    }
+
+    /// How error messages name a value's type: `Tensor (inferred)` for an
+    /// unannotated parameter.
+    fn type_text(&self, v: ValueId) -> String {
+        if self.inferred.contains(&v) { "Tensor (inferred)".to_string() } else { self.ty(v).to_string() }
+    }
+
+    fn constant(&mut self, c: IrConstant, span: Option<Span>) -> ValueId {
+        self.graph.constant(self.block, c, span)
+    }
+
+    fn node(&mut self, kind: &str, inputs: Vec<ValueId>, outputs: Vec<Type>, attr: Attr, span: Span) -> Vec<ValueId> {
+        let n = self.graph.append(self.block, kind, inputs, outputs, attr, Some(span));
+        self.graph.node(n).outputs.clone()
+    }
+
+    fn lookup(&self, name: Symbol) -> Option<ValueId> {
+        self.scopes.iter().rev().find_map(|s| s.get(&name).copied())
+    }
+
+    /// Binds a name; inside a nested block, rebinding an outer variable must
+    /// keep its type (PyTorch: "Variable ... previously had type ...").
+    fn bind(&mut self, name: Symbol, value: ValueId, span: Span) {
+        let depth = self.scopes.len();
+        let outer = self.scopes[..depth - 1].iter().rev().find_map(|s| s.get(&name).copied());
+        if let (Some(previous), false) = (outer, self.scopes[depth - 1].contains_key(&name)) {
+            let (old, new) = (self.ty(previous), self.ty(value));
+            if old != new
+                && old != Type::Any
+                && new != Type::Any
+                && !matching::is_subtype(&new, &old, &mut HashMap::new())
+            {
+                let text = self.host.name(name).to_string();
+                let old_text = self.type_text(previous);
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::E2006,
+                        span,
+                        format!("Variable '{text}' previously had type {old_text} but is now being assigned to a value of type {new}"),
+                    )
+                    .label(format!("assigned a `{new}` here"))
+                    .note("a variable keeps its type across branches and loop iterations")
+                    .help(format!("use another name for the `{new}` value")),
+                );
+            }
+        }
+        if self.graph.value(value).name.is_none() {
+            self.graph.value_mut(value).name = Some(self.host.name(name).to_string());
+        }
+        self.scopes[depth - 1].insert(name, value);
+    }
+
+    // ------------------------------------------------------------ function
+
+    /// Emits the whole function: parameters, body, return.
+    pub fn function(&mut self) {
+        let def = self.unit.def.clone();
+        for (i, param) in def.params.iter().enumerate() {
+            let name = self.host.name(param.name.name).to_string();
+            let owner = self.unit.owner.as_ref().filter(|_| i == 0);
+            let (ty, inferred) = if let Some(owner) = owner {
+                (Type::Class(owner.class.qualified_name().into()), false)
+            } else {
+                match &param.annotation {
+                    None => (Type::Tensor, true),
+                    Some(a) => match annotation::parse(self.host, a) {
+                        Some(t) => (t, false),
+                        None => {
+                            self.incomplete = true;
+                            (Type::Any, false)
+                        }
+                    },
+                }
+            };
+            self.check_default(param, &ty, inferred);
+            let v = self.graph.add_input(ty, Some(name));
+            if inferred {
+                self.inferred.push(v);
+            }
+            self.scopes[0].insert(param.name.name, v);
+        }
+        self.return_annotation = def.returns.as_ref().and_then(|r| annotation::parse(self.host, r));
+        if def.returns.is_some() && self.return_annotation.is_none() {
+            self.incomplete = true;
+        }
+        let flow = self.statements(&def.body);
+        let result = match flow {
+            Ok(Flow::Returns(v)) => v,
+            Ok(Flow::Falls) => {
+                if let Some(annotated) = &self.return_annotation
+                    && *annotated != Type::None
+                    && *annotated != Type::Any
+                    && !self.incomplete
+                {
+                    let span = def.name.span;
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::E2007,
+                            span,
+                            "Function was not annotated as having type None, but does not return along all paths",
+                        )
+                        .label(format!("`{}` is annotated to return `{annotated}`", self.host.name(def.name.name)))
+                        .help("add a `return` at the end of every path"),
+                    );
+                }
+                self.constant(IrConstant::None, None)
+            }
+            Err(Incomplete) => {
+                self.incomplete = true;
+                self.any()
+            }
+        };
+        let top = self.graph.top;
+        self.graph.block_mut(top).returns = vec![result];
+        self.remove_dead_packing();
+        if self.incomplete {
+            // Types after a construct this compiler skipped are guesses:
+            // report nothing rather than something wrong.
+            self.diagnostics.clear();
+        }
+    }
+
+    /// A default must have the parameter's type (an unannotated parameter
+    /// is a Tensor, so `times=2` is an error).
+    fn check_default(&mut self, param: &Param, ty: &Type, inferred: bool) {
+        let Some(default) = &param.default else { return };
+        let default_type = match &default.kind {
+            ExprKind::Constant(Constant::Int(_)) => Type::Int,
+            ExprKind::Constant(Constant::Float(_)) => Type::Float,
+            ExprKind::Constant(Constant::Bool(_)) => Type::Bool,
+            ExprKind::Constant(Constant::Str(_)) => Type::Str,
+            ExprKind::Constant(Constant::None) => return,
+            _ => return,
+        };
+        if matching::is_subtype(&default_type, ty, &mut HashMap::new())
+            || (default_type == Type::Int && *ty == Type::Float)
+        {
+            return;
+        }
+        let name = self.host.name(param.name.name).to_string();
+        let shown = if inferred { "Tensor (inferred)".to_string() } else { ty.to_string() };
+        let mut message = format!("Expected a default value of type {shown} on parameter \"{name}\".");
+        if inferred {
+            message.push_str(&format!(
+                "Because \"{name}\" was not annotated with an explicit type it is assumed to be type 'Tensor'."
+            ));
+        }
+        let mut d =
+            Diagnostic::new(Code::E2008, param.span, message).label(format!("the default is a `{default_type}`"));
+        if inferred {
+            d = d.suggest(
+                format!("annotate `{name}`"),
+                Span::point(param.name.span.end),
+                format!(": {default_type}"),
+                crate::diag::Applicability::MachineApplicable,
+            );
+        }
+        self.diagnostics.push(d);
+    }
+
+    // ------------------------------------------------------------ statements
+
+    /// Emits statements in the current block. An `if` whose branches return
+    /// takes the rest of the statements into its other branch, so every
+    /// return becomes an output of the `prim::If` that contains it.
+    fn statements(&mut self, body: &[Stmt]) -> Result<Flow, Incomplete> {
+        for (i, stmt) in body.iter().enumerate() {
+            match &stmt.kind {
+                StmtKind::Return(value) => {
+                    let v = match value {
+                        Some(e) => self.value(e),
+                        None => self.constant(IrConstant::None, None),
+                    };
+                    let v = self.check_return(v, stmt.span);
+                    return Ok(Flow::Returns(v));
+                }
+                StmtKind::If { test, body: then, orelse } => {
+                    if let Some(known) = super::static_condition(self.host, self.unit, test) {
+                        let taken: Vec<Stmt> = if known { then.clone() } else { orelse.clone() };
+                        let mut rest = taken;
+                        rest.extend_from_slice(&body[i + 1..]);
+                        return self.statements(&rest);
+                    }
+                    if returns_somewhere(then) || returns_somewhere(orelse) {
+                        let mut other_then = then.clone();
+                        let mut other_else = orelse.clone();
+                        if !always_returns(then) {
+                            other_then.extend_from_slice(&body[i + 1..]);
+                        }
+                        if !always_returns(orelse) {
+                            other_else.extend_from_slice(&body[i + 1..]);
+                        }
+                        return self.returning_if(test, &other_then, &other_else, stmt.span);
+                    }
+                    self.if_statement(test, then, orelse, stmt.span)?;
+                }
+                _ => self.statement(stmt)?,
+            }
+        }
+        Ok(Flow::Falls)
+    }
+
+    fn check_return(&mut self, v: ValueId, span: Span) -> ValueId {
+        let Some(annotated) = self.return_annotation.clone() else { return v };
+        let actual = self.ty(v);
+        match matching::convert(&actual, &annotated, None, &mut HashMap::new()) {
+            Some(Conversion::None) => v,
+            Some(Conversion::TensorTo(t)) => {
+                let kind = if t == Type::Int { "aten::IntImplicit" } else { "aten::FloatImplicit" };
+                self.node(kind, vec![v], vec![t], Attr::None, span)[0]
+            }
+            _ => {
+                let actual = self.type_text(v);
+                self.error(
+                    Diagnostic::new(
+                        Code::E2009,
+                        span,
+                        format!(
+                            "Return value was annotated as having type {annotated} but is actually of type {actual}"
+                        ),
+                    )
+                    .label(format!("this returns a `{actual}`")),
+                )
+            }
+        }
+    }
+
+    fn statement(&mut self, stmt: &Stmt) -> Result<(), Incomplete> {
+        match &stmt.kind {
+            StmtKind::Expr(e) => {
+                if !matches!(e.kind, ExprKind::Constant(Constant::Str(_))) {
+                    self.expr(e);
+                }
+            }
+            StmtKind::Pass => {}
+            StmtKind::Assign { targets, value } => {
+                let v = self.value(value);
+                for target in targets {
+                    self.assign(target, v, stmt.span);
+                }
+            }
+            StmtKind::AnnAssign { target, annotation, value } => {
+                let Some(value) = value else { return Ok(()) };
+                let declared = annotation::parse(self.host, annotation);
+                // `xs: List[int] = []`: the annotation types the empty literal.
+                let v = match (&value.kind, &declared) {
+                    (ExprKind::List(items), Some(t @ Type::List(_))) if items.is_empty() => {
+                        self.node("prim::ListConstruct", vec![], vec![t.clone()], Attr::None, value.span)[0]
+                    }
+                    _ => self.value(value),
+                };
+                match declared {
+                    Some(declared) => {
+                        let actual = self.ty(v);
+                        if actual != declared && matching::is_subtype(&actual, &declared, &mut HashMap::new()) {
+                            // The variable has the declared type from here on.
+                            self.graph.value_mut(v).ty = declared.clone();
+                        }
+                        if !matching::is_subtype(&actual, &declared, &mut HashMap::new()) && actual != Type::Any {
+                            let name = match &target.kind {
+                                ExprKind::Name(n) => self.host.name(*n).to_string(),
+                                _ => "value".to_string(),
+                            };
+                            self.error(
+                                Diagnostic::new(
+                                    Code::E2006,
+                                    stmt.span,
+                                    format!("Variable '{name}' is annotated with type {declared} but is being assigned to a value of type {actual}"),
+                                )
+                                .label(format!("a `{actual}` assigned to a `{declared}` variable")),
+                            );
+                        }
+                    }
+                    None => self.incomplete = true,
+                }
+                self.assign(target, v, stmt.span);
+            }
+            StmtKind::AugAssign { target, op, value } => {
+                let current = self.value(target);
+                let rhs = self.value(value);
+                let result = if self.ty(current) == Type::Tensor {
+                    let name = format!("aten::{}_", binop_name(*op));
+                    self.call_aten(&name, vec![current, rhs], vec![], stmt.span)
+                } else {
+                    self.binop(*op, current, rhs, stmt.span)
+                };
+                self.assign(target, result, stmt.span);
+            }
+            StmtKind::If { .. } | StmtKind::Return(_) => {
+                // Handled in `statements`, which sees the statements after them.
+                return Err(Incomplete);
+            }
+            StmtKind::For { target, iter, body, orelse, .. } if orelse.is_empty() => {
+                self.for_loop(target, iter, body, stmt.span)?
+            }
+            StmtKind::Assert { .. } | StmtKind::Raise { .. } | StmtKind::While { .. } | StmtKind::For { .. } => {
+                return Err(Incomplete);
+            }
+            _ => return Err(Incomplete),
+        }
+        Ok(())
+    }
+
+    fn assign(&mut self, target: &Expr, value: ValueId, span: Span) {
+        match &target.kind {
+            ExprKind::Name(name) => self.bind(*name, value, target.span),
+            ExprKind::Tuple(targets) | ExprKind::List(targets) => match self.ty(value) {
+                Type::Tuple(items) if items.len() == targets.len() => {
+                    // A tuple built right here unpacks to its parts.
+                    let outputs = match self.producer(value) {
+                        Some((kind, inputs)) if kind == "prim::TupleConstruct" => inputs,
+                        _ => self.node("prim::TupleUnpack", vec![value], items, Attr::None, span),
+                    };
+                    for (t, v) in targets.iter().zip(outputs) {
+                        self.assign(t, v, span);
+                    }
+                }
+                Type::Tuple(items) => {
+                    let (n, m) = (targets.len(), items.len());
+                    self.error(
+                        Diagnostic::new(Code::E2010, span, format!("need {n} values to unpack but found only {m}"))
+                            .label(format!("{n} names for a tuple of {m}")),
+                    );
+                }
+                Type::Any => {}
+                _ => {
+                    self.unsupported();
+                }
+            },
+            ExprKind::Subscript { value: object, .. } => {
+                let o = self.value(object);
+                if let Type::Tuple(_) = self.ty(o) {
+                    let shown = self.ty(o);
+                    self.error(
+                        Diagnostic::new(
+                            Code::E2010,
+                            target.span,
+                            format!("{shown} does not support subscripted assignment"),
+                        )
+                        .label("tuples cannot be changed")
+                        .help("build a new tuple"),
+                    );
+                } else {
+                    self.unsupported();
+                }
+            }
+            _ => {
+                self.unsupported();
+            }
+        }
+    }
+
+    /// An `if` with no returns: both branches in blocks of their own; the
+    /// variables they assign become the If's outputs.
+    fn if_statement(&mut self, test: &Expr, then: &[Stmt], orelse: &[Stmt], span: Span) -> Result<(), Incomplete> {
+        let cond = self.condition(test);
+        let node = self.graph.append(self.block, "prim::If", vec![cond], vec![], Attr::None, Some(span));
+        let (then_block, else_block) = (self.graph.new_block(), self.graph.new_block());
+        self.graph.node_mut(node).blocks = vec![then_block, else_block];
+        let outer = self.block;
+        let then_vars = self.branch(then_block, then)?;
+        let else_vars = self.branch(else_block, orelse)?;
+        self.block = outer;
+        // Outputs: names assigned in a branch that exist afterwards.
+        let mut names: Vec<Symbol> = then_vars.keys().chain(else_vars.keys()).copied().collect();
+        names.sort_by_key(|n| self.host.name(*n).to_string());
+        names.dedup();
+        for name in names {
+            let before = self.lookup(name);
+            let (t, e) = (then_vars.get(&name).copied().or(before), else_vars.get(&name).copied().or(before));
+            let (Some(t), Some(e)) = (t, e) else {
+                // Defined in one branch only: an error only if used later,
+                // which this compiler reports when it meets the use.
+                continue;
+            };
+            let (tt, et) = (self.ty(t), self.ty(e));
+            let ty = if tt == et || et == Type::Any || matching::is_subtype(&et, &tt, &mut HashMap::new()) {
+                tt
+            } else if tt == Type::Any || matching::is_subtype(&tt, &et, &mut HashMap::new()) {
+                et
+            } else {
+                let text = self.host.name(name).to_string();
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::E2006,
+                        span,
+                        format!("Type mismatch: {text} is set to type {tt} in the true branch and type {et} in the false branch"),
+                    )
+                    .label(format!("`{text}` gets different types in the two branches")),
+                );
+                Type::Any
+            };
+            self.graph.block_mut(then_block).returns.push(t);
+            self.graph.block_mut(else_block).returns.push(e);
+            let out = self.graph.new_value(ty, Some(self.host.name(name).to_string()));
+            self.graph.node_mut(node).outputs.push(out);
+            let depth = self.scopes.len();
+            self.scopes[depth - 1].insert(name, out);
+        }
+        Ok(())
+    }
+
+    /// Emits a branch into `block`; returns the names it (re)bound.
+    fn branch(&mut self, block: BlockId, body: &[Stmt]) -> Result<HashMap<Symbol, ValueId>, Incomplete> {
+        self.block = block;
+        self.scopes.push(HashMap::new());
+        let result = self.statements(body);
+        let scope = self.scopes.pop().expect("pushed above");
+        match result? {
+            Flow::Falls => Ok(scope),
+            Flow::Returns(_) => Err(Incomplete),
+        }
+    }
+
+    /// An `if` whose paths all end in returns (the statements after it were
+    /// moved into the branches that fall through): the If's output is the
+    /// function's result.
+    fn returning_if(&mut self, test: &Expr, then: &[Stmt], orelse: &[Stmt], span: Span) -> Result<Flow, Incomplete> {
+        let cond = self.condition(test);
+        let node = self.graph.append(self.block, "prim::If", vec![cond], vec![], Attr::None, Some(span));
+        let (then_block, else_block) = (self.graph.new_block(), self.graph.new_block());
+        self.graph.node_mut(node).blocks = vec![then_block, else_block];
+        let outer = self.block;
+        let mut results = Vec::new();
+        for (block, body) in [(then_block, then), (else_block, orelse)] {
+            self.block = block;
+            self.scopes.push(HashMap::new());
+            let flow = self.statements(body);
+            self.scopes.pop();
+            let v = match flow? {
+                Flow::Returns(v) => v,
+                Flow::Falls => {
+                    let none = self.constant(IrConstant::None, None);
+                    self.check_return(none, span)
+                }
+            };
+            self.graph.block_mut(block).returns = vec![v];
+            results.push(v);
+        }
+        self.block = outer;
+        let (t, e) = (self.ty(results[0]), self.ty(results[1]));
+        let ty = self.merge_return_types(&t, &e, span);
+        let out = self.graph.new_value(ty, None);
+        self.graph.node_mut(node).outputs.push(out);
+        Ok(Flow::Returns(out))
+    }
+
+    fn merge_return_types(&mut self, t: &Type, e: &Type, span: Span) -> Type {
+        if t == e || *e == Type::Any {
+            return t.clone();
+        }
+        if *t == Type::Any {
+            return e.clone();
+        }
+        match (t, e) {
+            (Type::None, other) | (other, Type::None) if !matches!(other, Type::Optional(_)) => {
+                Type::optional(other.clone())
+            }
+            (Type::Optional(inner), other) | (other, Type::Optional(inner)) if **inner == *other => {
+                t.clone().max_optional(e)
+            }
+            _ => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::E2009,
+                        span,
+                        format!("Previous return statement returned a value of type {t} but this return statement returns a value of type {e}"),
+                    )
+                    .label("the returns of this function have different types"),
+                );
+                Type::Any
+            }
+        }
+    }
+
+    fn for_loop(&mut self, target: &Expr, iter: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
+        let ExprKind::Call { func, args } = &iter.kind else { return Err(Incomplete) };
+        if !matches!(func.kind, ExprKind::Name(n) if self.host.name(n) == "range") || args.len() != 1 {
+            return Err(Incomplete);
+        }
+        let ArgKind::Positional(bound) = &args[0].kind else { return Err(Incomplete) };
+        let n = self.value(bound);
+        if !matches!(self.ty(n), Type::Int | Type::Any) {
+            // globals.rs reports range over a Tensor parameter; other cases
+            // are left to a later version of this compiler.
+            return Err(Incomplete);
+        }
+        let ExprKind::Name(index_name) = target.kind else { return Err(Incomplete) };
+        // Loop-carried: outer variables the body assigns.
+        let carried: Vec<Symbol> = assigned_names(body).into_iter().filter(|n| self.lookup(*n).is_some()).collect();
+        let initial: Vec<ValueId> = carried.iter().map(|n| self.lookup(*n).expect("filtered")).collect();
+        let truth = self.constant(IrConstant::Bool(true), None);
+        let mut inputs = vec![n, truth];
+        inputs.extend(initial.iter().copied());
+        let node = self.graph.append(self.block, "prim::Loop", inputs, vec![], Attr::None, Some(span));
+        let body_block = self.graph.new_block();
+        self.graph.node_mut(node).blocks = vec![body_block];
+        let i = self.graph.new_value(Type::Int, Some(self.host.name(index_name).to_string()));
+        self.graph.block_mut(body_block).params.push(i);
+        let outer = self.block;
+        self.block = body_block;
+        self.scopes.push(HashMap::new());
+        let depth = self.scopes.len();
+        self.scopes[depth - 1].insert(index_name, i);
+        for (name, init) in carried.iter().zip(&initial) {
+            let ty = self.ty(*init);
+            let p = self.graph.new_value(ty, Some(self.host.name(*name).to_string()));
+            self.graph.block_mut(body_block).params.push(p);
+            self.scopes[depth - 1].insert(*name, p);
+        }
+        let flow = self.statements(body);
+        let scope = self.scopes.pop().expect("pushed above");
+        if !matches!(flow?, Flow::Falls) {
+            return Err(Incomplete);
+        }
+        let truth = self.constant(IrConstant::Bool(true), None);
+        let mut returns = vec![truth];
+        for (name, init) in carried.iter().zip(&initial) {
+            let v = scope.get(name).copied().unwrap_or(*init);
+            let (before, after) = (self.ty(*init), self.ty(v));
+            if before != after && before != Type::Any && after != Type::Any {
+                let text = self.host.name(*name).to_string();
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::E2006,
+                        span,
+                        format!("Variable '{text}' previously had type {before} but is now being assigned to a value of type {after}"),
+                    )
+                    .label(format!("`{text}` changes type inside this loop")),
+                );
+            }
+            returns.push(v);
+        }
+        self.graph.block_mut(body_block).returns = returns;
+        self.block = outer;
+        for (name, init) in carried.iter().zip(&initial) {
+            let ty = self.ty(*init);
+            let out = self.graph.new_value(ty, Some(self.host.name(*name).to_string()));
+            self.graph.node_mut(node).outputs.push(out);
+            let depth = self.scopes.len();
+            self.scopes[depth - 1].insert(*name, out);
+        }
+        Ok(())
+    }
+
+    /// A condition as a bool: Tensors through `aten::Bool`, ints through
+    /// `aten::Bool`; an Optional is an error, as in PyTorch.
+    fn condition(&mut self, test: &Expr) -> ValueId {
+        let v = self.value(test);
+        match self.ty(v) {
+            Type::Bool | Type::Any => v,
+            Type::Tensor | Type::Int | Type::Float => {
+                self.node("aten::Bool", vec![v], vec![Type::Bool], Attr::None, test.span)[0]
+            }
+            Type::Optional(_) => {
+                let shown = self.ty(v);
+                self.error(
+                    Diagnostic::new(Code::E2011, test.span, format!("Could not cast value of type {shown} to bool"))
+                        .label("an Optional is not a condition")
+                        .help("test `is not None` first"),
+                )
+            }
+            _ => self.unsupported(),
+        }
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    /// An expression as an IR value.
+    fn value(&mut self, e: &Expr) -> ValueId {
+        let sugar = self.expr(e);
+        self.materialize(sugar, e.span)
+    }
+
+    fn materialize(&mut self, sugar: Sugar, _span: Span) -> ValueId {
+        match sugar {
+            Sugar::Value(v) | Sugar::Module(_, v) => v,
+            _ => self.unsupported(),
+        }
+    }
+
+    fn expr(&mut self, e: &Expr) -> Sugar {
+        match &e.kind {
+            ExprKind::Constant(c) => Sugar::Value(match c {
+                Constant::None => self.constant(IrConstant::None, Some(e.span)),
+                Constant::Bool(b) => self.constant(IrConstant::Bool(*b), Some(e.span)),
+                Constant::Int(IntLit::Small(v)) if *v <= i64::MAX as u64 => {
+                    self.constant(IrConstant::Int(*v as i64), Some(e.span))
+                }
+                Constant::Float(f) => self.constant(IrConstant::Float(*f), Some(e.span)),
+                Constant::Str(s) => {
+                    let text = self.host.name(*s).to_string();
+                    self.constant(IrConstant::Str(text), Some(e.span))
+                }
+                _ => self.unsupported(),
+            }),
+            ExprKind::Name(name) => self.name(*name),
+            ExprKind::Attribute { value, attr } => {
+                let object = self.expr(value);
+                self.attribute(object, attr, e.span)
+            }
+            ExprKind::Call { func, args } => {
+                let callee = self.expr(func);
+                self.call(callee, args, e.span)
+            }
+            ExprKind::BinOp { left, op, right } => {
+                let (l, r) = (self.value(left), self.value(right));
+                Sugar::Value(self.binop(*op, l, r, e.span))
+            }
+            // `-1` is a constant, as PyTorch's frontend folds it.
+            ExprKind::UnaryOp { op: UnaryOp::Neg, operand }
+                if matches!(operand.kind, ExprKind::Constant(Constant::Int(IntLit::Small(_)) | Constant::Float(_))) =>
+            {
+                Sugar::Value(match operand.kind {
+                    ExprKind::Constant(Constant::Int(IntLit::Small(v))) => {
+                        self.constant(IrConstant::Int(-(v as i64)), Some(e.span))
+                    }
+                    ExprKind::Constant(Constant::Float(f)) => self.constant(IrConstant::Float(-f), Some(e.span)),
+                    _ => unreachable!("matched a numeric constant"),
+                })
+            }
+            ExprKind::UnaryOp { op, operand } => {
+                let v = self.value(operand);
+                Sugar::Value(match op {
+                    UnaryOp::Neg => self.call_aten("aten::neg", vec![v], vec![], e.span),
+                    UnaryOp::Pos => v,
+                    UnaryOp::Not => {
+                        let b = match self.ty(v) {
+                            Type::Bool | Type::Any => v,
+                            _ => self.node("aten::Bool", vec![v], vec![Type::Bool], Attr::None, e.span)[0],
+                        };
+                        self.call_aten("aten::__not__", vec![b], vec![], e.span)
+                    }
+                    UnaryOp::Invert => self.call_aten("aten::bitwise_not", vec![v], vec![], e.span),
+                })
+            }
+            ExprKind::Compare { left, comparisons } if comparisons.len() == 1 => {
+                let (op, right) = &comparisons[0];
+                let (l, r) = (self.value(left), self.value(right));
+                let name = match op {
+                    CmpOp::Eq => "aten::eq",
+                    CmpOp::NotEq => "aten::ne",
+                    CmpOp::Lt => "aten::lt",
+                    CmpOp::LtE => "aten::le",
+                    CmpOp::Gt => "aten::gt",
+                    CmpOp::GtE => "aten::ge",
+                    CmpOp::Is => "aten::__is__",
+                    CmpOp::IsNot => "aten::__isnot__",
+                    CmpOp::In | CmpOp::NotIn => return Sugar::Value(self.unsupported()),
+                };
+                Sugar::Value(self.call_aten(name, vec![l, r], vec![], e.span))
+            }
+            ExprKind::Tuple(items) => {
+                let values: Vec<ValueId> = items.iter().map(|i| self.value(i)).collect();
+                let types = values.iter().map(|v| self.ty(*v)).collect();
+                Sugar::Value(self.node("prim::TupleConstruct", values, vec![Type::Tuple(types)], Attr::None, e.span)[0])
+            }
+            ExprKind::List(items) => {
+                let values: Vec<ValueId> = items.iter().map(|i| self.value(i)).collect();
+                let element = match values.first() {
+                    None => Type::Tensor,
+                    Some(first) => {
+                        let t = self.ty(*first);
+                        if values.iter().all(|v| self.ty(*v) == t) {
+                            t
+                        } else {
+                            return Sugar::Value(self.unsupported());
+                        }
+                    }
+                };
+                Sugar::Value(self.node("prim::ListConstruct", values, vec![Type::list(element)], Attr::None, e.span)[0])
+            }
+            ExprKind::Subscript { value, index } => {
+                let object = self.value(value);
+                Sugar::Value(self.subscript(object, index, e.span))
+            }
+            ExprKind::IfExp { test, body, orelse } => {
+                let cond = self.condition(test);
+                let node = self.graph.append(self.block, "prim::If", vec![cond], vec![], Attr::None, Some(e.span));
+                let (a, b) = (self.graph.new_block(), self.graph.new_block());
+                self.graph.node_mut(node).blocks = vec![a, b];
+                let outer = self.block;
+                self.block = a;
+                let then_value = self.value(body);
+                self.graph.block_mut(a).returns = vec![then_value];
+                self.block = b;
+                let else_value = self.value(orelse);
+                self.graph.block_mut(b).returns = vec![else_value];
+                self.block = outer;
+                let (t, f) = (self.ty(then_value), self.ty(else_value));
+                let ty = if t == f || f == Type::Any {
+                    t
+                } else if t == Type::Any {
+                    f
+                } else {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::E2006,
+                            e.span,
+                            format!("if-expression's true branch has type {t} but false branch has type {f}"),
+                        )
+                        .label("the two branches have different types"),
+                    );
+                    Type::Any
+                };
+                let out = self.graph.new_value(ty, None);
+                self.graph.node_mut(node).outputs.push(out);
+                Sugar::Value(out)
+            }
+            _ => Sugar::Value(self.unsupported()),
+        }
+    }
+
+    fn name(&mut self, name: Symbol) -> Sugar {
+        if let Some(v) = self.lookup(name) {
+            if let Some(owner) = &self.unit.owner
+                && self.graph.block(self.graph.top).params.first() == Some(&v)
+            {
+                return Sugar::Module(owner.clone(), v);
+            }
+            return Sugar::Value(v);
+        }
+        let global = self.unit.globals.attrs.borrow().get(&name).cloned();
+        match global {
+            Some(Value::Namespace(ns)) => Sugar::Namespace(ns.name.to_string()),
+            Some(Value::Builtin(b)) => Sugar::Builtin(b.name.clone()),
+            Some(Value::Class(c)) if c.module_path.as_ref() == "builtins" => Sugar::Builtin(c.name.to_string()),
+            Some(_) => Sugar::Opaque,
+            None => {
+                let text = self.host.name(name).to_string();
+                if self.host.builtins.attrs.borrow().contains_key(&name) || text == "range" {
+                    Sugar::Builtin(text)
+                } else {
+                    Sugar::Opaque
+                }
+            }
+        }
+    }
+
+    fn attribute(&mut self, object: Sugar, attr: &Ident, span: Span) -> Sugar {
+        let name = self.host.name(attr.name).to_string();
+        match object {
+            Sugar::Namespace(path) => {
+                let full = format!("{path}.{name}");
+                match (path.as_str(), name.as_str()) {
+                    ("torch", "long" | "int64") => Sugar::Value(self.constant(IrConstant::Int(4), None)),
+                    ("torch", "float" | "float32") => Sugar::Value(self.constant(IrConstant::Int(6), None)),
+                    ("torch", "int" | "int32") => Sugar::Value(self.constant(IrConstant::Int(3), None)),
+                    ("torch", "bool") => Sugar::Value(self.constant(IrConstant::Int(11), None)),
+                    ("torch", "double" | "float64") => Sugar::Value(self.constant(IrConstant::Int(7), None)),
+                    ("torch", "nn" | "jit") => Sugar::Namespace(full),
+                    ("torch", _) => {
+                        if registry().contains(&format!("aten::{name}")) {
+                            Sugar::Aten(format!("aten::{name}"))
+                        } else if self
+                            .host
+                            .modules
+                            .get(&path)
+                            .is_some_and(|ns| ns.attrs.borrow().contains_key(&attr.name))
+                        {
+                            Sugar::Opaque
+                        } else {
+                            let v = self.error(
+                                Diagnostic::new(Code::E2012, attr.span, format!("object has no attribute {name}"))
+                                    .label(format!("`torch` has no function `{name}`")),
+                            );
+                            Sugar::Value(v)
+                        }
+                    }
+                    _ => Sugar::Opaque,
+                }
+            }
+            Sugar::Module(instance, value) => self.module_attribute(&instance, value, attr, span),
+            Sugar::Value(v) if self.ty(v) == Type::Tensor => {
+                if registry().contains(&format!("aten::{name}")) {
+                    Sugar::TensorMethod(v, format!("aten::{name}"))
+                } else if matches!(
+                    name.as_str(),
+                    "shape" | "dtype" | "device" | "T" | "data" | "is_cuda" | "requires_grad"
+                ) {
+                    Sugar::Value(self.unsupported())
+                } else {
+                    let shown = self.type_text(v);
+                    Sugar::Value(
+                        self.error(
+                            Diagnostic::new(
+                                Code::E2012,
+                                span,
+                                format!("'{shown}' object has no attribute or method '{name}'."),
+                            )
+                            .label(format!("tensors have no method `{name}`")),
+                        ),
+                    )
+                }
+            }
+            Sugar::Value(v) if self.ty(v) == Type::Any => Sugar::Value(v),
+            _ => Sugar::Value(self.unsupported()),
+        }
+    }
+
+    /// `self.x` on a module: a parameter, buffer, submodule, method, or a
+    /// plain attribute with a TorchScript type.
+    fn module_attribute(&mut self, instance: &Rc<Instance>, value: ValueId, attr: &Ident, span: Span) -> Sugar {
+        let name = self.host.name(attr.name).to_string();
+        let state_value = instance.module.borrow().as_ref().and_then(|s| s.get(&name));
+        let plain = instance.attrs.borrow().get(&attr.name).cloned();
+        let found = state_value.or(plain);
+        if let Some(found) = found {
+            let ty = match &found {
+                Value::Tensor(_) => Type::Tensor,
+                Value::Instance(child) if child.class.is_module() => {
+                    let ty = Type::Class(child.class.qualified_name().into());
+                    let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(name.clone()), span)[0];
+                    self.graph.value_mut(v).name = Some(name);
+                    return Sugar::Module(child.clone(), v);
+                }
+                Value::Bool(_) => Type::Bool,
+                Value::Int(_) => Type::Int,
+                Value::Float(_) => Type::Float,
+                Value::Str(_) => Type::Str,
+                _ => return Sugar::Value(self.unsupported()),
+            };
+            let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(name.clone()), span)[0];
+            self.graph.value_mut(v).name = Some(name);
+            return Sugar::Value(v);
+        }
+        if let Some(method) = instance.class.lookup(attr.name) {
+            return match method {
+                Value::Function(_) => Sugar::Method(instance.clone(), value, attr.name),
+                Value::Descriptor(_) => Sugar::Value(self.unsupported()),
+                _ => {
+                    // A plain class variable is invisible through `self`
+                    // unless listed in `__constants__`.
+                    if self.is_constant_name(instance, &name) {
+                        Sugar::Value(self.unsupported())
+                    } else {
+                        let class = instance.class.name.clone();
+                        Sugar::Value(
+                            self.error(
+                                Diagnostic::new(
+                                    Code::E2013,
+                                    span,
+                                    format!("Module '{class}' has no attribute '{name}' "),
+                                )
+                                .label(format!(
+                                    "`{name}` is a class variable of `{class}`, which compiled code cannot see"
+                                ))
+                                .help(format!(
+                                    "list it in `__constants__ = [\"{name}\"]`, or set `self.{name}` in `__init__`"
+                                )),
+                            ),
+                        )
+                    }
+                }
+            };
+        }
+        Sugar::Value(self.unsupported())
+    }
+
+    fn is_constant_name(&mut self, instance: &Rc<Instance>, name: &str) -> bool {
+        let key = self.host.sym("__constants__");
+        match instance.class.lookup(key) {
+            Some(Value::List(items)) => items.borrow().iter().any(|v| matches!(v, Value::Str(s) if &**s == name)),
+            _ => false,
+        }
+    }
+
+    fn call(&mut self, callee: Sugar, args: &[Arg], span: Span) -> Sugar {
+        let mut positional = Vec::new();
+        let mut keywords = Vec::new();
+        for arg in args {
+            match &arg.kind {
+                ArgKind::Positional(e) => positional.push(self.value(e)),
+                ArgKind::Keyword(name, e) => {
+                    let v = self.value(e);
+                    keywords.push((self.host.name(name.name).to_string(), v));
+                }
+                _ => return Sugar::Value(self.unsupported()),
+            }
+        }
+        match callee {
+            Sugar::Aten(name) => Sugar::Value(self.call_aten(&name, positional, keywords, span)),
+            Sugar::TensorMethod(object, name) => {
+                positional.insert(0, object);
+                Sugar::Value(self.call_aten(&name, positional, keywords, span))
+            }
+            Sugar::Module(instance, module) => {
+                let forward = self.host.sym("forward");
+                match instance.class.lookup(forward) {
+                    Some(Value::Function(f)) => {
+                        let result = self.method_call(module, &f.def, positional, keywords, span);
+                        Sugar::Value(result)
+                    }
+                    _ => Sugar::Value(self.unsupported()),
+                }
+            }
+            Sugar::Method(instance, object, name) => match instance.class.lookup(name) {
+                Some(Value::Function(f)) => {
+                    Sugar::Value(self.method_call_named(object, &f.def, name, positional, keywords, span))
+                }
+                _ => Sugar::Value(self.unsupported()),
+            },
+            Sugar::Builtin(name) => match name.as_str() {
+                "len" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::len", positional, keywords, span)),
+                "float" if positional.len() == 1 => {
+                    Sugar::Value(self.call_aten("aten::Float", positional, keywords, span))
+                }
+                "int" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::Int", positional, keywords, span)),
+                _ => Sugar::Value(self.unsupported()),
+            },
+            Sugar::Value(v) if self.ty(v) == Type::Tensor => {
+                let shown = self.ty(v);
+                Sugar::Value(
+                    self.error(
+                        Diagnostic::new(Code::E2012, span, format!("cannot call a value of type '{shown}'"))
+                            .label("a tensor is not callable"),
+                    ),
+                )
+            }
+            Sugar::Value(v) if self.ty(v) == Type::Any => Sugar::Value(v),
+            _ => Sugar::Value(self.unsupported()),
+        }
+    }
+
+    /// A submodule's `forward`: `prim::CallMethod[name="forward"]`, typed by
+    /// its annotations (unannotated parameters are Tensors).
+    fn method_call(
+        &mut self,
+        module: ValueId,
+        def: &FunctionDef,
+        positional: Vec<ValueId>,
+        keywords: Vec<(String, ValueId)>,
+        span: Span,
+    ) -> ValueId {
+        let forward = self.host.sym("forward");
+        self.method_call_named(module, def, forward, positional, keywords, span)
+    }
+
+    fn method_call_named(
+        &mut self,
+        object: ValueId,
+        def: &FunctionDef,
+        name: Symbol,
+        positional: Vec<ValueId>,
+        keywords: Vec<(String, ValueId)>,
+        span: Span,
+    ) -> ValueId {
+        if !keywords.is_empty()
+            || positional.len() + 1 != def.params.len()
+            || def.params.iter().any(|p| p.default.is_some())
+        {
+            return self.unsupported();
+        }
+        let mut inputs = vec![object];
+        for (param, v) in def.params.iter().skip(1).zip(positional) {
+            let expected = match &param.annotation {
+                None => Type::Tensor,
+                Some(a) => match annotation::parse(self.host, a) {
+                    Some(t) => t,
+                    None => return self.unsupported(),
+                },
+            };
+            if !matching::is_subtype(&self.ty(v), &expected, &mut HashMap::new()) {
+                return self.unsupported();
+            }
+            inputs.push(v);
+        }
+        let result = match &def.returns {
+            Some(r) => match annotation::parse(self.host, r) {
+                Some(t) => t,
+                None => return self.unsupported(),
+            },
+            None => return self.unsupported(),
+        };
+        let method = self.host.name(name).to_string();
+        self.node("prim::CallMethod", inputs, vec![result], Attr::Name(method), span)[0]
+    }
+
+    fn binop(&mut self, op: BinOp, l: ValueId, r: ValueId, span: Span) -> ValueId {
+        let name = format!("aten::{}", binop_name(op));
+        let (lt, rt) = (self.ty(l), self.ty(r));
+        let scalar = |t: &Type| matches!(t, Type::Int | Type::Float);
+        if scalar(&lt) && rt == Type::Tensor {
+            // `2 * x` is `x * 2`; `1 - x` is `rsub(x, 1)`.
+            match op {
+                BinOp::Add | BinOp::Mul => return self.call_aten(&name, vec![r, l], vec![], span),
+                BinOp::Sub => return self.call_aten("aten::rsub", vec![r, l], vec![], span),
+                _ => return self.unsupported(),
+            }
+        }
+        self.call_aten(&name, vec![l, r], vec![], span)
+    }
+
+    /// Resolves an aten operator against its overloads, in registry order,
+    /// and emits the call with defaults as constants.
+    fn call_aten(
+        &mut self,
+        name: &str,
+        positional: Vec<ValueId>,
+        keywords: Vec<(String, ValueId)>,
+        span: Span,
+    ) -> ValueId {
+        let types: Vec<Type> = positional.iter().map(|v| self.ty(*v)).collect();
+        if types.contains(&Type::Any) || keywords.iter().any(|(_, v)| self.ty(*v) == Type::Any) {
+            return self.any();
+        }
+        let keyword_types: Vec<(String, Type)> = keywords.iter().map(|(k, v)| (k.clone(), self.ty(*v))).collect();
+        let overloads = registry().overloads(name);
+        if overloads.is_empty() {
+            return self.unsupported();
+        }
+        let mut failures = Vec::new();
+        for schema in overloads {
+            match matching::match_schema(schema, &types, &keyword_types) {
+                Ok(plan) => return self.emit_plan(schema, plan, &positional, &keywords, span),
+                Err(reason) => failures.push((schema.to_string(), reason)),
+            }
+        }
+        // Overloads that fail only on an inferred Tensor, or on an Optional
+        // that `is not None` may have refined, are not proof of a user error
+        // this compiler can explain yet.
+        let optional = types.iter().chain(keyword_types.iter().map(|(_, t)| t)).any(|t| matches!(t, Type::Optional(_)));
+        if optional || positional.iter().any(|v| self.inferred.contains(v)) {
+            return self.unsupported();
+        }
+        let mut d = if failures.len() == 1 {
+            let (schema, reason) = &failures[0];
+            Diagnostic::new(Code::E2014, span, format!("{schema}: {reason}"))
+                .label("no overload accepts these arguments")
+        } else {
+            Diagnostic::new(Code::E2014, span, "Arguments for call are not valid.")
+                .label(format!("no overload of `{name}` accepts these arguments"))
+        };
+        for (schema, reason) in failures.iter().take(3) {
+            d = d.note(format!("{schema}:\n{reason}"));
+        }
+        if failures.len() > 3 {
+            d = d.note(format!("and {} more overloads", failures.len() - 3));
+        }
+        self.error(d)
+    }
+
+    fn emit_plan(
+        &mut self,
+        schema: &crate::ops::Schema,
+        plan: Plan,
+        positional: &[ValueId],
+        keywords: &[(String, ValueId)],
+        span: Span,
+    ) -> ValueId {
+        let mut inputs = Vec::with_capacity(plan.sources.len());
+        for (source, argument) in
+            plan.sources.iter().zip(schema.arguments.iter().map(Some).chain(std::iter::repeat(None)))
+        {
+            let v = match source {
+                Source::Positional(i, conversion) => self.apply(positional[*i], conversion, span),
+                Source::Keyword(i, conversion) => self.apply(keywords[*i].1, conversion, span),
+                Source::Vararg(i) => positional[*i],
+                Source::Packed(start, end) => {
+                    let items = positional[*start..*end].to_vec();
+                    let element = self.ty(items[0]);
+                    self.node("prim::ListConstruct", items, vec![Type::list(element)], Attr::None, span)[0]
+                }
+                Source::Default(default) => {
+                    let ty = argument.map(|a| a.ty.clone()).unwrap_or(Type::Any);
+                    self.default_value(default, &ty)
+                }
+            };
+            inputs.push(v);
+        }
+        let outputs = self.node(&schema.name, inputs, plan.returns.clone(), Attr::None, span);
+        let node = self.graph.block(self.block).nodes.last().copied().expect("just appended");
+        self.graph.node_mut(node).overload = Some(schema.overload.clone());
+        match outputs.as_slice() {
+            [one] => *one,
+            [] => self.constant(IrConstant::None, None),
+            many => {
+                let types = many.iter().map(|v| self.ty(*v)).collect();
+                self.node("prim::TupleConstruct", many.to_vec(), vec![Type::Tuple(types)], Attr::None, span)[0]
+            }
+        }
+    }
+
+    fn apply(&mut self, v: ValueId, conversion: &Conversion, span: Span) -> ValueId {
+        match conversion {
+            Conversion::None => v,
+            Conversion::TensorTo(t) => self.tensor_to(v, t, span),
+            Conversion::Repeat(n) => {
+                let items = vec![v; *n];
+                self.node("prim::ListConstruct", items, vec![Type::list(Type::Int)], Attr::None, span)[0]
+            }
+            Conversion::TupleToList => {
+                let Type::Tuple(items) = self.ty(v) else { return v };
+                let element = items.first().cloned().unwrap_or(Type::Int);
+                let parts = self.node("prim::TupleUnpack", vec![v], items, Attr::None, span);
+                self.node("prim::ListConstruct", parts, vec![Type::list(element)], Attr::None, span)[0]
+            }
+        }
+    }
+
+    fn tensor_to(&mut self, v: ValueId, t: &Type, span: Span) -> ValueId {
+        let kind = if *t == Type::Int { "aten::Int" } else { "aten::Float" };
+        self.node(kind, vec![v], vec![t.clone()], Attr::None, span)[0]
+    }
+
+    fn default_value(&mut self, default: &Default, ty: &Type) -> ValueId {
+        match default {
+            Default::None => self.constant(IrConstant::None, None),
+            Default::Bool(b) => self.constant(IrConstant::Bool(*b), None),
+            Default::Int(i) => self.constant(IrConstant::Int(*i), None),
+            Default::Float(f) => self.constant(IrConstant::Float(*f), None),
+            Default::Str(s) => self.constant(IrConstant::Str(s.clone()), None),
+            Default::IntList(items) => {
+                let values = items.iter().map(|i| self.constant(IrConstant::Int(*i), None)).collect();
+                self.node("prim::ListConstruct", values, vec![Type::list(Type::Int)], Attr::None, Span::default())[0]
+            }
+            _ => {
+                let _ = ty;
+                self.unsupported()
+            }
+        }
+    }
+
+    fn subscript(&mut self, object: ValueId, index: &Expr, span: Span) -> ValueId {
+        match self.ty(object) {
+            Type::Tuple(items) => {
+                let ExprKind::Constant(Constant::Int(IntLit::Small(i))) = index.kind else { return self.unsupported() };
+                let i = i as usize;
+                if i >= items.len() {
+                    let n = items.len();
+                    return self.error(
+                        Diagnostic::new(
+                            Code::E2010,
+                            span,
+                            format!("Tuple index out of range. Tuple is length {n} and index is {i}"),
+                        )
+                        .label(format!("a tuple of {n} has no element {i}")),
+                    );
+                }
+                let at = self.constant(IrConstant::Int(i as i64), None);
+                self.node("prim::TupleIndex", vec![object, at], vec![items[i].clone()], Attr::None, span)[0]
+            }
+            Type::List(element) => {
+                let i = self.value(index);
+                if self.ty(i) != Type::Int {
+                    return self.unsupported();
+                }
+                self.node("aten::__getitem__", vec![object, i], vec![*element], Attr::None, span)[0]
+            }
+            Type::Any => object,
+            _ => self.unsupported(),
+        }
+    }
+}
+
+fn binop_name(op: BinOp) -> &'static str {
+    match op {
+        BinOp::Add => "add",
+        BinOp::Sub => "sub",
+        BinOp::Mul => "mul",
+        BinOp::MatMul => "matmul",
+        BinOp::Div => "div",
+        BinOp::FloorDiv => "floordiv",
+        BinOp::Mod => "remainder",
+        BinOp::Pow => "pow",
+        BinOp::LShift => "__lshift__",
+        BinOp::RShift => "__rshift__",
+        BinOp::BitOr => "__or__",
+        BinOp::BitXor => "__xor__",
+        BinOp::BitAnd => "__and__",
+    }
+}
+
+/// Whether every path through the statements ends in a `return`.
+fn always_returns(body: &[Stmt]) -> bool {
+    body.iter().any(|s| match &s.kind {
+        StmtKind::Return(_) => true,
+        StmtKind::If { body, orelse, .. } => always_returns(body) && always_returns(orelse),
+        _ => false,
+    })
+}
+
+/// Whether any `return` occurs in the statements (outside nested defs).
+fn returns_somewhere(body: &[Stmt]) -> bool {
+    let mut found = false;
+    super::each_statement_unchecked(body, &mut |s| found |= matches!(s.kind, StmtKind::Return(_)));
+    found
+}
+
+/// Names assigned anywhere in the statements.
+fn assigned_names(body: &[Stmt]) -> Vec<Symbol> {
+    let mut out = Vec::new();
+    fn targets(e: &Expr, out: &mut Vec<Symbol>) {
+        match &e.kind {
+            ExprKind::Name(n) => out.push(*n),
+            ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().for_each(|i| targets(i, out)),
+            _ => {}
+        }
+    }
+    super::each_statement_unchecked(body, &mut |s| match &s.kind {
+        StmtKind::Assign { targets: ts, .. } => ts.iter().for_each(|t| targets(t, &mut out)),
+        StmtKind::AugAssign { target, .. } | StmtKind::AnnAssign { target, .. } | StmtKind::For { target, .. } => {
+            targets(target, &mut out)
+        }
+        _ => {}
+    });
+    out.sort();
+    out.dedup();
+    out
+}
+
+trait MaxOptional {
+    fn max_optional(self, other: &Type) -> Type;
+}
+
+impl MaxOptional for Type {
+    /// Of a type and its Optional, the Optional.
+    fn max_optional(self, other: &Type) -> Type {
+        if matches!(self, Type::Optional(_)) { self } else { other.clone() }
+    }
+}

@@ -1,0 +1,238 @@
+//! Matching call arguments to operator schemas with TorchScript's rules:
+//! positional then keyword arguments, defaults, type variables, and the
+//! implicit conversions (a Tensor where an int or float is expected, one int
+//! for an `int[2]`, a tuple of ints for an `int[]`). The result is a plan the
+//! emitter turns into IR; a failure is PyTorch's reason text.
+
+use std::collections::HashMap;
+
+use crate::ops::{Default, Schema};
+use crate::types::Type;
+
+/// How one schema argument gets its value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    /// The call's positional argument `i`, converted as needed.
+    Positional(usize, Conversion),
+    /// The call's keyword argument `i`, converted as needed.
+    Keyword(usize, Conversion),
+    /// The schema's default.
+    Default(Default),
+    /// Extra positional arguments of a `...` schema.
+    Vararg(usize),
+    /// Positional arguments `start..end` packed into the list argument that
+    /// ends the positional ones (`torch.zeros(2, 3)` for `int[] size`).
+    Packed(usize, usize),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Conversion {
+    None,
+    /// `aten::Int`/`aten::Float` of a Tensor.
+    TensorTo(Type),
+    /// One int repeated `n` times into an `int[n]`.
+    Repeat(usize),
+    /// A tuple of ints as an `int[]`.
+    TupleToList,
+}
+
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub sources: Vec<Source>,
+    /// The schema's return types with type variables bound.
+    pub returns: Vec<Type>,
+}
+
+/// Tries one schema; `Err` is PyTorch's reason why it does not match.
+pub fn match_schema(schema: &Schema, positional: &[Type], keywords: &[(String, Type)]) -> Result<Plan, String> {
+    let mut bindings: HashMap<String, Type> = HashMap::new();
+    let positional_slots = schema.arguments.iter().filter(|a| !a.kwarg_only).count();
+    let packs = positional_slots.checked_sub(1).and_then(|last| {
+        let formal = &schema.arguments[last].ty;
+        let Type::List(element) = formal else { return None };
+        let rest = positional.get(last..)?;
+        let scalars = !rest.is_empty() && rest.iter().all(|t| is_subtype(t, element, &mut HashMap::new()));
+        (scalars && !matches!(**element, Type::Var(_))).then_some(last)
+    });
+    if positional.len() > positional_slots && !schema.is_vararg && packs.is_none() {
+        return Err(format!(
+            "Expected at most {} arguments but found {} positional arguments.",
+            positional_slots,
+            positional.len()
+        ));
+    }
+    for (name, _) in keywords {
+        if !schema.arguments.iter().any(|a| &a.name == name) {
+            return Err(format!("Keyword argument {name} unknown."));
+        }
+    }
+    let mut sources = Vec::with_capacity(schema.arguments.len());
+    for (index, argument) in schema.arguments.iter().enumerate() {
+        if packs == Some(index) {
+            sources.push(Source::Packed(index, positional.len()));
+            continue;
+        }
+        let given = if !argument.kwarg_only && index < positional.len() {
+            if keywords.iter().any(|(n, _)| n == &argument.name) {
+                return Err(format!("Argument {} specified twice in schema.", argument.name));
+            }
+            Some((&positional[index], true, index))
+        } else {
+            keywords.iter().position(|(n, _)| n == &argument.name).map(|k| (&keywords[k].1, false, k))
+        };
+        match given {
+            Some((actual, is_positional, at)) => {
+                let conversion = convert(actual, &argument.ty, argument.n, &mut bindings).ok_or_else(|| {
+                    format!(
+                        "Expected a value of type '{}' for argument '{}' but instead found type '{}'.",
+                        shown(&argument.ty, &bindings),
+                        argument.name,
+                        actual
+                    )
+                })?;
+                sources.push(if is_positional {
+                    Source::Positional(at, conversion)
+                } else {
+                    Source::Keyword(at, conversion)
+                });
+            }
+            None => match &argument.default {
+                Some(default) => sources.push(Source::Default(default.clone())),
+                None => return Err(format!("Argument {} not provided.", argument.name)),
+            },
+        }
+    }
+    if schema.is_vararg {
+        for i in positional_slots.min(positional.len())..positional.len() {
+            sources.push(Source::Vararg(i));
+        }
+    }
+    let returns = schema.returns.iter().map(|r| substitute(&r.ty, &bindings)).collect();
+    Ok(Plan { sources, returns })
+}
+
+fn shown(ty: &Type, bindings: &HashMap<String, Type>) -> String {
+    substitute(ty, bindings).to_string()
+}
+
+/// Replaces bound type variables.
+pub fn substitute(ty: &Type, bindings: &HashMap<String, Type>) -> Type {
+    match ty {
+        Type::Var(name) => bindings.get(&**name).cloned().unwrap_or_else(|| ty.clone()),
+        Type::Optional(inner) => Type::optional(substitute(inner, bindings)),
+        Type::List(inner) => Type::list(substitute(inner, bindings)),
+        Type::Tuple(items) => Type::Tuple(items.iter().map(|t| substitute(t, bindings)).collect()),
+        Type::Dict(k, v) => Type::Dict(Box::new(substitute(k, bindings)), Box::new(substitute(v, bindings))),
+        Type::Future(inner) => Type::Future(Box::new(substitute(inner, bindings))),
+        other => other.clone(),
+    }
+}
+
+/// Whether a value of type `actual` can be passed where `formal` is
+/// expected, and how. `Type::Any` as the actual type is an error value that
+/// matches everything, so one error does not cascade.
+pub fn convert(
+    actual: &Type,
+    formal: &Type,
+    n: Option<usize>,
+    bindings: &mut HashMap<String, Type>,
+) -> Option<Conversion> {
+    if is_subtype(actual, formal, bindings) {
+        return Some(Conversion::None);
+    }
+    match (actual, formal) {
+        (Type::Tensor, Type::Int | Type::Float) => Some(Conversion::TensorTo(formal.clone())),
+        (Type::Int, Type::List(inner)) if **inner == Type::Int && n.is_some() => {
+            Some(Conversion::Repeat(n.unwrap_or(1)))
+        }
+        (Type::Tuple(items), Type::List(inner))
+            if !items.is_empty() && items.iter().all(|t| is_subtype(t, inner, bindings)) =>
+        {
+            Some(Conversion::TupleToList)
+        }
+        (_, Type::Optional(inner)) => convert(actual, inner, n, bindings),
+        _ => None,
+    }
+}
+
+/// TorchScript's subtyping, binding type variables as it goes.
+pub fn is_subtype(actual: &Type, formal: &Type, bindings: &mut HashMap<String, Type>) -> bool {
+    if actual == formal || *actual == Type::Any || *formal == Type::Any {
+        return true;
+    }
+    match (actual, formal) {
+        (_, Type::Var(name)) => match bindings.get(&**name) {
+            Some(bound) => {
+                let bound = bound.clone();
+                is_subtype(actual, &bound, bindings)
+            }
+            None => {
+                bindings.insert(name.to_string(), actual.clone());
+                true
+            }
+        },
+        (Type::None, Type::Optional(_)) => true,
+        (Type::Optional(a), Type::Optional(f)) => is_subtype(a, f, bindings),
+        (_, Type::Optional(inner)) => is_subtype(actual, inner, bindings),
+        (Type::Int | Type::Float | Type::Bool | Type::Complex, Type::Number) => true,
+        (Type::Int, Type::ScalarType | Type::Layout | Type::MemoryFormat) => true,
+        (Type::Str, Type::Device) => true,
+        (Type::List(a), Type::List(f)) => {
+            // Lists are invariant, but a type variable binds to the element type.
+            match &**f {
+                Type::Var(_) => is_subtype(a, f, bindings),
+                _ => a == f || **a == Type::Any,
+            }
+        }
+        (Type::Tuple(a), Type::Tuple(f)) => {
+            a.len() == f.len() && a.iter().zip(f).all(|(x, y)| is_subtype(x, y, bindings))
+        }
+        (Type::Dict(ak, av), Type::Dict(fk, fv)) => is_subtype(ak, fk, bindings) && is_subtype(av, fv, bindings),
+        (Type::Union(items), _) => items.iter().all(|t| is_subtype(t, formal, bindings)),
+        (_, Type::Union(items)) => items.iter().any(|t| is_subtype(actual, t, &mut bindings.clone())),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::registry;
+
+    fn first_match(
+        name: &str,
+        positional: &[Type],
+        keywords: &[(String, Type)],
+    ) -> Result<(String, Plan), Vec<String>> {
+        let mut reasons = Vec::new();
+        for schema in registry().overloads(name) {
+            match match_schema(schema, positional, keywords) {
+                Ok(plan) => return Ok((schema.overload.clone(), plan)),
+                Err(reason) => reasons.push(reason),
+            }
+        }
+        Err(reasons)
+    }
+
+    #[test]
+    fn overloads_resolve_like_pytorch() {
+        let (overload, plan) = first_match("aten::add", &[Type::Tensor, Type::Tensor], &[]).expect("Tensor + Tensor");
+        assert_eq!(overload, "Tensor");
+        assert_eq!(plan.returns, [Type::Tensor]);
+        let (overload, _) = first_match("aten::add", &[Type::Int, Type::Int], &[]).expect("int + int");
+        assert_eq!(overload, "int");
+        let (overload, _) = first_match("aten::add", &[Type::Tensor, Type::Int], &[]).expect("Tensor + int");
+        assert_eq!(overload, "Scalar");
+        let reasons = first_match("aten::sum", &[Type::Tensor], &[("dims".into(), Type::Int)]).expect_err("misspelled");
+        assert!(reasons.iter().any(|r| r == "Keyword argument dims unknown."));
+    }
+
+    #[test]
+    fn conversions() {
+        let mut b = HashMap::new();
+        assert_eq!(convert(&Type::Int, &Type::list(Type::Int), Some(2), &mut b), Some(Conversion::Repeat(2)));
+        assert_eq!(convert(&Type::Tensor, &Type::Int, None, &mut b), Some(Conversion::TensorTo(Type::Int)));
+        assert_eq!(convert(&Type::Int, &Type::Float, None, &mut b), None);
+        assert_eq!(convert(&Type::None, &Type::optional(Type::Tensor), None, &mut b), Some(Conversion::None));
+    }
+}
