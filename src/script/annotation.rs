@@ -66,3 +66,37 @@ fn simple(name: &str) -> Option<Type> {
         _ => return None,
     })
 }
+
+/// A type written as text (a `# type:` comment): `int`, `List[Tensor]`,
+/// `Optional[Tuple[int, float]]`.
+pub fn parse_str(text: &str) -> Option<Type> {
+    let text = text.trim();
+    let Some(open) = text.find('[') else {
+        return match text {
+            "torch.Tensor" => Some(Type::Tensor),
+            other => simple(other),
+        };
+    };
+    let inner = text[open + 1..].strip_suffix(']')?;
+    let mut args = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            ',' if depth == 0 => {
+                args.push(parse_str(&inner[start..i])?);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    args.push(parse_str(&inner[start..])?);
+    match (text[..open].trim(), args.as_slice()) {
+        ("List", [t]) => Some(Type::list(t.clone())),
+        ("Optional", [t]) => Some(Type::optional(t.clone())),
+        ("Tuple", ts) => Some(Type::Tuple(ts.to_vec())),
+        ("Dict", [k, v]) => Some(Type::Dict(Box::new(k.clone()), Box::new(v.clone()))),
+        _ => None,
+    }
+}

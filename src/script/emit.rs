@@ -197,14 +197,37 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
 
     // ------------------------------------------------------------ function
 
+    /// A `# type: (int, Tensor) -> Tensor` comment between the header and
+    /// the body: the parameter types (without `self`) and the return type.
+    fn type_comment(&self, def: &FunctionDef) -> Option<(Vec<Type>, Type)> {
+        let file = self.host.map.get(self.unit.file);
+        let end = def.body.first().map_or(def.name.span.end, |s| s.span.start);
+        let header = file.slice(Span::new(def.name.span.end, end));
+        let comment = header.split("# type:").nth(1)?.lines().next()?.trim();
+        let (params, result) = comment.split_once("->")?;
+        let params = params.trim().strip_prefix('(')?.strip_suffix(')')?;
+        let types: Option<Vec<Type>> = if params.trim().is_empty() {
+            Some(Vec::new())
+        } else {
+            split_top(params).iter().map(|t| annotation::parse_str(t)).collect()
+        };
+        Some((types?, annotation::parse_str(result.trim())?))
+    }
+
     /// Emits the whole function: parameters, body, return.
     pub fn function(&mut self) {
         let def = self.unit.def.clone();
+        let commented = self.type_comment(&def);
+        let offset = usize::from(self.unit.owner.is_some());
         for (i, param) in def.params.iter().enumerate() {
             let name = self.host.name(param.name.name).to_string();
             let owner = self.unit.owner.as_ref().filter(|_| i == 0);
+            let from_comment =
+                commented.as_ref().and_then(|(types, _)| i.checked_sub(offset).and_then(|k| types.get(k)).cloned());
             let (ty, inferred) = if let Some(owner) = owner {
                 (Type::Class(owner.class.qualified_name().into()), false)
+            } else if let Some(t) = from_comment {
+                (t, false)
             } else {
                 match &param.annotation {
                     None => (Type::Tensor, true),
@@ -225,6 +248,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             self.scopes[0].insert(param.name.name, v);
         }
         self.return_annotation = def.returns.as_ref().and_then(|r| annotation::parse(self.host, r));
+        if let Some((_, result)) = &commented {
+            self.return_annotation = Some(result.clone());
+        }
         if def.returns.is_some() && self.return_annotation.is_none() {
             self.incomplete = true;
         }
@@ -462,10 +488,15 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 }
                 Type::Tuple(items) => {
                     let (n, m) = (targets.len(), items.len());
-                    self.error(
+                    let failed = self.error(
                         Diagnostic::new(Code::E2010, span, format!("need {n} values to unpack but found only {m}"))
                             .label(format!("{n} names for a tuple of {m}")),
                     );
+                    // The names still exist, with an error type, so their
+                    // uses do not report again.
+                    for t in targets {
+                        self.assign(t, failed, span);
+                    }
                 }
                 Type::Any => {}
                 _ => {
@@ -574,10 +605,30 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             self.scopes.pop();
             let v = match flow? {
                 Flow::Returns(v) => v,
-                Flow::Falls => {
-                    let none = self.constant(IrConstant::None, None);
-                    self.check_return(none, span)
-                }
+                Flow::Falls => match self.return_annotation.clone() {
+                    Some(annotated) if !matches!(annotated, Type::None | Type::Optional(_) | Type::Any) => {
+                        let def = self.unit.def.clone();
+                        let name = self.host.name(def.name.name).to_string();
+                        let at = Span::new(
+                            def.name.span.start,
+                            def.returns.as_ref().map_or(def.name.span.end, |r| r.span.end),
+                        );
+                        self.error(
+                            Diagnostic::new(
+                                Code::E2007,
+                                at,
+                                "Function was not annotated as having type None, but does not return along all paths",
+                            )
+                            .label(format!("`{name}` is annotated to return `{annotated}`"))
+                            .secondary(span, "this branch can end without a `return`")
+                            .help("add a `return` at the end of every path"),
+                        )
+                    }
+                    _ => {
+                        let none = self.constant(IrConstant::None, None);
+                        self.check_return(none, span)
+                    }
+                },
             };
             self.graph.block_mut(block).returns = vec![v];
             results.push(v);
@@ -999,7 +1050,15 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 }
             };
         }
-        Sugar::Value(self.unsupported())
+        // Nothing of that name on the instance or its class.
+        let class = instance.class.name.clone();
+        Sugar::Value(
+            self.error(
+                Diagnostic::new(Code::E2013, span, format!("Module '{class}' has no attribute '{name}' "))
+                    .label(format!("`{class}` has no attribute or method `{name}`"))
+                    .help(format!("set `self.{name}` in `__init__` on every path, or define the method `{name}`")),
+            ),
+        )
     }
 
     fn is_constant_name(&mut self, instance: &Rc<Instance>, name: &str) -> bool {
@@ -1165,7 +1224,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         // that `is not None` may have refined, are not proof of a user error
         // this compiler can explain yet.
         let optional = types.iter().chain(keyword_types.iter().map(|(_, t)| t)).any(|t| matches!(t, Type::Optional(_)));
-        if optional || positional.iter().any(|v| self.inferred.contains(v)) {
+        let type_failure = failures.iter().any(|(_, reason)| reason.starts_with("Expected a value of type"));
+        if optional || (type_failure && positional.iter().any(|v| self.inferred.contains(v))) {
             return self.unsupported();
         }
         let mut d = if failures.len() == 1 {
@@ -1202,8 +1262,15 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 Source::Keyword(i, conversion) => self.apply(keywords[*i].1, conversion, span),
                 Source::Vararg(i) => positional[*i],
                 Source::Packed(start, end) => {
-                    let items = positional[*start..*end].to_vec();
-                    let element = self.ty(items[0]);
+                    let element = match argument.map(|a| &a.ty) {
+                        Some(Type::List(element)) => (**element).clone(),
+                        _ => Type::Int,
+                    };
+                    let mut items = Vec::with_capacity(end - start);
+                    for &v in &positional[*start..*end] {
+                        let conversion = matching::convert(&self.ty(v), &element, None, &mut HashMap::new());
+                        items.push(self.apply(v, &conversion.unwrap_or(Conversion::None), span));
+                    }
                     self.node("prim::ListConstruct", items, vec![Type::list(element)], Attr::None, span)[0]
                 }
                 Source::Default(default) => {
@@ -1296,6 +1363,25 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             _ => self.unsupported(),
         }
     }
+}
+
+/// Splits `a, List[b, c], d` at its top-level commas.
+fn split_top(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in text.char_indices() {
+        match c {
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(text[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(text[start..].trim());
+    out
 }
 
 fn binop_name(op: BinOp) -> &'static str {

@@ -51,7 +51,13 @@ pub fn match_schema(schema: &Schema, positional: &[Type], keywords: &[(String, T
         let formal = &schema.arguments[last].ty;
         let Type::List(element) = formal else { return None };
         let rest = positional.get(last..)?;
-        let scalars = !rest.is_empty() && rest.iter().all(|t| is_subtype(t, element, &mut HashMap::new()));
+        let scalars = !rest.is_empty()
+            && rest.iter().all(|t| {
+                matches!(
+                    convert(t, element, None, &mut HashMap::new()),
+                    Some(Conversion::None | Conversion::TensorTo(_))
+                )
+            });
         (scalars && !matches!(**element, Type::Var(_))).then_some(last)
     });
     if positional.len() > positional_slots && !schema.is_vararg && packs.is_none() {
