@@ -14,7 +14,7 @@ use super::annotation;
 use super::matching::{self, Conversion, Plan, Source};
 use crate::diag::{Code, Diagnostic};
 use crate::host::eval::Host;
-use crate::host::value::{Instance, Value};
+use crate::host::value::{Function, Instance, Value};
 use crate::ir::{Attr, BlockId, Constant as IrConstant, Graph, ValueId};
 use crate::ops::{Default, registry};
 use crate::source::Span;
@@ -40,6 +40,8 @@ enum Sugar {
     Aten(String),
     /// A Python builtin (`len`, `range`, `int`).
     Builtin(String),
+    /// A Python function of the model file, compiled alongside.
+    Function(Rc<Function>),
     /// Anything else: compiled code cannot use it here.
     Opaque,
 }
@@ -60,6 +62,9 @@ pub struct Emitter<'u, 'h, 'a> {
     /// Parameters that have no annotation (typed `Tensor (inferred)`).
     inferred: Vec<ValueId>,
     return_annotation: Option<Type>,
+    /// The functions being compiled for their result types, innermost
+    /// last: calling one of them again is recursion.
+    pub stack: Vec<*const FunctionDef>,
 }
 
 /// The result of emitting a list of statements.
@@ -84,6 +89,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             block,
             inferred: Vec::new(),
             return_annotation: None,
+            stack: vec![Rc::as_ptr(&unit.def)],
         }
     }
 
@@ -921,6 +927,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             Some(Value::Namespace(ns)) => Sugar::Namespace(ns.name.to_string()),
             Some(Value::Builtin(b)) => Sugar::Builtin(b.name.clone()),
             Some(Value::Class(c)) if c.module_path.as_ref() == "builtins" => Sugar::Builtin(c.name.to_string()),
+            Some(Value::Function(f)) if !self.host.map.get(f.file).name.starts_with("<prelude>") => Sugar::Function(f),
             Some(_) => Sugar::Opaque,
             None => {
                 let text = self.host.name(name).to_string();
@@ -1092,18 +1099,18 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let forward = self.host.sym("forward");
                 match instance.class.lookup(forward) {
                     Some(Value::Function(f)) => {
-                        let result = self.method_call(module, &f.def, positional, keywords, span);
-                        Sugar::Value(result)
+                        Sugar::Value(self.user_call(Some((module, instance.clone())), &f, positional, keywords, span))
                     }
                     _ => Sugar::Value(self.unsupported()),
                 }
             }
             Sugar::Method(instance, object, name) => match instance.class.lookup(name) {
                 Some(Value::Function(f)) => {
-                    Sugar::Value(self.method_call_named(object, &f.def, name, positional, keywords, span))
+                    Sugar::Value(self.user_call(Some((object, instance.clone())), &f, positional, keywords, span))
                 }
                 _ => Sugar::Value(self.unsupported()),
             },
+            Sugar::Function(f) => Sugar::Value(self.user_call(None, &f, positional, keywords, span)),
             Sugar::Builtin(name) => match name.as_str() {
                 "len" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::len", positional, keywords, span)),
                 "float" if positional.len() == 1 => {
@@ -1126,58 +1133,98 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
     }
 
-    /// A submodule's `forward`: `prim::CallMethod[name="forward"]`, typed by
-    /// its annotations (unannotated parameters are Tensors).
-    fn method_call(
+    /// A call of a Python function or method compiled alongside: its
+    /// signature as a schema (`helper(Tensor a, float scale=1.) -> Tensor`),
+    /// matched like an operator's; an unannotated result type comes from
+    /// compiling the callee. Emits `prim::CallMethod` or `prim::CallFunction`.
+    fn user_call(
         &mut self,
-        module: ValueId,
-        def: &FunctionDef,
-        positional: Vec<ValueId>,
+        object: Option<(ValueId, Rc<Instance>)>,
+        f: &Rc<Function>,
+        mut positional: Vec<ValueId>,
         keywords: Vec<(String, ValueId)>,
         span: Span,
     ) -> ValueId {
-        let forward = self.host.sym("forward");
-        self.method_call_named(module, def, forward, positional, keywords, span)
-    }
-
-    fn method_call_named(
-        &mut self,
-        object: ValueId,
-        def: &FunctionDef,
-        name: Symbol,
-        positional: Vec<ValueId>,
-        keywords: Vec<(String, ValueId)>,
-        span: Span,
-    ) -> ValueId {
-        if !keywords.is_empty()
-            || positional.len() + 1 != def.params.len()
-            || def.params.iter().any(|p| p.default.is_some())
-        {
+        let unit = Unit {
+            def: f.def.clone(),
+            file: f.file,
+            globals: f.globals.clone(),
+            owner: object.as_ref().map(|(_, i)| i.clone()),
+        };
+        let Some(signature) = signature(self.host, &unit) else { return self.unsupported() };
+        let name = self.host.name(f.def.name.name).to_string();
+        let callee = Rc::as_ptr(&f.def);
+        if self.stack.contains(&callee) {
+            return self.error(
+                Diagnostic::new(
+                    Code::E2015,
+                    span,
+                    format!("function '{name}' is called recursively. Recursive calls are not supported"),
+                )
+                .label(format!("`{name}` calls itself here"))
+                .help("rewrite the recursion as a loop"),
+            );
+        }
+        let returns = match &signature.returns {
+            Some(t) => t.clone(),
+            None => {
+                let mut stack = self.stack.clone();
+                stack.push(callee);
+                let mut emitter = Emitter::new(self.host, &unit);
+                emitter.stack = stack;
+                emitter.function();
+                if emitter.incomplete || !emitter.diagnostics.is_empty() {
+                    return self.unsupported();
+                }
+                let top = emitter.graph.top;
+                let result = emitter.graph.block(top).returns[0];
+                emitter.graph.value(result).ty.clone()
+            }
+        };
+        let schema = signature.schema(&name, returns);
+        if let Some((v, _)) = &object {
+            positional.insert(0, *v);
+        }
+        let types: Vec<Type> = positional.iter().map(|v| self.ty(*v)).collect();
+        let keyword_types: Vec<(String, Type)> = keywords.iter().map(|(k, v)| (k.clone(), self.ty(*v))).collect();
+        let all_types = || types.iter().chain(keyword_types.iter().map(|(_, t)| t));
+        if all_types().any(|t| *t == Type::Any) {
+            // An argument that already failed: no second error.
+            return self.any();
+        }
+        if all_types().any(|t| matches!(t, Type::Optional(_))) {
             return self.unsupported();
         }
-        let mut inputs = vec![object];
-        for (param, v) in def.params.iter().skip(1).zip(positional) {
-            let expected = match &param.annotation {
-                None => Type::Tensor,
-                Some(a) => match annotation::parse(self.host, a) {
-                    Some(t) => t,
-                    None => return self.unsupported(),
-                },
-            };
-            if !matching::is_subtype(&self.ty(v), &expected, &mut HashMap::new()) {
-                return self.unsupported();
+        match matching::match_schema(&schema, &types, &keyword_types) {
+            Ok(plan) => {
+                let mut inputs = Vec::with_capacity(plan.sources.len());
+                for (source, argument) in plan.sources.iter().zip(&schema.arguments) {
+                    inputs.push(match source {
+                        Source::Positional(i, c) => self.apply(positional[*i], c, span),
+                        Source::Keyword(i, c) => self.apply(keywords[*i].1, c, span),
+                        Source::Default(default) => self.default_value(default, &argument.ty),
+                        Source::Vararg(_) | Source::Packed(..) => return self.unsupported(),
+                    });
+                }
+                let (kind, attr) = if object.is_some() {
+                    ("prim::CallMethod", Attr::Name(name))
+                } else {
+                    ("prim::CallFunction", Attr::Function(name))
+                };
+                self.node(kind, inputs, plan.returns, attr, span)[0]
             }
-            inputs.push(v);
+            Err(reason) => {
+                if reason.starts_with("Expected a value of type")
+                    && positional.iter().any(|v| self.inferred.contains(v))
+                {
+                    return self.unsupported();
+                }
+                self.error(
+                    Diagnostic::new(Code::E2014, span, format!("{schema}: {reason}"))
+                        .label(format!("this call does not fit `{name}`'s signature")),
+                )
+            }
         }
-        let result = match &def.returns {
-            Some(r) => match annotation::parse(self.host, r) {
-                Some(t) => t,
-                None => return self.unsupported(),
-            },
-            None => return self.unsupported(),
-        };
-        let method = self.host.name(name).to_string();
-        self.node("prim::CallMethod", inputs, vec![result], Attr::Name(method), span)[0]
     }
 
     fn binop(&mut self, op: BinOp, l: ValueId, r: ValueId, span: Span) -> ValueId {
@@ -1449,4 +1496,90 @@ impl MaxOptional for Type {
     fn max_optional(self, other: &Type) -> Type {
         if matches!(self, Type::Optional(_)) { self } else { other.clone() }
     }
+}
+
+/// A function's parameters and result as TorchScript types, from its
+/// annotations or its `# type:` comment; `None` if one names a type this
+/// compiler does not know.
+pub struct Signature {
+    /// Name, type, default.
+    pub params: Vec<(String, Type, Option<Default>)>,
+    /// The annotated result type, if annotated.
+    pub returns: Option<Type>,
+}
+
+impl Signature {
+    /// As a schema, the way PyTorch prints user functions in errors.
+    fn schema(&self, name: &str, returns: Type) -> crate::ops::Schema {
+        let arguments = self
+            .params
+            .iter()
+            .map(|(name, ty, default)| crate::ops::Argument {
+                name: name.clone(),
+                ty: ty.clone(),
+                n: None,
+                default: default.clone(),
+                kwarg_only: false,
+                alias: None,
+                symint: false,
+            })
+            .collect();
+        let returns = vec![crate::ops::Return { name: None, ty: returns, alias: None, symint: false }];
+        crate::ops::Schema {
+            name: name.to_string(),
+            overload: String::new(),
+            arguments,
+            returns,
+            is_vararg: false,
+            is_varret: false,
+        }
+    }
+}
+
+pub fn signature(host: &mut Host<'_>, unit: &Unit) -> Option<Signature> {
+    let def = unit.def.clone();
+    let probe = Emitter::new(host, unit);
+    let commented = probe.type_comment(&def);
+    let offset = usize::from(unit.owner.is_some());
+    let mut params = Vec::with_capacity(def.params.len());
+    for (i, param) in def.params.iter().enumerate() {
+        if param.kind != ParamKind::Normal && param.kind != ParamKind::PositionalOnly {
+            return None;
+        }
+        let name = probe.host.name(param.name.name).to_string();
+        let ty = match (&unit.owner, i) {
+            (Some(owner), 0) => Type::Class(owner.class.qualified_name().into()),
+            _ => match commented.as_ref().and_then(|(types, _)| types.get(i - offset)) {
+                Some(t) => t.clone(),
+                None => match &param.annotation {
+                    None => Type::Tensor,
+                    Some(a) => annotation::parse(probe.host, a)?,
+                },
+            },
+        };
+        let default = match &param.default {
+            None => None,
+            Some(e) => Some(match &e.kind {
+                ExprKind::Constant(Constant::None) => Default::None,
+                ExprKind::Constant(Constant::Bool(b)) => Default::Bool(*b),
+                ExprKind::Constant(Constant::Int(IntLit::Small(v))) => {
+                    if ty == Type::Float {
+                        Default::Float(*v as f64)
+                    } else {
+                        Default::Int(*v as i64)
+                    }
+                }
+                ExprKind::Constant(Constant::Float(f)) => Default::Float(*f),
+                ExprKind::Constant(Constant::Str(s)) => Default::Str(probe.host.name(*s).to_string()),
+                _ => return None,
+            }),
+        };
+        params.push((name, ty, default));
+    }
+    let returns = match (&commented, &def.returns) {
+        (Some((_, t)), _) => Some(t.clone()),
+        (None, Some(r)) => Some(annotation::parse(probe.host, r)?),
+        (None, None) => None,
+    };
+    Some(Signature { params, returns })
 }
