@@ -13,18 +13,41 @@ use std::fmt::Write;
 use super::graph::{Attr, BlockId, Constant, Graph, NodeId, ValueId};
 use crate::source::SourceMap;
 
-/// Unique printed names: `%x.1` for values bound to `x`, `%N` otherwise.
+/// Unique printed names, as PyTorch's: `%self` and attribute reads
+/// (`%conv1`) by their plain name, variables with a version (`%x.1`),
+/// everything else by number (`%7`).
 struct Names {
     names: HashMap<ValueId, String>,
     counts: HashMap<String, usize>,
+    /// Values printed without a version: `self` and `prim::GetAttr` results.
+    plain: std::collections::HashSet<ValueId>,
 }
 
 impl Names {
+    fn new(graph: &Graph) -> Names {
+        let mut plain = std::collections::HashSet::new();
+        if let Some(&first) = graph.block(graph.top).params.first() {
+            if graph.value(first).name.as_deref() == Some("self") {
+                plain.insert(first);
+            }
+        }
+        for node in &graph.nodes {
+            if node.kind == "prim::GetAttr" {
+                plain.extend(node.outputs.iter().copied());
+            }
+        }
+        Names { names: HashMap::new(), counts: HashMap::new(), plain }
+    }
+
     fn get(&mut self, graph: &Graph, v: ValueId) -> String {
         if let Some(name) = self.names.get(&v) {
             return name.clone();
         }
         let name = match &graph.value(v).name {
+            Some(base) if self.plain.contains(&v) && !self.counts.contains_key(base) => {
+                self.counts.insert(base.clone(), 0);
+                format!("%{base}")
+            }
             Some(base) => {
                 let count = self.counts.entry(base.clone()).or_insert(0);
                 *count += 1;
@@ -39,7 +62,7 @@ impl Names {
 
 /// `graph(...)` text; spans print as `# file:line:col` when a map is given.
 pub fn graph(graph: &Graph, map: Option<&SourceMap>) -> String {
-    let mut names = Names { names: HashMap::new(), counts: HashMap::new() };
+    let mut names = Names::new(graph);
     let mut out = String::from("graph(");
     let top = graph.block(graph.top);
     for (i, &p) in top.params.iter().enumerate() {

@@ -42,6 +42,8 @@ enum Sugar {
     Builtin(String),
     /// A Python function of the model file, compiled alongside.
     Function(Rc<Function>),
+    /// A module class (`nn.Linear`): compiled code cannot construct it.
+    ModuleClass(Rc<str>),
     /// Anything else: compiled code cannot use it here.
     Opaque,
 }
@@ -65,6 +67,8 @@ pub struct Emitter<'u, 'h, 'a> {
     /// The functions being compiled for their result types, innermost
     /// last: calling one of them again is recursion.
     pub stack: Vec<*const FunctionDef>,
+    /// Indexes of `diagnostics` that are [`Emitter::sure_error`]s.
+    sure: Vec<usize>,
 }
 
 /// The result of emitting a list of statements.
@@ -90,12 +94,21 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             inferred: Vec::new(),
             return_annotation: None,
             stack: vec![Rc::as_ptr(&unit.def)],
+            sure: Vec::new(),
         }
     }
 
     fn error(&mut self, d: Diagnostic) -> ValueId {
         self.diagnostics.push(d);
         self.any()
+    }
+
+    /// An error that holds whatever types this compiler guessed elsewhere
+    /// (a missing module attribute, a module built in `forward`, recursion):
+    /// reported even when the function is not compiled in full.
+    fn sure_error(&mut self, d: Diagnostic) -> ValueId {
+        self.sure.push(self.diagnostics.len());
+        self.error(d)
     }
 
     /// A value of type `Any`: the result of something that failed or that
@@ -292,8 +305,10 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         self.remove_dead_packing();
         if self.incomplete {
             // Types after a construct this compiler skipped are guesses:
-            // report nothing rather than something wrong.
-            self.diagnostics.clear();
+            // report only what holds regardless of them.
+            let sure = std::mem::take(&mut self.sure);
+            let all = std::mem::take(&mut self.diagnostics);
+            self.diagnostics = all.into_iter().enumerate().filter(|(i, _)| sure.contains(i)).map(|(_, d)| d).collect();
         }
     }
 
@@ -509,6 +524,57 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     self.unsupported();
                 }
             },
+            ExprKind::Attribute { value: object, attr } => {
+                if self.ty(value) == Type::Any {
+                    // The value already failed; one error is enough.
+                    return;
+                }
+                let object = self.expr(object);
+                let Sugar::Module(instance, module) = object else {
+                    self.unsupported();
+                    return;
+                };
+                let name = self.host.name(attr.name).to_string();
+                let exists = instance.attrs.borrow().contains_key(&attr.name)
+                    || instance.module.borrow().as_ref().is_some_and(|s| s.get(&name).is_some());
+                if !exists || self.is_constant_name(&instance, &name) {
+                    self.sure_error(
+                        Diagnostic::new(
+                            Code::E2013,
+                            target.span,
+                            format!("Tried to set nonexistent attribute: {name}. Did you forget to initialize it in __init__()?"),
+                        )
+                        .label(if exists {
+                            format!("`{name}` is a constant (listed in `__constants__`)")
+                        } else {
+                            format!("`{name}` is not an attribute of `{}`", instance.class.name)
+                        })
+                        .help(format!("set `self.{name}` in `__init__`, and do not list it in `__constants__`")),
+                    );
+                    return;
+                }
+                let current = self.module_attribute(&instance, module, attr, target.span);
+                let Sugar::Value(old) = current else {
+                    self.unsupported();
+                    return;
+                };
+                let (expected, got) = (self.ty(old), self.ty(value));
+                if expected != Type::Any
+                    && got != Type::Any
+                    && !matching::is_subtype(&got, &expected, &mut HashMap::new())
+                {
+                    self.error(
+                        Diagnostic::new(
+                            Code::E2006,
+                            target.span,
+                            format!("Wrong type for attribute assignment. Expected {expected} but got {got}"),
+                        )
+                        .label(format!("`self.{name}` is a `{expected}`")),
+                    );
+                    return;
+                }
+                self.node("prim::SetAttr", vec![module, value], vec![], Attr::Name(name), span);
+            }
             ExprKind::Subscript { value: object, .. } => {
                 let o = self.value(object);
                 if let Type::Tuple(_) = self.ty(o) {
@@ -676,10 +742,13 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     }
 
     fn for_loop(&mut self, target: &Expr, iter: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
-        let ExprKind::Call { func, args } = &iter.kind else { return Err(Incomplete) };
-        if !matches!(func.kind, ExprKind::Name(n) if self.host.name(n) == "range") || args.len() != 1 {
+        let is_range = |e: &Expr| matches!(&e.kind, ExprKind::Call { func, args } if args.len() == 1 && matches!(func.kind, ExprKind::Name(n) if self.host.name(n) == "range"));
+        if !is_range(iter) {
+            // Not compiled yet; its errors (a bad attribute) still count.
+            self.expr(iter);
             return Err(Incomplete);
         }
+        let ExprKind::Call { args, .. } = &iter.kind else { return Err(Incomplete) };
         let ArgKind::Positional(bound) = &args[0].kind else { return Err(Incomplete) };
         let n = self.value(bound);
         if !matches!(self.ty(n), Type::Int | Type::Any) {
@@ -928,6 +997,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             Some(Value::Builtin(b)) => Sugar::Builtin(b.name.clone()),
             Some(Value::Class(c)) if c.module_path.as_ref() == "builtins" => Sugar::Builtin(c.name.to_string()),
             Some(Value::Function(f)) if !self.host.map.get(f.file).name.starts_with("<prelude>") => Sugar::Function(f),
+            Some(Value::Class(c)) if c.is_module() => Sugar::ModuleClass(c.name.clone()),
             Some(_) => Sugar::Opaque,
             None => {
                 let text = self.host.name(name).to_string();
@@ -952,6 +1022,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     ("torch", "bool") => Sugar::Value(self.constant(IrConstant::Int(11), None)),
                     ("torch", "double" | "float64") => Sugar::Value(self.constant(IrConstant::Int(7), None)),
                     ("torch", "nn" | "jit") => Sugar::Namespace(full),
+                    (_, _) if self.namespace_module_class(&path, attr.name).is_some() => {
+                        Sugar::ModuleClass(self.namespace_module_class(&path, attr.name).expect("checked"))
+                    }
                     ("torch", _) => {
                         if registry().contains(&format!("aten::{name}")) {
                             Sugar::Aten(format!("aten::{name}"))
@@ -1005,9 +1078,54 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// plain attribute with a TorchScript type.
     fn module_attribute(&mut self, instance: &Rc<Instance>, value: ValueId, attr: &Ident, span: Span) -> Sugar {
         let name = self.host.name(attr.name).to_string();
+        let class = instance.class.name.clone();
+        if self.class_list_contains(instance, "__jit_ignored_attributes__", &name) {
+            return Sugar::Value(
+                self.sure_error(
+                    Diagnostic::new(
+                        Code::E2013,
+                        span,
+                        format!("Module '{class}' has no attribute '{name}' attribute was ignored during compilation"),
+                    )
+                    .label(format!("`{name}` is listed in `__jit_ignored_attributes__`"))
+                    .help(format!(
+                        "remove `{name}` from `__jit_ignored_attributes__`, or pass the value to the constructor"
+                    )),
+                ),
+            );
+        }
         let state_value = instance.module.borrow().as_ref().and_then(|s| s.get(&name));
         let plain = instance.attrs.borrow().get(&attr.name).cloned();
         let found = state_value.or(plain);
+        let annotated = self.class_annotation(instance, attr.name);
+        if let (Some(Value::List(items)), None) = (&found, &annotated) {
+            let items = items.borrow().clone();
+            let reason = if items.is_empty() {
+                Some("List trace inputs must have elements".to_string())
+            } else if items.iter().all(|v| matches!(v, Value::Instance(i) if i.class.is_module())) {
+                Some("Could not infer type of list element: Cannot infer concrete type of torch.nn.Module".to_string())
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                let help = if items.is_empty() {
+                    format!("annotate the attribute on the class: `{name}: List[float]`")
+                } else {
+                    format!("hold the modules in an `nn.ModuleList`: `self.{name} = nn.ModuleList([...])`")
+                };
+                return Sugar::Value(self.sure_error(
+                    Diagnostic::new(
+                        Code::E2013,
+                        span,
+                        format!(
+                            "Module '{class}' has no attribute '{name}' (This attribute exists on the Python module, but we failed to convert Python type: 'list' to a TorchScript type. {reason}. Its type was inferred; try adding a type annotation for the attribute.)"
+                        ),
+                    )
+                    .label(format!("`self.{name}` has no TorchScript type"))
+                    .help(help),
+                ));
+            }
+        }
         if let Some(found) = found {
             let ty = match &found {
                 Value::Tensor(_) => Type::Tensor,
@@ -1039,7 +1157,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     } else {
                         let class = instance.class.name.clone();
                         Sugar::Value(
-                            self.error(
+                            self.sure_error(
                                 Diagnostic::new(
                                     Code::E2013,
                                     span,
@@ -1060,7 +1178,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         // Nothing of that name on the instance or its class.
         let class = instance.class.name.clone();
         Sugar::Value(
-            self.error(
+            self.sure_error(
                 Diagnostic::new(Code::E2013, span, format!("Module '{class}' has no attribute '{name}' "))
                     .label(format!("`{class}` has no attribute or method `{name}`"))
                     .help(format!("set `self.{name}` in `__init__` on every path, or define the method `{name}`")),
@@ -1068,8 +1186,38 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         )
     }
 
+    /// The type a class body annotates an attribute with (`history: List[float]`).
+    fn class_annotation(&self, instance: &Rc<Instance>, name: Symbol) -> Option<Type> {
+        for class in instance.class.mro() {
+            let Some((def, _)) = &class.def else { continue };
+            for stmt in &def.body {
+                if let StmtKind::AnnAssign { target, annotation, .. } = &stmt.kind {
+                    if matches!(target.kind, ExprKind::Name(n) if n == name) {
+                        return annotation::parse(self.host, annotation);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The name of a module class that a namespace holds under `name`.
+    fn namespace_module_class(&self, path: &str, name: Symbol) -> Option<Rc<str>> {
+        let ns = self.host.modules.get(path)?;
+        match ns.attrs.borrow().get(&name)? {
+            Value::Class(c) if c.is_module() => Some(c.name.clone()),
+            _ => None,
+        }
+    }
+
     fn is_constant_name(&mut self, instance: &Rc<Instance>, name: &str) -> bool {
-        let key = self.host.sym("__constants__");
+        self.class_list_contains(instance, "__constants__", name)
+    }
+
+    /// Whether a class-level list of names (`__constants__`,
+    /// `__jit_ignored_attributes__`) holds `name`.
+    fn class_list_contains(&mut self, instance: &Rc<Instance>, list: &str, name: &str) -> bool {
+        let key = self.host.sym(list);
         match instance.class.lookup(key) {
             Some(Value::List(items)) => items.borrow().iter().any(|v| matches!(v, Value::Str(s) if &**s == name)),
             _ => false,
@@ -1111,6 +1259,17 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 _ => Sugar::Value(self.unsupported()),
             },
             Sugar::Function(f) => Sugar::Value(self.user_call(None, &f, positional, keywords, span)),
+            Sugar::ModuleClass(class) => Sugar::Value(
+                self.sure_error(
+                    Diagnostic::new(
+                        Code::E2016,
+                        span,
+                        format!("Class {class} does not have an __init__ function defined"),
+                    )
+                    .label(format!("compiled code cannot construct a `{class}`"))
+                    .help("create the module in `__init__` and store it on `self`"),
+                ),
+            ),
             Sugar::Builtin(name) => match name.as_str() {
                 "len" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::len", positional, keywords, span)),
                 "float" if positional.len() == 1 => {
@@ -1155,7 +1314,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         let name = self.host.name(f.def.name.name).to_string();
         let callee = Rc::as_ptr(&f.def);
         if self.stack.contains(&callee) {
-            return self.error(
+            return self.sure_error(
                 Diagnostic::new(
                     Code::E2015,
                     span,
