@@ -26,10 +26,10 @@ struct Names {
 impl Names {
     fn new(graph: &Graph) -> Names {
         let mut plain = std::collections::HashSet::new();
-        if let Some(&first) = graph.block(graph.top).params.first() {
-            if graph.value(first).name.as_deref() == Some("self") {
-                plain.insert(first);
-            }
+        if let Some(&first) = graph.block(graph.top).params.first()
+            && graph.value(first).name.as_deref() == Some("self")
+        {
+            plain.insert(first);
         }
         for node in &graph.nodes {
             if node.kind == "prim::GetAttr" {

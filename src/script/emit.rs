@@ -1191,10 +1191,10 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         for class in instance.class.mro() {
             let Some((def, _)) = &class.def else { continue };
             for stmt in &def.body {
-                if let StmtKind::AnnAssign { target, annotation, .. } = &stmt.kind {
-                    if matches!(target.kind, ExprKind::Name(n) if n == name) {
-                        return annotation::parse(self.host, annotation);
-                    }
+                if let StmtKind::AnnAssign { target, annotation, .. } = &stmt.kind
+                    && matches!(target.kind, ExprKind::Name(n) if n == name)
+                {
+                    return annotation::parse(self.host, annotation);
                 }
             }
         }
