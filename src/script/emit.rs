@@ -69,6 +69,9 @@ pub struct Emitter<'u, 'h, 'a> {
     pub stack: Vec<*const FunctionDef>,
     /// Indexes of `diagnostics` that are [`Emitter::sure_error`]s.
     sure: Vec<usize>,
+    /// Names an `if` defines in one branch only: the `if` and the branch
+    /// that lacks them.
+    partial: HashMap<Symbol, (Span, &'static str)>,
 }
 
 /// The result of emitting a list of statements.
@@ -95,6 +98,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             return_annotation: None,
             stack: vec![Rc::as_ptr(&unit.def)],
             sure: Vec::new(),
+            partial: HashMap::new(),
         }
     }
 
@@ -618,7 +622,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             let (t, e) = (then_vars.get(&name).copied().or(before), else_vars.get(&name).copied().or(before));
             let (Some(t), Some(e)) = (t, e) else {
                 // Defined in one branch only: an error only if used later,
-                // which this compiler reports when it meets the use.
+                // reported when the use is met.
+                let missing = if t.is_none() { "true" } else { "false" };
+                self.partial.insert(name, (span, missing));
                 continue;
             };
             let (tt, et) = (self.ty(t), self.ty(e));
@@ -742,20 +748,35 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     }
 
     fn for_loop(&mut self, target: &Expr, iter: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
-        let is_range = |e: &Expr| matches!(&e.kind, ExprKind::Call { func, args } if args.len() == 1 && matches!(func.kind, ExprKind::Name(n) if self.host.name(n) == "range"));
-        if !is_range(iter) {
-            // Not compiled yet; its errors (a bad attribute) still count.
-            self.expr(iter);
-            return Err(Incomplete);
-        }
-        let ExprKind::Call { args, .. } = &iter.kind else { return Err(Incomplete) };
-        let ArgKind::Positional(bound) = &args[0].kind else { return Err(Incomplete) };
-        let n = self.value(bound);
-        if !matches!(self.ty(n), Type::Int | Type::Any) {
-            // globals.rs reports range over a Tensor parameter; other cases
-            // are left to a later version of this compiler.
-            return Err(Incomplete);
-        }
+        let range_bound = match &iter.kind {
+            ExprKind::Call { func, args }
+                if args.len() == 1 && matches!(func.kind, ExprKind::Name(n) if self.host.name(n) == "range") =>
+            {
+                match &args[0].kind {
+                    ArgKind::Positional(bound) => Some(bound),
+                    _ => return Err(Incomplete),
+                }
+            }
+            _ => None,
+        };
+        // The trip count, and for a list, the list and its element type.
+        let (n, list) = match range_bound {
+            Some(bound) => {
+                let n = self.value(bound);
+                if !matches!(self.ty(n), Type::Int | Type::Any) {
+                    // globals.rs reports range over a Tensor parameter; other
+                    // cases are left to a later version of this compiler.
+                    return Err(Incomplete);
+                }
+                (n, None)
+            }
+            None => {
+                let iterable = self.value(iter);
+                let Type::List(element) = self.ty(iterable) else { return Err(Incomplete) };
+                let n = self.node("aten::len", vec![iterable], vec![Type::Int], Attr::None, iter.span)[0];
+                (n, Some((iterable, *element)))
+            }
+        };
         let ExprKind::Name(index_name) = target.kind else { return Err(Incomplete) };
         // Loop-carried: outer variables the body assigns.
         let carried: Vec<Symbol> = assigned_names(body).into_iter().filter(|n| self.lookup(*n).is_some()).collect();
@@ -766,40 +787,46 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         let node = self.graph.append(self.block, "prim::Loop", inputs, vec![], Attr::None, Some(span));
         let body_block = self.graph.new_block();
         self.graph.node_mut(node).blocks = vec![body_block];
-        let i = self.graph.new_value(Type::Int, Some(self.host.name(index_name).to_string()));
+        let index_label = if list.is_some() { None } else { Some(self.host.name(index_name).to_string()) };
+        let i = self.graph.new_value(Type::Int, index_label);
         self.graph.block_mut(body_block).params.push(i);
         let outer = self.block;
         self.block = body_block;
         self.scopes.push(HashMap::new());
         let depth = self.scopes.len();
-        self.scopes[depth - 1].insert(index_name, i);
+        let element = match &list {
+            Some((iterable, element)) => {
+                let v =
+                    self.node("aten::__getitem__", vec![*iterable, i], vec![element.clone()], Attr::None, iter.span)[0];
+                self.graph.value_mut(v).name = Some(self.host.name(index_name).to_string());
+                v
+            }
+            None => i,
+        };
+        self.scopes[depth - 1].insert(index_name, element);
         for (name, init) in carried.iter().zip(&initial) {
             let ty = self.ty(*init);
             let p = self.graph.new_value(ty, Some(self.host.name(*name).to_string()));
             self.graph.block_mut(body_block).params.push(p);
             self.scopes[depth - 1].insert(*name, p);
         }
+        // The body gets a scope of its own inside the block parameters', so
+        // assigning a carried variable is checked like any outer variable.
+        self.scopes.push(HashMap::new());
         let flow = self.statements(body);
-        let scope = self.scopes.pop().expect("pushed above");
+        let body_scope = self.scopes.pop().expect("pushed above");
+        let params_scope = self.scopes.pop().expect("pushed above");
         if !matches!(flow?, Flow::Falls) {
             return Err(Incomplete);
         }
         let truth = self.constant(IrConstant::Bool(true), None);
         let mut returns = vec![truth];
-        for (name, init) in carried.iter().zip(&initial) {
-            let v = scope.get(name).copied().unwrap_or(*init);
-            let (before, after) = (self.ty(*init), self.ty(v));
-            if before != after && before != Type::Any && after != Type::Any {
-                let text = self.host.name(*name).to_string();
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::E2006,
-                        span,
-                        format!("Variable '{text}' previously had type {before} but is now being assigned to a value of type {after}"),
-                    )
-                    .label(format!("`{text}` changes type inside this loop")),
-                );
-            }
+        for name in &carried {
+            let v = body_scope
+                .get(name)
+                .or_else(|| params_scope.get(name))
+                .copied()
+                .expect("carried names have block parameters");
             returns.push(v);
         }
         self.graph.block_mut(body_block).returns = returns;
@@ -983,6 +1010,16 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     }
 
     fn name(&mut self, name: Symbol) -> Sugar {
+        if let (None, Some(&(at, branch))) = (self.lookup(name), self.partial.get(&name)) {
+            let text = self.host.name(name).to_string();
+            return Sugar::Value(
+                self.error(
+                    Diagnostic::new(Code::E2004, at, format!("{text} is not defined in the {branch} branch"))
+                        .label(format!("`{text}` is assigned in only one branch of this `if`"))
+                        .help(format!("assign `{text}` before the `if`, or in both branches")),
+                ),
+            );
+        }
         if let Some(v) = self.lookup(name) {
             if let Some(owner) = &self.unit.owner
                 && self.graph.block(self.graph.top).params.first() == Some(&v)
