@@ -371,7 +371,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     return Ok(Flow::Returns(v));
                 }
                 StmtKind::If { test, body: then, orelse } => {
-                    if let Some(known) = super::static_condition(self.host, self.unit, test) {
+                    let known =
+                        super::static_condition(self.host, self.unit, test).or_else(|| self.static_none_test(test));
+                    if let Some(known) = known {
                         let taken: Vec<Stmt> = if known { then.clone() } else { orelse.clone() };
                         let mut rest = taken;
                         rest.extend_from_slice(&body[i + 1..]);
@@ -394,6 +396,26 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             }
         }
         Ok(Flow::Falls)
+    }
+
+    /// `x is None` / `x is not None` where `x` is a local that cannot be
+    /// None (a Tensor parameter with a None default): decided statically.
+    fn static_none_test(&self, test: &Expr) -> Option<bool> {
+        let ExprKind::Compare { left, comparisons } = &test.kind else { return None };
+        let [(op, right)] = comparisons.as_slice() else { return None };
+        if !matches!(right.kind, ExprKind::Constant(Constant::None)) {
+            return None;
+        }
+        let ExprKind::Name(name) = left.kind else { return None };
+        let ty = self.ty(self.lookup(name)?);
+        if matches!(ty, Type::Optional(_) | Type::None | Type::Any) {
+            return None;
+        }
+        match op {
+            CmpOp::Is => Some(false),
+            CmpOp::IsNot => Some(true),
+            _ => None,
+        }
     }
 
     fn check_return(&mut self, v: ValueId, span: Span) -> ValueId {
@@ -557,12 +579,12 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     );
                     return;
                 }
-                let current = self.module_attribute(&instance, module, attr, target.span);
-                let Sugar::Value(old) = current else {
+                let current = instance.attrs.borrow().get(&attr.name).cloned();
+                let Some(expected) = current.as_ref().and_then(attribute_type) else {
                     self.unsupported();
                     return;
                 };
-                let (expected, got) = (self.ty(old), self.ty(value));
+                let got = self.ty(value);
                 if expected != Type::Any
                     && got != Type::Any
                     && !matching::is_subtype(&got, &expected, &mut HashMap::new())
@@ -1163,6 +1185,22 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 ));
             }
         }
+        if let Some(found) = &found {
+            // `__constants__` and `Final` attributes are constants in the graph.
+            if self.is_constant_name(instance, &name) || self.is_final(instance, attr.name) {
+                let constant = match found {
+                    Value::Int(i) => Some(IrConstant::Int(*i)),
+                    Value::Float(f) => Some(IrConstant::Float(*f)),
+                    Value::Bool(b) => Some(IrConstant::Bool(*b)),
+                    Value::Str(s) => Some(IrConstant::Str(s.to_string())),
+                    Value::None => Some(IrConstant::None),
+                    _ => None,
+                };
+                if let Some(c) = constant {
+                    return Sugar::Value(self.constant(c, Some(span)));
+                }
+            }
+        }
         if let Some(found) = found {
             let ty = match &found {
                 Value::Tensor(_) => Type::Tensor,
@@ -1221,6 +1259,23 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     .help(format!("set `self.{name}` in `__init__` on every path, or define the method `{name}`")),
             ),
         )
+    }
+
+    /// Whether the class annotates the attribute `Final[...]`.
+    fn is_final(&self, instance: &Rc<Instance>, name: Symbol) -> bool {
+        instance.class.mro().iter().any(|class| {
+            class.def.as_ref().is_some_and(|(def, _)| {
+                def.body.iter().any(|stmt| match &stmt.kind {
+                    StmtKind::AnnAssign { target, annotation, .. } => {
+                        matches!(target.kind, ExprKind::Name(n) if n == name)
+                            && matches!(&annotation.kind, ExprKind::Subscript { value, .. }
+                                if matches!(&value.kind, ExprKind::Name(f) if self.host.name(*f) == "Final")
+                                    || matches!(&value.kind, ExprKind::Attribute { attr, .. } if self.host.name(attr.name) == "Final"))
+                    }
+                    _ => false,
+                })
+            })
+        })
     }
 
     /// The type a class body annotates an attribute with (`history: List[float]`).
@@ -1309,6 +1364,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             ),
             Sugar::Builtin(name) => match name.as_str() {
                 "len" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::len", positional, keywords, span)),
+                // `int(n)` of an int is `n` itself.
+                "float" if positional.len() == 1 && self.ty(positional[0]) == Type::Float => {
+                    Sugar::Value(positional[0])
+                }
+                "int" if positional.len() == 1 && self.ty(positional[0]) == Type::Int => Sugar::Value(positional[0]),
                 "float" if positional.len() == 1 => {
                     Sugar::Value(self.call_aten("aten::Float", positional, keywords, span))
                 }
@@ -1553,8 +1613,10 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
     }
 
+    /// The implicit conversion PyTorch inserts where a Tensor is passed for
+    /// an int or float (`aten::IntImplicit`, which checks it is a scalar).
     fn tensor_to(&mut self, v: ValueId, t: &Type, span: Span) -> ValueId {
-        let kind = if *t == Type::Int { "aten::Int" } else { "aten::Float" };
+        let kind = if *t == Type::Int { "aten::IntImplicit" } else { "aten::FloatImplicit" };
         self.node(kind, vec![v], vec![t.clone()], Attr::None, span)[0]
     }
 
@@ -1778,4 +1840,16 @@ pub fn signature(host: &mut Host<'_>, unit: &Unit) -> Option<Signature> {
         (None, None) => None,
     };
     Some(Signature { params, returns })
+}
+
+/// The TorchScript type of a plain attribute value, if it has a simple one.
+fn attribute_type(value: &Value) -> Option<Type> {
+    Some(match value {
+        Value::Tensor(_) => Type::Tensor,
+        Value::Bool(_) => Type::Bool,
+        Value::Int(_) => Type::Int,
+        Value::Float(_) => Type::Float,
+        Value::Str(_) => Type::Str,
+        _ => return None,
+    })
 }
