@@ -1055,7 +1055,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             Some(Value::Namespace(ns)) => Sugar::Namespace(ns.name.to_string()),
             Some(Value::Builtin(b)) => Sugar::Builtin(b.name.clone()),
             Some(Value::Class(c)) if c.module_path.as_ref() == "builtins" => Sugar::Builtin(c.name.to_string()),
-            Some(Value::Function(f)) if !self.host.map.get(f.file).name.starts_with("<prelude>") => Sugar::Function(f),
+            Some(Value::Function(f)) => Sugar::Function(f),
             Some(Value::Class(c)) if c.is_module() => Sugar::ModuleClass(c.name.clone()),
             Some(_) => Sugar::Opaque,
             None => {
@@ -1102,7 +1102,20 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                             Sugar::Value(v)
                         }
                     }
-                    _ => Sugar::Opaque,
+                    _ => {
+                        // `F.dropout` is a Python function of the prelude;
+                        // `F.conv2d` is `torch.conv2d`, an aten operator.
+                        let value =
+                            self.host.modules.get(&path).and_then(|ns| ns.attrs.borrow().get(&attr.name).cloned());
+                        match value {
+                            Some(Value::Function(f)) => Sugar::Function(f),
+                            Some(Value::Builtin(b)) => {
+                                let op = format!("aten::{}", b.name.rsplit('.').next().unwrap_or_default());
+                                if registry().contains(&op) { Sugar::Aten(op) } else { Sugar::Opaque }
+                            }
+                            _ => Sugar::Opaque,
+                        }
+                    }
                 }
             }
             Sugar::Module(instance, value) => self.module_attribute(&instance, value, attr, span),
