@@ -970,6 +970,26 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 };
                 Sugar::Value(self.call_aten(name, vec![l, r], vec![], e.span))
             }
+            // `a and b`: `b` if `a`, else False; `a or b`: True if `a`, else `b`.
+            ExprKind::BoolOp { op, values } if values.len() == 2 => {
+                let a = self.condition(&values[0]);
+                let node = self.graph.append(self.block, "prim::If", vec![a], vec![], Attr::None, Some(e.span));
+                let (then_block, else_block) = (self.graph.new_block(), self.graph.new_block());
+                self.graph.node_mut(node).blocks = vec![then_block, else_block];
+                let outer = self.block;
+                let (evaluated, short) =
+                    if *op == BoolOp::And { (then_block, else_block) } else { (else_block, then_block) };
+                self.block = evaluated;
+                let b = self.condition(&values[1]);
+                self.graph.block_mut(evaluated).returns = vec![b];
+                self.block = short;
+                let constant = self.constant(IrConstant::Bool(*op == BoolOp::Or), None);
+                self.graph.block_mut(short).returns = vec![constant];
+                self.block = outer;
+                let out = self.graph.new_value(Type::Bool, None);
+                self.graph.node_mut(node).outputs.push(out);
+                Sugar::Value(out)
+            }
             ExprKind::Tuple(items) => {
                 let values: Vec<ValueId> = items.iter().map(|i| self.value(i)).collect();
                 let types = values.iter().map(|v| self.ty(*v)).collect();
@@ -1122,10 +1142,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             Sugar::Value(v) if self.ty(v) == Type::Tensor => {
                 if registry().contains(&format!("aten::{name}")) {
                     Sugar::TensorMethod(v, format!("aten::{name}"))
-                } else if matches!(
-                    name.as_str(),
-                    "shape" | "dtype" | "device" | "T" | "data" | "is_cuda" | "requires_grad"
-                ) {
+                } else if name == "shape" {
+                    Sugar::Value(self.call_aten("aten::size", vec![v], vec![], span))
+                } else if matches!(name.as_str(), "dtype" | "device" | "T" | "data" | "is_cuda" | "requires_grad") {
                     Sugar::Value(self.unsupported())
                 } else {
                     let shown = self.type_text(v);
@@ -1651,6 +1670,76 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
     }
 
+    /// `x[...]` on a Tensor, lowered as PyTorch does: ints select
+    /// (`aten::select`), slices slice (`aten::slice`), `None` unsqueezes, and
+    /// tensor indices gather at the end (`aten::index`).
+    fn tensor_index(&mut self, object: ValueId, index: &Expr, span: Span) -> ValueId {
+        let items: Vec<&Expr> = match &index.kind {
+            ExprKind::Tuple(items) => items.iter().collect(),
+            _ => vec![index],
+        };
+        if items.iter().any(|i| matches!(i.kind, ExprKind::Constant(Constant::Ellipsis))) {
+            return self.unsupported();
+        }
+        let mut value = object;
+        let mut dim: i64 = 0;
+        // Tensor indices by the dimension they apply to after selects.
+        let mut gathers: Vec<(i64, ValueId)> = Vec::new();
+        for item in items {
+            match &item.kind {
+                ExprKind::Slice { lower, upper, step } => {
+                    let d = self.constant(IrConstant::Int(dim), None);
+                    let bound = |e: &Option<Box<Expr>>, this: &mut Self| match e {
+                        Some(e) => this.value(e),
+                        None => this.constant(IrConstant::None, None),
+                    };
+                    let start = bound(lower, self);
+                    let end = bound(upper, self);
+                    let step = match step {
+                        Some(s) => self.value(s),
+                        None => self.constant(IrConstant::Int(1), None),
+                    };
+                    value = self.call_aten("aten::slice", vec![value, d, start, end, step], vec![], span);
+                    dim += 1;
+                }
+                ExprKind::Constant(Constant::None) => {
+                    let d = self.constant(IrConstant::Int(dim), None);
+                    value = self.call_aten("aten::unsqueeze", vec![value, d], vec![], span);
+                    dim += 1;
+                }
+                _ => {
+                    let i = self.value(item);
+                    match self.ty(i) {
+                        Type::Int => {
+                            let d = self.constant(IrConstant::Int(dim), None);
+                            value = self.call_aten("aten::select", vec![value, d, i], vec![], span);
+                        }
+                        Type::Tensor => {
+                            gathers.push((dim, i));
+                            dim += 1;
+                        }
+                        _ => return self.unsupported(),
+                    }
+                }
+            }
+        }
+        if gathers.is_empty() {
+            return value;
+        }
+        let last = gathers.iter().map(|(d, _)| *d).max().unwrap_or(0);
+        let mut indices = Vec::new();
+        for d in 0..=last {
+            match gathers.iter().find(|(g, _)| *g == d) {
+                Some((_, t)) => indices.push(*t),
+                None => indices.push(self.constant(IrConstant::None, None)),
+            }
+        }
+        let list =
+            self.node("prim::ListConstruct", indices, vec![Type::list(Type::optional(Type::Tensor))], Attr::None, span)
+                [0];
+        self.call_aten("aten::index", vec![value, list], vec![], span)
+    }
+
     fn subscript(&mut self, object: ValueId, index: &Expr, span: Span) -> ValueId {
         match self.ty(object) {
             Type::Tuple(items) => {
@@ -1677,6 +1766,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 }
                 self.node("aten::__getitem__", vec![object, i], vec![*element], Attr::None, span)[0]
             }
+            Type::Tensor => self.tensor_index(object, index, span),
             Type::Any => object,
             _ => self.unsupported(),
         }
