@@ -58,6 +58,8 @@ pub struct Emitter<'u, 'h, 'a> {
     pub diagnostics: Vec<Diagnostic>,
     /// A construct this compiler does not handle yet was met.
     pub incomplete: bool,
+    /// The line of this file where the compiler first gave up.
+    pub gave_up_at: Option<u32>,
     /// Variables by scope, innermost last; a scope per block.
     scopes: Vec<HashMap<Symbol, ValueId>>,
     block: BlockId,
@@ -92,6 +94,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             graph,
             diagnostics: Vec::new(),
             incomplete: false,
+            gave_up_at: None,
             scopes: vec![HashMap::new()],
             block,
             inferred: Vec::new(),
@@ -121,8 +124,12 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         self.graph.new_value(Type::Any, None)
     }
 
+    /// Records where the compiler gave up (for its developers: which
+    /// constructs to support next).
+    #[track_caller]
     fn unsupported(&mut self) -> ValueId {
         self.incomplete = true;
+        self.gave_up_at.get_or_insert(std::panic::Location::caller().line());
         self.any()
     }
 
@@ -614,6 +621,10 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         .label("tuples cannot be changed")
                         .help("build a new tuple"),
                     );
+                } else if matches!(self.ty(o), Type::List(_) | Type::Dict(..)) {
+                    let ExprKind::Subscript { index, .. } = &target.kind else { unreachable!("matched a subscript") };
+                    let i = self.value(index);
+                    self.call_aten("aten::_set_item", vec![o, i, value], vec![], span);
                 } else {
                     self.unsupported();
                 }
@@ -966,7 +977,14 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     CmpOp::GtE => "aten::ge",
                     CmpOp::Is => "aten::__is__",
                     CmpOp::IsNot => "aten::__isnot__",
-                    CmpOp::In | CmpOp::NotIn => return Sugar::Value(self.unsupported()),
+                    CmpOp::In | CmpOp::NotIn => {
+                        // `x in xs` is `aten::__contains__(xs, x)`.
+                        let contains = self.call_aten("aten::__contains__", vec![r, l], vec![], e.span);
+                        if *op == CmpOp::In {
+                            return Sugar::Value(contains);
+                        }
+                        return Sugar::Value(self.call_aten("aten::__not__", vec![contains], vec![], e.span));
+                    }
                 };
                 Sugar::Value(self.call_aten(name, vec![l, r], vec![], e.span))
             }
@@ -1160,6 +1178,14 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     )
                 }
             }
+            // Methods of lists, dicts and strings are aten operators too
+            // (`xs.append(v)` is `aten::append`, `s.format(...)` `aten::format`).
+            Sugar::Value(v)
+                if matches!(self.ty(v), Type::List(_) | Type::Dict(..) | Type::Str)
+                    && registry().contains(&format!("aten::{name}")) =>
+            {
+                Sugar::TensorMethod(v, format!("aten::{name}"))
+            }
             Sugar::Value(v) if self.ty(v) == Type::Any => Sugar::Value(v),
             _ => Sugar::Value(self.unsupported()),
         }
@@ -1242,11 +1268,10 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     self.graph.value_mut(v).name = Some(name);
                     return Sugar::Module(child.clone(), v);
                 }
-                Value::Bool(_) => Type::Bool,
-                Value::Int(_) => Type::Int,
-                Value::Float(_) => Type::Float,
-                Value::Str(_) => Type::Str,
-                _ => return Sugar::Value(self.unsupported()),
+                other => match annotated.clone().or_else(|| attribute_type(other)) {
+                    Some(t) => t,
+                    None => return Sugar::Value(self.unsupported()),
+                },
             };
             let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(name.clone()), span)[0];
             self.graph.value_mut(v).name = Some(name);
@@ -1405,6 +1430,18 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     Sugar::Value(self.call_aten("aten::Float", positional, keywords, span))
                 }
                 "int" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::Int", positional, keywords, span)),
+                "bool" if positional.len() == 1 => {
+                    Sugar::Value(self.call_aten("aten::Bool", positional, keywords, span))
+                }
+                "str" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::str", positional, keywords, span)),
+                "abs" if positional.len() == 1 => Sugar::Value(self.call_aten("prim::abs", positional, keywords, span)),
+                "min" | "max" if positional.len() == 2 => {
+                    Sugar::Value(self.call_aten(&format!("prim::{name}"), positional, keywords, span))
+                }
+                "print" => {
+                    self.node("prim::Print", positional, vec![], Attr::None, span);
+                    Sugar::Value(self.constant(IrConstant::None, None))
+                }
                 _ => Sugar::Value(self.unsupported()),
             },
             Sugar::Value(v) if self.ty(v) == Type::Tensor => {
@@ -1639,7 +1676,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             Conversion::TupleToList => {
                 let Type::Tuple(items) = self.ty(v) else { return v };
                 let element = items.first().cloned().unwrap_or(Type::Int);
-                let parts = self.node("prim::TupleUnpack", vec![v], items, Attr::None, span);
+                // A tuple literal becomes the list of its parts.
+                let parts = match self.producer(v) {
+                    Some((kind, inputs)) if kind == "prim::TupleConstruct" => inputs,
+                    _ => self.node("prim::TupleUnpack", vec![v], items, Attr::None, span),
+                };
                 self.node("prim::ListConstruct", parts, vec![Type::list(element)], Attr::None, span)[0]
             }
         }
@@ -1945,7 +1986,9 @@ pub fn signature(host: &mut Host<'_>, unit: &Unit) -> Option<Signature> {
     Some(Signature { params, returns })
 }
 
-/// The TorchScript type of a plain attribute value, if it has a simple one.
+/// The TorchScript type of a plain attribute value, inferred from the value
+/// as PyTorch does (a list takes its first element's type and needs all to
+/// agree; an empty list has none).
 fn attribute_type(value: &Value) -> Option<Type> {
     Some(match value {
         Value::Tensor(_) => Type::Tensor,
@@ -1953,6 +1996,17 @@ fn attribute_type(value: &Value) -> Option<Type> {
         Value::Int(_) => Type::Int,
         Value::Float(_) => Type::Float,
         Value::Str(_) => Type::Str,
+        Value::None => Type::None,
+        Value::Device(_) => Type::Device,
+        Value::Tuple(items) => Type::Tuple(items.iter().map(attribute_type).collect::<Option<Vec<_>>>()?),
+        Value::List(items) => {
+            let items = items.borrow();
+            let first = attribute_type(items.first()?)?;
+            if items.iter().any(|v| attribute_type(v).as_ref() != Some(&first)) {
+                return None;
+            }
+            Type::list(first)
+        }
         _ => return None,
     })
 }
