@@ -209,16 +209,9 @@ impl<'a> Host<'a> {
             }
             StmtKind::While { test, body, orelse } => {
                 let mut broke = false;
-                while self.eval(test, frame)?.truthy() {
+                while !broke && self.eval(test, frame)?.truthy() {
                     self.step(test.span)?;
-                    match self.exec_block(body, frame) {
-                        Err(Flow::Break) => {
-                            broke = true;
-                            break;
-                        }
-                        Err(Flow::Continue) | Ok(()) => {}
-                        Err(other) => return Err(other),
-                    }
+                    broke = self.loop_body(body, frame)?;
                 }
                 if !broke {
                     self.exec_block(orelse, frame)?;
@@ -226,17 +219,12 @@ impl<'a> Host<'a> {
             }
             StmtKind::For { target, iter, body, orelse, .. } => {
                 let iterable = self.eval(iter, frame)?;
-                let items = self.iterate(&iterable, iter.span)?;
                 let mut broke = false;
-                for item in items {
+                for item in self.iterate(&iterable, iter.span)? {
                     self.assign(target, item, frame)?;
-                    match self.exec_block(body, frame) {
-                        Err(Flow::Break) => {
-                            broke = true;
-                            break;
-                        }
-                        Err(Flow::Continue) | Ok(()) => {}
-                        Err(other) => return Err(other),
+                    broke = self.loop_body(body, frame)?;
+                    if broke {
+                        break;
                     }
                 }
                 if !broke {
@@ -341,6 +329,15 @@ impl<'a> Host<'a> {
             StmtKind::Error => {}
         }
         Ok(())
+    }
+
+    /// One iteration of a loop body; true when it ended in `break`.
+    fn loop_body(&mut self, body: &[Stmt], frame: &mut Frame) -> Eval<bool> {
+        match self.exec_block(body, frame) {
+            Err(Flow::Break) => Ok(true),
+            Err(Flow::Continue) | Ok(()) => Ok(false),
+            Err(other) => Err(other),
+        }
     }
 
     fn exec_try(&mut self, body: &[Stmt], handlers: &[ExceptHandler], orelse: &[Stmt], frame: &mut Frame) -> Eval<()> {

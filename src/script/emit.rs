@@ -1870,17 +1870,15 @@ fn returns_somewhere(body: &[Stmt]) -> bool {
 /// Names assigned anywhere in the statements.
 fn assigned_names(body: &[Stmt]) -> Vec<Symbol> {
     let mut out = Vec::new();
-    fn targets(e: &Expr, out: &mut Vec<Symbol>) {
-        match &e.kind {
-            ExprKind::Name(n) => out.push(*n),
-            ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().for_each(|i| targets(i, out)),
-            _ => {}
+    let mut add = |e: &Expr| {
+        if let ExprKind::Name(n) = e.kind {
+            out.push(n);
         }
-    }
+    };
     super::each_statement_unchecked(body, &mut |s| match &s.kind {
-        StmtKind::Assign { targets: ts, .. } => ts.iter().for_each(|t| targets(t, &mut out)),
+        StmtKind::Assign { targets, .. } => targets.iter().for_each(|t| super::each_target_name(t, &mut add)),
         StmtKind::AugAssign { target, .. } | StmtKind::AnnAssign { target, .. } | StmtKind::For { target, .. } => {
-            targets(target, &mut out)
+            super::each_target_name(target, &mut add)
         }
         _ => {}
     });

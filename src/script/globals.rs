@@ -16,7 +16,7 @@ use crate::syntax::Symbol;
 use crate::syntax::ast::*;
 use crate::syntax::visit::{Node, walk};
 
-use super::{Unit, each_statement, for_each_expression};
+use super::{Unit, each_statement, each_target_name, for_each_expression};
 
 /// Names TorchScript resolves as builtins even where the host has none.
 const TORCHSCRIPT_BUILTINS: &[&str] = &[
@@ -206,55 +206,42 @@ fn is_python_value(v: &Value) -> bool {
 /// variable, `with ... as` and comprehension variable in its body.
 fn local_names(def: &FunctionDef) -> HashSet<Symbol> {
     let mut names: HashSet<Symbol> = def.params.iter().map(|p| p.name.name).collect();
-    fn targets(e: &Expr, names: &mut HashSet<Symbol>) {
-        match &e.kind {
-            ExprKind::Name(n) => {
-                names.insert(*n);
-            }
-            ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().for_each(|i| targets(i, names)),
-            ExprKind::Starred(inner) => targets(inner, names),
-            _ => {}
-        }
-    }
     for stmt in &def.body {
-        walk(Node::Stmt(stmt), &mut |node| match node {
-            Node::Stmt(s) => match &s.kind {
-                StmtKind::Assign { targets: ts, .. } => ts.iter().for_each(|t| targets(t, &mut names)),
-                StmtKind::AugAssign { target, .. } | StmtKind::AnnAssign { target, .. } => targets(target, &mut names),
-                StmtKind::For { target, .. } => targets(target, &mut names),
-                StmtKind::FunctionDef(d) => {
-                    names.insert(d.name.name);
-                }
-                StmtKind::ClassDef(d) => {
-                    names.insert(d.name.name);
-                }
-                StmtKind::Import(aliases) | StmtKind::ImportFrom { names: aliases, .. } => {
-                    for a in aliases {
-                        names.insert(a.asname.map_or(a.name.parts[0].name, |n| n.name));
+        walk(Node::Stmt(stmt), &mut |node| {
+            let mut targets: Vec<&Expr> = Vec::new();
+            let mut bound: Vec<Symbol> = Vec::new();
+            match node {
+                Node::Stmt(s) => match &s.kind {
+                    StmtKind::Assign { targets: ts, .. } => targets.extend(ts),
+                    StmtKind::AugAssign { target, .. }
+                    | StmtKind::AnnAssign { target, .. }
+                    | StmtKind::For { target, .. } => targets.push(target),
+                    StmtKind::FunctionDef(d) => bound.push(d.name.name),
+                    StmtKind::ClassDef(d) => bound.push(d.name.name),
+                    StmtKind::Import(aliases) | StmtKind::ImportFrom { names: aliases, .. } => {
+                        bound.extend(aliases.iter().map(|a| a.asname.unwrap_or(a.name.parts[0]).name));
                     }
-                }
+                    _ => {}
+                },
+                Node::WithItem(w) => targets.extend(&w.target),
+                Node::Comprehension(c) => targets.push(&c.target),
+                Node::Handler(h) => bound.extend(h.name.map(|n| n.name)),
+                Node::Expr(e) => match &e.kind {
+                    ExprKind::NamedExpr { target, .. } => bound.push(target.name),
+                    // Rejected on their own (E3001); their parameters are not globals.
+                    ExprKind::Lambda { params, .. } => bound.extend(params.iter().map(|p| p.name.name)),
+                    _ => {}
+                },
                 _ => {}
-            },
-            Node::WithItem(w) => {
-                if let Some(t) = &w.target {
-                    targets(t, &mut names);
-                }
             }
-            Node::Comprehension(c) => targets(&c.target, &mut names),
-            Node::Handler(h) => {
-                if let Some(n) = h.name {
-                    names.insert(n.name);
-                }
+            for target in targets {
+                each_target_name(target, &mut |e| {
+                    if let ExprKind::Name(n) = e.kind {
+                        names.insert(n);
+                    }
+                });
             }
-            Node::Expr(e) => match &e.kind {
-                ExprKind::NamedExpr { target, .. } => {
-                    names.insert(target.name);
-                }
-                // Rejected on their own (E3001); their parameters are not globals.
-                ExprKind::Lambda { params, .. } => names.extend(params.iter().map(|p| p.name.name)),
-                _ => {}
-            },
-            _ => {}
+            names.extend(bound);
         });
     }
     names
@@ -263,29 +250,22 @@ fn local_names(def: &FunctionDef) -> HashSet<Symbol> {
 /// Spans of names that are assigned to (not read).
 fn store_spans(def: &FunctionDef) -> HashSet<Span> {
     let mut spans = HashSet::new();
-    fn targets(e: &Expr, spans: &mut HashSet<Span>) {
-        match &e.kind {
-            ExprKind::Name(_) => {
-                spans.insert(e.span);
-            }
-            ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().for_each(|i| targets(i, spans)),
-            ExprKind::Starred(inner) => targets(inner, spans),
-            _ => {}
-        }
-    }
+    let mut add = |e: &Expr| {
+        spans.insert(e.span);
+    };
     for stmt in &def.body {
         walk(Node::Stmt(stmt), &mut |node| match node {
             Node::Stmt(s) => match &s.kind {
-                StmtKind::Assign { targets: ts, .. } => ts.iter().for_each(|t| targets(t, &mut spans)),
-                StmtKind::AnnAssign { target, .. } | StmtKind::For { target, .. } => targets(target, &mut spans),
+                StmtKind::Assign { targets, .. } => targets.iter().for_each(|t| each_target_name(t, &mut add)),
+                StmtKind::AnnAssign { target, .. } | StmtKind::For { target, .. } => each_target_name(target, &mut add),
                 _ => {}
             },
             Node::WithItem(w) => {
                 if let Some(t) = &w.target {
-                    targets(t, &mut spans);
+                    each_target_name(t, &mut add);
                 }
             }
-            Node::Comprehension(c) => targets(&c.target, &mut spans),
+            Node::Comprehension(c) => each_target_name(&c.target, &mut add),
             _ => {}
         });
     }

@@ -248,6 +248,17 @@ pub(crate) fn each_statement_unchecked<'a>(body: &'a [Stmt], f: &mut dyn FnMut(&
     }
 }
 
+/// Calls `f` on each name an assignment target binds (`a`, `b` and `c` in
+/// `a, (b, *c) = ...`).
+pub(crate) fn each_target_name<'a>(target: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
+    match &target.kind {
+        ExprKind::Name(_) => f(target),
+        ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().for_each(|i| each_target_name(i, f)),
+        ExprKind::Starred(inner) => each_target_name(inner, f),
+        _ => {}
+    }
+}
+
 /// Calls `f` on every expression of one statement, not descending into the
 /// statements nested in it.
 pub(crate) fn for_each_expression<'a>(stmt: &'a Stmt, f: &mut dyn FnMut(&'a Expr)) {
