@@ -74,6 +74,8 @@ pub struct Emitter<'u, 'h, 'a> {
     /// Names an `if` defines in one branch only: the `if` and the branch
     /// that lacks them.
     partial: HashMap<Symbol, (Span, &'static str)>,
+    /// IR values that hold a module (`self`, `self.conv1`), with the instance.
+    modules: HashMap<ValueId, Rc<Instance>>,
 }
 
 /// The result of emitting a list of statements.
@@ -102,6 +104,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             stack: vec![Rc::as_ptr(&unit.def)],
             sure: Vec::new(),
             partial: HashMap::new(),
+            modules: HashMap::new(),
         }
     }
 
@@ -274,6 +277,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             let v = self.graph.add_input(ty, Some(name));
             if inferred {
                 self.inferred.push(v);
+            }
+            if let Some(owner) = owner {
+                self.modules.insert(v, owner.clone());
             }
             self.scopes[0].insert(param.name.name, v);
         }
@@ -780,6 +786,29 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
     }
 
+    /// A loop over a module container, unrolled as PyTorch does.
+    fn unrolled_loop(
+        &mut self,
+        target: &Expr,
+        container: &Rc<Instance>,
+        value: ValueId,
+        body: &[Stmt],
+        span: Span,
+    ) -> Result<(), Incomplete> {
+        let ExprKind::Name(name) = target.kind else { return Err(Incomplete) };
+        for (child_name, child) in crate::host::module::child_instances(container) {
+            let ty = Type::Class(child.class.qualified_name().into());
+            let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(child_name), span)[0];
+            self.modules.insert(v, child.clone());
+            let depth = self.scopes.len();
+            self.scopes[depth - 1].insert(name, v);
+            if !matches!(self.statements(body)?, Flow::Falls) {
+                return Err(Incomplete);
+            }
+        }
+        Ok(())
+    }
+
     fn for_loop(&mut self, target: &Expr, iter: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
         let range_bound = match &iter.kind {
             ExprKind::Call { func, args }
@@ -803,12 +832,17 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 }
                 (n, None)
             }
-            None => {
-                let iterable = self.value(iter);
-                let Type::List(element) = self.ty(iterable) else { return Err(Incomplete) };
-                let n = self.node("aten::len", vec![iterable], vec![Type::Int], Attr::None, iter.span)[0];
-                (n, Some((iterable, *element)))
-            }
+            None => match self.expr(iter) {
+                // `for layer in self.layers:` over a ModuleList or Sequential
+                // is unrolled: the body once per submodule, in order.
+                Sugar::Module(container, value) => return self.unrolled_loop(target, &container, value, body, span),
+                sugar => {
+                    let iterable = self.materialize(sugar, iter.span);
+                    let Type::List(element) = self.ty(iterable) else { return Err(Incomplete) };
+                    let n = self.node("aten::len", vec![iterable], vec![Type::Int], Attr::None, iter.span)[0];
+                    (n, Some((iterable, *element)))
+                }
+            },
         };
         let ExprKind::Name(index_name) = target.kind else { return Err(Incomplete) };
         // Loop-carried: outer variables the body assigns.
@@ -1081,10 +1115,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             );
         }
         if let Some(v) = self.lookup(name) {
-            if let Some(owner) = &self.unit.owner
-                && self.graph.block(self.graph.top).params.first() == Some(&v)
-            {
-                return Sugar::Module(owner.clone(), v);
+            if let Some(instance) = self.modules.get(&v) {
+                return Sugar::Module(instance.clone(), v);
             }
             return Sugar::Value(v);
         }
@@ -1266,6 +1298,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     let ty = Type::Class(child.class.qualified_name().into());
                     let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(name.clone()), span)[0];
                     self.graph.value_mut(v).name = Some(name);
+                    self.modules.insert(v, child.clone());
                     return Sugar::Module(child.clone(), v);
                 }
                 other => match annotated.clone().or_else(|| attribute_type(other)) {

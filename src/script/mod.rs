@@ -306,13 +306,29 @@ pub(crate) fn static_condition(host: &Host<'_>, unit: &Unit, test: &Expr) -> Opt
             if !matches!(value.kind, ExprKind::Name(n) if host.name(n) == "self") {
                 return None;
             }
-            // Only a None attribute is statically known: anything else may
-            // be an Optional that is refined at run time.
-            let is_none = matches!(self_attribute(host, unit, host.name(attr.name))?, Value::None);
-            is_none.then_some(*op == CmpOp::Is)
+            // An attribute's type comes from its value: None is NoneType,
+            // anything else is not Optional, so the test is decided — unless
+            // the class annotates the attribute (`proj: Optional[Tensor]`).
+            let value = self_attribute(host, unit, host.name(attr.name))?;
+            if class_annotates(unit, attr.name) {
+                return None;
+            }
+            Some(matches!(value, Value::None) == (*op == CmpOp::Is))
         }
         _ => None,
     }
+}
+
+/// Whether the unit's module class annotates an attribute in its body.
+fn class_annotates(unit: &Unit, name: crate::syntax::Symbol) -> bool {
+    let Some(owner) = &unit.owner else { return false };
+    owner.class.mro().iter().any(|class| {
+        class.def.as_ref().is_some_and(|(def, _)| {
+            def.body.iter().any(|stmt| {
+                matches!(&stmt.kind, StmtKind::AnnAssign { target, .. } if matches!(target.kind, ExprKind::Name(n) if n == name))
+            })
+        })
+    })
 }
 
 /// `a.b.c` as text, for callee names.
