@@ -25,6 +25,7 @@ use crate::syntax::ast::Module;
 use eval::Host;
 use value::{Entry, EntryKind, Instance, Namespace, Value};
 
+pub use error::similar;
 pub use tensor::materialized_bytes;
 
 /// What running a model file produced, with the evaluator still alive (its

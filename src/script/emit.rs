@@ -1571,12 +1571,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 };
                 self.node(kind, inputs, plan.returns, attr, span)[0]
             }
-            Err(reason) => {
-                if reason.starts_with("Expected a value of type")
-                    && positional.iter().any(|v| self.inferred.contains(v))
-                {
-                    return self.unsupported();
-                }
+            Err(mismatch) => {
+                let reason = mismatch.reason;
                 self.error(
                     Diagnostic::new(Code::E2014, span, format!("{schema}: {reason}"))
                         .label(format!("this call does not fit `{name}`'s signature")),
@@ -1622,27 +1618,36 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         for schema in overloads {
             match matching::match_schema(schema, &types, &keyword_types) {
                 Ok(plan) => return self.emit_plan(schema, plan, &positional, &keywords, span),
-                Err(reason) => failures.push((schema.to_string(), reason)),
+                Err(mismatch) => failures.push((schema.to_string(), mismatch)),
             }
         }
-        // Overloads that fail only on an inferred Tensor, or on an Optional
-        // that `is not None` may have refined, are not proof of a user error
-        // this compiler can explain yet.
+        // Overloads that fail on an Optional that `is not None` may have
+        // refined are not proof of a user error this compiler can explain yet.
         let optional = types.iter().chain(keyword_types.iter().map(|(_, t)| t)).any(|t| matches!(t, Type::Optional(_)));
-        let type_failure = failures.iter().any(|(_, reason)| reason.starts_with("Expected a value of type"));
-        if optional || (type_failure && positional.iter().any(|v| self.inferred.contains(v))) {
+        if optional {
             return self.unsupported();
         }
+        // The closest overloads first: those that matched the most arguments.
+        failures.sort_by_key(|(_, mismatch)| std::cmp::Reverse(mismatch.matched));
         let mut d = if failures.len() == 1 {
-            let (schema, reason) = &failures[0];
-            Diagnostic::new(Code::E2014, span, format!("{schema}: {reason}"))
+            let (schema, mismatch) = &failures[0];
+            Diagnostic::new(Code::E2014, span, format!("{schema}: {}", mismatch.reason))
                 .label("no overload accepts these arguments")
         } else {
             Diagnostic::new(Code::E2014, span, "Arguments for call are not valid.")
                 .label(format!("no overload of `{name}` accepts these arguments"))
         };
-        for (schema, reason) in failures.iter().take(3) {
-            d = d.note(format!("{schema}:\n{reason}"));
+        for (schema, mismatch) in failures.iter().take(3) {
+            d = d.note(format!("{schema}:\n{}", mismatch.reason));
+        }
+        // A misspelled keyword: name the one the overloads take.
+        for (keyword, _) in &keywords {
+            let known: Vec<&str> = overloads.iter().flat_map(|s| s.arguments.iter().map(|a| a.name.as_str())).collect();
+            if !known.contains(&keyword.as_str()) {
+                if let Some(close) = crate::host::similar(keyword, known.iter().copied()) {
+                    d = d.help(format!("`{name}` takes a keyword argument `{close}`, not `{keyword}`"));
+                }
+            }
         }
         if failures.len() > 3 {
             d = d.note(format!("and {} more overloads", failures.len() - 3));

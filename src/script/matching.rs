@@ -43,8 +43,21 @@ pub struct Plan {
     pub returns: Vec<Type>,
 }
 
-/// Tries one schema; `Err` is PyTorch's reason why it does not match.
-pub fn match_schema(schema: &Schema, positional: &[Type], keywords: &[(String, Type)]) -> Result<Plan, String> {
+/// Why a schema does not match: PyTorch's reason, and how many arguments
+/// matched before it (a later failure is a closer candidate).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mismatch {
+    pub matched: usize,
+    pub reason: String,
+}
+
+/// Tries one schema; `Err` says why it does not match.
+pub fn match_schema(schema: &Schema, positional: &[Type], keywords: &[(String, Type)]) -> Result<Plan, Mismatch> {
+    match_arguments(schema, positional, keywords)
+}
+
+fn match_arguments(schema: &Schema, positional: &[Type], keywords: &[(String, Type)]) -> Result<Plan, Mismatch> {
+    let fail = |matched: usize, reason: String| Mismatch { matched, reason };
     let mut bindings: HashMap<String, Type> = HashMap::new();
     let positional_slots = schema.arguments.iter().filter(|a| !a.kwarg_only).count();
     let packs = positional_slots.checked_sub(1).and_then(|last| {
@@ -61,15 +74,18 @@ pub fn match_schema(schema: &Schema, positional: &[Type], keywords: &[(String, T
         (scalars && !matches!(**element, Type::Var(_))).then_some(last)
     });
     if positional.len() > positional_slots && !schema.is_vararg && packs.is_none() {
-        return Err(format!(
-            "Expected at most {} arguments but found {} positional arguments.",
-            positional_slots,
-            positional.len()
+        return Err(fail(
+            0,
+            format!(
+                "Expected at most {} arguments but found {} positional arguments.",
+                positional_slots,
+                positional.len()
+            ),
         ));
     }
     for (name, _) in keywords {
         if !schema.arguments.iter().any(|a| &a.name == name) {
-            return Err(format!("Keyword argument {name} unknown."));
+            return Err(fail(0, format!("Keyword argument {name} unknown.")));
         }
     }
     let mut sources = Vec::with_capacity(schema.arguments.len());
@@ -80,7 +96,7 @@ pub fn match_schema(schema: &Schema, positional: &[Type], keywords: &[(String, T
         }
         let given = if !argument.kwarg_only && index < positional.len() {
             if keywords.iter().any(|(n, _)| n == &argument.name) {
-                return Err(format!("Argument {} specified twice in schema.", argument.name));
+                return Err(fail(index, format!("Argument {} specified twice in schema.", argument.name)));
             }
             Some((&positional[index], true, index))
         } else {
@@ -89,11 +105,14 @@ pub fn match_schema(schema: &Schema, positional: &[Type], keywords: &[(String, T
         match given {
             Some((actual, is_positional, at)) => {
                 let conversion = convert(actual, &argument.ty, argument.n, &mut bindings).ok_or_else(|| {
-                    format!(
-                        "Expected a value of type '{}' for argument '{}' but instead found type '{}'.",
-                        shown(&argument.ty, &bindings),
-                        argument.name,
-                        actual
+                    fail(
+                        index,
+                        format!(
+                            "Expected a value of type '{}' for argument '{}' but instead found type '{}'.",
+                            shown(&argument.ty, &bindings),
+                            argument.name,
+                            actual
+                        ),
                     )
                 })?;
                 sources.push(if is_positional {
@@ -104,7 +123,7 @@ pub fn match_schema(schema: &Schema, positional: &[Type], keywords: &[(String, T
             }
             None => match &argument.default {
                 Some(default) => sources.push(Source::Default(default.clone())),
-                None => return Err(format!("Argument {} not provided.", argument.name)),
+                None => return Err(fail(index, format!("Argument {} not provided.", argument.name))),
             },
         }
     }
@@ -214,7 +233,7 @@ mod tests {
         for schema in registry().overloads(name) {
             match match_schema(schema, positional, keywords) {
                 Ok(plan) => return Ok((schema.overload.clone(), plan)),
-                Err(reason) => reasons.push(reason),
+                Err(mismatch) => reasons.push(mismatch.reason),
             }
         }
         Err(reasons)
