@@ -1643,10 +1643,10 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         // A misspelled keyword: name the one the overloads take.
         for (keyword, _) in &keywords {
             let known: Vec<&str> = overloads.iter().flat_map(|s| s.arguments.iter().map(|a| a.name.as_str())).collect();
-            if !known.contains(&keyword.as_str()) {
-                if let Some(close) = crate::host::similar(keyword, known.iter().copied()) {
-                    d = d.help(format!("`{name}` takes a keyword argument `{close}`, not `{keyword}`"));
-                }
+            if !known.contains(&keyword.as_str())
+                && let Some(close) = crate::host::similar(keyword, known.iter().copied())
+            {
+                d = d.help(format!("`{name}` takes a keyword argument `{close}`, not `{keyword}`"));
             }
         }
         if failures.len() > 3 {
