@@ -4,5 +4,6 @@
 
 pub mod graph;
 pub mod print;
+pub mod verify;
 
 pub use graph::{Attr, BlockId, Constant, Graph, NodeId, ValueId};
