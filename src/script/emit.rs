@@ -320,10 +320,12 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         let top = self.graph.top;
         self.graph.block_mut(top).returns = vec![result];
         self.remove_dead_packing();
-        if cfg!(debug_assertions) && !self.incomplete && self.diagnostics.is_empty() {
-            if let Err(problem) = crate::ir::verify::verify(&self.graph) {
-                panic!("the script compiler built an invalid graph for `{}`: {problem}", self.host.name(def.name.name));
-            }
+        if cfg!(debug_assertions)
+            && !self.incomplete
+            && self.diagnostics.is_empty()
+            && let Err(problem) = crate::ir::verify::verify(&self.graph)
+        {
+            panic!("the script compiler built an invalid graph for `{}`: {problem}", self.host.name(def.name.name));
         }
         if self.incomplete {
             // Types after a construct this compiler skipped are guesses:
