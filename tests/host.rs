@@ -82,3 +82,13 @@ fn load_state_dict_copies_values_and_reports_keys() {
     let diagnostics = tsy::check(&mut map, file, &mut interner);
     assert!(diagnostics.is_empty(), "{}", tsy::diag::render::short(&map, &diagnostics));
 }
+
+#[test]
+fn train_and_eval_on_a_scripted_entry_set_the_training_flag() {
+    let source = "import torch\nimport torch.nn as nn\nm = torch.jit.script(nn.Linear(2, 2)).eval()\nassert not m.training\nm.train()\nassert m.training\nm.train(False)\nassert not m.training\n";
+    let mut map = SourceMap::new();
+    let file = map.add("modes.tsy", source);
+    let mut interner = Interner::new();
+    let diagnostics = tsy::check(&mut map, file, &mut interner);
+    assert!(diagnostics.is_empty(), "{}", tsy::diag::render::short(&map, &diagnostics));
+}

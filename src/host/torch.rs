@@ -939,7 +939,9 @@ pub fn entry_attr(host: &mut Host<'_>, entry: &Rc<Entry>, name: Symbol, span: Sp
     match host.name(name) {
         "save" | "_save_for_lite_interpreter" => Ok(Value::Method(Rc::new((this, builtin("save", save))))),
         "code" | "graph" | "inlined_graph" | "original_name" => Ok(Value::Opaque("TorchScript text".into())),
-        "eval" | "train" | "to" | "cpu" | "float" => Ok(Value::Method(Rc::new((this, builtin("mode", entry_mode))))),
+        "eval" => Ok(Value::Method(Rc::new((this, builtin("eval", entry_eval))))),
+        "train" => Ok(Value::Method(Rc::new((this, builtin("train", entry_train))))),
+        "to" | "cpu" | "float" => Ok(Value::Method(Rc::new((this, builtin("to", entry_same))))),
         _ => host.get_attr(&entry.target, name, span),
     }
 }
@@ -953,15 +955,30 @@ fn save(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     Ok(Value::None)
 }
 
-fn entry_mode(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let entry = args.positional[0].clone();
-    if let Value::Entry(e) = &entry
+/// Sets the training flag of the module an entry wraps; returns the entry.
+fn set_entry_training(host: &mut Host<'_>, entry: &Value, mode: bool) {
+    if let Value::Entry(e) = entry
         && let Value::Instance(i) = &e.target
     {
-        let training = matches!(args.positional.get(1), Some(v) if v.truthy());
-        super::module::set_training(host, i, training && args.positional.len() > 1);
+        super::module::set_training(host, i, mode);
     }
+}
+
+fn entry_eval(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let entry = args.positional[0].clone();
+    set_entry_training(host, &entry, false);
     Ok(entry)
+}
+
+fn entry_train(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let entry = args.positional[0].clone();
+    let mode = args.positional.get(1).is_none_or(Value::truthy);
+    set_entry_training(host, &entry, mode);
+    Ok(entry)
+}
+
+fn entry_same(_host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    Ok(args.positional[0].clone())
 }
 
 pub fn call_entry(host: &mut Host<'_>, _entry: &Rc<Entry>, _args: Args, span: Span) -> Eval<Value> {

@@ -25,6 +25,7 @@ use crate::syntax::ast::{ArgKind, CmpOp, Constant, Expr, ExprKind, FunctionDef, 
 use crate::syntax::visit::{Node, walk};
 
 /// One function to compile.
+#[derive(Clone)]
 pub struct Unit {
     pub def: Rc<FunctionDef>,
     pub file: FileId,
@@ -90,12 +91,6 @@ pub fn check(host: &mut Host<'_>, selected: &Selected) -> Vec<Diagnostic> {
     }
     crate::diag::sort(&mut diagnostics);
     diagnostics
-}
-
-impl Clone for Unit {
-    fn clone(&self) -> Unit {
-        Unit { def: self.def.clone(), file: self.file, globals: self.globals.clone(), owner: self.owner.clone() }
-    }
 }
 
 #[derive(Default)]
