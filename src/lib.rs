@@ -93,16 +93,42 @@ fn load_weights(root: &std::rc::Rc<host::value::Instance>, path: &std::path::Pat
 
 /// The IR graph of the file's entry, when the script compiler handles all of
 /// it (`None` otherwise, or when the file does not get that far).
-pub fn entry_graph(map: &mut SourceMap, file: FileId, interner: &mut Interner) -> Option<ir::Graph> {
+pub fn entry_graph(map: &mut SourceMap, file: FileId, interner: &mut Interner) -> Option<ir::Function> {
+    compile(map, file, interner, None).ok()
+}
+
+/// `tsc compile`: the entry's compiled function, or the diagnostics that stop
+/// it — every error `check` reports, or, for a file `check` accepts, where
+/// this compiler gives up (E3010).
+pub fn compile(
+    map: &mut SourceMap,
+    file: FileId,
+    interner: &mut Interner,
+    entry: Option<&str>,
+) -> Result<ir::Function, Vec<Diagnostic>> {
     let parsed = syntax::parse(map, file, interner);
     if parsed.diagnostics.iter().any(Diagnostic::is_error) {
-        return None;
+        return Err(parsed.diagnostics);
     }
     let file_span = map.get(file).span();
     let mut evaluated = host::evaluate(map, file, &parsed.module, interner);
-    if evaluated.take_diagnostics().iter().any(Diagnostic::is_error) {
-        return None;
+    let diagnostics = evaluated.take_diagnostics();
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(diagnostics);
     }
-    let selected = host::select_entry(&evaluated, None, file_span).ok()?;
-    script::entry_graph(&mut evaluated.host, &selected)
+    let selected = host::select_entry(&evaluated, entry, file_span).map_err(|d| vec![*d])?;
+    let mut diagnostics = script::check(&mut evaluated.host, &selected);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        diag::sort(&mut diagnostics);
+        return Err(diagnostics);
+    }
+    script::entry_graph(&mut evaluated.host, &selected).map_err(|gave_up| {
+        let span = gave_up.unwrap_or(source::Span::point(file_span.start));
+        vec![
+            Diagnostic::new(diag::Code::E3010, span, "tsc cannot compile this statement yet")
+                .label("the script compiler stops here")
+                .note("`tsc check` found no error here: PyTorch may well accept this file")
+                .help("`tsc explain E3010` lists what the compiler handles today"),
+        ]
+    })
 }

@@ -50,6 +50,28 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
+    /// Compile the entry: print its TorchScript graph or code (`.ptl` output is not written yet)
+    Compile {
+        /// The .tsy file
+        file: PathBuf,
+        /// What to produce: graph (as `scripted.graph` prints it) or code (as `scripted.code`
+        /// prints it); ptl files are not written yet
+        #[arg(long, value_enum, default_value_t = Emit::Ptl)]
+        emit: Emit,
+        /// Write the output here instead of stdout (written whole, or not at all)
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The module-level name of the module or function to compile (default: the last
+        /// scripted, traced or optimized entry, else the last module instance)
+        #[arg(long)]
+        entry: Option<String>,
+        /// How to print diagnostics
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// When to colour diagnostics (NO_COLOR is respected)
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
+    },
     /// Print the long explanation of a diagnostic code, with an example and the fix
     Explain {
         /// A code such as E1001
@@ -67,6 +89,16 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum Emit {
+    /// A lite-interpreter file (not written yet: the export is the next step)
+    Ptl,
+    /// The entry's graph, as `scripted.graph` prints it
+    Graph,
+    /// The entry's TorchScript source, as `scripted.code` prints it
+    Code,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Color {
     Auto,
@@ -80,6 +112,9 @@ fn main() -> ExitCode {
         Command::Check { files, format, color } => check(&files, format, color),
         Command::Inspect { file, entry, weights, format, color } => {
             inspect(&file, entry.as_deref(), weights.as_deref(), format, color)
+        }
+        Command::Compile { file, emit, output, entry, format, color } => {
+            compile(&file, emit, output.as_deref(), entry.as_deref(), format, color)
         }
         Command::Explain { code } => explain(&code),
     }
@@ -183,6 +218,62 @@ fn inspect(path: &Path, entry: Option<&str>, weights: Option<&Path>, format: For
             report(&map, diagnostics, format, color)
         }
     }
+}
+
+fn compile(
+    path: &Path,
+    emit: Emit,
+    output: Option<&Path>,
+    entry: Option<&str>,
+    format: Format,
+    color: Color,
+) -> ExitCode {
+    if emit == Emit::Ptl {
+        eprintln!("error: writing .ptl files is not implemented yet");
+        eprintln!("help: `--emit graph` and `--emit code` print what the compiler produces today");
+        return ExitCode::from(2);
+    }
+    let mut map = SourceMap::new();
+    let mut interner = Interner::new();
+    let mut diagnostics = Vec::new();
+    let file = match load(&mut map, path, &mut diagnostics) {
+        Ok(file) => file,
+        Err(code) => return code,
+    };
+    let function = match tsy::compile(&mut map, file, &mut interner, entry) {
+        Ok(function) => function,
+        Err(found) => {
+            diagnostics.extend(found);
+            return report(&map, diagnostics, format, color);
+        }
+    };
+    let text = match emit {
+        Emit::Graph => function.graph_text(Some(&map)),
+        Emit::Code | Emit::Ptl => function.code(),
+    };
+    let written = match output {
+        Some(out) => write_atomically(out, text.as_bytes()),
+        None => std::io::stdout().write_all(text.as_bytes()),
+    };
+    if let Err(error) = written {
+        let shown = output.map_or("stdout".into(), |p| p.display().to_string());
+        eprintln!("error: cannot write `{shown}`: {error}");
+        return ExitCode::from(2);
+    }
+    // Warnings of a successful compile still reach the user.
+    if diagnostics.is_empty() { ExitCode::SUCCESS } else { report(&map, diagnostics, format, color) }
+}
+
+/// Writes a temporary file beside `path` and renames it over `path`, so a
+/// failure never leaves a partial file and never touches an existing one.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().map_or("output".into(), |n| n.to_string_lossy().into_owned());
+    let temporary = path.with_file_name(format!(".{name}.tsc-{}", std::process::id()));
+    let result = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
 }
 
 fn use_color(color: Color) -> bool {

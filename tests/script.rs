@@ -123,34 +123,59 @@ fn pytorch_kinds(graph: &str) -> Vec<String> {
 
 #[test]
 fn graphs_have_pytorchs_node_kinds() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    let expected = std::fs::read_to_string(root.join("expected.jsonl")).expect("the shared corpus");
-    let (mut accepted, mut emitted, mut matched) = (0, 0, 0);
+    let (mut accepted, mut emitted, mut matched, mut code_matched) = (0, 0, 0, 0);
     let mut differ = Vec::new();
-    for line in expected.lines() {
-        let record: Value = serde_json::from_str(line).expect("JSON lines");
-        if record["accepted"] != Value::Bool(true) {
+    let mut code_differ = Vec::new();
+    for (case, entry) in accepted_cases() {
+        accepted += 1;
+        let Some(theirs) = entry["graph"].as_str() else { continue };
+        let Some(function) = compile_case(&case) else { continue };
+        emitted += 1;
+        let (ours, theirs) = (function.graph.node_kinds(), pytorch_kinds(theirs));
+        if ours != theirs {
+            differ.push(format!("{case}:\n  ours:  {ours:?}\n  torch: {theirs:?}"));
             continue;
         }
-        accepted += 1;
-        let case = record["case"].as_str().expect("case");
-        let Some(theirs) = record["entries"][0]["graph"].as_str() else { continue };
-        let text = std::fs::read_to_string(root.join("cases").join(format!("{case}.py"))).expect("case file");
-        let mut map = SourceMap::new();
-        let file = map.add(format!("cases/{case}.py"), text);
-        let mut interner = Interner::new();
-        let Some(graph) = tsy::entry_graph(&mut map, file, &mut interner) else { continue };
-        emitted += 1;
-        let (ours, theirs) = (graph.node_kinds(), pytorch_kinds(theirs));
-        if ours == theirs {
-            matched += 1;
+        matched += 1;
+        // `.code` is compared where the graphs agree: it prints the graph.
+        let their_code = entry["code"].as_str().or_else(|| entry["methods"]["forward"]["code"].as_str());
+        let our_code = function.code();
+        if their_code == Some(our_code.as_str()) {
+            code_matched += 1;
         } else {
-            differ.push(format!("{case}:\n  ours:  {ours:?}\n  torch: {theirs:?}"));
+            code_differ.push(format!("{case}:\n--- ours\n{our_code}--- torch\n{}", their_code.unwrap_or("<none>\n")));
         }
     }
     println!("graphs: {matched} of {accepted} accepted cases match PyTorch's node kinds ({emitted} emitted in full)");
-    for d in &differ {
+    println!("code: {code_matched} of those {matched} print exactly as PyTorch's `.code`");
+    for d in differ.iter().chain(&code_differ) {
         println!("{d}");
     }
     assert!(matched >= GRAPHS_MATCHED, "only {matched} graphs match, expected at least {GRAPHS_MATCHED}");
+    assert!(code_matched >= CODE_MATCHED, "only {code_matched} `.code` texts match, expected at least {CODE_MATCHED}");
+}
+
+/// Rounded up: of the matching graphs, those whose `.code` is PyTorch's,
+/// character for character. May only go up.
+const CODE_MATCHED: usize = 48;
+
+/// Every accepted corpus case with its first entry's record.
+fn accepted_cases() -> Vec<(String, Value)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let expected = std::fs::read_to_string(root.join("expected.jsonl")).expect("the shared corpus");
+    expected
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).expect("JSON lines"))
+        .filter(|record| record["accepted"] == Value::Bool(true))
+        .map(|record| (record["case"].as_str().expect("case").to_string(), record["entries"][0].clone()))
+        .collect()
+}
+
+/// The entry function of a corpus case, when the compiler handles all of it.
+fn compile_case(case: &str) -> Option<tsy::ir::Function> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let text = std::fs::read_to_string(root.join("cases").join(format!("{case}.py"))).expect("case file");
+    let mut map = SourceMap::new();
+    let file = map.add(format!("cases/{case}.py"), text);
+    tsy::entry_graph(&mut map, file, &mut Interner::new())
 }

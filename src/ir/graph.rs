@@ -46,7 +46,7 @@ pub enum Attr {
     Constant(Constant),
     /// `prim::GetAttr`, `prim::SetAttr`, `prim::CallMethod`: the name.
     Name(String),
-    /// `prim::CallFunction`'s callee, by qualified name.
+    /// `prim::CallFunction`'s callee, by qualified name (`__torch__.helper`).
     Function(String),
 }
 

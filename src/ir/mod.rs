@@ -1,9 +1,32 @@
 //! TorchScript-shaped IR: SSA values with types, nodes in blocks, `prim::If`
 //! and `prim::Loop` with sub-blocks, spans on every node; and the printer
-//! that writes a graph the way `scripted.graph` prints it.
+//! printers that write a graph the way `scripted.graph` and
+//! `scripted.code` print it.
 
+pub mod code;
 pub mod graph;
 pub mod print;
 pub mod verify;
 
 pub use graph::{Attr, BlockId, Constant, Graph, NodeId, ValueId};
+
+/// A compiled function: its name, whether it is a method (its first
+/// parameter is `self`), and its graph.
+#[derive(Clone, Debug)]
+pub struct Function {
+    pub name: String,
+    pub method: bool,
+    pub graph: Graph,
+}
+
+impl Function {
+    /// As `scripted.graph` prints it (spans as `# file:line:col` when a map is given).
+    pub fn graph_text(&self, map: Option<&crate::source::SourceMap>) -> String {
+        print::graph(&self.graph, map)
+    }
+
+    /// As `scripted.code` prints it.
+    pub fn code(&self) -> String {
+        code::function(&self.graph, &self.name, self.method)
+    }
+}

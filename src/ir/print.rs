@@ -103,7 +103,7 @@ fn print_node(graph: &Graph, id: NodeId, depth: usize, map: Option<&SourceMap>, 
         Attr::Constant(Constant::None) => String::new(),
         Attr::Constant(c) => format!("[value={}]", constant(c)),
         Attr::Name(name) => format!("[name=\"{name}\"]"),
-        Attr::Function(name) => format!("[name=\"{name}\"]"),
+        Attr::Function(name) => format!("[name=\"{}\"]", name.rsplit('.').next().unwrap_or(name)),
     };
     let _ = write!(out, "{indent}{} = {}{attr}({})", outputs.join(", "), node.kind, inputs.join(", "));
     if let (Some(span), Some(map)) = (node.span, map) {
@@ -132,9 +132,33 @@ pub fn constant(c: &Constant) -> String {
         Constant::None => "None".into(),
         Constant::Bool(b) => (*b as i32).to_string(),
         Constant::Int(i) => i.to_string(),
-        Constant::Float(f) if f.fract() == 0.0 && f.abs() < 1e16 => format!("{}.", *f as i64),
-        Constant::Float(f) => format!("{f}"),
+        Constant::Float(f) => float(*f),
         Constant::Str(s) | Constant::Device(s) => format!("\"{s}\""),
+    }
+}
+
+/// A float as PyTorch writes one: whole numbers below 1e10 as `3.`, others
+/// with 17 significant digits (C's `%.17g`, so `0.1` is `0.10000000000000001`).
+pub fn float(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if f.fract() == 0.0 && f.abs() < 1e10 {
+        let sign = if f.is_sign_negative() { "-" } else { "" };
+        return format!("{sign}{}.", f.abs() as i64);
+    }
+    let scientific = format!("{f:.16e}");
+    let (mantissa, exponent) = scientific.split_once('e').expect("`{:e}` always writes an exponent");
+    let exponent: i32 = exponent.parse().expect("`{:e}` writes a decimal exponent");
+    let trim = |s: &str| s.trim_end_matches('0').trim_end_matches('.').to_string();
+    if !(-4..17).contains(&exponent) {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim(mantissa), exponent.abs())
+    } else {
+        trim(&format!("{f:.*}", (16 - exponent) as usize))
     }
 }
 
@@ -173,5 +197,17 @@ mod tests {
 ";
         assert_eq!(graph(&g, None), expected);
         assert_eq!(g.node_kinds(), ["aten::Bool", "prim::If", "aten::mul"]);
+    }
+
+    #[test]
+    fn floats_print_as_cpp_does() {
+        assert_eq!(float(3.0), "3.");
+        assert_eq!(float(-0.0), "-0.");
+        assert_eq!(float(2.5), "2.5");
+        assert_eq!(float(0.1), "0.10000000000000001");
+        assert_eq!(float(1e-5), "1.0000000000000001e-05");
+        assert_eq!(float(1e20), "1e+20");
+        assert_eq!(float(0.001), "0.001");
+        assert_eq!(float(f64::INFINITY), "inf");
     }
 }

@@ -58,8 +58,12 @@ pub struct Emitter<'u, 'h, 'a> {
     pub diagnostics: Vec<Diagnostic>,
     /// A construct this compiler does not handle yet was met.
     pub incomplete: bool,
-    /// The line of this file where the compiler first gave up.
+    /// The line of this file where the compiler first gave up (a dev aid).
     pub gave_up_at: Option<u32>,
+    /// The innermost statement being compiled when it first gave up.
+    pub gave_up: Option<Span>,
+    /// The innermost statement being compiled.
+    current: Span,
     /// Variables by scope, innermost last; a scope per block.
     scopes: Vec<HashMap<Symbol, ValueId>>,
     block: BlockId,
@@ -97,6 +101,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             diagnostics: Vec::new(),
             incomplete: false,
             gave_up_at: None,
+            gave_up: None,
+            current: unit.def.name.span,
             scopes: vec![HashMap::new()],
             block,
             inferred: Vec::new(),
@@ -131,9 +137,16 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// constructs to support next).
     #[track_caller]
     fn unsupported(&mut self) -> ValueId {
+        self.give_up();
+        self.any()
+    }
+
+    /// Marks the function as beyond this compiler, remembering where.
+    #[track_caller]
+    fn give_up(&mut self) {
         self.incomplete = true;
         self.gave_up_at.get_or_insert(std::panic::Location::caller().line());
-        self.any()
+        self.gave_up.get_or_insert(self.current);
     }
 
     /// The node that produced a value in the current function, if any.
@@ -267,7 +280,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     Some(a) => match annotation::parse(self.host, a) {
                         Some(t) => (t, false),
                         None => {
-                            self.incomplete = true;
+                            self.give_up();
                             (Type::Any, false)
                         }
                     },
@@ -288,7 +301,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             self.return_annotation = Some(result.clone());
         }
         if def.returns.is_some() && self.return_annotation.is_none() {
-            self.incomplete = true;
+            self.give_up();
         }
         let flow = self.statements(&def.body);
         let result = match flow {
@@ -313,7 +326,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 self.constant(IrConstant::None, None)
             }
             Err(Incomplete) => {
-                self.incomplete = true;
+                self.give_up();
                 self.any()
             }
         };
@@ -381,6 +394,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// return becomes an output of the `prim::If` that contains it.
     fn statements(&mut self, body: &[Stmt]) -> Result<Flow, Incomplete> {
         for (i, stmt) in body.iter().enumerate() {
+            self.current = stmt.span;
             match &stmt.kind {
                 StmtKind::Return(value) => {
                     let v = match value {
@@ -509,7 +523,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                             );
                         }
                     }
-                    None => self.incomplete = true,
+                    None => self.give_up(),
                 }
                 self.assign(target, v, stmt.span);
             }
@@ -852,8 +866,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             },
         };
         let ExprKind::Name(index_name) = target.kind else { return Err(Incomplete) };
-        // Loop-carried: outer variables the body assigns.
-        let carried: Vec<Symbol> = assigned_names(body).into_iter().filter(|n| self.lookup(*n).is_some()).collect();
+        // Loop-carried: outer variables the body assigns, the loop target
+        // first (`i = -1; for i in range(n): ...` leaves the last index in `i`).
+        let mut carried: Vec<Symbol> = vec![index_name];
+        carried.extend(assigned_names(body).into_iter().filter(|&n| n != index_name));
+        carried.retain(|&n| self.lookup(n).is_some());
         let initial: Vec<ValueId> = carried.iter().map(|n| self.lookup(*n).expect("filtered")).collect();
         let truth = self.constant(IrConstant::Bool(true), None);
         let mut inputs = vec![n, truth];
@@ -877,13 +894,14 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             }
             None => i,
         };
-        self.scopes[depth - 1].insert(index_name, element);
         for (name, init) in carried.iter().zip(&initial) {
             let ty = self.ty(*init);
             let p = self.graph.new_value(ty, Some(self.host.name(*name).to_string()));
             self.graph.block_mut(body_block).params.push(p);
             self.scopes[depth - 1].insert(*name, p);
         }
+        // The target is bound on every trip, shadowing its carried parameter.
+        self.scopes[depth - 1].insert(index_name, element);
         // The body gets a scope of its own inside the block parameters', so
         // assigning a carried variable is checked like any outer variable.
         self.scopes.push(HashMap::new());
@@ -1574,7 +1592,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let (kind, attr) = if object.is_some() {
                     ("prim::CallMethod", Attr::Name(name))
                 } else {
-                    ("prim::CallFunction", Attr::Function(name))
+                    ("prim::CallFunction", Attr::Function(qualified_function_name(f)))
                 };
                 self.node(kind, inputs, plan.returns, attr, span)[0]
             }
@@ -2052,4 +2070,13 @@ fn attribute_type(value: &Value) -> Option<Type> {
         }
         _ => return None,
     })
+}
+
+/// A free function's TorchScript name: `__torch__.helper` for the user's
+/// file, `__torch__.torch.nn.functional.dropout` for the prelude's.
+fn qualified_function_name(f: &Function) -> String {
+    match &*f.globals.name {
+        "__main__" => format!("__torch__.{}", f.qualname),
+        module => format!("__torch__.{module}.{}", f.qualname),
+    }
 }

@@ -36,8 +36,13 @@ pub struct Unit {
 }
 
 /// The graph of the entry's `forward` (or of the scripted function), when
-/// this compiler handles everything in it.
-pub fn entry_graph(host: &mut Host<'_>, selected: &Selected) -> Option<crate::ir::Graph> {
+/// this compiler handles everything in it; otherwise where it gave up (the
+/// innermost statement it could not compile), or `None` when the entry has
+/// no function to compile.
+pub fn entry_graph(
+    host: &mut Host<'_>,
+    selected: &Selected,
+) -> Result<crate::ir::Function, Option<crate::source::Span>> {
     let mut units = Units::default();
     match &selected.value {
         Value::Entry(entry) => units.add_value(host, &entry.target),
@@ -54,11 +59,16 @@ pub fn entry_graph(host: &mut Host<'_>, selected: &Selected) -> Option<crate::ir
             (Some(r), Some(o)) => Rc::ptr_eq(r, o) && host.name(u.def.name.name) == "forward",
             (None, None) => true,
             _ => false,
-        })?
+        })
+        .ok_or(None)?
         .clone();
+    let name = host.name(unit.def.name.name).to_string();
     let mut emitter = emit::Emitter::new(host, &unit);
     emitter.function();
-    (!emitter.incomplete && emitter.diagnostics.is_empty()).then_some(emitter.graph)
+    if emitter.incomplete || !emitter.diagnostics.is_empty() {
+        return Err(Some(emitter.gave_up.unwrap_or(unit.def.name.span)));
+    }
+    Ok(crate::ir::Function { name, method: unit.owner.is_some(), graph: emitter.graph })
 }
 
 /// Checks everything the entry compiles; returns the diagnostics in source

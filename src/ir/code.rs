@@ -1,0 +1,747 @@
+//! Graphs as TorchScript source, as `scripted.code` prints them:
+//!
+//! ```text
+//! def forward(self,
+//!     x: Tensor) -> Tensor:
+//!   return torch.relu((self.conv).forward(x, ))
+//! ```
+//!
+//! The rules are PyTorch's, so the text matches `.code` character for
+//! character: a temporary is written inline into its single use when reparsing
+//! the expression would emit the nodes in the same order (a right-to-left scan
+//! of the inputs against a backward scan of the block); constants are always
+//! inline; an inline expression that makes its line 40 columns or longer is
+//! split into `_N = ...` assignments, together with the inline inputs before
+//! it so evaluation order is kept; named values keep their source name,
+//! made unique with a counter (`x`, `x0`, `x1`); trailing arguments equal to
+//! the schema's default are left out.
+
+use std::collections::{HashMap, HashSet};
+
+use super::graph::{Attr, BlockId, Constant, Graph, NodeId, ValueId};
+use crate::types::Type;
+
+/// `def name(...) -> T:` and the body. `method` leaves the first
+/// parameter's type out, as PyTorch does for `self`.
+pub fn function(graph: &Graph, name: &str, method: bool) -> String {
+    let mut printer = Printer::new(graph);
+    printer.function(name, method);
+    printer.out
+}
+
+/// Where a value is used: by a node's input, or by a block's return list
+/// (PyTorch's `prim::Return` node), at an offset.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum User {
+    Node(NodeId),
+    Return(BlockId),
+}
+
+#[derive(Clone, Copy)]
+struct Use {
+    user: User,
+    offset: usize,
+}
+
+/// A value's definition: a node output or a block parameter.
+#[derive(Clone, Copy)]
+enum Def {
+    Node(NodeId),
+    Param,
+}
+
+struct Printer<'g> {
+    graph: &'g Graph,
+    uses: Vec<Vec<Use>>,
+    defs: Vec<Def>,
+    /// Each node's block and index in it.
+    place: Vec<(BlockId, usize)>,
+    /// Nodes written into their use instead of assigned.
+    inline: HashSet<NodeId>,
+    /// Values already given a name by an assignment.
+    idents: HashMap<ValueId, String>,
+    /// Inline values' expressions.
+    exprs: HashMap<ValueId, String>,
+    used_names: HashSet<String>,
+    next_id: HashMap<String, usize>,
+    /// Optional/Union values whose assignment carried the annotation.
+    annotated: HashSet<ValueId>,
+    /// The highest input offset of each user already scanned for splitting.
+    split_visited: HashMap<User, isize>,
+    level: usize,
+    out: String,
+}
+
+/// Names that are identifiers but off limits in printed code.
+const RESERVED: &[&str] = &[
+    "_",
+    "as",
+    "aten",
+    "attribute",
+    "CONSTANTS",
+    "fork",
+    "getattr",
+    "inf",
+    "nan",
+    "infj",
+    "nanj",
+    "ops",
+    "__torch__",
+    "and",
+    "assert",
+    "async",
+    "await",
+    "break",
+    "class",
+    "continue",
+    "def",
+    "del",
+    "elif",
+    "else",
+    "except",
+    "False",
+    "finally",
+    "for",
+    "from",
+    "global",
+    "if",
+    "import",
+    "in",
+    "is",
+    "lambda",
+    "None",
+    "nonlocal",
+    "not",
+    "or",
+    "pass",
+    "raise",
+    "return",
+    "True",
+    "try",
+    "with",
+    "while",
+    "yield",
+    "uninitialized",
+    "unchecked_cast",
+];
+
+impl<'g> Printer<'g> {
+    fn new(graph: &'g Graph) -> Printer<'g> {
+        let mut uses = vec![Vec::new(); graph.values.len()];
+        let mut defs = vec![Def::Param; graph.values.len()];
+        let mut place = vec![(graph.top, 0); graph.nodes.len()];
+        for (b, block) in graph.blocks.iter().enumerate() {
+            let b = BlockId(b as u32);
+            for (i, &n) in block.nodes.iter().enumerate() {
+                place[n.0 as usize] = (b, i);
+                let node = graph.node(n);
+                for (offset, &v) in node.inputs.iter().enumerate() {
+                    uses[v.0 as usize].push(Use { user: User::Node(n), offset });
+                }
+                for &v in &node.outputs {
+                    defs[v.0 as usize] = Def::Node(n);
+                }
+            }
+            for (offset, &v) in block.returns.iter().enumerate() {
+                uses[v.0 as usize].push(Use { user: User::Return(b), offset });
+            }
+        }
+        Printer {
+            graph,
+            uses,
+            defs,
+            place,
+            inline: HashSet::new(),
+            idents: HashMap::new(),
+            exprs: HashMap::new(),
+            used_names: HashSet::new(),
+            next_id: HashMap::new(),
+            annotated: HashSet::new(),
+            split_visited: HashMap::new(),
+            level: 0,
+            out: String::new(),
+        }
+    }
+
+    fn is_constant(&self, n: NodeId) -> bool {
+        self.graph.node(n).kind == "prim::Constant"
+    }
+
+    // ---- deciding what is inline ----
+
+    fn can_inline(&self, v: ValueId) -> bool {
+        let Def::Node(n) = self.defs[v.0 as usize] else { return false };
+        let node = self.graph.node(n);
+        let uses = &self.uses[v.0 as usize];
+        if node.outputs.len() != 1 || uses.len() != 1 || !node.blocks.is_empty() {
+            return false;
+        }
+        let used = uses[0];
+        match used.user {
+            User::Return(_) => true,
+            User::Node(user) => {
+                let user = self.graph.node(user);
+                self.graph.value(v).name.is_none()
+                    && !(user.kind == "prim::Loop" && used.offset >= 2)
+                    && node.kind != "prim::isinstance"
+            }
+        }
+    }
+
+    /// The node before `place` in its block, skipping constants; `None` at
+    /// the block's start.
+    fn previous_non_constant(&self, block: BlockId, mut index: usize) -> Option<NodeId> {
+        let nodes = &self.graph.block(block).nodes;
+        while index > 0 {
+            index -= 1;
+            if !self.is_constant(nodes[index]) {
+                return Some(nodes[index]);
+            }
+        }
+        None
+    }
+
+    fn scan_value(&mut self, point: Option<NodeId>, v: ValueId) -> Option<NodeId> {
+        let Def::Node(n) = self.defs[v.0 as usize] else { return point };
+        if Some(n) == point && self.can_inline(v) {
+            let point = self.scan_node(n);
+            self.inline.insert(n);
+            point
+        } else {
+            if self.is_constant(n) {
+                self.inline.insert(n);
+            }
+            point
+        }
+    }
+
+    fn scan_node(&mut self, n: NodeId) -> Option<NodeId> {
+        if self.inline.contains(&n) {
+            return Some(n);
+        }
+        let graph = self.graph;
+        for &b in &graph.node(n).blocks {
+            self.scan_block(b);
+        }
+        let (block, index) = self.place[n.0 as usize];
+        let mut point = self.previous_non_constant(block, index);
+        for &input in graph.node(n).inputs.iter().rev() {
+            point = self.scan_value(point, input);
+        }
+        point
+    }
+
+    fn scan_block(&mut self, b: BlockId) {
+        let graph = self.graph;
+        let block = graph.block(b);
+        let mut point = self.previous_non_constant(b, block.nodes.len());
+        for &v in block.returns.iter().rev() {
+            point = self.scan_value(point, v);
+        }
+        for &n in block.nodes.iter().rev() {
+            self.scan_node(n);
+        }
+    }
+
+    // ---- names ----
+
+    fn gen_name(&mut self, candidate: &str) -> String {
+        let mut name = candidate.to_string();
+        while self.used_names.contains(&name) || RESERVED.contains(&name.as_str()) {
+            let id = self.next_id.entry(name).or_insert(0);
+            name = format!("{candidate}{id}");
+            *id += 1;
+        }
+        self.used_names.insert(name.clone());
+        name
+    }
+
+    fn assign_unique_name(&mut self, v: ValueId) {
+        let candidate = match &self.graph.value(v).name {
+            Some(name) => valid_identifier(name),
+            None => "_".to_string(),
+        };
+        let name = self.gen_name(&candidate);
+        self.idents.insert(v, name);
+    }
+
+    fn use_of(&self, v: ValueId) -> String {
+        if let Some(name) = self.idents.get(&v) {
+            return name.clone();
+        }
+        self.exprs.get(&v).cloned().unwrap_or_else(|| format!("<undefined {}>", v.0))
+    }
+
+    fn list(&self, values: &[ValueId]) -> String {
+        values.iter().map(|&v| self.use_of(v)).collect::<Vec<_>>().join(", ")
+    }
+
+    // ---- printing ----
+
+    fn indent(&mut self) {
+        for _ in 0..self.level {
+            self.out.push_str("  ");
+        }
+    }
+
+    fn line(&mut self, text: &str) {
+        self.indent();
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    fn is_long_line(&self, text: &str) -> bool {
+        text.len() + self.level * 2 >= 40
+    }
+
+    fn function(&mut self, name: &str, method: bool) {
+        let graph = self.graph;
+        let top = graph.block(graph.top);
+        let mut header = format!("def {name}(");
+        for (i, &p) in top.params.iter().enumerate() {
+            let base = graph.value(p).name.clone().unwrap_or_else(|| format!("argument_{i}"));
+            let arg = self.gen_name(&base);
+            if i == 0 {
+                header.push_str(&arg);
+                if !method {
+                    header.push_str(&format!(": {}", graph.value(p).ty));
+                }
+            } else {
+                header.push_str(&format!(",\n    {arg}: {}", graph.value(p).ty));
+            }
+            self.idents.insert(p, arg);
+        }
+        let returns = match top.returns.as_slice() {
+            [] => Type::None,
+            [one] => graph.value(*one).ty.clone(),
+            many => Type::Tuple(many.iter().map(|&v| graph.value(v).ty.clone()).collect()),
+        };
+        header.push_str(&format!(") -> {returns}:\n"));
+        self.out.push_str(&header);
+
+        self.scan_block(graph.top);
+        self.level += 1;
+        // Constants go first, in order of use: inline unless too long.
+        for c in self.constants_in_use_order() {
+            let node = graph.node(c);
+            let text = rhs_constant(node);
+            if self.is_long_line(&text) {
+                self.output_definition(c, &text);
+            } else {
+                self.exprs.insert(node.outputs[0], text);
+            }
+        }
+        self.block(graph.top, !top.returns.is_empty());
+        if !top.returns.is_empty() {
+            let text = format!("return {}", self.list(&top.returns));
+            self.line(&text);
+        }
+        self.level -= 1;
+    }
+
+    fn constants_in_use_order(&self) -> Vec<NodeId> {
+        fn take(p: &Printer<'_>, v: ValueId, seen: &mut HashSet<NodeId>, out: &mut Vec<NodeId>) {
+            if let Def::Node(n) = p.defs[v.0 as usize]
+                && p.is_constant(n)
+                && seen.insert(n)
+            {
+                out.push(n);
+            }
+        }
+        fn visit(p: &Printer<'_>, b: BlockId, seen: &mut HashSet<NodeId>, out: &mut Vec<NodeId>) {
+            let block = p.graph.block(b);
+            for &n in &block.nodes {
+                for &v in &p.graph.node(n).inputs {
+                    take(p, v, seen, out);
+                }
+                for &inner in &p.graph.node(n).blocks {
+                    visit(p, inner, seen, out);
+                }
+            }
+            for &v in &block.returns {
+                take(p, v, seen, out);
+            }
+        }
+        let mut out = Vec::new();
+        visit(self, self.graph.top, &mut HashSet::new(), &mut out);
+        out
+    }
+
+    fn block(&mut self, b: BlockId, has_other_statements: bool) {
+        let graph = self.graph;
+        let nodes = &graph.block(b).nodes;
+        // Constants print at their uses, so a block of constants is empty.
+        if !has_other_statements && nodes.iter().all(|&n| self.is_constant(n)) {
+            self.line("pass");
+        }
+        for &n in nodes {
+            self.node(n);
+        }
+    }
+
+    /// `a, b = x, y`; a single Optional or Union target is annotated the
+    /// first time it is assigned, so reparsing gives it the same type.
+    fn assignment(&mut self, lhs: &[ValueId], rhs: &[ValueId]) {
+        if lhs.is_empty() {
+            return;
+        }
+        let mut text = self.list(lhs);
+        if let [v] = lhs {
+            let ty = &self.graph.value(*v).ty;
+            if matches!(ty, Type::Optional(_) | Type::Union(_))
+                && !self.exprs.contains_key(v)
+                && self.annotated.insert(*v)
+            {
+                text.push_str(&format!(" : {ty}"));
+            }
+        }
+        text.push_str(&format!(" = {}", self.list(rhs)));
+        self.line(&text);
+    }
+
+    fn output_definition(&mut self, n: NodeId, expr: &str) {
+        let outputs = &self.graph.node(n).outputs;
+        for &v in outputs {
+            self.assign_unique_name(v);
+        }
+        let text = if outputs.is_empty() { expr.to_string() } else { format!("{} = {expr}", self.list(outputs)) };
+        self.line(&text);
+    }
+
+    fn node(&mut self, n: NodeId) {
+        let graph = self.graph;
+        let node = graph.node(n);
+        match node.kind.as_str() {
+            "prim::Constant" => {}
+            "prim::If" => self.print_if(n),
+            "prim::Loop" => self.print_loop(n),
+            "prim::TupleUnpack" | "prim::ListUnpack" => {
+                for &v in &node.outputs {
+                    self.assign_unique_name(v);
+                }
+                let lhs: String = node.outputs.iter().map(|&v| self.use_of(v) + ", ").collect();
+                let text = format!("{lhs}= {}", self.use_of(node.inputs[0]));
+                self.line(&text);
+            }
+            "prim::SetAttr" => {
+                let Attr::Name(name) = &node.attr else { return };
+                let text = format!("{}.{name} = {}", self.use_of(node.inputs[0]), self.use_of(node.inputs[1]));
+                self.line(&text);
+            }
+            _ => {
+                let expr = self.rhs(n);
+                if !self.inline.contains(&n) {
+                    self.output_definition(n, &expr);
+                } else {
+                    let long = self.is_long_line(&expr);
+                    self.exprs.insert(node.outputs[0], expr);
+                    if long {
+                        self.split_long_inlines(node.outputs[0]);
+                    }
+                }
+            }
+        }
+    }
+
+    fn print_if(&mut self, n: NodeId) {
+        let graph = self.graph;
+        let node = graph.node(n);
+        for &v in &node.outputs {
+            self.assign_unique_name(v);
+        }
+        let text = format!("if {}:", self.use_of(node.inputs[0]));
+        self.line(&text);
+        let has_outputs = !node.outputs.is_empty();
+        for (i, &b) in node.blocks.iter().enumerate() {
+            if i == 1 {
+                self.line("else:");
+            }
+            self.level += 1;
+            self.block(b, has_outputs);
+            self.assignment(&node.outputs, &graph.block(b).returns);
+            self.level -= 1;
+        }
+    }
+
+    fn print_loop(&mut self, n: NodeId) {
+        let graph = self.graph;
+        let node = graph.node(n);
+        let body = graph.block(node.blocks[0]);
+        let (trip, cond) = (node.inputs[0], node.inputs[1]);
+        let constant = |v: ValueId| match self.defs[v.0 as usize] {
+            Def::Node(c) => match &graph.node(c).attr {
+                Attr::Constant(c) => Some(c.clone()),
+                _ => None,
+            },
+            Def::Param => None,
+        };
+        let always_true = constant(cond) == Some(Constant::Bool(true))
+            && body.returns.first().is_some_and(|&r| constant(r) == Some(Constant::Bool(true)));
+        let trip_specified = constant(trip) != Some(Constant::Int(i64::MAX))
+            || body.params.first().is_some_and(|&p| !self.uses[p.0 as usize].is_empty());
+        let for_loop = always_true && trip_specified;
+
+        for &v in &node.outputs {
+            self.assign_unique_name(v);
+        }
+        for (&param, &output) in body.params[1..].iter().zip(&node.outputs) {
+            let name = self.use_of(output);
+            self.idents.insert(param, name);
+        }
+        for (&output, &init) in node.outputs.iter().zip(&node.inputs[2..]) {
+            let mut text = self.use_of(output);
+            if graph.value(output).ty != graph.value(init).ty {
+                text.push_str(&format!(": {}", graph.value(output).ty));
+            }
+            text.push_str(&format!(" = {}", self.use_of(init)));
+            self.line(&text);
+        }
+        let counter = body.params[0];
+        self.assign_unique_name(counter);
+        if for_loop {
+            let text = format!("for {} in range({}):", self.use_of(counter), self.use_of(trip));
+            self.line(&text);
+        } else {
+            self.assignment(&[counter], &[cond]);
+            let text = format!("while {}:", self.use_of(counter));
+            self.line(&text);
+        }
+        self.level += 1;
+        let offset = usize::from(for_loop);
+        let carried = &body.params[offset..];
+        self.block(node.blocks[0], !carried.is_empty());
+        self.assignment(carried, &body.returns[offset..]);
+        self.level -= 1;
+    }
+
+    // ---- splitting long inline expressions ----
+
+    fn split_long_inlines(&mut self, v: ValueId) {
+        let Some(&first) = self.uses[v.0 as usize].first() else { return };
+        let mut to_split = Vec::new();
+        self.scan_long_inlines(first.user, first.offset as isize, &mut to_split);
+        for &v in to_split.iter().rev() {
+            let Def::Node(n) = self.defs[v.0 as usize] else { continue };
+            let expr = self.use_of(v);
+            self.output_definition(n, &expr);
+        }
+    }
+
+    fn scan_long_inlines(&mut self, user: User, offset: isize, to_split: &mut Vec<ValueId>) {
+        let inputs: &[ValueId] = match user {
+            User::Node(n) => &self.graph.node(n).inputs,
+            User::Return(b) => &self.graph.block(b).returns,
+        };
+        let previous = self.split_visited.get(&user).copied();
+        let low = previous.map_or(0, |p| p + 1);
+        let mut i = offset;
+        while i >= low {
+            let arg = inputs[i as usize];
+            if let Def::Node(n) = self.defs[arg.0 as usize]
+                && !self.is_constant(n)
+                && self.inline.contains(&n)
+            {
+                to_split.push(arg);
+            }
+            i -= 1;
+        }
+        self.split_visited.insert(user, offset);
+        if previous.is_none()
+            && let User::Node(n) = user
+            && self.inline.contains(&n)
+        {
+            let output = self.graph.node(n).outputs[0];
+            if let Some(&next) = self.uses[output.0 as usize].first() {
+                self.scan_long_inlines(next.user, next.offset as isize - 1, to_split);
+            }
+        }
+    }
+
+    // ---- expressions ----
+
+    fn rhs(&self, n: NodeId) -> String {
+        let graph = self.graph;
+        let node = graph.node(n);
+        let args = |from: usize| node.inputs[from..].iter().map(|&v| self.use_of(v) + ", ").collect::<String>();
+        let output_ty = || node.outputs.first().map(|&v| graph.value(v).ty.clone()).unwrap_or(Type::None);
+        match node.kind.as_str() {
+            "prim::Constant" => rhs_constant(node),
+            "prim::Uninitialized" => format!("uninitialized({})", output_ty()),
+            "aten::ScalarImplicit" | "aten::FloatImplicit" | "aten::IntImplicit" => {
+                format!("annotate({}, {})", output_ty(), self.use_of(node.inputs[0]))
+            }
+            "aten::Int" => format!("int({})", self.list(&node.inputs)),
+            "aten::Float" => format!("float({})", self.list(&node.inputs)),
+            "aten::Bool" => format!("bool({})", self.list(&node.inputs)),
+            "aten::str" => format!("str({})", self.list(&node.inputs)),
+            "prim::Print" => format!("print({})", self.list(&node.inputs)),
+            "aten::sorted" => format!("sorted({})", self.list(&node.inputs)),
+            "aten::__getitem__" => {
+                let object = self.use_of(node.inputs[0]);
+                let object = if is_identifier(&object) { object } else { format!("({object})") };
+                format!("{object}[{}]", self.use_of(node.inputs[1]))
+            }
+            "prim::TupleConstruct" => {
+                let end = if node.inputs.len() == 1 { ",)" } else { ")" };
+                format!("({}{end}", self.list(&node.inputs))
+            }
+            "prim::TupleIndex" => format!("({})[{}]", self.use_of(node.inputs[0]), self.use_of(node.inputs[1])),
+            "prim::ListConstruct" => {
+                let ty = output_ty();
+                let items = format!("[{}]", self.list(&node.inputs));
+                let inferable = match &ty {
+                    Type::List(element) => inferable_from_members(element),
+                    _ => true,
+                };
+                if node.inputs.is_empty() || !inferable { format!("annotate({ty}, {items})") } else { items }
+            }
+            "prim::DictConstruct" => {
+                let ty = output_ty();
+                let pairs: Vec<String> = node
+                    .inputs
+                    .chunks(2)
+                    .map(|kv| {
+                        format!("{}: {}", self.use_of(kv[0]), kv.get(1).map_or(String::new(), |&v| self.use_of(v)))
+                    })
+                    .collect();
+                let dict = format!("{{{}}}", pairs.join(", "));
+                let inferable = match &ty {
+                    Type::Dict(k, v) => inferable_from_members(k) && inferable_from_members(v),
+                    _ => true,
+                };
+                if node.inputs.is_empty() || !inferable { format!("annotate({ty}, {dict})") } else { dict }
+            }
+            "prim::GetAttr" => {
+                let Attr::Name(field) = &node.attr else { return String::new() };
+                let object = self.use_of(node.inputs[0]);
+                if is_identifier(field) {
+                    format!("{object}.{field}")
+                } else {
+                    format!("getattr({object}, \"{field}\")")
+                }
+            }
+            "prim::CallFunction" => {
+                let Attr::Function(name) = &node.attr else { return String::new() };
+                format!("{name}({})", args(0))
+            }
+            "prim::CallMethod" => {
+                let Attr::Name(method) = &node.attr else { return String::new() };
+                format!("({}).{method}({})", self.use_of(node.inputs[0]), args(1))
+            }
+            "prim::unchecked_cast" => format!("unchecked_cast({}, {})", output_ty(), self.use_of(node.inputs[0])),
+            "prim::isinstance" => format!("isinstance({})", self.list(&node.inputs)),
+            _ => self.operator_call(node),
+        }
+    }
+
+    /// `torch.add(x, y)` / `ops.prim.max(a, b)`: trailing arguments equal to
+    /// their default are left out; keyword-only ones are named.
+    fn operator_call(&self, node: &super::graph::Node) -> String {
+        let (namespace, name) = node.kind.split_once("::").unwrap_or(("", &node.kind));
+        let callee = if namespace == "aten" { format!("torch.{name}") } else { format!("ops.{namespace}.{name}") };
+        let schema = crate::ops::registry().get(&node.kind, node.overload.as_deref().unwrap_or(""));
+        let necessary = match schema {
+            Some(schema) => self.necessary_args(schema, &node.inputs),
+            None => node.inputs.len(),
+        };
+        let mut text = format!("{callee}(");
+        for (i, &v) in node.inputs[..necessary].iter().enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            if let Some(arg) = schema.and_then(|s| s.arguments.get(i))
+                && arg.kwarg_only
+            {
+                text.push_str(&arg.name);
+                text.push('=');
+            }
+            text.push_str(&self.use_of(v));
+        }
+        text.push(')');
+        text
+    }
+
+    /// How many leading inputs must be printed: trailing inputs that are
+    /// constants equal to their argument's default can go.
+    fn necessary_args(&self, schema: &crate::ops::Schema, inputs: &[ValueId]) -> usize {
+        let mut count = inputs.len().min(schema.arguments.len());
+        if inputs.len() > schema.arguments.len() {
+            return inputs.len();
+        }
+        while count > 0 {
+            let arg = &schema.arguments[count - 1];
+            let Some(default) = &arg.default else { break };
+            let Def::Node(n) = self.defs[inputs[count - 1].0 as usize] else { break };
+            let Attr::Constant(value) = &self.graph.node(n).attr else { break };
+            if !default_matches(default, value) {
+                break;
+            }
+            count -= 1;
+        }
+        count
+    }
+}
+
+/// Whether a constant input equals a schema default.
+fn default_matches(default: &crate::ops::Default, value: &Constant) -> bool {
+    use crate::ops::Default as D;
+    match (default, value) {
+        (D::None, Constant::None) => true,
+        (D::Bool(a), Constant::Bool(b)) => a == b,
+        (D::Int(a), Constant::Int(b)) => a == b,
+        (D::Float(a), Constant::Float(b)) => a == b,
+        (D::Float(a), Constant::Int(b)) => *a == *b as f64,
+        (D::Str(a), Constant::Str(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// A list or dict element type whose members say what it is; otherwise the
+/// literal needs an `annotate(...)` (`List[Optional[Tensor]]`).
+fn inferable_from_members(ty: &Type) -> bool {
+    !matches!(ty, Type::Optional(_) | Type::Union(_) | Type::Any)
+}
+
+/// A constant as Python source: `1`, `2.5`, `3.`, `True`, `"cpu"`, `None`.
+fn rhs_constant(node: &super::graph::Node) -> String {
+    match &node.attr {
+        Attr::Constant(Constant::None) | Attr::None => "None".into(),
+        Attr::Constant(Constant::Bool(b)) => if *b { "True" } else { "False" }.into(),
+        Attr::Constant(Constant::Str(s)) => quoted(s),
+        Attr::Constant(Constant::Device(d)) => format!("torch.device({})", quoted(d)),
+        Attr::Constant(c) => super::print::constant(c),
+        Attr::Name(name) | Attr::Function(name) => name.clone(),
+    }
+}
+
+fn quoted(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn valid_identifier(candidate: &str) -> String {
+    let mut out = String::new();
+    if candidate.is_empty() || candidate.starts_with(|c: char| c.is_ascii_digit()) {
+        out.push('_');
+    }
+    out.extend(candidate.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }));
+    out
+}
