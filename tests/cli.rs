@@ -255,3 +255,61 @@ fn check_never_writes_the_files_a_model_saves() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!target.exists(), "check wrote {}", target.display());
 }
+
+#[test]
+fn compile_prints_code_and_graph_and_writes_outputs_whole() {
+    let file = fixture("tests/fixtures/compile/loops.tsy");
+    let code = tsc(&["compile", &file, "--emit", "code"]);
+    assert_eq!(code.status.code(), Some(0), "{}", String::from_utf8_lossy(&code.stderr));
+    let code = String::from_utf8_lossy(&code.stdout).into_owned();
+    assert!(code.starts_with("def accumulate(x: Tensor,\n"), "{code}");
+    let graph = tsc(&["compile", &file, "--emit", "graph"]);
+    let graph = String::from_utf8_lossy(&graph.stdout).into_owned();
+    assert!(graph.starts_with("graph(%x.1 : Tensor,\n") && graph.contains("prim::Loop"), "{graph}");
+
+    // `-o` writes exactly what stdout would have shown.
+    let out = std::env::temp_dir().join(format!("tsy-cli-{}", std::process::id())).join("loops.code");
+    std::fs::create_dir_all(out.parent().expect("has a parent")).expect("temp dir");
+    let written = tsc(&["compile", &file, "--emit", "code", "-o", &out.display().to_string()]);
+    assert_eq!(written.status.code(), Some(0));
+    assert!(written.stdout.is_empty());
+    assert_eq!(std::fs::read_to_string(&out).expect("written"), code);
+
+    // A failed compile leaves an existing output untouched and creates nothing.
+    let broken = temp_file("broken.tsy", b"import torch\ndef f(x, n):\n    for i in range(n):\n        x = x + 1\n    return x\ns = torch.jit.script(f)\n");
+    let failed = tsc(&["compile", &broken.display().to_string(), "--emit", "code", "-o", &out.display().to_string()]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("all inputs of range must be ints"));
+    assert_eq!(std::fs::read_to_string(&out).expect("still there"), code);
+    let fresh = out.with_file_name("never.code");
+    let failed = tsc(&["compile", &broken.display().to_string(), "--emit", "code", "-o", &fresh.display().to_string()]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(!fresh.exists());
+    let leftovers = std::fs::read_dir(out.parent().expect("has a parent"))
+        .expect("temp dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".tsc-"))
+        .count();
+    assert_eq!(leftovers, 0, "temporary files left behind");
+}
+
+#[test]
+fn compile_says_where_it_stops_and_that_ptl_is_not_written_yet() {
+    // A while loop: valid TorchScript that this compiler does not lower yet.
+    let file = temp_file(
+        "while.tsy",
+        b"import torch\n\n\ndef count(n: int) -> int:\n    i = 0\n    while i < n:\n        i += 1\n    return i\n\n\nf = torch.jit.script(count)\n",
+    );
+    let path = file.display().to_string();
+    assert_eq!(tsc(&["check", &path]).status.code(), Some(0));
+    let out = tsc(&["compile", &path, "--emit", "code", "--format", "short"]);
+    assert_eq!(out.status.code(), Some(1));
+    // Short diagnostics go to stdout, like `tsc check`'s; no code is printed.
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("while.tsy:6:5: error[E3010]: tsc cannot compile this statement yet"), "{text}");
+
+    let ptl = tsc(&["compile", &fixture("tests/fixtures/compile/loops.tsy")]);
+    assert_eq!(ptl.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&ptl.stderr).contains("writing .ptl files is not implemented yet"));
+}

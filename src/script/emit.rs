@@ -487,8 +487,13 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             StmtKind::Pass => {}
             StmtKind::Assign { targets, value } => {
                 let v = self.value(value);
+                let unnamed = self.graph.value(v).name.is_none();
                 for target in targets {
                     self.assign(target, v, stmt.span);
+                }
+                // `a = b = x * 2`: PyTorch names neither (its `.code` writes `_0`).
+                if targets.len() > 1 && unnamed {
+                    self.graph.value_mut(v).name = None;
                 }
             }
             StmtKind::AnnAssign { target, annotation, value } => {
@@ -692,6 +697,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 tt
             } else if tt == Type::Any || matching::is_subtype(&tt, &et, &mut HashMap::new()) {
                 et
+            } else if tt == Type::None || et == Type::None {
+                // `y = f(x)` in one branch and `y = None` in the other: PyTorch
+                // unifies them to `Optional[T]`.
+                let other = if tt == Type::None { et } else { tt };
+                Type::optional(other)
             } else {
                 let text = self.host.name(name).to_string();
                 self.diagnostics.push(
@@ -817,10 +827,17 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         span: Span,
     ) -> Result<(), Incomplete> {
         let ExprKind::Name(name) = target.kind else { return Err(Incomplete) };
-        for (child_name, child) in crate::host::module::child_instances(container) {
-            let ty = Type::Class(child.class.qualified_name().into());
-            let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(child_name), span)[0];
-            self.modules.insert(v, child.clone());
+        // As in PyTorch, every submodule is read first, then the bodies run.
+        let children: Vec<ValueId> = crate::host::module::child_instances(container)
+            .into_iter()
+            .map(|(child_name, child)| {
+                let ty = Type::Class(child.class.qualified_name().into());
+                let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(child_name), span)[0];
+                self.modules.insert(v, child);
+                v
+            })
+            .collect();
+        for v in children {
             let depth = self.scopes.len();
             self.scopes[depth - 1].insert(name, v);
             if !matches!(self.statements(body)?, Flow::Falls) {
@@ -866,10 +883,10 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             },
         };
         let ExprKind::Name(index_name) = target.kind else { return Err(Incomplete) };
-        // Loop-carried: outer variables the body assigns, the loop target
-        // first (`i = -1; for i in range(n): ...` leaves the last index in `i`).
-        let mut carried: Vec<Symbol> = vec![index_name];
-        carried.extend(assigned_names(body).into_iter().filter(|&n| n != index_name));
+        // Loop-carried: outer variables the body assigns, and the loop target
+        // last (`i = -1; for i in range(n): ...` leaves the last index in `i`).
+        let mut carried: Vec<Symbol> = assigned_names(body).into_iter().filter(|&n| n != index_name).collect();
+        carried.push(index_name);
         carried.retain(|&n| self.lookup(n).is_some());
         let initial: Vec<ValueId> = carried.iter().map(|n| self.lookup(*n).expect("filtered")).collect();
         let truth = self.constant(IrConstant::Bool(true), None);
@@ -1640,11 +1657,18 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             return self.unsupported();
         }
         let mut failures = Vec::new();
+        let mut converting = None;
         for schema in overloads {
             match matching::match_schema(schema, &types, &keyword_types) {
-                Ok(plan) => return self.emit_plan(schema, plan, &positional, &keywords, span),
+                Ok(plan) if !plan.converts() => return self.emit_plan(schema, plan, &positional, &keywords, span),
+                Ok(plan) => {
+                    converting.get_or_insert((schema, plan));
+                }
                 Err(mismatch) => failures.push((schema.to_string(), mismatch)),
             }
+        }
+        if let Some((schema, plan)) = converting {
+            return self.emit_plan(schema, plan, &positional, &keywords, span);
         }
         // Overloads that fail on an Optional that `is not None` may have
         // refined are not proof of a user error this compiler can explain yet.
@@ -1736,6 +1760,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let items = vec![v; *n];
                 self.node("prim::ListConstruct", items, vec![Type::list(Type::Int)], Attr::None, span)[0]
             }
+            Conversion::StrToDevice => self.str_to_device(v, span),
             Conversion::TupleToList => {
                 let Type::Tuple(items) = self.ty(v) else { return v };
                 let element = items.first().cloned().unwrap_or(Type::Int);
@@ -1746,6 +1771,19 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 };
                 self.node("prim::ListConstruct", parts, vec![Type::list(element)], Attr::None, span)[0]
             }
+        }
+    }
+
+    /// A string passed for a `Device` is converted by `aten::device`, which
+    /// PyTorch folds for a literal: `device="cpu"` becomes a Device constant.
+    fn str_to_device(&mut self, v: ValueId, span: Span) -> ValueId {
+        let literal = self.graph.nodes.iter().find(|n| n.outputs.contains(&v)).and_then(|n| match &n.attr {
+            Attr::Constant(IrConstant::Str(s)) => Some(s.clone()),
+            _ => None,
+        });
+        match literal {
+            Some(device) => self.constant(IrConstant::Device(device), Some(span)),
+            None => self.node("aten::device", vec![v], vec![Type::Device], Attr::None, span)[0],
         }
     }
 

@@ -34,6 +34,8 @@ pub enum Conversion {
     Repeat(usize),
     /// A tuple of ints as an `int[]`.
     TupleToList,
+    /// A str as a Device (`aten::device`).
+    StrToDevice,
 }
 
 #[derive(Clone, Debug)]
@@ -41,6 +43,18 @@ pub struct Plan {
     pub sources: Vec<Source>,
     /// The schema's return types with type variables bound.
     pub returns: Vec<Type>,
+}
+
+impl Plan {
+    /// Whether an argument needs an implicit conversion. PyTorch tries every
+    /// overload without conversions before any with them, so `s == "cpu"`
+    /// compares strings rather than devices.
+    pub fn converts(&self) -> bool {
+        self.sources.iter().any(|s| match s {
+            Source::Positional(_, c) | Source::Keyword(_, c) => *c != Conversion::None,
+            _ => false,
+        })
+    }
 }
 
 /// Why a schema does not match: PyTorch's reason, and how many arguments
@@ -175,6 +189,7 @@ pub fn convert(
         {
             Some(Conversion::TupleToList)
         }
+        (Type::Str, Type::Device) => Some(Conversion::StrToDevice),
         (_, Type::Optional(inner)) => convert(actual, inner, n, bindings),
         _ => None,
     }
@@ -201,7 +216,6 @@ pub fn is_subtype(actual: &Type, formal: &Type, bindings: &mut HashMap<String, T
         (_, Type::Optional(inner)) => is_subtype(actual, inner, bindings),
         (Type::Int | Type::Float | Type::Bool | Type::Complex, Type::Number) => true,
         (Type::Int, Type::ScalarType | Type::Layout | Type::MemoryFormat) => true,
-        (Type::Str, Type::Device) => true,
         (Type::List(a), Type::List(f)) => {
             // Lists are invariant, but a type variable binds to the element type.
             match &**f {

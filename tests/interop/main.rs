@@ -4,6 +4,7 @@
 //! (outside the repo); `scripts/test.sh` exports its python as
 //! `TSY_REFERENCE_PYTHON`, and a plain `cargo test` runs the script itself.
 
+mod compile;
 mod examples;
 mod inspect;
 mod load;

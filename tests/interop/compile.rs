@@ -1,0 +1,73 @@
+//! `tsc compile --emit code|graph` against `scripted.code` and
+//! `scripted.graph` of the same file under PyTorch 2.5.1: for every example
+//! and every file in `tests/fixtures/compile/`, the code is PyTorch's
+//! character for character and the graph has PyTorch's non-constant nodes in
+//! PyTorch's order.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{examples, run_python};
+
+/// Prints the `scripted` entry's `.code`, a separator line, and its `.graph`.
+const SCRIPTED: &str = r#"
+import runpy, sys
+ns = runpy.run_path(sys.argv[1])
+scripted = ns["scripted"]
+print(scripted.code, end="")
+print("=====")
+print(scripted.graph, end="")
+"#;
+
+fn tsc_compile(file: &Path, emit: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
+        .args(["compile", &file.display().to_string(), "--emit", emit, "--color", "never"])
+        .output()
+        .expect("tsc runs");
+    assert!(
+        out.status.success(),
+        "tsc compile --emit {emit} {} failed:\n{}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The kinds of a printed graph's nodes, constants left out.
+fn node_kinds(graph: &str) -> Vec<String> {
+    graph
+        .lines()
+        .filter_map(|line| {
+            let (_, rhs) = line.split_once("= ")?;
+            let kind = &rhs[..rhs.find(['(', '['])?];
+            (kind.contains("::") && kind != "prim::Constant").then(|| kind.to_string())
+        })
+        .collect()
+}
+
+fn fixtures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compile");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).expect("fixtures").flatten().map(|e| e.path()).collect();
+    files.retain(|p| p.extension().is_some_and(|e| e == "tsy"));
+    files.sort();
+    files
+}
+
+#[test]
+fn code_and_graph_match_pytorch() {
+    let files: Vec<PathBuf> = examples().into_iter().chain(fixtures()).collect();
+    assert!(files.len() >= 6, "expected the examples and the compile fixtures");
+    for file in files {
+        let theirs = run_python(SCRIPTED, &[&file.display().to_string()]);
+        let (their_code, their_graph) = theirs.split_once("=====\n").expect("code, then graph");
+        let our_code = tsc_compile(&file, "code");
+        assert_eq!(our_code, their_code, "{}: `.code` differs from PyTorch's", file.display());
+        let our_graph = tsc_compile(&file, "graph");
+        assert_eq!(
+            node_kinds(&our_graph),
+            node_kinds(their_graph),
+            "{}: graph nodes differ from PyTorch's\nours:\n{our_graph}\ntorch:\n{their_graph}",
+            file.display()
+        );
+    }
+}
