@@ -23,6 +23,11 @@ use syntax::Interner;
 /// `__init__` bodies found; then, if that succeeded, what TorchScript's rules
 /// reject in the code the entry compiles.
 pub fn check(map: &mut SourceMap, file: FileId, interner: &mut Interner) -> Vec<Diagnostic> {
+    check_with(map, file, interner, false)
+}
+
+/// [`check`], listing every failing overload of a call (`--verbose`).
+pub fn check_with(map: &mut SourceMap, file: FileId, interner: &mut Interner, verbose: bool) -> Vec<Diagnostic> {
     let parsed = syntax::parse(map, file, interner);
     let mut diagnostics = parsed.diagnostics;
     if !diagnostics.iter().any(Diagnostic::is_error) {
@@ -33,7 +38,7 @@ pub fn check(map: &mut SourceMap, file: FileId, interner: &mut Interner) -> Vec<
         diagnostics.extend(host_diagnostics);
         // Scripting starts from the entry; a file without one has nothing to compile.
         if !host_failed && let Ok(selected) = host::select_entry(&evaluated, None, file_span) {
-            diagnostics.extend(script::check(&mut evaluated.host, &selected));
+            diagnostics.extend(script::check(&mut evaluated.host, &selected, verbose));
         }
     }
     diag::sort(&mut diagnostics);
@@ -117,7 +122,7 @@ pub fn compile(
         return Err(diagnostics);
     }
     let selected = host::select_entry(&evaluated, entry, file_span).map_err(|d| vec![*d])?;
-    let mut diagnostics = script::check(&mut evaluated.host, &selected);
+    let mut diagnostics = script::check(&mut evaluated.host, &selected, false);
     if diagnostics.iter().any(Diagnostic::is_error) {
         diag::sort(&mut diagnostics);
         return Err(diagnostics);

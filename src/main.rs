@@ -30,6 +30,9 @@ enum Command {
         /// When to colour human-readable output (NO_COLOR is respected)
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
+        /// For a call no overload accepts, list every overload's reason (default: the closest three)
+        #[arg(long)]
+        verbose: bool,
     },
     /// Show the entry module as `print(model)` does, and its state_dict (names, shapes, dtypes)
     Inspect {
@@ -109,7 +112,7 @@ enum Color {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { files, format, color } => check(&files, format, color),
+        Command::Check { files, format, color, verbose } => check(&files, format, color, verbose),
         Command::Inspect { file, entry, weights, format, color } => {
             inspect(&file, entry.as_deref(), weights.as_deref(), format, color)
         }
@@ -153,7 +156,7 @@ fn load(map: &mut SourceMap, path: &Path, diagnostics: &mut Vec<Diagnostic>) -> 
     Ok(file)
 }
 
-fn check(files: &[PathBuf], format: Format, color: Color) -> ExitCode {
+fn check(files: &[PathBuf], format: Format, color: Color, verbose: bool) -> ExitCode {
     let mut map = SourceMap::new();
     let mut interner = Interner::new();
     let mut diagnostics = Vec::new();
@@ -162,7 +165,7 @@ fn check(files: &[PathBuf], format: Format, color: Color) -> ExitCode {
             Ok(file) => file,
             Err(code) => return code,
         };
-        diagnostics.extend(tsy::check(&mut map, file, &mut interner));
+        diagnostics.extend(tsy::check_with(&mut map, file, &mut interner, verbose));
     }
     report(&map, diagnostics, format, color)
 }

@@ -313,3 +313,29 @@ fn compile_says_where_it_stops_and_that_ptl_is_not_written_yet() {
     assert_eq!(ptl.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&ptl.stderr).contains("writing .ptl files is not implemented yet"));
 }
+
+#[test]
+fn verbose_lists_every_overload_of_a_call_no_overload_accepts() {
+    let file = temp_file(
+        "overloads.tsy",
+        b"import torch\n\n\ndef f(x: torch.Tensor, s: str) -> torch.Tensor:\n    return torch.add(x, s)\n\n\ng = torch.jit.script(f)\n",
+    );
+    let path = file.display().to_string();
+    let overloads = tsy::ops::registry().overloads("aten::add").len();
+    let json = |args: &[&str]| -> Vec<String> {
+        let out = tsc(&[&["check", &path, "--format", "json"][..], args].concat());
+        assert_eq!(out.status.code(), Some(1));
+        let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let notes = value[0]["notes"].as_array().expect("notes").iter();
+        notes.map(|n| n.as_str().expect("a note").to_string()).collect()
+    };
+    let closest = json(&[]);
+    assert_eq!(closest.len(), 4, "{closest:#?}");
+    assert!(
+        closest[3].contains(&format!("{} more overloads of `aten::add` do not fit", overloads - 3)),
+        "{closest:#?}"
+    );
+    let all = json(&["--verbose"]);
+    assert_eq!(all.len(), overloads, "{all:#?}");
+    assert!(all.iter().all(|n| n.starts_with("aten::add")), "{all:#?}");
+}

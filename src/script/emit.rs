@@ -64,6 +64,8 @@ pub struct Emitter<'u, 'h, 'a> {
     pub gave_up: Option<Span>,
     /// The innermost statement being compiled.
     current: Span,
+    /// List every failing overload of an operator call, not the closest three.
+    pub all_overloads: bool,
     /// Variables by scope, innermost last; a scope per block.
     scopes: Vec<HashMap<Symbol, ValueId>>,
     block: BlockId,
@@ -103,6 +105,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             gave_up_at: None,
             gave_up: None,
             current: unit.def.name.span,
+            all_overloads: false,
             scopes: vec![HashMap::new()],
             block,
             inferred: Vec::new(),
@@ -1571,6 +1574,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let mut stack = self.stack.clone();
                 stack.push(callee);
                 let mut emitter = Emitter::new(self.host, &unit);
+                emitter.all_overloads = self.all_overloads;
                 emitter.stack = stack;
                 emitter.function();
                 if emitter.incomplete || !emitter.diagnostics.is_empty() {
@@ -1686,8 +1690,15 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             Diagnostic::new(Code::E2014, span, "Arguments for call are not valid.")
                 .label(format!("no overload of `{name}` accepts these arguments"))
         };
-        for (schema, mismatch) in failures.iter().take(3) {
+        let shown = if self.all_overloads { failures.len() } else { 3 };
+        for (schema, mismatch) in failures.iter().take(shown) {
             d = d.note(format!("{schema}:\n{}", mismatch.reason));
+        }
+        if failures.len() > shown {
+            let more = failures.len() - shown;
+            let (s, verb) = if more == 1 { ("", "does") } else { ("s", "do") };
+            d = d
+                .note(format!("{more} more overload{s} of `{name}` {verb} not fit either; `--verbose` lists them all"));
         }
         // A misspelled keyword: name the one the overloads take.
         for (keyword, _) in &keywords {
@@ -1697,9 +1708,6 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             {
                 d = d.help(format!("`{name}` takes a keyword argument `{close}`, not `{keyword}`"));
             }
-        }
-        if failures.len() > 3 {
-            d = d.note(format!("and {} more overloads", failures.len() - 3));
         }
         self.error(d)
     }

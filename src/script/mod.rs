@@ -73,7 +73,9 @@ pub fn entry_graph(
 
 /// Checks everything the entry compiles; returns the diagnostics in source
 /// order.
-pub fn check(host: &mut Host<'_>, selected: &Selected) -> Vec<Diagnostic> {
+/// `all_overloads`: an operator call no overload accepts lists every
+/// overload's reason, not the closest three (`--verbose`).
+pub fn check(host: &mut Host<'_>, selected: &Selected, all_overloads: bool) -> Vec<Diagnostic> {
     let mut units = Units::default();
     match &selected.value {
         Value::Entry(entry) => units.add_value(host, &entry.target),
@@ -93,6 +95,7 @@ pub fn check(host: &mut Host<'_>, selected: &Selected) -> Vec<Diagnostic> {
         if found.is_empty() {
             // Typing and IR emission, once the cheaper checks pass.
             let mut emitter = emit::Emitter::new(host, &unit);
+            emitter.all_overloads = all_overloads;
             emitter.function();
             found = emitter.diagnostics;
         }
