@@ -45,10 +45,27 @@ pub fn parse(host: &Host<'_>, e: &Expr) -> Option<Type> {
                     Some(Type::optional(other))
                 }
                 ("Final", [t]) => Some(t.clone()),
+                // `torch.nn.functional`'s sized lists: an `int[2]` in schema
+                // terms, which also takes a single int (see `list_size`).
+                ("BroadcastingList1" | "BroadcastingList2" | "BroadcastingList3", [t]) => Some(Type::list(t.clone())),
                 _ => None,
             }
         }
         _ => None,
+    }
+}
+
+/// The `N` of a `BroadcastingListN[T]` annotation, also inside `Optional[...]`.
+pub fn list_size(host: &Host<'_>, e: &Expr) -> Option<usize> {
+    let ExprKind::Subscript { value, index } = &e.kind else { return None };
+    let form = match &value.kind {
+        ExprKind::Name(n) => host.name(*n),
+        ExprKind::Attribute { attr, .. } => host.name(attr.name),
+        _ => return None,
+    };
+    match form {
+        "Optional" => list_size(host, index),
+        _ => form.strip_prefix("BroadcastingList")?.parse().ok(),
     }
 }
 

@@ -587,6 +587,15 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         self.assign(t, failed, span);
                     }
                 }
+                // A list unpacks to as many values as there are names;
+                // the length is checked when the model runs.
+                Type::List(element) if !targets.iter().any(|t| matches!(t.kind, ExprKind::Starred(_))) => {
+                    let items = vec![*element; targets.len()];
+                    let outputs = self.node("prim::ListUnpack", vec![value], items, Attr::None, span);
+                    for (t, v) in targets.iter().zip(outputs) {
+                        self.assign(t, v, span);
+                    }
+                }
                 Type::Any => {}
                 _ => {
                     self.unsupported();
@@ -1047,25 +1056,14 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             ExprKind::Compare { left, comparisons } if comparisons.len() == 1 => {
                 let (op, right) = &comparisons[0];
                 let (l, r) = (self.value(left), self.value(right));
-                let name = match op {
-                    CmpOp::Eq => "aten::eq",
-                    CmpOp::NotEq => "aten::ne",
-                    CmpOp::Lt => "aten::lt",
-                    CmpOp::LtE => "aten::le",
-                    CmpOp::Gt => "aten::gt",
-                    CmpOp::GtE => "aten::ge",
-                    CmpOp::Is => "aten::__is__",
-                    CmpOp::IsNot => "aten::__isnot__",
-                    CmpOp::In | CmpOp::NotIn => {
-                        // `x in xs` is `aten::__contains__(xs, x)`.
-                        let contains = self.call_aten("aten::__contains__", vec![r, l], vec![], e.span);
-                        if *op == CmpOp::In {
-                            return Sugar::Value(contains);
-                        }
-                        return Sugar::Value(self.call_aten("aten::__not__", vec![contains], vec![], e.span));
-                    }
-                };
-                Sugar::Value(self.call_aten(name, vec![l, r], vec![], e.span))
+                Sugar::Value(self.compare(*op, l, r, e.span))
+            }
+            // `a < b < c` is `a < b and b < c`, with `b` evaluated once.
+            ExprKind::Compare { left, comparisons } => {
+                let (op, right) = &comparisons[0];
+                let (l, r) = (self.value(left), self.value(right));
+                let first = self.compare(*op, l, r, e.span);
+                Sugar::Value(self.compare_chain(first, r, &comparisons[1..], e.span))
             }
             // `a and b`: `b` if `a`, else False; `a or b`: True if `a`, else `b`.
             ExprKind::BoolOp { op, values } if values.len() == 2 => {
@@ -1627,15 +1625,80 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
     }
 
+    fn compare(&mut self, op: CmpOp, l: ValueId, r: ValueId, span: Span) -> ValueId {
+        let name = match op {
+            CmpOp::Eq => "aten::eq",
+            CmpOp::NotEq => "aten::ne",
+            CmpOp::Lt => "aten::lt",
+            CmpOp::LtE => "aten::le",
+            CmpOp::Gt => "aten::gt",
+            CmpOp::GtE => "aten::ge",
+            CmpOp::Is => "aten::__is__",
+            CmpOp::IsNot => "aten::__isnot__",
+            CmpOp::In | CmpOp::NotIn => {
+                // `x in xs` is `aten::__contains__(xs, x)`.
+                let contains = self.call_aten("aten::__contains__", vec![r, l], vec![], span);
+                if op == CmpOp::In {
+                    return contains;
+                }
+                return self.call_aten("aten::__not__", vec![contains], vec![], span);
+            }
+        };
+        self.call_aten(name, vec![l, r], vec![], span)
+    }
+
+    /// The rest of a comparison chain after `cond` (whose right operand is
+    /// `left`): each further comparison only runs if the ones before held.
+    fn compare_chain(&mut self, cond: ValueId, left: ValueId, rest: &[(CmpOp, Expr)], span: Span) -> ValueId {
+        let Some(((op, right), rest)) = rest.split_first() else { return cond };
+        let cond = match self.ty(cond) {
+            Type::Bool | Type::Any => cond,
+            _ => self.node("aten::Bool", vec![cond], vec![Type::Bool], Attr::None, span)[0],
+        };
+        let node = self.graph.append(self.block, "prim::If", vec![cond], vec![], Attr::None, Some(span));
+        let (then_block, else_block) = (self.graph.new_block(), self.graph.new_block());
+        self.graph.node_mut(node).blocks = vec![then_block, else_block];
+        let outer = self.block;
+        self.block = then_block;
+        let r = self.value(right);
+        let next = self.compare(*op, left, r, span);
+        let result = self.compare_chain(next, r, rest, span);
+        let result = match self.ty(result) {
+            Type::Bool | Type::Any => result,
+            _ => self.node("aten::Bool", vec![result], vec![Type::Bool], Attr::None, span)[0],
+        };
+        self.graph.block_mut(then_block).returns = vec![result];
+        self.block = else_block;
+        let no = self.constant(IrConstant::Bool(false), None);
+        self.graph.block_mut(else_block).returns = vec![no];
+        self.block = outer;
+        let out = self.graph.new_value(Type::Bool, None);
+        self.graph.node_mut(node).outputs.push(out);
+        out
+    }
+
     fn binop(&mut self, op: BinOp, l: ValueId, r: ValueId, span: Span) -> ValueId {
-        let name = format!("aten::{}", binop_name(op));
         let (lt, rt) = (self.ty(l), self.ty(r));
+        let name = match op {
+            // A Tensor's `//` is `torch.floor_divide`; `aten::floordiv` is for numbers.
+            BinOp::FloorDiv if lt == Type::Tensor || rt == Type::Tensor => "aten::floor_divide".to_string(),
+            _ => format!("aten::{}", binop_name(op)),
+        };
         let scalar = |t: &Type| matches!(t, Type::Int | Type::Float);
         if scalar(&lt) && rt == Type::Tensor {
             // `2 * x` is `x * 2`; `1 - x` is `rsub(x, 1)`.
             match op {
                 BinOp::Add | BinOp::Mul => return self.call_aten(&name, vec![r, l], vec![], span),
-                BinOp::Sub => return self.call_aten("aten::rsub", vec![r, l], vec![], span),
+                // `1 - x` is `-x + 1`, as PyTorch's `__rsub__`.
+                BinOp::Sub => {
+                    let negated = self.call_aten("aten::neg", vec![r], vec![], span);
+                    return self.call_aten("aten::add", vec![negated, l], vec![], span);
+                }
+                // `2.0 / x` is `x.reciprocal() * 2.0`, as PyTorch's `__rtruediv__`.
+                BinOp::Div => {
+                    let reciprocal = self.call_aten("aten::reciprocal", vec![r], vec![], span);
+                    return self.call_aten("aten::mul", vec![reciprocal, l], vec![], span);
+                }
                 _ => return self.unsupported(),
             }
         }
@@ -2013,6 +2076,8 @@ impl MaxOptional for Type {
 pub struct Signature {
     /// Name, type, default.
     pub params: Vec<(String, Type, Option<Default>)>,
+    /// Each parameter's `N` if it is a `BroadcastingListN` (an `int[N]`).
+    pub sizes: Vec<Option<usize>>,
     /// The annotated result type, if annotated.
     pub returns: Option<Type>,
 }
@@ -2023,10 +2088,11 @@ impl Signature {
         let arguments = self
             .params
             .iter()
-            .map(|(name, ty, default)| crate::ops::Argument {
+            .zip(&self.sizes)
+            .map(|((name, ty, default), n)| crate::ops::Argument {
                 name: name.clone(),
                 ty: ty.clone(),
-                n: None,
+                n: *n,
                 default: default.clone(),
                 kwarg_only: false,
                 alias: None,
@@ -2051,10 +2117,13 @@ pub fn signature(host: &mut Host<'_>, unit: &Unit) -> Option<Signature> {
     let commented = probe.type_comment(&def);
     let offset = usize::from(unit.owner.is_some());
     let mut params = Vec::with_capacity(def.params.len());
+    let mut sizes = Vec::with_capacity(def.params.len());
     for (i, param) in def.params.iter().enumerate() {
         if param.kind != ParamKind::Normal && param.kind != ParamKind::PositionalOnly {
             return None;
         }
+        let size = param.annotation.as_ref().and_then(|a| annotation::list_size(probe.host, a));
+        sizes.push(size);
         let name = probe.host.name(param.name.name).to_string();
         let ty = match (&unit.owner, i) {
             (Some(owner), 0) => Type::Class(owner.class.qualified_name().into()),
@@ -2083,6 +2152,13 @@ pub fn signature(host: &mut Host<'_>, unit: &Unit) -> Option<Signature> {
                 _ => return None,
             }),
         };
+        // `padding: BroadcastingList2[int] = 0` defaults to `[0, 0]`.
+        let default = match (default, size) {
+            (Some(Default::Int(v)), Some(n)) => Some(Default::IntList(vec![v; n])),
+            (Some(Default::Float(v)), Some(n)) => Some(Default::FloatList(vec![v; n])),
+            (Some(Default::Bool(v)), Some(n)) => Some(Default::BoolList(vec![v; n])),
+            (default, _) => default,
+        };
         params.push((name, ty, default));
     }
     let returns = match (&commented, &def.returns) {
@@ -2090,7 +2166,7 @@ pub fn signature(host: &mut Host<'_>, unit: &Unit) -> Option<Signature> {
         (None, Some(r)) => Some(annotation::parse(probe.host, r)?),
         (None, None) => None,
     };
-    Some(Signature { params, returns })
+    Some(Signature { params, sizes, returns })
 }
 
 /// The TorchScript type of a plain attribute value, inferred from the value
