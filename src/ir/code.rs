@@ -22,10 +22,11 @@ use super::graph::{Attr, BlockId, Constant, Graph, NodeId, ValueId};
 use crate::types::Type;
 
 /// `def name(...) -> T:` and the body. `method` leaves the first
-/// parameter's type out, as PyTorch does for `self`.
-pub fn function(graph: &Graph, name: &str, method: bool) -> String {
+/// parameter's type out, as PyTorch does for `self`; `defaults` are the
+/// parameters' defaults as Python source.
+pub fn function(graph: &Graph, name: &str, method: bool, defaults: &[Option<String>]) -> String {
     let mut printer = Printer::new(graph);
-    printer.function(name, method);
+    printer.function(name, method, defaults);
     printer.out
 }
 
@@ -294,7 +295,7 @@ impl<'g> Printer<'g> {
         text.len() + self.level * 2 >= 40
     }
 
-    fn function(&mut self, name: &str, method: bool) {
+    fn function(&mut self, name: &str, method: bool, defaults: &[Option<String>]) {
         let graph = self.graph;
         let top = graph.block(graph.top);
         let mut header = format!("def {name}(");
@@ -308,6 +309,10 @@ impl<'g> Printer<'g> {
                 }
             } else {
                 header.push_str(&format!(",\n    {arg}: {}", graph.value(p).ty));
+            }
+            if let Some(Some(default)) = defaults.get(i) {
+                header.push('=');
+                header.push_str(default);
             }
             self.idents.insert(p, arg);
         }

@@ -17,6 +17,8 @@ pub struct Function {
     pub name: String,
     pub method: bool,
     pub graph: Graph,
+    /// Each parameter's default as Python source (`None`, `[1, 1]`).
+    pub defaults: Vec<Option<String>>,
 }
 
 impl Function {
@@ -27,6 +29,6 @@ impl Function {
 
     /// As `scripted.code` prints it.
     pub fn code(&self) -> String {
-        code::function(&self.graph, &self.name, self.method)
+        code::function(&self.graph, &self.name, self.method, &self.defaults)
     }
 }

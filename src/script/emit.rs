@@ -687,8 +687,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         let (then_block, else_block) = (self.graph.new_block(), self.graph.new_block());
         self.graph.node_mut(node).blocks = vec![then_block, else_block];
         let outer = self.block;
-        let then_vars = self.branch(then_block, then)?;
-        let else_vars = self.branch(else_block, orelse)?;
+        let refined = self.refinement(test);
+        let then_refined = refined.filter(|(_, not_none)| *not_none).map(|(name, _)| name);
+        let else_refined = refined.filter(|(_, not_none)| !*not_none).map(|(name, _)| name);
+        let then_vars = self.refined_branch(then_block, then, then_refined)?;
+        let else_vars = self.refined_branch(else_block, orelse, else_refined)?;
         self.block = outer;
         // Outputs: names assigned in a branch that exist afterwards.
         let mut names: Vec<Symbol> = then_vars.keys().chain(else_vars.keys()).copied().collect();
@@ -734,6 +737,55 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             self.scopes[depth - 1].insert(name, out);
         }
         Ok(())
+    }
+
+    /// `x is not None` / `x is None` on an Optional local: the local and
+    /// whether the test is true when it is not None.
+    fn refinement(&self, test: &Expr) -> Option<(Symbol, bool)> {
+        let ExprKind::Compare { left, comparisons } = &test.kind else { return None };
+        let [(op, right)] = comparisons.as_slice() else { return None };
+        let ExprKind::Name(name) = left.kind else { return None };
+        if !matches!(right.kind, ExprKind::Constant(Constant::None))
+            || !matches!(self.ty(self.lookup(name)?), Type::Optional(_))
+        {
+            return None;
+        }
+        match op {
+            CmpOp::IsNot => Some((name, true)),
+            CmpOp::Is => Some((name, false)),
+            _ => None,
+        }
+    }
+
+    /// A branch in which `refined` (an Optional local) is known not to be
+    /// None: it reads as its contained type through `prim::unchecked_cast`,
+    /// which is dropped again if the branch never reads it. Refining is not
+    /// assigning: the name is not among the names the branch returns.
+    fn refined_branch(
+        &mut self,
+        block: BlockId,
+        body: &[Stmt],
+        refined: Option<Symbol>,
+    ) -> Result<HashMap<Symbol, ValueId>, Incomplete> {
+        let Some(name) = refined else { return self.branch(block, body) };
+        let original = self.lookup(name).expect("refinement() found it");
+        let Type::Optional(inner) = self.ty(original) else { return self.branch(block, body) };
+        let cast = self.graph.append(block, "prim::unchecked_cast", vec![original], vec![*inner], Attr::None, None);
+        let value = self.graph.node(cast).outputs[0];
+        self.graph.value_mut(value).name = Some(self.host.name(name).to_string());
+        self.scopes.push(HashMap::from([(name, value)]));
+        let result = self.branch(block, body);
+        self.scopes.pop();
+        if !self.is_used(value) {
+            self.graph.block_mut(block).nodes.retain(|&n| n != cast);
+        }
+        result
+    }
+
+    /// Whether any node or block return reads `v`.
+    fn is_used(&self, v: ValueId) -> bool {
+        self.graph.nodes.iter().any(|n| n.inputs.contains(&v))
+            || self.graph.blocks.iter().any(|b| b.returns.contains(&v))
     }
 
     /// Emits a branch into `block`; returns the names it (re)bound.
@@ -2167,6 +2219,23 @@ pub fn signature(host: &mut Host<'_>, unit: &Unit) -> Option<Signature> {
         (None, None) => None,
     };
     Some(Signature { params, sizes, returns })
+}
+
+/// A parameter default as `.code` writes it: `None`, `True`, `2.5`, `[1, 1]`.
+pub fn default_source(default: &Default) -> String {
+    let join = |items: Vec<String>| format!("[{}]", items.join(", "));
+    match default {
+        Default::None => "None".into(),
+        Default::Bool(b) => if *b { "True" } else { "False" }.into(),
+        Default::Int(i) => i.to_string(),
+        Default::Float(f) => crate::ir::print::float(*f),
+        Default::Str(s) => format!("{s:?}"),
+        Default::IntList(items) => join(items.iter().map(i64::to_string).collect()),
+        Default::FloatList(items) => join(items.iter().map(|f| crate::ir::print::float(*f)).collect()),
+        Default::BoolList(items) => join(items.iter().map(|b| if *b { "True" } else { "False" }.to_string()).collect()),
+        Default::EmptyList => "[]".into(),
+        Default::Ident(name) => name.clone(),
+    }
 }
 
 /// The TorchScript type of a plain attribute value, inferred from the value

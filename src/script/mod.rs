@@ -63,12 +63,15 @@ pub fn entry_graph(
         .ok_or(None)?
         .clone();
     let name = host.name(unit.def.name.name).to_string();
+    let defaults = emit::signature(host, &unit)
+        .map(|s| s.params.iter().map(|(_, _, d)| d.as_ref().map(emit::default_source)).collect())
+        .unwrap_or_default();
     let mut emitter = emit::Emitter::new(host, &unit);
     emitter.function();
     if emitter.incomplete || !emitter.diagnostics.is_empty() {
         return Err(Some(emitter.gave_up.unwrap_or(unit.def.name.span)));
     }
-    Ok(crate::ir::Function { name, method: unit.owner.is_some(), graph: emitter.graph })
+    Ok(crate::ir::Function { name, method: unit.owner.is_some(), graph: emitter.graph, defaults })
 }
 
 /// Checks everything the entry compiles; returns the diagnostics in source
