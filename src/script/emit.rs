@@ -885,6 +885,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     fn unrolled_loop(
         &mut self,
         target: &Expr,
+        index: Option<Symbol>,
         container: &Rc<Instance>,
         value: ValueId,
         body: &[Stmt],
@@ -901,7 +902,13 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 v
             })
             .collect();
-        for v in children {
+        for (k, v) in children.into_iter().enumerate() {
+            if let Some(index) = index {
+                // `enumerate`'s index is a constant on each unrolled trip.
+                let constant = self.constant(IrConstant::Int(k as i64), None);
+                let depth = self.scopes.len();
+                self.scopes[depth - 1].insert(index, constant);
+            }
             let depth = self.scopes.len();
             self.scopes[depth - 1].insert(name, v);
             if !matches!(self.statements(body)?, Flow::Falls) {
@@ -912,45 +919,98 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     }
 
     fn for_loop(&mut self, target: &Expr, iter: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
-        let range_bound = match &iter.kind {
-            ExprKind::Call { func, args }
-                if args.len() == 1 && matches!(func.kind, ExprKind::Name(n) if self.host.name(n) == "range") =>
-            {
-                match &args[0].kind {
-                    ArgKind::Positional(bound) => Some(bound),
-                    _ => return Err(Incomplete),
+        // `zip(a, b)` and `enumerate(a)` iterate several sources in step;
+        // `enumerate(self.layers)` unrolls like `self.layers`.
+        let (form, parts): (&str, Vec<&Expr>) = match &iter.kind {
+            ExprKind::Call { func, args } => {
+                let name = match func.kind {
+                    ExprKind::Name(n) => self.host.name(n).to_string(),
+                    _ => String::new(),
+                };
+                let positional: Option<Vec<&Expr>> = args
+                    .iter()
+                    .map(|a| match &a.kind {
+                        ArgKind::Positional(e) => Some(e),
+                        _ => None,
+                    })
+                    .collect();
+                match (name.as_str(), positional) {
+                    ("range", Some(p)) if p.len() == 1 => ("range", p),
+                    ("zip", Some(p)) if !p.is_empty() => ("zip", p),
+                    ("enumerate", Some(p)) if p.len() == 1 => ("enumerate", p),
+                    _ => ("", vec![iter]),
                 }
             }
-            _ => None,
+            _ => ("", vec![iter]),
         };
-        // The trip count, and for a list, the list and its element type.
-        let (n, list) = match range_bound {
-            Some(bound) => {
-                let n = self.value(bound);
-                if !matches!(self.ty(n), Type::Int | Type::Any) {
-                    // globals.rs reports range over a Tensor parameter; other
-                    // cases are left to a later version of this compiler.
-                    return Err(Incomplete);
-                }
-                (n, None)
+        if form == "enumerate"
+            && let ExprKind::Tuple(names) = &target.kind
+            && let [index, item] = names.as_slice()
+            && let ExprKind::Name(index) = index.kind
+            && let Sugar::Module(container, value) = self.expr(parts[0])
+        {
+            return self.unrolled_loop(item, Some(index), &container, value, body, span);
+        }
+        // Each source is the loop counter (`range`, `enumerate`'s index) or
+        // a list read at the counter.
+        let mut sources: Vec<Option<(ValueId, Type)>> = Vec::new();
+        let mut lengths = Vec::new();
+        if form == "range" {
+            let n = self.value(parts[0]);
+            if !matches!(self.ty(n), Type::Int | Type::Any) {
+                // globals.rs reports range over a Tensor parameter; other
+                // cases are left to a later version of this compiler.
+                return Err(Incomplete);
             }
-            None => match self.expr(iter) {
-                // `for layer in self.layers:` over a ModuleList or Sequential
-                // is unrolled: the body once per submodule, in order.
-                Sugar::Module(container, value) => return self.unrolled_loop(target, &container, value, body, span),
-                sugar => {
-                    let iterable = self.materialize(sugar, iter.span);
-                    let Type::List(element) = self.ty(iterable) else { return Err(Incomplete) };
-                    let n = self.node("aten::len", vec![iterable], vec![Type::Int], Attr::None, iter.span)[0];
-                    (n, Some((iterable, *element)))
+            sources.push(None);
+            lengths.push(n);
+        } else {
+            if form == "enumerate" {
+                sources.push(None);
+                lengths.push(self.constant(IrConstant::Int(i64::MAX), Some(iter.span)));
+            }
+            for part in &parts {
+                match self.expr(part) {
+                    // `for layer in self.layers:` over a ModuleList or
+                    // Sequential is unrolled: the body once per submodule.
+                    Sugar::Module(container, value) if form.is_empty() => {
+                        return self.unrolled_loop(target, None, &container, value, body, span);
+                    }
+                    sugar => {
+                        let iterable = self.materialize(sugar, part.span);
+                        let Type::List(element) = self.ty(iterable) else { return Err(Incomplete) };
+                        lengths.push(self.node("aten::len", vec![iterable], vec![Type::Int], Attr::None, iter.span)[0]);
+                        sources.push(Some((iterable, *element)));
+                    }
                 }
-            },
+            }
+        }
+        let n = match lengths.as_slice() {
+            [one] => *one,
+            many => {
+                let list =
+                    self.node("prim::ListConstruct", many.to_vec(), vec![Type::list(Type::Int)], Attr::None, iter.span)
+                        [0];
+                self.node("prim::min", vec![list], vec![Type::Int], Attr::None, iter.span)[0]
+            }
         };
-        let ExprKind::Name(index_name) = target.kind else { return Err(Incomplete) };
-        // Loop-carried: outer variables the body assigns, and the loop target
-        // last (`i = -1; for i in range(n): ...` leaves the last index in `i`).
-        let mut carried: Vec<Symbol> = assigned_names(body).into_iter().filter(|&n| n != index_name).collect();
-        carried.push(index_name);
+        // One name per source.
+        let names: Vec<Symbol> = match (&target.kind, sources.len()) {
+            (ExprKind::Name(name), 1) => vec![*name],
+            (ExprKind::Tuple(items), k) if items.len() == k => items
+                .iter()
+                .map(|t| match t.kind {
+                    ExprKind::Name(n) => Ok(n),
+                    _ => Err(Incomplete),
+                })
+                .collect::<Result<_, _>>()?,
+            _ => return Err(Incomplete),
+        };
+        // Loop-carried: outer variables the body assigns, and the loop
+        // targets last (`i = -1; for i in range(n): ...` leaves the last
+        // index in `i`).
+        let mut carried: Vec<Symbol> = assigned_names(body).into_iter().filter(|n| !names.contains(n)).collect();
+        carried.extend(names.iter().copied());
         carried.retain(|&n| self.lookup(n).is_some());
         let initial: Vec<ValueId> = carried.iter().map(|n| self.lookup(*n).expect("filtered")).collect();
         let truth = self.constant(IrConstant::Bool(true), None);
@@ -959,30 +1019,44 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         let node = self.graph.append(self.block, "prim::Loop", inputs, vec![], Attr::None, Some(span));
         let body_block = self.graph.new_block();
         self.graph.node_mut(node).blocks = vec![body_block];
-        let index_label = if list.is_some() { None } else { Some(self.host.name(index_name).to_string()) };
-        let i = self.graph.new_value(Type::Int, index_label);
+        // The counter takes the name of the target it binds, if any.
+        let counter_label = match sources.iter().position(Option::is_none) {
+            Some(k) => Some(self.host.name(names[k]).to_string()),
+            None => None,
+        };
+        let i = self.graph.new_value(Type::Int, counter_label);
         self.graph.block_mut(body_block).params.push(i);
         let outer = self.block;
         self.block = body_block;
         self.scopes.push(HashMap::new());
         let depth = self.scopes.len();
-        let element = match &list {
-            Some((iterable, element)) => {
-                let v =
-                    self.node("aten::__getitem__", vec![*iterable, i], vec![element.clone()], Attr::None, iter.span)[0];
-                self.graph.value_mut(v).name = Some(self.host.name(index_name).to_string());
-                v
-            }
-            None => i,
-        };
+        let mut elements = Vec::with_capacity(names.len());
+        for (source, name) in sources.iter().zip(&names) {
+            elements.push(match source {
+                Some((iterable, element)) => {
+                    let v = self.node(
+                        "aten::__getitem__",
+                        vec![*iterable, i],
+                        vec![element.clone()],
+                        Attr::None,
+                        iter.span,
+                    )[0];
+                    self.graph.value_mut(v).name = Some(self.host.name(*name).to_string());
+                    v
+                }
+                None => i,
+            });
+        }
         for (name, init) in carried.iter().zip(&initial) {
             let ty = self.ty(*init);
             let p = self.graph.new_value(ty, Some(self.host.name(*name).to_string()));
             self.graph.block_mut(body_block).params.push(p);
             self.scopes[depth - 1].insert(*name, p);
         }
-        // The target is bound on every trip, shadowing its carried parameter.
-        self.scopes[depth - 1].insert(index_name, element);
+        // The targets are bound on every trip, shadowing their carried parameters.
+        for (name, element) in names.iter().zip(elements) {
+            self.scopes[depth - 1].insert(*name, element);
+        }
         // The body gets a scope of its own inside the block parameters', so
         // assigning a carried variable is checked like any outer variable.
         self.scopes.push(HashMap::new());
@@ -1699,6 +1773,48 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         self.call_aten(name, vec![l, r], vec![], span)
     }
 
+    /// Arithmetic and comparisons of number constants, computed now: PyTorch
+    /// propagates constants of immutable types after scripting, so `i + 1`
+    /// with a constant `i` is a constant in its graph too.
+    fn fold(&self, kind: &str, inputs: &[ValueId]) -> Option<IrConstant> {
+        #[derive(Clone, Copy)]
+        enum N {
+            I(i64),
+            F(f64),
+        }
+        let number = |v: &ValueId| {
+            let node = self.graph.nodes.iter().find(|n| n.outputs.contains(v))?;
+            match node.attr {
+                Attr::Constant(IrConstant::Int(i)) => Some(N::I(i)),
+                Attr::Constant(IrConstant::Float(f)) => Some(N::F(f)),
+                _ => None,
+            }
+        };
+        let float = |n: N| match n {
+            N::I(i) => i as f64,
+            N::F(f) => f,
+        };
+        let args: Vec<N> = inputs.iter().map(number).collect::<Option<_>>()?;
+        Some(match (kind, args.as_slice()) {
+            ("aten::neg", [N::I(a)]) => IrConstant::Int(a.checked_neg()?),
+            ("aten::neg", [N::F(a)]) => IrConstant::Float(-a),
+            ("aten::add", [N::I(a), N::I(b)]) => IrConstant::Int(a.checked_add(*b)?),
+            ("aten::sub", [N::I(a), N::I(b)]) => IrConstant::Int(a.checked_sub(*b)?),
+            ("aten::mul", [N::I(a), N::I(b)]) => IrConstant::Int(a.checked_mul(*b)?),
+            ("aten::add", [a, b]) => IrConstant::Float(float(*a) + float(*b)),
+            ("aten::sub", [a, b]) => IrConstant::Float(float(*a) - float(*b)),
+            ("aten::mul", [a, b]) => IrConstant::Float(float(*a) * float(*b)),
+            ("aten::div", [a, b]) if float(*b) != 0.0 => IrConstant::Float(float(*a) / float(*b)),
+            ("aten::eq", [a, b]) => IrConstant::Bool(float(*a) == float(*b)),
+            ("aten::ne", [a, b]) => IrConstant::Bool(float(*a) != float(*b)),
+            ("aten::lt", [a, b]) => IrConstant::Bool(float(*a) < float(*b)),
+            ("aten::le", [a, b]) => IrConstant::Bool(float(*a) <= float(*b)),
+            ("aten::gt", [a, b]) => IrConstant::Bool(float(*a) > float(*b)),
+            ("aten::ge", [a, b]) => IrConstant::Bool(float(*a) >= float(*b)),
+            _ => return None,
+        })
+    }
+
     /// The rest of a comparison chain after `cond` (whose right operand is
     /// `left`): each further comparison only runs if the ones before held.
     fn compare_chain(&mut self, cond: ValueId, left: ValueId, rest: &[(CmpOp, Expr)], span: Span) -> ValueId {
@@ -1861,6 +1977,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 }
             };
             inputs.push(v);
+        }
+        if let Some(folded) = self.fold(&schema.name, &inputs) {
+            return self.constant(folded, Some(span));
         }
         let outputs = self.node(&schema.name, inputs, plan.returns.clone(), Attr::None, span);
         let node = self.graph.block(self.block).nodes.last().copied().expect("just appended");

@@ -71,7 +71,9 @@ pub fn entry_graph(
     if emitter.incomplete || !emitter.diagnostics.is_empty() {
         return Err(Some(emitter.gave_up.unwrap_or(unit.def.name.span)));
     }
-    Ok(crate::ir::Function { name, method: unit.owner.is_some(), graph: emitter.graph, defaults })
+    let mut graph = emitter.graph;
+    graph.remove_unused_constants();
+    Ok(crate::ir::Function { name, method: unit.owner.is_some(), graph, defaults })
 }
 
 /// Checks everything the entry compiles; returns the diagnostics in source
