@@ -553,11 +553,63 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             StmtKind::For { target, iter, body, orelse, .. } if orelse.is_empty() => {
                 self.for_loop(target, iter, body, stmt.span)?
             }
-            StmtKind::Assert { .. } | StmtKind::Raise { .. } | StmtKind::While { .. } | StmtKind::For { .. } => {
+            StmtKind::Assert { test, msg } => self.assert(test, msg.as_ref(), stmt.span)?,
+            StmtKind::Raise { .. } | StmtKind::While { .. } | StmtKind::For { .. } => {
                 return Err(Incomplete);
             }
             _ => return Err(Incomplete),
         }
+        Ok(())
+    }
+
+    /// `assert test, "message"`: an If whose false branch raises
+    /// `AssertionError`. After `assert x is not None`, `x` is refined: the
+    /// If returns the cast value (and an uninitialized one where it raises).
+    fn assert(&mut self, test: &Expr, msg: Option<&Expr>, span: Span) -> Result<(), Incomplete> {
+        let message = match msg.map(|m| &m.kind) {
+            None => "AssertionError: ".to_string(),
+            Some(ExprKind::Constant(Constant::Str(s))) => format!("AssertionError: {}", self.host.name(*s)),
+            Some(_) => return Err(Incomplete),
+        };
+        let refined = self.refinement(test).filter(|(_, not_none)| *not_none).map(|(name, _)| name);
+        let cond = self.condition(test);
+        let node = self.graph.append(self.block, "prim::If", vec![cond], vec![], Attr::None, Some(span));
+        let (then_block, else_block) = (self.graph.new_block(), self.graph.new_block());
+        self.graph.node_mut(node).blocks = vec![then_block, else_block];
+        let outer = self.block;
+        self.block = else_block;
+        let text = self.constant(IrConstant::Str(message), None);
+        let none = self.constant(IrConstant::None, None);
+        self.graph.append(else_block, "prim::RaiseException", vec![text, none], vec![], Attr::None, Some(span));
+        if let Some(name) = refined {
+            let original = self.lookup(name).expect("refinement() found it");
+            let Type::Optional(inner) = self.ty(original) else { return Err(Incomplete) };
+            let label = Some(self.host.name(name).to_string());
+            // Constant-like: PyTorch pools it at the top of the graph.
+            let top = self.graph.top;
+            let uninitialized =
+                self.graph.append(top, "prim::Uninitialized", vec![], vec![(*inner).clone()], Attr::None, None);
+            self.graph.block_mut(top).nodes.pop();
+            self.graph.block_mut(top).nodes.insert(0, uninitialized);
+            let uninitialized = self.graph.node(uninitialized).outputs[0];
+            self.graph.block_mut(else_block).returns.push(uninitialized);
+            let cast = self.graph.append(
+                then_block,
+                "prim::unchecked_cast",
+                vec![original],
+                vec![(*inner).clone()],
+                Attr::None,
+                None,
+            );
+            let cast = self.graph.node(cast).outputs[0];
+            self.graph.value_mut(cast).name = label.clone();
+            self.graph.block_mut(then_block).returns.push(cast);
+            let out = self.graph.new_value(*inner, label);
+            self.graph.node_mut(node).outputs.push(out);
+            let depth = self.scopes.len();
+            self.scopes[depth - 1].insert(name, out);
+        }
+        self.block = outer;
         Ok(())
     }
 
@@ -1094,6 +1146,12 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         let v = self.value(test);
         match self.ty(v) {
             Type::Bool | Type::Any => v,
+            // A list is true when it is not empty.
+            Type::List(_) => {
+                let n = self.node("aten::len", vec![v], vec![Type::Int], Attr::None, test.span)[0];
+                let zero = self.constant(IrConstant::Int(0), None);
+                self.node("aten::gt", vec![n, zero], vec![Type::Bool], Attr::None, test.span)[0]
+            }
             Type::Tensor | Type::Int | Type::Float => {
                 self.node("aten::Bool", vec![v], vec![Type::Bool], Attr::None, test.span)[0]
             }
@@ -1447,15 +1505,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         if let Some(found) = &found {
             // `__constants__` and `Final` attributes are constants in the graph.
             if self.is_constant_name(instance, &name) || self.is_final(instance, attr.name) {
-                let constant = match found {
-                    Value::Int(i) => Some(IrConstant::Int(*i)),
-                    Value::Float(f) => Some(IrConstant::Float(*f)),
-                    Value::Bool(b) => Some(IrConstant::Bool(*b)),
-                    Value::Str(s) => Some(IrConstant::Str(s.to_string())),
-                    Value::None => Some(IrConstant::None),
-                    _ => None,
-                };
-                if let Some(c) = constant {
+                if let Some(c) = constant_of(found) {
                     return Sugar::Value(self.constant(c, Some(span)));
                 }
             }
@@ -1487,7 +1537,10 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     // A plain class variable is invisible through `self`
                     // unless listed in `__constants__`.
                     if self.is_constant_name(instance, &name) {
-                        Sugar::Value(self.unsupported())
+                        match constant_of(&method) {
+                            Some(c) => Sugar::Value(self.constant(c, Some(span))),
+                            None => Sugar::Value(self.unsupported()),
+                        }
                     } else {
                         let class = instance.class.name.clone();
                         Sugar::Value(
@@ -2338,6 +2391,18 @@ pub fn signature(host: &mut Host<'_>, unit: &Unit) -> Option<Signature> {
         (None, None) => None,
     };
     Some(Signature { params, sizes, returns })
+}
+
+/// A constant attribute's value as an IR constant, if it is one.
+fn constant_of(value: &Value) -> Option<IrConstant> {
+    Some(match value {
+        Value::Int(i) => IrConstant::Int(*i),
+        Value::Float(f) => IrConstant::Float(*f),
+        Value::Bool(b) => IrConstant::Bool(*b),
+        Value::Str(s) => IrConstant::Str(s.to_string()),
+        Value::None => IrConstant::None,
+        _ => return None,
+    })
 }
 
 /// A parameter default as `.code` writes it: `None`, `True`, `2.5`, `[1, 1]`.
