@@ -1504,10 +1504,10 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
         if let Some(found) = &found {
             // `__constants__` and `Final` attributes are constants in the graph.
-            if self.is_constant_name(instance, &name) || self.is_final(instance, attr.name) {
-                if let Some(c) = constant_of(found) {
-                    return Sugar::Value(self.constant(c, Some(span)));
-                }
+            if (self.is_constant_name(instance, &name) || self.is_final(instance, attr.name))
+                && let Some(c) = constant_of(found)
+            {
+                return Sugar::Value(self.constant(c, Some(span)));
             }
         }
         if let Some(found) = found {
