@@ -1269,6 +1269,27 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 self.graph.node_mut(node).outputs.push(out);
                 Sugar::Value(out)
             }
+            // `f"{a} and {b}"` is `aten::format("{} and {}", a, b)`.
+            ExprKind::FString(parts) => {
+                let mut template = String::new();
+                let mut fields = Vec::new();
+                for part in parts {
+                    match part {
+                        FStringPart::Literal(text) => template.push_str(self.host.name(*text)),
+                        FStringPart::Field(field)
+                            if field.conversion.is_none() && field.spec.is_empty() && field.debug.is_none() =>
+                        {
+                            template.push_str("{}");
+                            fields.push(&field.value);
+                        }
+                        FStringPart::Field(_) => return Sugar::Value(self.unsupported()),
+                    }
+                }
+                let template = self.constant(IrConstant::Str(template), Some(e.span));
+                let mut inputs = vec![template];
+                inputs.extend(fields.into_iter().map(|f| self.value(f)));
+                Sugar::Value(self.call_aten("aten::format", inputs, vec![], e.span))
+            }
             ExprKind::Tuple(items) => {
                 let values: Vec<ValueId> = items.iter().map(|i| self.value(i)).collect();
                 let types = values.iter().map(|v| self.ty(*v)).collect();
@@ -1290,7 +1311,29 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 Sugar::Value(self.node("prim::ListConstruct", values, vec![Type::list(element)], Attr::None, e.span)[0])
             }
             ExprKind::Subscript { value, index } => {
-                let object = self.value(value);
+                let object = match self.expr(value) {
+                    // `self.heads["cls"]`, `self.layers[0]`: a submodule by
+                    // a constant key, read like an attribute.
+                    Sugar::Module(container, holder) => {
+                        let key = match &index.kind {
+                            ExprKind::Constant(Constant::Str(key)) => Some(self.host.name(*key).to_string()),
+                            ExprKind::Constant(Constant::Int(IntLit::Small(i))) => Some(i.to_string()),
+                            _ => None,
+                        };
+                        let child = key.and_then(|key| {
+                            crate::host::module::child_instances(&container).into_iter().find(|(name, _)| *name == key)
+                        });
+                        let Some((name, child)) = child else { return Sugar::Value(self.unsupported()) };
+                        let ty = Type::Class(child.class.qualified_name().into());
+                        let v = self.node("prim::GetAttr", vec![holder], vec![ty], Attr::Name(name.clone()), e.span)[0];
+                        if name.chars().next().is_some_and(|c| !c.is_ascii_digit()) {
+                            self.graph.value_mut(v).name = Some(name);
+                        }
+                        self.modules.insert(v, child.clone());
+                        return Sugar::Module(child, v);
+                    }
+                    sugar => self.materialize(sugar, value.span),
+                };
                 Sugar::Value(self.subscript(object, index, e.span))
             }
             ExprKind::IfExp { test, body, orelse } => {
@@ -1378,6 +1421,17 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     ("torch", "bool") => Sugar::Value(self.constant(IrConstant::Int(11), None)),
                     ("torch", "double" | "float64") => Sugar::Value(self.constant(IrConstant::Int(7), None)),
                     ("torch", "nn" | "jit") => Sugar::Namespace(full),
+                    ("math", "pi") => Sugar::Value(self.constant(IrConstant::Float(std::f64::consts::PI), Some(span))),
+                    ("math", "e") => Sugar::Value(self.constant(IrConstant::Float(std::f64::consts::E), Some(span))),
+                    ("math", "tau") => {
+                        Sugar::Value(self.constant(IrConstant::Float(std::f64::consts::TAU), Some(span)))
+                    }
+                    ("math", "inf") => Sugar::Value(self.constant(IrConstant::Float(f64::INFINITY), Some(span))),
+                    ("math", "nan") => Sugar::Value(self.constant(IrConstant::Float(f64::NAN), Some(span))),
+                    // `math.sqrt(x)` is `aten::sqrt.int` / `.float` on numbers.
+                    ("math", _) if registry().contains(&format!("aten::{name}")) => {
+                        Sugar::Aten(format!("aten::{name}"))
+                    }
                     (_, _) if self.namespace_module_class(&path, attr.name).is_some() => {
                         Sugar::ModuleClass(self.namespace_module_class(&path, attr.name).expect("checked"))
                     }
@@ -1849,6 +1903,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         };
         let args: Vec<N> = inputs.iter().map(number).collect::<Option<_>>()?;
         Some(match (kind, args.as_slice()) {
+            ("aten::exp", [a]) => IrConstant::Float(float(*a).exp()),
+            ("aten::log", [a]) if float(*a) > 0.0 => IrConstant::Float(float(*a).ln()),
+            ("aten::sqrt", [a]) if float(*a) >= 0.0 => IrConstant::Float(float(*a).sqrt()),
             ("aten::neg", [N::I(a)]) => IrConstant::Int(a.checked_neg()?),
             ("aten::neg", [N::F(a)]) => IrConstant::Float(-a),
             ("aten::add", [N::I(a), N::I(b)]) => IrConstant::Int(a.checked_add(*b)?),
