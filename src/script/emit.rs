@@ -1526,7 +1526,12 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
         let state_value = instance.module.borrow().as_ref().and_then(|s| s.get(&name));
         let plain = instance.attrs.borrow().get(&attr.name).cloned();
-        let found = state_value.or(plain);
+        let found = state_value.or(plain).map(|v| match v {
+            // A submodule scripted before it was handed in compiles like the
+            // module itself (traced ones keep only their state: issue 7).
+            Value::Entry(entry) if entry.kind == crate::host::value::EntryKind::Script => entry.target.clone(),
+            other => other,
+        });
         let annotated = self.class_annotation(instance, attr.name);
         if let (Some(Value::List(items)), None) = (&found, &annotated) {
             let items = items.borrow().clone();
