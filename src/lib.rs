@@ -137,3 +137,25 @@ pub fn compile(
         ]
     })
 }
+
+/// Every function the file's entry compiles, each compiled or with where the
+/// compiler stopped (see [`script::compile_all`]); `None` when the file does
+/// not get that far.
+#[allow(clippy::type_complexity)]
+pub fn compile_all(
+    map: &mut SourceMap,
+    file: FileId,
+    interner: &mut Interner,
+) -> Option<Vec<(String, Result<ir::Function, Option<source::Span>>)>> {
+    let parsed = syntax::parse(map, file, interner);
+    if parsed.diagnostics.iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    let file_span = map.get(file).span();
+    let mut evaluated = host::evaluate(map, file, &parsed.module, interner);
+    if evaluated.take_diagnostics().iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    let selected = host::select_entry(&evaluated, None, file_span).ok()?;
+    Some(script::compile_all(&mut evaluated.host, &selected))
+}

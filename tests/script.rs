@@ -185,3 +185,36 @@ fn compile_case(case: &str) -> Option<tsy::ir::Function> {
     let file = map.add(format!("cases/{case}.py"), text);
     tsy::entry_graph(&mut map, file, &mut Interner::new())
 }
+
+/// Functions of the examples the compiler lowers in full, of all they
+/// compile (methods of every submodule class, prelude included). May only
+/// go up; export needs all of them.
+const EXAMPLE_FUNCTIONS_COMPILED: usize = 13;
+
+#[test]
+fn example_functions_compile() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("examples").flatten().map(|e| e.path()).collect();
+    files.sort();
+    let (mut total, mut compiled) = (0, 0);
+    for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "tsy")) {
+        let mut map = SourceMap::new();
+        let file = map.add(path.display().to_string(), std::fs::read_to_string(path).expect("example"));
+        let all = tsy::compile_all(&mut map, file, &mut Interner::new()).expect("examples evaluate");
+        for (name, result) in all {
+            total += 1;
+            match result {
+                Ok(_) => compiled += 1,
+                Err(at) => {
+                    let at = at.map(|span| {
+                        let f = map.get(map.file_of(span.start));
+                        format!("{}:{}", f.name, f.line_col(span.start).0)
+                    });
+                    println!("{}: {name} stops at {}", path.display(), at.unwrap_or_default());
+                }
+            }
+        }
+    }
+    println!("example functions compiled in full: {compiled} of {total}");
+    assert!(compiled >= EXAMPLE_FUNCTIONS_COMPILED, "only {compiled} compile, expected {EXAMPLE_FUNCTIONS_COMPILED}");
+}

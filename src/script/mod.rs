@@ -76,6 +76,40 @@ pub fn entry_graph(
     Ok(crate::ir::Function { name, method: unit.owner.is_some(), graph, defaults })
 }
 
+/// Every function the entry compiles (its methods, its submodules' and the
+/// functions they call, the prelude's included), by owner class and name,
+/// each compiled or with where the compiler stopped. What export will need.
+pub fn compile_all(
+    host: &mut Host<'_>,
+    selected: &Selected,
+) -> Vec<(String, Result<crate::ir::Function, Option<crate::source::Span>>)> {
+    let mut units = Units::default();
+    match &selected.value {
+        Value::Entry(entry) => units.add_value(host, &entry.target),
+        other => units.add_value(host, other),
+    }
+    let mut out = Vec::new();
+    let mut next = 0;
+    while next < units.list.len() {
+        let unit = units.list[next].clone();
+        next += 1;
+        let name = host.name(unit.def.name.name).to_string();
+        let owner = unit.owner.as_ref().map_or_else(|| "<function>".to_string(), |o| o.class.qualified_name());
+        let mut emitter = emit::Emitter::new(host, &unit);
+        emitter.function();
+        let result = if emitter.incomplete || !emitter.diagnostics.is_empty() {
+            Err(emitter.gave_up)
+        } else {
+            let mut graph = emitter.graph;
+            graph.remove_unused_constants();
+            Ok(crate::ir::Function { name: name.clone(), method: unit.owner.is_some(), graph, defaults: Vec::new() })
+        };
+        out.push((format!("{owner}.{name}"), result));
+        units.add_callees(host, &unit);
+    }
+    out
+}
+
 /// Checks everything the entry compiles; returns the diagnostics in source
 /// order.
 /// `all_overloads`: an operator call no overload accepts lists every
