@@ -72,9 +72,10 @@ pub struct Emitter<'u, 'h, 'a> {
     /// Parameters that have no annotation (typed `Tensor (inferred)`).
     inferred: Vec<ValueId>,
     return_annotation: Option<Type>,
-    /// The functions being compiled for their result types, innermost
-    /// last: calling one of them again is recursion.
-    pub stack: Vec<*const FunctionDef>,
+    /// The functions being compiled for their result types, with the
+    /// module they run on, innermost last: calling one of them again on the
+    /// same module is recursion (a Sequential inside a Sequential is not).
+    pub stack: Vec<(*const FunctionDef, Option<*const Instance>)>,
     /// Indexes of `diagnostics` that are [`Emitter::sure_error`]s.
     sure: Vec<usize>,
     /// Names an `if` defines in one branch only: the `if` and the branch
@@ -90,6 +91,8 @@ enum Flow {
     Falls,
     /// Every path returns; the value to return.
     Returns(ValueId),
+    /// Every path raises.
+    Raises,
 }
 
 impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
@@ -110,7 +113,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             block,
             inferred: Vec::new(),
             return_annotation: None,
-            stack: vec![Rc::as_ptr(&unit.def)],
+            stack: vec![(Rc::as_ptr(&unit.def), unit.owner.as_ref().map(Rc::as_ptr))],
             sure: Vec::new(),
             partial: HashMap::new(),
             modules: HashMap::new(),
@@ -309,6 +312,10 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         let flow = self.statements(&def.body);
         let result = match flow {
             Ok(Flow::Returns(v)) => v,
+            Ok(Flow::Raises) => {
+                self.give_up();
+                self.any()
+            }
             Ok(Flow::Falls) => {
                 if let Some(annotated) = &self.return_annotation
                     && *annotated != Type::None
@@ -407,9 +414,21 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     let v = self.check_return(v, stmt.span);
                     return Ok(Flow::Returns(v));
                 }
+                StmtKind::Raise { exc, cause: None } => {
+                    self.raise(exc.as_ref(), stmt.span)?;
+                    return Ok(Flow::Raises);
+                }
                 StmtKind::If { test, body: then, orelse } => {
                     let known =
                         super::static_condition(self.host, self.unit, test).or_else(|| self.static_none_test(test));
+                    // A condition that folds to a constant (`self.padding_mode != "zeros"`
+                    // on a constant attribute) is decided too, as PyTorch's
+                    // constant propagation decides it.
+                    let cond = match known {
+                        Some(_) => None,
+                        None => Some(self.condition(test)),
+                    };
+                    let known = known.or_else(|| cond.and_then(|c| self.constant_bool(c)));
                     if let Some(known) = known {
                         let taken: Vec<Stmt> = if known { then.clone() } else { orelse.clone() };
                         let mut rest = taken;
@@ -425,9 +444,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         if !always_returns(orelse) {
                             other_else.extend_from_slice(&body[i + 1..]);
                         }
-                        return self.returning_if(test, &other_then, &other_else, stmt.span);
+                        let cond = cond.expect("computed when not static");
+                        return self.returning_if(cond, &other_then, &other_else, stmt.span);
                     }
-                    self.if_statement(test, then, orelse, stmt.span)?;
+                    let cond = cond.expect("computed when not static");
+                    self.if_statement(test, cond, then, orelse, stmt.span)?;
                 }
                 _ => self.statement(stmt)?,
             }
@@ -585,13 +606,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             let original = self.lookup(name).expect("refinement() found it");
             let Type::Optional(inner) = self.ty(original) else { return Err(Incomplete) };
             let label = Some(self.host.name(name).to_string());
-            // Constant-like: PyTorch pools it at the top of the graph.
-            let top = self.graph.top;
-            let uninitialized =
-                self.graph.append(top, "prim::Uninitialized", vec![], vec![(*inner).clone()], Attr::None, None);
-            self.graph.block_mut(top).nodes.pop();
-            self.graph.block_mut(top).nodes.insert(0, uninitialized);
-            let uninitialized = self.graph.node(uninitialized).outputs[0];
+            let uninitialized = self.uninitialized((*inner).clone());
             self.graph.block_mut(else_block).returns.push(uninitialized);
             let cast = self.graph.append(
                 then_block,
@@ -733,8 +748,14 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
 
     /// An `if` with no returns: both branches in blocks of their own; the
     /// variables they assign become the If's outputs.
-    fn if_statement(&mut self, test: &Expr, then: &[Stmt], orelse: &[Stmt], span: Span) -> Result<(), Incomplete> {
-        let cond = self.condition(test);
+    fn if_statement(
+        &mut self,
+        test: &Expr,
+        cond: ValueId,
+        then: &[Stmt],
+        orelse: &[Stmt],
+        span: Span,
+    ) -> Result<(), Incomplete> {
         let node = self.graph.append(self.block, "prim::If", vec![cond], vec![], Attr::None, Some(span));
         let (then_block, else_block) = (self.graph.new_block(), self.graph.new_block());
         self.graph.node_mut(node).blocks = vec![then_block, else_block];
@@ -745,6 +766,20 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         let then_vars = self.refined_branch(then_block, then, then_refined)?;
         let else_vars = self.refined_branch(else_block, orelse, else_refined)?;
         self.block = outer;
+        // A branch that raises never reaches the merge: it yields
+        // uninitialized values of the other branch's types.
+        let (then_vars, else_vars) = match (then_vars, else_vars) {
+            (Some(t), Some(e)) => (t, e),
+            (None, None) => return Err(Incomplete),
+            (Some(t), None) => {
+                let e = self.uninitialized_like(&t);
+                (t, e)
+            }
+            (None, Some(e)) => {
+                let t = self.uninitialized_like(&e);
+                (t, e)
+            }
+        };
         // Outputs: names assigned in a branch that exist afterwards.
         let mut names: Vec<Symbol> = then_vars.keys().chain(else_vars.keys()).copied().collect();
         names.sort_by_key(|n| self.host.name(*n).to_string());
@@ -818,7 +853,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         block: BlockId,
         body: &[Stmt],
         refined: Option<Symbol>,
-    ) -> Result<HashMap<Symbol, ValueId>, Incomplete> {
+    ) -> Result<Option<HashMap<Symbol, ValueId>>, Incomplete> {
         let Some(name) = refined else { return self.branch(block, body) };
         let original = self.lookup(name).expect("refinement() found it");
         let Type::Optional(inner) = self.ty(original) else { return self.branch(block, body) };
@@ -840,23 +875,75 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             || self.graph.blocks.iter().any(|b| b.returns.contains(&v))
     }
 
-    /// Emits a branch into `block`; returns the names it (re)bound.
-    fn branch(&mut self, block: BlockId, body: &[Stmt]) -> Result<HashMap<Symbol, ValueId>, Incomplete> {
+    /// Emits a branch into `block`; returns the names it (re)bound, or
+    /// `None` if it raises.
+    fn branch(&mut self, block: BlockId, body: &[Stmt]) -> Result<Option<HashMap<Symbol, ValueId>>, Incomplete> {
         self.block = block;
         self.scopes.push(HashMap::new());
         let result = self.statements(body);
         let scope = self.scopes.pop().expect("pushed above");
         match result? {
-            Flow::Falls => Ok(scope),
+            Flow::Falls => Ok(Some(scope)),
+            Flow::Raises => Ok(None),
             Flow::Returns(_) => Err(Incomplete),
         }
+    }
+
+    /// `raise ValueError("...")`: `prim::RaiseException(message, "builtins.ValueError")`.
+    fn raise(&mut self, exc: Option<&Expr>, span: Span) -> Result<(), Incomplete> {
+        let Some(exc) = exc else { return Err(Incomplete) };
+        let (class, message) = match &exc.kind {
+            ExprKind::Call { func, args } => match (&func.kind, args.as_slice()) {
+                (ExprKind::Name(class), []) => (*class, None),
+                (ExprKind::Name(class), [arg]) => match &arg.kind {
+                    ArgKind::Positional(message) => (*class, Some(message)),
+                    _ => return Err(Incomplete),
+                },
+                _ => return Err(Incomplete),
+            },
+            ExprKind::Name(class) => (*class, None),
+            _ => return Err(Incomplete),
+        };
+        let class = self.host.name(class).to_string();
+        let message = match message {
+            Some(m) => {
+                let v = self.value(m);
+                if self.ty(v) != Type::Str {
+                    return Err(Incomplete);
+                }
+                v
+            }
+            None => self.constant(IrConstant::Str(String::new()), None),
+        };
+        let qualified = self.constant(IrConstant::Str(format!("builtins.{class}")), None);
+        self.node("prim::RaiseException", vec![message, qualified], vec![], Attr::None, span);
+        Ok(())
+    }
+
+    /// An uninitialized value for each of `vars`, of the same type.
+    fn uninitialized_like(&mut self, vars: &HashMap<Symbol, ValueId>) -> HashMap<Symbol, ValueId> {
+        let mut out = HashMap::new();
+        for (&name, &v) in vars {
+            let ty = self.ty(v);
+            out.insert(name, self.uninitialized(ty));
+        }
+        out
+    }
+
+    /// `prim::Uninitialized`: what a branch that raises yields for the values
+    /// the other branch defines. Constant-like: PyTorch pools it at the top.
+    fn uninitialized(&mut self, ty: Type) -> ValueId {
+        let top = self.graph.top;
+        let node = self.graph.append(top, "prim::Uninitialized", vec![], vec![ty], Attr::None, None);
+        self.graph.block_mut(top).nodes.pop();
+        self.graph.block_mut(top).nodes.insert(0, node);
+        self.graph.node(node).outputs[0]
     }
 
     /// An `if` whose paths all end in returns (the statements after it were
     /// moved into the branches that fall through): the If's output is the
     /// function's result.
-    fn returning_if(&mut self, test: &Expr, then: &[Stmt], orelse: &[Stmt], span: Span) -> Result<Flow, Incomplete> {
-        let cond = self.condition(test);
+    fn returning_if(&mut self, cond: ValueId, then: &[Stmt], orelse: &[Stmt], span: Span) -> Result<Flow, Incomplete> {
         let node = self.graph.append(self.block, "prim::If", vec![cond], vec![], Attr::None, Some(span));
         let (then_block, else_block) = (self.graph.new_block(), self.graph.new_block());
         self.graph.node_mut(node).blocks = vec![then_block, else_block];
@@ -869,6 +956,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             self.scopes.pop();
             let v = match flow? {
                 Flow::Returns(v) => v,
+                // Filled in below with the other branch's type.
+                Flow::Raises => {
+                    results.push(None);
+                    continue;
+                }
                 Flow::Falls => match self.return_annotation.clone() {
                     Some(annotated) if !matches!(annotated, Type::None | Type::Optional(_) | Type::Any) => {
                         let def = self.unit.def.clone();
@@ -895,9 +987,20 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 },
             };
             self.graph.block_mut(block).returns = vec![v];
-            results.push(v);
+            results.push(Some(v));
         }
         self.block = outer;
+        let results: Vec<ValueId> = match results.as_slice() {
+            [Some(t), Some(e)] => vec![*t, *e],
+            [Some(v), None] | [None, Some(v)] => {
+                let ty = self.ty(*v);
+                let missing = self.uninitialized(ty);
+                let raising = if results[0].is_none() { then_block } else { else_block };
+                self.graph.block_mut(raising).returns = vec![missing];
+                if results[0].is_none() { vec![missing, *v] } else { vec![*v, missing] }
+            }
+            _ => return Err(Incomplete),
+        };
         let (t, e) = (self.ty(results[0]), self.ty(results[1]));
         let ty = self.merge_return_types(&t, &e, span);
         let out = self.graph.new_value(ty, None);
@@ -1354,6 +1457,13 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     t
                 } else if t == Type::Any {
                     f
+                } else if t == Type::None || f == Type::None {
+                    // `x if c else None` is an `Optional`, as in PyTorch.
+                    Type::optional(if t == Type::None { f } else { t })
+                } else if matching::is_subtype(&f, &t, &mut HashMap::new()) {
+                    t
+                } else if matching::is_subtype(&t, &f, &mut HashMap::new()) {
+                    f
                 } else {
                     self.diagnostics.push(
                         Diagnostic::new(
@@ -1460,6 +1570,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                             self.host.modules.get(&path).and_then(|ns| ns.attrs.borrow().get(&attr.name).cloned());
                         match value {
                             Some(Value::Function(f)) => Sugar::Function(f),
+                            // `nn.functional`, `torch.nn.init`: a module of a module.
+                            Some(Value::Namespace(ns)) => Sugar::Namespace(ns.name.to_string()),
                             Some(Value::Builtin(b)) => {
                                 let op = format!("aten::{}", b.name.rsplit('.').next().unwrap_or_default());
                                 if registry().contains(&op) { Sugar::Aten(op) } else { Sugar::Opaque }
@@ -1721,6 +1833,25 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 }
                 _ => Sugar::Value(self.unsupported()),
             },
+            Sugar::Function(f) if &*f.globals.name == "torch.nn.modules.utils" && keywords.is_empty() => {
+                // `_single`/`_pair`/`_triple`/`_quadruple` are TorchScript
+                // builtins: an int repeated into a list, a list unchanged.
+                let n = match f.qualname.as_str() {
+                    "_single" => 1,
+                    "_pair" => 2,
+                    "_triple" => 3,
+                    "_quadruple" => 4,
+                    _ => return Sugar::Value(self.user_call(None, &f, positional, keywords, span)),
+                };
+                let [x] = positional.as_slice() else { return Sugar::Value(self.unsupported()) };
+                match self.ty(*x) {
+                    Type::List(_) => Sugar::Value(*x),
+                    Type::Int => Sugar::Value(
+                        self.node("prim::ListConstruct", vec![*x; n], vec![Type::list(Type::Int)], Attr::None, span)[0],
+                    ),
+                    _ => Sugar::Value(self.unsupported()),
+                }
+            }
             Sugar::Function(f) => Sugar::Value(self.user_call(None, &f, positional, keywords, span)),
             Sugar::ModuleClass(class) => Sugar::Value(
                 self.sure_error(
@@ -1792,7 +1923,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         };
         let Some(signature) = signature(self.host, &unit) else { return self.unsupported() };
         let name = self.host.name(f.def.name.name).to_string();
-        let callee = Rc::as_ptr(&f.def);
+        let callee = (Rc::as_ptr(&f.def), unit.owner.as_ref().map(Rc::as_ptr));
         if self.stack.contains(&callee) {
             return self.sure_error(
                 Diagnostic::new(
@@ -1832,9 +1963,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             // An argument that already failed: no second error.
             return self.any();
         }
-        if all_types().any(|t| matches!(t, Type::Optional(_))) {
-            return self.unsupported();
-        }
+        let optional_argument = all_types().any(|t| matches!(t, Type::Optional(_)));
         match matching::match_schema(&schema, &types, &keyword_types) {
             Ok(plan) => {
                 let mut inputs = Vec::with_capacity(plan.sources.len());
@@ -1853,6 +1982,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 };
                 self.node(kind, inputs, plan.returns, attr, span)[0]
             }
+            // An Optional that a construct this compiler does not model yet
+            // may have refined (`if x is None: return`) is no proof of an error.
+            Err(_) if optional_argument => self.unsupported(),
             Err(mismatch) => {
                 let reason = mismatch.reason;
                 self.error(
@@ -1885,6 +2017,14 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         self.call_aten(name, vec![l, r], vec![], span)
     }
 
+    /// The value of a bool constant.
+    fn constant_bool(&self, v: ValueId) -> Option<bool> {
+        match self.graph.nodes.iter().find(|n| n.outputs.contains(&v))?.attr {
+            Attr::Constant(IrConstant::Bool(b)) => Some(b),
+            _ => None,
+        }
+    }
+
     /// Arithmetic and comparisons of number constants, computed now: PyTorch
     /// propagates constants of immutable types after scripting, so `i + 1`
     /// with a constant `i` is a constant in its graph too.
@@ -1906,6 +2046,19 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             N::I(i) => i as f64,
             N::F(f) => f,
         };
+        let string = |v: &ValueId| match &self.graph.nodes.iter().find(|n| n.outputs.contains(v))?.attr {
+            Attr::Constant(IrConstant::Str(s)) => Some(s.clone()),
+            _ => None,
+        };
+        if let [a, b] = inputs
+            && let (Some(a), Some(b)) = (string(a), string(b))
+        {
+            return match kind {
+                "aten::eq" => Some(IrConstant::Bool(a == b)),
+                "aten::ne" => Some(IrConstant::Bool(a != b)),
+                _ => None,
+            };
+        }
         let args: Vec<N> = inputs.iter().map(number).collect::<Option<_>>()?;
         Some(match (kind, args.as_slice()) {
             ("aten::exp", [a]) => IrConstant::Float(float(*a).exp()),
@@ -2435,6 +2588,15 @@ pub fn signature(host: &mut Host<'_>, unit: &Unit) -> Option<Signature> {
                 }
                 ExprKind::Constant(Constant::Float(f)) => Default::Float(*f),
                 ExprKind::Constant(Constant::Str(s)) => Default::Str(probe.host.name(*s).to_string()),
+                // `min_val: float = -1.0`
+                ExprKind::UnaryOp { op: UnaryOp::Neg, operand } => match operand.kind {
+                    ExprKind::Constant(Constant::Int(IntLit::Small(v))) if ty == Type::Float => {
+                        Default::Float(-(v as f64))
+                    }
+                    ExprKind::Constant(Constant::Int(IntLit::Small(v))) => Default::Int(-(v as i64)),
+                    ExprKind::Constant(Constant::Float(f)) => Default::Float(-f),
+                    _ => return None,
+                },
                 _ => return None,
             }),
         };

@@ -221,7 +221,9 @@ impl Units {
                     let value = unit.globals.attrs.borrow().get(name).cloned();
                     if let Some(Value::Function(f)) = value
                         && !has_decorator(host, &f.def, &["ignore", "unused"])
+                        && &*f.globals.name != "torch.nn.modules.utils"
                     {
+                        // (`_pair` and its kin are TorchScript builtins.)
                         self.add_function(&f, None);
                     }
                 }
