@@ -65,6 +65,9 @@ struct Printer<'g> {
     exprs: HashMap<ValueId, String>,
     used_names: HashSet<String>,
     next_id: HashMap<String, usize>,
+    /// Called functions by qualified name: the name, or the `_N` it was
+    /// assigned to when too long to write inline.
+    callees: HashMap<String, String>,
     /// Optional/Union values whose assignment carried the annotation.
     annotated: HashSet<ValueId>,
     /// The highest input offset of each user already scanned for splitting.
@@ -157,6 +160,7 @@ impl<'g> Printer<'g> {
             exprs: HashMap::new(),
             used_names: HashSet::new(),
             next_id: HashMap::new(),
+            callees: HashMap::new(),
             annotated: HashSet::new(),
             split_visited: HashMap::new(),
             level: 0,
@@ -327,13 +331,32 @@ impl<'g> Printer<'g> {
         self.scan_block(graph.top);
         self.level += 1;
         // Constants go first, in order of use: inline unless too long.
+        // A called function is a constant too (`__torch__.f`), shared by
+        // every call of it.
         for c in self.constants_in_use_order() {
             let node = graph.node(c);
-            let text = rhs_constant(node);
-            if self.is_long_line(&text) {
-                self.output_definition(c, &text);
-            } else {
-                self.exprs.insert(node.outputs[0], text);
+            match (&node.kind[..], &node.attr) {
+                ("prim::CallFunction", Attr::Function(name)) => {
+                    if self.callees.contains_key(name) {
+                        continue;
+                    }
+                    let text = if self.is_long_line(name) {
+                        let short = self.gen_name("_");
+                        self.line(&format!("{short} = {name}"));
+                        short
+                    } else {
+                        name.clone()
+                    };
+                    self.callees.insert(name.clone(), text);
+                }
+                _ => {
+                    let text = rhs_constant(node);
+                    if self.is_long_line(&text) {
+                        self.output_definition(c, &text);
+                    } else {
+                        self.exprs.insert(node.outputs[0], text);
+                    }
+                }
             }
         }
         self.block(graph.top, !top.returns.is_empty());
@@ -356,6 +379,9 @@ impl<'g> Printer<'g> {
         fn visit(p: &Printer<'_>, b: BlockId, seen: &mut HashSet<NodeId>, out: &mut Vec<NodeId>) {
             let block = p.graph.block(b);
             for &n in &block.nodes {
+                if p.graph.node(n).kind == "prim::CallFunction" {
+                    out.push(n);
+                }
                 for &v in &p.graph.node(n).inputs {
                     take(p, v, seen, out);
                 }
@@ -627,7 +653,8 @@ impl<'g> Printer<'g> {
             }
             "prim::CallFunction" => {
                 let Attr::Function(name) = &node.attr else { return String::new() };
-                format!("{name}({})", args(0))
+                let callee = self.callees.get(name).unwrap_or(name);
+                format!("{callee}({})", args(0))
             }
             "prim::CallMethod" => {
                 let Attr::Name(method) = &node.attr else { return String::new() };

@@ -186,29 +186,6 @@ impl Graph {
         out
     }
 
-    /// Drops constants nothing reads (left behind by folding and
-    /// refinement), as PyTorch's dead-code elimination does. One pass.
-    pub fn remove_unused_constants(&mut self) {
-        let mut used = vec![false; self.values.len()];
-        for node in &self.nodes {
-            for v in &node.inputs {
-                used[v.0 as usize] = true;
-            }
-        }
-        for block in &self.blocks {
-            for v in &block.returns {
-                used[v.0 as usize] = true;
-            }
-        }
-        let nodes = &self.nodes;
-        for block in &mut self.blocks {
-            block.nodes.retain(|n| {
-                let node = &nodes[n.0 as usize];
-                node.kind != "prim::Constant" || node.outputs.iter().any(|v| used[v.0 as usize])
-            });
-        }
-    }
-
     /// The kinds of the non-constant nodes in print order: what the corpus
     /// test compares with PyTorch's graph.
     pub fn node_kinds(&self) -> Vec<String> {

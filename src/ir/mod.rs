@@ -3,6 +3,7 @@
 //! printers that write a graph the way `scripted.graph` and
 //! `scripted.code` print it.
 
+pub mod cleanup;
 pub mod code;
 pub mod graph;
 pub mod print;

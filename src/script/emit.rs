@@ -1368,6 +1368,16 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let constant = self.constant(IrConstant::Bool(*op == BoolOp::Or), None);
                 self.graph.block_mut(short).returns = vec![constant];
                 self.block = outer;
+                // `a and True` is `a`, `a or True` is True, ...: when `b` is a
+                // constant, PyTorch's peephole leaves no If behind.
+                let only_constants =
+                    self.graph.block(evaluated).nodes.iter().all(|&n| self.graph.node(n).kind == "prim::Constant");
+                if let (Some(b), true) = (self.constant_bool(b), only_constants) {
+                    self.graph.block_mut(outer).nodes.pop();
+                    let keeps_a = b == (*op == BoolOp::And);
+                    let result = if keeps_a { a } else { self.constant(IrConstant::Bool(b), Some(e.span)) };
+                    return Sugar::Value(result);
+                }
                 let out = self.graph.new_value(Type::Bool, None);
                 self.graph.node_mut(node).outputs.push(out);
                 Sugar::Value(out)
@@ -1675,10 +1685,20 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
         if let Some(found) = &found {
             // `__constants__` and `Final` attributes are constants in the graph.
-            if (self.is_constant_name(instance, &name) || self.is_final(instance, attr.name))
-                && let Some(c) = constant_of(found)
-            {
-                return Sugar::Value(self.constant(c, Some(span)));
+            if self.is_constant_name(instance, &name) || self.is_final(instance, attr.name) {
+                if let Some(c) = constant_of(found) {
+                    return Sugar::Value(self.constant(c, Some(span)));
+                }
+                // A constant tuple (`stride = (2, 2)`): its items are constants.
+                if let Value::Tuple(items) = found
+                    && let Some(items) = items.iter().map(constant_of).collect::<Option<Vec<_>>>()
+                {
+                    let types: Vec<Type> = items.iter().map(IrConstant::ty).collect();
+                    let values: Vec<ValueId> = items.into_iter().map(|c| self.constant(c, Some(span))).collect();
+                    let tuple =
+                        self.node("prim::TupleConstruct", values, vec![Type::Tuple(types)], Attr::None, span)[0];
+                    return Sugar::Value(tuple);
+                }
             }
         }
         if let Some(found) = found {
@@ -1996,6 +2016,20 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     }
 
     fn compare(&mut self, op: CmpOp, l: ValueId, r: ValueId, span: Span) -> ValueId {
+        // `x is None` where `x` cannot be None (a float attribute) or must
+        // be (None itself) is decided by the types, as PyTorch decides it.
+        if matches!(op, CmpOp::Is | CmpOp::IsNot) {
+            let (lt, rt) = (self.ty(l), self.ty(r));
+            let can_be_none = |t: &Type| matches!(t, Type::Optional(_) | Type::None | Type::Any);
+            let known = match (&lt, &rt) {
+                (Type::None, Type::None) => Some(true),
+                (Type::None, other) | (other, Type::None) if !can_be_none(other) => Some(false),
+                _ => None,
+            };
+            if let Some(is) = known {
+                return self.constant(IrConstant::Bool(is == (op == CmpOp::Is)), Some(span));
+            }
+        }
         let name = match op {
             CmpOp::Eq => "aten::eq",
             CmpOp::NotEq => "aten::ne",

@@ -72,7 +72,7 @@ pub fn entry_graph(
         return Err(Some(emitter.gave_up.unwrap_or(unit.def.name.span)));
     }
     let mut graph = emitter.graph;
-    graph.remove_unused_constants();
+    crate::ir::cleanup::cleanup(&mut graph);
     Ok(crate::ir::Function { name, method: unit.owner.is_some(), graph, defaults })
 }
 
@@ -101,7 +101,7 @@ pub fn compile_all(
             Err(emitter.gave_up)
         } else {
             let mut graph = emitter.graph;
-            graph.remove_unused_constants();
+            crate::ir::cleanup::cleanup(&mut graph);
             Ok(crate::ir::Function { name: name.clone(), method: unit.owner.is_some(), graph, defaults: Vec::new() })
         };
         out.push((format!("{owner}.{name}"), result));

@@ -71,3 +71,59 @@ fn code_and_graph_match_pytorch() {
         );
     }
 }
+
+/// Prints `=== owner.method` and the method's `.code` for every method of
+/// every module of the `scripted` entry (PyTorch's type-name mangling and the
+/// `<run_path>` module prefix removed; the first of each kept).
+const METHODS: &str = r#"
+import runpy, re, sys
+ns = runpy.run_path(sys.argv[1])
+seen = set()
+for m in ns["scripted"].modules():
+    q = re.sub(r"___torch_mangle_\d+\.", "", m._c._type().qualified_name()).replace("<run_path>.", "")
+    for name in m._c._method_names():
+        key = "%s.%s" % (q, name)
+        if key not in seen:
+            seen.add(key)
+            print("=== " + key)
+            print(m._c._get_method(name).code, end="")
+"#;
+
+fn sections(text: &str) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if let Some(key) = line.strip_prefix("=== ") {
+            current = Some(key.to_string());
+            out.insert(key.to_string(), String::new());
+        } else if let Some(key) = &current {
+            let body = out.get_mut(key).expect("inserted with its header");
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    out
+}
+
+/// Every method the examples compile (submodules' and the prelude's
+/// included) prints as PyTorch prints it.
+#[test]
+fn every_method_of_the_examples_prints_as_pytorchs() {
+    let mut compared = 0;
+    for file in examples() {
+        let theirs = sections(&run_python(METHODS, &[&file.display().to_string()]));
+        let mut map = tsy::source::SourceMap::new();
+        let text = std::fs::read_to_string(&file).expect("example");
+        let id = map.add(file.display().to_string(), text);
+        let ours = tsy::compile_all(&mut map, id, &mut tsy::syntax::Interner::new()).expect("the example evaluates");
+        for (name, function) in ours {
+            let function = function.unwrap_or_else(|_| panic!("{}: {name} does not compile", file.display()));
+            let Some(expected) = theirs.get(&name) else {
+                panic!("{}: PyTorch compiles no {name}; it has {:?}", file.display(), theirs.keys().collect::<Vec<_>>())
+            };
+            assert_eq!(&function.code(), expected, "{}: {name}", file.display());
+            compared += 1;
+        }
+    }
+    assert!(compared >= 20, "compared only {compared} methods");
+}

@@ -1,0 +1,203 @@
+//! What PyTorch's scripting does to a fresh graph before anyone sees it
+//! (constant propagation, dead-code elimination), reduced to the rewrites
+//! that change `.graph` and `.code`: an `if` on a constant keeps only the
+//! branch taken; an `if` output that both branches give the same value (or
+//! equal constants) is that value; nodes without side effects whose results
+//! nothing reads are dropped. Each round is linear; rounds repeat while one
+//! changes something (a handful at most).
+
+use std::collections::HashMap;
+
+use super::graph::{Attr, BlockId, Graph, NodeId, ValueId};
+
+/// Rewrites `graph` in place.
+pub fn cleanup(graph: &mut Graph) {
+    for _ in 0..16 {
+        let folded = fold_ifs(graph);
+        let removed = remove_dead(graph);
+        if !folded && !removed {
+            break;
+        }
+    }
+    // Invariant: the rewrites keep every value defined before its uses.
+    #[cfg(debug_assertions)]
+    if let Err(problem) = super::verify::verify(graph) {
+        panic!("cleanup broke the graph: {problem}");
+    }
+}
+
+/// The constant a value holds, if a `prim::Constant` defines it.
+fn constant_of(graph: &Graph, definers: &HashMap<ValueId, NodeId>, v: ValueId) -> Option<Attr> {
+    let node = graph.node(*definers.get(&v)?);
+    (node.kind == "prim::Constant").then(|| node.attr.clone())
+}
+
+fn definers(graph: &Graph) -> HashMap<ValueId, NodeId> {
+    let mut out = HashMap::new();
+    for block in &graph.blocks {
+        for &n in &block.nodes {
+            for &v in &graph.node(n).outputs {
+                out.insert(v, n);
+            }
+        }
+    }
+    out
+}
+
+/// Folds the `prim::If`s of every block; true if anything changed.
+fn fold_ifs(graph: &mut Graph) -> bool {
+    let definers = definers(graph);
+    let mut substitute: HashMap<ValueId, ValueId> = HashMap::new();
+    let mut changed = false;
+    for b in 0..graph.blocks.len() {
+        let block = BlockId(b as u32);
+        let mut nodes = Vec::with_capacity(graph.block(block).nodes.len());
+        for n in std::mem::take(&mut graph.block_mut(block).nodes) {
+            if graph.node(n).kind != "prim::If" {
+                nodes.push(n);
+                continue;
+            }
+            let cond = graph.node(n).inputs[0];
+            if let Some(Attr::Constant(super::Constant::Bool(taken))) = constant_of(graph, &definers, cond) {
+                // Keep the branch taken, in place of the If.
+                let branch = graph.node(n).blocks[usize::from(!taken)];
+                nodes.extend(std::mem::take(&mut graph.block_mut(branch).nodes));
+                let returns = graph.block(branch).returns.clone();
+                for (&out, ret) in graph.node(n).outputs.iter().zip(returns) {
+                    substitute.insert(out, ret);
+                }
+                changed = true;
+                continue;
+            }
+            // Outputs both branches give alike.
+            let (then_block, else_block) = (graph.node(n).blocks[0], graph.node(n).blocks[1]);
+            let mut k = 0;
+            while k < graph.node(n).outputs.len() {
+                let (t, e) = (graph.block(then_block).returns[k], graph.block(else_block).returns[k]);
+                let same = if t == e {
+                    Some(t)
+                } else {
+                    match (constant_of(graph, &definers, t), constant_of(graph, &definers, e)) {
+                        (Some(a), Some(b)) if a == b => {
+                            // A copy of the constant before the If, where the
+                            // output's readers can see it.
+                            let ty = graph.value(t).ty.clone();
+                            let copy = graph.new_value(ty, None);
+                            graph.nodes.push(super::graph::Node {
+                                kind: "prim::Constant".into(),
+                                overload: None,
+                                inputs: Vec::new(),
+                                outputs: vec![copy],
+                                blocks: Vec::new(),
+                                attr: a,
+                                span: None,
+                            });
+                            nodes.push(NodeId(graph.nodes.len() as u32 - 1));
+                            Some(copy)
+                        }
+                        _ => None,
+                    }
+                };
+                match same {
+                    Some(v) if defined_outside(graph, &definers, v, n) || t != e => {
+                        let out = graph.node_mut(n).outputs.remove(k);
+                        graph.block_mut(then_block).returns.remove(k);
+                        graph.block_mut(else_block).returns.remove(k);
+                        substitute.insert(out, v);
+                        changed = true;
+                    }
+                    _ => k += 1,
+                }
+            }
+            nodes.push(n);
+        }
+        graph.block_mut(block).nodes = nodes;
+    }
+    if !substitute.is_empty() {
+        let resolve = |mut v: ValueId| {
+            while let Some(&next) = substitute.get(&v) {
+                v = next;
+            }
+            v
+        };
+        for node in &mut graph.nodes {
+            for v in &mut node.inputs {
+                *v = resolve(*v);
+            }
+        }
+        for block in &mut graph.blocks {
+            for v in &mut block.returns {
+                *v = resolve(*v);
+            }
+        }
+    }
+    changed
+}
+
+/// Whether `v` is defined outside the If `n` (a parameter or a node not
+/// nested in it), so the If's readers can use it directly.
+fn defined_outside(graph: &Graph, definers: &HashMap<ValueId, NodeId>, v: ValueId, n: NodeId) -> bool {
+    let Some(&definer) = definers.get(&v) else {
+        // A block parameter: of the top block, or of an enclosing loop.
+        return !graph.node(n).blocks.iter().any(|&b| graph.block(b).params.contains(&v));
+    };
+    !nested_in(graph, definer, n)
+}
+
+fn nested_in(graph: &Graph, inner: NodeId, outer: NodeId) -> bool {
+    graph
+        .node(outer)
+        .blocks
+        .iter()
+        .any(|&b| graph.block(b).nodes.iter().any(|&m| m == inner || nested_in(graph, inner, m)))
+}
+
+/// Drops nodes without side effects whose results nothing reads; true if
+/// any went.
+fn remove_dead(graph: &mut Graph) -> bool {
+    let mut used = vec![false; graph.values.len()];
+    for block in &graph.blocks {
+        for &n in &block.nodes {
+            for v in &graph.node(n).inputs {
+                used[v.0 as usize] = true;
+            }
+        }
+        for v in &block.returns {
+            used[v.0 as usize] = true;
+        }
+    }
+    let registry = crate::ops::registry();
+    let mut removed = false;
+    for b in 0..graph.blocks.len() {
+        let nodes = std::mem::take(&mut graph.blocks[b].nodes);
+        let kept: Vec<NodeId> = nodes
+            .into_iter()
+            .filter(|&n| {
+                let node = graph.node(n);
+                let unread = node.outputs.iter().all(|v| !used[v.0 as usize]);
+                let pure = match node.kind.as_str() {
+                    "prim::Constant"
+                    | "prim::TupleConstruct"
+                    | "prim::ListConstruct"
+                    | "prim::GetAttr"
+                    | "prim::Uninitialized"
+                    | "prim::unchecked_cast"
+                    | "prim::TupleIndex" => true,
+                    // An If that does nothing: no outputs, empty branches.
+                    "prim::If" => node.blocks.iter().all(|&b| graph.block(b).nodes.is_empty()),
+                    kind if kind.starts_with("aten::") => node
+                        .overload
+                        .as_deref()
+                        .and_then(|o| registry.get(kind, o))
+                        .is_some_and(|s| !s.is_mutable() && !s.returns.is_empty()),
+                    _ => false,
+                };
+                let dead = unread && pure;
+                removed |= dead;
+                !dead
+            })
+            .collect();
+        graph.blocks[b].nodes = kept;
+    }
+    removed
+}
