@@ -82,18 +82,11 @@ fn fold_ifs(graph: &mut Graph) -> bool {
                             // A copy of the constant before the If, where the
                             // output's readers can see it.
                             let ty = graph.value(t).ty.clone();
-                            let copy = graph.new_value(ty, None);
-                            graph.nodes.push(super::graph::Node {
-                                kind: "prim::Constant".into(),
-                                overload: None,
-                                inputs: Vec::new(),
-                                outputs: vec![copy],
-                                blocks: Vec::new(),
-                                attr: a,
-                                span: None,
-                            });
-                            nodes.push(NodeId(graph.nodes.len() as u32 - 1));
-                            Some(copy)
+                            // (`block`'s nodes are in `nodes` meanwhile.)
+                            let copy = graph.append(block, "prim::Constant", Vec::new(), vec![ty], a, None);
+                            graph.block_mut(block).nodes.pop();
+                            nodes.push(copy);
+                            Some(graph.node(copy).outputs[0])
                         }
                         _ => None,
                     }

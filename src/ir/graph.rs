@@ -82,6 +82,9 @@ pub struct Block {
 #[derive(Clone, Debug)]
 pub struct Graph {
     pub values: Vec<ValueData>,
+    /// The node defining each value, by value index (`None` for block
+    /// parameters), kept by `append` and `add_output`.
+    defined_by: Vec<Option<NodeId>>,
     pub nodes: Vec<Node>,
     pub blocks: Vec<Block>,
     pub top: BlockId,
@@ -95,11 +98,18 @@ impl Default for Graph {
 
 impl Graph {
     pub fn new() -> Graph {
-        Graph { values: Vec::new(), nodes: Vec::new(), blocks: vec![Block::default()], top: BlockId(0) }
+        Graph {
+            values: Vec::new(),
+            defined_by: Vec::new(),
+            nodes: Vec::new(),
+            blocks: vec![Block::default()],
+            top: BlockId(0),
+        }
     }
 
     pub fn new_value(&mut self, ty: Type, name: Option<String>) -> ValueId {
         self.values.push(ValueData { ty, name });
+        self.defined_by.push(None);
         ValueId(self.values.len() as u32 - 1)
     }
 
@@ -160,8 +170,24 @@ impl Graph {
             span,
         });
         let id = NodeId(self.nodes.len() as u32 - 1);
+        for &v in &self.nodes[id.0 as usize].outputs {
+            self.defined_by[v.0 as usize] = Some(id);
+        }
         self.block_mut(block).nodes.push(id);
         id
+    }
+
+    /// Gives `node` one more output (an If's or Loop's merged variable).
+    pub fn add_output(&mut self, node: NodeId, ty: Type, name: Option<String>) -> ValueId {
+        let v = self.new_value(ty, name);
+        self.defined_by[v.0 as usize] = Some(node);
+        self.node_mut(node).outputs.push(v);
+        v
+    }
+
+    /// The node that defines `v`; `None` for a block parameter. Constant time.
+    pub fn definer(&self, v: ValueId) -> Option<&Node> {
+        self.defined_by[v.0 as usize].map(|n| self.node(n))
     }
 
     /// A constant in `block`; returns its value.

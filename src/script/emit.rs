@@ -157,7 +157,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
 
     /// The node that produced a value in the current function, if any.
     fn producer(&self, v: ValueId) -> Option<(String, Vec<ValueId>)> {
-        self.graph.nodes.iter().find(|n| n.outputs.contains(&v)).map(|n| (n.kind.clone(), n.inputs.clone()))
+        self.graph.definer(v).map(|n| (n.kind.clone(), n.inputs.clone()))
     }
 
     /// Removes tuple and list constructions and unpackings whose results
@@ -619,8 +619,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             let cast = self.graph.node(cast).outputs[0];
             self.graph.value_mut(cast).name = label.clone();
             self.graph.block_mut(then_block).returns.push(cast);
-            let out = self.graph.new_value(*inner, label);
-            self.graph.node_mut(node).outputs.push(out);
+            let out = self.graph.add_output(node, *inner, label);
             let depth = self.scopes.len();
             self.scopes[depth - 1].insert(name, out);
         }
@@ -818,8 +817,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             };
             self.graph.block_mut(then_block).returns.push(t);
             self.graph.block_mut(else_block).returns.push(e);
-            let out = self.graph.new_value(ty, Some(self.host.name(name).to_string()));
-            self.graph.node_mut(node).outputs.push(out);
+            let out = self.graph.add_output(node, ty, Some(self.host.name(name).to_string()));
             let depth = self.scopes.len();
             self.scopes[depth - 1].insert(name, out);
         }
@@ -845,8 +843,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     }
 
     /// A branch in which `refined` (an Optional local) is known not to be
-    /// None: it reads as its contained type through `prim::unchecked_cast`,
-    /// which is dropped again if the branch never reads it. Refining is not
+    /// None: it reads as its contained type through `prim::unchecked_cast`
+    /// (cleanup drops it again if the branch never reads it). Refining is not
     /// assigning: the name is not among the names the branch returns.
     fn refined_branch(
         &mut self,
@@ -863,16 +861,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         self.scopes.push(HashMap::from([(name, value)]));
         let result = self.branch(block, body);
         self.scopes.pop();
-        if !self.is_used(value) {
-            self.graph.block_mut(block).nodes.retain(|&n| n != cast);
-        }
         result
-    }
-
-    /// Whether any node or block return reads `v`.
-    fn is_used(&self, v: ValueId) -> bool {
-        self.graph.nodes.iter().any(|n| n.inputs.contains(&v))
-            || self.graph.blocks.iter().any(|b| b.returns.contains(&v))
     }
 
     /// Emits a branch into `block`; returns the names it (re)bound, or
@@ -1003,8 +992,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         };
         let (t, e) = (self.ty(results[0]), self.ty(results[1]));
         let ty = self.merge_return_types(&t, &e, span);
-        let out = self.graph.new_value(ty, None);
-        self.graph.node_mut(node).outputs.push(out);
+        let out = self.graph.add_output(node, ty, None);
         Ok(Flow::Returns(out))
     }
 
@@ -1235,8 +1223,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         self.block = outer;
         for (name, init) in carried.iter().zip(&initial) {
             let ty = self.ty(*init);
-            let out = self.graph.new_value(ty, Some(self.host.name(*name).to_string()));
-            self.graph.node_mut(node).outputs.push(out);
+            let out = self.graph.add_output(node, ty, Some(self.host.name(*name).to_string()));
             let depth = self.scopes.len();
             self.scopes[depth - 1].insert(*name, out);
         }
@@ -1378,8 +1365,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     let result = if keeps_a { a } else { self.constant(IrConstant::Bool(b), Some(e.span)) };
                     return Sugar::Value(result);
                 }
-                let out = self.graph.new_value(Type::Bool, None);
-                self.graph.node_mut(node).outputs.push(out);
+                let out = self.graph.add_output(node, Type::Bool, None);
                 Sugar::Value(out)
             }
             // `f"{a} and {b}"` is `aten::format("{} and {}", a, b)`.
@@ -1485,8 +1471,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     );
                     Type::Any
                 };
-                let out = self.graph.new_value(ty, None);
-                self.graph.node_mut(node).outputs.push(out);
+                let out = self.graph.add_output(node, ty, None);
                 Sugar::Value(out)
             }
             _ => Sugar::Value(self.unsupported()),
@@ -2053,7 +2038,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
 
     /// The value of a bool constant.
     fn constant_bool(&self, v: ValueId) -> Option<bool> {
-        match self.graph.nodes.iter().find(|n| n.outputs.contains(&v))?.attr {
+        match self.graph.definer(v)?.attr {
             Attr::Constant(IrConstant::Bool(b)) => Some(b),
             _ => None,
         }
@@ -2069,7 +2054,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             F(f64),
         }
         let number = |v: &ValueId| {
-            let node = self.graph.nodes.iter().find(|n| n.outputs.contains(v))?;
+            let node = self.graph.definer(*v)?;
             match node.attr {
                 Attr::Constant(IrConstant::Int(i)) => Some(N::I(i)),
                 Attr::Constant(IrConstant::Float(f)) => Some(N::F(f)),
@@ -2080,7 +2065,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             N::I(i) => i as f64,
             N::F(f) => f,
         };
-        let string = |v: &ValueId| match &self.graph.nodes.iter().find(|n| n.outputs.contains(v))?.attr {
+        let string = |v: &ValueId| match &self.graph.definer(*v)?.attr {
             Attr::Constant(IrConstant::Str(s)) => Some(s.clone()),
             _ => None,
         };
@@ -2142,9 +2127,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         let no = self.constant(IrConstant::Bool(false), None);
         self.graph.block_mut(else_block).returns = vec![no];
         self.block = outer;
-        let out = self.graph.new_value(Type::Bool, None);
-        self.graph.node_mut(node).outputs.push(out);
-        out
+
+        self.graph.add_output(node, Type::Bool, None)
     }
 
     fn binop(&mut self, op: BinOp, l: ValueId, r: ValueId, span: Span) -> ValueId {
@@ -2321,7 +2305,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// A string passed for a `Device` is converted by `aten::device`, which
     /// PyTorch folds for a literal: `device="cpu"` becomes a Device constant.
     fn str_to_device(&mut self, v: ValueId, span: Span) -> ValueId {
-        let literal = self.graph.nodes.iter().find(|n| n.outputs.contains(&v)).and_then(|n| match &n.attr {
+        let literal = self.graph.definer(v).and_then(|n| match &n.attr {
             Attr::Constant(IrConstant::Str(s)) => Some(s.clone()),
             _ => None,
         });
