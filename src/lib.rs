@@ -45,15 +45,14 @@ pub fn check_with(map: &mut SourceMap, file: FileId, interner: &mut Interner, ve
     diagnostics
 }
 
-/// `tsc inspect`: the entry module's tree and state_dict, or the
-/// diagnostics that stopped the file from building it.
-pub fn inspect(
-    map: &mut SourceMap,
+/// Parses the file, runs its module-level code and picks the entry (`entry`
+/// by name, else the default): the start of every command past `check`.
+fn evaluate_entry<'a>(
+    map: &'a mut SourceMap,
     file: FileId,
-    interner: &mut Interner,
+    interner: &'a mut Interner,
     entry: Option<&str>,
-    weights: Option<&std::path::Path>,
-) -> Result<host::inspect::Report, Vec<Diagnostic>> {
+) -> Result<(host::Evaluated<'a>, host::Selected), Vec<Diagnostic>> {
     let parsed = syntax::parse(map, file, interner);
     if parsed.diagnostics.iter().any(Diagnostic::is_error) {
         return Err(parsed.diagnostics);
@@ -65,10 +64,24 @@ pub fn inspect(
         return Err(diagnostics);
     }
     let selected = host::select_entry(&evaluated, entry, file_span).map_err(|d| vec![*d])?;
+    Ok((evaluated, selected))
+}
+
+/// `tsc inspect`: the entry module's tree and state_dict, or the
+/// diagnostics that stopped the file from building it.
+pub fn inspect(
+    map: &mut SourceMap,
+    file: FileId,
+    interner: &mut Interner,
+    entry: Option<&str>,
+    weights: Option<&std::path::Path>,
+) -> Result<host::inspect::Report, Vec<Diagnostic>> {
+    let file_start = map.get(file).span().start;
+    let (mut evaluated, selected) = evaluate_entry(map, file, interner, entry)?;
     let Some(root) = selected.root_module() else {
         let d = Diagnostic::new(
             diag::Code::E5007,
-            source::Span::point(file_span.start),
+            source::Span::point(file_start),
             format!("`{}` is not a module", selected.name),
         )
         .label("inspect shows modules; this entry is a function");
@@ -111,24 +124,15 @@ pub fn compile(
     interner: &mut Interner,
     entry: Option<&str>,
 ) -> Result<ir::Function, Vec<Diagnostic>> {
-    let parsed = syntax::parse(map, file, interner);
-    if parsed.diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(parsed.diagnostics);
-    }
-    let file_span = map.get(file).span();
-    let mut evaluated = host::evaluate(map, file, &parsed.module, interner);
-    let diagnostics = evaluated.take_diagnostics();
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(diagnostics);
-    }
-    let selected = host::select_entry(&evaluated, entry, file_span).map_err(|d| vec![*d])?;
+    let file_start = map.get(file).span().start;
+    let (mut evaluated, selected) = evaluate_entry(map, file, interner, entry)?;
     let mut diagnostics = script::check(&mut evaluated.host, &selected, false);
     if diagnostics.iter().any(Diagnostic::is_error) {
         diag::sort(&mut diagnostics);
         return Err(diagnostics);
     }
     script::entry_graph(&mut evaluated.host, &selected).map_err(|gave_up| {
-        let span = gave_up.unwrap_or(source::Span::point(file_span.start));
+        let span = gave_up.unwrap_or(source::Span::point(file_start));
         vec![
             Diagnostic::new(diag::Code::E3010, span, "tsc cannot compile this statement yet")
                 .label("the script compiler stops here")
@@ -147,15 +151,6 @@ pub fn compile_all(
     file: FileId,
     interner: &mut Interner,
 ) -> Option<Vec<(String, Result<ir::Function, Option<source::Span>>)>> {
-    let parsed = syntax::parse(map, file, interner);
-    if parsed.diagnostics.iter().any(Diagnostic::is_error) {
-        return None;
-    }
-    let file_span = map.get(file).span();
-    let mut evaluated = host::evaluate(map, file, &parsed.module, interner);
-    if evaluated.take_diagnostics().iter().any(Diagnostic::is_error) {
-        return None;
-    }
-    let selected = host::select_entry(&evaluated, None, file_span).ok()?;
+    let (mut evaluated, selected) = evaluate_entry(map, file, interner, None).ok()?;
     Some(script::compile_all(&mut evaluated.host, &selected))
 }

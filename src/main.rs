@@ -123,6 +123,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// One file in a fresh map, with what reading it reported.
+fn open(path: &Path) -> Result<(SourceMap, FileId, Vec<Diagnostic>), ExitCode> {
+    let mut map = SourceMap::new();
+    let mut diagnostics = Vec::new();
+    let file = load(&mut map, path, &mut diagnostics)?;
+    Ok((map, file, diagnostics))
+}
+
 /// Reads a source file into the map; a file that is not UTF-8 is read
 /// lossily and reported.
 fn load(map: &mut SourceMap, path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<FileId, ExitCode> {
@@ -198,11 +206,9 @@ fn report(map: &SourceMap, mut diagnostics: Vec<Diagnostic>, format: Format, col
 }
 
 fn inspect(path: &Path, entry: Option<&str>, weights: Option<&Path>, format: Format, color: Color) -> ExitCode {
-    let mut map = SourceMap::new();
     let mut interner = Interner::new();
-    let mut diagnostics = Vec::new();
-    let file = match load(&mut map, path, &mut diagnostics) {
-        Ok(file) => file,
+    let (mut map, file, mut diagnostics) = match open(path) {
+        Ok(opened) => opened,
         Err(code) => return code,
     };
     match tsy::inspect(&mut map, file, &mut interner, entry, weights) {
@@ -236,11 +242,9 @@ fn compile(
         eprintln!("help: `--emit graph` and `--emit code` print what the compiler produces today");
         return ExitCode::from(2);
     }
-    let mut map = SourceMap::new();
     let mut interner = Interner::new();
-    let mut diagnostics = Vec::new();
-    let file = match load(&mut map, path, &mut diagnostics) {
-        Ok(file) => file,
+    let (mut map, file, mut diagnostics) = match open(path) {
+        Ok(opened) => opened,
         Err(code) => return code,
     };
     let function = match tsy::compile(&mut map, file, &mut interner, entry) {
