@@ -781,7 +781,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         };
         // Outputs: names assigned in a branch that exist afterwards.
         let mut names: Vec<Symbol> = then_vars.keys().chain(else_vars.keys()).copied().collect();
-        names.sort_by_key(|n| self.host.name(*n).to_string());
+        // In the order the branches first assigned them, the true branch's
+        // first (values are numbered as they are made).
+        names.sort_by_key(|n| (then_vars.get(n).map_or(u32::MAX, |v| v.0), else_vars.get(n).map_or(u32::MAX, |v| v.0)));
         names.dedup();
         for name in names {
             let before = self.lookup(name);
