@@ -7,7 +7,7 @@
 //! compiler does not handle yet marks the function incomplete: no graph,
 //! and no diagnostic either — the code is not known to be wrong.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use super::annotation;
@@ -66,6 +66,12 @@ pub struct Emitter<'u, 'h, 'a> {
     current: Span,
     /// List every failing overload of an operator call, not the closest three.
     pub all_overloads: bool,
+    /// Optional values nothing can have refined: attribute reads (never
+    /// refined in TorchScript) and parameters the body never tests against
+    /// None. Passing one where its contained type is expected is a sure
+    /// error; other Optionals may have been refined by a construct this
+    /// compiler does not model yet.
+    unrefinable: HashSet<ValueId>,
     /// Variables by scope, innermost last; a scope per block.
     scopes: Vec<HashMap<Symbol, ValueId>>,
     block: BlockId,
@@ -109,6 +115,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             gave_up: None,
             current: unit.def.name.span,
             all_overloads: false,
+            unrefinable: HashSet::new(),
             scopes: vec![HashMap::new()],
             block,
             inferred: Vec::new(),
@@ -293,7 +300,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 }
             };
             self.check_default(param, &ty, inferred);
+            let optional = matches!(ty, Type::Optional(_));
             let v = self.graph.add_input(ty, Some(name));
+            if optional && !tested_against_none(&def.body, param.name.name, &|f| self.host.name(f) == "isinstance") {
+                self.unrefinable.insert(v);
+            }
             if inferred {
                 self.inferred.push(v);
             }
@@ -1690,7 +1701,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
         if let Some(found) = found {
             let ty = match &found {
-                Value::Tensor(_) => Type::Tensor,
+                // `bias: Optional[Tensor]` on the class: typed as annotated.
+                Value::Tensor(_) => annotated.clone().unwrap_or(Type::Tensor),
                 Value::Instance(child) if child.class.is_module() => {
                     let ty = Type::Class(child.class.qualified_name().into());
                     let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(name.clone()), span)[0];
@@ -1703,7 +1715,12 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     None => return Sugar::Value(self.unsupported()),
                 },
             };
+            let optional = matches!(ty, Type::Optional(_));
             let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(name.clone()), span)[0];
+            if optional {
+                // Attributes are never refined.
+                self.unrefinable.insert(v);
+            }
             self.graph.value_mut(v).name = Some(name);
             return Sugar::Value(v);
         }
@@ -1991,13 +2008,20 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             }
             // An Optional that a construct this compiler does not model yet
             // may have refined (`if x is None: return`) is no proof of an error.
-            Err(_) if optional_argument => self.unsupported(),
+            Err(_)
+                if optional_argument
+                    && !self.optionals_unrefined(positional.iter().chain(keywords.iter().map(|(_, v)| v))) =>
+            {
+                self.unsupported()
+            }
             Err(mismatch) => {
                 let reason = mismatch.reason;
-                self.error(
-                    Diagnostic::new(Code::E2014, span, format!("{schema}: {reason}"))
-                        .label(format!("this call does not fit `{name}`'s signature")),
-                )
+                let mut d = Diagnostic::new(Code::E2014, span, format!("{schema}: {reason}"))
+                    .label(format!("this call does not fit `{name}`'s signature"));
+                if let Some(help) = self.refinement_help(positional.iter().chain(keywords.iter().map(|(_, v)| v))) {
+                    d = d.help(help);
+                }
+                self.error(d)
             }
         }
     }
@@ -2036,6 +2060,31 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             }
         };
         self.call_aten(name, vec![l, r], vec![], span)
+    }
+
+    /// For an Optional passed where its contained type is expected: how to
+    /// refine it. An attribute needs a local first (TorchScript never
+    /// refines attributes); a parameter needs an `is not None` test.
+    fn refinement_help<'v>(&self, values: impl Iterator<Item = &'v ValueId>) -> Option<String> {
+        let v = values.copied().find(|v| matches!(self.ty(*v), Type::Optional(_)))?;
+        let name = self.graph.value(v).name.clone()?;
+        let inner = match self.ty(v) {
+            Type::Optional(inner) => *inner,
+            _ => return None,
+        };
+        Some(match self.graph.definer(v) {
+            Some(node) if node.kind == "prim::GetAttr" => format!(
+                "`self.{name}` is `Optional[{inner}]` and TorchScript never refines attributes: copy it into a local and test that: `{name} = self.{name}` then `if {name} is not None:` and use `{name}`"
+            ),
+            _ => format!(
+                "`{name}` is `Optional[{inner}]`: test it first (`if {name} is not None:` or `assert {name} is not None`), then use it"
+            ),
+        })
+    }
+
+    /// Whether every Optional among `values` is one nothing can have refined.
+    fn optionals_unrefined<'v>(&self, values: impl Iterator<Item = &'v ValueId>) -> bool {
+        values.filter(|v| matches!(self.ty(**v), Type::Optional(_))).all(|v| self.unrefinable.contains(v))
     }
 
     /// The value of a bool constant.
@@ -2195,8 +2244,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
         // Overloads that fail on an Optional that `is not None` may have
         // refined are not proof of a user error this compiler can explain yet.
-        let optional = types.iter().chain(keyword_types.iter().map(|(_, t)| t)).any(|t| matches!(t, Type::Optional(_)));
-        if optional {
+        if !self.optionals_unrefined(positional.iter().chain(keywords.iter().map(|(_, v)| v))) {
             return self.unsupported();
         }
         // The closest overloads first: those that matched the most arguments.
@@ -2218,6 +2266,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             let (s, verb) = if more == 1 { ("", "does") } else { ("s", "do") };
             d = d
                 .note(format!("{more} more overload{s} of `{name}` {verb} not fit either; `--verbose` lists them all"));
+        }
+        if let Some(help) = self.refinement_help(positional.iter().chain(keywords.iter().map(|(_, v)| v))) {
+            d = d.help(help);
         }
         // A misspelled keyword: name the one the overloads take.
         for (keyword, _) in &keywords {
@@ -2698,4 +2749,29 @@ fn qualified_function_name(f: &Function) -> String {
         "__main__" => format!("__torch__.{}", f.qualname),
         module => format!("__torch__.{module}.{}", f.qualname),
     }
+}
+
+/// Whether `name` is compared with `is`/`is not` or passed to `isinstance`
+/// anywhere in `body`: the ways TorchScript refines an Optional.
+fn tested_against_none(body: &[Stmt], name: Symbol, is_isinstance: &dyn Fn(Symbol) -> bool) -> bool {
+    use crate::syntax::visit::{Node, walk};
+    let names = |e: &Expr| matches!(e.kind, ExprKind::Name(n) if n == name);
+    let mut found = false;
+    for stmt in body {
+        walk(Node::Stmt(stmt), &mut |node| {
+            let Node::Expr(e) = node else { return };
+            match &e.kind {
+                ExprKind::Compare { left, comparisons } => {
+                    found |= comparisons
+                        .iter()
+                        .any(|(op, right)| matches!(op, CmpOp::Is | CmpOp::IsNot) && (names(left) || names(right)));
+                }
+                ExprKind::Call { func, args } if matches!(func.kind, ExprKind::Name(f) if is_isinstance(f)) => {
+                    found |= args.iter().any(|a| matches!(&a.kind, ArgKind::Positional(v) if names(v)));
+                }
+                _ => {}
+            }
+        });
+    }
+    found
 }
