@@ -35,6 +35,34 @@ pub struct Unit {
     pub owner: Option<Rc<Instance>>,
 }
 
+/// The units an entry starts from: the scripted function, or the module's
+/// methods and its submodules'.
+fn entry_units(host: &mut Host<'_>, selected: &Selected) -> Units {
+    let mut units = Units::default();
+    match &selected.value {
+        Value::Entry(entry) => units.add_value(host, &entry.target),
+        other => units.add_value(host, other),
+    }
+    units
+}
+
+/// One unit compiled and cleaned up, or where the compiler stopped (`None`:
+/// it stopped on an error, which `check` reports).
+fn compile_unit(host: &mut Host<'_>, unit: &Unit) -> Result<crate::ir::Function, Option<crate::source::Span>> {
+    let name = host.name(unit.def.name.name).to_string();
+    let defaults = emit::signature(host, unit)
+        .map(|s| s.params.iter().map(|(_, _, d)| d.as_ref().map(emit::default_source)).collect())
+        .unwrap_or_default();
+    let mut emitter = emit::Emitter::new(host, unit);
+    emitter.function();
+    if emitter.incomplete || !emitter.diagnostics.is_empty() {
+        return Err(emitter.gave_up);
+    }
+    let mut graph = emitter.graph;
+    crate::ir::cleanup::cleanup(&mut graph);
+    Ok(crate::ir::Function { name, method: unit.owner.is_some(), graph, defaults })
+}
+
 /// The graph of the entry's `forward` (or of the scripted function), when
 /// this compiler handles everything in it; otherwise where it gave up (the
 /// innermost statement it could not compile), or `None` when the entry has
@@ -43,11 +71,7 @@ pub fn entry_graph(
     host: &mut Host<'_>,
     selected: &Selected,
 ) -> Result<crate::ir::Function, Option<crate::source::Span>> {
-    let mut units = Units::default();
-    match &selected.value {
-        Value::Entry(entry) => units.add_value(host, &entry.target),
-        other => units.add_value(host, other),
-    }
+    let units = entry_units(host, selected);
     // The entry's own function is the last one added for a module (after
     // its submodules) and the only one for a function.
     let root = selected.root_module();
@@ -62,18 +86,7 @@ pub fn entry_graph(
         })
         .ok_or(None)?
         .clone();
-    let name = host.name(unit.def.name.name).to_string();
-    let defaults = emit::signature(host, &unit)
-        .map(|s| s.params.iter().map(|(_, _, d)| d.as_ref().map(emit::default_source)).collect())
-        .unwrap_or_default();
-    let mut emitter = emit::Emitter::new(host, &unit);
-    emitter.function();
-    if emitter.incomplete || !emitter.diagnostics.is_empty() {
-        return Err(Some(emitter.gave_up.unwrap_or(unit.def.name.span)));
-    }
-    let mut graph = emitter.graph;
-    crate::ir::cleanup::cleanup(&mut graph);
-    Ok(crate::ir::Function { name, method: unit.owner.is_some(), graph, defaults })
+    compile_unit(host, &unit).map_err(|at| Some(at.unwrap_or(unit.def.name.span)))
 }
 
 /// Every function the entry compiles (its methods, its submodules' and the
@@ -83,28 +96,15 @@ pub fn compile_all(
     host: &mut Host<'_>,
     selected: &Selected,
 ) -> Vec<(String, Result<crate::ir::Function, Option<crate::source::Span>>)> {
-    let mut units = Units::default();
-    match &selected.value {
-        Value::Entry(entry) => units.add_value(host, &entry.target),
-        other => units.add_value(host, other),
-    }
+    let mut units = entry_units(host, selected);
     let mut out = Vec::new();
     let mut next = 0;
     while next < units.list.len() {
         let unit = units.list[next].clone();
         next += 1;
-        let name = host.name(unit.def.name.name).to_string();
         let owner = unit.owner.as_ref().map_or_else(|| "<function>".to_string(), |o| o.class.qualified_name());
-        let mut emitter = emit::Emitter::new(host, &unit);
-        emitter.function();
-        let result = if emitter.incomplete || !emitter.diagnostics.is_empty() {
-            Err(emitter.gave_up)
-        } else {
-            let mut graph = emitter.graph;
-            crate::ir::cleanup::cleanup(&mut graph);
-            Ok(crate::ir::Function { name: name.clone(), method: unit.owner.is_some(), graph, defaults: Vec::new() })
-        };
-        out.push((format!("{owner}.{name}"), result));
+        let name = format!("{owner}.{}", host.name(unit.def.name.name));
+        out.push((name, compile_unit(host, &unit)));
         units.add_callees(host, &unit);
     }
     out
@@ -115,11 +115,7 @@ pub fn compile_all(
 /// `all_overloads`: an operator call no overload accepts lists every
 /// overload's reason, not the closest three (`--verbose`).
 pub fn check(host: &mut Host<'_>, selected: &Selected, all_overloads: bool) -> Vec<Diagnostic> {
-    let mut units = Units::default();
-    match &selected.value {
-        Value::Entry(entry) => units.add_value(host, &entry.target),
-        other => units.add_value(host, other),
-    }
+    let mut units = entry_units(host, selected);
     let mut diagnostics = Vec::new();
     let mut next = 0;
     while next < units.list.len() {
