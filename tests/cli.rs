@@ -295,10 +295,10 @@ fn compile_prints_code_and_graph_and_writes_outputs_whole() {
 
 #[test]
 fn compile_says_where_it_stops_and_that_ptl_is_not_written_yet() {
-    // A while loop: valid TorchScript that this compiler does not lower yet.
+    // A comprehension: valid TorchScript that this compiler does not lower yet.
     let file = temp_file(
-        "while.tsy",
-        b"import torch\n\n\ndef count(n: int) -> int:\n    i = 0\n    while i < n:\n        i += 1\n    return i\n\n\nf = torch.jit.script(count)\n",
+        "comprehension.tsy",
+        b"import torch\nfrom typing import List\n\n\ndef doubled(xs: List[int]) -> List[int]:\n    return [x * 2 for x in xs]\n\n\nf = torch.jit.script(doubled)\n",
     );
     let path = file.display().to_string();
     assert_eq!(tsc(&["check", &path]).status.code(), Some(0));
@@ -307,7 +307,7 @@ fn compile_says_where_it_stops_and_that_ptl_is_not_written_yet() {
     // Short diagnostics go to stdout, like `tsc check`'s; no code is printed.
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.lines().count(), 1, "{text}");
-    assert!(text.contains("while.tsy:6:5: error[E3010]: tsc cannot compile this statement yet"), "{text}");
+    assert!(text.contains("comprehension.tsy:6:5: error[E3010]: tsc cannot compile this statement yet"), "{text}");
 
     let ptl = tsc(&["compile", &fixture("tests/fixtures/compile/loops.tsy")]);
     assert_eq!(ptl.status.code(), Some(2));

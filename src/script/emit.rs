@@ -586,6 +586,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 self.for_loop(target, iter, body, stmt.span)?
             }
             StmtKind::Assert { test, msg } => self.assert(test, msg.as_ref(), stmt.span)?,
+            StmtKind::While { test, body, orelse } if orelse.is_empty() => self.while_loop(test, body, stmt.span)?,
             StmtKind::Raise { .. } | StmtKind::While { .. } | StmtKind::For { .. } => {
                 return Err(Incomplete);
             }
@@ -1070,6 +1071,54 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             if !matches!(self.statements(body)?, Flow::Falls) {
                 return Err(Incomplete);
             }
+        }
+        Ok(())
+    }
+
+    /// `while test:`: a `prim::Loop` with no trip limit whose condition is
+    /// tested before the first trip and again at the end of each.
+    fn while_loop(&mut self, test: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
+        let carried: Vec<Symbol> = assigned_names(body).into_iter().filter(|&n| self.lookup(n).is_some()).collect();
+        let initial: Vec<ValueId> = carried.iter().map(|n| self.lookup(*n).expect("filtered")).collect();
+        let cond = self.condition(test);
+        let unbounded = self.constant(IrConstant::Int(i64::MAX), None);
+        let mut inputs = vec![unbounded, cond];
+        inputs.extend(initial.iter().copied());
+        let node = self.graph.append(self.block, "prim::Loop", inputs, vec![], Attr::None, Some(span));
+        let body_block = self.graph.new_block();
+        self.graph.node_mut(node).blocks = vec![body_block];
+        let trip = self.graph.new_value(Type::Int, None);
+        self.graph.block_mut(body_block).params.push(trip);
+        let outer = self.block;
+        self.block = body_block;
+        let mut params = HashMap::new();
+        for (name, init) in carried.iter().zip(&initial) {
+            let p = self.graph.new_value(self.ty(*init), Some(self.host.name(*name).to_string()));
+            self.graph.block_mut(body_block).params.push(p);
+            params.insert(*name, p);
+        }
+        // The body's own scope sits inside the parameters', as for `for`.
+        self.scopes.push(params);
+        self.scopes.push(HashMap::new());
+        let flow = self.statements(body);
+        if !matches!(flow?, Flow::Falls) {
+            return Err(Incomplete);
+        }
+        // The condition again, on this trip's values.
+        let next = self.condition(test);
+        let body_scope = self.scopes.pop().expect("pushed above");
+        let params_scope = self.scopes.pop().expect("pushed above");
+        let mut returns = vec![next];
+        for name in &carried {
+            let v = body_scope.get(name).or_else(|| params_scope.get(name)).copied();
+            returns.push(v.expect("carried names have block parameters"));
+        }
+        self.graph.block_mut(body_block).returns = returns;
+        self.block = outer;
+        for (name, init) in carried.iter().zip(&initial) {
+            let out = self.graph.add_output(node, self.ty(*init), Some(self.host.name(*name).to_string()));
+            let depth = self.scopes.len();
+            self.scopes[depth - 1].insert(*name, out);
         }
         Ok(())
     }

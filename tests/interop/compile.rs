@@ -21,10 +21,13 @@ print(scripted.graph, end="")
 
 /// Fixtures whose `.code` has PyTorch's statements but not all in PyTorch's
 /// order, and why.
-const CODE_ORDER_DIFFERS: &[(&str, &str)] = &[(
-    "greedy_fixed.tsy",
-    "PyTorch orders loop-carried variables by its hash map's iteration order; tsc orders them as the body assigns them",
-)];
+const CODE_ORDER_DIFFERS: &[(&str, &str)] = &[
+    (
+        "greedy_fixed.tsy",
+        "PyTorch orders loop-carried variables by its hash map's iteration order; tsc orders them as the body assigns them",
+    ),
+    ("while.tsy", "the same: two loop-carried variables"),
+];
 
 /// The statements of printed code, order aside: lines sorted, and the
 /// targets of a multiple assignment (`a, b = x, y`) sorted with their values.
