@@ -171,3 +171,13 @@ fn deep_nesting_is_a_diagnostic_or_a_parse_not_a_crash() {
         check(&format!("x = {}\n", "[".repeat(depth)));
     }
 }
+
+/// Found by `mutated_model_files_never_panic`: an invalid character at the
+/// start of a line inside an unclosed bracket, then a statement keyword. The
+/// recovery's line break must not go before the invalid character's token.
+#[test]
+fn unclosed_bracket_recovery_after_an_invalid_character() {
+    check(
+        "def f(x):\n    y = torch.cat([x, x], dim=0  #~ E1006\n \u{a0}global    return y\n\n\ndef g(x):\n    return x\n",
+    );
+}

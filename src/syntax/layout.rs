@@ -317,7 +317,12 @@ impl Layout<'_, '_> {
         if column > outermost.line_indent {
             return;
         }
-        let break_at = self.span(self.line_start..self.line_start);
+        // The new logical line starts where this line does, or at the keyword
+        // if something on the line was already emitted (an invalid character).
+        let mut break_at = self.span(self.line_start..self.line_start);
+        if self.out.tokens.last().is_some_and(|&(start, _, _)| start > break_at.start) {
+            break_at = self.span(at..at);
+        }
         self.report_unclosed(break_at.start);
         self.push(break_at, Token::Error);
         self.push(break_at, Token::Newline);
