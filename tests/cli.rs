@@ -295,10 +295,10 @@ fn compile_prints_code_and_graph_and_writes_outputs_whole() {
 
 #[test]
 fn compile_says_where_it_stops_and_that_ptl_is_not_written_yet() {
-    // A comprehension: valid TorchScript that this compiler does not lower yet.
+    // A `break`: valid TorchScript that this compiler does not lower yet.
     let file = temp_file(
-        "comprehension.tsy",
-        b"import torch\nfrom typing import List\n\n\ndef doubled(xs: List[int]) -> List[int]:\n    return [x * 2 for x in xs]\n\n\nf = torch.jit.script(doubled)\n",
+        "break.tsy",
+        b"import torch\nfrom typing import List\n\n\ndef first_negative(xs: List[int]) -> int:\n    found = 0\n    for x in xs:\n        if x < 0:\n            found = x\n            break\n    return found\n\n\nf = torch.jit.script(first_negative)\n",
     );
     let path = file.display().to_string();
     assert_eq!(tsc(&["check", &path]).status.code(), Some(0));
@@ -307,7 +307,7 @@ fn compile_says_where_it_stops_and_that_ptl_is_not_written_yet() {
     // Short diagnostics go to stdout, like `tsc check`'s; no code is printed.
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.lines().count(), 1, "{text}");
-    assert!(text.contains("comprehension.tsy:6:5: error[E3010]: tsc cannot compile this statement yet"), "{text}");
+    assert!(text.contains("break.tsy:10:13: error[E3010]: tsc cannot compile this statement yet"), "{text}");
 
     let ptl = tsc(&["compile", &fixture("tests/fixtures/compile/loops.tsy")]);
     assert_eq!(ptl.status.code(), Some(2));

@@ -1075,6 +1075,72 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         Ok(())
     }
 
+    /// `[elt for x in xs]` / `[elt for i in range(n)]`: an empty list and a
+    /// loop that appends to it. The element type is the type `elt` turns
+    /// out to have, so the list's type is set once the loop is emitted.
+    fn list_comprehension(&mut self, elt: &Expr, generator: &Comprehension, span: Span) -> Result<ValueId, Incomplete> {
+        let ExprKind::Name(name) = generator.target.kind else { return Err(Incomplete) };
+        let range_bound = match &generator.iter.kind {
+            ExprKind::Call { func, args } if matches!(func.kind, ExprKind::Name(f) if self.host.name(f) == "range") => {
+                match args.as_slice() {
+                    [Arg { kind: ArgKind::Positional(bound), .. }] => Some(bound),
+                    _ => return Err(Incomplete),
+                }
+            }
+            _ => None,
+        };
+        let list = self.node("prim::ListConstruct", vec![], vec![Type::list(Type::Any)], Attr::None, span)[0];
+        let (n, source) = match range_bound {
+            Some(bound) => {
+                let n = self.value(bound);
+                if self.ty(n) != Type::Int {
+                    return Err(Incomplete);
+                }
+                (n, None)
+            }
+            None => {
+                let iterable = self.value(&generator.iter);
+                let Type::List(element) = self.ty(iterable) else { return Err(Incomplete) };
+                let n = self.node("aten::len", vec![iterable], vec![Type::Int], Attr::None, span)[0];
+                (n, Some((iterable, *element)))
+            }
+        };
+        let truth = self.constant(IrConstant::Bool(true), None);
+        let node = self.graph.append(self.block, "prim::Loop", vec![n, truth], vec![], Attr::None, Some(span));
+        let body = self.graph.new_block();
+        self.graph.node_mut(node).blocks = vec![body];
+        let label = Some(self.host.name(name).to_string());
+        let i = self.graph.new_value(Type::Int, if source.is_none() { label.clone() } else { None });
+        self.graph.block_mut(body).params.push(i);
+        let outer = self.block;
+        self.block = body;
+        let item = match source {
+            Some((iterable, element)) => {
+                let v = self.node("aten::__getitem__", vec![iterable, i], vec![element], Attr::None, span)[0];
+                self.graph.value_mut(v).name = label;
+                v
+            }
+            None => i,
+        };
+        // The target is local to the comprehension.
+        self.scopes.push(HashMap::from([(name, item)]));
+        let v = self.value(elt);
+        self.scopes.pop();
+        let element = self.ty(v);
+        if element == Type::Any {
+            self.block = outer;
+            return Err(Incomplete);
+        }
+        self.graph.value_mut(list).ty = Type::list(element.clone());
+        let append =
+            self.graph.append(body, "aten::append", vec![list, v], vec![Type::list(element)], Attr::None, Some(span));
+        self.graph.node_mut(append).overload = Some("t".into());
+        let truth = self.constant(IrConstant::Bool(true), None);
+        self.graph.block_mut(body).returns = vec![truth];
+        self.block = outer;
+        Ok(list)
+    }
+
     /// `while test:`: a `prim::Loop` with no trip limit whose condition is
     /// tested before the first trip and again at the end of each.
     fn while_loop(&mut self, test: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
@@ -1430,6 +1496,15 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let out = self.graph.add_output(node, Type::Bool, None);
                 Sugar::Value(out)
             }
+            ExprKind::ListComp { elt, generators } => match generators.as_slice() {
+                [generator] if generator.ifs.is_empty() && !generator.is_async => {
+                    match self.list_comprehension(elt, generator, e.span) {
+                        Ok(v) => Sugar::Value(v),
+                        Err(Incomplete) => Sugar::Value(self.unsupported()),
+                    }
+                }
+                _ => Sugar::Value(self.unsupported()),
+            },
             // `f"{a} and {b}"` is `aten::format("{} and {}", a, b)`.
             ExprKind::FString(parts) => {
                 let mut template = String::new();
