@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use super::graph::{Attr, BlockId, Graph, NodeId, ValueId};
+use super::graph::{Attr, Graph, NodeId, ValueId};
 
 /// Rewrites `graph` in place.
 pub fn cleanup(graph: &mut Graph) {
@@ -34,8 +34,8 @@ fn constant_of(graph: &Graph, definers: &HashMap<ValueId, NodeId>, v: ValueId) -
 
 fn definers(graph: &Graph) -> HashMap<ValueId, NodeId> {
     let mut out = HashMap::new();
-    for block in &graph.blocks {
-        for &n in &block.nodes {
+    for b in graph.live_blocks() {
+        for &n in &graph.block(b).nodes {
             for &v in &graph.node(n).outputs {
                 out.insert(v, n);
             }
@@ -49,8 +49,7 @@ fn fold_ifs(graph: &mut Graph) -> bool {
     let definers = definers(graph);
     let mut substitute: HashMap<ValueId, ValueId> = HashMap::new();
     let mut changed = false;
-    for b in 0..graph.blocks.len() {
-        let block = BlockId(b as u32);
+    for block in graph.live_blocks() {
         let mut nodes = Vec::with_capacity(graph.block(block).nodes.len());
         for n in std::mem::take(&mut graph.block_mut(block).nodes) {
             if graph.node(n).kind != "prim::If" {
@@ -148,8 +147,10 @@ fn nested_in(graph: &Graph, inner: NodeId, outer: NodeId) -> bool {
 /// Drops nodes without side effects whose results nothing reads; true if
 /// any went.
 fn remove_dead(graph: &mut Graph) -> bool {
+    let live = graph.live_blocks();
     let mut used = vec![false; graph.values.len()];
-    for block in &graph.blocks {
+    for &b in &live {
+        let block = graph.block(b);
         for &n in &block.nodes {
             for v in &graph.node(n).inputs {
                 used[v.0 as usize] = true;
@@ -161,8 +162,8 @@ fn remove_dead(graph: &mut Graph) -> bool {
     }
     let registry = crate::ops::registry();
     let mut removed = false;
-    for b in 0..graph.blocks.len() {
-        let nodes = std::mem::take(&mut graph.blocks[b].nodes);
+    for b in live {
+        let nodes = std::mem::take(&mut graph.block_mut(b).nodes);
         let kept: Vec<NodeId> = nodes
             .into_iter()
             .filter(|&n| {
@@ -190,7 +191,7 @@ fn remove_dead(graph: &mut Graph) -> bool {
                 !dead
             })
             .collect();
-        graph.blocks[b].nodes = kept;
+        graph.block_mut(b).nodes = kept;
     }
     removed
 }

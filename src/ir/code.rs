@@ -134,8 +134,8 @@ impl<'g> Printer<'g> {
         let mut uses = vec![Vec::new(); graph.values.len()];
         let mut defs = vec![Def::Param; graph.values.len()];
         let mut place = vec![(graph.top, 0); graph.nodes.len()];
-        for (b, block) in graph.blocks.iter().enumerate() {
-            let b = BlockId(b as u32);
+        for b in graph.live_blocks() {
+            let block = graph.block(b);
             for (i, &n) in block.nodes.iter().enumerate() {
                 place[n.0 as usize] = (b, i);
                 let node = graph.node(n);

@@ -197,6 +197,21 @@ impl Graph {
         self.node(node).outputs[0]
     }
 
+    /// The blocks reachable from the top one, outer before inner: a block
+    /// of a node that a rewrite dropped is not among them.
+    pub fn live_blocks(&self) -> Vec<BlockId> {
+        let mut out = vec![self.top];
+        let mut next = 0;
+        while next < out.len() {
+            let b = out[next];
+            next += 1;
+            for &n in &self.block(b).nodes {
+                out.extend(self.node(n).blocks.iter().copied());
+            }
+        }
+        out
+    }
+
     /// Every node of the graph in print order (blocks depth first).
     pub fn walk(&self) -> Vec<NodeId> {
         fn visit(g: &Graph, b: BlockId, out: &mut Vec<NodeId>) {
