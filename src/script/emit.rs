@@ -747,6 +747,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     let ExprKind::Subscript { index, .. } = &target.kind else { unreachable!("matched a subscript") };
                     let i = self.value(index);
                     self.call_aten("aten::_set_item", vec![o, i, value], vec![], span);
+                } else if self.ty(o) == Type::Tensor {
+                    let ExprKind::Subscript { index, .. } = &target.kind else { unreachable!("matched a subscript") };
+                    self.tensor_assign(o, index, value, span);
                 } else {
                     self.unsupported();
                 }
@@ -755,6 +758,33 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 self.unsupported();
             }
         }
+    }
+
+    /// `x[:, 0] = v`: the indexed view, then `copy_` into it; a number
+    /// becomes a tensor of the view's dtype and device first, as in PyTorch.
+    /// (Boolean-mask and tensor indices, `index_put_`, are not lowered yet.)
+    fn tensor_assign(&mut self, object: ValueId, index: &Expr, value: ValueId, span: Span) {
+        let view = self.tensor_index(object, index, span);
+        let advanced = self.graph.definer(view).is_some_and(|n| n.kind == "aten::index");
+        if view == object || advanced {
+            self.unsupported();
+            return;
+        }
+        let source = match self.ty(value) {
+            Type::Tensor => value,
+            Type::Int | Type::Float | Type::Bool => {
+                let dtype = self.node("prim::dtype", vec![view], vec![Type::Int], Attr::None, span)[0];
+                let device = self.node("prim::device", vec![view], vec![Type::Device], Attr::None, span)[0];
+                let keywords = vec![("dtype".to_string(), dtype), ("device".to_string(), device)];
+                self.call_aten("aten::tensor", vec![value], keywords, span)
+            }
+            Type::Any => return,
+            _ => {
+                self.unsupported();
+                return;
+            }
+        };
+        self.call_aten("aten::copy_", vec![view, source], vec![], span);
     }
 
     /// An `if` with no returns: both branches in blocks of their own; the
