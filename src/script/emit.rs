@@ -570,13 +570,17 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             StmtKind::AugAssign { target, op, value } => {
                 let current = self.value(target);
                 let rhs = self.value(value);
-                let result = if self.ty(current) == Type::Tensor {
+                let tensor = self.ty(current) == Type::Tensor;
+                let result = if tensor {
                     let name = format!("aten::{}_", binop_name(*op));
                     self.call_aten(&name, vec![current, rhs], vec![], stmt.span)
                 } else {
                     self.binop(*op, current, rhs, stmt.span)
                 };
-                self.assign(target, result, stmt.span);
+                // `x[0] += 2` updated the view in place: nothing to store.
+                if !(tensor && matches!(target.kind, ExprKind::Subscript { .. })) {
+                    self.assign(target, result, stmt.span);
+                }
             }
             StmtKind::If { .. } | StmtKind::Return(_) => {
                 // Handled in `statements`, which sees the statements after them.
@@ -765,26 +769,50 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// (Boolean-mask and tensor indices, `index_put_`, are not lowered yet.)
     fn tensor_assign(&mut self, object: ValueId, index: &Expr, value: ValueId, span: Span) {
         let view = self.tensor_index(object, index, span);
-        let advanced = self.graph.definer(view).is_some_and(|n| n.kind == "aten::index");
-        if view == object || advanced {
+        // `x[mask] = v`: `index_put_` with the indices `x[mask]` gathered by.
+        if let Some(gather) = self.graph.definer(view).filter(|n| n.kind == "aten::index")
+            && gather.inputs[0] == object
+        {
+            let gathered = gather.inputs[1];
+            let Some(source) = self.as_tensor_like(value, object, span) else { return };
+            // PyTorch builds the index list after the value; the gather's own
+            // list and the gather itself are left for cleanup to drop.
+            let Some(parts) =
+                self.graph.definer(gathered).filter(|n| n.kind == "prim::ListConstruct").map(|n| n.inputs.clone())
+            else {
+                self.unsupported();
+                return;
+            };
+            let ty = self.ty(gathered);
+            let indices = self.node("prim::ListConstruct", parts, vec![ty], Attr::None, span)[0];
+            self.call_aten("aten::index_put_", vec![object, indices, source], vec![], span);
+            return;
+        }
+        if view == object {
             self.unsupported();
             return;
         }
-        let source = match self.ty(value) {
-            Type::Tensor => value,
+        let Some(source) = self.as_tensor_like(value, view, span) else { return };
+        self.call_aten("aten::copy_", vec![view, source], vec![], span);
+    }
+
+    /// `value` as a tensor: itself, or a number made a tensor of `like`'s
+    /// dtype and device. `None` (having said why) when it is neither.
+    fn as_tensor_like(&mut self, value: ValueId, like: ValueId, span: Span) -> Option<ValueId> {
+        match self.ty(value) {
+            Type::Tensor => Some(value),
             Type::Int | Type::Float | Type::Bool => {
-                let dtype = self.node("prim::dtype", vec![view], vec![Type::Int], Attr::None, span)[0];
-                let device = self.node("prim::device", vec![view], vec![Type::Device], Attr::None, span)[0];
+                let dtype = self.node("prim::dtype", vec![like], vec![Type::Int], Attr::None, span)[0];
+                let device = self.node("prim::device", vec![like], vec![Type::Device], Attr::None, span)[0];
                 let keywords = vec![("dtype".to_string(), dtype), ("device".to_string(), device)];
-                self.call_aten("aten::tensor", vec![value], keywords, span)
+                Some(self.call_aten("aten::tensor", vec![value], keywords, span))
             }
-            Type::Any => return,
+            Type::Any => None,
             _ => {
                 self.unsupported();
-                return;
+                None
             }
-        };
-        self.call_aten("aten::copy_", vec![view, source], vec![], span);
+        }
     }
 
     /// An `if` with no returns: both branches in blocks of their own; the
@@ -2551,10 +2579,14 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// (`aten::select`), slices slice (`aten::slice`), `None` unsqueezes, and
     /// tensor indices gather at the end (`aten::index`).
     fn tensor_index(&mut self, object: ValueId, index: &Expr, span: Span) -> ValueId {
-        let items: Vec<&Expr> = match &index.kind {
+        let mut items: Vec<&Expr> = match &index.kind {
             ExprKind::Tuple(items) => items.iter().collect(),
             _ => vec![index],
         };
+        // A trailing `...` selects nothing more.
+        if items.len() > 1 && items.last().is_some_and(|i| matches!(i.kind, ExprKind::Constant(Constant::Ellipsis))) {
+            items.pop();
+        }
         if items.iter().any(|i| matches!(i.kind, ExprKind::Constant(Constant::Ellipsis))) {
             return self.unsupported();
         }
