@@ -2302,6 +2302,16 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             Attr::Constant(IrConstant::Str(s)) => Some(s.clone()),
             _ => None,
         };
+        // `int("3")`, `float("2.5")`: strings of numbers.
+        if let [a] = inputs
+            && let Some(text) = string(a)
+        {
+            return match kind {
+                "aten::Int" => text.trim().parse().ok().map(IrConstant::Int),
+                "aten::Float" => text.trim().parse().ok().map(IrConstant::Float),
+                _ => None,
+            };
+        }
         if let [a, b] = inputs
             && let (Some(a), Some(b)) = (string(a), string(b))
         {
@@ -2316,6 +2326,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             ("aten::exp", [a]) => IrConstant::Float(float(*a).exp()),
             ("aten::log", [a]) if float(*a) > 0.0 => IrConstant::Float(float(*a).ln()),
             ("aten::sqrt", [a]) if float(*a) >= 0.0 => IrConstant::Float(float(*a).sqrt()),
+            ("aten::Int", [N::I(a)]) => IrConstant::Int(*a),
+            ("aten::Int", [N::F(a)]) if a.is_finite() && a.abs() < 9.2e18 => IrConstant::Int(a.trunc() as i64),
+            ("aten::Float", [a]) => IrConstant::Float(float(*a)),
             ("aten::neg", [N::I(a)]) => IrConstant::Int(a.checked_neg()?),
             ("aten::neg", [N::F(a)]) => IrConstant::Float(-a),
             ("aten::add", [N::I(a), N::I(b)]) => IrConstant::Int(a.checked_add(*b)?),
@@ -2881,6 +2894,7 @@ fn constant_of(value: &Value) -> Option<IrConstant> {
         Value::Float(f) => IrConstant::Float(*f),
         Value::Bool(b) => IrConstant::Bool(*b),
         Value::Str(s) => IrConstant::Str(s.to_string()),
+        Value::Device(d) => IrConstant::Device(d.to_string()),
         Value::None => IrConstant::None,
         _ => return None,
     })
