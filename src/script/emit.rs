@@ -66,6 +66,9 @@ pub struct Emitter<'u, 'h, 'a> {
     current: Span,
     /// List every failing overload of an operator call, not the closest three.
     pub all_overloads: bool,
+    /// Compiling the value of an annotated assignment (`v: List[int] = ...`)
+    /// or an annotated function's `return`, which types what `tolist()` returns.
+    annotated_value: bool,
     /// Optional values nothing can have refined: attribute reads (never
     /// refined in TorchScript) and parameters the body never tests against
     /// None. Passing one where its contained type is expected is a sure
@@ -116,6 +119,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             current: unit.def.name.span,
             all_overloads: false,
             unrefinable: HashSet::new(),
+            annotated_value: false,
             scopes: vec![HashMap::new()],
             block,
             inferred: Vec::new(),
@@ -419,7 +423,14 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             match &stmt.kind {
                 StmtKind::Return(value) => {
                     let v = match value {
-                        Some(e) => self.value(e),
+                        Some(e) => {
+                            // A return annotation types what is returned, as
+                            // an annotated assignment does.
+                            self.annotated_value = self.return_annotation.is_some();
+                            let v = self.value(e);
+                            self.annotated_value = false;
+                            v
+                        }
                         None => self.constant(IrConstant::None, None),
                     };
                     let v = self.check_return(v, stmt.span);
@@ -539,7 +550,12 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     (ExprKind::List(items), Some(t @ Type::List(_))) if items.is_empty() => {
                         self.node("prim::ListConstruct", vec![], vec![t.clone()], Attr::None, value.span)[0]
                     }
-                    _ => self.value(value),
+                    _ => {
+                        self.annotated_value = true;
+                        let v = self.value(value);
+                        self.annotated_value = false;
+                        v
+                    }
                 };
                 match declared {
                     Some(declared) => {
@@ -1777,6 +1793,18 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     Sugar::TensorMethod(v, format!("aten::{name}"))
                 } else if name == "shape" {
                     Sugar::Value(self.call_aten("aten::size", vec![v], vec![], span))
+                } else if name == "tolist" && self.annotated_value {
+                    // `prim::tolist` typed by the annotation: not lowered yet.
+                    Sugar::Value(self.unsupported())
+                } else if name == "tolist" {
+                    // Its result type comes only from an annotation.
+                    Sugar::Value(
+                        self.sure_error(
+                            Diagnostic::new(Code::E2012, span, "Expected type hint for result of tolist()")
+                                .label("the list's element type and depth are not known here")
+                                .help("assign it to an annotated variable: `values: List[float] = x.tolist()`"),
+                        ),
+                    )
                 } else if matches!(name.as_str(), "dtype" | "device" | "T" | "data" | "is_cuda" | "requires_grad") {
                     Sugar::Value(self.unsupported())
                 } else {
