@@ -859,9 +859,18 @@ fn write_typed(
         other => (false, other),
     };
     if let Type::List(elem) = core {
-        write_type(f, elem, symint)?;
-        if let Some(element_alias) = alias.and_then(|a| a.contained.first()) {
-            write!(f, "{element_alias}")?;
+        match (elem.as_ref(), alias.and_then(|a| a.contained.first())) {
+            // `Tensor(a!)?[]`: the alias goes before the element's `?`.
+            (Type::Optional(inner), Some(element_alias)) => {
+                write_type(f, inner, symint)?;
+                write!(f, "{element_alias}?")?;
+            }
+            (_, element_alias) => {
+                write_type(f, elem, symint)?;
+                if let Some(element_alias) = element_alias {
+                    write!(f, "{element_alias}")?;
+                }
+            }
         }
         match n {
             Some(n) => write!(f, "[{n}]")?,

@@ -390,6 +390,15 @@ fn registry_reports_bad_lines() {
     assert_eq!(error.to_string(), "line 4: expected `)` at byte 14");
 }
 
+/// Found by `mutated_lines_never_panic`: an optional element with an alias
+/// printed as `Tensor?(a!)[]`, which does not parse.
+#[test]
+fn optional_list_elements_keep_their_alias_before_the_question_mark() {
+    let text = "aten::f(Tensor(a!)?[] self) -> ()";
+    assert_eq!(Schema::parse(text).expect("parses").to_string(), text);
+    reprints_stably(text);
+}
+
 /// Parses then prints again: the printed form is a fixed point.
 fn reprints_stably(text: &str) {
     if let Ok(schema) = Schema::parse(text) {

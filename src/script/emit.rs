@@ -69,6 +69,9 @@ pub struct Emitter<'u, 'h, 'a> {
     /// Compiling the value of an annotated assignment (`v: List[int] = ...`)
     /// or an annotated function's `return`, which types what `tolist()` returns.
     annotated_value: bool,
+    /// The annotated type the next expression is compiled for (taken by the
+    /// outermost expression only): it types a list literal, as in PyTorch.
+    type_hint: Option<Type>,
     /// Optional values nothing can have refined: attribute reads (never
     /// refined in TorchScript) and parameters the body never tests against
     /// None. Passing one where its contained type is expected is a sure
@@ -120,6 +123,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             all_overloads: false,
             unrefinable: HashSet::new(),
             annotated_value: false,
+            type_hint: None,
             scopes: vec![HashMap::new()],
             block,
             inferred: Vec::new(),
@@ -427,6 +431,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                             // A return annotation types what is returned, as
                             // an annotated assignment does.
                             self.annotated_value = self.return_annotation.is_some();
+                            self.type_hint = self.return_annotation.clone();
                             let v = self.value(e);
                             self.annotated_value = false;
                             v
@@ -552,6 +557,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     }
                     _ => {
                         self.annotated_value = true;
+                        self.type_hint = declared.clone();
                         let v = self.value(value);
                         self.annotated_value = false;
                         v
@@ -778,6 +784,42 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 self.unsupported();
             }
         }
+    }
+
+    /// A list literal compiled for an annotated `List[T]`: every element
+    /// must be a `T`; PyTorch names what the elements unified to otherwise.
+    fn hinted_list(&mut self, values: Vec<ValueId>, expected: &Type, span: Span) -> ValueId {
+        let mut found: Vec<Type> = Vec::new();
+        for v in &values {
+            let t = self.ty(*v);
+            if t == Type::Any {
+                return self.any();
+            }
+            if !found.contains(&t) {
+                found.push(t);
+            }
+        }
+        let fits = found.iter().all(|t| t == expected || matching::is_subtype(t, expected, &mut HashMap::new()));
+        if !fits {
+            let unified = match found.as_slice() {
+                [one] => one.to_string(),
+                many => {
+                    let mut names: Vec<String> = many.iter().map(Type::to_string).collect();
+                    names.sort();
+                    format!("Union[{}]", names.join(", "))
+                }
+            };
+            return self.error(
+                Diagnostic::new(
+                    Code::E2006,
+                    span,
+                    format!("List type annotation `List[{expected}]` did not match the types of the given list elements, which were unified to {unified}"),
+                )
+                .label(format!("the annotation asks for a list of `{expected}`"))
+                .help(format!("write every element as a `{expected}` (`2.0`, not `2`, for floats)")),
+            );
+        }
+        self.node("prim::ListConstruct", values, vec![Type::list(expected.clone())], Attr::None, span)[0]
     }
 
     /// `x[:, 0] = v`: the indexed view, then `copy_` into it; a number
@@ -1475,6 +1517,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     }
 
     fn expr(&mut self, e: &Expr) -> Sugar {
+        let hint = self.type_hint.take();
         match &e.kind {
             ExprKind::Constant(c) => Sugar::Value(match c {
                 Constant::None => self.constant(IrConstant::None, Some(e.span)),
@@ -1607,6 +1650,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             }
             ExprKind::List(items) => {
                 let values: Vec<ValueId> = items.iter().map(|i| self.value(i)).collect();
+                if let Some(Type::List(expected)) = &hint {
+                    return Sugar::Value(self.hinted_list(values, expected, e.span));
+                }
                 let element = match values.first() {
                     None => Type::Tensor,
                     Some(first) => {
