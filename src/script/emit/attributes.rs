@@ -1,0 +1,320 @@
+//! Attribute reads: of modules (submodules, parameters, constants, plain
+//! attributes typed by value or class annotation), namespaces and values.
+
+use super::*;
+
+impl Emitter<'_, '_, '_> {
+    pub(super) fn attribute(&mut self, object: Sugar, attr: &Ident, span: Span) -> Sugar {
+        let name = self.host.name(attr.name).to_string();
+        match object {
+            Sugar::Namespace(path) => {
+                let full = format!("{path}.{name}");
+                match (path.as_str(), name.as_str()) {
+                    ("torch", "long" | "int64") => Sugar::Value(self.constant(IrConstant::Int(4), None)),
+                    ("torch", "float" | "float32") => Sugar::Value(self.constant(IrConstant::Int(6), None)),
+                    ("torch", "int" | "int32") => Sugar::Value(self.constant(IrConstant::Int(3), None)),
+                    ("torch", "bool") => Sugar::Value(self.constant(IrConstant::Int(11), None)),
+                    ("torch", "double" | "float64") => Sugar::Value(self.constant(IrConstant::Int(7), None)),
+                    ("torch", "nn" | "jit") => Sugar::Namespace(full),
+                    ("math", "pi") => Sugar::Value(self.constant(IrConstant::Float(std::f64::consts::PI), Some(span))),
+                    ("math", "e") => Sugar::Value(self.constant(IrConstant::Float(std::f64::consts::E), Some(span))),
+                    ("math", "tau") => {
+                        Sugar::Value(self.constant(IrConstant::Float(std::f64::consts::TAU), Some(span)))
+                    }
+                    ("math", "inf") => Sugar::Value(self.constant(IrConstant::Float(f64::INFINITY), Some(span))),
+                    ("math", "nan") => Sugar::Value(self.constant(IrConstant::Float(f64::NAN), Some(span))),
+                    // `math.sqrt(x)` is `aten::sqrt.int` / `.float` on numbers.
+                    ("math", _) if registry().contains(&format!("aten::{name}")) => {
+                        Sugar::Aten(format!("aten::{name}"))
+                    }
+                    (_, _) if self.namespace_module_class(&path, attr.name).is_some() => {
+                        Sugar::ModuleClass(self.namespace_module_class(&path, attr.name).expect("checked"))
+                    }
+                    ("torch", _) => {
+                        if registry().contains(&format!("aten::{name}")) {
+                            Sugar::Aten(format!("aten::{name}"))
+                        } else if self
+                            .host
+                            .modules
+                            .get(&path)
+                            .is_some_and(|ns| ns.attrs.borrow().contains_key(&attr.name))
+                        {
+                            Sugar::Opaque
+                        } else {
+                            let v = self.error(
+                                Diagnostic::new(Code::E2012, attr.span, format!("object has no attribute {name}"))
+                                    .label(format!("`torch` has no function `{name}`")),
+                            );
+                            Sugar::Value(v)
+                        }
+                    }
+                    _ => {
+                        // `F.dropout` is a Python function of the prelude;
+                        // `F.conv2d` is `torch.conv2d`, an aten operator.
+                        let value =
+                            self.host.modules.get(&path).and_then(|ns| ns.attrs.borrow().get(&attr.name).cloned());
+                        match value {
+                            Some(Value::Function(f)) => Sugar::Function(f),
+                            // `nn.functional`, `torch.nn.init`: a module of a module.
+                            Some(Value::Namespace(ns)) => Sugar::Namespace(ns.name.to_string()),
+                            Some(Value::Builtin(b)) => {
+                                let op = format!("aten::{}", b.name.rsplit('.').next().unwrap_or_default());
+                                if registry().contains(&op) { Sugar::Aten(op) } else { Sugar::Opaque }
+                            }
+                            _ => Sugar::Opaque,
+                        }
+                    }
+                }
+            }
+            Sugar::Module(instance, value) => self.module_attribute(&instance, value, attr, span),
+            Sugar::Value(v) if self.ty(v) == Type::Tensor => {
+                if registry().contains(&format!("aten::{name}")) {
+                    Sugar::TensorMethod(v, format!("aten::{name}"))
+                } else if name == "shape" {
+                    Sugar::Value(self.call_aten("aten::size", vec![v], vec![], span))
+                } else if name == "tolist" && self.annotated_value {
+                    // `prim::tolist` typed by the annotation: not lowered yet.
+                    Sugar::Value(self.unsupported())
+                } else if name == "tolist" {
+                    // Its result type comes only from an annotation.
+                    Sugar::Value(
+                        self.sure_error(
+                            Diagnostic::new(Code::E2012, span, "Expected type hint for result of tolist()")
+                                .label("the list's element type and depth are not known here")
+                                .help("assign it to an annotated variable: `values: List[float] = x.tolist()`"),
+                        ),
+                    )
+                } else if matches!(name.as_str(), "dtype" | "device" | "T" | "data" | "is_cuda" | "requires_grad") {
+                    Sugar::Value(self.unsupported())
+                } else {
+                    let shown = self.type_text(v);
+                    Sugar::Value(
+                        self.error(
+                            Diagnostic::new(
+                                Code::E2012,
+                                span,
+                                format!("'{shown}' object has no attribute or method '{name}'."),
+                            )
+                            .label(format!("tensors have no method `{name}`")),
+                        ),
+                    )
+                }
+            }
+            // Methods of lists, dicts and strings are aten operators too
+            // (`xs.append(v)` is `aten::append`, `s.format(...)` `aten::format`).
+            Sugar::Value(v)
+                if matches!(self.ty(v), Type::List(_) | Type::Dict(..) | Type::Str)
+                    && registry().contains(&format!("aten::{name}")) =>
+            {
+                Sugar::TensorMethod(v, format!("aten::{name}"))
+            }
+            Sugar::Value(v) if self.ty(v) == Type::Any => Sugar::Value(v),
+            _ => Sugar::Value(self.unsupported()),
+        }
+    }
+
+    /// `self.x` on a module: a parameter, buffer, submodule, method, or a
+    /// plain attribute with a TorchScript type.
+    pub(super) fn module_attribute(
+        &mut self,
+        instance: &Rc<Instance>,
+        value: ValueId,
+        attr: &Ident,
+        span: Span,
+    ) -> Sugar {
+        let name = self.host.name(attr.name).to_string();
+        let class = instance.class.name.clone();
+        if self.class_list_contains(instance, "__jit_ignored_attributes__", &name) {
+            return Sugar::Value(
+                self.sure_error(
+                    Diagnostic::new(
+                        Code::E2013,
+                        span,
+                        format!("Module '{class}' has no attribute '{name}' attribute was ignored during compilation"),
+                    )
+                    .label(format!("`{name}` is listed in `__jit_ignored_attributes__`"))
+                    .help(format!(
+                        "remove `{name}` from `__jit_ignored_attributes__`, or pass the value to the constructor"
+                    )),
+                ),
+            );
+        }
+        let state_value = instance.module.borrow().as_ref().and_then(|s| s.get(&name));
+        let plain = instance.attrs.borrow().get(&attr.name).cloned();
+        let found = state_value.or(plain).map(|v| match v {
+            // A submodule scripted before it was handed in compiles like the
+            // module itself (traced ones keep only their state: issue 7).
+            Value::Entry(entry) if entry.kind == crate::host::value::EntryKind::Script => entry.target.clone(),
+            other => other,
+        });
+        let annotated = self.class_annotation(instance, attr.name);
+        if let (Some(Value::List(items)), None) = (&found, &annotated) {
+            let items = items.borrow().clone();
+            let reason = if items.is_empty() {
+                Some("List trace inputs must have elements".to_string())
+            } else if items.iter().all(|v| matches!(v, Value::Instance(i) if i.class.is_module())) {
+                Some("Could not infer type of list element: Cannot infer concrete type of torch.nn.Module".to_string())
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                let help = if items.is_empty() {
+                    format!("annotate the attribute on the class: `{name}: List[float]`")
+                } else {
+                    format!("hold the modules in an `nn.ModuleList`: `self.{name} = nn.ModuleList([...])`")
+                };
+                return Sugar::Value(self.sure_error(
+                    Diagnostic::new(
+                        Code::E2013,
+                        span,
+                        format!(
+                            "Module '{class}' has no attribute '{name}' (This attribute exists on the Python module, but we failed to convert Python type: 'list' to a TorchScript type. {reason}. Its type was inferred; try adding a type annotation for the attribute.)"
+                        ),
+                    )
+                    .label(format!("`self.{name}` has no TorchScript type"))
+                    .help(help),
+                ));
+            }
+        }
+        if let Some(found) = &found {
+            // `__constants__` and `Final` attributes are constants in the graph.
+            if self.is_constant_name(instance, &name) || self.is_final(instance, attr.name) {
+                if let Some(c) = constant_of(found) {
+                    return Sugar::Value(self.constant(c, Some(span)));
+                }
+                // A constant tuple (`stride = (2, 2)`): its items are constants.
+                if let Value::Tuple(items) = found
+                    && let Some(items) = items.iter().map(constant_of).collect::<Option<Vec<_>>>()
+                {
+                    let types: Vec<Type> = items.iter().map(IrConstant::ty).collect();
+                    let values: Vec<ValueId> = items.into_iter().map(|c| self.constant(c, Some(span))).collect();
+                    let tuple =
+                        self.node("prim::TupleConstruct", values, vec![Type::Tuple(types)], Attr::None, span)[0];
+                    return Sugar::Value(tuple);
+                }
+            }
+        }
+        if let Some(found) = found {
+            let ty = match &found {
+                // `bias: Optional[Tensor]` on the class: typed as annotated.
+                Value::Tensor(_) => annotated.clone().unwrap_or(Type::Tensor),
+                Value::Instance(child) if child.class.is_module() => {
+                    let ty = Type::Class(child.class.qualified_name().into());
+                    let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(name.clone()), span)[0];
+                    self.graph.value_mut(v).name = Some(name);
+                    self.modules.insert(v, child.clone());
+                    return Sugar::Module(child.clone(), v);
+                }
+                other => match annotated.clone().or_else(|| attribute_type(other)) {
+                    Some(t) => t,
+                    None => return Sugar::Value(self.unsupported()),
+                },
+            };
+            let optional = matches!(ty, Type::Optional(_));
+            let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(name.clone()), span)[0];
+            if optional {
+                // Attributes are never refined.
+                self.unrefinable.insert(v);
+            }
+            self.graph.value_mut(v).name = Some(name);
+            return Sugar::Value(v);
+        }
+        if let Some(method) = instance.class.lookup(attr.name) {
+            return match method {
+                Value::Function(_) => Sugar::Method(instance.clone(), value, attr.name),
+                Value::Descriptor(_) => Sugar::Value(self.unsupported()),
+                _ => {
+                    // A plain class variable is invisible through `self`
+                    // unless listed in `__constants__`.
+                    if self.is_constant_name(instance, &name) {
+                        match constant_of(&method) {
+                            Some(c) => Sugar::Value(self.constant(c, Some(span))),
+                            None => Sugar::Value(self.unsupported()),
+                        }
+                    } else {
+                        let class = instance.class.name.clone();
+                        Sugar::Value(
+                            self.sure_error(
+                                Diagnostic::new(
+                                    Code::E2013,
+                                    span,
+                                    format!("Module '{class}' has no attribute '{name}' "),
+                                )
+                                .label(format!(
+                                    "`{name}` is a class variable of `{class}`, which compiled code cannot see"
+                                ))
+                                .help(format!(
+                                    "list it in `__constants__ = [\"{name}\"]`, or set `self.{name}` in `__init__`"
+                                )),
+                            ),
+                        )
+                    }
+                }
+            };
+        }
+        // Nothing of that name on the instance or its class.
+        let class = instance.class.name.clone();
+        Sugar::Value(
+            self.sure_error(
+                Diagnostic::new(Code::E2013, span, format!("Module '{class}' has no attribute '{name}' "))
+                    .label(format!("`{class}` has no attribute or method `{name}`"))
+                    .help(format!("set `self.{name}` in `__init__` on every path, or define the method `{name}`")),
+            ),
+        )
+    }
+
+    /// Whether the class annotates the attribute `Final[...]`.
+    pub(super) fn is_final(&self, instance: &Rc<Instance>, name: Symbol) -> bool {
+        instance.class.mro().iter().any(|class| {
+            class.def.as_ref().is_some_and(|(def, _)| {
+                def.body.iter().any(|stmt| match &stmt.kind {
+                    StmtKind::AnnAssign { target, annotation, .. } => {
+                        matches!(target.kind, ExprKind::Name(n) if n == name)
+                            && matches!(&annotation.kind, ExprKind::Subscript { value, .. }
+                                if matches!(&value.kind, ExprKind::Name(f) if self.host.name(*f) == "Final")
+                                    || matches!(&value.kind, ExprKind::Attribute { attr, .. } if self.host.name(attr.name) == "Final"))
+                    }
+                    _ => false,
+                })
+            })
+        })
+    }
+
+    /// The type a class body annotates an attribute with (`history: List[float]`).
+    pub(super) fn class_annotation(&self, instance: &Rc<Instance>, name: Symbol) -> Option<Type> {
+        for class in instance.class.mro() {
+            let Some((def, _)) = &class.def else { continue };
+            for stmt in &def.body {
+                if let StmtKind::AnnAssign { target, annotation, .. } = &stmt.kind
+                    && matches!(target.kind, ExprKind::Name(n) if n == name)
+                {
+                    return annotation::parse(self.host, annotation);
+                }
+            }
+        }
+        None
+    }
+
+    /// The name of a module class that a namespace holds under `name`.
+    pub(super) fn namespace_module_class(&self, path: &str, name: Symbol) -> Option<Rc<str>> {
+        let ns = self.host.modules.get(path)?;
+        match ns.attrs.borrow().get(&name)? {
+            Value::Class(c) if c.is_module() => Some(c.name.clone()),
+            _ => None,
+        }
+    }
+
+    pub(super) fn is_constant_name(&mut self, instance: &Rc<Instance>, name: &str) -> bool {
+        self.class_list_contains(instance, "__constants__", name)
+    }
+
+    /// Whether a class-level list of names (`__constants__`,
+    /// `__jit_ignored_attributes__`) holds `name`.
+    pub(super) fn class_list_contains(&mut self, instance: &Rc<Instance>, list: &str, name: &str) -> bool {
+        let key = self.host.sym(list);
+        match instance.class.lookup(key) {
+            Some(Value::List(items)) => items.borrow().iter().any(|v| matches!(v, Value::Str(s) if &**s == name)),
+            _ => false,
+        }
+    }
+}

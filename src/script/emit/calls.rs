@@ -1,0 +1,418 @@
+//! Calls: operators matched against the registry's overloads (without
+//! implicit conversions first, as PyTorch), user functions and methods
+//! matched against their signatures, and the conversions they need.
+
+use super::*;
+
+impl Emitter<'_, '_, '_> {
+    pub(super) fn call(&mut self, callee: Sugar, args: &[Arg], span: Span) -> Sugar {
+        let mut positional = Vec::new();
+        let mut keywords = Vec::new();
+        for arg in args {
+            match &arg.kind {
+                ArgKind::Positional(e) => positional.push(self.value(e)),
+                ArgKind::Keyword(name, e) => {
+                    let v = self.value(e);
+                    keywords.push((self.host.name(name.name).to_string(), v));
+                }
+                _ => return Sugar::Value(self.unsupported()),
+            }
+        }
+        match callee {
+            Sugar::Aten(name) => Sugar::Value(self.call_aten(&name, positional, keywords, span)),
+            Sugar::TensorMethod(object, name) => {
+                positional.insert(0, object);
+                Sugar::Value(self.call_aten(&name, positional, keywords, span))
+            }
+            Sugar::Module(instance, module) => {
+                let forward = self.host.sym("forward");
+                match instance.class.lookup(forward) {
+                    Some(Value::Function(f)) => {
+                        Sugar::Value(self.user_call(Some((module, instance.clone())), &f, positional, keywords, span))
+                    }
+                    _ => Sugar::Value(self.unsupported()),
+                }
+            }
+            Sugar::Method(instance, object, name) => match instance.class.lookup(name) {
+                Some(Value::Function(f)) => {
+                    Sugar::Value(self.user_call(Some((object, instance.clone())), &f, positional, keywords, span))
+                }
+                _ => Sugar::Value(self.unsupported()),
+            },
+            Sugar::Function(f) if &*f.globals.name == "torch.nn.modules.utils" && keywords.is_empty() => {
+                // `_single`/`_pair`/`_triple`/`_quadruple` are TorchScript
+                // builtins: an int repeated into a list, a list unchanged.
+                let n = match f.qualname.as_str() {
+                    "_single" => 1,
+                    "_pair" => 2,
+                    "_triple" => 3,
+                    "_quadruple" => 4,
+                    _ => return Sugar::Value(self.user_call(None, &f, positional, keywords, span)),
+                };
+                let [x] = positional.as_slice() else { return Sugar::Value(self.unsupported()) };
+                match self.ty(*x) {
+                    Type::List(_) => Sugar::Value(*x),
+                    Type::Int => Sugar::Value(
+                        self.node("prim::ListConstruct", vec![*x; n], vec![Type::list(Type::Int)], Attr::None, span)[0],
+                    ),
+                    _ => Sugar::Value(self.unsupported()),
+                }
+            }
+            Sugar::Function(f) => Sugar::Value(self.user_call(None, &f, positional, keywords, span)),
+            Sugar::ModuleClass(class) => Sugar::Value(
+                self.sure_error(
+                    Diagnostic::new(
+                        Code::E2016,
+                        span,
+                        format!("Class {class} does not have an __init__ function defined"),
+                    )
+                    .label(format!("compiled code cannot construct a `{class}`"))
+                    .help("create the module in `__init__` and store it on `self`"),
+                ),
+            ),
+            Sugar::Builtin(name) => match name.as_str() {
+                "len" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::len", positional, keywords, span)),
+                // `int(n)` of an int is `n` itself.
+                "float" if positional.len() == 1 && self.ty(positional[0]) == Type::Float => {
+                    Sugar::Value(positional[0])
+                }
+                "int" if positional.len() == 1 && self.ty(positional[0]) == Type::Int => Sugar::Value(positional[0]),
+                "float" if positional.len() == 1 => {
+                    Sugar::Value(self.call_aten("aten::Float", positional, keywords, span))
+                }
+                "int" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::Int", positional, keywords, span)),
+                "bool" if positional.len() == 1 => {
+                    Sugar::Value(self.call_aten("aten::Bool", positional, keywords, span))
+                }
+                "str" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::str", positional, keywords, span)),
+                "abs" if positional.len() == 1 => Sugar::Value(self.call_aten("prim::abs", positional, keywords, span)),
+                "min" | "max" if positional.len() == 2 => {
+                    Sugar::Value(self.call_aten(&format!("prim::{name}"), positional, keywords, span))
+                }
+                "print" => {
+                    self.node("prim::Print", positional, vec![], Attr::None, span);
+                    Sugar::Value(self.constant(IrConstant::None, None))
+                }
+                _ => Sugar::Value(self.unsupported()),
+            },
+            Sugar::Value(v) if self.ty(v) == Type::Tensor => {
+                let shown = self.ty(v);
+                Sugar::Value(
+                    self.error(
+                        Diagnostic::new(Code::E2012, span, format!("cannot call a value of type '{shown}'"))
+                            .label("a tensor is not callable"),
+                    ),
+                )
+            }
+            Sugar::Value(v) if self.ty(v) == Type::Any => Sugar::Value(v),
+            _ => Sugar::Value(self.unsupported()),
+        }
+    }
+
+    /// A call of a Python function or method compiled alongside: its
+    /// signature as a schema (`helper(Tensor a, float scale=1.) -> Tensor`),
+    /// matched like an operator's; an unannotated result type comes from
+    /// compiling the callee. Emits `prim::CallMethod` or `prim::CallFunction`.
+    pub(super) fn user_call(
+        &mut self,
+        object: Option<(ValueId, Rc<Instance>)>,
+        f: &Rc<Function>,
+        mut positional: Vec<ValueId>,
+        keywords: Vec<(String, ValueId)>,
+        span: Span,
+    ) -> ValueId {
+        let unit = Unit {
+            def: f.def.clone(),
+            file: f.file,
+            globals: f.globals.clone(),
+            owner: object.as_ref().map(|(_, i)| i.clone()),
+        };
+        let Some(signature) = signature(self.host, &unit) else { return self.unsupported() };
+        let name = self.host.name(f.def.name.name).to_string();
+        let callee = (Rc::as_ptr(&f.def), unit.owner.as_ref().map(Rc::as_ptr));
+        if self.stack.contains(&callee) {
+            return self.sure_error(
+                Diagnostic::new(
+                    Code::E2015,
+                    span,
+                    format!("function '{name}' is called recursively. Recursive calls are not supported"),
+                )
+                .label(format!("`{name}` calls itself here"))
+                .help("rewrite the recursion as a loop"),
+            );
+        }
+        let returns = match &signature.returns {
+            Some(t) => t.clone(),
+            None => {
+                let mut stack = self.stack.clone();
+                stack.push(callee);
+                let mut emitter = Emitter::new(self.host, &unit);
+                emitter.all_overloads = self.all_overloads;
+                emitter.stack = stack;
+                emitter.function();
+                if emitter.incomplete || !emitter.diagnostics.is_empty() {
+                    return self.unsupported();
+                }
+                let top = emitter.graph.top;
+                let result = emitter.graph.block(top).returns[0];
+                emitter.graph.value(result).ty.clone()
+            }
+        };
+        let schema = signature.schema(&name, returns);
+        if let Some((v, _)) = &object {
+            positional.insert(0, *v);
+        }
+        let types: Vec<Type> = positional.iter().map(|v| self.ty(*v)).collect();
+        let keyword_types: Vec<(String, Type)> = keywords.iter().map(|(k, v)| (k.clone(), self.ty(*v))).collect();
+        let all_types = || types.iter().chain(keyword_types.iter().map(|(_, t)| t));
+        if all_types().any(|t| *t == Type::Any) {
+            // An argument that already failed: no second error.
+            return self.any();
+        }
+        let optional_argument = all_types().any(|t| matches!(t, Type::Optional(_)));
+        match matching::match_schema(&schema, &types, &keyword_types) {
+            Ok(plan) => {
+                let mut inputs = Vec::with_capacity(plan.sources.len());
+                for (source, argument) in plan.sources.iter().zip(&schema.arguments) {
+                    inputs.push(match source {
+                        Source::Positional(i, c) => self.apply(positional[*i], c, span),
+                        Source::Keyword(i, c) => self.apply(keywords[*i].1, c, span),
+                        Source::Default(default) => self.default_value(default, &argument.ty),
+                        Source::Vararg(_) | Source::Packed(..) => return self.unsupported(),
+                    });
+                }
+                let (kind, attr) = if object.is_some() {
+                    ("prim::CallMethod", Attr::Name(name))
+                } else {
+                    ("prim::CallFunction", Attr::Function(qualified_function_name(f)))
+                };
+                self.node(kind, inputs, plan.returns, attr, span)[0]
+            }
+            // An Optional that a construct this compiler does not model yet
+            // may have refined (`if x is None: return`) is no proof of an error.
+            Err(_)
+                if optional_argument
+                    && !self.optionals_unrefined(positional.iter().chain(keywords.iter().map(|(_, v)| v))) =>
+            {
+                self.unsupported()
+            }
+            Err(mismatch) => {
+                let reason = mismatch.reason;
+                let mut d = Diagnostic::new(Code::E2014, span, format!("{schema}: {reason}"))
+                    .label(format!("this call does not fit `{name}`'s signature"));
+                if let Some(help) = self.refinement_help(positional.iter().chain(keywords.iter().map(|(_, v)| v))) {
+                    d = d.help(help);
+                }
+                self.error(d)
+            }
+        }
+    }
+
+    /// For an Optional passed where its contained type is expected: how to
+    /// refine it. An attribute needs a local first (TorchScript never
+    /// refines attributes); a parameter needs an `is not None` test.
+    pub(super) fn refinement_help<'v>(&self, values: impl Iterator<Item = &'v ValueId>) -> Option<String> {
+        let v = values.copied().find(|v| matches!(self.ty(*v), Type::Optional(_)))?;
+        let name = self.graph.value(v).name.clone()?;
+        let inner = match self.ty(v) {
+            Type::Optional(inner) => *inner,
+            _ => return None,
+        };
+        Some(match self.graph.definer(v) {
+            Some(node) if node.kind == "prim::GetAttr" => format!(
+                "`self.{name}` is `Optional[{inner}]` and TorchScript never refines attributes: copy it into a local and test that: `{name} = self.{name}` then `if {name} is not None:` and use `{name}`"
+            ),
+            _ => format!(
+                "`{name}` is `Optional[{inner}]`: test it first (`if {name} is not None:` or `assert {name} is not None`), then use it"
+            ),
+        })
+    }
+
+    /// Whether every Optional among `values` is one nothing can have refined.
+    pub(super) fn optionals_unrefined<'v>(&self, values: impl Iterator<Item = &'v ValueId>) -> bool {
+        values.filter(|v| matches!(self.ty(**v), Type::Optional(_))).all(|v| self.unrefinable.contains(v))
+    }
+
+    /// Resolves an aten operator against its overloads, in registry order,
+    /// and emits the call with defaults as constants.
+    pub(super) fn call_aten(
+        &mut self,
+        name: &str,
+        positional: Vec<ValueId>,
+        keywords: Vec<(String, ValueId)>,
+        span: Span,
+    ) -> ValueId {
+        let types: Vec<Type> = positional.iter().map(|v| self.ty(*v)).collect();
+        if types.contains(&Type::Any) || keywords.iter().any(|(_, v)| self.ty(*v) == Type::Any) {
+            return self.any();
+        }
+        let keyword_types: Vec<(String, Type)> = keywords.iter().map(|(k, v)| (k.clone(), self.ty(*v))).collect();
+        let overloads = registry().overloads(name);
+        if overloads.is_empty() {
+            return self.unsupported();
+        }
+        let mut failures = Vec::new();
+        let mut converting = None;
+        for schema in overloads {
+            match matching::match_schema(schema, &types, &keyword_types) {
+                Ok(plan) if !plan.converts() => return self.emit_plan(schema, plan, &positional, &keywords, span),
+                Ok(plan) => {
+                    converting.get_or_insert((schema, plan));
+                }
+                Err(mismatch) => failures.push((schema.to_string(), mismatch)),
+            }
+        }
+        if let Some((schema, plan)) = converting {
+            return self.emit_plan(schema, plan, &positional, &keywords, span);
+        }
+        // Overloads that fail on an Optional that `is not None` may have
+        // refined are not proof of a user error this compiler can explain yet.
+        if !self.optionals_unrefined(positional.iter().chain(keywords.iter().map(|(_, v)| v))) {
+            return self.unsupported();
+        }
+        // The closest overloads first: those that matched the most arguments.
+        failures.sort_by_key(|(_, mismatch)| std::cmp::Reverse(mismatch.matched));
+        let mut d = if failures.len() == 1 {
+            let (schema, mismatch) = &failures[0];
+            Diagnostic::new(Code::E2014, span, format!("{schema}: {}", mismatch.reason))
+                .label("no overload accepts these arguments")
+        } else {
+            Diagnostic::new(Code::E2014, span, "Arguments for call are not valid.")
+                .label(format!("no overload of `{name}` accepts these arguments"))
+        };
+        let shown = if self.all_overloads { failures.len() } else { 3 };
+        for (schema, mismatch) in failures.iter().take(shown) {
+            d = d.note(format!("{schema}:\n{}", mismatch.reason));
+        }
+        if failures.len() > shown {
+            let more = failures.len() - shown;
+            let (s, verb) = if more == 1 { ("", "does") } else { ("s", "do") };
+            d = d
+                .note(format!("{more} more overload{s} of `{name}` {verb} not fit either; `--verbose` lists them all"));
+        }
+        if let Some(help) = self.refinement_help(positional.iter().chain(keywords.iter().map(|(_, v)| v))) {
+            d = d.help(help);
+        }
+        // A misspelled keyword: name the one the overloads take.
+        for (keyword, _) in &keywords {
+            let known: Vec<&str> = overloads.iter().flat_map(|s| s.arguments.iter().map(|a| a.name.as_str())).collect();
+            if !known.contains(&keyword.as_str())
+                && let Some(close) = crate::host::similar(keyword, known.iter().copied())
+            {
+                d = d.help(format!("`{name}` takes a keyword argument `{close}`, not `{keyword}`"));
+            }
+        }
+        self.error(d)
+    }
+
+    pub(super) fn emit_plan(
+        &mut self,
+        schema: &crate::ops::Schema,
+        plan: Plan,
+        positional: &[ValueId],
+        keywords: &[(String, ValueId)],
+        span: Span,
+    ) -> ValueId {
+        let mut inputs = Vec::with_capacity(plan.sources.len());
+        for (source, argument) in
+            plan.sources.iter().zip(schema.arguments.iter().map(Some).chain(std::iter::repeat(None)))
+        {
+            let v = match source {
+                Source::Positional(i, conversion) => self.apply(positional[*i], conversion, span),
+                Source::Keyword(i, conversion) => self.apply(keywords[*i].1, conversion, span),
+                Source::Vararg(i) => positional[*i],
+                Source::Packed(start, end) => {
+                    let element = match argument.map(|a| &a.ty) {
+                        Some(Type::List(element)) => (**element).clone(),
+                        _ => Type::Int,
+                    };
+                    let mut items = Vec::with_capacity(end - start);
+                    for &v in &positional[*start..*end] {
+                        let conversion = matching::convert(&self.ty(v), &element, None, &mut HashMap::new());
+                        items.push(self.apply(v, &conversion.unwrap_or(Conversion::None), span));
+                    }
+                    self.node("prim::ListConstruct", items, vec![Type::list(element)], Attr::None, span)[0]
+                }
+                Source::Default(default) => {
+                    let ty = argument.map(|a| a.ty.clone()).unwrap_or(Type::Any);
+                    self.default_value(default, &ty)
+                }
+            };
+            inputs.push(v);
+        }
+        if let Some(folded) = self.fold(&schema.name, &inputs) {
+            return self.constant(folded, Some(span));
+        }
+        let outputs = self.node(&schema.name, inputs, plan.returns.clone(), Attr::None, span);
+        let node = self.graph.block(self.block).nodes.last().copied().expect("just appended");
+        self.graph.node_mut(node).overload = Some(schema.overload.clone());
+        match outputs.as_slice() {
+            [one] => *one,
+            [] => self.constant(IrConstant::None, None),
+            many => {
+                let types = many.iter().map(|v| self.ty(*v)).collect();
+                self.node("prim::TupleConstruct", many.to_vec(), vec![Type::Tuple(types)], Attr::None, span)[0]
+            }
+        }
+    }
+
+    pub(super) fn apply(&mut self, v: ValueId, conversion: &Conversion, span: Span) -> ValueId {
+        match conversion {
+            Conversion::None => v,
+            Conversion::TensorTo(t) => self.tensor_to(v, t, span),
+            Conversion::Repeat(n) => {
+                let items = vec![v; *n];
+                self.node("prim::ListConstruct", items, vec![Type::list(Type::Int)], Attr::None, span)[0]
+            }
+            Conversion::StrToDevice => self.str_to_device(v, span),
+            Conversion::TupleToList => {
+                let Type::Tuple(items) = self.ty(v) else { return v };
+                let element = items.first().cloned().unwrap_or(Type::Int);
+                // A tuple literal becomes the list of its parts.
+                let parts = match self.producer(v) {
+                    Some((kind, inputs)) if kind == "prim::TupleConstruct" => inputs,
+                    _ => self.node("prim::TupleUnpack", vec![v], items, Attr::None, span),
+                };
+                self.node("prim::ListConstruct", parts, vec![Type::list(element)], Attr::None, span)[0]
+            }
+        }
+    }
+
+    /// A string passed for a `Device` is converted by `aten::device`, which
+    /// PyTorch folds for a literal: `device="cpu"` becomes a Device constant.
+    pub(super) fn str_to_device(&mut self, v: ValueId, span: Span) -> ValueId {
+        let literal = self.graph.definer(v).and_then(|n| match &n.attr {
+            Attr::Constant(IrConstant::Str(s)) => Some(s.clone()),
+            _ => None,
+        });
+        match literal {
+            Some(device) => self.constant(IrConstant::Device(device), Some(span)),
+            None => self.node("aten::device", vec![v], vec![Type::Device], Attr::None, span)[0],
+        }
+    }
+
+    /// The implicit conversion PyTorch inserts where a Tensor is passed for
+    /// an int or float (`aten::IntImplicit`, which checks it is a scalar).
+    pub(super) fn tensor_to(&mut self, v: ValueId, t: &Type, span: Span) -> ValueId {
+        let kind = if *t == Type::Int { "aten::IntImplicit" } else { "aten::FloatImplicit" };
+        self.node(kind, vec![v], vec![t.clone()], Attr::None, span)[0]
+    }
+
+    pub(super) fn default_value(&mut self, default: &Default, ty: &Type) -> ValueId {
+        match default {
+            Default::None => self.constant(IrConstant::None, None),
+            Default::Bool(b) => self.constant(IrConstant::Bool(*b), None),
+            Default::Int(i) => self.constant(IrConstant::Int(*i), None),
+            Default::Float(f) => self.constant(IrConstant::Float(*f), None),
+            Default::Str(s) => self.constant(IrConstant::Str(s.clone()), None),
+            Default::IntList(items) => {
+                let values = items.iter().map(|i| self.constant(IrConstant::Int(*i), None)).collect();
+                self.node("prim::ListConstruct", values, vec![Type::list(Type::Int)], Attr::None, Span::default())[0]
+            }
+            _ => {
+                let _ = ty;
+                self.unsupported()
+            }
+        }
+    }
+}

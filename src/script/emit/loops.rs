@@ -1,0 +1,331 @@
+//! Loops: `for` over ranges, lists, `zip`/`enumerate` and unrolled module
+//! containers, `while`, and list comprehensions.
+
+use super::*;
+
+impl Emitter<'_, '_, '_> {
+    /// A loop over a module container, unrolled as PyTorch does.
+    pub(super) fn unrolled_loop(
+        &mut self,
+        target: &Expr,
+        index: Option<Symbol>,
+        container: &Rc<Instance>,
+        value: ValueId,
+        body: &[Stmt],
+        span: Span,
+    ) -> Result<(), Incomplete> {
+        let ExprKind::Name(name) = target.kind else { return Err(Incomplete) };
+        // As in PyTorch, every submodule is read first, then the bodies run.
+        let children: Vec<ValueId> = crate::host::module::child_instances(container)
+            .into_iter()
+            .map(|(child_name, child)| {
+                let ty = Type::Class(child.class.qualified_name().into());
+                let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(child_name), span)[0];
+                self.modules.insert(v, child);
+                v
+            })
+            .collect();
+        for (k, v) in children.into_iter().enumerate() {
+            if let Some(index) = index {
+                // `enumerate`'s index is a constant on each unrolled trip.
+                let constant = self.constant(IrConstant::Int(k as i64), None);
+                let depth = self.scopes.len();
+                self.scopes[depth - 1].insert(index, constant);
+            }
+            let depth = self.scopes.len();
+            self.scopes[depth - 1].insert(name, v);
+            if !matches!(self.statements(body)?, Flow::Falls) {
+                return Err(Incomplete);
+            }
+        }
+        Ok(())
+    }
+
+    /// `[elt for x in xs]` / `[elt for i in range(n)]`: an empty list and a
+    /// loop that appends to it. The element type is the type `elt` turns
+    /// out to have, so the list's type is set once the loop is emitted.
+    pub(super) fn list_comprehension(
+        &mut self,
+        elt: &Expr,
+        generator: &Comprehension,
+        span: Span,
+    ) -> Result<ValueId, Incomplete> {
+        let ExprKind::Name(name) = generator.target.kind else { return Err(Incomplete) };
+        let range_bound = match &generator.iter.kind {
+            ExprKind::Call { func, args } if matches!(func.kind, ExprKind::Name(f) if self.host.name(f) == "range") => {
+                match args.as_slice() {
+                    [Arg { kind: ArgKind::Positional(bound), .. }] => Some(bound),
+                    _ => return Err(Incomplete),
+                }
+            }
+            _ => None,
+        };
+        let list = self.node("prim::ListConstruct", vec![], vec![Type::list(Type::Any)], Attr::None, span)[0];
+        let (n, source) = match range_bound {
+            Some(bound) => {
+                let n = self.value(bound);
+                if self.ty(n) != Type::Int {
+                    return Err(Incomplete);
+                }
+                (n, None)
+            }
+            None => {
+                let iterable = self.value(&generator.iter);
+                let Type::List(element) = self.ty(iterable) else { return Err(Incomplete) };
+                let n = self.node("aten::len", vec![iterable], vec![Type::Int], Attr::None, span)[0];
+                (n, Some((iterable, *element)))
+            }
+        };
+        let truth = self.constant(IrConstant::Bool(true), None);
+        let node = self.graph.append(self.block, "prim::Loop", vec![n, truth], vec![], Attr::None, Some(span));
+        let body = self.graph.new_block();
+        self.graph.node_mut(node).blocks = vec![body];
+        let label = Some(self.host.name(name).to_string());
+        let i = self.graph.new_value(Type::Int, if source.is_none() { label.clone() } else { None });
+        self.graph.block_mut(body).params.push(i);
+        let outer = self.block;
+        self.block = body;
+        let item = match source {
+            Some((iterable, element)) => {
+                let v = self.node("aten::__getitem__", vec![iterable, i], vec![element], Attr::None, span)[0];
+                self.graph.value_mut(v).name = label;
+                v
+            }
+            None => i,
+        };
+        // The target is local to the comprehension.
+        self.scopes.push(HashMap::from([(name, item)]));
+        let v = self.value(elt);
+        self.scopes.pop();
+        let element = self.ty(v);
+        if element == Type::Any {
+            self.block = outer;
+            return Err(Incomplete);
+        }
+        self.graph.value_mut(list).ty = Type::list(element.clone());
+        let append =
+            self.graph.append(body, "aten::append", vec![list, v], vec![Type::list(element)], Attr::None, Some(span));
+        self.graph.node_mut(append).overload = Some("t".into());
+        let truth = self.constant(IrConstant::Bool(true), None);
+        self.graph.block_mut(body).returns = vec![truth];
+        self.block = outer;
+        Ok(list)
+    }
+
+    /// `while test:`: a `prim::Loop` with no trip limit whose condition is
+    /// tested before the first trip and again at the end of each.
+    pub(super) fn while_loop(&mut self, test: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
+        let carried: Vec<Symbol> = assigned_names(body).into_iter().filter(|&n| self.lookup(n).is_some()).collect();
+        let initial: Vec<ValueId> = carried.iter().map(|n| self.lookup(*n).expect("filtered")).collect();
+        let cond = self.condition(test);
+        let unbounded = self.constant(IrConstant::Int(i64::MAX), None);
+        let mut inputs = vec![unbounded, cond];
+        inputs.extend(initial.iter().copied());
+        let node = self.graph.append(self.block, "prim::Loop", inputs, vec![], Attr::None, Some(span));
+        let body_block = self.graph.new_block();
+        self.graph.node_mut(node).blocks = vec![body_block];
+        let trip = self.graph.new_value(Type::Int, None);
+        self.graph.block_mut(body_block).params.push(trip);
+        let outer = self.block;
+        self.block = body_block;
+        let mut params = HashMap::new();
+        for (name, init) in carried.iter().zip(&initial) {
+            let p = self.graph.new_value(self.ty(*init), Some(self.host.name(*name).to_string()));
+            self.graph.block_mut(body_block).params.push(p);
+            params.insert(*name, p);
+        }
+        // The body's own scope sits inside the parameters', as for `for`.
+        self.scopes.push(params);
+        self.scopes.push(HashMap::new());
+        let flow = self.statements(body);
+        if !matches!(flow?, Flow::Falls) {
+            return Err(Incomplete);
+        }
+        // The condition again, on this trip's values.
+        let next = self.condition(test);
+        let body_scope = self.scopes.pop().expect("pushed above");
+        let params_scope = self.scopes.pop().expect("pushed above");
+        let mut returns = vec![next];
+        for name in &carried {
+            let v = body_scope.get(name).or_else(|| params_scope.get(name)).copied();
+            returns.push(v.expect("carried names have block parameters"));
+        }
+        self.graph.block_mut(body_block).returns = returns;
+        self.block = outer;
+        for (name, init) in carried.iter().zip(&initial) {
+            let out = self.graph.add_output(node, self.ty(*init), Some(self.host.name(*name).to_string()));
+            let depth = self.scopes.len();
+            self.scopes[depth - 1].insert(*name, out);
+        }
+        Ok(())
+    }
+
+    pub(super) fn for_loop(&mut self, target: &Expr, iter: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
+        // `zip(a, b)` and `enumerate(a)` iterate several sources in step;
+        // `enumerate(self.layers)` unrolls like `self.layers`.
+        let (form, parts): (&str, Vec<&Expr>) = match &iter.kind {
+            ExprKind::Call { func, args } => {
+                let name = match func.kind {
+                    ExprKind::Name(n) => self.host.name(n).to_string(),
+                    _ => String::new(),
+                };
+                let positional: Option<Vec<&Expr>> = args
+                    .iter()
+                    .map(|a| match &a.kind {
+                        ArgKind::Positional(e) => Some(e),
+                        _ => None,
+                    })
+                    .collect();
+                match (name.as_str(), positional) {
+                    ("range", Some(p)) if p.len() == 1 => ("range", p),
+                    ("zip", Some(p)) if !p.is_empty() => ("zip", p),
+                    ("enumerate", Some(p)) if p.len() == 1 => ("enumerate", p),
+                    _ => ("", vec![iter]),
+                }
+            }
+            _ => ("", vec![iter]),
+        };
+        if form == "enumerate"
+            && let ExprKind::Tuple(names) = &target.kind
+            && let [index, item] = names.as_slice()
+            && let ExprKind::Name(index) = index.kind
+            && let Sugar::Module(container, value) = self.expr(parts[0])
+        {
+            return self.unrolled_loop(item, Some(index), &container, value, body, span);
+        }
+        // Each source is the loop counter (`range`, `enumerate`'s index) or
+        // a list read at the counter.
+        let mut sources: Vec<Option<(ValueId, Type)>> = Vec::new();
+        let mut lengths = Vec::new();
+        if form == "range" {
+            let n = self.value(parts[0]);
+            if !matches!(self.ty(n), Type::Int | Type::Any) {
+                // globals.rs reports range over a Tensor parameter; other
+                // cases are left to a later version of this compiler.
+                return Err(Incomplete);
+            }
+            sources.push(None);
+            lengths.push(n);
+        } else {
+            if form == "enumerate" {
+                sources.push(None);
+                lengths.push(self.constant(IrConstant::Int(i64::MAX), Some(iter.span)));
+            }
+            for part in &parts {
+                match self.expr(part) {
+                    // `for layer in self.layers:` over a ModuleList or
+                    // Sequential is unrolled: the body once per submodule.
+                    Sugar::Module(container, value) if form.is_empty() => {
+                        return self.unrolled_loop(target, None, &container, value, body, span);
+                    }
+                    sugar => {
+                        let iterable = self.materialize(sugar, part.span);
+                        let Type::List(element) = self.ty(iterable) else { return Err(Incomplete) };
+                        lengths.push(self.node("aten::len", vec![iterable], vec![Type::Int], Attr::None, iter.span)[0]);
+                        sources.push(Some((iterable, *element)));
+                    }
+                }
+            }
+        }
+        let n = match lengths.as_slice() {
+            [one] => *one,
+            many => {
+                let list =
+                    self.node("prim::ListConstruct", many.to_vec(), vec![Type::list(Type::Int)], Attr::None, iter.span)
+                        [0];
+                self.node("prim::min", vec![list], vec![Type::Int], Attr::None, iter.span)[0]
+            }
+        };
+        // One name per source.
+        let names: Vec<Symbol> = match (&target.kind, sources.len()) {
+            (ExprKind::Name(name), 1) => vec![*name],
+            (ExprKind::Tuple(items), k) if items.len() == k => items
+                .iter()
+                .map(|t| match t.kind {
+                    ExprKind::Name(n) => Ok(n),
+                    _ => Err(Incomplete),
+                })
+                .collect::<Result<_, _>>()?,
+            _ => return Err(Incomplete),
+        };
+        // Loop-carried: outer variables the body assigns, and the loop
+        // targets last (`i = -1; for i in range(n): ...` leaves the last
+        // index in `i`).
+        let mut carried: Vec<Symbol> = assigned_names(body).into_iter().filter(|n| !names.contains(n)).collect();
+        carried.extend(names.iter().copied());
+        carried.retain(|&n| self.lookup(n).is_some());
+        let initial: Vec<ValueId> = carried.iter().map(|n| self.lookup(*n).expect("filtered")).collect();
+        let truth = self.constant(IrConstant::Bool(true), None);
+        let mut inputs = vec![n, truth];
+        inputs.extend(initial.iter().copied());
+        let node = self.graph.append(self.block, "prim::Loop", inputs, vec![], Attr::None, Some(span));
+        let body_block = self.graph.new_block();
+        self.graph.node_mut(node).blocks = vec![body_block];
+        // The counter takes the name of the target it binds, if any.
+        let counter_label = match sources.iter().position(Option::is_none) {
+            Some(k) => Some(self.host.name(names[k]).to_string()),
+            None => None,
+        };
+        let i = self.graph.new_value(Type::Int, counter_label);
+        self.graph.block_mut(body_block).params.push(i);
+        let outer = self.block;
+        self.block = body_block;
+        self.scopes.push(HashMap::new());
+        let depth = self.scopes.len();
+        let mut elements = Vec::with_capacity(names.len());
+        for (source, name) in sources.iter().zip(&names) {
+            elements.push(match source {
+                Some((iterable, element)) => {
+                    let v = self.node(
+                        "aten::__getitem__",
+                        vec![*iterable, i],
+                        vec![element.clone()],
+                        Attr::None,
+                        iter.span,
+                    )[0];
+                    self.graph.value_mut(v).name = Some(self.host.name(*name).to_string());
+                    v
+                }
+                None => i,
+            });
+        }
+        for (name, init) in carried.iter().zip(&initial) {
+            let ty = self.ty(*init);
+            let p = self.graph.new_value(ty, Some(self.host.name(*name).to_string()));
+            self.graph.block_mut(body_block).params.push(p);
+            self.scopes[depth - 1].insert(*name, p);
+        }
+        // The targets are bound on every trip, shadowing their carried parameters.
+        for (name, element) in names.iter().zip(elements) {
+            self.scopes[depth - 1].insert(*name, element);
+        }
+        // The body gets a scope of its own inside the block parameters', so
+        // assigning a carried variable is checked like any outer variable.
+        self.scopes.push(HashMap::new());
+        let flow = self.statements(body);
+        let body_scope = self.scopes.pop().expect("pushed above");
+        let params_scope = self.scopes.pop().expect("pushed above");
+        if !matches!(flow?, Flow::Falls) {
+            return Err(Incomplete);
+        }
+        let truth = self.constant(IrConstant::Bool(true), None);
+        let mut returns = vec![truth];
+        for name in &carried {
+            let v = body_scope
+                .get(name)
+                .or_else(|| params_scope.get(name))
+                .copied()
+                .expect("carried names have block parameters");
+            returns.push(v);
+        }
+        self.graph.block_mut(body_block).returns = returns;
+        self.block = outer;
+        for (name, init) in carried.iter().zip(&initial) {
+            let ty = self.ty(*init);
+            let out = self.graph.add_output(node, ty, Some(self.host.name(*name).to_string()));
+            let depth = self.scopes.len();
+            self.scopes[depth - 1].insert(*name, out);
+        }
+        Ok(())
+    }
+}
