@@ -1113,6 +1113,30 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
 
     /// A condition as a bool: Tensors through `aten::Bool`, ints through
     /// `aten::Bool`; an Optional is an error, as in PyTorch.
+    /// `torch.jit.annotate`, spelled out.
+    fn is_jit_annotate(&self, func: &Expr) -> bool {
+        let ExprKind::Attribute { value, attr } = &func.kind else { return false };
+        let ExprKind::Attribute { value: torch, attr: jit } = &value.kind else { return false };
+        matches!(torch.kind, ExprKind::Name(n) if self.host.name(n) == "torch")
+            && self.host.name(jit.name) == "jit"
+            && self.host.name(attr.name) == "annotate"
+    }
+
+    /// `torch.jit.annotate(T, value)`: `value` compiled for the type `T`
+    /// (`torch.jit.annotate(List[int], [])` is an empty `List[int]`).
+    fn annotate(&mut self, annotation: &Expr, value: &Expr) -> ValueId {
+        let Some(declared) = annotation::parse(self.host, annotation) else { return self.unsupported() };
+        self.type_hint = Some(declared.clone());
+        let v = self.value(value);
+        self.type_hint = None;
+        let actual = self.ty(v);
+        if actual == declared || actual == Type::Any || matching::is_subtype(&actual, &declared, &mut HashMap::new()) {
+            v
+        } else {
+            self.unsupported()
+        }
+    }
+
     fn condition(&mut self, test: &Expr) -> ValueId {
         let v = self.value(test);
         match self.ty(v) {
@@ -1175,6 +1199,14 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 self.attribute(object, attr, e.span)
             }
             ExprKind::Call { func, args } => {
+                if self.is_jit_annotate(func)
+                    && let [
+                        Arg { kind: ArgKind::Positional(annotation), .. },
+                        Arg { kind: ArgKind::Positional(value), .. },
+                    ] = args.as_slice()
+                {
+                    return Sugar::Value(self.annotate(annotation, value));
+                }
                 let callee = self.expr(func);
                 self.call(callee, args, e.span)
             }
