@@ -26,27 +26,8 @@ pub fn cleanup(graph: &mut Graph) {
     }
 }
 
-/// The constant a value holds, if a `prim::Constant` defines it.
-fn constant_of(graph: &Graph, definers: &HashMap<ValueId, NodeId>, v: ValueId) -> Option<Attr> {
-    let node = graph.node(*definers.get(&v)?);
-    (node.kind == "prim::Constant").then(|| node.attr.clone())
-}
-
-fn definers(graph: &Graph) -> HashMap<ValueId, NodeId> {
-    let mut out = HashMap::new();
-    for b in graph.live_blocks() {
-        for &n in &graph.block(b).nodes {
-            for &v in &graph.node(n).outputs {
-                out.insert(v, n);
-            }
-        }
-    }
-    out
-}
-
 /// Folds the `prim::If`s of every block; true if anything changed.
 fn fold_ifs(graph: &mut Graph) -> bool {
-    let definers = definers(graph);
     let mut substitute: HashMap<ValueId, ValueId> = HashMap::new();
     let mut changed = false;
     for block in graph.live_blocks() {
@@ -57,7 +38,7 @@ fn fold_ifs(graph: &mut Graph) -> bool {
                 continue;
             }
             let cond = graph.node(n).inputs[0];
-            if let Some(Attr::Constant(super::Constant::Bool(taken))) = constant_of(graph, &definers, cond) {
+            if let Some(&super::Constant::Bool(taken)) = graph.constant_value(cond) {
                 // Keep the branch taken, in place of the If.
                 let branch = graph.node(n).blocks[usize::from(!taken)];
                 nodes.extend(std::mem::take(&mut graph.block_mut(branch).nodes));
@@ -68,7 +49,8 @@ fn fold_ifs(graph: &mut Graph) -> bool {
                 changed = true;
                 continue;
             }
-            // Outputs both branches give alike.
+            // Outputs both branches give alike. The same value from both is
+            // defined outside the If (a branch cannot see the other's).
             let (then_block, else_block) = (graph.node(n).blocks[0], graph.node(n).blocks[1]);
             let mut k = 0;
             while k < graph.node(n).outputs.len() {
@@ -76,8 +58,9 @@ fn fold_ifs(graph: &mut Graph) -> bool {
                 let same = if t == e {
                     Some(t)
                 } else {
-                    match (constant_of(graph, &definers, t), constant_of(graph, &definers, e)) {
+                    match (graph.constant_value(t), graph.constant_value(e)) {
                         (Some(a), Some(b)) if a == b => {
+                            let a = Attr::Constant(a.clone());
                             // A copy of the constant before the If, where the
                             // output's readers can see it.
                             let ty = graph.value(t).ty.clone();
@@ -91,14 +74,14 @@ fn fold_ifs(graph: &mut Graph) -> bool {
                     }
                 };
                 match same {
-                    Some(v) if defined_outside(graph, &definers, v, n) || t != e => {
+                    Some(v) => {
                         let out = graph.node_mut(n).outputs.remove(k);
                         graph.block_mut(then_block).returns.remove(k);
                         graph.block_mut(else_block).returns.remove(k);
                         substitute.insert(out, v);
                         changed = true;
                     }
-                    _ => k += 1,
+                    None => k += 1,
                 }
             }
             nodes.push(n);
@@ -124,24 +107,6 @@ fn fold_ifs(graph: &mut Graph) -> bool {
         }
     }
     changed
-}
-
-/// Whether `v` is defined outside the If `n` (a parameter or a node not
-/// nested in it), so the If's readers can use it directly.
-fn defined_outside(graph: &Graph, definers: &HashMap<ValueId, NodeId>, v: ValueId, n: NodeId) -> bool {
-    let Some(&definer) = definers.get(&v) else {
-        // A block parameter: of the top block, or of an enclosing loop.
-        return !graph.node(n).blocks.iter().any(|&b| graph.block(b).params.contains(&v));
-    };
-    !nested_in(graph, definer, n)
-}
-
-fn nested_in(graph: &Graph, inner: NodeId, outer: NodeId) -> bool {
-    graph
-        .node(outer)
-        .blocks
-        .iter()
-        .any(|&b| graph.block(b).nodes.iter().any(|&m| m == inner || nested_in(graph, inner, m)))
 }
 
 /// Drops nodes without side effects whose results nothing reads; true if

@@ -44,17 +44,9 @@ struct Use {
     offset: usize,
 }
 
-/// A value's definition: a node output or a block parameter.
-#[derive(Clone, Copy)]
-enum Def {
-    Node(NodeId),
-    Param,
-}
-
 struct Printer<'g> {
     graph: &'g Graph,
     uses: Vec<Vec<Use>>,
-    defs: Vec<Def>,
     /// Each node's block and index in it.
     place: Vec<(BlockId, usize)>,
     /// Nodes written into their use instead of assigned.
@@ -132,7 +124,6 @@ const RESERVED: &[&str] = &[
 impl<'g> Printer<'g> {
     fn new(graph: &'g Graph) -> Printer<'g> {
         let mut uses = vec![Vec::new(); graph.values.len()];
-        let mut defs = vec![Def::Param; graph.values.len()];
         let mut place = vec![(graph.top, 0); graph.nodes.len()];
         for b in graph.live_blocks() {
             let block = graph.block(b);
@@ -142,9 +133,6 @@ impl<'g> Printer<'g> {
                 for (offset, &v) in node.inputs.iter().enumerate() {
                     uses[v.0 as usize].push(Use { user: User::Node(n), offset });
                 }
-                for &v in &node.outputs {
-                    defs[v.0 as usize] = Def::Node(n);
-                }
             }
             for (offset, &v) in block.returns.iter().enumerate() {
                 uses[v.0 as usize].push(Use { user: User::Return(b), offset });
@@ -153,7 +141,6 @@ impl<'g> Printer<'g> {
         Printer {
             graph,
             uses,
-            defs,
             place,
             inline: HashSet::new(),
             idents: HashMap::new(),
@@ -175,7 +162,7 @@ impl<'g> Printer<'g> {
     // ---- deciding what is inline ----
 
     fn can_inline(&self, v: ValueId) -> bool {
-        let Def::Node(n) = self.defs[v.0 as usize] else { return false };
+        let Some(n) = self.graph.defining_node(v) else { return false };
         let node = self.graph.node(n);
         let uses = &self.uses[v.0 as usize];
         if node.outputs.len() != 1 || uses.len() != 1 || !node.blocks.is_empty() {
@@ -207,7 +194,7 @@ impl<'g> Printer<'g> {
     }
 
     fn scan_value(&mut self, point: Option<NodeId>, v: ValueId) -> Option<NodeId> {
-        let Def::Node(n) = self.defs[v.0 as usize] else { return point };
+        let Some(n) = self.graph.defining_node(v) else { return point };
         if Some(n) == point && self.can_inline(v) {
             let point = self.scan_node(n);
             self.inline.insert(n);
@@ -369,7 +356,7 @@ impl<'g> Printer<'g> {
 
     fn constants_in_use_order(&self) -> Vec<NodeId> {
         fn take(p: &Printer<'_>, v: ValueId, seen: &mut HashSet<NodeId>, out: &mut Vec<NodeId>) {
-            if let Def::Node(n) = p.defs[v.0 as usize]
+            if let Some(n) = p.graph.defining_node(v)
                 && p.is_constant(n)
                 && seen.insert(n)
             {
@@ -499,13 +486,7 @@ impl<'g> Printer<'g> {
         let node = graph.node(n);
         let body = graph.block(node.blocks[0]);
         let (trip, cond) = (node.inputs[0], node.inputs[1]);
-        let constant = |v: ValueId| match self.defs[v.0 as usize] {
-            Def::Node(c) => match &graph.node(c).attr {
-                Attr::Constant(c) => Some(c.clone()),
-                _ => None,
-            },
-            Def::Param => None,
-        };
+        let constant = |v: ValueId| graph.constant_value(v).cloned();
         let always_true = constant(cond) == Some(Constant::Bool(true))
             && body.returns.first().is_some_and(|&r| constant(r) == Some(Constant::Bool(true)));
         let trip_specified = constant(trip) != Some(Constant::Int(i64::MAX))
@@ -552,7 +533,7 @@ impl<'g> Printer<'g> {
         let mut to_split = Vec::new();
         self.scan_long_inlines(first.user, first.offset as isize, &mut to_split);
         for &v in to_split.iter().rev() {
-            let Def::Node(n) = self.defs[v.0 as usize] else { continue };
+            let Some(n) = self.graph.defining_node(v) else { continue };
             let expr = self.use_of(v);
             self.output_definition(n, &expr);
         }
@@ -568,7 +549,7 @@ impl<'g> Printer<'g> {
         let mut i = offset;
         while i >= low {
             let arg = inputs[i as usize];
-            if let Def::Node(n) = self.defs[arg.0 as usize]
+            if let Some(n) = self.graph.defining_node(arg)
                 && !self.is_constant(n)
                 && self.inline.contains(&n)
             {
@@ -703,8 +684,7 @@ impl<'g> Printer<'g> {
         while count > 0 {
             let arg = &schema.arguments[count - 1];
             let Some(default) = &arg.default else { break };
-            let Def::Node(n) = self.defs[inputs[count - 1].0 as usize] else { break };
-            let Attr::Constant(value) = &self.graph.node(n).attr else { break };
+            let Some(value) = self.graph.constant_value(inputs[count - 1]) else { break };
             if !default_matches(default, value) {
                 break;
             }

@@ -186,8 +186,21 @@ impl Graph {
     }
 
     /// The node that defines `v`; `None` for a block parameter. Constant time.
+    pub fn defining_node(&self, v: ValueId) -> Option<NodeId> {
+        self.defined_by[v.0 as usize]
+    }
+
+    /// The node that defines `v`; `None` for a block parameter.
     pub fn definer(&self, v: ValueId) -> Option<&Node> {
-        self.defined_by[v.0 as usize].map(|n| self.node(n))
+        self.defining_node(v).map(|n| self.node(n))
+    }
+
+    /// The constant `v` holds, if a `prim::Constant` defines it.
+    pub fn constant_value(&self, v: ValueId) -> Option<&Constant> {
+        match &self.definer(v)?.attr {
+            Attr::Constant(c) => Some(c),
+            _ => None,
+        }
     }
 
     /// A constant in `block`; returns its value.

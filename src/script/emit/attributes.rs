@@ -72,11 +72,9 @@ impl Emitter<'_, '_, '_> {
                     Sugar::TensorMethod(v, format!("aten::{name}"))
                 } else if name == "shape" {
                     Sugar::Value(self.call_aten("aten::size", vec![v], vec![], span))
-                } else if name == "tolist" && self.annotated_value {
-                    // `prim::tolist` typed by the annotation: not lowered yet.
-                    Sugar::Value(self.unsupported())
                 } else if name == "tolist" {
-                    // Its result type comes only from an annotation.
+                    // Its result type comes only from an annotation, which
+                    // the call did not have (see `expr`).
                     Sugar::Value(
                         self.sure_error(
                             Diagnostic::new(Code::E2012, span, "Expected type hint for result of tolist()")

@@ -381,10 +381,10 @@ impl Emitter<'_, '_, '_> {
     /// A string passed for a `Device` is converted by `aten::device`, which
     /// PyTorch folds for a literal: `device="cpu"` becomes a Device constant.
     pub(super) fn str_to_device(&mut self, v: ValueId, span: Span) -> ValueId {
-        let literal = self.graph.definer(v).and_then(|n| match &n.attr {
-            Attr::Constant(IrConstant::Str(s)) => Some(s.clone()),
+        let literal = match self.graph.constant_value(v) {
+            Some(IrConstant::Str(s)) => Some(s.clone()),
             _ => None,
-        });
+        };
         match literal {
             Some(device) => self.constant(IrConstant::Device(device), Some(span)),
             None => self.node("aten::device", vec![v], vec![Type::Device], Attr::None, span)[0],

@@ -42,8 +42,8 @@ impl Emitter<'_, '_, '_> {
 
     /// The value of a bool constant.
     pub(super) fn constant_bool(&self, v: ValueId) -> Option<bool> {
-        match self.graph.definer(v)?.attr {
-            Attr::Constant(IrConstant::Bool(b)) => Some(b),
+        match self.graph.constant_value(v)? {
+            IrConstant::Bool(b) => Some(*b),
             _ => None,
         }
     }
@@ -57,20 +57,17 @@ impl Emitter<'_, '_, '_> {
             I(i64),
             F(f64),
         }
-        let number = |v: &ValueId| {
-            let node = self.graph.definer(*v)?;
-            match node.attr {
-                Attr::Constant(IrConstant::Int(i)) => Some(N::I(i)),
-                Attr::Constant(IrConstant::Float(f)) => Some(N::F(f)),
-                _ => None,
-            }
+        let number = |v: &ValueId| match self.graph.constant_value(*v)? {
+            IrConstant::Int(i) => Some(N::I(*i)),
+            IrConstant::Float(f) => Some(N::F(*f)),
+            _ => None,
         };
         let float = |n: N| match n {
             N::I(i) => i as f64,
             N::F(f) => f,
         };
-        let string = |v: &ValueId| match &self.graph.definer(*v)?.attr {
-            Attr::Constant(IrConstant::Str(s)) => Some(s.clone()),
+        let string = |v: &ValueId| match self.graph.constant_value(*v)? {
+            IrConstant::Str(s) => Some(s.clone()),
             _ => None,
         };
         // `int("3")`, `float("2.5")`: strings of numbers.
@@ -133,9 +130,7 @@ impl Emitter<'_, '_, '_> {
             Type::Bool | Type::Any => cond,
             _ => self.node("aten::Bool", vec![cond], vec![Type::Bool], Attr::None, span)[0],
         };
-        let node = self.graph.append(self.block, "prim::If", vec![cond], vec![], Attr::None, Some(span));
-        let (then_block, else_block) = (self.graph.new_block(), self.graph.new_block());
-        self.graph.node_mut(node).blocks = vec![then_block, else_block];
+        let (node, then_block, else_block) = self.if_node(cond, span);
         let outer = self.block;
         self.block = then_block;
         let r = self.value(right);

@@ -116,48 +116,13 @@ impl Emitter<'_, '_, '_> {
     /// tested before the first trip and again at the end of each.
     pub(super) fn while_loop(&mut self, test: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
         let carried: Vec<Symbol> = assigned_names(body).into_iter().filter(|&n| self.lookup(n).is_some()).collect();
-        let initial: Vec<ValueId> = carried.iter().map(|n| self.lookup(*n).expect("filtered")).collect();
         let cond = self.condition(test);
         let unbounded = self.constant(IrConstant::Int(i64::MAX), None);
-        let mut inputs = vec![unbounded, cond];
-        inputs.extend(initial.iter().copied());
-        let node = self.graph.append(self.block, "prim::Loop", inputs, vec![], Attr::None, Some(span));
-        let body_block = self.graph.new_block();
-        self.graph.node_mut(node).blocks = vec![body_block];
-        let trip = self.graph.new_value(Type::Int, None);
-        self.graph.block_mut(body_block).params.push(trip);
-        let outer = self.block;
-        self.block = body_block;
-        let mut params = HashMap::new();
-        for (name, init) in carried.iter().zip(&initial) {
-            let p = self.graph.new_value(self.ty(*init), Some(self.host.name(*name).to_string()));
-            self.graph.block_mut(body_block).params.push(p);
-            params.insert(*name, p);
-        }
-        // The body's own scope sits inside the parameters', as for `for`.
-        self.scopes.push(params);
-        self.scopes.push(HashMap::new());
-        let flow = self.statements(body);
-        if !matches!(flow?, Flow::Falls) {
-            return Err(Incomplete);
-        }
-        // The condition again, on this trip's values.
-        let next = self.condition(test);
-        let body_scope = self.scopes.pop().expect("pushed above");
-        let params_scope = self.scopes.pop().expect("pushed above");
-        let mut returns = vec![next];
-        for name in &carried {
-            let v = body_scope.get(name).or_else(|| params_scope.get(name)).copied();
-            returns.push(v.expect("carried names have block parameters"));
-        }
-        self.graph.block_mut(body_block).returns = returns;
-        self.block = outer;
-        for (name, init) in carried.iter().zip(&initial) {
-            let out = self.graph.add_output(node, self.ty(*init), Some(self.host.name(*name).to_string()));
-            let depth = self.scopes.len();
-            self.scopes[depth - 1].insert(*name, out);
-        }
-        Ok(())
+        // The condition again, on this trip's values (a condition that
+        // failed to type has said so once).
+        let failed = self.ty(cond) == Type::Any;
+        let next = |this: &mut Self| if failed { cond } else { this.condition(test) };
+        self.carried_loop(unbounded, cond, carried, None, body, span, |_, _| Vec::new(), next)
     }
 
     pub(super) fn for_loop(&mut self, target: &Expr, iter: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
@@ -254,75 +219,90 @@ impl Emitter<'_, '_, '_> {
         let mut carried: Vec<Symbol> = assigned_names(body).into_iter().filter(|n| !names.contains(n)).collect();
         carried.extend(names.iter().copied());
         carried.retain(|&n| self.lookup(n).is_some());
-        let initial: Vec<ValueId> = carried.iter().map(|n| self.lookup(*n).expect("filtered")).collect();
         let truth = self.constant(IrConstant::Bool(true), None);
-        let mut inputs = vec![n, truth];
+        // The counter takes the name of the target it binds, if any.
+        let counter_label = sources.iter().position(Option::is_none).map(|k| self.host.name(names[k]).to_string());
+        let bind = |this: &mut Self, i: ValueId| {
+            let mut bindings = Vec::with_capacity(names.len());
+            for (source, name) in sources.iter().zip(&names) {
+                let element = match source {
+                    Some((iterable, element)) => {
+                        let v = this.node(
+                            "aten::__getitem__",
+                            vec![*iterable, i],
+                            vec![element.clone()],
+                            Attr::None,
+                            iter.span,
+                        )[0];
+                        this.graph.value_mut(v).name = Some(this.host.name(*name).to_string());
+                        v
+                    }
+                    None => i,
+                };
+                bindings.push((*name, element));
+            }
+            bindings
+        };
+        let every_trip = |this: &mut Self| this.constant(IrConstant::Bool(true), None);
+        self.carried_loop(n, truth, carried, counter_label, body, span, bind, every_trip)
+    }
+
+    /// A `prim::Loop` running `body` while `cond` (then `next`) holds, at
+    /// most `trip` times, carrying the outer variables `carried`: the trip
+    /// counter and the carried values are the body's parameters, `bind`
+    /// gives the names a trip starts with (a `for` loop's targets, which
+    /// shadow their carried parameters), and the loop's outputs rebind the
+    /// carried names after it.
+    #[allow(clippy::too_many_arguments)]
+    fn carried_loop(
+        &mut self,
+        trip: ValueId,
+        cond: ValueId,
+        carried: Vec<Symbol>,
+        counter_label: Option<String>,
+        body: &[Stmt],
+        span: Span,
+        bind: impl FnOnce(&mut Self, ValueId) -> Vec<(Symbol, ValueId)>,
+        next: impl FnOnce(&mut Self) -> ValueId,
+    ) -> Result<(), Incomplete> {
+        let initial: Vec<ValueId> = carried.iter().map(|n| self.lookup(*n).expect("carried names exist")).collect();
+        let mut inputs = vec![trip, cond];
         inputs.extend(initial.iter().copied());
         let node = self.graph.append(self.block, "prim::Loop", inputs, vec![], Attr::None, Some(span));
         let body_block = self.graph.new_block();
         self.graph.node_mut(node).blocks = vec![body_block];
-        // The counter takes the name of the target it binds, if any.
-        let counter_label = match sources.iter().position(Option::is_none) {
-            Some(k) => Some(self.host.name(names[k]).to_string()),
-            None => None,
-        };
         let i = self.graph.new_value(Type::Int, counter_label);
         self.graph.block_mut(body_block).params.push(i);
         let outer = self.block;
         self.block = body_block;
         self.scopes.push(HashMap::new());
+        let bindings = bind(self, i);
         let depth = self.scopes.len();
-        let mut elements = Vec::with_capacity(names.len());
-        for (source, name) in sources.iter().zip(&names) {
-            elements.push(match source {
-                Some((iterable, element)) => {
-                    let v = self.node(
-                        "aten::__getitem__",
-                        vec![*iterable, i],
-                        vec![element.clone()],
-                        Attr::None,
-                        iter.span,
-                    )[0];
-                    self.graph.value_mut(v).name = Some(self.host.name(*name).to_string());
-                    v
-                }
-                None => i,
-            });
-        }
         for (name, init) in carried.iter().zip(&initial) {
-            let ty = self.ty(*init);
-            let p = self.graph.new_value(ty, Some(self.host.name(*name).to_string()));
+            let p = self.graph.new_value(self.ty(*init), Some(self.host.name(*name).to_string()));
             self.graph.block_mut(body_block).params.push(p);
             self.scopes[depth - 1].insert(*name, p);
         }
-        // The targets are bound on every trip, shadowing their carried parameters.
-        for (name, element) in names.iter().zip(elements) {
-            self.scopes[depth - 1].insert(*name, element);
-        }
+        self.scopes[depth - 1].extend(bindings);
         // The body gets a scope of its own inside the block parameters', so
         // assigning a carried variable is checked like any outer variable.
         self.scopes.push(HashMap::new());
         let flow = self.statements(body);
+        let next = if flow.is_ok() { next(self) } else { cond };
         let body_scope = self.scopes.pop().expect("pushed above");
         let params_scope = self.scopes.pop().expect("pushed above");
         if !matches!(flow?, Flow::Falls) {
             return Err(Incomplete);
         }
-        let truth = self.constant(IrConstant::Bool(true), None);
-        let mut returns = vec![truth];
+        let mut returns = vec![next];
         for name in &carried {
-            let v = body_scope
-                .get(name)
-                .or_else(|| params_scope.get(name))
-                .copied()
-                .expect("carried names have block parameters");
-            returns.push(v);
+            let v = body_scope.get(name).or_else(|| params_scope.get(name)).copied();
+            returns.push(v.expect("carried names have block parameters"));
         }
         self.graph.block_mut(body_block).returns = returns;
         self.block = outer;
         for (name, init) in carried.iter().zip(&initial) {
-            let ty = self.ty(*init);
-            let out = self.graph.add_output(node, ty, Some(self.host.name(*name).to_string()));
+            let out = self.graph.add_output(node, self.ty(*init), Some(self.host.name(*name).to_string()));
             let depth = self.scopes.len();
             self.scopes[depth - 1].insert(*name, out);
         }

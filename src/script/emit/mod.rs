@@ -74,11 +74,9 @@ pub struct Emitter<'u, 'h, 'a> {
     current: Span,
     /// List every failing overload of an operator call, not the closest three.
     pub all_overloads: bool,
-    /// Compiling the value of an annotated assignment (`v: List[int] = ...`)
-    /// or an annotated function's `return`, which types what `tolist()` returns.
-    annotated_value: bool,
     /// The annotated type the next expression is compiled for (taken by the
-    /// outermost expression only): it types a list literal, as in PyTorch.
+    /// outermost expression only): it types a list literal and `tolist()`,
+    /// as in PyTorch.
     type_hint: Option<Type>,
     /// Optional values nothing can have refined: attribute reads (never
     /// refined in TorchScript) and parameters the body never tests against
@@ -130,7 +128,6 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             current: unit.def.name.span,
             all_overloads: false,
             unrefinable: HashSet::new(),
-            annotated_value: false,
             type_hint: None,
             scopes: vec![HashMap::new()],
             block,
@@ -437,12 +434,13 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     let v = match value {
                         Some(e) => {
                             // A return annotation types what is returned, as
-                            // an annotated assignment does.
-                            self.annotated_value = self.return_annotation.is_some();
-                            self.type_hint = self.return_annotation.clone();
-                            let v = self.value(e);
-                            self.annotated_value = false;
-                            v
+                            // an annotated assignment does (one this compiler
+                            // cannot read still counts as a hint).
+                            self.type_hint = match &self.return_annotation {
+                                Some(t) => Some(t.clone()),
+                                None => self.unit.def.returns.as_ref().map(|_| Type::Any),
+                            };
+                            self.value(e)
                         }
                         None => self.constant(IrConstant::None, None),
                     };
@@ -564,11 +562,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         self.node("prim::ListConstruct", vec![], vec![t.clone()], Attr::None, value.span)[0]
                     }
                     _ => {
-                        self.annotated_value = true;
-                        self.type_hint = declared.clone();
-                        let v = self.value(value);
-                        self.annotated_value = false;
-                        v
+                        self.type_hint = Some(declared.clone().unwrap_or(Type::Any));
+                        self.value(value)
                     }
                 };
                 match declared {
@@ -640,9 +635,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         };
         let refined = self.refinement(test).filter(|(_, not_none)| *not_none).map(|(name, _)| name);
         let cond = self.condition(test);
-        let node = self.graph.append(self.block, "prim::If", vec![cond], vec![], Attr::None, Some(span));
-        let (then_block, else_block) = (self.graph.new_block(), self.graph.new_block());
-        self.graph.node_mut(node).blocks = vec![then_block, else_block];
+        let (node, then_block, else_block) = self.if_node(cond, span);
         let outer = self.block;
         self.block = else_block;
         let text = self.constant(IrConstant::Str(message), None);
@@ -840,9 +833,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         orelse: &[Stmt],
         span: Span,
     ) -> Result<(), Incomplete> {
-        let node = self.graph.append(self.block, "prim::If", vec![cond], vec![], Attr::None, Some(span));
-        let (then_block, else_block) = (self.graph.new_block(), self.graph.new_block());
-        self.graph.node_mut(node).blocks = vec![then_block, else_block];
+        let (node, then_block, else_block) = self.if_node(cond, span);
         let outer = self.block;
         let refined = self.refinement(test);
         let then_refined = refined.filter(|(_, not_none)| *not_none).map(|(name, _)| name);
@@ -1020,9 +1011,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// moved into the branches that fall through): the If's output is the
     /// function's result.
     fn returning_if(&mut self, cond: ValueId, then: &[Stmt], orelse: &[Stmt], span: Span) -> Result<Flow, Incomplete> {
-        let node = self.graph.append(self.block, "prim::If", vec![cond], vec![], Attr::None, Some(span));
-        let (then_block, else_block) = (self.graph.new_block(), self.graph.new_block());
-        self.graph.node_mut(node).blocks = vec![then_block, else_block];
+        let (node, then_block, else_block) = self.if_node(cond, span);
         let outer = self.block;
         let mut results = Vec::new();
         for (block, body) in [(then_block, then), (else_block, orelse)] {
@@ -1113,6 +1102,15 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
 
     /// A condition as a bool: Tensors through `aten::Bool`, ints through
     /// `aten::Bool`; an Optional is an error, as in PyTorch.
+    /// A `prim::If` on `cond` in the current block, with its two (empty)
+    /// branches.
+    fn if_node(&mut self, cond: ValueId, span: Span) -> (crate::ir::NodeId, BlockId, BlockId) {
+        let node = self.graph.append(self.block, "prim::If", vec![cond], vec![], Attr::None, Some(span));
+        let (then_block, else_block) = (self.graph.new_block(), self.graph.new_block());
+        self.graph.node_mut(node).blocks = vec![then_block, else_block];
+        (node, then_block, else_block)
+    }
+
     /// `torch.jit.annotate`, spelled out.
     fn is_jit_annotate(&self, func: &Expr) -> bool {
         let ExprKind::Attribute { value, attr } = &func.kind else { return false };
@@ -1207,6 +1205,14 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 {
                     return Sugar::Value(self.annotate(annotation, value));
                 }
+                // `x.tolist()` compiled for an annotated type: `prim::tolist`,
+                // not lowered yet. (Without one it is an error: see attributes.rs.)
+                if hint.is_some()
+                    && let ExprKind::Attribute { attr, .. } = &func.kind
+                    && self.host.name(attr.name) == "tolist"
+                {
+                    return Sugar::Value(self.unsupported());
+                }
                 let callee = self.expr(func);
                 self.call(callee, args, e.span)
             }
@@ -1256,9 +1262,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             // `a and b`: `b` if `a`, else False; `a or b`: True if `a`, else `b`.
             ExprKind::BoolOp { op, values } if values.len() == 2 => {
                 let a = self.condition(&values[0]);
-                let node = self.graph.append(self.block, "prim::If", vec![a], vec![], Attr::None, Some(e.span));
-                let (then_block, else_block) = (self.graph.new_block(), self.graph.new_block());
-                self.graph.node_mut(node).blocks = vec![then_block, else_block];
+                let (node, then_block, else_block) = self.if_node(a, e.span);
                 let outer = self.block;
                 let (evaluated, short) =
                     if *op == BoolOp::And { (then_block, else_block) } else { (else_block, then_block) };
@@ -1363,9 +1367,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             }
             ExprKind::IfExp { test, body, orelse } => {
                 let cond = self.condition(test);
-                let node = self.graph.append(self.block, "prim::If", vec![cond], vec![], Attr::None, Some(e.span));
-                let (a, b) = (self.graph.new_block(), self.graph.new_block());
-                self.graph.node_mut(node).blocks = vec![a, b];
+                let (node, a, b) = self.if_node(cond, e.span);
                 let outer = self.block;
                 self.block = a;
                 let then_value = self.value(body);
