@@ -6,6 +6,7 @@
 //! rules over what gets compiled), `ir/` (graphs), `diag/` (diagnostics).
 
 pub mod diag;
+pub mod export;
 pub mod host;
 pub mod ir;
 pub mod ops;
@@ -140,6 +141,29 @@ pub fn compile(
                 .help("`tsc explain E3010` lists what the compiler handles today"),
         ]
     })
+}
+
+/// `tsc compile -o FILE.ptl`: the entry module as a lite-interpreter file,
+/// or the diagnostics that stop it (every error `check` reports first).
+pub fn compile_ptl(
+    map: &mut SourceMap,
+    file: FileId,
+    interner: &mut Interner,
+    entry: Option<&str>,
+    weights: Option<&std::path::Path>,
+    options: &export::Options,
+) -> Result<Vec<u8>, Vec<Diagnostic>> {
+    let file_start = source::Span::point(map.get(file).span().start);
+    let (mut evaluated, selected) = evaluate_entry(map, file, interner, entry)?;
+    let mut diagnostics = script::check(&mut evaluated.host, &selected, false);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        diag::sort(&mut diagnostics);
+        return Err(diagnostics);
+    }
+    if let (Some(path), Some(root)) = (weights, selected.root_module()) {
+        load_weights(&root, path)?;
+    }
+    export::ptl(&mut evaluated.host, &selected, options, file_start).map_err(|d| vec![d])
 }
 
 /// Every function the file's entry compiles, each compiled or with where the

@@ -53,17 +53,28 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
-    /// Compile the entry: print its TorchScript graph or code (`.ptl` output is not written yet)
+    /// Compile the entry to a lite-interpreter .ptl file, or print its TorchScript graph or code
     Compile {
         /// The .tsy file
         file: PathBuf,
-        /// What to produce: graph (as `scripted.graph` prints it) or code (as `scripted.code`
-        /// prints it); ptl files are not written yet
+        /// What to produce: ptl (a file for `_load_for_lite_interpreter`), graph (as
+        /// `scripted.graph` prints it) or code (as `scripted.code` prints it)
         #[arg(long, value_enum, default_value_t = Emit::Ptl)]
         emit: Emit,
-        /// Write the output here instead of stdout (written whole, or not at all)
+        /// Where to write (written whole, or not at all). Default: stdout for graph and code,
+        /// `<file stem>.ptl` in the current directory for ptl
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Load this state_dict (safetensors, or a `torch.save` file) into the entry module first
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        /// The bytecode version to write: 8 (PyTorch 1.12 and later runtimes), down to 5 for
+        /// older Android/iOS runtimes
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(5..=8))]
+        bytecode_version: u32,
+        /// Write the module as scripted, without the mobile passes (the only mode so far)
+        #[arg(long)]
+        no_optimize: bool,
         /// The module-level name of the module or function to compile (default: the last
         /// scripted, traced or optimized entry, else the last module instance)
         #[arg(long)]
@@ -94,7 +105,7 @@ enum Format {
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
 enum Emit {
-    /// A lite-interpreter file (not written yet: the export is the next step)
+    /// A lite-interpreter file for `_load_for_lite_interpreter`
     Ptl,
     /// The entry's graph, as `scripted.graph` prints it
     Graph,
@@ -116,8 +127,12 @@ fn main() -> ExitCode {
         Command::Inspect { file, entry, weights, format, color } => {
             inspect(&file, entry.as_deref(), weights.as_deref(), format, color)
         }
-        Command::Compile { file, emit, output, entry, format, color } => {
-            compile(&file, emit, output.as_deref(), entry.as_deref(), format, color)
+        Command::Compile { file, emit, output, weights, bytecode_version, no_optimize: _, entry, format, color } => {
+            if emit == Emit::Ptl {
+                compile_ptl(&file, output, weights.as_deref(), bytecode_version, entry.as_deref(), format, color)
+            } else {
+                compile(&file, emit, output.as_deref(), entry.as_deref(), format, color)
+            }
         }
         Command::Explain { code } => explain(&code),
     }
@@ -237,11 +252,6 @@ fn compile(
     format: Format,
     color: Color,
 ) -> ExitCode {
-    if emit == Emit::Ptl {
-        eprintln!("error: writing .ptl files is not implemented yet");
-        eprintln!("help: `--emit graph` and `--emit code` print what the compiler produces today");
-        return ExitCode::from(2);
-    }
     let mut interner = Interner::new();
     let (mut map, file, mut diagnostics) = match open(path) {
         Ok(opened) => opened,
@@ -268,6 +278,40 @@ fn compile(
         return ExitCode::from(2);
     }
     // Warnings of a successful compile still reach the user.
+    if diagnostics.is_empty() { ExitCode::SUCCESS } else { report(&map, diagnostics, format, color) }
+}
+
+/// `tsc compile FILE [-o OUT.ptl]`: writes the lite-interpreter file, whole
+/// or not at all.
+fn compile_ptl(
+    path: &Path,
+    output: Option<PathBuf>,
+    weights: Option<&Path>,
+    bytecode_version: u32,
+    entry: Option<&str>,
+    format: Format,
+    color: Color,
+) -> ExitCode {
+    let stem = path.file_stem().map_or("model".into(), |s| s.to_string_lossy().into_owned());
+    let output = output.unwrap_or_else(|| PathBuf::from(format!("{stem}.ptl")));
+    let prefix = output.file_stem().map_or(stem.clone(), |s| s.to_string_lossy().into_owned());
+    let mut interner = Interner::new();
+    let (mut map, file, mut diagnostics) = match open(path) {
+        Ok(opened) => opened,
+        Err(code) => return code,
+    };
+    let options = tsy::export::Options { bytecode_version, prefix };
+    let bytes = match tsy::compile_ptl(&mut map, file, &mut interner, entry, weights, &options) {
+        Ok(bytes) => bytes,
+        Err(found) => {
+            diagnostics.extend(found);
+            return report(&map, diagnostics, format, color);
+        }
+    };
+    if let Err(error) = write_atomically(&output, &bytes) {
+        eprintln!("error: cannot write `{}`: {error}", output.display());
+        return ExitCode::from(2);
+    }
     if diagnostics.is_empty() { ExitCode::SUCCESS } else { report(&map, diagnostics, format, color) }
 }
 

@@ -6,6 +6,7 @@
 pub mod cleanup;
 pub mod code;
 pub mod graph;
+pub mod inline;
 pub mod print;
 pub mod verify;
 

@@ -11,9 +11,10 @@ mod annotation;
 pub mod emit;
 mod frontend;
 mod globals;
-mod matching;
+pub(crate) mod matching;
+pub mod slots;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use crate::diag::Diagnostic;
@@ -49,6 +50,13 @@ fn entry_units(host: &mut Host<'_>, selected: &Selected) -> Units {
 /// One unit compiled and cleaned up, or where the compiler stopped (`None`:
 /// it stopped on an error, which `check` reports).
 fn compile_unit(host: &mut Host<'_>, unit: &Unit) -> Result<crate::ir::Function, Option<crate::source::Span>> {
+    compile_with_callees(host, unit).map(|(function, _)| function)
+}
+
+/// A unit compiled and cleaned up, with what each of its calls calls.
+type Compiled = (crate::ir::Function, HashMap<crate::ir::NodeId, Unit>);
+
+fn compile_with_callees(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, Option<crate::source::Span>> {
     let name = host.name(unit.def.name.name).to_string();
     let defaults = emit::signature(host, unit)
         .map(|s| s.params.iter().map(|(_, _, d)| d.as_ref().map(emit::default_source)).collect())
@@ -60,7 +68,64 @@ fn compile_unit(host: &mut Host<'_>, unit: &Unit) -> Result<crate::ir::Function,
     }
     let mut graph = emitter.graph;
     crate::ir::cleanup::cleanup(&mut graph);
-    Ok(crate::ir::Function { name, method: unit.owner.is_some(), graph, defaults })
+    Ok((crate::ir::Function { name, method: unit.owner.is_some(), graph, defaults }, emitter.callees))
+}
+
+/// Inlined graphs by function definition and module instance.
+pub type InlineMemo = HashMap<(*const FunctionDef, Option<*const Instance>), crate::ir::Function>;
+
+/// The unit compiled with every call of a method or function replaced by
+/// the callee's body, each callee compiled for the module instance it runs
+/// on: what the lite interpreter runs. Memoized per (function, instance).
+pub fn inlined(
+    host: &mut Host<'_>,
+    unit: &Unit,
+    memo: &mut InlineMemo,
+) -> Result<crate::ir::Function, Option<crate::source::Span>> {
+    let key = (Rc::as_ptr(&unit.def), unit.owner.as_ref().map(Rc::as_ptr));
+    if let Some(done) = memo.get(&key) {
+        return Ok(done.clone());
+    }
+    let (mut function, callees) = compile_with_callees(host, unit)?;
+    let live: HashSet<crate::ir::NodeId> = function.graph.walk().into_iter().collect();
+    let mut bodies = HashMap::new();
+    for (node, callee) in callees {
+        if live.contains(&node) {
+            bodies.insert(node, inlined(host, &callee, memo)?.graph);
+        }
+    }
+    if !bodies.is_empty() {
+        function.graph = crate::ir::inline::inline(&function.graph, &bodies);
+    }
+    memo.insert(key, function.clone());
+    Ok(function)
+}
+
+/// The methods a module exports to the lite interpreter: `forward`, then
+/// its `@torch.jit.export` methods.
+pub fn root_methods(host: &mut Host<'_>, root: &Rc<Instance>) -> Vec<Unit> {
+    let mut all = Units::default();
+    all.add_module(host, root);
+    // `add_module` lists the submodules' methods first.
+    all.list.retain(|u| u.owner.as_ref().is_some_and(|o| Rc::ptr_eq(o, root)));
+    all.list
+}
+
+/// The unit the entry's lite-interpreter `forward` comes from: the root
+/// module's `forward`, or the scripted function.
+pub fn entry_unit(host: &mut Host<'_>, selected: &Selected) -> Option<Unit> {
+    let units = entry_units(host, selected);
+    let root = selected.root_module();
+    units
+        .list
+        .iter()
+        .rev()
+        .find(|u| match (&root, &u.owner) {
+            (Some(r), Some(o)) => Rc::ptr_eq(r, o) && host.name(u.def.name.name) == "forward",
+            (None, None) => true,
+            _ => false,
+        })
+        .cloned()
 }
 
 /// The graph of the entry's `forward` (or of the scripted function), when
@@ -71,21 +136,9 @@ pub fn entry_graph(
     host: &mut Host<'_>,
     selected: &Selected,
 ) -> Result<crate::ir::Function, Option<crate::source::Span>> {
-    let units = entry_units(host, selected);
     // The entry's own function is the last one added for a module (after
     // its submodules) and the only one for a function.
-    let root = selected.root_module();
-    let unit = units
-        .list
-        .iter()
-        .rev()
-        .find(|u| match (&root, &u.owner) {
-            (Some(r), Some(o)) => Rc::ptr_eq(r, o) && host.name(u.def.name.name) == "forward",
-            (None, None) => true,
-            _ => false,
-        })
-        .ok_or(None)?
-        .clone();
+    let unit = entry_unit(host, selected).ok_or(None)?;
     compile_unit(host, &unit).map_err(|at| Some(at.unwrap_or(unit.def.name.span)))
 }
 

@@ -261,36 +261,12 @@ impl Emitter<'_, '_, '_> {
         )
     }
 
-    /// Whether the class annotates the attribute `Final[...]`.
     pub(super) fn is_final(&self, instance: &Rc<Instance>, name: Symbol) -> bool {
-        instance.class.mro().iter().any(|class| {
-            class.def.as_ref().is_some_and(|(def, _)| {
-                def.body.iter().any(|stmt| match &stmt.kind {
-                    StmtKind::AnnAssign { target, annotation, .. } => {
-                        matches!(target.kind, ExprKind::Name(n) if n == name)
-                            && matches!(&annotation.kind, ExprKind::Subscript { value, .. }
-                                if matches!(&value.kind, ExprKind::Name(f) if self.host.name(*f) == "Final")
-                                    || matches!(&value.kind, ExprKind::Attribute { attr, .. } if self.host.name(attr.name) == "Final"))
-                    }
-                    _ => false,
-                })
-            })
-        })
+        is_final(self.host, instance, name)
     }
 
-    /// The type a class body annotates an attribute with (`history: List[float]`).
     pub(super) fn class_annotation(&self, instance: &Rc<Instance>, name: Symbol) -> Option<Type> {
-        for class in instance.class.mro() {
-            let Some((def, _)) = &class.def else { continue };
-            for stmt in &def.body {
-                if let StmtKind::AnnAssign { target, annotation, .. } = &stmt.kind
-                    && matches!(target.kind, ExprKind::Name(n) if n == name)
-                {
-                    return annotation::parse(self.host, annotation);
-                }
-            }
-        }
-        None
+        class_annotation(self.host, instance, name)
     }
 
     /// The name of a module class that a namespace holds under `name`.
@@ -303,16 +279,52 @@ impl Emitter<'_, '_, '_> {
     }
 
     pub(super) fn is_constant_name(&mut self, instance: &Rc<Instance>, name: &str) -> bool {
-        self.class_list_contains(instance, "__constants__", name)
+        class_list_contains(self.host, instance, "__constants__", name)
     }
 
-    /// Whether a class-level list of names (`__constants__`,
-    /// `__jit_ignored_attributes__`) holds `name`.
     pub(super) fn class_list_contains(&mut self, instance: &Rc<Instance>, list: &str, name: &str) -> bool {
-        let key = self.host.sym(list);
-        match instance.class.lookup(key) {
-            Some(Value::List(items)) => items.borrow().iter().any(|v| matches!(v, Value::Str(s) if &**s == name)),
-            _ => false,
+        class_list_contains(self.host, instance, list, name)
+    }
+}
+
+/// Whether the class annotates the attribute `Final[...]`.
+pub(crate) fn is_final(host: &Host<'_>, instance: &Rc<Instance>, name: Symbol) -> bool {
+    instance.class.mro().iter().any(|class| {
+        class.def.as_ref().is_some_and(|(def, _)| {
+            def.body.iter().any(|stmt| match &stmt.kind {
+                StmtKind::AnnAssign { target, annotation, .. } => {
+                    matches!(target.kind, ExprKind::Name(n) if n == name)
+                        && matches!(&annotation.kind, ExprKind::Subscript { value, .. }
+                            if matches!(&value.kind, ExprKind::Name(f) if host.name(*f) == "Final")
+                                || matches!(&value.kind, ExprKind::Attribute { attr, .. } if host.name(attr.name) == "Final"))
+                }
+                _ => false,
+            })
+        })
+    })
+}
+
+/// The type a class body annotates an attribute with (`history: List[float]`).
+pub(crate) fn class_annotation(host: &Host<'_>, instance: &Rc<Instance>, name: Symbol) -> Option<Type> {
+    for class in instance.class.mro() {
+        let Some((def, _)) = &class.def else { continue };
+        for stmt in &def.body {
+            if let StmtKind::AnnAssign { target, annotation, .. } = &stmt.kind
+                && matches!(target.kind, ExprKind::Name(n) if n == name)
+            {
+                return annotation::parse(host, annotation);
+            }
         }
+    }
+    None
+}
+
+/// Whether a class-level list of names (`__constants__`,
+/// `__jit_ignored_attributes__`) holds `name`.
+pub(crate) fn class_list_contains(host: &Host<'_>, instance: &Rc<Instance>, list: &str, name: &str) -> bool {
+    let Some(key) = host.interner.get(list) else { return false };
+    match instance.class.lookup(key) {
+        Some(Value::List(items)) => items.borrow().iter().any(|v| matches!(v, Value::Str(s) if &**s == name)),
+        _ => false,
     }
 }

@@ -186,7 +186,9 @@ impl Emitter<'_, '_, '_> {
                 } else {
                     ("prim::CallFunction", Attr::Function(qualified_function_name(f)))
                 };
-                self.node(kind, inputs, plan.returns, attr, span)[0]
+                let call = self.graph.append(self.block, kind, inputs, plan.returns, attr, Some(span));
+                self.callees.insert(call, unit);
+                self.graph.node(call).outputs[0]
             }
             // An Optional that a construct this compiler does not model yet
             // may have refined (`if x is None: return`) is no proof of an error.

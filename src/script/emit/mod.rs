@@ -26,7 +26,7 @@ use super::Unit;
 
 // One file per idea; this one holds the emitter, statements, control flow
 // and expressions.
-mod attributes;
+pub(crate) mod attributes;
 mod calls;
 mod fold;
 mod loops;
@@ -101,6 +101,9 @@ pub struct Emitter<'u, 'h, 'a> {
     partial: HashMap<Symbol, (Span, &'static str)>,
     /// IR values that hold a module (`self`, `self.conv1`), with the instance.
     modules: HashMap<ValueId, Rc<Instance>>,
+    /// What each `prim::CallMethod`/`prim::CallFunction` calls: the unit
+    /// to compile and inline for export.
+    pub callees: HashMap<crate::ir::NodeId, Unit>,
 }
 
 /// The result of emitting a list of statements.
@@ -137,6 +140,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             sure: Vec::new(),
             partial: HashMap::new(),
             modules: HashMap::new(),
+            callees: HashMap::new(),
         }
     }
 
@@ -1728,7 +1732,7 @@ pub fn default_source(default: &Default) -> String {
 /// The TorchScript type of a plain attribute value, inferred from the value
 /// as PyTorch does (a list takes its first element's type and needs all to
 /// agree; an empty list has none).
-fn attribute_type(value: &Value) -> Option<Type> {
+pub(crate) fn attribute_type(value: &Value) -> Option<Type> {
     Some(match value {
         Value::Tensor(_) => Type::Tensor,
         Value::Bool(_) => Type::Bool,
