@@ -15,7 +15,11 @@ impl Emitter<'_, '_, '_> {
                     ("torch", "int" | "int32") => Sugar::Value(self.constant(IrConstant::Int(3), None)),
                     ("torch", "bool") => Sugar::Value(self.constant(IrConstant::Int(11), None)),
                     ("torch", "double" | "float64") => Sugar::Value(self.constant(IrConstant::Int(7), None)),
-                    ("torch", "nn" | "jit") => Sugar::Namespace(full),
+                    ("torch", "nn" | "jit" | "_C") | ("torch._C", "_nn") => Sugar::Namespace(full),
+                    // `torch._C._nn.adaptive_avg_pool2d`: the aten operator.
+                    ("torch._C._nn", _) if registry().contains(&format!("aten::{name}")) => {
+                        Sugar::Aten(format!("aten::{name}"))
+                    }
                     ("math", "pi") => Sugar::Value(self.constant(IrConstant::Float(std::f64::consts::PI), Some(span))),
                     ("math", "e") => Sugar::Value(self.constant(IrConstant::Float(std::f64::consts::E), Some(span))),
                     ("math", "tau") => {

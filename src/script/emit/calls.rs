@@ -47,6 +47,7 @@ impl Emitter<'_, '_, '_> {
                     "_pair" => 2,
                     "_triple" => 3,
                     "_quadruple" => 4,
+                    "_list_with_default" => return Sugar::Value(self.list_with_default(&positional, span)),
                     _ => return Sugar::Value(self.user_call(None, &f, positional, keywords, span)),
                 };
                 let [x] = positional.as_slice() else { return Sugar::Value(self.unsupported()) };
@@ -107,6 +108,24 @@ impl Emitter<'_, '_, '_> {
             Sugar::Value(v) if self.ty(v) == Type::Any => Sugar::Value(v),
             _ => Sugar::Value(self.unsupported()),
         }
+    }
+
+    /// `_list_with_default(out_size, defaults)`: a TorchScript builtin
+    /// whose body (`assert len(defaults) > len(out_size)`, then `out_size`)
+    /// is emitted in place, as PyTorch inlines it.
+    fn list_with_default(&mut self, positional: &[ValueId], span: Span) -> ValueId {
+        let [out_size, defaults] = positional else { return self.unsupported() };
+        if !matches!(self.ty(*out_size), Type::List(_)) || !matches!(self.ty(*defaults), Type::List(_)) {
+            return self.unsupported();
+        }
+        let have = self.call_aten("aten::len", vec![*defaults], vec![], span);
+        let want = self.call_aten("aten::len", vec![*out_size], vec![], span);
+        let cond = self.call_aten("aten::gt", vec![have, want], vec![], span);
+        let text = self.constant(IrConstant::Str("AssertionError: ".into()), None);
+        let none = self.constant(IrConstant::None, None);
+        let (_, _, else_block) = self.if_node(cond, span);
+        self.graph.append(else_block, "prim::RaiseException", vec![text, none], vec![], Attr::None, Some(span));
+        *out_size
     }
 
     /// A call of a Python function or method compiled alongside: its

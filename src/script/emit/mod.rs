@@ -316,7 +316,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     },
                 }
             };
-            self.check_default(param, &ty, inferred);
+            // `BroadcastingList2[int] = 0`: a scalar default fills the list.
+            let broadcasting = param.annotation.as_ref().is_some_and(|a| annotation::list_size(self.host, a).is_some());
+            if !broadcasting {
+                self.check_default(param, &ty, inferred);
+            }
             let optional = matches!(ty, Type::Optional(_));
             let v = self.graph.add_input(ty, Some(name));
             if optional && !tested_against_none(&def.body, param.name.name, &|f| self.host.name(f) == "isinstance") {
@@ -842,9 +846,26 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         let refined = self.refinement(test);
         let then_refined = refined.filter(|(_, not_none)| *not_none).map(|(name, _)| name);
         let else_refined = refined.filter(|(_, not_none)| !*not_none).map(|(name, _)| name);
-        let then_vars = self.refined_branch(then_block, then, then_refined)?;
-        let else_vars = self.refined_branch(else_block, orelse, else_refined)?;
+        let (then_vars, then_cast) = self.refined_branch(then_block, then, then_refined)?;
+        let (else_vars, else_cast) = self.refined_branch(else_block, orelse, else_refined)?;
         self.block = outer;
+        // A name one branch assigns and the other only refined merges the
+        // assignment with the refined value (`if stride is None: stride = []`
+        // leaves `stride` a `List[int]`).
+        let with_cast = |vars: Option<HashMap<Symbol, ValueId>>,
+                         cast: Option<(Symbol, ValueId)>,
+                         other: &Option<HashMap<Symbol, ValueId>>| {
+            vars.map(|mut vars| {
+                if let Some((name, value)) = cast
+                    && other.as_ref().is_some_and(|o| o.contains_key(&name))
+                {
+                    vars.entry(name).or_insert(value);
+                }
+                vars
+            })
+        };
+        let then_vars = with_cast(then_vars, then_cast, &else_vars);
+        let else_vars = with_cast(else_vars, else_cast, &then_vars);
         // A branch that raises never reaches the merge: it yields
         // uninitialized values of the other branch's types.
         let (then_vars, else_vars) = match (then_vars, else_vars) {
@@ -928,22 +949,24 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// None: it reads as its contained type through `prim::unchecked_cast`
     /// (cleanup drops it again if the branch never reads it). Refining is not
     /// assigning: the name is not among the names the branch returns.
+    /// Also returns the refined name and its cast value.
+    #[allow(clippy::type_complexity)]
     fn refined_branch(
         &mut self,
         block: BlockId,
         body: &[Stmt],
         refined: Option<Symbol>,
-    ) -> Result<Option<HashMap<Symbol, ValueId>>, Incomplete> {
-        let Some(name) = refined else { return self.branch(block, body) };
+    ) -> Result<(Option<HashMap<Symbol, ValueId>>, Option<(Symbol, ValueId)>), Incomplete> {
+        let Some(name) = refined else { return Ok((self.branch(block, body)?, None)) };
         let original = self.lookup(name).expect("refinement() found it");
-        let Type::Optional(inner) = self.ty(original) else { return self.branch(block, body) };
+        let Type::Optional(inner) = self.ty(original) else { return Ok((self.branch(block, body)?, None)) };
         let cast = self.graph.append(block, "prim::unchecked_cast", vec![original], vec![*inner], Attr::None, None);
         let value = self.graph.node(cast).outputs[0];
         self.graph.value_mut(value).name = Some(self.host.name(name).to_string());
         self.scopes.push(HashMap::from([(name, value)]));
         let result = self.branch(block, body);
         self.scopes.pop();
-        result
+        Ok((result?, Some((name, value))))
     }
 
     /// Emits a branch into `block`; returns the names it (re)bound, or
