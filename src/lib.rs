@@ -163,7 +163,7 @@ pub fn compile_ptl(
     if let (Some(path), Some(root)) = (weights, selected.root_module()) {
         load_weights(&root, path)?;
     }
-    export::ptl(&mut evaluated.host, &selected, options, file_start).map_err(|d| vec![d])
+    export::ptl(&mut evaluated.host, &selected, options, file_start).map_err(|d| vec![*d])
 }
 
 /// Every function the file's entry compiles, each compiled or with where the

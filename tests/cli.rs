@@ -294,7 +294,7 @@ fn compile_prints_code_and_graph_and_writes_outputs_whole() {
 }
 
 #[test]
-fn compile_says_where_it_stops_and_that_ptl_is_not_written_yet() {
+fn compile_says_where_it_stops() {
     // A `break`: valid TorchScript that this compiler does not lower yet.
     let file = temp_file(
         "break.tsy",
@@ -309,9 +309,71 @@ fn compile_says_where_it_stops_and_that_ptl_is_not_written_yet() {
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.contains("break.tsy:10:13: error[E3010]: tsc cannot compile this statement yet"), "{text}");
 
-    let ptl = tsc(&["compile", &fixture("tests/fixtures/compile/loops.tsy")]);
-    assert_eq!(ptl.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&ptl.stderr).contains("writing .ptl files is not implemented yet"));
+    // The same file as a .ptl: the same stop, and no file.
+    let out_path = file.with_extension("ptl");
+    let ptl = tsc(&["compile", &path, "-o", &out_path.display().to_string(), "--format", "short"]);
+    assert_eq!(ptl.status.code(), Some(1));
+    assert!(!out_path.exists());
+}
+
+#[test]
+fn compile_writes_the_same_ptl_twice_and_never_a_partial_file() {
+    let dir = std::env::temp_dir().join(format!("tsy-cli-ptl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let gate = fixture("examples/decision_gate.tsy");
+    let (first, second) = (dir.join("a.ptl"), dir.join("b.ptl"));
+    for out in [&first, &second] {
+        let run = tsc(&["compile", &gate, "-o", &out.display().to_string()]);
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    }
+    let bytes = std::fs::read(&first).expect("written");
+    assert_eq!(&bytes[..2], b"PK", "a zip archive");
+    // The archive folder is named after the output file, so compare the
+    // records: same names under the folder, same contents.
+    let records = |path: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(path).expect("readable")).expect("a zip");
+        (0..zip.len())
+            .map(|i| {
+                let mut f = zip.by_index(i).expect("a record");
+                let name = f.name().expect("a UTF-8 name").split_once('/').expect("under one folder").1.to_string();
+                let mut data = Vec::new();
+                std::io::Read::read_to_end(&mut f, &mut data).expect("readable");
+                (name, data)
+            })
+            .collect()
+    };
+    assert_eq!(records(&first), records(&second), "deterministic output");
+    let again = dir.join("a.ptl");
+    let run = tsc(&["compile", &gate, "-o", &again.display().to_string()]);
+    assert!(run.status.success());
+    assert_eq!(std::fs::read(&again).expect("written"), bytes, "byte-identical for the same output name");
+
+    // An unwritable output path: exit 2, nothing written.
+    let missing = dir.join("no/such/folder/m.ptl");
+    let run = tsc(&["compile", &gate, "-o", &missing.display().to_string()]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("cannot write"));
+    assert!(!missing.exists());
+
+    // Bad weights: a diagnostic, and the existing file is left untouched.
+    let weights = dir.join("bad.safetensors");
+    std::fs::write(&weights, b"not a weights file").expect("temp file");
+    let run = tsc(&["compile", &gate, "-o", &first.display().to_string(), "--weights", &weights.display().to_string()]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("error[E5008]"));
+    assert_eq!(std::fs::read(&first).expect("still there"), bytes);
+
+    // A scripted function is not a module: E4003, no file.
+    let function = temp_file(
+        "function.tsy",
+        b"import torch\n\n\n@torch.jit.script\ndef twice(x: torch.Tensor) -> torch.Tensor:\n    return x * 2\n",
+    );
+    let out = dir.join("f.ptl");
+    let run = tsc(&["compile", &function.display().to_string(), "-o", &out.display().to_string()]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("error[E4003]"), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(!out.exists());
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

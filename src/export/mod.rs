@@ -31,15 +31,23 @@ pub struct Options {
 
 /// The `.ptl` bytes of the selected module, or why it cannot be written.
 /// `at` is where to point when the problem has no better place.
-pub fn ptl(host: &mut Host<'_>, selected: &Selected, options: &Options, at: Span) -> Result<Vec<u8>, Diagnostic> {
+pub fn ptl(host: &mut Host<'_>, selected: &Selected, options: &Options, at: Span) -> Result<Vec<u8>, Box<Diagnostic>> {
     let Some(root) = selected.root_module() else {
-        return Err(Diagnostic::new(Code::E4003, at, format!("`{}` is a function, not a module", selected.name))
-            .label("a .ptl file holds a module")
-            .help("wrap the function in an `nn.Module` whose `forward` calls it, and compile that module"));
+        return Err(Box::new(
+            Diagnostic::new(Code::E4003, at, format!("`{}` is a function, not a module", selected.name))
+                .label("a .ptl file holds a module")
+                .help("wrap the function in an `nn.Module` whose `forward` calls it, and compile that module"),
+        ));
     };
     let objects = object::objects(host, &root).map_err(|what| {
-        Diagnostic::new(Code::E4002, root.created_at, format!("cannot write the attribute {what} into a .ptl file"))
-            .label("this module holds it")
+        Box::new(
+            Diagnostic::new(
+                Code::E4002,
+                root.created_at,
+                format!("cannot write the attribute {what} into a .ptl file"),
+            )
+            .label("this module holds it"),
+        )
     })?;
     let version = options.bytecode_version;
     let mut functions = Vec::new();
@@ -47,9 +55,15 @@ pub fn ptl(host: &mut Host<'_>, selected: &Selected, options: &Options, at: Span
     let mut memo = crate::script::InlineMemo::new();
     for unit in crate::script::root_methods(host, &root) {
         let function = crate::script::inlined(host, &unit, &mut memo).map_err(|gave_up| {
-            Diagnostic::new(Code::E3010, gave_up.unwrap_or(unit.def.name.span), "tsc cannot compile this statement yet")
+            Box::new(
+                Diagnostic::new(
+                    Code::E3010,
+                    gave_up.unwrap_or(unit.def.name.span),
+                    "tsc cannot compile this statement yet",
+                )
                 .label("the script compiler stops here")
-                .help("`tsc explain E3010` lists what the compiler handles today")
+                .help("`tsc explain E3010` lists what the compiler handles today"),
+            )
         })?;
         let slots = attribute_slots(&function.graph, &root, &objects.slots);
         let code = bytecode::emit(&function.graph, &slots, version).map_err(|problem| {
@@ -72,7 +86,9 @@ pub fn ptl(host: &mut Host<'_>, selected: &Selected, options: &Options, at: Span
 
     let mut archive = archive::Archive::new(&options.prefix);
     let write = |archive: &mut archive::Archive, name: &str, data: &[u8]| {
-        archive.add(name, data).map_err(|e| Diagnostic::new(Code::E4002, at, format!("cannot build the archive: {e}")))
+        archive
+            .add(name, data)
+            .map_err(|e| Box::new(Diagnostic::new(Code::E4002, at, format!("cannot build the archive: {e}"))))
     };
     for (key, bytes) in &objects.storages.records {
         write(&mut archive, &format!("data/{key}"), bytes)?;
@@ -84,7 +100,7 @@ pub fn ptl(host: &mut Host<'_>, selected: &Selected, options: &Options, at: Span
     let version_record = if file_version >= 6 { ".data/version" } else { "version" };
     write(&mut archive, version_record, format!("{file_version}\n").as_bytes())?;
     write(&mut archive, "byteorder", b"little")?;
-    archive.finish().map_err(|e| Diagnostic::new(Code::E4002, at, format!("cannot build the archive: {e}")))
+    archive.finish().map_err(|e| Box::new(Diagnostic::new(Code::E4002, at, format!("cannot build the archive: {e}"))))
 }
 
 /// The file-format version an operator needs (ptl-format.md §3.1): below

@@ -5,8 +5,10 @@
 
 pub mod cleanup;
 pub mod code;
+pub mod fold;
 pub mod graph;
 pub mod inline;
+pub mod preoptimize;
 pub mod print;
 pub mod verify;
 

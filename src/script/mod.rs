@@ -71,44 +71,63 @@ fn compile_with_callees(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, Op
     Ok((crate::ir::Function { name, method: unit.owner.is_some(), graph, defaults }, emitter.callees))
 }
 
-/// Inlined graphs by function definition and module instance.
+/// Inlined, pre-optimized callee graphs by function definition and module
+/// instance.
 pub type InlineMemo = HashMap<(*const FunctionDef, Option<*const Instance>), crate::ir::Function>;
 
 /// The unit compiled with every call of a method or function replaced by
 /// the callee's body, each callee compiled for the module instance it runs
-/// on: what the lite interpreter runs. Memoized per (function, instance).
+/// on: what the lite interpreter runs. Callees are inlined pre-optimized
+/// (constants propagated into them, see [`crate::ir::preoptimize`]) and
+/// memoized per (function, instance); the unit itself is not optimized, as
+/// in PyTorch's export.
 pub fn inlined(
     host: &mut Host<'_>,
     unit: &Unit,
     memo: &mut InlineMemo,
 ) -> Result<crate::ir::Function, Option<crate::source::Span>> {
-    let key = (Rc::as_ptr(&unit.def), unit.owner.as_ref().map(Rc::as_ptr));
-    if let Some(done) = memo.get(&key) {
-        return Ok(done.clone());
-    }
     let (mut function, callees) = compile_with_callees(host, unit)?;
     let live: HashSet<crate::ir::NodeId> = function.graph.walk().into_iter().collect();
     let mut bodies = HashMap::new();
     for (node, callee) in callees {
-        if live.contains(&node) {
-            bodies.insert(node, inlined(host, &callee, memo)?.graph);
+        if !live.contains(&node) {
+            continue;
         }
+        let key = (Rc::as_ptr(&callee.def), callee.owner.as_ref().map(Rc::as_ptr));
+        let body = match memo.get(&key) {
+            Some(done) => done.graph.clone(),
+            None => {
+                let mut optimized = inlined(host, &callee, memo)?;
+                crate::ir::preoptimize::preoptimize(&mut optimized.graph);
+                memo.insert(key, optimized.clone());
+                optimized.graph
+            }
+        };
+        bodies.insert(node, body);
     }
     if !bodies.is_empty() {
         function.graph = crate::ir::inline::inline(&function.graph, &bodies);
     }
-    memo.insert(key, function.clone());
     Ok(function)
 }
 
-/// The methods a module exports to the lite interpreter: `forward`, then
-/// its `@torch.jit.export` methods.
+/// The methods a module exports to the lite interpreter: `forward`, its
+/// `@torch.jit.export` methods, then the methods of its own they call
+/// (`self._forward_impl`), as PyTorch exports every compiled method of the
+/// root.
 pub fn root_methods(host: &mut Host<'_>, root: &Rc<Instance>) -> Vec<Unit> {
-    let mut all = Units::default();
-    all.add_module(host, root);
+    let mut units = Units::default();
+    units.add_module(host, root);
     // `add_module` lists the submodules' methods first.
-    all.list.retain(|u| u.owner.as_ref().is_some_and(|o| Rc::ptr_eq(o, root)));
-    all.list
+    units.list.retain(|u| u.owner.as_ref().is_some_and(|o| Rc::ptr_eq(o, root)));
+    let mut next = 0;
+    while next < units.list.len() {
+        let unit = units.list[next].clone();
+        next += 1;
+        units.add_callees(host, &unit);
+        units.list.retain(|u| u.owner.as_ref().is_some_and(|o| Rc::ptr_eq(o, root)));
+    }
+    units.list
 }
 
 /// The unit the entry's lite-interpreter `forward` comes from: the root

@@ -48,72 +48,10 @@ impl Emitter<'_, '_, '_> {
         }
     }
 
-    /// Arithmetic and comparisons of number constants, computed now: PyTorch
-    /// propagates constants of immutable types after scripting, so `i + 1`
-    /// with a constant `i` is a constant in its graph too.
+    /// Arithmetic and comparisons of constants, computed now (see
+    /// [`crate::ir::fold`]).
     pub(super) fn fold(&self, kind: &str, inputs: &[ValueId]) -> Option<IrConstant> {
-        #[derive(Clone, Copy)]
-        enum N {
-            I(i64),
-            F(f64),
-        }
-        let number = |v: &ValueId| match self.graph.constant_value(*v)? {
-            IrConstant::Int(i) => Some(N::I(*i)),
-            IrConstant::Float(f) => Some(N::F(*f)),
-            _ => None,
-        };
-        let float = |n: N| match n {
-            N::I(i) => i as f64,
-            N::F(f) => f,
-        };
-        let string = |v: &ValueId| match self.graph.constant_value(*v)? {
-            IrConstant::Str(s) => Some(s.clone()),
-            _ => None,
-        };
-        // `int("3")`, `float("2.5")`: strings of numbers.
-        if let [a] = inputs
-            && let Some(text) = string(a)
-        {
-            return match kind {
-                "aten::Int" => text.trim().parse().ok().map(IrConstant::Int),
-                "aten::Float" => text.trim().parse().ok().map(IrConstant::Float),
-                _ => None,
-            };
-        }
-        if let [a, b] = inputs
-            && let (Some(a), Some(b)) = (string(a), string(b))
-        {
-            return match kind {
-                "aten::eq" => Some(IrConstant::Bool(a == b)),
-                "aten::ne" => Some(IrConstant::Bool(a != b)),
-                _ => None,
-            };
-        }
-        let args: Vec<N> = inputs.iter().map(number).collect::<Option<_>>()?;
-        Some(match (kind, args.as_slice()) {
-            ("aten::exp", [a]) => IrConstant::Float(float(*a).exp()),
-            ("aten::log", [a]) if float(*a) > 0.0 => IrConstant::Float(float(*a).ln()),
-            ("aten::sqrt", [a]) if float(*a) >= 0.0 => IrConstant::Float(float(*a).sqrt()),
-            ("aten::Int", [N::I(a)]) => IrConstant::Int(*a),
-            ("aten::Int", [N::F(a)]) if a.is_finite() && a.abs() < 9.2e18 => IrConstant::Int(a.trunc() as i64),
-            ("aten::Float", [a]) => IrConstant::Float(float(*a)),
-            ("aten::neg", [N::I(a)]) => IrConstant::Int(a.checked_neg()?),
-            ("aten::neg", [N::F(a)]) => IrConstant::Float(-a),
-            ("aten::add", [N::I(a), N::I(b)]) => IrConstant::Int(a.checked_add(*b)?),
-            ("aten::sub", [N::I(a), N::I(b)]) => IrConstant::Int(a.checked_sub(*b)?),
-            ("aten::mul", [N::I(a), N::I(b)]) => IrConstant::Int(a.checked_mul(*b)?),
-            ("aten::add", [a, b]) => IrConstant::Float(float(*a) + float(*b)),
-            ("aten::sub", [a, b]) => IrConstant::Float(float(*a) - float(*b)),
-            ("aten::mul", [a, b]) => IrConstant::Float(float(*a) * float(*b)),
-            ("aten::div", [a, b]) if float(*b) != 0.0 => IrConstant::Float(float(*a) / float(*b)),
-            ("aten::eq", [a, b]) => IrConstant::Bool(float(*a) == float(*b)),
-            ("aten::ne", [a, b]) => IrConstant::Bool(float(*a) != float(*b)),
-            ("aten::lt", [a, b]) => IrConstant::Bool(float(*a) < float(*b)),
-            ("aten::le", [a, b]) => IrConstant::Bool(float(*a) <= float(*b)),
-            ("aten::gt", [a, b]) => IrConstant::Bool(float(*a) > float(*b)),
-            ("aten::ge", [a, b]) => IrConstant::Bool(float(*a) >= float(*b)),
-            _ => return None,
-        })
+        crate::ir::fold::fold(&self.graph, kind, inputs)
     }
 
     /// The rest of a comparison chain after `cond` (whose right operand is

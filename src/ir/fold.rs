@@ -1,0 +1,92 @@
+//! Constant folding of immutable values: what PyTorch's
+//! `ConstantPropagationImmutableTypes` computes while compiling (`i + 1` on
+//! constants, comparisons, `not`, `is None` of None).
+
+use super::graph::{Constant, Graph, ValueId};
+
+/// Arithmetic and comparisons of constants, computed now: PyTorch
+/// propagates constants of immutable types after scripting, so `i + 1`
+/// with a constant `i` is a constant in its graph too.
+pub fn fold(graph: &Graph, kind: &str, inputs: &[ValueId]) -> Option<Constant> {
+    #[derive(Clone, Copy)]
+    enum N {
+        I(i64),
+        F(f64),
+    }
+    let number = |v: &ValueId| match graph.constant_value(*v)? {
+        Constant::Int(i) => Some(N::I(*i)),
+        Constant::Float(f) => Some(N::F(*f)),
+        _ => None,
+    };
+    let float = |n: N| match n {
+        N::I(i) => i as f64,
+        N::F(f) => f,
+    };
+    let string = |v: &ValueId| match graph.constant_value(*v)? {
+        Constant::Str(s) => Some(s.clone()),
+        _ => None,
+    };
+    // `int("3")`, `float("2.5")`: strings of numbers.
+    if let [a] = inputs
+        && let Some(text) = string(a)
+    {
+        return match kind {
+            "aten::Int" => text.trim().parse().ok().map(Constant::Int),
+            "aten::Float" => text.trim().parse().ok().map(Constant::Float),
+            _ => None,
+        };
+    }
+    if let [a, b] = inputs
+        && let (Some(a), Some(b)) = (string(a), string(b))
+    {
+        return match kind {
+            "aten::eq" => Some(Constant::Bool(a == b)),
+            "aten::ne" => Some(Constant::Bool(a != b)),
+            _ => None,
+        };
+    }
+    if let [a] = inputs
+        && let Some(Constant::Bool(b)) = graph.constant_value(*a)
+        && kind == "aten::__not__"
+    {
+        return Some(Constant::Bool(!b));
+    }
+    if let [a, b] = inputs
+        && let (Some(x), Some(y)) = (graph.constant_value(*a), graph.constant_value(*b))
+    {
+        match (kind, x, y) {
+            ("aten::__is__", Constant::None, Constant::None) => return Some(Constant::Bool(true)),
+            ("aten::__isnot__", Constant::None, Constant::None) => return Some(Constant::Bool(false)),
+            ("aten::eq", Constant::Bool(x), Constant::Bool(y)) => return Some(Constant::Bool(x == y)),
+            ("aten::ne", Constant::Bool(x), Constant::Bool(y)) => return Some(Constant::Bool(x != y)),
+            ("aten::__and__", Constant::Bool(x), Constant::Bool(y)) => return Some(Constant::Bool(*x && *y)),
+            ("aten::__or__", Constant::Bool(x), Constant::Bool(y)) => return Some(Constant::Bool(*x || *y)),
+            _ => {}
+        }
+    }
+    let args: Vec<N> = inputs.iter().map(number).collect::<Option<_>>()?;
+    Some(match (kind, args.as_slice()) {
+        ("aten::exp", [a]) => Constant::Float(float(*a).exp()),
+        ("aten::log", [a]) if float(*a) > 0.0 => Constant::Float(float(*a).ln()),
+        ("aten::sqrt", [a]) if float(*a) >= 0.0 => Constant::Float(float(*a).sqrt()),
+        ("aten::Int", [N::I(a)]) => Constant::Int(*a),
+        ("aten::Int", [N::F(a)]) if a.is_finite() && a.abs() < 9.2e18 => Constant::Int(a.trunc() as i64),
+        ("aten::Float", [a]) => Constant::Float(float(*a)),
+        ("aten::neg", [N::I(a)]) => Constant::Int(a.checked_neg()?),
+        ("aten::neg", [N::F(a)]) => Constant::Float(-a),
+        ("aten::add", [N::I(a), N::I(b)]) => Constant::Int(a.checked_add(*b)?),
+        ("aten::sub", [N::I(a), N::I(b)]) => Constant::Int(a.checked_sub(*b)?),
+        ("aten::mul", [N::I(a), N::I(b)]) => Constant::Int(a.checked_mul(*b)?),
+        ("aten::add", [a, b]) => Constant::Float(float(*a) + float(*b)),
+        ("aten::sub", [a, b]) => Constant::Float(float(*a) - float(*b)),
+        ("aten::mul", [a, b]) => Constant::Float(float(*a) * float(*b)),
+        ("aten::div", [a, b]) if float(*b) != 0.0 => Constant::Float(float(*a) / float(*b)),
+        ("aten::eq", [a, b]) => Constant::Bool(float(*a) == float(*b)),
+        ("aten::ne", [a, b]) => Constant::Bool(float(*a) != float(*b)),
+        ("aten::lt", [a, b]) => Constant::Bool(float(*a) < float(*b)),
+        ("aten::le", [a, b]) => Constant::Bool(float(*a) <= float(*b)),
+        ("aten::gt", [a, b]) => Constant::Bool(float(*a) > float(*b)),
+        ("aten::ge", [a, b]) => Constant::Bool(float(*a) >= float(*b)),
+        _ => return None,
+    })
+}

@@ -1,0 +1,152 @@
+//! What PyTorch does to a function's graph before inlining it into a
+//! caller (`preoptimizeGraph`): constants of immutable types propagated
+//! (`p < 0.0` with `p = 0.2` passed in), list idioms (`len([a, b])` is 2),
+//! the rank of a convolution's output,
+//! then the clean-up (ifs on constants keep the branch taken, dead pure
+//! nodes go). The root method is inlined without it, as PyTorch's export
+//! does; so every callee is folded and the root keeps its own nodes.
+
+use super::cleanup::cleanup;
+use super::fold::fold;
+use std::collections::HashSet;
+
+use super::graph::{Attr, Constant, Graph, NodeId, ValueId};
+use crate::types::Type;
+
+pub fn preoptimize(graph: &mut Graph) {
+    // Each round folds what the last round's If folding exposed (inlining
+    // itself turns parameters into constants).
+    cleanup(graph);
+    for _ in 0..16 {
+        let folded = propagate_constants(graph);
+        let uncast = remove_redundant_casts(graph);
+        if !folded && !uncast {
+            break;
+        }
+        cleanup(graph);
+    }
+}
+
+/// `prim::unchecked_cast` of a value that already has the target type
+/// (an Optional parameter that a caller passed a list to): its readers
+/// read the value itself.
+fn remove_redundant_casts(graph: &mut Graph) -> bool {
+    let mut substitute = std::collections::HashMap::new();
+    for n in graph.walk() {
+        let node = graph.node(n);
+        if node.kind == "prim::unchecked_cast" && graph.value(node.inputs[0]).ty == graph.value(node.outputs[0]).ty {
+            substitute.insert(node.outputs[0], node.inputs[0]);
+        }
+    }
+    if substitute.is_empty() {
+        return false;
+    }
+    for node in &mut graph.nodes {
+        for v in &mut node.inputs {
+            if let Some(&s) = substitute.get(v) {
+                *v = s;
+            }
+        }
+    }
+    for block in &mut graph.blocks {
+        for v in &mut block.returns {
+            if let Some(&s) = substitute.get(v) {
+                *v = s;
+            }
+        }
+    }
+    true
+}
+
+/// Turns nodes whose result is computable from constant inputs into
+/// constants (in place: their output values stay the same); true if any.
+fn propagate_constants(graph: &mut Graph) -> bool {
+    let mut changed = false;
+    let written = possibly_written(graph);
+    for n in graph.walk() {
+        let node = graph.node(n);
+        if node.kind == "prim::Constant" || node.outputs.len() != 1 || !node.blocks.is_empty() {
+            continue;
+        }
+        let folded = fold(graph, &node.kind, &node.inputs)
+            .or_else(|| list_length(graph, n, &written))
+            .or_else(|| convolution_rank(graph, n, &written))
+            .or_else(|| none_test_by_type(graph, n));
+        let Some(value) = folded else { continue };
+        let ty = graph.value(node.outputs[0]).ty.clone();
+        if !matches!(ty, Type::Int | Type::Float | Type::Bool | Type::Str | Type::None) {
+            continue;
+        }
+        let node = graph.node_mut(n);
+        node.kind = "prim::Constant".into();
+        node.overload = None;
+        node.inputs.clear();
+        node.attr = Attr::Constant(value);
+        changed = true;
+    }
+    changed
+}
+
+/// `len(xs)` of a list built right there and never mutated.
+fn list_length(graph: &Graph, n: NodeId, written: &HashSet<ValueId>) -> Option<Constant> {
+    let node = graph.node(n);
+    let [list] = node.inputs.as_slice() else { return None };
+    if node.kind != "aten::len" || written.contains(list) {
+        return None;
+    }
+    let producer = graph.definer(*list)?;
+    (producer.kind == "prim::ListConstruct").then_some(Constant::Int(producer.inputs.len() as i64))
+}
+
+/// `x.dim()` of a convolution's output: PyTorch's peephole takes batched
+/// input for granted (`dim(conv2d(x))` is 4) so conv–batchnorm checks
+/// vanish; an output something writes to is left alone.
+fn convolution_rank(graph: &Graph, n: NodeId, written: &HashSet<ValueId>) -> Option<Constant> {
+    let node = graph.node(n);
+    let [x] = node.inputs.as_slice() else { return None };
+    if node.kind != "aten::dim" || written.contains(x) {
+        return None;
+    }
+    match graph.definer(*x)?.kind.as_str() {
+        "aten::conv1d" => Some(Constant::Int(3)),
+        "aten::conv2d" => Some(Constant::Int(4)),
+        "aten::conv3d" => Some(Constant::Int(5)),
+        _ => None,
+    }
+}
+
+/// `x is None` where `x`'s type cannot hold None (a list passed for an
+/// Optional parameter), or must (None itself).
+fn none_test_by_type(graph: &Graph, n: NodeId) -> Option<Constant> {
+    let node = graph.node(n);
+    let is = match node.kind.as_str() {
+        "aten::__is__" => true,
+        "aten::__isnot__" => false,
+        _ => return None,
+    };
+    let [a, b] = node.inputs.as_slice() else { return None };
+    let can_be_none = |t: &Type| matches!(t, Type::Optional(_) | Type::None | Type::Any | Type::Union(_));
+    let (ta, tb) = (&graph.value(*a).ty, &graph.value(*b).ty);
+    let same = match (ta, tb) {
+        (Type::None, Type::None) => true,
+        (Type::None, other) | (other, Type::None) if !can_be_none(other) => false,
+        _ => return None,
+    };
+    Some(Constant::Bool(same == is))
+}
+
+/// Values some node may write to: inputs of anything but an operator
+/// whose schema writes nothing.
+fn possibly_written(graph: &Graph) -> HashSet<ValueId> {
+    let registry = crate::ops::registry();
+    let mut out = HashSet::new();
+    for n in graph.walk() {
+        let node = graph.node(n);
+        let reads_only = node.kind.starts_with("aten::")
+            && node.overload.as_deref().and_then(|o| registry.get(&node.kind, o)).is_some_and(|s| !s.is_mutable());
+        if !reads_only {
+            out.extend(node.inputs.iter().copied());
+        }
+    }
+    out
+}
