@@ -120,3 +120,165 @@ fn examples_run_in_the_lite_interpreter_as_scripted() {
     }
     println!("{} examples compared", files.len());
 }
+
+/// argv: a corpus case, its entry's name, the work folder. Randomizes the
+/// scripted module's BatchNorm statistics, saves its state_dict, looks for
+/// inputs it accepts (tensors of a few common shapes, small ints, floats,
+/// bools), saves them and the outputs when they are deterministic; prints whether any worked and the
+/// operator list of PyTorch's own export.
+const PREPARE_CASE: &str = r#"
+import json, runpy, sys, torch, torch.jit.mobile
+from safetensors.torch import save_file
+ns = runpy.run_path(sys.argv[1], run_name="__main__")
+m, out = ns[sys.argv[2]], sys.argv[3]
+torch.manual_seed(20261126)
+state = m.state_dict()
+with torch.no_grad():
+    for k, v in state.items():
+        if k.endswith("running_var"):
+            v.uniform_(0.5, 1.5)
+        elif k.endswith("running_mean"):
+            v.normal_(0, 0.5)
+m.load_state_dict(state)
+save_file({k: v.contiguous() for k, v in m.state_dict().items()}, f"{out}/weights.safetensors")
+args = m.forward.schema.arguments[1:]
+def candidates(shape, long):
+    def one(t):
+        t = str(t)
+        if t == "Tensor":
+            return torch.randint(0, 3, shape) if long else torch.rand(shape) - 0.3
+        return {"int": 2, "float": 0.5, "bool": True, "str": "a", "List[int]": [1, 2]}.get(t)
+    return [one(a.type) for a in args]
+saved = {k: v.clone() for k, v in m.state_dict().items()}
+def call(inputs):
+    # From the saved state each time: training-mode BatchNorm updates it.
+    m.load_state_dict(saved)
+    with torch.no_grad():
+        return m(*inputs)
+found = None
+for long in (False, True):
+    for shape in [(1, 3, 8, 8), (2, 4), (1, 16, 8, 8), (3, 4), (4,), (1, 3, 16, 16), (2, 3), (1, 1, 8, 8), (2, 8), (2, 10), (1, 4, 8, 8), (2, 16), (1, 8, 8, 8), (1, 2, 8, 8)]:
+        inputs = candidates(shape, long)
+        if any(i is None for i, a in zip(inputs, args) if str(a.type) != "NoneType"):
+            continue
+        try:
+            result = call(inputs)
+            found = inputs
+            break
+        except Exception:
+            pass
+    if found is not None:
+        break
+flat = lambda v: list(v) if isinstance(v, (tuple, list)) else [v]
+# Only what is deterministic (no random noise in training mode) and all
+# tensors can be compared.
+if found is not None and all(isinstance(x, torch.Tensor) for x in found) and all(isinstance(y, torch.Tensor) for y in flat(result)) \
+        and all(torch.equal(a, b) for a, b in zip(flat(result), flat(call(found)))):
+    tensors = {f"set0.input{j}": x.contiguous() for j, x in enumerate(found)}
+    tensors.update({f"set0.output{j}": y.clone() for j, y in enumerate(flat(result))})
+    save_file(tensors, f"{out}/io.safetensors")
+else:
+    found = None
+m._save_for_lite_interpreter(f"{out}/pytorch.ptl")
+lite = torch.jit.mobile._load_for_lite_interpreter(f"{out}/pytorch.ptl")
+print(json.dumps({"callable": found is not None, "ops": sorted(torch.jit.mobile._export_operator_list(lite))}))
+"#;
+
+/// argv: our .ptl, the work folder, whether to run it. Loads it in the lite
+/// interpreter; runs it on the saved inputs when asked.
+const CHECK_CASE: &str = r#"
+import json, sys, torch, torch.jit.mobile
+from safetensors.torch import load_file
+ptl, out, run = sys.argv[1], sys.argv[2], sys.argv[3] == "run"
+m = torch.jit.mobile._load_for_lite_interpreter(ptl)
+error = None
+if run:
+    io = load_file(f"{out}/io.safetensors")
+    inputs = [io[k] for k in sorted(k for k in io if k.startswith("set0.input"))]
+    refs = [io[k] for k in sorted(k for k in io if k.startswith("set0.output"))]
+    flat = lambda v: list(v) if isinstance(v, (tuple, list)) else [v]
+    with torch.no_grad():
+        got = flat(m(*inputs))
+    error = max(float((g - r).abs().max()) / max(1.0, float(r.abs().max())) for g, r in zip(got, refs))
+print(json.dumps({"error": error, "ops": sorted(torch.jit.mobile._export_operator_list(m))}))
+"#;
+
+/// The accepted corpus cases with a module entry, and the entries' names.
+fn corpus_modules() -> Vec<(PathBuf, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let expected = std::fs::read_to_string(root.join("expected.jsonl")).expect("the shared corpus has expected.jsonl");
+    let mut out = Vec::new();
+    for line in expected.lines().filter(|l| !l.trim().is_empty()) {
+        let record: Value = serde_json::from_str(line).expect("expected.jsonl holds JSON lines");
+        if record["accepted"] != true {
+            continue;
+        }
+        let case = record["case"].as_str().expect("a case name");
+        for entry in record["entries"].as_array().into_iter().flatten() {
+            if entry["kind"] == "module" {
+                let name = entry["name"].as_str().expect("an entry name").to_string();
+                out.push((root.join("cases").join(format!("{case}.py")), name));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn corpus_modules_run_in_the_lite_interpreter_as_scripted() {
+    let cases = corpus_modules();
+    assert!(cases.len() >= 30, "expected the corpus's module cases");
+    let (mut compared, mut loaded, mut not_compiled) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, (file, entry)) in cases.iter().enumerate() {
+        let name = format!("{}:{entry}", file.display());
+        let dir = work_dir(&format!("case{i}"));
+        let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
+            .args(["compile", &file.display().to_string(), "--entry", entry, "--format", "short", "-o"])
+            .arg(dir.join("model.ptl"))
+            .output()
+            .expect("tsc runs");
+        if !out.status.success() {
+            let text = String::from_utf8_lossy(&out.stdout);
+            // Only the script compiler's known gaps may stop it.
+            assert!(text.contains("error[E3010]"), "{name}: {text}");
+            not_compiled.push(name);
+            continue;
+        }
+        let prepared: Value = serde_json::from_str(
+            run_python(PREPARE_CASE, &[&file.display().to_string(), entry, &dir.display().to_string()]).trim(),
+        )
+        .expect("PREPARE_CASE prints a report");
+        let ptl = compile(file, &dir, &["--entry", entry]);
+        let callable = prepared["callable"] == true;
+        let run = if callable { "run" } else { "load" };
+        let report: Value = serde_json::from_str(
+            run_python(CHECK_CASE, &[&ptl.display().to_string(), &dir.display().to_string(), run]).trim(),
+        )
+        .expect("CHECK_CASE prints a report");
+        assert_eq!(report["ops"], prepared["ops"], "{name}: root operators differ from PyTorch's export");
+        if callable {
+            let error = report["error"].as_f64().expect("an error figure");
+            assert!(error <= 1e-5, "{name}: outputs differ from PyTorch's by {error}");
+            compared.push(name);
+        } else {
+            loaded.push(name);
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+    println!(
+        "{} corpus module entries: {} run and compared, {} loaded only (no input found), {} not compiled yet (E3010)",
+        cases.len(),
+        compared.len(),
+        loaded.len(),
+        not_compiled.len()
+    );
+    for name in &loaded {
+        println!("  loaded only: {name}");
+    }
+    for name in &not_compiled {
+        println!("  not compiled: {name}");
+    }
+    // A ratchet: more may compile as the script compiler grows, never fewer.
+    assert!(compared.len() >= 20, "fewer corpus modules compared than before");
+    assert!(compared.len() + loaded.len() >= 30, "fewer corpus modules export than before");
+}
