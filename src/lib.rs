@@ -9,6 +9,7 @@ pub mod diag;
 pub mod host;
 pub mod ir;
 pub mod ops;
+pub mod ptl;
 pub mod script;
 pub mod source;
 pub mod syntax;

@@ -8,6 +8,7 @@ mod compile;
 mod examples;
 mod inspect;
 mod load;
+mod ptl_inspect;
 mod weights;
 
 use std::path::{Path, PathBuf};
