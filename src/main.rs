@@ -59,7 +59,7 @@ enum Command {
         /// human, short or json. For a .tsy: {"entry", "repr", "modules", "state": [{"name",
         /// "shape", "dtype", "kind"}], "parameters"}. For a .ptl (short: one line): {"file",
         /// "file_size", "archive", "bytecode_version", "operator_version",
-        /// "operator_version_record", "records": [{"name", "size", "compressed_size",
+        /// "operator_version_record", "missing_records", "records": [{"name", "size", "compressed_size",
         /// "compression"}], "functions": [{"name", "schema": {"arguments", "returns": [{"name",
         /// "type", "default"}]} or null, "register_size", "operators": [{"name", "overload",
         /// "num_specified_args"}], "constants": [{"summary", "value": {"kind", "value"}}],

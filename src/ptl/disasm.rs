@@ -141,6 +141,10 @@ pub fn human(model: &Model, path: &str) -> String {
     let version = model.bytecode_version.map_or("not given (the loader assumes 3)".to_string(), |v| v.to_string());
     let _ = writeln!(out, "bytecode version: {version}");
     let _ = writeln!(out, "operator version: {}", operator_version_text(model));
+    let missing = model.missing_records();
+    if !missing.is_empty() {
+        let _ = writeln!(out, "missing records:  {} (the lite loader requires them)", missing.join(", "));
+    }
 
     let _ = writeln!(out, "\nrecords ({}, in archive order):", model.records.len());
     let size_width = model.records.iter().map(|r| r.size.to_string().len()).max().unwrap_or(4).max(4);
@@ -300,6 +304,7 @@ pub fn json(model: &Model, path: &str) -> Value {
         "bytecode_version": model.bytecode_version,
         "operator_version": model.operator_version.as_ref().and_then(|v| v.value),
         "operator_version_record": model.operator_version.as_ref().map(|v| &v.record),
+        "missing_records": model.missing_records(),
         "records": model.records.iter().map(|r| json!({
             "name": r.name,
             "size": r.size,

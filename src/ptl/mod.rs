@@ -143,6 +143,21 @@ impl Model {
         self.functions.iter().flat_map(|f| f.operators.iter().map(Operator::qualified_name)).collect()
     }
 
+    /// The records the lite loader requires that the archive lacks:
+    /// `data.pkl`, a version record, and the storages `bytecode.pkl` uses.
+    pub fn missing_records(&self) -> Vec<String> {
+        let has = |name: &str| self.records.iter().any(|r| r.name == name);
+        let mut missing = Vec::new();
+        if !has("data.pkl") {
+            missing.push("data.pkl".to_string());
+        }
+        if self.operator_version.is_none() {
+            missing.push("version".to_string());
+        }
+        missing.extend(self.storages.iter().filter(|s| s.bytes.is_none()).map(|s| s.record.clone()));
+        missing
+    }
+
     pub fn instruction_count(&self) -> usize {
         self.functions.iter().map(|f| f.instructions.len()).sum()
     }

@@ -293,6 +293,7 @@ fn json_holds_the_same_tables() {
     assert_eq!(json["bytecode_version"], 8);
     assert_eq!(json["operator_version"], 3);
     assert_eq!(json["operator_version_record"], "version");
+    assert_eq!(json["missing_records"], serde_json::json!([]));
     assert_eq!(json["records"][3]["name"], "bytecode.pkl");
     let f = &json["functions"][0];
     assert_eq!(f["instructions"].as_array().map(Vec::len), Some(10));
@@ -342,6 +343,11 @@ fn old_layouts_and_missing_version_are_shown_not_rejected() {
     assert!(model.storages[0].bytes.is_none());
     let text = disasm::human(&model, "old.ptl");
     assert!(text.contains("operator version: missing"), "{text}");
+    assert!(
+        text.contains("missing records:  data.pkl, version, constants/0 (the lite loader requires them)\n"),
+        "{text}"
+    );
+    assert_eq!(model.missing_records(), ["data.pkl", "version", "constants/0"]);
     assert!(text.contains("  constants/0  missing  (1 × float32 on cpu)"), "{text}");
     assert!(text.contains("  arguments: (none)\n  returns:   (none)\n"), "{text}");
 }

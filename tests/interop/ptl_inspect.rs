@@ -3,7 +3,8 @@
 //! operators equal `torch.jit.mobile._export_operator_list`, the bytecode
 //! version `_get_model_bytecode_version`, every operator table entry
 //! `_get_model_ops_and_info`, and each function's tables what Python's own
-//! unpickler finds in `bytecode.pkl`.
+//! unpickler finds in `bytecode.pkl`; and no record the loader needs is
+//! reported missing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -126,6 +127,7 @@ fn compare(torch: &Value) -> Vec<String> {
     expect("bytecode_version", &report["bytecode_version"], &torch["bytecode_version"]);
     expect("bytecode_version (pickled)", &report["bytecode_version"], &torch["pickled_version"]);
     expect("root_operators", &report["root_operators"], &torch["export_operator_list"]);
+    expect("missing_records", &report["missing_records"], &serde_json::json!([]));
 
     let ours = report["functions"].as_array().cloned().unwrap_or_default();
     expect("function count", &Value::from(ours.len()), &Value::from(functions.len()));
