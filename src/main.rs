@@ -34,19 +34,39 @@ enum Command {
         #[arg(long)]
         verbose: bool,
     },
-    /// Show the entry module as `print(model)` does, and its state_dict (names, shapes, dtypes)
+    /// Show the entry module as `print(model)` does, and its state_dict (names, shapes, dtypes);
+    /// for a .ptl file, its versions, records and disassembled bytecode
+    ///
+    /// A file ending in `.ptl`, or starting like a zip archive, is read as a lite-interpreter
+    /// model (ours or PyTorch's); anything else as a .tsy file. A file that is not a valid .ptl
+    /// is reported as E4001 (exit 1).
     Inspect {
-        /// The .tsy file
+        /// The .tsy or .ptl file
         file: PathBuf,
         /// The module-level name of the module to show (default: the last scripted, traced or
-        /// optimized entry, else the last module instance)
+        /// optimized entry, else the last module instance); .tsy only
         #[arg(long)]
         entry: Option<String>,
-        /// Load this state_dict (safetensors, or a `torch.save` file) into the entry module first
+        /// Load this state_dict (safetensors, or a `torch.save` file) into the entry module first;
+        /// .tsy only
         #[arg(long)]
         weights: Option<PathBuf>,
-        /// human, or json: {"entry", "repr", "modules", "state": [{"name", "shape", "dtype", "kind"}], "parameters"};
-        /// diagnostics in the same format (short: one line each)
+        /// .ptl only: print just the root operators, as `torch.jit.mobile._export_operator_list`
+        /// returns them (sorted `name.overload`, `name` for the default overload), one per line
+        /// (a JSON array with `--format json`): what a selective mobile build must keep
+        #[arg(long)]
+        ops: bool,
+        /// human, short or json. For a .tsy: {"entry", "repr", "modules", "state": [{"name",
+        /// "shape", "dtype", "kind"}], "parameters"}. For a .ptl (short: one line): {"file",
+        /// "file_size", "archive", "bytecode_version", "operator_version",
+        /// "operator_version_record", "missing_records", "records": [{"name", "size", "compressed_size",
+        /// "compression"}], "functions": [{"name", "schema": {"arguments", "returns": [{"name",
+        /// "type", "default"}]} or null, "register_size", "operators": [{"name", "overload",
+        /// "num_specified_args"}], "constants": [{"summary", "value": {"kind", "value"}}],
+        /// "types", "instructions": [{"pc", "opcode", "x", "n", "comment"}]}], "root_operators",
+        /// "constants": {"count", "tensors", "objects"}, "storages": [{"key", "record", "dtype",
+        /// "numel", "device", "bytes"}]} (README.md has the details); diagnostics in the same
+        /// format (short: one line each)
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// When to colour diagnostics (NO_COLOR is respected)
@@ -124,8 +144,19 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { files, format, color, verbose } => check(&files, format, color, verbose),
-        Command::Inspect { file, entry, weights, format, color } => {
-            inspect(&file, entry.as_deref(), weights.as_deref(), format, color)
+        Command::Inspect { file, entry, weights, ops, format, color } => {
+            if is_ptl(&file) {
+                if entry.is_some() || weights.is_some() {
+                    eprintln!("error: `--entry` and `--weights` apply to .tsy files, not to a .ptl");
+                    return ExitCode::from(2);
+                }
+                inspect_ptl(&file, ops, format, color)
+            } else if ops {
+                eprintln!("error: `--ops` applies to .ptl files");
+                ExitCode::from(2)
+            } else {
+                inspect(&file, entry.as_deref(), weights.as_deref(), format, color)
+            }
         }
         Command::Compile { file, emit, output, weights, bytecode_version, no_optimize: _, entry, format, color } => {
             if emit == Emit::Ptl {
@@ -242,6 +273,52 @@ fn inspect(path: &Path, entry: Option<&str>, weights: Option<&Path>, format: For
             report(&map, diagnostics, format, color)
         }
     }
+}
+
+/// Whether `tsc inspect` reads the file as a lite-interpreter model: by its
+/// extension, or by the zip signature of its first bytes.
+fn is_ptl(path: &Path) -> bool {
+    use std::io::Read;
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ptl")) {
+        return true;
+    }
+    let mut magic = [0u8; 4];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic));
+    read.is_ok() && matches!(&magic, b"PK\x03\x04" | b"PK\x05\x06")
+}
+
+fn inspect_ptl(path: &Path, ops: bool, format: Format, color: Color) -> ExitCode {
+    let shown = path.display().to_string();
+    let model = match tsy::ptl::read(path) {
+        Ok(model) => model,
+        Err(tsy::ptl::PtlError::Io(error)) => {
+            eprintln!("error: cannot read `{shown}`: {error}");
+            return ExitCode::from(2);
+        }
+        Err(error) => {
+            // The diagnostic points at the file itself: a binary file has no lines to show.
+            let mut map = SourceMap::new();
+            let file = map.add(shown.clone(), String::new());
+            let diagnostic = error.diagnostic(map.get(file).span());
+            return report(&map, vec![diagnostic], format, color);
+        }
+    };
+    let text = match (ops, format) {
+        (true, Format::Json) => pretty(&tsy::ptl::disasm::ops_json(&model)),
+        (true, Format::Human | Format::Short) => tsy::ptl::disasm::ops_lines(&model),
+        (false, Format::Json) => pretty(&tsy::ptl::disasm::json(&model, &shown)),
+        (false, Format::Short) => tsy::ptl::disasm::short(&model, &shown),
+        (false, Format::Human) => tsy::ptl::disasm::human(&model, &shown),
+    };
+    if std::io::stdout().write_all(text.as_bytes()).is_err() {
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    // A `Value` always serializes: its map keys are strings.
+    serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
 }
 
 fn compile(

@@ -401,3 +401,160 @@ fn verbose_lists_every_overload_of_a_call_no_overload_accepts() {
     assert_eq!(all.len(), overloads, "{all:#?}");
     assert!(all.iter().all(|n| n.starts_with("aten::add")), "{all:#?}");
 }
+
+// ---------------------------------------------------------------------------
+// `tsc inspect FILE.ptl`
+
+/// A protocol-2 pickle of `(8, forward)`: one function with two operators
+/// and the tables a lite-interpreter file has, as PyTorch lays them out.
+fn ptl_bytecode() -> Vec<u8> {
+    fn s(out: &mut Vec<u8>, text: &str) {
+        out.push(b'X');
+        out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+        out.extend_from_slice(text.as_bytes());
+    }
+    fn row(out: &mut Vec<u8>, name: &str, body: impl FnOnce(&mut Vec<u8>)) {
+        s(out, name);
+        body(out);
+        out.push(0x86); // TUPLE2
+    }
+    let mut p = b"\x80\x02(K\x08(".to_vec();
+    s(&mut p, "__torch__.Gate.forward");
+    p.push(b'(');
+    row(&mut p, "instructions", |p| {
+        p.push(b'(');
+        for (op, x, n) in [("STOREN", 1, 2), ("MOVE", 2, 0), ("OP", 0, 0), ("OP", 1, 0), ("RET", 0, 0)] {
+            s(p, op);
+            p.extend_from_slice(&[b'K', x, b'K', n, 0x87]);
+        }
+        p.push(b't');
+    });
+    row(&mut p, "operators", |p| {
+        p.push(b'(');
+        for (name, overload, n) in [("aten::neg", "", 1), ("aten::add", "Scalar", 2)] {
+            s(p, name);
+            s(p, overload);
+            p.extend_from_slice(&[b'K', n, 0x87]);
+        }
+        p.push(b't');
+    });
+    row(&mut p, "constants", |p| p.push(b')'));
+    row(&mut p, "types", |p| p.push(b')'));
+    row(&mut p, "register_size", |p| p.extend_from_slice(b"K\x02"));
+    p.push(b't');
+    p.push(b'(');
+    row(&mut p, "arguments", |p| p.push(b')'));
+    row(&mut p, "returns", |p| p.push(b')'));
+    p.extend_from_slice(b"ttt.");
+    p
+}
+
+fn zip_bytes(records: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in records {
+        w.start_file(
+            *name,
+            zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored),
+        )
+        .expect("a record starts");
+        w.write_all(data).expect("in memory");
+    }
+    w.finish().expect("in memory").into_inner()
+}
+
+fn gate_ptl() -> Vec<u8> {
+    zip_bytes(&[("gate/bytecode.pkl", &ptl_bytecode()), ("gate/version", b"3\n")])
+}
+
+#[test]
+fn inspect_ptl_prints_versions_tables_and_disassembly() {
+    let path = temp_file("gate.ptl", &gate_ptl()).display().to_string();
+    let out = tsc(&["inspect", &path]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "bytecode version: 8",
+        "operator version: 3 (record `version`)",
+        "function __torch__.Gate.forward",
+        "      1  ('aten::add', 'Scalar', 2)",
+        "       2: OP                        0   0  # aten::neg",
+        "       3: OP                        1   0  # aten::add.Scalar",
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line:?} in:\n{text}");
+    }
+
+    let ops = tsc(&["inspect", "--ops", &path]);
+    assert_eq!(ops.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&ops.stdout), "aten::add.Scalar\naten::neg\n");
+    let ops = tsc(&["inspect", "--ops", "--format", "json", &path]);
+    let ops: serde_json::Value = serde_json::from_slice(&ops.stdout).expect("JSON");
+    assert_eq!(ops, serde_json::json!(["aten::add.Scalar", "aten::neg"]));
+
+    let json = tsc(&["inspect", "--format", "json", &path]);
+    assert_eq!(json.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(report["bytecode_version"], 8);
+    assert_eq!(report["archive"], "gate");
+    assert_eq!(report["functions"][0]["instructions"].as_array().map(Vec::len), Some(5));
+    assert_eq!(report["functions"][0]["operators"][1]["num_specified_args"], 2);
+
+    let short = tsc(&["inspect", "--format", "short", &path]);
+    assert_eq!(short.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&short.stdout).lines().count(), 1);
+
+    // A zip is read as a .ptl whatever its name.
+    let renamed = temp_file("gate.bin", &gate_ptl()).display().to_string();
+    let out = tsc(&["inspect", "--ops", &renamed]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "aten::add.Scalar\naten::neg\n");
+}
+
+#[test]
+fn inspect_ptl_rejects_garbage_and_truncated_files_with_e4001() {
+    let gate = gate_ptl();
+    let bad_pickle = zip_bytes(&[("gate/bytecode.pkl", b"\x80\x02(K\x08"), ("gate/version", b"3\n")]);
+    let no_bytecode = zip_bytes(&[("gate/data.pkl", b"\x80\x02}."), ("gate/version", b"3\n")]);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.ptl", Vec::new(), "it is not a zip archive, or it is truncated"),
+        ("garbage.ptl", b"\x00\xff garbage \x01\x02".to_vec(), "it is not a zip archive, or it is truncated"),
+        ("source.ptl", b"import torch\n".to_vec(), "it is not a zip archive, or it is truncated"),
+        ("half.ptl", gate[..gate.len() / 2].to_vec(), "it is not a zip archive, or it is truncated"),
+        ("tail.ptl", gate[..gate.len() - 1].to_vec(), "it is not a zip archive, or it is truncated"),
+        ("nobytecode.ptl", no_bytecode.clone(), "the archive has no `gate/bytecode.pkl` record"),
+        ("nobytecode.zip", no_bytecode, "the archive has no `gate/bytecode.pkl` record"),
+        ("badpickle.ptl", bad_pickle, "`gate/bytecode.pkl` ends without a STOP opcode"),
+    ];
+    for (name, bytes, cause) in cases {
+        let path = temp_file(name, &bytes).display().to_string();
+        let out = tsc(&["inspect", "--format", "short", &path]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let expected = format!("{path}:1:1: error[E4001]: not a valid .ptl file: {cause}");
+        assert!(text.starts_with(&expected), "{name}: {text}");
+
+        let human = tsc(&["inspect", "--color", "never", &path]);
+        assert_eq!(human.status.code(), Some(1), "{name}");
+        let stderr = String::from_utf8_lossy(&human.stderr);
+        assert!(stderr.starts_with("error[E4001]: not a valid .ptl file: "), "{name}: {stderr}");
+        assert!(stderr.contains("tsc explain E4001"), "{name}: {stderr}");
+    }
+    // Every cut of a valid file: an error, never a crash.
+    for len in (0..gate.len()).step_by(7) {
+        let path = temp_file("cut.ptl", &gate[..len]).display().to_string();
+        assert_eq!(tsc(&["inspect", &path]).status.code(), Some(1), "cut to {len} bytes");
+    }
+}
+
+#[test]
+fn inspect_ptl_flags_that_do_not_apply_are_usage_errors() {
+    let ptl = temp_file("flags.ptl", &gate_ptl()).display().to_string();
+    let out = tsc(&["inspect", "--entry", "model", &ptl]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`--entry` and `--weights` apply to .tsy files"));
+    let out = tsc(&["inspect", "--ops", &fixture("examples/decision_gate.tsy")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`--ops` applies to .ptl files"));
+    let out = tsc(&["inspect", "/nonexistent/model.ptl"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}

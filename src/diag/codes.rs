@@ -73,6 +73,7 @@ codes! {
     E3008: "a Python builtin TorchScript does not support",
     E3009: "getattr with a name that is not a string literal",
     E3010: "a construct this version of tsc cannot compile yet",
+    E4001: "not a valid .ptl file",
     E4002: "the model holds something a .ptl file cannot carry",
     E4003: "only modules can be written as .ptl files",
     E5001: "an exception was raised while evaluating the model file",

@@ -9,6 +9,7 @@ mod examples;
 mod inspect;
 mod load;
 mod ptl;
+mod ptl_inspect;
 mod weights;
 
 use std::path::{Path, PathBuf};

@@ -32,9 +32,9 @@
 //! justifies (sizes read from headers are checked against the file's
 //! length before anything is allocated; see [`output_budget`]).
 
-mod pickle;
+pub(crate) mod pickle;
 mod safetensors_file;
-mod torch_save;
+pub(crate) mod torch_save;
 
 #[cfg(test)]
 mod tests;

@@ -1,10 +1,13 @@
-//! A small pickle VM for what PyTorch's pickler writes in `torch.save`'s
-//! `data.pkl`.
+//! A small pickle VM for what PyTorch's picklers write: `torch.save`'s
+//! `data.pkl` and the lite interpreter's `bytecode.pkl` (read by
+//! [`crate::ptl`]).
 //!
-//! Nothing is executed: globals are names, and calling one (`REDUCE`,
-//! `NEWOBJ`) either builds one of the few values a state_dict needs
-//! (`collections.OrderedDict`, the tensor rebuild functions of
-//! `torch._utils`) or an opaque [`Obj::Object`] naming its class.
+//! Nothing is executed: globals are names, and calling one either builds one
+//! of the few values every reader needs (`collections.OrderedDict`, the
+//! tensor rebuild functions of `torch._utils`) or is kept as data for the
+//! reader to interpret: `REDUCE` of any other global is an [`Obj::Call`]
+//! with its arguments (`torch.jit._pickle.build_intlist([1, 2])`),
+//! `NEWOBJ` an [`Obj::Object`] whose state `BUILD` sets.
 //!
 //! Compound values live in an arena and are referred to by index, so
 //! objects shared through the memo stay shared (a dict filled after it was
@@ -17,20 +20,20 @@ use std::rc::Rc;
 use super::WeightsError;
 
 #[derive(Clone, Debug)]
-pub(super) enum Value {
+pub(crate) enum Value {
     None,
-    Bool,
+    Bool(bool),
     Int(i64),
     /// An integer that does not fit in an `i64`.
     BigInt,
-    Float,
+    Float(f64),
     Str(Rc<str>),
     Bytes,
     Obj(usize),
 }
 
 #[derive(Debug)]
-pub(super) enum Obj {
+pub(crate) enum Obj {
     Tuple(Rc<[Value]>),
     List(Vec<Value>),
     Dict(Dict),
@@ -45,16 +48,22 @@ pub(super) enum Obj {
     /// stride, ...)` and `_rebuild_tensor`: the arguments, checked when the
     /// tensor is read.
     Tensor(Rc<[Value]>),
-    /// Any other call or instance: only its class is kept.
+    /// `REDUCE` of any other global: `function` is `module.name`.
+    Call {
+        function: String,
+        args: Rc<[Value]>,
+    },
+    /// `cls.__new__(cls)` (`NEWOBJ`), with the state a later `BUILD` gave it.
     Object {
         class: String,
+        state: Option<Value>,
     },
 }
 
 /// An insertion-ordered dict; string keys are indexed so `SETITEM` on an
 /// existing key replaces it in place, as Python does.
 #[derive(Debug, Default)]
-pub(super) struct Dict {
+pub(crate) struct Dict {
     pub entries: Vec<(Value, Value)>,
     index: HashMap<Rc<str>, usize>,
 }
@@ -74,7 +83,7 @@ impl Dict {
 
 /// The result of running a pickle: the value `STOP` returned and the arena
 /// its objects live in.
-pub(super) struct Unpickled {
+pub(crate) struct Unpickled {
     pub value: Value,
     pub arena: Vec<Obj>,
 }
@@ -92,9 +101,9 @@ impl Unpickled {
     pub fn describe(&self, value: &Value) -> String {
         match value {
             Value::None => "None".into(),
-            Value::Bool => "a bool".into(),
+            Value::Bool(_) => "a bool".into(),
             Value::Int(_) | Value::BigInt => "an int".into(),
-            Value::Float => "a float".into(),
+            Value::Float(_) => "a float".into(),
             Value::Str(_) => "a string".into(),
             Value::Bytes => "a bytes object".into(),
             Value::Obj(i) => match self.arena.get(*i) {
@@ -104,7 +113,8 @@ impl Unpickled {
                 Some(Obj::Global { module, name }) => format!("the global `{module}.{name}`"),
                 Some(Obj::Persistent(_)) => "a storage".into(),
                 Some(Obj::Tensor(_)) => "a tensor".into(),
-                Some(Obj::Object { class }) => format!("a `{class}` object"),
+                Some(Obj::Call { function, .. }) => format!("a `{function}(...)` value"),
+                Some(Obj::Object { class, .. }) => format!("a `{class}` object"),
                 None => "an unknown object".into(),
             },
         }
@@ -127,7 +137,7 @@ struct Vm<'a> {
 }
 
 /// Runs the pickle `data` (the record `record`, named in errors).
-pub(super) fn unpickle(data: &[u8], record: &str) -> Result<Unpickled, WeightsError> {
+pub(crate) fn unpickle(data: &[u8], record: &str) -> Result<Unpickled, WeightsError> {
     let mut vm = Vm {
         data,
         record,
@@ -304,7 +314,8 @@ impl<'a> Vm<'a> {
     /// `REDUCE`: `func(*args)`.
     fn call(&mut self, func: Value, args: Value, depth: usize) -> Result<Value, WeightsError> {
         let Some((module, name)) = self.global_name(&func) else {
-            return Ok(self.alloc(Obj::Object { class: "<unknown>".into() }));
+            // A callable made by another call (`getattr(...)`): kept opaque.
+            return Ok(self.alloc(Obj::Call { function: "<unknown>".into(), args: Rc::from([]) }));
         };
         let Some(args) = self.tuple_items(&args) else {
             return Err(self.malformed(format!("the arguments of `{module}.{name}` are not a tuple")));
@@ -332,7 +343,7 @@ impl<'a> Vm<'a> {
                 }
                 self.call(inner.clone(), inner_args.clone(), depth + 1)
             }
-            _ => Ok(self.alloc(Obj::Object { class: format!("{module}.{name}") })),
+            _ => Ok(self.alloc(Obj::Call { function: format!("{module}.{name}"), args })),
         }
     }
 
@@ -374,8 +385,8 @@ impl<'a> Vm<'a> {
                 }
                 // Constants.
                 b'N' => self.stack.push(Value::None),
-                0x88 => self.stack.push(Value::Bool),
-                0x89 => self.stack.push(Value::Bool),
+                0x88 => self.stack.push(Value::Bool(true)),
+                0x89 => self.stack.push(Value::Bool(false)),
                 // BININT, BININT1, BININT2
                 b'J' => {
                     let v = i32::from_le_bytes(self.le("BININT")?);
@@ -402,8 +413,8 @@ impl<'a> Vm<'a> {
                 }
                 // BINFLOAT: big-endian.
                 b'G' => {
-                    self.take(8, "BINFLOAT")?;
-                    self.stack.push(Value::Float);
+                    let v = f64::from_be_bytes(self.le("BINFLOAT")?);
+                    self.stack.push(Value::Float(v));
                 }
                 // BINUNICODE, SHORT_BINUNICODE, BINUNICODE8
                 b'X' => {
@@ -559,14 +570,19 @@ impl<'a> Vm<'a> {
                         Some((module, name)) => format!("{module}.{name}"),
                         None => "<unknown>".into(),
                     };
-                    let v = self.alloc(Obj::Object { class });
+                    let v = self.alloc(Obj::Object { class, state: None });
                     self.stack.push(v);
                 }
-                // BUILD: sets an object's state (a state_dict's `_metadata`,
-                // a module's attributes); not needed.
+                // BUILD: sets an object's state (a module's attributes, a
+                // torchbind object's `__getstate__` tuple); on anything
+                // else (a state_dict's `_metadata`) it is not needed.
                 b'b' => {
-                    self.pop()?;
-                    self.top()?;
+                    let state = self.pop()?;
+                    if let Value::Obj(i) = self.top()?.clone()
+                        && let Some(Obj::Object { state: slot, .. }) = self.arena.get_mut(i)
+                    {
+                        *slot = Some(state);
+                    }
                 }
                 _ => {
                     return Err(WeightsError::PickleOpcode {
@@ -619,5 +635,22 @@ mod tests {
         assert_eq!(int(&[0xff; 12]), Some(-1));
         assert_eq!(int(&[0, 0, 0, 0, 0, 0, 0, 0x80, 0]), None);
         assert_eq!(int(&[0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]), None);
+    }
+
+    #[test]
+    fn objects_keep_their_state_and_calls_their_arguments() {
+        // (Ctx.__new__(Ctx) with state (1.5, True), build_intlist([7]))
+        let data = b"\x80\x02(cm\nCtx\n)\x81G?\xf8\x00\x00\x00\x00\x00\x00\x88\x86b\
+                     ctorch.jit._pickle\nbuild_intlist\n(](K\x07etRt.";
+        let u = unpickle(data, "test.pkl").expect("a valid pickle");
+        let Some(Obj::Tuple(items)) = u.obj(&u.value) else { panic!("a tuple") };
+        let Some(Obj::Object { class, state: Some(state) }) = u.obj(&items[0]) else { panic!("an object") };
+        assert_eq!(class, "m.Ctx");
+        let Some(Obj::Tuple(state)) = u.obj(state) else { panic!("a state tuple") };
+        assert!(matches!(&state[..], [Value::Float(f), Value::Bool(true)] if *f == 1.5));
+        let Some(Obj::Call { function, args }) = u.obj(&items[1]) else { panic!("a call") };
+        assert_eq!(function, "torch.jit._pickle.build_intlist");
+        let Some(Obj::List(list)) = u.obj(&args[0]) else { panic!("a list argument") };
+        assert!(matches!(&list[..], [Value::Int(7)]));
     }
 }

@@ -11,7 +11,7 @@
 //! - `<archive>/version` and others, not needed.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Seek};
 use std::rc::Rc;
 
 use zip::ZipArchive;
@@ -103,7 +103,11 @@ fn archive_prefix(archive: &Archive<'_>) -> Option<String> {
 
 /// The bytes of one record, never allocating more up front than the file
 /// holds.
-fn read_record(archive: &mut Archive<'_>, name: &str, file_len: usize) -> Result<Vec<u8>, WeightsError> {
+pub(crate) fn read_record<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    name: &str,
+    file_len: usize,
+) -> Result<Vec<u8>, WeightsError> {
     let mut file = match archive.by_name(name) {
         Ok(file) => file,
         Err(ZipError::FileNotFound) => {
@@ -143,7 +147,7 @@ struct TensorSpec {
 fn state_dict(u: &Unpickled, record: &str) -> Result<Vec<TensorSpec>, WeightsError> {
     let entries = match u.obj(&u.value) {
         Some(Obj::Dict(dict)) => &dict.entries,
-        Some(Obj::Object { class }) => {
+        Some(Obj::Object { class, .. } | Obj::Call { function: class, .. }) => {
             return Err(WeightsError::WholeModel { record: record.to_string(), class: class.clone() });
         }
         _ => {
