@@ -282,3 +282,26 @@ fn corpus_modules_run_in_the_lite_interpreter_as_scripted() {
     assert!(compared.len() >= 20, "fewer corpus modules compared than before");
     assert!(compared.len() + loaded.len() >= 30, "fewer corpus modules export than before");
 }
+
+/// Every bytecode version tsc writes loads in PyTorch 2.5.1, reports that
+/// version, and computes the same numbers (below 8 the promoted
+/// instructions are operator calls; below 7 no out-argument trimming;
+/// below 6 every argument is pushed).
+#[test]
+fn every_bytecode_version_loads_and_runs() {
+    let examples = examples();
+    let file = examples.iter().find(|f| f.ends_with("mobilenet_v2.tsy")).expect("the mobilenet_v2 example");
+    let dir = work_dir("versions");
+    run_python(PREPARE, &[&file.display().to_string(), &dir.display().to_string()]);
+    for version in 5..=8 {
+        let ptl = compile(file, &dir, &["--bytecode-version", &version.to_string()]);
+        let report: Value =
+            serde_json::from_str(run_python(CHECK, &[&ptl.display().to_string(), &dir.display().to_string()]).trim())
+                .expect("CHECK prints a report");
+        assert_eq!(report["version"], version, "the file reports the version it was written as");
+        let errors: Vec<f64> = report["errors"].as_array().expect("errors").iter().filter_map(Value::as_f64).collect();
+        assert!(errors.iter().all(|e| *e <= 1e-5), "version {version}: outputs differ by {errors:?}");
+        println!("bytecode version {version}: relative max |Δ| {errors:?}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
