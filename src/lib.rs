@@ -144,8 +144,9 @@ pub fn compile(
     })
 }
 
-/// `tsc compile -o FILE.ptl`: the entry module as a lite-interpreter file,
-/// or the diagnostics that stop it (every error `check` reports first).
+/// `tsc compile -o FILE.ptl`: the entry module as a lite-interpreter file
+/// with any warnings, or the diagnostics that stop it (every error `check`
+/// reports first).
 pub fn compile_ptl(
     map: &mut SourceMap,
     file: FileId,
@@ -153,7 +154,7 @@ pub fn compile_ptl(
     entry: Option<&str>,
     weights: Option<&std::path::Path>,
     options: &export::Options,
-) -> Result<Vec<u8>, Vec<Diagnostic>> {
+) -> Result<(Vec<u8>, Vec<Diagnostic>), Vec<Diagnostic>> {
     let file_start = source::Span::point(map.get(file).span().start);
     let (mut evaluated, selected) = evaluate_entry(map, file, interner, entry)?;
     let mut diagnostics = script::check(&mut evaluated.host, &selected, false);
@@ -164,7 +165,10 @@ pub fn compile_ptl(
     if let (Some(path), Some(root)) = (weights, selected.root_module()) {
         load_weights(&root, path)?;
     }
-    export::ptl(&mut evaluated.host, &selected, options, file_start).map_err(|d| vec![*d])
+    let mut warnings = Vec::new();
+    let bytes =
+        export::ptl(&mut evaluated.host, &selected, options, file_start, &mut warnings).map_err(|d| vec![*d])?;
+    Ok((bytes, warnings))
 }
 
 /// Every function the file's entry compiles, each compiled or with where the

@@ -379,7 +379,10 @@ fn compile_ptl(
     };
     let options = tsy::export::Options { bytecode_version, prefix };
     let bytes = match tsy::compile_ptl(&mut map, file, &mut interner, entry, weights, &options) {
-        Ok(bytes) => bytes,
+        Ok((bytes, warnings)) => {
+            diagnostics.extend(warnings);
+            bytes
+        }
         Err(found) => {
             diagnostics.extend(found);
             return report(&map, diagnostics, format, color);

@@ -85,6 +85,7 @@ codes! {
     E5007: "no entry module or function to compile",
     E5008: "the weights file does not fit the model",
     E5009: "a runtime error in module-level code (IndexError, KeyError, ValueError, ...)",
+    W4001: "the .ptl file has no TorchScript source: the lite interpreter loads it, torch.jit.load cannot",
 }
 
 impl Code {

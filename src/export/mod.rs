@@ -8,6 +8,7 @@ pub mod archive;
 pub mod bytecode;
 pub mod object;
 pub mod pickle;
+pub mod source;
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -29,9 +30,16 @@ pub struct Options {
     pub prefix: String,
 }
 
-/// The `.ptl` bytes of the selected module, or why it cannot be written.
-/// `at` is where to point when the problem has no better place.
-pub fn ptl(host: &mut Host<'_>, selected: &Selected, options: &Options, at: Span) -> Result<Vec<u8>, Box<Diagnostic>> {
+/// The `.ptl` bytes of the selected module with any warnings, or why it
+/// cannot be written. `at` is where to point when the problem has no better
+/// place.
+pub fn ptl(
+    host: &mut Host<'_>,
+    selected: &Selected,
+    options: &Options,
+    at: Span,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Vec<u8>, Box<Diagnostic>> {
     let Some(root) = selected.root_module() else {
         return Err(Box::new(
             Diagnostic::new(Code::E4003, at, format!("`{}` is a function, not a module", selected.name))
@@ -39,7 +47,35 @@ pub fn ptl(host: &mut Host<'_>, selected: &Selected, options: &Options, at: Span
                 .help("wrap the function in an `nn.Module` whose `forward` calls it, and compile that module"),
         ));
     };
-    let objects = object::objects(host, &root).map_err(|what| {
+    let gave_up = |at: Option<Span>, fallback: Span| {
+        Box::new(
+            Diagnostic::new(Code::E3010, at.unwrap_or(fallback), "tsc cannot compile this statement yet")
+                .label("the script compiler stops here")
+                .help("`tsc explain E3010` lists what the compiler handles today"),
+        )
+    };
+    // `code/` needs every method of every submodule class; the bytecode
+    // only what the model calls. Without the one, the file still runs.
+    let sources = match source::sources(host, &root) {
+        Ok(sources) => sources,
+        Err(stopped) => {
+            let mut warning = Diagnostic::new(
+                Code::W4001,
+                root.created_at,
+                "writing the .ptl file without `code/`: torch.jit.load will not open it",
+            )
+            .label("a method of a submodule of this module does not compile yet")
+            .note("the lite interpreter runs the bytecode, which holds every method the model calls")
+            .help("`tsc explain W4001`");
+            if let Some(at) = stopped {
+                warning = warning.secondary(at, "the script compiler stops here");
+            }
+            warnings.push(warning);
+            source::Sources::without_code(&root)
+        }
+    };
+    let class = sources.names[&Rc::as_ptr(&root)].clone();
+    let objects = object::objects(host, &root, &sources.names).map_err(|what| {
         Box::new(
             Diagnostic::new(
                 Code::E4002,
@@ -53,18 +89,8 @@ pub fn ptl(host: &mut Host<'_>, selected: &Selected, options: &Options, at: Span
     let mut functions = Vec::new();
     let mut operators_used = Vec::new();
     let mut memo = crate::script::InlineMemo::new();
-    for unit in crate::script::root_methods(host, &root) {
-        let function = crate::script::inlined(host, &unit, &mut memo).map_err(|gave_up| {
-            Box::new(
-                Diagnostic::new(
-                    Code::E3010,
-                    gave_up.unwrap_or(unit.def.name.span),
-                    "tsc cannot compile this statement yet",
-                )
-                .label("the script compiler stops here")
-                .help("`tsc explain E3010` lists what the compiler handles today"),
-            )
-        })?;
+    for unit in crate::script::module_methods(host, &root) {
+        let function = crate::script::inlined(host, &unit, &mut memo).map_err(|at| gave_up(at, unit.def.name.span))?;
         let slots = attribute_slots(&function.graph, &root, &objects.slots);
         let code = bytecode::emit(&function.graph, &slots, version).map_err(|problem| {
             Diagnostic::new(
@@ -78,7 +104,7 @@ pub fn ptl(host: &mut Host<'_>, selected: &Selected, options: &Options, at: Span
         let signature = crate::script::emit::signature(host, &unit);
         // (The signature lists `self` first.)
         let params: Vec<_> = signature.map(|s| s.params.into_iter().skip(1).collect()).unwrap_or_default();
-        functions.push(function_tuple(&root, &function, &params, code, version));
+        functions.push(function_tuple(&class, &function, &params, code, version));
     }
     let mut bytecode = vec![Pickle::Int(version as i64)];
     bytecode.extend(functions);
@@ -94,6 +120,9 @@ pub fn ptl(host: &mut Host<'_>, selected: &Selected, options: &Options, at: Span
         write(&mut archive, &format!("data/{key}"), bytes)?;
     }
     write(&mut archive, "data.pkl", &pickle(&objects.root))?;
+    for (path, text) in &sources.files {
+        write(&mut archive, path, text.as_bytes())?;
+    }
     write(&mut archive, "constants.pkl", &pickle(&Pickle::Tuple(Vec::new())))?;
     write(&mut archive, "bytecode.pkl", &pickle(&Pickle::Tuple(bytecode)))?;
     // PyTorch names the record `.data/version` from 6 on; readers take both.
@@ -154,13 +183,12 @@ fn row(name: &str, value: Pickle) -> Pickle {
 
 /// `(name, code table, schema)` for `bytecode.pkl` (ptl-format.md §6.1).
 fn function_tuple(
-    root: &Rc<Instance>,
+    class: &str,
     function: &Function,
     params: &[(String, crate::types::Type, Option<Default>)],
     code: bytecode::Code,
     version: u32,
 ) -> Pickle {
-    let class = root.class.qualified_name();
     let instructions = code
         .instructions
         .iter()
@@ -195,7 +223,7 @@ fn function_tuple(
             row("default_value", default),
         ])
     };
-    let mut arguments = vec![argument("self", class.clone(), Pickle::None)];
+    let mut arguments = vec![argument("self", class.to_string(), Pickle::None)];
     for (name, ty, default) in params {
         arguments.push(argument(name, ty.to_string(), default.as_ref().map_or(Pickle::None, default_value)));
     }

@@ -80,25 +80,37 @@ pub struct Objects {
 
 /// Pickles the module tree under `root`. Fails with the path and type of
 /// the first attribute that has no pickled form.
-pub fn objects(host: &Host<'_>, root: &Rc<Instance>) -> Result<Objects, String> {
+/// `names` gives each instance's class type name (see [`super::source`]).
+pub fn objects(
+    host: &Host<'_>,
+    root: &Rc<Instance>,
+    names: &HashMap<*const Instance, String>,
+) -> Result<Objects, String> {
     let mut out = Objects { root: Pickle::None, slots: HashMap::new(), storages: Storages::new("") };
-    out.root = object(host, root, "self", &mut out)?;
+    out.root = object(host, root, "self", names, &mut out)?;
     Ok(out)
 }
 
-fn object(host: &Host<'_>, instance: &Rc<Instance>, path: &str, out: &mut Objects) -> Result<Pickle, String> {
+fn object(
+    host: &Host<'_>,
+    instance: &Rc<Instance>,
+    path: &str,
+    names: &HashMap<*const Instance, String>,
+    out: &mut Objects,
+) -> Result<Pickle, String> {
     let slots = module_slots(host, instance);
     out.slots.insert(Rc::as_ptr(instance), slots.iter().map(|s| s.name.clone()).collect());
     let mut state = Vec::with_capacity(slots.len());
     for slot in slots {
         let at = format!("{path}.{}", slot.name);
         let value = match submodule(&slot.value) {
-            Some(child) => object(host, &child, &at, out)?,
+            Some(child) => object(host, &child, &at, names, out)?,
             None => value(&slot.value, &slot.ty, &mut out.storages).ok_or_else(|| format!("`{at}` ({})", slot.ty))?,
         };
         state.push((slot.name, value));
     }
-    Ok(Pickle::Object { class: instance.class.qualified_name(), state: Box::new(Pickle::Dict(state)) })
+    let class = names.get(&Rc::as_ptr(instance)).cloned().unwrap_or_else(|| instance.class.qualified_name());
+    Ok(Pickle::Object { class, state: Box::new(Pickle::Dict(state)) })
 }
 
 /// A plain value of TorchScript type `ty`, pickled.

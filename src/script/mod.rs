@@ -54,7 +54,7 @@ fn compile_unit(host: &mut Host<'_>, unit: &Unit) -> Result<crate::ir::Function,
 }
 
 /// A unit compiled and cleaned up, with what each of its calls calls.
-type Compiled = (crate::ir::Function, HashMap<crate::ir::NodeId, Unit>);
+pub type Compiled = (crate::ir::Function, HashMap<crate::ir::NodeId, Unit>);
 
 fn compile_with_callees(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, Option<crate::source::Span>> {
     let name = host.name(unit.def.name.name).to_string();
@@ -111,23 +111,37 @@ pub fn inlined(
     Ok(function)
 }
 
-/// The methods a module exports to the lite interpreter: `forward`, its
+/// The methods a module's class type has: `forward`, its
 /// `@torch.jit.export` methods, then the methods of its own they call
-/// (`self._forward_impl`), as PyTorch exports every compiled method of the
-/// root.
-pub fn root_methods(host: &mut Host<'_>, root: &Rc<Instance>) -> Vec<Unit> {
+/// (`self._forward_impl`). PyTorch exports every one of the root's to the
+/// lite interpreter.
+pub fn module_methods(host: &mut Host<'_>, module: &Rc<Instance>) -> Vec<Unit> {
     let mut units = Units::default();
-    units.add_module(host, root);
-    // `add_module` lists the submodules' methods first.
-    units.list.retain(|u| u.owner.as_ref().is_some_and(|o| Rc::ptr_eq(o, root)));
+    units.add_own_methods(host, module);
     let mut next = 0;
     while next < units.list.len() {
         let unit = units.list[next].clone();
         next += 1;
         units.add_callees(host, &unit);
-        units.list.retain(|u| u.owner.as_ref().is_some_and(|o| Rc::ptr_eq(o, root)));
+        units.list.retain(|u| u.owner.as_ref().is_some_and(|o| Rc::ptr_eq(o, module)));
     }
     units.list
+}
+
+/// A unit compiled and cleaned up (not inlined), with what each of its
+/// calls calls; or where the compiler stopped.
+pub fn compiled(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, Option<crate::source::Span>> {
+    compile_with_callees(host, unit)
+}
+
+/// A free function's TorchScript name: `__torch__.helper` for the user's
+/// file, `__torch__.torch.nn.functional.dropout` for the prelude's.
+pub fn function_name(host: &Host<'_>, unit: &Unit) -> String {
+    let name = host.name(unit.def.name.name);
+    match &*unit.globals.name {
+        "__main__" => format!("__torch__.{name}"),
+        module => format!("__torch__.{module}.{name}"),
+    }
 }
 
 /// The unit the entry's lite-interpreter `forward` comes from: the root
@@ -245,6 +259,11 @@ impl Units {
         for (_, child) in crate::host::module::child_instances(instance) {
             self.add_module(host, &child);
         }
+        self.add_own_methods(host, instance);
+    }
+
+    /// A module's `forward` and `@torch.jit.export` methods.
+    fn add_own_methods(&mut self, host: &mut Host<'_>, instance: &Rc<Instance>) {
         let forward = host.sym("forward");
         if let Some(Value::Function(f)) = instance.class.lookup(forward) {
             self.add_function(&f, Some(instance.clone()));
