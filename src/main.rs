@@ -131,6 +131,8 @@ enum Emit {
     Graph,
     /// The entry's TorchScript source, as `scripted.code` prints it
     Code,
+    /// The .ptl file's bytecode, disassembled as `tsc inspect` shows it
+    Bytecode,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -159,8 +161,18 @@ fn main() -> ExitCode {
             }
         }
         Command::Compile { file, emit, output, weights, bytecode_version, no_optimize: _, entry, format, color } => {
-            if emit == Emit::Ptl {
-                compile_ptl(&file, output, weights.as_deref(), bytecode_version, entry.as_deref(), format, color)
+            if matches!(emit, Emit::Ptl | Emit::Bytecode) {
+                let disassemble = emit == Emit::Bytecode;
+                compile_ptl(
+                    &file,
+                    output,
+                    disassemble,
+                    weights.as_deref(),
+                    bytecode_version,
+                    entry.as_deref(),
+                    format,
+                    color,
+                )
             } else {
                 compile(&file, emit, output.as_deref(), entry.as_deref(), format, color)
             }
@@ -343,7 +355,7 @@ fn compile(
     };
     let text = match emit {
         Emit::Graph => function.graph_text(Some(&map)),
-        Emit::Code | Emit::Ptl => function.code(),
+        Emit::Code | Emit::Ptl | Emit::Bytecode => function.code(),
     };
     let written = match output {
         Some(out) => write_atomically(out, text.as_bytes()),
@@ -359,10 +371,13 @@ fn compile(
 }
 
 /// `tsc compile FILE [-o OUT.ptl]`: writes the lite-interpreter file, whole
-/// or not at all.
+/// or not at all; with `disassemble`, its disassembly instead (to stdout
+/// unless `-o` says otherwise).
+#[allow(clippy::too_many_arguments)]
 fn compile_ptl(
     path: &Path,
     output: Option<PathBuf>,
+    disassemble: bool,
     weights: Option<&Path>,
     bytecode_version: u32,
     entry: Option<&str>,
@@ -370,6 +385,7 @@ fn compile_ptl(
     color: Color,
 ) -> ExitCode {
     let stem = path.file_stem().map_or("model".into(), |s| s.to_string_lossy().into_owned());
+    let explicit_output = output.clone();
     let output = output.unwrap_or_else(|| PathBuf::from(format!("{stem}.ptl")));
     let prefix = output.file_stem().map_or(stem.clone(), |s| s.to_string_lossy().into_owned());
     let mut interner = Interner::new();
@@ -388,7 +404,22 @@ fn compile_ptl(
             return report(&map, diagnostics, format, color);
         }
     };
-    if let Err(error) = write_atomically(&output, &bytes) {
+    let written = if disassemble {
+        let text = match tsy::ptl::read_bytes(&bytes) {
+            Ok(model) => tsy::ptl::disasm::human(&model, &format!("{stem}.ptl")),
+            Err(error) => {
+                eprintln!("error: the written .ptl does not read back: {error}");
+                return ExitCode::from(2);
+            }
+        };
+        match &explicit_output {
+            Some(out) => write_atomically(out, text.as_bytes()),
+            None => std::io::stdout().write_all(text.as_bytes()),
+        }
+    } else {
+        write_atomically(&output, &bytes)
+    };
+    if let Err(error) = written {
         eprintln!("error: cannot write `{}`: {error}", output.display());
         return ExitCode::from(2);
     }

@@ -348,6 +348,13 @@ fn compile_writes_the_same_ptl_twice_and_never_a_partial_file() {
     assert!(run.status.success());
     assert_eq!(std::fs::read(&again).expect("written"), bytes, "byte-identical for the same output name");
 
+    // `--emit bytecode` disassembles what would be written.
+    let run = tsc(&["compile", &gate, "--emit", "bytecode"]);
+    assert!(run.status.success());
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(text.contains("function __torch__.MyCell.forward"), "{text}");
+    assert!(text.contains("('aten::linear', '', 3)") && text.contains("TUPLE_CONSTRUCT"), "{text}");
+
     // An unwritable output path: exit 2, nothing written.
     let missing = dir.join("no/such/folder/m.ptl");
     let run = tsc(&["compile", &gate, "-o", &missing.display().to_string()]);

@@ -21,7 +21,13 @@ impl Archive {
     /// `prefix` names the folder every record lives in (PyTorch uses the
     /// output file's stem; readers take whatever the first record says).
     pub fn new(prefix: &str) -> Archive {
-        Archive { prefix: prefix.to_string(), zip: ZipWriter::new(Cursor::new(Vec::new())) }
+        Archive::with_capacity(prefix, 0)
+    }
+
+    /// Room for `bytes` of records up front: a model's weights are copied
+    /// once, not once per doubling of the buffer.
+    pub fn with_capacity(prefix: &str, bytes: usize) -> Archive {
+        Archive { prefix: prefix.to_string(), zip: ZipWriter::new(Cursor::new(Vec::with_capacity(bytes))) }
     }
 
     pub fn add(&mut self, name: &str, data: &[u8]) -> zip::result::ZipResult<()> {

@@ -110,7 +110,8 @@ pub fn ptl(
     bytecode.extend(functions);
     let file_version = operators_used.iter().map(|name| operator_version(name)).max().unwrap_or(3).max(3);
 
-    let mut archive = archive::Archive::new(&options.prefix);
+    let weights: usize = objects.storages.records.iter().map(|(_, b)| b.len() + 128).sum();
+    let mut archive = archive::Archive::with_capacity(&options.prefix, weights + (1 << 20));
     let write = |archive: &mut archive::Archive, name: &str, data: &[u8]| {
         archive
             .add(name, data)
