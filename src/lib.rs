@@ -10,6 +10,7 @@ pub mod export;
 pub mod host;
 pub mod ir;
 pub mod ops;
+pub mod passes;
 pub mod ptl;
 pub mod script;
 pub mod source;

@@ -92,9 +92,13 @@ enum Command {
         /// older Android/iOS runtimes
         #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(5..=8))]
         bytecode_version: u32,
-        /// Write the module as scripted, without the mobile passes (the only mode so far)
+        /// Write the module as scripted (what `_save_for_lite_interpreter` writes), without the
+        /// mobile passes of `optimize_for_mobile`
         #[arg(long)]
         no_optimize: bool,
+        /// Switch a mobile pass off (PyTorch's optimization_blocklist); may be repeated
+        #[arg(long, value_enum)]
+        skip: Vec<SkipPass>,
         /// The module-level name of the module or function to compile (default: the last
         /// scripted, traced or optimized entry, else the last module instance)
         #[arg(long)]
@@ -135,6 +139,28 @@ enum Emit {
     Bytecode,
 }
 
+/// The mobile passes `--skip` can switch off (PyTorch's MobileOptimizerType).
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum SkipPass {
+    ConvBnFusion,
+    Prepack,
+    RemoveDropout,
+    FuseAddRelu,
+    HoistConvPackedParams,
+}
+
+impl SkipPass {
+    fn pass(self) -> tsy::passes::Pass {
+        match self {
+            SkipPass::ConvBnFusion => tsy::passes::Pass::ConvBnFusion,
+            SkipPass::Prepack => tsy::passes::Pass::Prepack,
+            SkipPass::RemoveDropout => tsy::passes::Pass::RemoveDropout,
+            SkipPass::FuseAddRelu => tsy::passes::Pass::FuseAddRelu,
+            SkipPass::HoistConvPackedParams => tsy::passes::Pass::HoistConvPackedParams,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Color {
     Auto,
@@ -160,19 +186,13 @@ fn main() -> ExitCode {
                 inspect(&file, entry.as_deref(), weights.as_deref(), format, color)
             }
         }
-        Command::Compile { file, emit, output, weights, bytecode_version, no_optimize: _, entry, format, color } => {
+        Command::Compile { file, emit, output, weights, bytecode_version, no_optimize, skip, entry, format, color } => {
             if matches!(emit, Emit::Ptl | Emit::Bytecode) {
                 let disassemble = emit == Emit::Bytecode;
-                compile_ptl(
-                    &file,
-                    output,
-                    disassemble,
-                    weights.as_deref(),
-                    bytecode_version,
-                    entry.as_deref(),
-                    format,
-                    color,
-                )
+                let optimize =
+                    (!no_optimize).then(|| tsy::passes::Options { skip: skip.iter().map(|s| s.pass()).collect() });
+                let target = Target { bytecode_version, optimize, disassemble };
+                compile_ptl(&file, output, target, weights.as_deref(), entry.as_deref(), format, color)
             } else {
                 compile(&file, emit, output.as_deref(), entry.as_deref(), format, color)
             }
@@ -370,16 +390,22 @@ fn compile(
     if diagnostics.is_empty() { ExitCode::SUCCESS } else { report(&map, diagnostics, format, color) }
 }
 
+/// What kind of `.ptl` to write.
+struct Target {
+    bytecode_version: u32,
+    optimize: Option<tsy::passes::Options>,
+    /// Print the disassembly instead of writing the file.
+    disassemble: bool,
+}
+
 /// `tsc compile FILE [-o OUT.ptl]`: writes the lite-interpreter file, whole
 /// or not at all; with `disassemble`, its disassembly instead (to stdout
 /// unless `-o` says otherwise).
-#[allow(clippy::too_many_arguments)]
 fn compile_ptl(
     path: &Path,
     output: Option<PathBuf>,
-    disassemble: bool,
+    target: Target,
     weights: Option<&Path>,
-    bytecode_version: u32,
     entry: Option<&str>,
     format: Format,
     color: Color,
@@ -393,7 +419,8 @@ fn compile_ptl(
         Ok(opened) => opened,
         Err(code) => return code,
     };
-    let options = tsy::export::Options { bytecode_version, prefix };
+    let Target { bytecode_version, optimize, disassemble } = target;
+    let options = tsy::export::Options { bytecode_version, optimize, prefix };
     let bytes = match tsy::compile_ptl(&mut map, file, &mut interner, entry, weights, &options) {
         Ok((bytes, warnings)) => {
             diagnostics.extend(warnings);

@@ -17,7 +17,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::host::Selected;
 use crate::host::eval::Host;
 use crate::host::value::Instance;
-use crate::ir::{Constant, Function, Graph, NodeId, ValueId};
+use crate::ir::{Attr, Constant, Function, Graph, NodeId, ValueId};
 use crate::ops::Default;
 use crate::script::slots::submodule;
 use crate::source::Span;
@@ -26,6 +26,8 @@ use pickle::{ListKind, Pickle, pickle};
 pub struct Options {
     /// 5 to 8 (see [`bytecode::VERSIONS`]).
     pub bytecode_version: u32,
+    /// The mobile passes to run; `None`: the module as scripted.
+    pub optimize: Option<crate::passes::Options>,
     /// The archive's folder name (PyTorch uses the output file's stem).
     pub prefix: String,
 }
@@ -47,16 +49,85 @@ pub fn ptl(
                 .help("wrap the function in an `nn.Module` whose `forward` calls it, and compile that module"),
         ));
     };
-    let gave_up = |at: Option<Span>, fallback: Span| {
-        Box::new(
-            Diagnostic::new(Code::E3010, at.unwrap_or(fallback), "tsc cannot compile this statement yet")
-                .label("the script compiler stops here")
-                .help("`tsc explain E3010` lists what the compiler handles today"),
-        )
+    let contents = match &options.optimize {
+        Some(passes) => optimized(host, &root, passes, options)?,
+        None => scripted(host, &root, options, warnings)?,
     };
+    contents
+        .archive(&options.prefix, options.bytecode_version)
+        .map_err(|e| Box::new(Diagnostic::new(Code::E4002, at, format!("cannot build the archive: {e}"))))
+}
+
+fn gave_up(at: Option<Span>, fallback: Span) -> Box<Diagnostic> {
+    Box::new(
+        Diagnostic::new(Code::E3010, at.unwrap_or(fallback), "tsc cannot compile this statement yet")
+            .label("the script compiler stops here")
+            .help("`tsc explain E3010` lists what the compiler handles today"),
+    )
+}
+
+fn cannot_export(problem: bytecode::Unsupported, fallback: Span) -> Box<Diagnostic> {
+    Box::new(
+        Diagnostic::new(Code::E4002, problem.span.unwrap_or(fallback), "cannot export this to a .ptl file")
+            .label(format!("the lite interpreter cannot run {}", problem.what)),
+    )
+}
+
+/// Everything a `.ptl` holds, before it is archived.
+struct Contents {
+    /// `data/` storages and the module object.
+    data: object::Storages,
+    data_pkl: Pickle,
+    code: Vec<(String, String)>,
+    /// `constants/` storages, shared by `constants.pkl` and `bytecode.pkl`.
+    constants: object::Storages,
+    constants_pkl: Pickle,
+    functions: Vec<Pickle>,
+    operators: Vec<String>,
+}
+
+impl Contents {
+    /// The archive, records in PyTorch's order.
+    fn archive(self, prefix: &str, version: u32) -> zip::result::ZipResult<Vec<u8>> {
+        let data_pkl = pickle(&self.data_pkl);
+        let constants_pkl = pickle(&self.constants_pkl);
+        let mut bytecode = vec![Pickle::Int(version as i64)];
+        bytecode.extend(self.functions);
+        let bytecode = pickle(&Pickle::Tuple(bytecode));
+        let file_version = self.operators.iter().map(|name| operator_version(name)).max().unwrap_or(3).max(3);
+        let weights: usize = self.data.records.iter().chain(&self.constants.records).map(|(_, b)| b.len() + 128).sum();
+        let mut archive = archive::Archive::with_capacity(prefix, weights + (1 << 20));
+        for (key, bytes) in &self.data.records {
+            archive.add(&format!("data/{key}"), bytes)?;
+        }
+        archive.add("data.pkl", &data_pkl)?;
+        for (path, text) in &self.code {
+            archive.add(path, text.as_bytes())?;
+        }
+        for (key, bytes) in &self.constants.records {
+            archive.add(&format!("constants/{key}"), bytes)?;
+        }
+        archive.add("constants.pkl", &constants_pkl)?;
+        archive.add("bytecode.pkl", &bytecode)?;
+        // PyTorch names the record `.data/version` from 6 on; readers take both.
+        let version_record = if file_version >= 6 { ".data/version" } else { "version" };
+        archive.add(version_record, format!("{file_version}\n").as_bytes())?;
+        archive.add("byteorder", b"little")?;
+        archive.finish()
+    }
+}
+
+/// What `_save_for_lite_interpreter` writes for the scripted module: the
+/// module tree, every compiled method of the root inlined, `code/`.
+fn scripted(
+    host: &mut Host<'_>,
+    root: &Rc<Instance>,
+    options: &Options,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Contents, Box<Diagnostic>> {
     // `code/` needs every method of every submodule class; the bytecode
     // only what the model calls. Without the one, the file still runs.
-    let sources = match source::sources(host, &root) {
+    let sources = match source::sources(host, root) {
         Ok(sources) => sources,
         Err(stopped) => {
             let mut warning = Diagnostic::new(
@@ -71,11 +142,11 @@ pub fn ptl(
                 warning = warning.secondary(at, "the script compiler stops here");
             }
             warnings.push(warning);
-            source::Sources::without_code(&root)
+            source::Sources::without_code(root)
         }
     };
-    let class = sources.names[&Rc::as_ptr(&root)].clone();
-    let objects = object::objects(host, &root, &sources.names).map_err(|what| {
+    let class = sources.names[&Rc::as_ptr(root)].clone();
+    let objects = object::objects(host, root, &sources.names).map_err(|what| {
         Box::new(
             Diagnostic::new(
                 Code::E4002,
@@ -86,51 +157,151 @@ pub fn ptl(
         )
     })?;
     let version = options.bytecode_version;
-    let mut functions = Vec::new();
-    let mut operators_used = Vec::new();
-    let mut memo = crate::script::InlineMemo::new();
-    for unit in crate::script::module_methods(host, &root) {
-        let function = crate::script::inlined(host, &unit, &mut memo).map_err(|at| gave_up(at, unit.def.name.span))?;
-        let slots = attribute_slots(&function.graph, &root, &objects.slots);
-        let code = bytecode::emit(&function.graph, &slots, version).map_err(|problem| {
-            Diagnostic::new(
-                Code::E4002,
-                problem.span.unwrap_or(unit.def.name.span),
-                "cannot export this to a .ptl file",
-            )
-            .label(format!("the lite interpreter cannot run {}", problem.what))
-        })?;
-        operators_used.extend(code.operators.iter().map(|o| o.name.clone()));
-        let signature = crate::script::emit::signature(host, &unit);
-        // (The signature lists `self` first.)
-        let params: Vec<_> = signature.map(|s| s.params.into_iter().skip(1).collect()).unwrap_or_default();
-        functions.push(function_tuple(&class, &function, &params, code, version));
-    }
-    let mut bytecode = vec![Pickle::Int(version as i64)];
-    bytecode.extend(functions);
-    let file_version = operators_used.iter().map(|name| operator_version(name)).max().unwrap_or(3).max(3);
-
-    let weights: usize = objects.storages.records.iter().map(|(_, b)| b.len() + 128).sum();
-    let mut archive = archive::Archive::with_capacity(&options.prefix, weights + (1 << 20));
-    let write = |archive: &mut archive::Archive, name: &str, data: &[u8]| {
-        archive
-            .add(name, data)
-            .map_err(|e| Box::new(Diagnostic::new(Code::E4002, at, format!("cannot build the archive: {e}"))))
+    let mut contents = Contents {
+        data: objects.storages,
+        data_pkl: objects.root,
+        code: sources.files,
+        constants: object::Storages::new(".storage"),
+        constants_pkl: Pickle::Tuple(Vec::new()),
+        functions: Vec::new(),
+        operators: Vec::new(),
     };
-    for (key, bytes) in &objects.storages.records {
-        write(&mut archive, &format!("data/{key}"), bytes)?;
+    let mut memo = crate::script::InlineMemo::new();
+    for unit in crate::script::module_methods(host, root) {
+        let function = crate::script::inlined(host, &unit, &mut memo).map_err(|at| gave_up(at, unit.def.name.span))?;
+        let slots = attribute_slots(&function.graph, root, &objects.slots);
+        let code =
+            bytecode::emit(&function.graph, &slots, version).map_err(|p| cannot_export(p, unit.def.name.span))?;
+        contents.operators.extend(code.operators.iter().map(|o| o.name.clone()));
+        let params = parameters(host, &unit);
+        contents.functions.push(function_tuple(&class, &function, &params, code, version, &mut contents.constants));
     }
-    write(&mut archive, "data.pkl", &pickle(&objects.root))?;
-    for (path, text) in &sources.files {
-        write(&mut archive, path, text.as_bytes())?;
+    Ok(contents)
+}
+
+/// What `optimize_for_mobile(...)._save_for_lite_interpreter` writes: one
+/// frozen, optimized `forward`; the module object keeps only what forward
+/// still reads and `mobile_optimized`.
+fn optimized(
+    host: &mut Host<'_>,
+    root: &Rc<Instance>,
+    passes: &crate::passes::Options,
+    options: &Options,
+) -> Result<Contents, Box<Diagnostic>> {
+    let units = crate::script::module_methods(host, root);
+    let forward = host.sym("forward");
+    let Some(unit) = units.into_iter().find(|u| u.def.name.name == forward) else {
+        return Err(Box::new(
+            Diagnostic::new(Code::E4002, root.created_at, "the module has no `forward` to optimize")
+                .label("this module")
+                .help("define `forward`, or compile with `--no-optimize`"),
+        ));
+    };
+    let function = crate::passes::optimize(host, root, &unit, passes, &mut |_, _| {})
+        .map_err(|at| gave_up(at, unit.def.name.span))?;
+    let class = root.class.qualified_name();
+    // The attributes forward still reads (written ones), then the flag.
+    let mut kept: Vec<String> = Vec::new();
+    let this = function.graph.block(function.graph.top).params.first().copied();
+    for n in function.graph.walk() {
+        let node = function.graph.node(n);
+        if let (Attr::Name(name), Some(this)) = (&node.attr, this)
+            && matches!(node.kind.as_str(), "prim::GetAttr" | "prim::SetAttr")
+            && node.inputs.first() == Some(&this)
+            && !kept.contains(name)
+        {
+            kept.push(name.clone());
+        }
     }
-    write(&mut archive, "constants.pkl", &pickle(&Pickle::Tuple(Vec::new())))?;
-    write(&mut archive, "bytecode.pkl", &pickle(&Pickle::Tuple(bytecode)))?;
-    // PyTorch names the record `.data/version` from 6 on; readers take both.
-    let version_record = if file_version >= 6 { ".data/version" } else { "version" };
-    write(&mut archive, version_record, format!("{file_version}\n").as_bytes())?;
-    write(&mut archive, "byteorder", b"little")?;
-    archive.finish().map_err(|e| Box::new(Diagnostic::new(Code::E4002, at, format!("cannot build the archive: {e}"))))
+    let slots_of = module_slots_in_order(host, root, &kept);
+    let mut data = object::Storages::new("");
+    let mut state = Vec::new();
+    let mut declarations = String::new();
+    for (name, ty, value) in &slots_of {
+        let pickled = object::value(value, ty, &mut data).ok_or_else(|| {
+            Box::new(
+                Diagnostic::new(
+                    Code::E4002,
+                    root.created_at,
+                    format!("cannot write the attribute `self.{name}` ({ty}) into a .ptl file"),
+                )
+                .label("this module holds it"),
+            )
+        })?;
+        state.push((name.clone(), pickled));
+        declarations.push_str(&format!("  {name} : {ty}\n"));
+    }
+    state.push(("mobile_optimized".to_string(), Pickle::Bool(true)));
+    let mut names: Vec<String> = slots_of.iter().map(|(n, _, _)| n.clone()).collect();
+    names.push("mobile_optimized".into());
+    let slots: HashMap<NodeId, usize> = function
+        .graph
+        .walk()
+        .into_iter()
+        .filter_map(|n| {
+            let node = function.graph.node(n);
+            let Attr::Name(name) = &node.attr else { return None };
+            if !matches!(node.kind.as_str(), "prim::GetAttr" | "prim::SetAttr") {
+                return None;
+            }
+            names.iter().position(|k| k == name).map(|slot| (n, slot))
+        })
+        .collect();
+    let version = options.bytecode_version;
+    let code = bytecode::emit(&function.graph, &slots, version).map_err(|p| cannot_export(p, unit.def.name.span))?;
+    // `code/`: the one class, its forward reading `CONSTANTS.cN`.
+    let mut constants = Vec::new();
+    let forward_source = crate::ir::code::function_with_constants(
+        &function.graph,
+        &function.name,
+        true,
+        &function.defaults,
+        &mut constants,
+    );
+    let simple = class.rsplit('.').next().unwrap_or(&class);
+    let mut text = format!(
+        "class {simple}(Module):\n  __parameters__ = []\n  __buffers__ = []\n{declarations}  mobile_optimized : bool\n"
+    );
+    for line in forward_source.lines() {
+        text.push_str("  ");
+        text.push_str(line);
+        text.push('\n');
+    }
+    let (qualifier, _) = class.rsplit_once('.').unwrap_or(("__torch__", &class));
+    let mut contents = Contents {
+        data,
+        data_pkl: Pickle::Object { class: class.clone(), state: Box::new(Pickle::Dict(state)) },
+        code: vec![(format!("code/{}.py", qualifier.replace('.', "/")), text)],
+        constants: object::Storages::new(".storage"),
+        constants_pkl: Pickle::None,
+        functions: Vec::new(),
+        operators: code.operators.iter().map(|o| o.name.clone()).collect(),
+    };
+    contents.constants_pkl = Pickle::Tuple(constants.iter().map(|c| constant(c, &mut contents.constants)).collect());
+    let params = parameters(host, &unit);
+    contents.functions.push(function_tuple(&class, &function, &params, code, version, &mut contents.constants));
+    Ok(contents)
+}
+
+/// The root's attributes named in `kept`, in slot order, with their types
+/// and values.
+fn module_slots_in_order(
+    host: &Host<'_>,
+    root: &Rc<Instance>,
+    kept: &[String],
+) -> Vec<(String, crate::types::Type, crate::host::value::Value)> {
+    crate::script::slots::module_slots(host, root)
+        .into_iter()
+        .filter(|s| kept.contains(&s.name))
+        .map(|s| (s.name, s.ty, s.value))
+        .collect()
+}
+
+/// A method's parameters after `self`, with types and defaults.
+fn parameters(host: &mut Host<'_>, unit: &crate::script::Unit) -> Vec<(String, crate::types::Type, Option<Default>)> {
+    let signature = crate::script::emit::signature(host, unit);
+    // (The signature lists `self` first.)
+    signature.map(|s| s.params.into_iter().skip(1).collect()).unwrap_or_default()
 }
 
 /// The file-format version an operator needs (ptl-format.md §3.1): below
@@ -189,6 +360,7 @@ fn function_tuple(
     params: &[(String, crate::types::Type, Option<Default>)],
     code: bytecode::Code,
     version: u32,
+    storages: &mut object::Storages,
 ) -> Pickle {
     let instructions = code
         .instructions
@@ -208,7 +380,7 @@ fn function_tuple(
             Pickle::Tuple(entry)
         })
         .collect();
-    let constants = code.constants.iter().map(constant).collect();
+    let constants = code.constants.iter().map(|c| constant(c, storages)).collect();
     let types = code.types.iter().map(|t| Pickle::Str(t.clone())).collect();
     let table = Pickle::Tuple(vec![
         row("instructions", Pickle::Tuple(instructions)),
@@ -240,7 +412,9 @@ fn function_tuple(
     Pickle::Tuple(vec![Pickle::Str(format!("{class}.{}", function.name)), table, schema])
 }
 
-fn constant(c: &Constant) -> Pickle {
+/// A constant of the bytecode or `constants.pkl`; tensors go to the
+/// `constants/` storages.
+fn constant(c: &Constant, storages: &mut object::Storages) -> Pickle {
     match c {
         Constant::None => Pickle::None,
         Constant::Bool(b) => Pickle::Bool(*b),
@@ -248,6 +422,14 @@ fn constant(c: &Constant) -> Pickle {
         Constant::Float(f) => Pickle::Float(*f),
         Constant::Str(s) => Pickle::Str(s.clone()),
         Constant::Device(d) => Pickle::Device(d.clone()),
+        Constant::IntList(items) => {
+            Pickle::SpecializedList(ListKind::Int, items.iter().map(|i| Pickle::Int(*i)).collect())
+        }
+        Constant::Tensor(t) => Pickle::Tensor(storages.tensor(&t.0, false)),
+        Constant::Object { class, state } => Pickle::Object {
+            class: class.clone(),
+            state: Box::new(Pickle::Tuple(state.iter().map(|c| constant(c, storages)).collect())),
+        },
     }
 }
 

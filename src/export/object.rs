@@ -28,7 +28,9 @@ impl Storages {
         Storages { suffix, ..Storages::default() }
     }
 
-    fn tensor(&mut self, t: &Tensor) -> TensorRef {
+    /// `requires_grad`: as the module holds it (parameters do); frozen
+    /// constants are detached.
+    pub fn tensor(&mut self, t: &Tensor, requires_grad: bool) -> TensorRef {
         let id = Rc::as_ptr(&t.storage) as *const ();
         let bytes = t.bytes();
         let key = match self.keys.get(&id) {
@@ -51,7 +53,7 @@ impl Storages {
             offset: t.offset,
             sizes: t.shape.clone(),
             strides,
-            requires_grad: t.requires_grad || t.is_parameter,
+            requires_grad,
         }
     }
 }
@@ -124,7 +126,7 @@ pub fn value(v: &Value, ty: &Type, storages: &mut Storages) -> Option<Pickle> {
         (Value::Float(f), _) => Pickle::Float(*f),
         (Value::Str(s), _) => Pickle::Str(s.to_string()),
         (Value::Device(d), _) => Pickle::Device(d.to_string()),
-        (Value::Tensor(t), _) => Pickle::Tensor(storages.tensor(t)),
+        (Value::Tensor(t), _) => Pickle::Tensor(storages.tensor(t, t.requires_grad || t.is_parameter)),
         (Value::Tuple(items), Type::Tuple(types)) if items.len() == types.len() => Pickle::Tuple(
             items.iter().zip(types).map(|(item, t)| value(item, t, storages)).collect::<Option<Vec<_>>>()?,
         ),

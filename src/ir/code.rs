@@ -25,9 +25,37 @@ use crate::types::Type;
 /// parameter's type out, as PyTorch does for `self`; `defaults` are the
 /// parameters' defaults as Python source.
 pub fn function(graph: &Graph, name: &str, method: bool, defaults: &[Option<String>]) -> String {
+    function_with_constants(graph, name, method, defaults, &mut Vec::new())
+}
+
+/// As [`function`]; tensors and objects print as `CONSTANTS.cN`, numbered
+/// by their index in `constants` (new ones appended), as `code/` in a
+/// `.ptl` refers to the entries of `constants.pkl`.
+pub fn function_with_constants(
+    graph: &Graph,
+    name: &str,
+    method: bool,
+    defaults: &[Option<String>],
+    constants: &mut Vec<Constant>,
+) -> String {
     let mut printer = Printer::new(graph);
     printer.function(name, method, defaults);
-    printer.out
+    let mut out = printer.out;
+    // The printer writes each such constant as `CONSTANTS.c?<value id>`.
+    for n in graph.walk() {
+        let node = graph.node(n);
+        if let Attr::Constant(c @ (Constant::Tensor(_) | Constant::Object { .. })) = &node.attr {
+            let marker = format!("CONSTANTS.c?{}", node.outputs[0].0);
+            if out.contains(&format!("{marker}?")) {
+                let index = constants.iter().position(|k| k == c).unwrap_or_else(|| {
+                    constants.push(c.clone());
+                    constants.len() - 1
+                });
+                out = out.replace(&format!("{marker}?"), &format!("CONSTANTS.c{index}"));
+            }
+        }
+    }
+    out
 }
 
 /// Where a value is used: by a node's input, or by a block's return list
@@ -717,6 +745,8 @@ fn inferable_from_members(ty: &Type) -> bool {
 /// A constant as Python source: `1`, `2.5`, `3.`, `True`, `"cpu"`, `None`.
 fn rhs_constant(node: &super::graph::Node) -> String {
     match &node.attr {
+        // Numbered by `function_with_constants`.
+        Attr::Constant(Constant::Tensor(_) | Constant::Object { .. }) => format!("CONSTANTS.c?{}?", node.outputs[0].0),
         Attr::Constant(Constant::None) | Attr::None => "None".into(),
         Attr::Constant(Constant::Bool(b)) => if *b { "True" } else { "False" }.into(),
         Attr::Constant(Constant::Str(s)) => quoted(s),

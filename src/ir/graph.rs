@@ -23,6 +23,26 @@ pub enum Constant {
     Float(f64),
     Str(String),
     Device(String),
+    /// A list of ints (a frozen attribute, a prepacked context's stride).
+    IntList(Vec<i64>),
+    /// A frozen parameter or buffer, or a folded weight.
+    Tensor(TensorConstant),
+    /// A torchbind object (`__torch__.torch.classes.xnnpack.Conv2dOpContext`)
+    /// with the state its `__setstate__` rebuilds it from.
+    Object {
+        class: String,
+        state: Vec<Constant>,
+    },
+}
+
+/// A tensor held by a constant; equal only to itself.
+#[derive(Clone, Debug)]
+pub struct TensorConstant(pub std::rc::Rc<crate::host::tensor::Tensor>);
+
+impl PartialEq for TensorConstant {
+    fn eq(&self, other: &TensorConstant) -> bool {
+        std::rc::Rc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 impl Constant {
@@ -34,6 +54,9 @@ impl Constant {
             Constant::Float(_) => Type::Float,
             Constant::Str(_) => Type::Str,
             Constant::Device(_) => Type::Device,
+            Constant::IntList(_) => Type::list(Type::Int),
+            Constant::Tensor(_) => Type::Tensor,
+            Constant::Object { class, .. } => Type::Class(class.as_str().into()),
         }
     }
 }

@@ -12,7 +12,7 @@ pub mod preoptimize;
 pub mod print;
 pub mod verify;
 
-pub use graph::{Attr, BlockId, Constant, Graph, NodeId, ValueId};
+pub use graph::{Attr, BlockId, Constant, Graph, NodeId, TensorConstant, ValueId};
 
 /// A compiled function: its name, whether it is a method (its first
 /// parameter is `self`), and its graph.

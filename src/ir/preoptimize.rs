@@ -137,7 +137,7 @@ fn none_test_by_type(graph: &Graph, n: NodeId) -> Option<Constant> {
 
 /// Values some node may write to: inputs of anything but an operator
 /// whose schema writes nothing.
-fn possibly_written(graph: &Graph) -> HashSet<ValueId> {
+pub fn possibly_written(graph: &Graph) -> HashSet<ValueId> {
     let registry = crate::ops::registry();
     let mut out = HashSet::new();
     for n in graph.walk() {

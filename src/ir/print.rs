@@ -134,6 +134,9 @@ pub fn constant(c: &Constant) -> String {
         Constant::Int(i) => i.to_string(),
         Constant::Float(f) => float(*f),
         Constant::Str(s) | Constant::Device(s) => format!("\"{s}\""),
+        Constant::IntList(items) => format!("[{}]", items.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")),
+        Constant::Tensor(_) => "<Tensor>".into(),
+        Constant::Object { .. } => "object".into(),
     }
 }
 

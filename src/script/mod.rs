@@ -86,7 +86,24 @@ pub fn inlined(
     unit: &Unit,
     memo: &mut InlineMemo,
 ) -> Result<crate::ir::Function, Option<crate::source::Span>> {
-    let (mut function, callees) = compile_with_callees(host, unit)?;
+    inlined_with(host, unit, memo, &mut |_, _, _| {})
+}
+
+/// A rewrite of one compiled function before its callees are inlined (the
+/// mobile passes fold conv–batchnorm pairs of module calls here).
+pub type BeforeInlining<'r> =
+    dyn FnMut(&mut Host<'_>, &mut crate::ir::Function, &mut HashMap<crate::ir::NodeId, Unit>) + 'r;
+
+/// [`inlined`], with `rewrite` applied to every function before its calls
+/// are inlined.
+pub fn inlined_with(
+    host: &mut Host<'_>,
+    unit: &Unit,
+    memo: &mut InlineMemo,
+    rewrite: &mut BeforeInlining<'_>,
+) -> Result<crate::ir::Function, Option<crate::source::Span>> {
+    let (mut function, mut callees) = compile_with_callees(host, unit)?;
+    rewrite(host, &mut function, &mut callees);
     let live: HashSet<crate::ir::NodeId> = function.graph.walk().into_iter().collect();
     let mut bodies = HashMap::new();
     for (node, callee) in callees {
@@ -97,7 +114,7 @@ pub fn inlined(
         let body = match memo.get(&key) {
             Some(done) => done.graph.clone(),
             None => {
-                let mut optimized = inlined(host, &callee, memo)?;
+                let mut optimized = inlined_with(host, &callee, memo, rewrite)?;
                 crate::ir::preoptimize::preoptimize(&mut optimized.graph);
                 memo.insert(key, optimized.clone());
                 optimized.graph

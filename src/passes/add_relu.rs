@@ -1,0 +1,43 @@
+//! Add + ReLU fusion (PyTorch's `FuseAddRelu`): a relu that is the only
+//! reader of an add becomes one `aten::_add_relu` — in place
+//! (`aten::_add_relu_`) when both the add and the relu were. An in-place
+//! add followed by an out-of-place relu is left alone: the add's write
+//! would be lost.
+
+use std::collections::HashMap;
+
+use super::prepack::{RETURNED, readers, replace};
+use crate::ir::Graph;
+
+/// Returns how many pairs were fused.
+pub fn fuse(graph: &mut Graph) -> usize {
+    let readers = readers(graph);
+    let mut removed = Vec::new();
+    for relu in graph.walk() {
+        let node = graph.node(relu);
+        if node.kind != "aten::relu" && node.kind != "aten::relu_" {
+            continue;
+        }
+        let in_place_relu = node.kind == "aten::relu_";
+        let Some(add) = graph.defining_node(node.inputs[0]) else { continue };
+        let add_node = graph.node(add);
+        let fused = match (add_node.kind.as_str(), add_node.overload.as_deref(), in_place_relu) {
+            ("aten::add", Some("Tensor"), _) => "aten::_add_relu",
+            ("aten::add_", Some("Tensor"), true) => "aten::_add_relu_",
+            _ => continue,
+        };
+        if readers.get(&add_node.outputs[0]).map(Vec::as_slice) != Some(&[relu][..])
+            || readers.get(&add_node.outputs[0]).is_some_and(|r| r.contains(&RETURNED))
+        {
+            continue;
+        }
+        let inputs = add_node.inputs.clone();
+        let node = graph.node_mut(relu);
+        node.kind = fused.into();
+        node.overload = Some("Tensor".into());
+        node.inputs = inputs;
+        removed.push(add);
+    }
+    replace(graph, &HashMap::new(), &removed);
+    removed.len()
+}

@@ -1,0 +1,85 @@
+//! Freezing (PyTorch's `freeze_module`): in an inlined graph, every
+//! attribute read through `self` — parameters, buffers, numbers, strings,
+//! `training` — becomes a `prim::Constant` holding its value, except
+//! attributes some `prim::SetAttr` writes. Module-valued reads are left to
+//! the clean-up, which drops them once nothing reads through them.
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use crate::host::eval::Host;
+use crate::host::value::{Instance, Value};
+use crate::ir::{Attr, Constant, Graph, TensorConstant, ValueId};
+use crate::script::slots::submodule;
+
+/// Freezes `graph`, whose first input is `root`; returns how many reads
+/// became constants.
+pub fn freeze(host: &Host<'_>, graph: &mut Graph, root: &Rc<Instance>) -> usize {
+    let mut modules: HashMap<ValueId, Rc<Instance>> = HashMap::new();
+    if let Some(&this) = graph.block(graph.top).params.first() {
+        modules.insert(this, root.clone());
+    }
+    // Attributes written anywhere stay attributes.
+    let mut written: HashSet<(*const Instance, String)> = HashSet::new();
+    let order = graph.walk();
+    for &n in &order {
+        let node = graph.node(n);
+        if let (crate::ir::Attr::Name(name), "prim::GetAttr") = (&node.attr, node.kind.as_str())
+            && let Some(owner) = modules.get(&node.inputs[0]).cloned()
+            && let Some(child) = child(&owner, name)
+        {
+            modules.insert(node.outputs[0], child);
+        }
+        if node.kind == "prim::SetAttr"
+            && let (Some(owner), Attr::Name(name)) = (modules.get(&node.inputs[0]), &node.attr)
+        {
+            written.insert((Rc::as_ptr(owner), name.clone()));
+        }
+    }
+    let mut frozen = 0;
+    for n in order {
+        let node = graph.node(n);
+        let Attr::Name(name) = &node.attr else { continue };
+        if node.kind != "prim::GetAttr" || modules.contains_key(&node.outputs[0]) {
+            continue;
+        }
+        let Some(owner) = modules.get(&node.inputs[0]) else { continue };
+        if written.contains(&(Rc::as_ptr(owner), name.clone())) {
+            continue;
+        }
+        let Some(value) = attribute(host, owner, name).and_then(|v| constant(&v)) else { continue };
+        let node = graph.node_mut(n);
+        node.kind = "prim::Constant".into();
+        node.inputs.clear();
+        node.attr = Attr::Constant(value);
+        frozen += 1;
+    }
+    frozen
+}
+
+fn child(owner: &Rc<Instance>, name: &str) -> Option<Rc<Instance>> {
+    let value = owner.module.borrow().as_ref()?.modules.get(name)?;
+    submodule(&value)
+}
+
+/// A parameter, buffer or plain attribute of a module.
+fn attribute(host: &Host<'_>, owner: &Rc<Instance>, name: &str) -> Option<Value> {
+    if let Some(v) = owner.module.borrow().as_ref().and_then(|s| s.get(name)) {
+        return Some(v);
+    }
+    owner.attrs.borrow().get(&host.interner.get(name)?).cloned()
+}
+
+/// The constant a frozen attribute value becomes, if it has one.
+fn constant(value: &Value) -> Option<Constant> {
+    Some(match value {
+        Value::None => Constant::None,
+        Value::Bool(b) => Constant::Bool(*b),
+        Value::Int(i) => Constant::Int(*i),
+        Value::Float(f) => Constant::Float(*f),
+        Value::Str(s) => Constant::Str(s.to_string()),
+        Value::Device(d) => Constant::Device(d.to_string()),
+        Value::Tensor(t) => Constant::Tensor(TensorConstant(t.clone())),
+        _ => return None,
+    })
+}

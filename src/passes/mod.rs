@@ -1,0 +1,134 @@
+//! The mobile passes: what `optimize_for_mobile` does to a scripted module,
+//! in PyTorch's order (../spec/mobile-passes.md), on one inlined graph per
+//! exported method:
+//!
+//! 1. eval mode (a train-mode model is optimized as eval, as PyTorch does);
+//! 2. conv–batchnorm folding, on the module calls before inlining;
+//! 3. inlining and freezing (attributes become constants), constant
+//!    propagation and clean-up;
+//! 4. dropout removal — before the clamp fusion, so a dropout between a conv
+//!    and its relu does not block the fusion (PyTorch removes it after);
+//! 5. XNNPACK prepacking of conv2d, conv_transpose2d and linear into
+//!    constant op contexts, and relu/hardtanh fused into their clamp bounds
+//!    (linear too, which PyTorch never manages after freezing);
+//! 6. add + relu fusion.
+
+pub mod add_relu;
+pub mod conv_bn;
+pub mod dropout;
+pub mod freeze;
+pub mod prepack;
+
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use crate::host::eval::Host;
+use crate::host::value::Instance;
+use crate::ir::{Function, Graph};
+use crate::script::Unit;
+use crate::source::Span;
+
+/// A pass that can be switched off (PyTorch's `MobileOptimizerType`
+/// blocklist).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Pass {
+    ConvBnFusion,
+    Prepack,
+    RemoveDropout,
+    FuseAddRelu,
+    /// Hoisting quantized conv parameters: nothing to do for float models;
+    /// accepted for PyTorch's blocklist.
+    HoistConvPackedParams,
+}
+
+impl Pass {
+    pub const ALL: [Pass; 5] =
+        [Pass::ConvBnFusion, Pass::Prepack, Pass::RemoveDropout, Pass::FuseAddRelu, Pass::HoistConvPackedParams];
+
+    /// The name `--skip` and `--print-after` take.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pass::ConvBnFusion => "conv-bn-fusion",
+            Pass::Prepack => "prepack",
+            Pass::RemoveDropout => "remove-dropout",
+            Pass::FuseAddRelu => "fuse-add-relu",
+            Pass::HoistConvPackedParams => "hoist-conv-packed-params",
+        }
+    }
+}
+
+/// Stages `--print-after` can name: the passes, and `freeze`.
+pub const STAGES: [&str; 6] = ["freeze", "conv-bn-fusion", "remove-dropout", "prepack", "fuse-add-relu", "final"];
+
+#[derive(Default)]
+pub struct Options {
+    pub skip: BTreeSet<Pass>,
+}
+
+/// The optimized, inlined, frozen graph of `unit` (a method of `root`).
+/// `observe` sees the graph after each stage, by name.
+pub fn optimize(
+    host: &mut Host<'_>,
+    root: &Rc<Instance>,
+    unit: &Unit,
+    options: &Options,
+    observe: &mut dyn FnMut(&str, &Graph),
+) -> Result<Function, Option<Span>> {
+    crate::host::module::set_training(host, root, false);
+    let mut memo = crate::script::InlineMemo::new();
+    let fold = !options.skip.contains(&Pass::ConvBnFusion);
+    let mut function = crate::script::inlined_with(host, unit, &mut memo, &mut |host, function, callees| {
+        if fold {
+            conv_bn::fold(host, function, callees);
+        }
+    })?;
+    let graph = &mut function.graph;
+    freeze::freeze(host, graph, root);
+    crate::ir::preoptimize::preoptimize(graph);
+    observe("freeze", graph);
+    if fold {
+        observe("conv-bn-fusion", graph);
+    }
+    if !options.skip.contains(&Pass::RemoveDropout) {
+        dropout::remove(graph);
+        observe("remove-dropout", graph);
+    }
+    if !options.skip.contains(&Pass::Prepack) {
+        prepack::insert(graph);
+        prepack::fuse_clamp(graph);
+        observe("prepack", graph);
+    }
+    if !options.skip.contains(&Pass::FuseAddRelu) {
+        add_relu::fuse(graph);
+        observe("fuse-add-relu", graph);
+    }
+    constant_lists(graph);
+    crate::ir::cleanup::cleanup(graph);
+    observe("final", graph);
+    Ok(function)
+}
+
+/// Lists of int constants become list constants (PyTorch's final constant
+/// propagation does so): the bytecode loads them instead of building them.
+fn constant_lists(graph: &mut Graph) {
+    let written = crate::ir::preoptimize::possibly_written(graph);
+    for n in graph.walk() {
+        let node = graph.node(n);
+        if node.kind != "prim::ListConstruct" || written.contains(&node.outputs[0]) {
+            continue;
+        }
+        let items: Option<Vec<i64>> = node
+            .inputs
+            .iter()
+            .map(|&v| match graph.constant_value(v) {
+                Some(crate::ir::Constant::Int(i)) => Some(*i),
+                _ => None,
+            })
+            .collect();
+        let Some(items) = items else { continue };
+        let node = graph.node_mut(n);
+        node.kind = "prim::Constant".into();
+        node.inputs.clear();
+        node.attr = crate::ir::Attr::Constant(crate::ir::Constant::IntList(items));
+    }
+}

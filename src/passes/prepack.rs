@@ -1,0 +1,229 @@
+//! XNNPACK prepacking (PyTorch's `insertPrePackedOps` + `FoldPrePackingOps`)
+//! and clamp fusion (`fusePrePackedLinearConvWithClamp`). A convolution or
+//! linear layer whose weight is a frozen constant becomes a run op on a
+//! constant op context — the object the mobile runtime re-packs from its
+//! state when it loads the file:
+//!
+//! ```text
+//! aten::conv2d(x, W, b, stride, padding, dilation, groups)
+//!   => prepacked::conv2d_clamp_run(x, Conv2dOpContext(W, b, stride, padding, dilation, groups, None, None))
+//! aten::linear(x, W, b) => prepacked::linear_clamp_run(x, LinearOpContext(W, b, None, None))
+//! ```
+//!
+//! A relu or hardtanh (with constant bounds) that is the only reader of a
+//! run op's result becomes the context's clamp bounds.
+
+use std::collections::HashMap;
+
+use crate::ir::{Attr, BlockId, Constant, Graph, NodeId, ValueId};
+
+const CONV: &str = "__torch__.torch.classes.xnnpack.Conv2dOpContext";
+const TRANSPOSED: &str = "__torch__.torch.classes.xnnpack.TransposeConv2dOpContext";
+const LINEAR: &str = "__torch__.torch.classes.xnnpack.LinearOpContext";
+
+/// Replaces every convolution and linear layer with constant weights by its
+/// prepacked run op; returns how many.
+pub fn insert(graph: &mut Graph) -> usize {
+    let mut count = 0;
+    for b in graph.live_blocks() {
+        let mut nodes = Vec::with_capacity(graph.block(b).nodes.len());
+        for n in graph.block(b).nodes.clone() {
+            if let Some((run, state)) = context(graph, n) {
+                let class = match run {
+                    "prepacked::conv2d_clamp_run" => CONV,
+                    "prepacked::conv2d_transpose_clamp_run" => TRANSPOSED,
+                    _ => LINEAR,
+                };
+                let ctx = constant_node(graph, b, Constant::Object { class: class.into(), state });
+                nodes.push(ctx);
+                let x = graph.node(n).inputs[0];
+                let ctx_value = graph.node(ctx).outputs[0];
+                let node = graph.node_mut(n);
+                node.kind = run.into();
+                node.overload = Some(String::new());
+                node.inputs = vec![x, ctx_value];
+                count += 1;
+            }
+            nodes.push(n);
+        }
+        graph.block_mut(b).nodes = nodes;
+    }
+    count
+}
+
+/// A `prim::Constant` made for `block` but not placed in it yet.
+fn constant_node(graph: &mut Graph, block: BlockId, value: Constant) -> NodeId {
+    let ty = value.ty();
+    let node = graph.append(block, "prim::Constant", Vec::new(), vec![ty], Attr::Constant(value), None);
+    graph.block_mut(block).nodes.pop();
+    node
+}
+
+/// The run op and context state a node becomes, when its weights and
+/// settings are constants.
+fn context(graph: &Graph, n: NodeId) -> Option<(&'static str, Vec<Constant>)> {
+    let node = graph.node(n);
+    let c = |i: usize| graph.constant_value(node.inputs[i]).cloned();
+    let tensor = |i: usize| matches!(c(i), Some(Constant::Tensor(_))).then(|| c(i)).flatten();
+    let optional_tensor = |i: usize| match c(i) {
+        Some(v @ (Constant::Tensor(_) | Constant::None)) => Some(v),
+        _ => None,
+    };
+    let ints = |i: usize| int_list(graph, node.inputs[i]).map(Constant::IntList);
+    let int = |i: usize| matches!(c(i), Some(Constant::Int(_))).then(|| c(i)).flatten();
+    match (node.kind.as_str(), node.overload.as_deref().unwrap_or(""), node.inputs.len()) {
+        ("aten::linear", "", 3) => {
+            Some(("prepacked::linear_clamp_run", vec![tensor(1)?, optional_tensor(2)?, Constant::None, Constant::None]))
+        }
+        // (`padding="same"` is the `padding` overload: left as it is.)
+        ("aten::conv2d", "", 7) => Some((
+            "prepacked::conv2d_clamp_run",
+            vec![
+                tensor(1)?,
+                optional_tensor(2)?,
+                ints(3)?,
+                ints(4)?,
+                ints(5)?,
+                int(6)?,
+                Constant::None,
+                Constant::None,
+            ],
+        )),
+        ("aten::conv_transpose2d", "input", 8) => Some((
+            "prepacked::conv2d_transpose_clamp_run",
+            // (output_padding before dilation and groups, as the context keeps them)
+            vec![
+                tensor(1)?,
+                optional_tensor(2)?,
+                ints(3)?,
+                ints(4)?,
+                ints(5)?,
+                ints(7)?,
+                int(6)?,
+                Constant::None,
+                Constant::None,
+            ],
+        )),
+        _ => None,
+    }
+}
+
+/// A list of int constants, built by `prim::ListConstruct` or constant.
+fn int_list(graph: &Graph, v: ValueId) -> Option<Vec<i64>> {
+    if let Some(Constant::IntList(items)) = graph.constant_value(v) {
+        return Some(items.clone());
+    }
+    let producer = graph.definer(v)?;
+    if producer.kind != "prim::ListConstruct" {
+        return None;
+    }
+    producer
+        .inputs
+        .iter()
+        .map(|&i| match graph.constant_value(i)? {
+            Constant::Int(x) => Some(*x),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Fuses a relu or constant-bound hardtanh that is the only reader of a
+/// conv's or linear's run op into the context's bounds (`relu` is
+/// `(0.0, None)`, `ReLU6` `(0.0, 6.0)`). Returns how many.
+pub fn fuse_clamp(graph: &mut Graph) -> usize {
+    let readers = readers(graph);
+    let mut substitute = HashMap::new();
+    let mut removed = Vec::new();
+    for n in graph.walk() {
+        let node = graph.node(n);
+        if node.kind != "prepacked::conv2d_clamp_run" && node.kind != "prepacked::linear_clamp_run" {
+            continue;
+        }
+        let out = node.outputs[0];
+        let [activation] = readers.get(&out).map(Vec::as_slice).unwrap_or_default() else { continue };
+        if *activation == RETURNED {
+            continue;
+        }
+        let act = graph.node(*activation);
+        let bounds = match act.kind.as_str() {
+            "aten::relu" | "aten::relu_" => (Constant::Float(0.0), Constant::None),
+            "aten::hardtanh" | "aten::hardtanh_" if act.inputs.len() == 3 => {
+                let bound = |v: ValueId| match graph.constant_value(v) {
+                    Some(c @ (Constant::Int(_) | Constant::Float(_))) => Some(c.clone()),
+                    _ => None,
+                };
+                match (bound(act.inputs[1]), bound(act.inputs[2])) {
+                    (Some(lo), Some(hi)) => (lo, hi),
+                    _ => continue,
+                }
+            }
+            _ => continue,
+        };
+        let ctx = node.inputs[1];
+        let Some(ctx_node) = graph.defining_node(ctx) else { continue };
+        // The context must be this run's own and not clamped yet.
+        if readers.get(&ctx).map_or(0, Vec::len) != 1 {
+            continue;
+        }
+        let activation_out = act.outputs[0];
+        let Attr::Constant(Constant::Object { state, .. }) = &mut graph.node_mut(ctx_node).attr else { continue };
+        let len = state.len();
+        if state[len - 2] != Constant::None || state[len - 1] != Constant::None {
+            continue;
+        }
+        state[len - 2] = bounds.0;
+        state[len - 1] = bounds.1;
+        substitute.insert(activation_out, out);
+        removed.push(*activation);
+    }
+    replace(graph, &substitute, &removed);
+    removed.len()
+}
+
+/// Stands for a block's return list among a value's readers.
+pub const RETURNED: NodeId = NodeId(u32::MAX);
+
+/// The nodes reading each value; a block returning it counts as
+/// [`RETURNED`].
+pub fn readers(graph: &Graph) -> HashMap<ValueId, Vec<NodeId>> {
+    let mut readers: HashMap<ValueId, Vec<NodeId>> = HashMap::new();
+    for b in graph.live_blocks() {
+        for &n in &graph.block(b).nodes {
+            for &v in &graph.node(n).inputs {
+                readers.entry(v).or_default().push(n);
+            }
+        }
+        for &v in &graph.block(b).returns {
+            readers.entry(v).or_default().push(RETURNED);
+        }
+    }
+    readers
+}
+
+/// Removes `removed` and makes every reader of a key of `substitute` read
+/// its value instead.
+pub fn replace(graph: &mut Graph, substitute: &HashMap<ValueId, ValueId>, removed: &[NodeId]) {
+    if removed.is_empty() && substitute.is_empty() {
+        return;
+    }
+    let removed: std::collections::HashSet<NodeId> = removed.iter().copied().collect();
+    for b in graph.live_blocks() {
+        graph.block_mut(b).nodes.retain(|n| !removed.contains(n));
+    }
+    let resolve = |mut v: ValueId| {
+        while let Some(&next) = substitute.get(&v) {
+            v = next;
+        }
+        v
+    };
+    for node in &mut graph.nodes {
+        for v in &mut node.inputs {
+            *v = resolve(*v);
+        }
+    }
+    for block in &mut graph.blocks {
+        for v in &mut block.returns {
+            *v = resolve(*v);
+        }
+    }
+}
