@@ -348,11 +348,15 @@ fn compile_writes_the_same_ptl_twice_and_never_a_partial_file() {
     assert!(run.status.success());
     assert_eq!(std::fs::read(&again).expect("written"), bytes, "byte-identical for the same output name");
 
-    // `--emit bytecode` disassembles what would be written.
+    // `--emit bytecode` disassembles what would be written: optimized by
+    // default (the linear layer prepacked), as scripted with --no-optimize.
     let run = tsc(&["compile", &gate, "--emit", "bytecode"]);
     assert!(run.status.success());
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(text.contains("function __torch__.MyCell.forward"), "{text}");
+    assert!(text.contains("('prepacked::linear_clamp_run', '', 2)") && text.contains("LinearOpContext"), "{text}");
+    let run = tsc(&["compile", &gate, "--emit", "bytecode", "--no-optimize"]);
+    let text = String::from_utf8_lossy(&run.stdout);
     assert!(text.contains("('aten::linear', '', 3)") && text.contains("TUPLE_CONSTRUCT"), "{text}");
 
     // An unwritable output path: exit 2, nothing written.
