@@ -146,7 +146,7 @@ pub fn compile(
 }
 
 /// `tsc compile -o FILE.ptl`: the entry module as a lite-interpreter file
-/// with any warnings, or the diagnostics that stop it (every error `check`
+/// with what the compile reports (warnings, graphs after passes), or the diagnostics that stop it (every error `check`
 /// reports first).
 pub fn compile_ptl(
     map: &mut SourceMap,
@@ -155,7 +155,7 @@ pub fn compile_ptl(
     entry: Option<&str>,
     weights: Option<&std::path::Path>,
     options: &export::Options,
-) -> Result<(Vec<u8>, Vec<Diagnostic>), Vec<Diagnostic>> {
+) -> Result<(Vec<u8>, export::Report), Vec<Diagnostic>> {
     let file_start = source::Span::point(map.get(file).span().start);
     let (mut evaluated, selected) = evaluate_entry(map, file, interner, entry)?;
     let mut diagnostics = script::check(&mut evaluated.host, &selected, false);
@@ -166,10 +166,9 @@ pub fn compile_ptl(
     if let (Some(path), Some(root)) = (weights, selected.root_module()) {
         load_weights(&root, path)?;
     }
-    let mut warnings = Vec::new();
-    let bytes =
-        export::ptl(&mut evaluated.host, &selected, options, file_start, &mut warnings).map_err(|d| vec![*d])?;
-    Ok((bytes, warnings))
+    let mut report = export::Report::default();
+    let bytes = export::ptl(&mut evaluated.host, &selected, options, file_start, &mut report).map_err(|d| vec![*d])?;
+    Ok((bytes, report))
 }
 
 /// Every function the file's entry compiles, each compiled or with where the

@@ -99,6 +99,13 @@ enum Command {
         /// Switch a mobile pass off (PyTorch's optimization_blocklist); may be repeated
         #[arg(long, value_enum)]
         skip: Vec<SkipPass>,
+        /// Print the graph (to stderr) after this stage of the mobile passes: freeze,
+        /// conv-bn-fusion, remove-dropout, prepack, fuse-add-relu, final; may be repeated
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(tsy::passes::STAGES))]
+        print_after: Vec<String>,
+        /// Print the graph after every stage of the mobile passes
+        #[arg(long)]
+        print_after_all: bool,
         /// The module-level name of the module or function to compile (default: the last
         /// scripted, traced or optimized entry, else the last module instance)
         #[arg(long)]
@@ -186,12 +193,28 @@ fn main() -> ExitCode {
                 inspect(&file, entry.as_deref(), weights.as_deref(), format, color)
             }
         }
-        Command::Compile { file, emit, output, weights, bytecode_version, no_optimize, skip, entry, format, color } => {
+        Command::Compile {
+            file,
+            emit,
+            output,
+            weights,
+            bytecode_version,
+            no_optimize,
+            skip,
+            mut print_after,
+            print_after_all,
+            entry,
+            format,
+            color,
+        } => {
+            if print_after_all {
+                print_after.push("all".into());
+            }
             if matches!(emit, Emit::Ptl | Emit::Bytecode) {
                 let disassemble = emit == Emit::Bytecode;
                 let optimize =
                     (!no_optimize).then(|| tsy::passes::Options { skip: skip.iter().map(|s| s.pass()).collect() });
-                let target = Target { bytecode_version, optimize, disassemble };
+                let target = Target { bytecode_version, optimize, disassemble, print_after };
                 compile_ptl(&file, output, target, weights.as_deref(), entry.as_deref(), format, color)
             } else {
                 compile(&file, emit, output.as_deref(), entry.as_deref(), format, color)
@@ -396,6 +419,7 @@ struct Target {
     optimize: Option<tsy::passes::Options>,
     /// Print the disassembly instead of writing the file.
     disassemble: bool,
+    print_after: Vec<String>,
 }
 
 /// `tsc compile FILE [-o OUT.ptl]`: writes the lite-interpreter file, whole
@@ -419,11 +443,14 @@ fn compile_ptl(
         Ok(opened) => opened,
         Err(code) => return code,
     };
-    let Target { bytecode_version, optimize, disassemble } = target;
-    let options = tsy::export::Options { bytecode_version, optimize, prefix };
+    let Target { bytecode_version, optimize, disassemble, print_after } = target;
+    let options = tsy::export::Options { bytecode_version, optimize, print_after, prefix };
     let bytes = match tsy::compile_ptl(&mut map, file, &mut interner, entry, weights, &options) {
-        Ok((bytes, warnings)) => {
-            diagnostics.extend(warnings);
+        Ok((bytes, report)) => {
+            diagnostics.extend(report.warnings);
+            for (stage, graph) in report.stages {
+                eprintln!("// graph after {stage}\n{graph}");
+            }
             bytes
         }
         Err(found) => {

@@ -28,11 +28,22 @@ pub struct Options {
     pub bytecode_version: u32,
     /// The mobile passes to run; `None`: the module as scripted.
     pub optimize: Option<crate::passes::Options>,
+    /// Stages of the mobile passes whose graph to report (`all`: every one).
+    pub print_after: Vec<String>,
     /// The archive's folder name (PyTorch uses the output file's stem).
     pub prefix: String,
 }
 
-/// The `.ptl` bytes of the selected module with any warnings, or why it
+/// What a compile reports besides the file.
+#[derive(Default)]
+pub struct Report {
+    pub warnings: Vec<Diagnostic>,
+    /// The graph after each mobile pass `Options::print_after` names:
+    /// (stage, graph text).
+    pub stages: Vec<(String, String)>,
+}
+
+/// The `.ptl` bytes of the selected module, or why it
 /// cannot be written. `at` is where to point when the problem has no better
 /// place.
 pub fn ptl(
@@ -40,7 +51,7 @@ pub fn ptl(
     selected: &Selected,
     options: &Options,
     at: Span,
-    warnings: &mut Vec<Diagnostic>,
+    report: &mut Report,
 ) -> Result<Vec<u8>, Box<Diagnostic>> {
     let Some(root) = selected.root_module() else {
         return Err(Box::new(
@@ -50,8 +61,8 @@ pub fn ptl(
         ));
     };
     let contents = match &options.optimize {
-        Some(passes) => optimized(host, &root, passes, options)?,
-        None => scripted(host, &root, options, warnings)?,
+        Some(passes) => optimized(host, &root, passes, options, &mut report.stages)?,
+        None => scripted(host, &root, options, &mut report.warnings)?,
     };
     contents
         .archive(&options.prefix, options.bytecode_version)
@@ -187,6 +198,7 @@ fn optimized(
     root: &Rc<Instance>,
     passes: &crate::passes::Options,
     options: &Options,
+    stages: &mut Vec<(String, String)>,
 ) -> Result<Contents, Box<Diagnostic>> {
     let units = crate::script::module_methods(host, root);
     let forward = host.sym("forward");
@@ -197,8 +209,13 @@ fn optimized(
                 .help("define `forward`, or compile with `--no-optimize`"),
         ));
     };
-    let function = crate::passes::optimize(host, root, &unit, passes, &mut |_, _| {})
-        .map_err(|at| gave_up(at, unit.def.name.span))?;
+    let print = |stage: &str| options.print_after.iter().any(|p| p == stage || p == "all");
+    let function = crate::passes::optimize(host, root, &unit, passes, &mut |stage, graph| {
+        if print(stage) {
+            stages.push((stage.to_string(), crate::ir::print::graph(graph, None)));
+        }
+    })
+    .map_err(|at| gave_up(at, unit.def.name.span))?;
     let class = root.class.qualified_name();
     // The attributes forward still reads (written ones), then the flag.
     let mut kept: Vec<String> = Vec::new();

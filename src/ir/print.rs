@@ -136,7 +136,15 @@ pub fn constant(c: &Constant) -> String {
         Constant::Str(s) | Constant::Device(s) => format!("\"{s}\""),
         Constant::IntList(items) => format!("[{}]", items.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")),
         Constant::Tensor(_) => "<Tensor>".into(),
-        Constant::Object { .. } => "object".into(),
+        // The op context's class and clamp bounds: what a reader of
+        // `--print-after` wants to see.
+        Constant::Object { class, state } => {
+            let name = class.rsplit('.').next().unwrap_or(class);
+            match state.as_slice() {
+                [.., lo, hi] => format!("object({name}, output_min={}, output_max={})", constant(lo), constant(hi)),
+                _ => format!("object({name})"),
+            }
+        }
     }
 }
 

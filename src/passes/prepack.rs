@@ -75,7 +75,37 @@ fn context(graph: &Graph, n: NodeId) -> Option<(&'static str, Vec<Constant>)> {
         ("aten::linear", "", 3) => {
             Some(("prepacked::linear_clamp_run", vec![tensor(1)?, optional_tensor(2)?, Constant::None, Constant::None]))
         }
-        // (`padding="same"` is the `padding` overload: left as it is.)
+        // `padding="same"`/`"valid"`: explicit padding when it is symmetric
+        // (PyTorch's pass asserts on these instead).
+        ("aten::conv2d", "padding", 7) => {
+            let Some(Constant::Tensor(w)) = c(1) else { return None };
+            let dilation = int_list(graph, node.inputs[5])?;
+            let padding = match c(4)? {
+                Constant::Str(mode) if mode == "valid" => vec![0, 0],
+                Constant::Str(mode) if mode == "same" => {
+                    let kernel = w.0.shape.get(2..4)?;
+                    let total: Vec<i64> = kernel.iter().zip(&dilation).map(|(&k, &d)| d * (k as i64 - 1)).collect();
+                    if total.iter().any(|t| t % 2 != 0) {
+                        return None;
+                    }
+                    total.iter().map(|t| t / 2).collect()
+                }
+                _ => return None,
+            };
+            Some((
+                "prepacked::conv2d_clamp_run",
+                vec![
+                    tensor(1)?,
+                    optional_tensor(2)?,
+                    ints(3)?,
+                    Constant::IntList(padding),
+                    Constant::IntList(dilation),
+                    int(6)?,
+                    Constant::None,
+                    Constant::None,
+                ],
+            ))
+        }
         ("aten::conv2d", "", 7) => Some((
             "prepacked::conv2d_clamp_run",
             vec![

@@ -1,0 +1,163 @@
+//! The mobile passes on small models: what each pass rewrites, what it
+//! must leave alone (its preconditions), and each `--skip` switch. The
+//! graphs come from `tsc compile --print-after`; the numbers of every pass
+//! are checked against PyTorch by tests/interop/ptl.rs.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Compiles `source` (a model file whose entry is `m`) with `flags` and
+/// returns the graph after the last stage printed.
+fn final_graph(name: &str, source: &str, flags: &[&str]) -> String {
+    let dir = std::env::temp_dir().join(format!("tsy-passes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file: PathBuf = dir.join(format!("{name}.tsy"));
+    std::fs::write(&file, source).expect("temp file");
+    let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
+        .arg("compile")
+        .arg(&file)
+        .arg("-o")
+        .arg(dir.join(format!("{name}.ptl")))
+        .args(["--print-after", "final"])
+        .args(flags)
+        .output()
+        .expect("tsc runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{name}: {stderr}");
+    stderr
+}
+
+fn count(graph: &str, kind: &str) -> usize {
+    graph.matches(&format!(" {kind}(")).count()
+}
+
+const HEADER: &str = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n\n";
+
+fn model(init: &str, forward: &str) -> String {
+    format!(
+        "{HEADER}class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n{init}\n    def forward(self, x):\n{forward}\n\n\nm = torch.jit.script(M())\n"
+    )
+}
+
+#[test]
+fn conv_batchnorm_relu_becomes_one_clamped_conv() {
+    let source = model(
+        "        self.conv = nn.Conv2d(3, 8, 3)\n        self.bn = nn.BatchNorm2d(8)\n        self.relu = nn.ReLU()",
+        "        return self.relu(self.bn(self.conv(x)))",
+    );
+    let graph = final_graph("conv_bn_relu", &source, &[]);
+    assert_eq!(count(&graph, "prepacked::conv2d_clamp_run"), 1, "{graph}");
+    assert_eq!(count(&graph, "aten::batch_norm") + count(&graph, "aten::relu"), 0, "{graph}");
+    assert!(graph.contains("output_min=0., output_max=None"), "relu is the clamp: {graph}");
+    assert!(!graph.contains("prim::GetAttr"), "frozen: {graph}");
+
+    // --skip conv-bn-fusion: the batchnorm stays, and so blocks the relu.
+    let graph = final_graph("conv_bn_relu_skip", &source, &["--skip", "conv-bn-fusion"]);
+    assert_eq!(count(&graph, "aten::batch_norm"), 1, "{graph}");
+    assert_eq!(count(&graph, "aten::relu"), 1, "{graph}");
+    // --skip prepack: aten::conv2d and the relu stay.
+    let graph = final_graph("conv_bn_relu_noprepack", &source, &["--skip", "prepack"]);
+    assert_eq!((count(&graph, "aten::conv2d"), count(&graph, "aten::relu")), (1, 1), "{graph}");
+    assert_eq!(count(&graph, "aten::batch_norm"), 0, "{graph}");
+}
+
+#[test]
+fn batchnorm_folding_needs_a_conv_whose_output_only_the_batchnorm_reads() {
+    // The conv output read twice: no folding.
+    let twice = model(
+        "        self.conv = nn.Conv2d(3, 8, 3)\n        self.bn = nn.BatchNorm2d(8)",
+        "        y = self.conv(x)\n        return self.bn(y) + y",
+    );
+    let graph = final_graph("conv_twice", &twice, &[]);
+    assert_eq!(count(&graph, "aten::batch_norm"), 1, "{graph}");
+    // BatchNorm before the conv, and a functional batch_norm: not folded.
+    let before = model(
+        "        self.bn = nn.BatchNorm2d(3)\n        self.conv = nn.Conv2d(3, 8, 3)",
+        "        return self.conv(self.bn(x))",
+    );
+    assert_eq!(count(&final_graph("bn_before", &before, &[]), "aten::batch_norm"), 1);
+}
+
+#[test]
+fn hardtanh_with_constant_bounds_fuses_and_a_second_reader_blocks_fusion() {
+    let relu6 = model(
+        "        self.conv = nn.Conv2d(3, 8, 3)\n        self.act = nn.ReLU6(inplace=True)",
+        "        return self.act(self.conv(x))",
+    );
+    let graph = final_graph("conv_relu6", &relu6, &[]);
+    assert!(graph.contains("output_min=0., output_max=6."), "{graph}");
+    assert_eq!(count(&graph, "aten::hardtanh_"), 0, "{graph}");
+    let two_readers =
+        model("        self.conv = nn.Conv2d(3, 8, 3)", "        y = self.conv(x)\n        return F.relu(y) + y");
+    let graph = final_graph("conv_two_readers", &two_readers, &[]);
+    assert_eq!(count(&graph, "aten::relu"), 1, "{graph}");
+    assert!(graph.contains("output_min=None, output_max=None"), "{graph}");
+}
+
+#[test]
+fn dropout_goes_in_eval_and_stays_when_forced_on() {
+    let eval = model(
+        "        self.conv = nn.Conv2d(3, 8, 3)\n        self.drop = nn.Dropout(0.2)\n        self.relu = nn.ReLU()",
+        "        return self.relu(self.drop(self.conv(x)))",
+    );
+    let graph = final_graph("dropout", &eval, &[]);
+    assert_eq!(count(&graph, "aten::dropout"), 0, "{graph}");
+    // Better than PyTorch: the dropout between conv and relu does not block
+    // the fusion (PyTorch removes dropout after fusing; tests/interop).
+    assert_eq!(count(&graph, "aten::relu"), 0, "{graph}");
+    let graph = final_graph("dropout_skip", &eval, &["--skip", "remove-dropout"]);
+    assert_eq!(count(&graph, "aten::dropout"), 1, "{graph}");
+    let forced = model("", "        return F.dropout(x, 0.5, True)");
+    assert_eq!(count(&final_graph("dropout_forced", &forced, &[]), "aten::dropout"), 1);
+}
+
+#[test]
+fn linear_relu_fuses_and_linear_is_prepacked() {
+    let source = model(
+        "        self.fc = nn.Linear(4, 8)\n        self.relu = nn.ReLU()",
+        "        return self.relu(self.fc(x))",
+    );
+    let graph = final_graph("linear_relu", &source, &[]);
+    assert_eq!(count(&graph, "prepacked::linear_clamp_run"), 1, "{graph}");
+    // Better than PyTorch, which never fuses an activation into a linear.
+    assert_eq!(count(&graph, "aten::relu"), 0, "{graph}");
+    assert!(graph.contains("LinearOpContext, output_min=0., output_max=None"), "{graph}");
+}
+
+#[test]
+fn add_relu_fuses_unless_an_in_place_add_meets_an_out_of_place_relu() {
+    let in_place = model(
+        "        self.relu = nn.ReLU(inplace=True)",
+        "        y = x * 2\n        y += x\n        return self.relu(y)",
+    );
+    let graph = final_graph("add_relu_inplace", &in_place, &[]);
+    assert_eq!(count(&graph, "aten::_add_relu_"), 1, "{graph}");
+    let out_of_place = model("", "        return F.relu(x * 2 + x)");
+    assert_eq!(count(&final_graph("add_relu", &out_of_place, &[]), "aten::_add_relu"), 1);
+    let mixed = model("", "        y = x * 2\n        y += x\n        return F.relu(y)");
+    let graph = final_graph("add_inplace_relu", &mixed, &[]);
+    assert_eq!((count(&graph, "aten::add_"), count(&graph, "aten::relu")), (1, 1), "{graph}");
+    let graph = final_graph("add_relu_skip", &out_of_place, &["--skip", "fuse-add-relu"]);
+    assert_eq!((count(&graph, "aten::add"), count(&graph, "aten::relu")), (1, 1), "{graph}");
+}
+
+#[test]
+fn padding_same_convolutions_compile() {
+    // PyTorch's prepack pass asserts on padding="same"; here a symmetric
+    // "same" is explicit padding, prepacked and fused.
+    let same = model("        self.conv = nn.Conv2d(3, 8, 3, padding=\"same\")", "        return F.relu(self.conv(x))");
+    let graph = final_graph("padding_same", &same, &[]);
+    assert_eq!(count(&graph, "prepacked::conv2d_clamp_run"), 1, "{graph}");
+    assert_eq!(count(&graph, "aten::relu"), 0, "{graph}");
+    // An even kernel pads asymmetrically: left as aten::conv2d.
+    let even = model("        self.conv = nn.Conv2d(3, 8, 2, padding=\"same\")", "        return self.conv(x)");
+    assert_eq!(count(&final_graph("padding_same_even", &even, &[]), "aten::conv2d"), 1);
+}
+
+#[test]
+fn an_attribute_forward_writes_stays_an_attribute() {
+    let source = model("        self.calls = 0", "        self.calls = self.calls + 1\n        return x * 2");
+    let graph = final_graph("set_attr", &source, &[]);
+    assert_eq!(graph.matches("prim::SetAttr[name=\"calls\"]").count(), 1, "{graph}");
+    assert!(graph.contains("prim::GetAttr[name=\"calls\"]"), "{graph}");
+}
