@@ -145,17 +145,19 @@ pub fn compile(
     })
 }
 
-/// `tsc compile -o FILE.ptl`: the entry module as a lite-interpreter file
+/// `tsc compile -o FILE.ptl`: the entry module as a lite-interpreter file,
+/// written to `sink`,
 /// with what the compile reports (warnings, graphs after passes), or the diagnostics that stop it (every error `check`
 /// reports first).
-pub fn compile_ptl(
+pub fn compile_ptl<W: std::io::Write + std::io::Seek>(
     map: &mut SourceMap,
     file: FileId,
     interner: &mut Interner,
     entry: Option<&str>,
     weights: Option<&std::path::Path>,
     options: &export::Options,
-) -> Result<(Vec<u8>, export::Report), Vec<Diagnostic>> {
+    sink: W,
+) -> Result<(W, export::Report), Vec<Diagnostic>> {
     let file_start = source::Span::point(map.get(file).span().start);
     let (mut evaluated, selected) = evaluate_entry(map, file, interner, entry)?;
     let mut diagnostics = script::check(&mut evaluated.host, &selected, false);
@@ -167,8 +169,9 @@ pub fn compile_ptl(
         load_weights(&root, path)?;
     }
     let mut report = export::Report::default();
-    let bytes = export::ptl(&mut evaluated.host, &selected, options, file_start, &mut report).map_err(|d| vec![*d])?;
-    Ok((bytes, report))
+    let sink =
+        export::ptl(&mut evaluated.host, &selected, options, file_start, &mut report, sink).map_err(|d| vec![*d])?;
+    Ok((sink, report))
 }
 
 /// Every function the file's entry compiles, each compiled or with where the

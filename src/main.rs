@@ -445,46 +445,102 @@ fn compile_ptl(
     };
     let Target { bytecode_version, optimize, disassemble, print_after } = target;
     let options = tsy::export::Options { bytecode_version, optimize, print_after, prefix };
-    let bytes = match tsy::compile_ptl(&mut map, file, &mut interner, entry, weights, &options) {
-        Ok((bytes, report)) => {
-            diagnostics.extend(report.warnings);
-            for (stage, graph) in report.stages {
-                eprintln!("// graph after {stage}\n{graph}");
-            }
-            bytes
-        }
-        Err(found) => {
-            diagnostics.extend(found);
+    if disassemble {
+        let sink = std::io::Cursor::new(Vec::new());
+        let Some(sink) = take_report(
+            tsy::compile_ptl(&mut map, file, &mut interner, entry, weights, &options, sink),
+            &mut diagnostics,
+        ) else {
             return report(&map, diagnostics, format, color);
-        }
-    };
-    let written = if disassemble {
-        let text = match tsy::ptl::read_bytes(&bytes) {
+        };
+        let text = match tsy::ptl::read_bytes(sink.get_ref()) {
             Ok(model) => tsy::ptl::disasm::human(&model, &format!("{stem}.ptl")),
             Err(error) => {
                 eprintln!("error: the written .ptl does not read back: {error}");
                 return ExitCode::from(2);
             }
         };
-        match &explicit_output {
+        let written = match &explicit_output {
             Some(out) => write_atomically(out, text.as_bytes()),
             None => std::io::stdout().write_all(text.as_bytes()),
+        };
+        if let Err(error) = written {
+            eprintln!("error: cannot write `{}`: {error}", output.display());
+            return ExitCode::from(2);
         }
     } else {
-        write_atomically(&output, &bytes)
-    };
-    if let Err(error) = written {
-        eprintln!("error: cannot write `{}`: {error}", output.display());
-        return ExitCode::from(2);
+        // Straight into a temporary file beside the output, renamed over it
+        // once complete: never a partial file, an existing one untouched.
+        let temporary = temporary_path(&output);
+        let file_sink = match std::fs::File::create(&temporary) {
+            Ok(f) => f,
+            Err(error) => {
+                eprintln!("error: cannot write `{}`: {error}", output.display());
+                return ExitCode::from(2);
+            }
+        };
+        let result = take_report(
+            tsy::compile_ptl(&mut map, file, &mut interner, entry, weights, &options, file_sink),
+            &mut diagnostics,
+        );
+        let renamed = match result {
+            Some(f) => {
+                drop(f);
+                Some(std::fs::rename(&temporary, &output))
+            }
+            None => None,
+        };
+        match renamed {
+            Some(Ok(())) => {}
+            Some(Err(error)) => {
+                let _ = std::fs::remove_file(&temporary);
+                eprintln!("error: cannot write `{}`: {error}", output.display());
+                return ExitCode::from(2);
+            }
+            None => {
+                let _ = std::fs::remove_file(&temporary);
+                if diagnostics.iter().any(Diagnostic::is_error) {
+                    return report(&map, diagnostics, format, color);
+                }
+                eprintln!("error: cannot write `{}`", output.display());
+                return ExitCode::from(2);
+            }
+        }
     }
     if diagnostics.is_empty() { ExitCode::SUCCESS } else { report(&map, diagnostics, format, color) }
+}
+
+/// The written sink of a `.ptl` compile, its warnings and printed stages
+/// shown; `None` when it failed (the diagnostics say why).
+fn take_report<W>(
+    result: Result<(W, tsy::export::Report), Vec<Diagnostic>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<W> {
+    match result {
+        Ok((sink, report)) => {
+            diagnostics.extend(report.warnings);
+            for (stage, graph) in report.stages {
+                eprintln!("// graph after {stage}\n{graph}");
+            }
+            Some(sink)
+        }
+        Err(found) => {
+            diagnostics.extend(found);
+            None
+        }
+    }
+}
+
+/// Where `path` is written before it is renamed into place.
+fn temporary_path(path: &Path) -> PathBuf {
+    let name = path.file_name().map_or("output".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}.tsc-{}", std::process::id()))
 }
 
 /// Writes a temporary file beside `path` and renames it over `path`, so a
 /// failure never leaves a partial file and never touches an existing one.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path.file_name().map_or("output".into(), |n| n.to_string_lossy().into_owned());
-    let temporary = path.with_file_name(format!(".{name}.tsc-{}", std::process::id()));
+    let temporary = temporary_path(path);
     let result = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
     if result.is_err() {
         let _ = std::fs::remove_file(&temporary);

@@ -4,7 +4,7 @@
 //! correct CRCs, no timestamps, records in the order they are added — the
 //! same records give the same bytes.
 
-use std::io::{Cursor, Write};
+use std::io::{Cursor, Seek, Write};
 
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
@@ -12,22 +12,25 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 /// Header id of the alignment padding: the bytes `F`, `B`.
 const PADDING_HEADER_ID: u16 = u16::from_le_bytes(*b"FB");
 
-pub struct Archive {
+/// Records are written to `W` as they are added: a model's weights go
+/// straight to the output file.
+pub struct Archive<W: Write + Seek> {
     prefix: String,
-    zip: ZipWriter<Cursor<Vec<u8>>>,
+    zip: ZipWriter<W>,
 }
 
-impl Archive {
-    /// `prefix` names the folder every record lives in (PyTorch uses the
-    /// output file's stem; readers take whatever the first record says).
-    pub fn new(prefix: &str) -> Archive {
-        Archive::with_capacity(prefix, 0)
+impl Archive<Cursor<Vec<u8>>> {
+    /// An archive in memory. `prefix` names the folder every record lives
+    /// in (PyTorch uses the output file's stem; readers take whatever the
+    /// first record says).
+    pub fn new(prefix: &str) -> Self {
+        Archive::to(prefix, Cursor::new(Vec::new()))
     }
+}
 
-    /// Room for `bytes` of records up front: a model's weights are copied
-    /// once, not once per doubling of the buffer.
-    pub fn with_capacity(prefix: &str, bytes: usize) -> Archive {
-        Archive { prefix: prefix.to_string(), zip: ZipWriter::new(Cursor::new(Vec::with_capacity(bytes))) }
+impl<W: Write + Seek> Archive<W> {
+    pub fn to(prefix: &str, sink: W) -> Self {
+        Archive { prefix: prefix.to_string(), zip: ZipWriter::new(sink) }
     }
 
     pub fn add(&mut self, name: &str, data: &[u8]) -> zip::result::ZipResult<()> {
@@ -41,8 +44,8 @@ impl Archive {
         Ok(())
     }
 
-    pub fn finish(self) -> zip::result::ZipResult<Vec<u8>> {
-        Ok(self.zip.finish()?.into_inner())
+    pub fn finish(self) -> zip::result::ZipResult<W> {
+        self.zip.finish()
     }
 }
 
@@ -56,7 +59,7 @@ mod tests {
         let mut archive = Archive::new("model");
         archive.add("version", b"3\n").expect("in memory");
         archive.add("data/0", &[1, 2, 3, 4, 5]).expect("in memory");
-        let bytes = archive.finish().expect("in memory");
+        let bytes = archive.finish().expect("in memory").into_inner();
         let mut zip = zip::ZipArchive::new(Cursor::new(bytes.clone())).expect("a valid zip");
         assert_eq!(zip.len(), 2);
         let mut file = zip.by_name("model/data/0").expect("record present");
@@ -68,6 +71,6 @@ mod tests {
         let mut again = Archive::new("model");
         again.add("version", b"3\n").expect("in memory");
         again.add("data/0", &[1, 2, 3, 4, 5]).expect("in memory");
-        assert_eq!(again.finish().expect("in memory"), bytes, "deterministic");
+        assert_eq!(again.finish().expect("in memory").into_inner(), bytes, "deterministic");
     }
 }

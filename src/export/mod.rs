@@ -43,16 +43,17 @@ pub struct Report {
     pub stages: Vec<(String, String)>,
 }
 
-/// The `.ptl` bytes of the selected module, or why it
+/// Writes the `.ptl` of the selected module to `sink`, or says why it
 /// cannot be written. `at` is where to point when the problem has no better
 /// place.
-pub fn ptl(
+pub fn ptl<W: std::io::Write + std::io::Seek>(
     host: &mut Host<'_>,
     selected: &Selected,
     options: &Options,
     at: Span,
     report: &mut Report,
-) -> Result<Vec<u8>, Box<Diagnostic>> {
+    sink: W,
+) -> Result<W, Box<Diagnostic>> {
     let Some(root) = selected.root_module() else {
         return Err(Box::new(
             Diagnostic::new(Code::E4003, at, format!("`{}` is a function, not a module", selected.name))
@@ -65,8 +66,8 @@ pub fn ptl(
         None => scripted(host, &root, options, &mut report.warnings)?,
     };
     contents
-        .archive(&options.prefix, options.bytecode_version)
-        .map_err(|e| Box::new(Diagnostic::new(Code::E4002, at, format!("cannot build the archive: {e}"))))
+        .archive(&options.prefix, options.bytecode_version, sink)
+        .map_err(|e| Box::new(Diagnostic::new(Code::E4002, at, format!("cannot write the archive: {e}"))))
 }
 
 fn gave_up(at: Option<Span>, fallback: Span) -> Box<Diagnostic> {
@@ -99,15 +100,19 @@ struct Contents {
 
 impl Contents {
     /// The archive, records in PyTorch's order.
-    fn archive(self, prefix: &str, version: u32) -> zip::result::ZipResult<Vec<u8>> {
+    fn archive<W: std::io::Write + std::io::Seek>(
+        self,
+        prefix: &str,
+        version: u32,
+        sink: W,
+    ) -> zip::result::ZipResult<W> {
         let data_pkl = pickle(&self.data_pkl);
         let constants_pkl = pickle(&self.constants_pkl);
         let mut bytecode = vec![Pickle::Int(version as i64)];
         bytecode.extend(self.functions);
         let bytecode = pickle(&Pickle::Tuple(bytecode));
         let file_version = self.operators.iter().map(|name| operator_version(name)).max().unwrap_or(3).max(3);
-        let weights: usize = self.data.records.iter().chain(&self.constants.records).map(|(_, b)| b.len() + 128).sum();
-        let mut archive = archive::Archive::with_capacity(prefix, weights + (1 << 20));
+        let mut archive = archive::Archive::to(prefix, sink);
         for (key, bytes) in &self.data.records {
             archive.add(&format!("data/{key}"), bytes)?;
         }

@@ -100,7 +100,7 @@ pub fn load_state(
         Ok((matched, _)) => {
             let loaded = matched.len();
             for (tensor, i) in matched {
-                tensor.set_bytes(stored[i].data.clone().into());
+                tensor.set_bytes(stored[i].data.clone());
             }
             Ok(loaded)
         }

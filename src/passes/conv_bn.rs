@@ -134,15 +134,44 @@ fn fold_parameters(host: &Host<'_>, conv: &Rc<Instance>, bn: &Rc<Instance>) -> O
     let bias = bias.map_or(vec![0.0; channels], |b| floats(&b));
     let eps = eps as f32;
     let scale: Vec<f32> = var.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();
-    let w = floats(&weight);
-    let per_channel = w.len() / channels;
-    let mut folded_w = Vec::with_capacity(w.len() * 4);
-    for (c, row) in w.chunks(per_channel).enumerate() {
-        let factor = gamma[c] * scale[c];
-        for x in row {
-            folded_w.extend_from_slice(&(x * factor).to_le_bytes());
+    let factors: Vec<f32> = (0..channels).map(|c| gamma[c] * scale[c]).collect();
+    let per_channel = weight.numel() / channels;
+    let fold_row = |row: &mut [u8], factor: f32| {
+        for x in row.chunks_exact_mut(4) {
+            let v = f32::from_le_bytes([x[0], x[1], x[2], x[3]]) * factor;
+            x.copy_from_slice(&v.to_le_bytes());
         }
-    }
+    };
+    // In place when nothing else shares the weight's bytes (a loaded
+    // weights file's tensors): a model's weights are not copied again.
+    let in_place = {
+        let mut storage = weight.storage.borrow_mut();
+        match &mut *storage {
+            crate::host::tensor::Storage::Bytes(bytes) if Rc::strong_count(&weight.storage) == 1 => {
+                match Rc::get_mut(bytes) {
+                    Some(buffer) => {
+                        let start = weight.offset * 4;
+                        let data = &mut buffer[start..start + weight.numel() * 4];
+                        for (c, row) in data.chunks_mut(per_channel * 4).enumerate() {
+                            fold_row(row, factors[c]);
+                        }
+                        true
+                    }
+                    None => false,
+                }
+            }
+            _ => false,
+        }
+    };
+    let folded_w = if in_place {
+        None
+    } else {
+        let mut copy = weight.bytes()[weight.offset * 4..(weight.offset + weight.numel()) * 4].to_vec();
+        for (c, row) in copy.chunks_mut(per_channel * 4).enumerate() {
+            fold_row(row, factors[c]);
+        }
+        Some(copy)
+    };
     let mut folded_b = Vec::with_capacity(channels * 4);
     for c in 0..channels {
         let b = (bias[c] - mean[c]) * scale[c] * gamma[c] + beta[c];
@@ -154,7 +183,9 @@ fn fold_parameters(host: &Host<'_>, conv: &Rc<Instance>, bn: &Rc<Instance>) -> O
     };
     let state = conv.module.borrow();
     let state = state.as_ref()?;
-    state.parameters.insert("weight", parameter(weight.shape.clone(), folded_w));
+    if let Some(folded_w) = folded_w {
+        state.parameters.insert("weight", parameter(weight.shape.clone(), folded_w));
+    }
     state.parameters.insert("bias", parameter(vec![channels], folded_b));
     Some(())
 }

@@ -122,7 +122,7 @@ fn weights_saved_by_pytorch_read_back_identically() {
     check_tensors(&pt, &tensors, &expected["tensors"]);
     let nbt = tensors.last().unwrap();
     assert!(nbt.shape.is_empty());
-    assert_eq!(nbt.data, 1i64.to_le_bytes());
+    assert_eq!(*nbt.data, 1i64.to_le_bytes());
 
     // safetensors: the order of the tensors' bytes.
     let st = dir.0.join("w.safetensors");

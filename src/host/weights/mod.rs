@@ -43,13 +43,14 @@ use std::path::{Path, PathBuf};
 
 use crate::types::ScalarType;
 
-/// One tensor of a state_dict: contiguous, little-endian element bytes.
+/// One tensor of a state_dict: contiguous, little-endian element bytes
+/// (shared, so loading it into a model copies nothing).
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredTensor {
     pub name: String,
     pub dtype: ScalarType,
     pub shape: Vec<usize>,
-    pub data: Vec<u8>,
+    pub data: std::rc::Rc<[u8]>,
 }
 
 impl StoredTensor {
@@ -156,8 +157,18 @@ fn zip_detail(e: &zip::result::ZipError) -> String {
 
 /// Reads every tensor of the weights file at `path`, in the file's order.
 pub fn read(path: &Path) -> Result<Vec<StoredTensor>, WeightsError> {
-    let bytes = std::fs::read(path).map_err(|source| WeightsError::Io { path: path.to_path_buf(), source })?;
-    read_bytes(&bytes)
+    let io = |source| WeightsError::Io { path: path.to_path_buf(), source };
+    let file = std::fs::File::open(path).map_err(io)?;
+    if file.metadata().map_err(io)?.len() == 0 {
+        return read_bytes(&[]);
+    }
+    // Mapped, not read: each tensor is copied once, out of the page cache,
+    // instead of twice through a buffer of the whole file.
+    // SAFETY: the mapping is only read, while this function runs; a file
+    // changed under it meanwhile gives wrong bytes or an error, no UB in
+    // safe code that only copies from it.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+    read_bytes(&map)
 }
 
 /// Reads every tensor of a weights file held in memory, in the file's order.

@@ -30,7 +30,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Vec<StoredTensor>, WeightsError> {
             let data = data
                 .get(start..end)
                 .ok_or(WeightsError::Safetensors(SafeTensorError::InvalidOffset(name.clone())))?
-                .to_vec();
+                .into();
             Ok(StoredTensor { name, dtype, shape: info.shape.clone(), data })
         })
         .collect()

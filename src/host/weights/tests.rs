@@ -271,7 +271,7 @@ fn safetensors_reads_every_dtype_in_data_order() {
     assert_eq!(get("c").dtype, ScalarType::Int8);
     assert_eq!(get("u").dtype, ScalarType::UInt8);
     assert_eq!(get("m").dtype, ScalarType::Bool);
-    assert_eq!(get("m").data, [1, 0, 1]);
+    assert_eq!(*get("m").data, [1, 0, 1]);
     assert_eq!(get("empty").shape, [0, 3]);
     assert!(get("empty").data.is_empty());
 }
@@ -322,10 +322,10 @@ fn torch_save_reads_views_in_insertion_order() {
         assert_eq!(f32s(&tensors[2].data), [6.0, 7.0, 10.0, 11.0]);
         assert_eq!(tensors[3].dtype, ScalarType::Int64);
         assert!(tensors[3].shape.is_empty());
-        assert_eq!(tensors[3].data, 7i64.to_le_bytes());
+        assert_eq!(*tensors[3].data, 7i64.to_le_bytes());
         assert_eq!(tensors[3].numel(), 1);
         assert_eq!(tensors[4].dtype, ScalarType::Bool);
-        assert_eq!(tensors[4].data, [1, 0, 1]);
+        assert_eq!(*tensors[4].data, [1, 0, 1]);
     }
 }
 
@@ -345,8 +345,8 @@ fn torch_save_big_endian_is_swapped_and_missing_byteorder_is_little() {
     });
     let tensors = read_bytes(&big).unwrap();
     assert_eq!(f32s(&tensors[0].data), [1.5, -2.0]);
-    assert_eq!(tensors[1].data, [0x00, 0x3c]);
-    assert_eq!(tensors[2].data, [1, 2]);
+    assert_eq!(*tensors[1].data, [0x00, 0x3c]);
+    assert_eq!(*tensors[2].data, [1, 2]);
 
     let none = torch_zip(&Archive {
         pickle: state_dict_pickle(&entries[..1]),

@@ -85,7 +85,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Vec<StoredTensor>, WeightsError> {
                 element.reverse();
             }
         }
-        out.push(StoredTensor { name: spec.name, dtype: spec.dtype, shape: spec.shape, data });
+        out.push(StoredTensor { name: spec.name, dtype: spec.dtype, shape: spec.shape, data: data.into() });
     }
     Ok(out)
 }
