@@ -103,9 +103,39 @@ pub fn optimize(
         observe("fuse-add-relu", graph);
     }
     constant_lists(graph);
+    identities(graph);
     crate::ir::cleanup::cleanup(graph);
     observe("final", graph);
     Ok(function)
+}
+
+/// PyTorch's peephole identities: `x * 1`, `x / 1`, `x + 0`, `x - 0` of a
+/// tensor and a constant scalar are `x`.
+fn identities(graph: &mut Graph) {
+    use crate::ir::Constant;
+    let is = |graph: &Graph, v: crate::ir::ValueId, target: f64| match graph.constant_value(v) {
+        Some(Constant::Int(i)) => *i as f64 == target,
+        Some(Constant::Float(f)) => *f == target,
+        _ => false,
+    };
+    let mut substitute = std::collections::HashMap::new();
+    let mut removed = Vec::new();
+    for n in graph.walk() {
+        let node = graph.node(n);
+        if node.overload.as_deref() != Some("Scalar") {
+            continue;
+        }
+        let identity = match (node.kind.as_str(), node.inputs.as_slice()) {
+            ("aten::mul" | "aten::div", [_, other]) => is(graph, *other, 1.0),
+            ("aten::add" | "aten::sub", [_, other, alpha]) => is(graph, *other, 0.0) && is(graph, *alpha, 1.0),
+            _ => false,
+        };
+        if identity {
+            substitute.insert(node.outputs[0], node.inputs[0]);
+            removed.push(n);
+        }
+    }
+    prepack::replace(graph, &substitute, &removed);
 }
 
 /// Lists of int constants become list constants (PyTorch's final constant

@@ -189,6 +189,16 @@ if found is not None and all(isinstance(x, torch.Tensor) for x in found) and all
         and all(torch.equal(a, b) for a, b in zip(flat(result), flat(call(found)))):
     tensors = {f"set0.input{j}": x.contiguous() for j, x in enumerate(found)}
     tensors.update({f"set0.output{j}": y.clone() for j, y in enumerate(flat(result))})
+    # And what optimize_for_mobile makes of it (it optimizes as eval).
+    from torch.utils.mobile_optimizer import optimize_for_mobile
+    m.load_state_dict(saved)
+    try:
+        optimized = optimize_for_mobile(m)
+        with torch.no_grad():
+            tensors.update({f"opt.output{j}": y.clone() for j, y in enumerate(flat(optimized(*found)))})
+        optimized._save_for_lite_interpreter(f"{out}/pytorch_opt.ptl")
+    except Exception:
+        pass
     save_file(tensors, f"{out}/io.safetensors")
 else:
     found = None
@@ -203,7 +213,8 @@ print(json.dumps({"callable": found is not None, "ops": sorted(torch.jit.mobile.
 const CHECK_CASE: &str = r#"
 import json, sys, torch, torch.jit.mobile
 from safetensors.torch import load_file
-ptl, out, run = sys.argv[1], sys.argv[2], sys.argv[3] == "run"
+ptl, out, run = sys.argv[1], sys.argv[2], sys.argv[3] in ("run", "opt")
+prefix = "opt" if sys.argv[3] == "opt" else "set0"
 import zipfile
 m = torch.jit.mobile._load_for_lite_interpreter(ptl)
 # Without `code/` (W4001) only the lite interpreter can open it.
@@ -213,7 +224,7 @@ error = None
 if run:
     io = load_file(f"{out}/io.safetensors")
     inputs = [io[k] for k in sorted(k for k in io if k.startswith("set0.input"))]
-    refs = [io[k] for k in sorted(k for k in io if k.startswith("set0.output"))]
+    refs = [io[k] for k in sorted(k for k in io if k.startswith(f"{prefix}.output"))]
     flat = lambda v: list(v) if isinstance(v, (tuple, list)) else [v]
     error = 0.0
     for module in (m, full) if full is not None else (m,):
@@ -249,6 +260,7 @@ fn corpus_modules_run_in_the_lite_interpreter_as_scripted() {
     let cases = corpus_modules();
     assert!(cases.len() >= 30, "expected the corpus's module cases");
     let (mut compared, mut loaded, mut not_compiled, mut lite_only) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut optimized = Vec::new();
     for (i, (file, entry)) in cases.iter().enumerate() {
         let name = format!("{}:{entry}", file.display());
         let dir = work_dir(&format!("case{i}"));
@@ -291,6 +303,20 @@ fn corpus_modules_run_in_the_lite_interpreter_as_scripted() {
         if callable {
             let error = report["error"].as_f64().expect("an error figure");
             assert!(error <= 1e-5, "{name}: outputs differ from PyTorch's by {error}");
+            // Optimized: against optimize_for_mobile, when PyTorch manages.
+            let pytorch_opt = dir.join("pytorch_opt.ptl");
+            if pytorch_opt.exists() {
+                std::fs::remove_file(dir.join("model.ptl")).ok();
+                let ptl = compile(file, &dir, &["--optimize", "--entry", entry]);
+                let report: Value = serde_json::from_str(
+                    run_python(CHECK_CASE, &[&ptl.display().to_string(), &dir.display().to_string(), "opt"]).trim(),
+                )
+                .expect("CHECK_CASE prints a report");
+                let error = report["error"].as_f64().expect("an error figure");
+                assert!(error <= 1e-5, "{name}: optimized outputs differ from optimize_for_mobile's by {error}");
+                assert_same_operators(&ptl, &pytorch_opt, &name);
+                optimized.push(name.clone());
+            }
             compared.push(name);
         } else {
             loaded.push(name);
@@ -310,12 +336,17 @@ fn corpus_modules_run_in_the_lite_interpreter_as_scripted() {
     for name in &not_compiled {
         println!("  not compiled: {name}");
     }
+    println!(
+        "{} of the compared also optimized and matched optimize_for_mobile (outputs, operator histogram)",
+        optimized.len()
+    );
     println!("{} of them without code/ (W4001: torch.jit.load cannot open them)", lite_only.len());
     for name in &lite_only {
         println!("  lite interpreter only: {name}");
     }
     // A ratchet: more may compile as the script compiler grows, never fewer.
     assert!(compared.len() >= 20, "fewer corpus modules compared than before");
+    assert!(optimized.len() >= 20, "fewer corpus modules optimized as PyTorch does than before");
     assert!(compared.len() + loaded.len() >= 30, "fewer corpus modules export than before");
 }
 
@@ -340,6 +371,54 @@ fn every_bytecode_version_loads_and_runs() {
         println!("bytecode version {version}: relative max |Δ| {errors:?}");
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Linear layers whose activation our passes fused and PyTorch's do not
+/// (a deliberate difference): the clamped `LinearOpContext` constants of a
+/// `.ptl`, by activation — `relu` for `(0.0, None)`, `hardtanh` otherwise.
+fn fused_linear_activations(ptl: &Path) -> std::collections::BTreeMap<&'static str, usize> {
+    let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
+        .args(["inspect", "--format", "json"])
+        .arg(ptl)
+        .output()
+        .expect("tsc runs");
+    let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let mut fused = std::collections::BTreeMap::new();
+    for function in json["functions"].as_array().expect("functions") {
+        for constant in function["constants"].as_array().expect("constants") {
+            let object = &constant["value"]["value"];
+            if object["class"] != "__torch__.torch.classes.xnnpack.LinearOpContext" {
+                continue;
+            }
+            let state = object["state"]["value"].as_array().expect("a state tuple");
+            let (lo, hi) = (&state[2]["kind"], &state[3]["kind"]);
+            if lo != "none" || hi != "none" {
+                *fused.entry(if hi == "none" { "relu" } else { "hardtanh" }).or_insert(0) += 1;
+            }
+        }
+    }
+    fused
+}
+
+/// Our histogram equals PyTorch's once the activations we fused into linear
+/// layers (and PyTorch did not) are taken out of PyTorch's.
+fn assert_same_operators(ours: &Path, pytorch: &Path, name: &str) {
+    let mut theirs = operator_histogram(pytorch);
+    for (activation, count) in fused_linear_activations(ours) {
+        let mut left = count;
+        for kind in [format!("aten::{activation}."), format!("aten::{activation}_.")] {
+            if let Some(n) = theirs.get_mut(&kind) {
+                let taken = left.min(*n);
+                *n -= taken;
+                left -= taken;
+                if *n == 0 {
+                    theirs.remove(&kind);
+                }
+            }
+        }
+        assert_eq!(left, 0, "{name}: we fused {count} linear {activation}s PyTorch's file does not have");
+    }
+    assert_eq!(operator_histogram(ours), theirs, "{name}: optimized operator histogram");
 }
 
 /// Every bytecode operator call of a `.ptl`, counted by `name.overload`,
@@ -396,7 +475,7 @@ fn examples_optimize_as_pytorch_does() {
         let errors: Vec<f64> = report["errors"].as_array().expect("errors").iter().filter_map(Value::as_f64).collect();
         assert!(errors.iter().all(|e| *e <= 1e-5), "{stem}: outputs differ from optimize_for_mobile's by {errors:?}");
         let pytorch = dir.join("pytorch.ptl");
-        assert_eq!(operator_histogram(&ptl), operator_histogram(&pytorch), "{stem}: operator histogram");
+        assert_same_operators(&ptl, &pytorch, &stem);
         let (ours, theirs) =
             (std::fs::metadata(&ptl).expect("written").len(), std::fs::metadata(&pytorch).expect("written").len());
         let ratio = ours as f64 / theirs as f64;
