@@ -161,3 +161,18 @@ fn an_attribute_forward_writes_stays_an_attribute() {
     assert_eq!(graph.matches("prim::SetAttr[name=\"calls\"]").count(), 1, "{graph}");
     assert!(graph.contains("prim::GetAttr[name=\"calls\"]"), "{graph}");
 }
+
+#[test]
+fn conv1d_runs_as_conv2d_and_rank_checks_are_asked_once() {
+    let source = model(
+        "        self.conv = nn.Conv1d(4, 8, 3)\n        self.bn = nn.BatchNorm1d(8)",
+        "        return F.relu(self.bn(self.conv(x)))",
+    );
+    let graph = final_graph("conv1d", &source, &[]);
+    assert_eq!(count(&graph, "prepacked::conv2d_clamp_run"), 1, "{graph}");
+    assert_eq!((count(&graph, "aten::unsqueeze"), count(&graph, "aten::squeeze")), (1, 1), "{graph}");
+    // BatchNorm1d is not folded (PyTorch has no conv1d round) and keeps
+    // its rank check, whose `input.dim()` common subexpression is one node.
+    assert_eq!(count(&graph, "aten::batch_norm"), 1, "{graph}");
+    assert_eq!(count(&graph, "aten::dim"), 1, "{graph}");
+}

@@ -208,6 +208,11 @@ impl Graph {
         v
     }
 
+    /// Records that `node` now defines `v` (a rewrite moved the output).
+    pub fn set_definer(&mut self, v: ValueId, node: NodeId) {
+        self.defined_by[v.0 as usize] = Some(node);
+    }
+
     /// The node that defines `v`; `None` for a block parameter. Constant time.
     pub fn defining_node(&self, v: ValueId) -> Option<NodeId> {
         self.defined_by[v.0 as usize]

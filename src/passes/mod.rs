@@ -5,7 +5,7 @@
 //! 1. eval mode (a train-mode model is optimized as eval, as PyTorch does);
 //! 2. conv–batchnorm folding, on the module calls before inlining;
 //! 3. inlining and freezing (attributes become constants), constant
-//!    propagation and clean-up;
+//!    propagation and clean-up; conv1d as conv2d;
 //! 4. dropout removal — before the clamp fusion, so a dropout between a conv
 //!    and its relu does not block the fusion (PyTorch removes it after);
 //! 5. XNNPACK prepacking of conv2d, conv_transpose2d and linear into
@@ -14,7 +14,9 @@
 //! 6. add + relu fusion.
 
 pub mod add_relu;
+pub mod conv1d;
 pub mod conv_bn;
+pub mod cse;
 pub mod dropout;
 pub mod freeze;
 pub mod prepack;
@@ -84,6 +86,9 @@ pub fn optimize(
     })?;
     let graph = &mut function.graph;
     freeze::freeze(host, graph, root);
+    // (conv1d before the peephole, which would read the rank of a conv1d's
+    // output where PyTorch, having rewritten it first, sees a squeeze.)
+    conv1d::to_conv2d(graph);
     crate::ir::preoptimize::preoptimize(graph);
     observe("freeze", graph);
     if fold {
@@ -104,6 +109,7 @@ pub fn optimize(
     }
     constant_lists(graph);
     identities(graph);
+    cse::eliminate(graph);
     crate::ir::cleanup::cleanup(graph);
     observe("final", graph);
     Ok(function)

@@ -583,3 +583,68 @@ fn mobile_passes_do_better_than_pytorch_and_stay_exact() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Small probes of each pass (the spec's Appendix A/B cases), optimized by
+/// tsc and by `optimize_for_mobile`: same outputs (1e-5), same operators.
+#[test]
+fn probes_optimize_as_pytorch_does() {
+    let probes = [
+        (
+            "conv1d_bn1d_relu",
+            "self.conv = nn.Conv1d(4, 8, 3, padding=1)\n        self.bn = nn.BatchNorm1d(8)",
+            "return torch.relu(self.bn(self.conv(x)))",
+            "(2, 4, 16)",
+        ),
+        (
+            "conv_nobias_bn_relu6",
+            "self.conv = nn.Conv2d(3, 8, 3, bias=False)\n        self.bn = nn.BatchNorm2d(8)\n        self.act = nn.ReLU6(inplace=True)",
+            "return self.act(self.bn(self.conv(x)))",
+            "(1, 3, 12, 12)",
+        ),
+        (
+            "depthwise",
+            "self.dw = nn.Conv2d(8, 8, 3, padding=1, groups=8)\n        self.bn = nn.BatchNorm2d(8)",
+            "return torch.relu(self.bn(self.dw(x)))",
+            "(1, 8, 10, 10)",
+        ),
+        (
+            "conv_hardtanh",
+            "self.conv = nn.Conv2d(3, 4, 3)\n        self.act = nn.Hardtanh(-1.0, 1.0)",
+            "return self.act(self.conv(x))",
+            "(1, 3, 9, 9)",
+        ),
+        (
+            "residual_add_relu",
+            "self.conv = nn.Conv2d(4, 4, 3, padding=1)\n        self.bn = nn.BatchNorm2d(4)",
+            "out = self.bn(self.conv(x))\n        out += x\n        return torch.relu_(out)",
+            "(1, 4, 8, 8)",
+        ),
+        (
+            "dropout_linear",
+            "self.drop = nn.Dropout(0.3)\n        self.fc = nn.Linear(16, 4)",
+            "return self.fc(self.drop(x))",
+            "(2, 16)",
+        ),
+    ];
+    let dir = work_dir("probes");
+    for (name, init, forward, shape) in probes {
+        let file = dir.join(format!("{name}.tsy"));
+        std::fs::write(
+            &file,
+            format!(
+                "import torch\nimport torch.nn as nn\n\ntorch.manual_seed(0)\n\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        {init}\n\n    def forward(self, x):\n        {forward}\n\n\nmodel = M().eval()\nexample_inputs = (torch.rand{shape},)\nscripted = torch.jit.script(model)\n"
+            ),
+        )
+        .expect("temp file");
+        run_python(PREPARE, &[&file.display().to_string(), &dir.display().to_string(), "optimize"]);
+        let ptl = compile(&file, &dir, &["--optimize"]);
+        let report: Value =
+            serde_json::from_str(run_python(CHECK, &[&ptl.display().to_string(), &dir.display().to_string()]).trim())
+                .expect("CHECK prints a report");
+        let errors: Vec<f64> = report["errors"].as_array().expect("errors").iter().filter_map(Value::as_f64).collect();
+        assert!(errors.iter().all(|e| *e <= 1e-5), "{name}: outputs differ from optimize_for_mobile's by {errors:?}");
+        assert_same_operators(&ptl, &dir.join("pytorch.ptl"), name);
+        println!("{name}: relative max |Δ| {errors:?}, same operators");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
