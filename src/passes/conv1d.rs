@@ -35,7 +35,7 @@ pub fn to_conv2d(graph: &mut Graph) -> usize {
 /// The nodes to put before and after `n` once it is a conv2d.
 fn rewrite(graph: &mut Graph, block: crate::ir::BlockId, n: NodeId) -> Option<(Vec<NodeId>, Vec<NodeId>)> {
     let node = graph.node(n);
-    if node.kind != "aten::conv1d" || node.overload.as_deref().unwrap_or("") != "" || node.inputs.len() != 7 {
+    if node.kind != "aten::conv1d" || !node.overload.as_deref().unwrap_or("").is_empty() || node.inputs.len() != 7 {
         return None;
     }
     let Some(Constant::Tensor(weight)) = graph.constant_value(node.inputs[1]) else { return None };
