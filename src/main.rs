@@ -106,6 +106,10 @@ enum Command {
         /// Print the graph after every stage of the mobile passes
         #[arg(long)]
         print_after_all: bool,
+        /// Keep this method besides `forward` (optimized too); like optimize_for_mobile's
+        /// preserved_methods, other methods are dropped; may be repeated
+        #[arg(long)]
+        preserve_method: Vec<String>,
         /// The module-level name of the module or function to compile (default: the last
         /// scripted, traced or optimized entry, else the last module instance)
         #[arg(long)]
@@ -203,6 +207,7 @@ fn main() -> ExitCode {
             skip,
             mut print_after,
             print_after_all,
+            preserve_method,
             entry,
             format,
             color,
@@ -212,8 +217,10 @@ fn main() -> ExitCode {
             }
             if matches!(emit, Emit::Ptl | Emit::Bytecode) {
                 let disassemble = emit == Emit::Bytecode;
-                let optimize =
-                    (!no_optimize).then(|| tsy::passes::Options { skip: skip.iter().map(|s| s.pass()).collect() });
+                let optimize = (!no_optimize).then(|| tsy::passes::Options {
+                    skip: skip.iter().map(|s| s.pass()).collect(),
+                    preserve: preserve_method,
+                });
                 let target = Target { bytecode_version, optimize, disassemble, print_after };
                 compile_ptl(&file, output, target, weights.as_deref(), entry.as_deref(), format, color)
             } else {

@@ -176,3 +176,48 @@ fn conv1d_runs_as_conv2d_and_rank_checks_are_asked_once() {
     assert_eq!(count(&graph, "aten::batch_norm"), 1, "{graph}");
     assert_eq!(count(&graph, "aten::dim"), 1, "{graph}");
 }
+
+#[test]
+fn exported_methods_are_dropped_unless_preserved() {
+    let source = format!(
+        "{HEADER}class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 8, 3)\n        self.bn = nn.BatchNorm2d(8)\n\n    def forward(self, x):\n        return self.bn(self.conv(x))\n\n    @torch.jit.export\n    def features(self, x):\n        return torch.relu(self.bn(self.conv(x)))\n\n\nm = torch.jit.script(M())\n"
+    );
+    let dir = std::env::temp_dir().join(format!("tsy-passes-preserve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("m.tsy");
+    std::fs::write(&file, source).expect("temp file");
+    let bytecode = |flags: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
+            .arg("compile")
+            .arg(&file)
+            .args(["--emit", "bytecode"])
+            .args(flags)
+            .output()
+            .expect("tsc runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let plain = bytecode(&[]);
+    assert!(plain.contains("function __torch__.M.forward") && !plain.contains(".features"), "{plain}");
+    let kept = bytecode(&["--preserve-method", "features"]);
+    assert!(kept.contains("function __torch__.M.features"), "{kept}");
+    // The pair is folded once, for both methods; `features` fuses its relu.
+    assert!(!kept.contains("batch_norm") && kept.contains("1, 0.0, None)>"), "{kept}");
+    let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
+        .arg("compile")
+        .arg(&file)
+        .args(["--emit", "bytecode", "--preserve-method", "nope"])
+        .output()
+        .expect("tsc runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no compiled method `nope`"));
+}
+
+#[test]
+fn hoisting_switch_is_accepted_and_changes_nothing_for_float_models() {
+    let source = model("        self.conv = nn.Conv2d(3, 8, 3)", "        return self.conv(x)");
+    let plain = final_graph("hoist", &source, &[]);
+    let skipped = final_graph("hoist_skip", &source, &["--skip", "hoist-conv-packed-params"]);
+    assert_eq!(count(&plain, "prepacked::conv2d_clamp_run"), 1, "{plain}");
+    assert_eq!(plain.replace("hoist_skip", "hoist"), skipped.replace("hoist_skip", "hoist"));
+}

@@ -195,9 +195,9 @@ fn scripted(
     Ok(contents)
 }
 
-/// What `optimize_for_mobile(...)._save_for_lite_interpreter` writes: one
-/// frozen, optimized `forward`; the module object keeps only what forward
-/// still reads and `mobile_optimized`.
+/// What `optimize_for_mobile(...)._save_for_lite_interpreter` writes:
+/// `forward` and the preserved methods, frozen and optimized; the module
+/// object keeps only what they still read, and `mobile_optimized`.
 fn optimized(
     host: &mut Host<'_>,
     root: &Rc<Instance>,
@@ -205,34 +205,48 @@ fn optimized(
     options: &Options,
     stages: &mut Vec<(String, String)>,
 ) -> Result<Contents, Box<Diagnostic>> {
-    let units = crate::script::module_methods(host, root);
-    let forward = host.sym("forward");
-    let Some(unit) = units.into_iter().find(|u| u.def.name.name == forward) else {
-        return Err(Box::new(
-            Diagnostic::new(Code::E4002, root.created_at, "the module has no `forward` to optimize")
-                .label("this module")
-                .help("define `forward`, or compile with `--no-optimize`"),
-        ));
-    };
+    let methods = crate::script::module_methods(host, root);
+    let mut units = Vec::new();
+    for wanted in std::iter::once("forward").chain(passes.preserve.iter().map(String::as_str)) {
+        match methods.iter().find(|u| host.name(u.def.name.name) == wanted) {
+            Some(unit) => units.push(unit.clone()),
+            None => {
+                let known: Vec<&str> = methods.iter().map(|u| host.name(u.def.name.name)).collect();
+                return Err(Box::new(
+                    Diagnostic::new(
+                        Code::E4002,
+                        root.created_at,
+                        format!("the module has no compiled method `{wanted}` to keep"),
+                    )
+                    .label("this module")
+                    .note(format!("its methods: {}", known.join(", ")))
+                    .help("define it (and mark it `@torch.jit.export` if forward does not call it), or drop the name"),
+                ));
+            }
+        }
+    }
     let print = |stage: &str| options.print_after.iter().any(|p| p == stage || p == "all");
-    let function = crate::passes::optimize(host, root, &unit, passes, &mut |stage, graph| {
+    let fallback = units[0].def.name.span;
+    let functions = crate::passes::optimize(host, root, &units, passes, &mut |stage, graph| {
         if print(stage) {
             stages.push((stage.to_string(), crate::ir::print::graph(graph, None)));
         }
     })
-    .map_err(|at| gave_up(at, unit.def.name.span))?;
+    .map_err(|at| gave_up(at, fallback))?;
     let class = root.class.qualified_name();
-    // The attributes forward still reads (written ones), then the flag.
+    // The attributes the methods still read (written ones), then the flag.
     let mut kept: Vec<String> = Vec::new();
-    let this = function.graph.block(function.graph.top).params.first().copied();
-    for n in function.graph.walk() {
-        let node = function.graph.node(n);
-        if let (Attr::Name(name), Some(this)) = (&node.attr, this)
-            && matches!(node.kind.as_str(), "prim::GetAttr" | "prim::SetAttr")
-            && node.inputs.first() == Some(&this)
-            && !kept.contains(name)
-        {
-            kept.push(name.clone());
+    for function in &functions {
+        let this = function.graph.block(function.graph.top).params.first().copied();
+        for n in function.graph.walk() {
+            let node = function.graph.node(n);
+            if let (Attr::Name(name), Some(this)) = (&node.attr, this)
+                && matches!(node.kind.as_str(), "prim::GetAttr" | "prim::SetAttr")
+                && node.inputs.first() == Some(&this)
+                && !kept.contains(name)
+            {
+                kept.push(name.clone());
+            }
         }
     }
     let slots_of = module_slots_in_order(host, root, &kept);
@@ -256,52 +270,57 @@ fn optimized(
     state.push(("mobile_optimized".to_string(), Pickle::Bool(true)));
     let mut names: Vec<String> = slots_of.iter().map(|(n, _, _)| n.clone()).collect();
     names.push("mobile_optimized".into());
-    let slots: HashMap<NodeId, usize> = function
-        .graph
-        .walk()
-        .into_iter()
-        .filter_map(|n| {
-            let node = function.graph.node(n);
-            let Attr::Name(name) = &node.attr else { return None };
-            if !matches!(node.kind.as_str(), "prim::GetAttr" | "prim::SetAttr") {
-                return None;
-            }
-            names.iter().position(|k| k == name).map(|slot| (n, slot))
-        })
-        .collect();
-    let version = options.bytecode_version;
-    let code = bytecode::emit(&function.graph, &slots, version).map_err(|p| cannot_export(p, unit.def.name.span))?;
-    // `code/`: the one class, its forward reading `CONSTANTS.cN`.
-    let mut constants = Vec::new();
-    let forward_source = crate::ir::code::function_with_constants(
-        &function.graph,
-        &function.name,
-        true,
-        &function.defaults,
-        &mut constants,
-    );
     let simple = class.rsplit('.').next().unwrap_or(&class);
     let mut text = format!(
         "class {simple}(Module):\n  __parameters__ = []\n  __buffers__ = []\n{declarations}  mobile_optimized : bool\n"
     );
-    for line in forward_source.lines() {
-        text.push_str("  ");
-        text.push_str(line);
-        text.push('\n');
-    }
     let (qualifier, _) = class.rsplit_once('.').unwrap_or(("__torch__", &class));
     let mut contents = Contents {
         data,
         data_pkl: Pickle::Object { class: class.clone(), state: Box::new(Pickle::Dict(state)) },
-        code: vec![(format!("code/{}.py", qualifier.replace('.', "/")), text)],
+        code: Vec::new(),
         constants: object::Storages::new(".storage"),
         constants_pkl: Pickle::None,
         functions: Vec::new(),
-        operators: code.operators.iter().map(|o| o.name.clone()).collect(),
+        operators: Vec::new(),
     };
+    // `code/`: the one class, its methods reading `CONSTANTS.cN`.
+    let mut constants = Vec::new();
+    let version = options.bytecode_version;
+    for (unit, function) in units.iter().zip(&functions) {
+        let slots: HashMap<NodeId, usize> = function
+            .graph
+            .walk()
+            .into_iter()
+            .filter_map(|n| {
+                let node = function.graph.node(n);
+                let Attr::Name(name) = &node.attr else { return None };
+                if !matches!(node.kind.as_str(), "prim::GetAttr" | "prim::SetAttr") {
+                    return None;
+                }
+                names.iter().position(|k| k == name).map(|slot| (n, slot))
+            })
+            .collect();
+        let code =
+            bytecode::emit(&function.graph, &slots, version).map_err(|p| cannot_export(p, unit.def.name.span))?;
+        let source = crate::ir::code::function_with_constants(
+            &function.graph,
+            &function.name,
+            true,
+            &function.defaults,
+            &mut constants,
+        );
+        for line in source.lines() {
+            text.push_str("  ");
+            text.push_str(line);
+            text.push('\n');
+        }
+        contents.operators.extend(code.operators.iter().map(|o| o.name.clone()));
+        let params = parameters(host, unit);
+        contents.functions.push(function_tuple(&class, function, &params, code, version, &mut contents.constants));
+    }
+    contents.code.push((format!("code/{}.py", qualifier.replace('.', "/")), text));
     contents.constants_pkl = Pickle::Tuple(constants.iter().map(|c| constant(c, &mut contents.constants)).collect());
-    let params = parameters(host, &unit);
-    contents.functions.push(function_tuple(&class, &function, &params, code, version, &mut contents.constants));
     Ok(contents)
 }
 

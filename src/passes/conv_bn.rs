@@ -29,8 +29,14 @@ const PAIRS: [(&str, &str); 2] = [
 ];
 
 /// Folds every conv → batchnorm pair of module calls in `function`; the
-/// conv modules' parameters are replaced, the batchnorm calls removed.
-pub fn fold(host: &mut Host<'_>, function: &mut Function, callees: &mut HashMap<NodeId, Unit>) {
+/// conv modules' parameters are replaced (once: `folded` remembers the
+/// convs already folded for another method), the batchnorm calls removed.
+pub fn fold(
+    host: &mut Host<'_>,
+    function: &mut Function,
+    callees: &mut HashMap<NodeId, Unit>,
+    folded: &mut std::collections::HashSet<*const Instance>,
+) {
     let graph = &mut function.graph;
     let mut uses: HashMap<ValueId, Vec<NodeId>> = HashMap::new();
     let mut returned = std::collections::HashSet::new();
@@ -63,7 +69,8 @@ pub fn fold(host: &mut Host<'_>, function: &mut Function, callees: &mut HashMap<
         if !PAIRS.iter().any(|(c, b)| *c == conv_class && *b == bn_class) {
             continue;
         }
-        if fold_parameters(host, &conv, &bn).is_some() {
+        if folded.contains(&Rc::as_ptr(&conv)) || fold_parameters(host, &conv, &bn).is_some() {
+            folded.insert(Rc::as_ptr(&conv));
             substitute.insert(graph.node(*bn_call).outputs[0], out);
             removed.push(*bn_call);
         }

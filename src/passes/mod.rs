@@ -65,33 +65,53 @@ pub const STAGES: [&str; 6] = ["freeze", "conv-bn-fusion", "remove-dropout", "pr
 #[derive(Default)]
 pub struct Options {
     pub skip: BTreeSet<Pass>,
+    /// Methods besides `forward` to keep (optimized too); PyTorch drops the
+    /// others, `@torch.jit.export` ones included.
+    pub preserve: Vec<String>,
 }
 
-/// The optimized, inlined, frozen graph of `unit` (a method of `root`).
-/// `observe` sees the graph after each stage, by name.
+/// The optimized, inlined, frozen graphs of `units` (methods of `root`:
+/// `forward` and the preserved ones). `observe` sees each graph after each
+/// stage, by name.
 pub fn optimize(
     host: &mut Host<'_>,
     root: &Rc<Instance>,
-    unit: &Unit,
+    units: &[Unit],
     options: &Options,
     observe: &mut dyn FnMut(&str, &Graph),
-) -> Result<Function, Option<Span>> {
+) -> Result<Vec<Function>, Option<Span>> {
     crate::host::module::set_training(host, root, false);
     let mut memo = crate::script::InlineMemo::new();
+    let mut folded = std::collections::HashSet::new();
     let fold = !options.skip.contains(&Pass::ConvBnFusion);
-    let mut function = crate::script::inlined_with(host, unit, &mut memo, &mut |host, function, callees| {
-        if fold {
-            conv_bn::fold(host, function, callees);
-        }
-    })?;
-    let graph = &mut function.graph;
+    let mut out = Vec::with_capacity(units.len());
+    for unit in units {
+        let mut function = crate::script::inlined_with(host, unit, &mut memo, &mut |host, function, callees| {
+            if fold {
+                conv_bn::fold(host, function, callees, &mut folded);
+            }
+        })?;
+        optimize_graph(host, root, &mut function.graph, options, observe);
+        out.push(function);
+    }
+    Ok(out)
+}
+
+/// The passes after inlining, on one method's graph.
+fn optimize_graph(
+    host: &Host<'_>,
+    root: &Rc<Instance>,
+    graph: &mut Graph,
+    options: &Options,
+    observe: &mut dyn FnMut(&str, &Graph),
+) {
     freeze::freeze(host, graph, root);
     // (conv1d before the peephole, which would read the rank of a conv1d's
     // output where PyTorch, having rewritten it first, sees a squeeze.)
     conv1d::to_conv2d(graph);
     crate::ir::preoptimize::preoptimize(graph);
     observe("freeze", graph);
-    if fold {
+    if !options.skip.contains(&Pass::ConvBnFusion) {
         observe("conv-bn-fusion", graph);
     }
     if !options.skip.contains(&Pass::RemoveDropout) {
@@ -112,7 +132,6 @@ pub fn optimize(
     cse::eliminate(graph);
     crate::ir::cleanup::cleanup(graph);
     observe("final", graph);
-    Ok(function)
 }
 
 /// PyTorch's peephole identities: `x * 1`, `x / 1`, `x + 0`, `x - 0` of a
