@@ -147,6 +147,21 @@ impl Type {
         Type::List(Box::new(inner))
     }
 
+    /// The type two values unify to where control flow merges them
+    /// (PyTorch's `unifyTypes` with `default_to_union`): equal types stay,
+    /// `None` and `T` make `Optional[T]`, anything else a `Union`.
+    pub fn unify(&self, other: &Type) -> Type {
+        match (self, other) {
+            (a, b) if a == b => a.clone(),
+            (Type::Any, _) | (_, Type::Any) => Type::Any,
+            (Type::None, Type::Optional(_)) => other.clone(),
+            (Type::Optional(_), Type::None) => self.clone(),
+            (Type::None, t) | (t, Type::None) => Type::optional(t.clone()),
+            (Type::Optional(inner), t) | (t, Type::Optional(inner)) if **inner == *t => Type::optional(t.clone()),
+            (a, b) => Type::Union(vec![a.clone(), b.clone()]),
+        }
+    }
+
     /// The IR spelling, as `.graph` prints value types.
     pub fn ir(&self) -> String {
         match self {

@@ -295,10 +295,10 @@ fn compile_prints_code_and_graph_and_writes_outputs_whole() {
 
 #[test]
 fn compile_says_where_it_stops() {
-    // A `break`: valid TorchScript that this compiler does not lower yet.
+    // A `with` block: valid TorchScript that this compiler does not lower yet.
     let file = temp_file(
-        "break.tsy",
-        b"import torch\nfrom typing import List\n\n\ndef first_negative(xs: List[int]) -> int:\n    found = 0\n    for x in xs:\n        if x < 0:\n            found = x\n            break\n    return found\n\n\nf = torch.jit.script(first_negative)\n",
+        "with.tsy",
+        b"import torch\n\n\ndef halve(x):\n    with torch.no_grad():\n        y = x / 2\n    return y\n\n\nf = torch.jit.script(halve)\n",
     );
     let path = file.display().to_string();
     assert_eq!(tsc(&["check", &path]).status.code(), Some(0));
@@ -307,7 +307,7 @@ fn compile_says_where_it_stops() {
     // Short diagnostics go to stdout, like `tsc check`'s; no code is printed.
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.lines().count(), 1, "{text}");
-    assert!(text.contains("break.tsy:10:13: error[E3010]: tsc cannot compile this statement yet"), "{text}");
+    assert!(text.contains("with.tsy:5:5: error[E3010]: tsc cannot compile this statement yet"), "{text}");
 
     // The same file as a .ptl: the same stop, and no file.
     let out_path = file.with_extension("ptl");

@@ -14,8 +14,10 @@ use super::graph::{Attr, Graph, NodeId, ValueId};
 pub fn cleanup(graph: &mut Graph) {
     for _ in 0..16 {
         let folded = fold_ifs(graph);
+        let unchanged = remove_unchanged_loop_outputs(graph);
+        let unread = remove_unread_outputs(graph);
         let removed = remove_dead(graph);
-        if !folded && !removed {
+        if !folded && !unchanged && !unread && !removed {
             break;
         }
     }
@@ -104,6 +106,84 @@ fn fold_ifs(graph: &mut Graph) -> bool {
             for v in &mut block.returns {
                 *v = resolve(*v);
             }
+        }
+    }
+    changed
+}
+
+/// A loop-carried value the body passes through unchanged is the loop's
+/// input (PyTorch's `removeExtraLoopOutputs`); true if any went.
+fn remove_unchanged_loop_outputs(graph: &mut Graph) -> bool {
+    let mut changed = false;
+    for n in graph.walk() {
+        if graph.node(n).kind != "prim::Loop" {
+            continue;
+        }
+        let body = graph.node(n).blocks[0];
+        for i in (0..graph.node(n).outputs.len()).rev() {
+            let param = graph.block(body).params[1 + i];
+            if graph.block(body).returns[1 + i] != param {
+                continue;
+            }
+            let input = graph.node(n).inputs[2 + i];
+            let output = graph.node(n).outputs[i];
+            graph.replace_all_uses(output, input);
+            graph.replace_all_uses(param, input);
+            graph.node_mut(n).outputs.remove(i);
+            graph.node_mut(n).inputs.remove(2 + i);
+            graph.block_mut(body).params.remove(1 + i);
+            graph.block_mut(body).returns.remove(1 + i);
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Outputs of Ifs nobody reads, and loop-carried values neither the body
+/// nor anything after the loop reads (PyTorch's dead-code elimination of
+/// block outputs); true if any went.
+fn remove_unread_outputs(graph: &mut Graph) -> bool {
+    let mut read = vec![false; graph.values.len()];
+    for b in graph.live_blocks() {
+        let block = graph.block(b);
+        for &n in &block.nodes {
+            for v in &graph.node(n).inputs {
+                read[v.0 as usize] = true;
+            }
+        }
+        for v in &block.returns {
+            read[v.0 as usize] = true;
+        }
+    }
+    let mut changed = false;
+    for n in graph.walk() {
+        let blocks = graph.node(n).blocks.clone();
+        match graph.node(n).kind.as_str() {
+            "prim::If" => {
+                for i in (0..graph.node(n).outputs.len()).rev() {
+                    if !read[graph.node(n).outputs[i].0 as usize] {
+                        graph.node_mut(n).outputs.remove(i);
+                        for &b in &blocks {
+                            graph.block_mut(b).returns.remove(i);
+                        }
+                        changed = true;
+                    }
+                }
+            }
+            "prim::Loop" => {
+                let body = blocks[0];
+                for i in (0..graph.node(n).outputs.len()).rev() {
+                    let param = graph.block(body).params[1 + i];
+                    if !read[graph.node(n).outputs[i].0 as usize] && !read[param.0 as usize] {
+                        graph.node_mut(n).outputs.remove(i);
+                        graph.node_mut(n).inputs.remove(2 + i);
+                        graph.block_mut(body).params.remove(1 + i);
+                        graph.block_mut(body).returns.remove(1 + i);
+                        changed = true;
+                    }
+                }
+            }
+            _ => {}
         }
     }
     changed

@@ -78,6 +78,11 @@ pub struct ValueData {
     pub ty: Type,
     /// The source name it was bound to (`x` prints as `%x.1`).
     pub name: Option<String>,
+    /// Its type is the `Tensor (inferred)` of an unannotated parameter.
+    /// PyTorch keeps that a type object of its own, which merges pass on
+    /// (a merged value has the false branch's, or the loop body's, type
+    /// object) and which lowering the exits keys uninitialized values by.
+    pub inferred: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -131,7 +136,7 @@ impl Graph {
     }
 
     pub fn new_value(&mut self, ty: Type, name: Option<String>) -> ValueId {
-        self.values.push(ValueData { ty, name });
+        self.values.push(ValueData { ty, name, inferred: false });
         self.defined_by.push(None);
         ValueId(self.values.len() as u32 - 1)
     }
@@ -198,6 +203,59 @@ impl Graph {
         }
         self.block_mut(block).nodes.push(id);
         id
+    }
+
+    /// Inserts a node at `index` of `block`'s nodes (PyTorch's insertion
+    /// points: before a given node).
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert(
+        &mut self,
+        block: BlockId,
+        index: usize,
+        kind: &str,
+        inputs: Vec<ValueId>,
+        output_types: Vec<Type>,
+        attr: Attr,
+        span: Option<Span>,
+    ) -> NodeId {
+        let id = self.append(block, kind, inputs, output_types, attr, span);
+        let nodes = &mut self.block_mut(block).nodes;
+        nodes.pop();
+        nodes.insert(index, id);
+        id
+    }
+
+    /// Every read of `old` (node inputs, block returns) reads `new` instead.
+    pub fn replace_all_uses(&mut self, old: ValueId, new: ValueId) {
+        for node in &mut self.nodes {
+            for v in node.inputs.iter_mut().filter(|v| **v == old) {
+                *v = new;
+            }
+        }
+        for block in &mut self.blocks {
+            for v in block.returns.iter_mut().filter(|v| **v == old) {
+                *v = new;
+            }
+        }
+    }
+
+    /// Whether a node or block return of a live block reads `v`.
+    pub fn has_uses(&self, v: ValueId) -> bool {
+        self.live_blocks().into_iter().any(|b| {
+            let block = self.block(b);
+            block.returns.contains(&v) || block.nodes.iter().any(|&n| self.node(n).inputs.contains(&v))
+        })
+    }
+
+    /// The node each live block belongs to (the top block has none).
+    pub fn block_owners(&self) -> std::collections::HashMap<BlockId, NodeId> {
+        let mut owners = std::collections::HashMap::new();
+        for n in self.walk() {
+            for &b in &self.node(n).blocks {
+                owners.insert(b, n);
+            }
+        }
+        owners
     }
 
     /// Gives `node` one more output (an If's or Loop's merged variable).

@@ -3,8 +3,10 @@
 //! printers that write a graph the way `scripted.graph` and
 //! `scripted.code` print it.
 
+pub mod canonicalize;
 pub mod cleanup;
 pub mod code;
+pub mod exits;
 pub mod fold;
 pub mod graph;
 pub mod inline;

@@ -68,6 +68,7 @@ fn compile_with_callees(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, Op
     }
     let mut graph = emitter.graph;
     crate::ir::cleanup::cleanup(&mut graph);
+    crate::ir::canonicalize::canonicalize_outputs(&mut graph);
     Ok((crate::ir::Function { name, method: unit.owner.is_some(), graph, defaults }, emitter.callees))
 }
 

@@ -19,53 +19,6 @@ print("=====")
 print(scripted.graph, end="")
 "#;
 
-/// Fixtures whose `.code` has PyTorch's statements but not all in PyTorch's
-/// order, and why.
-const CODE_ORDER_DIFFERS: &[(&str, &str)] = &[
-    (
-        "greedy_fixed.tsy",
-        "PyTorch orders loop-carried variables by its hash map's iteration order; tsc orders them as the body assigns them",
-    ),
-    ("while.tsy", "the same: two loop-carried variables"),
-];
-
-/// The statements of printed code, order aside: lines sorted, and the
-/// targets of a multiple assignment (`a, b = x, y`) sorted with their values.
-fn statements(code: &str) -> Vec<String> {
-    // Splits at the commas outside brackets.
-    fn parts(text: &str) -> Vec<&str> {
-        let (mut depth, mut start, mut out) = (0i32, 0, Vec::new());
-        for (i, c) in text.char_indices() {
-            match c {
-                '(' | '[' | '{' => depth += 1,
-                ')' | ']' | '}' => depth -= 1,
-                ',' if depth == 0 => {
-                    out.push(text[start..i].trim());
-                    start = i + 1;
-                }
-                _ => {}
-            }
-        }
-        out.push(text[start..].trim());
-        out
-    }
-    let mut lines: Vec<String> = code
-        .lines()
-        .map(|line| {
-            let Some((lhs, rhs)) = line.split_once(" = ") else { return line.to_string() };
-            let (targets, values) = (parts(lhs), parts(rhs));
-            if targets.len() < 2 || targets.len() != values.len() {
-                return line.to_string();
-            }
-            let mut pairs: Vec<(&str, &str)> = targets.into_iter().zip(values).collect();
-            pairs.sort();
-            format!("{pairs:?}")
-        })
-        .collect();
-    lines.sort();
-    lines
-}
-
 fn tsc_compile(file: &Path, emit: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
         .args(["compile", &file.display().to_string(), "--emit", emit, "--color", "never"])
@@ -108,14 +61,7 @@ fn code_and_graph_match_pytorch() {
         let theirs = run_python(SCRIPTED, &[&file.display().to_string()]);
         let (their_code, their_graph) = theirs.split_once("=====\n").expect("code, then graph");
         let our_code = tsc_compile(&file, "code");
-        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        if let Some((_, why)) = CODE_ORDER_DIFFERS.iter().find(|(f, _)| *f == name) {
-            // The same statements, some in another order.
-            println!("{name}: `.code` compared as sets of statements: {why}");
-            assert_eq!(statements(&our_code), statements(their_code), "{name}: {our_code}\n---\n{their_code}");
-        } else {
-            assert_eq!(our_code, their_code, "{}: `.code` differs from PyTorch's", file.display());
-        }
+        assert_eq!(our_code, their_code, "{}: `.code` differs from PyTorch's", file.display());
         let our_graph = tsc_compile(&file, "graph");
         assert_eq!(
             node_kinds(&our_graph),

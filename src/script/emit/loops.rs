@@ -34,7 +34,8 @@ impl Emitter<'_, '_, '_> {
             }
             let depth = self.scopes.len();
             self.scopes[depth - 1].insert(name, v);
-            if !matches!(self.statements(body)?, Flow::Falls) {
+            let context = exits::LoopContext { carried: Vec::new(), test: None, truth: None, unrolled: true };
+            if !matches!(self.in_loop(context, |this| this.statements(body))?, Flow::Falls) {
                 return Err(Incomplete);
             }
         }
@@ -115,14 +116,20 @@ impl Emitter<'_, '_, '_> {
     /// `while test:`: a `prim::Loop` with no trip limit whose condition is
     /// tested before the first trip and again at the end of each.
     pub(super) fn while_loop(&mut self, test: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
-        let carried: Vec<Symbol> = assigned_names(body).into_iter().filter(|&n| self.lookup(n).is_some()).collect();
+        let mut carried: Vec<Symbol> = assigned_names(body).into_iter().filter(|&n| self.lookup(n).is_some()).collect();
+        // As PyTorch makes them: in the order of the names.
+        carried.sort_by(|a, b| self.host.name(*a).cmp(self.host.name(*b)));
         let cond = self.condition(test);
         let unbounded = self.constant(IrConstant::Int(i64::MAX), None);
         // The condition again, on this trip's values (a condition that
         // failed to type has said so once).
         let failed = self.ty(cond) == Type::Any;
         let next = |this: &mut Self| if failed { cond } else { this.condition(test) };
-        self.carried_loop(unbounded, cond, carried, None, body, span, |_, _| Vec::new(), next)
+        let context =
+            exits::LoopContext { carried: carried.clone(), test: Some(test.clone()), truth: None, unrolled: false };
+        self.in_loop(context, |this| {
+            this.carried_loop(unbounded, cond, carried, None, body, span, |_, _| Vec::new(), next)
+        })
     }
 
     pub(super) fn for_loop(&mut self, target: &Expr, iter: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
@@ -219,6 +226,8 @@ impl Emitter<'_, '_, '_> {
         let mut carried: Vec<Symbol> = assigned_names(body).into_iter().filter(|n| !names.contains(n)).collect();
         carried.extend(names.iter().copied());
         carried.retain(|&n| self.lookup(n).is_some());
+        // As PyTorch makes them: in the order of the names.
+        carried.sort_by(|a, b| self.host.name(*a).cmp(self.host.name(*b)));
         let truth = self.constant(IrConstant::Bool(true), None);
         // The counter takes the name of the target it binds, if any.
         let counter_label = sources.iter().position(Option::is_none).map(|k| self.host.name(names[k]).to_string());
@@ -243,8 +252,10 @@ impl Emitter<'_, '_, '_> {
             }
             bindings
         };
-        let every_trip = |this: &mut Self| this.constant(IrConstant::Bool(true), None);
-        self.carried_loop(n, truth, carried, counter_label, body, span, bind, every_trip)
+        // The condition stays the constant made before the loop.
+        let every_trip = |_: &mut Self| truth;
+        let context = exits::LoopContext { carried: carried.clone(), test: None, truth: Some(truth), unrolled: false };
+        self.in_loop(context, |this| this.carried_loop(n, truth, carried, counter_label, body, span, bind, every_trip))
     }
 
     /// A `prim::Loop` running `body` while `cond` (then `next`) holds, at
@@ -288,10 +299,12 @@ impl Emitter<'_, '_, '_> {
         // assigning a carried variable is checked like any outer variable.
         self.scopes.push(HashMap::new());
         let flow = self.statements(body);
-        let next = if flow.is_ok() { next(self) } else { cond };
+        // A body that ends in an exit has no condition of its own to test
+        // (lowering the exits replaces it).
+        let next = if matches!(flow, Ok(Flow::Falls)) { next(self) } else { cond };
         let body_scope = self.scopes.pop().expect("pushed above");
         let params_scope = self.scopes.pop().expect("pushed above");
-        if !matches!(flow?, Flow::Falls) {
+        if !matches!(flow?, Flow::Falls | Flow::Exits | Flow::Raises) {
             return Err(Incomplete);
         }
         let mut returns = vec![next];
@@ -299,10 +312,15 @@ impl Emitter<'_, '_, '_> {
             let v = body_scope.get(name).or_else(|| params_scope.get(name)).copied();
             returns.push(v.expect("carried names have block parameters"));
         }
-        self.graph.block_mut(body_block).returns = returns;
+        self.graph.block_mut(body_block).returns = returns.clone();
         self.block = outer;
-        for (name, init) in carried.iter().zip(&initial) {
+        for (k, (name, init)) in carried.iter().zip(&initial).enumerate() {
             let out = self.graph.add_output(node, self.ty(*init), Some(self.host.name(*name).to_string()));
+            // Parameter and output have the type object of the body's value.
+            let inferred = self.graph.value(returns[1 + k]).inferred;
+            let param = self.graph.block(body_block).params[1 + k];
+            self.graph.value_mut(param).inferred = inferred;
+            self.graph.value_mut(out).inferred = inferred;
             let depth = self.scopes.len();
             self.scopes[depth - 1].insert(*name, out);
         }

@@ -28,6 +28,7 @@ use super::Unit;
 // and expressions.
 pub(crate) mod attributes;
 mod calls;
+mod exits;
 mod fold;
 mod loops;
 mod tensors;
@@ -104,6 +105,15 @@ pub struct Emitter<'u, 'h, 'a> {
     /// What each `prim::CallMethod`/`prim::CallFunction` calls: the unit
     /// to compile and inline for export.
     pub callees: HashMap<crate::ir::NodeId, Unit>,
+    /// The loops being compiled, innermost last: what `break` and
+    /// `continue` leave.
+    loops: Vec<exits::LoopContext>,
+    /// The function returns from inside a loop: every `return` is an exit
+    /// node, lowered with the loops' exits.
+    return_exits: bool,
+    /// With `return_exits`: the type the returns so far unify to (and
+    /// whether it is the inferred Tensor's type object).
+    merged_return: Option<(Type, bool)>,
 }
 
 /// The result of emitting a list of statements.
@@ -114,6 +124,9 @@ enum Flow {
     Returns(ValueId),
     /// Every path raises.
     Raises,
+    /// Every path leaves through an exit node (`break`, `continue`, or a
+    /// `return` lowered as an exit).
+    Exits,
 }
 
 impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
@@ -141,6 +154,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             partial: HashMap::new(),
             modules: HashMap::new(),
             callees: HashMap::new(),
+            loops: Vec::new(),
+            return_exits: false,
+            merged_return: None,
         }
     }
 
@@ -328,6 +344,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             }
             if inferred {
                 self.inferred.push(v);
+                self.graph.value_mut(v).inferred = true;
             }
             if let Some(owner) = owner {
                 self.modules.insert(v, owner.clone());
@@ -341,40 +358,49 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         if def.returns.is_some() && self.return_annotation.is_none() {
             self.give_up();
         }
+        self.return_exits = exits::returns_in_loop(&def.body);
         let flow = self.statements(&def.body);
         let result = match flow {
             Ok(Flow::Returns(v)) => v,
-            Ok(Flow::Raises) => {
+            Ok(Flow::Raises) if !self.return_exits => {
                 self.give_up();
                 self.any()
             }
             Ok(Flow::Falls) => {
-                if let Some(annotated) = &self.return_annotation
-                    && *annotated != Type::None
-                    && *annotated != Type::Any
-                    && !self.incomplete
-                {
-                    let span = def.name.span;
-                    self.diagnostics.push(
-                        Diagnostic::new(
-                            Code::E2007,
-                            span,
-                            "Function was not annotated as having type None, but does not return along all paths",
-                        )
-                        .label(format!("`{}` is annotated to return `{annotated}`", self.host.name(def.name.name)))
-                        .help("add a `return` at the end of every path"),
-                    );
+                self.check_falls_off(&def);
+                let none = self.constant(IrConstant::None, None);
+                if self.return_exits {
+                    let none = self.check_return(none, def.name.span);
+                    self.return_exit(none, def.name.span);
                 }
-                self.constant(IrConstant::None, None)
+                none
             }
+            Ok(Flow::Raises | Flow::Exits) => self.any(),
             Err(Incomplete) => {
                 self.give_up();
                 self.any()
             }
         };
+        let result = if self.return_exits {
+            // A placeholder of the result type; lowering the returns
+            // replaces it.
+            let (ty, inferred) = self
+                .merged_return
+                .clone()
+                .unwrap_or_else(|| (self.return_annotation.clone().unwrap_or(Type::None), false));
+            let placeholder = self.node("prim::Uninitialized", vec![], vec![ty], Attr::None, def.name.span)[0];
+            self.graph.value_mut(placeholder).inferred = inferred;
+            placeholder
+        } else {
+            result
+        };
         let top = self.graph.top;
         self.graph.block_mut(top).returns = vec![result];
         self.remove_dead_packing();
+        if !self.incomplete && self.diagnostics.is_empty() {
+            crate::ir::exits::transform(&mut self.graph);
+            crate::ir::exits::canonicalize_modified_loops(&mut self.graph, top);
+        }
         if cfg!(debug_assertions)
             && !self.incomplete
             && self.diagnostics.is_empty()
@@ -388,6 +414,26 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             let sure = std::mem::take(&mut self.sure);
             let all = std::mem::take(&mut self.diagnostics);
             self.diagnostics = all.into_iter().enumerate().filter(|(i, _)| sure.contains(i)).map(|(_, d)| d).collect();
+        }
+    }
+
+    /// A function annotated to return a value may not fall off its end.
+    fn check_falls_off(&mut self, def: &FunctionDef) {
+        if let Some(annotated) = &self.return_annotation
+            && *annotated != Type::None
+            && *annotated != Type::Any
+            && !self.incomplete
+        {
+            let span = def.name.span;
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::E2007,
+                    span,
+                    "Function was not annotated as having type None, but does not return along all paths",
+                )
+                .label(format!("`{}` is annotated to return `{annotated}`", self.host.name(def.name.name)))
+                .help("add a `return` at the end of every path"),
+            );
         }
     }
 
@@ -453,8 +499,13 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         None => self.constant(IrConstant::None, None),
                     };
                     let v = self.check_return(v, stmt.span);
+                    if self.return_exits {
+                        return Ok(self.return_exit(v, stmt.span));
+                    }
                     return Ok(Flow::Returns(v));
                 }
+                StmtKind::Break => return self.loop_exit(true, stmt.span),
+                StmtKind::Continue => return self.loop_exit(false, stmt.span),
                 StmtKind::Raise { exc, cause: None } => {
                     self.raise(exc.as_ref(), stmt.span)?;
                     return Ok(Flow::Raises);
@@ -476,7 +527,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         rest.extend_from_slice(&body[i + 1..]);
                         return self.statements(&rest);
                     }
-                    if returns_somewhere(then) || returns_somewhere(orelse) {
+                    if !self.return_exits && (returns_somewhere(then) || returns_somewhere(orelse)) {
                         let mut other_then = then.clone();
                         let mut other_else = orelse.clone();
                         if !always_returns(then) {
@@ -489,7 +540,10 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         return self.returning_if(cond, &other_then, &other_else, stmt.span);
                     }
                     let cond = cond.expect("computed when not static");
-                    self.if_statement(test, cond, then, orelse, stmt.span)?;
+                    if self.if_statement(test, cond, then, orelse, stmt.span)? {
+                        // Both branches leave the block.
+                        return Ok(Flow::Exits);
+                    }
                 }
                 _ => self.statement(stmt)?,
             }
@@ -653,7 +707,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             let original = self.lookup(name).expect("refinement() found it");
             let Type::Optional(inner) = self.ty(original) else { return Err(Incomplete) };
             let label = Some(self.host.name(name).to_string());
-            let uninitialized = self.uninitialized((*inner).clone());
+            let uninitialized = self.uninitialized((*inner).clone(), else_block);
             self.graph.block_mut(else_block).returns.push(uninitialized);
             let cast = self.graph.append(
                 then_block,
@@ -831,8 +885,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         self.node("prim::ListConstruct", values, vec![Type::list(expected.clone())], Attr::None, span)[0]
     }
 
-    /// An `if` with no returns: both branches in blocks of their own; the
-    /// variables they assign become the If's outputs.
+    /// An `if` with no returns (or whose returns are exit nodes): both
+    /// branches in blocks of their own; the variables they assign become the
+    /// If's outputs. True when both branches leave the enclosing block.
     fn if_statement(
         &mut self,
         test: &Expr,
@@ -840,24 +895,25 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         then: &[Stmt],
         orelse: &[Stmt],
         span: Span,
-    ) -> Result<(), Incomplete> {
+    ) -> Result<bool, Incomplete> {
         let (node, then_block, else_block) = self.if_node(cond, span);
         let outer = self.block;
         let refined = self.refinement(test);
         let then_refined = refined.filter(|(_, not_none)| *not_none).map(|(name, _)| name);
         let else_refined = refined.filter(|(_, not_none)| !*not_none).map(|(name, _)| name);
-        let (then_vars, then_cast) = self.refined_branch(then_block, then, then_refined)?;
-        let (else_vars, else_cast) = self.refined_branch(else_block, orelse, else_refined)?;
+        let (then_vars, then_cast, then_exits) = self.refined_branch(then_block, then, then_refined)?;
+        let (else_vars, else_cast, else_exits) = self.refined_branch(else_block, orelse, else_refined)?;
         self.block = outer;
         // A name one branch assigns and the other only refined merges the
         // assignment with the refined value (`if stride is None: stride = []`
-        // leaves `stride` a `List[int]`).
+        // leaves `stride` a `List[int]`); after a branch that never reaches
+        // the merge, the other's refinement holds (`if x is None: continue`).
         let with_cast = |vars: Option<HashMap<Symbol, ValueId>>,
                          cast: Option<(Symbol, ValueId)>,
                          other: &Option<HashMap<Symbol, ValueId>>| {
             vars.map(|mut vars| {
                 if let Some((name, value)) = cast
-                    && other.as_ref().is_some_and(|o| o.contains_key(&name))
+                    && other.as_ref().is_none_or(|o| o.contains_key(&name))
                 {
                     vars.entry(name).or_insert(value);
                 }
@@ -866,17 +922,18 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         };
         let then_vars = with_cast(then_vars, then_cast, &else_vars);
         let else_vars = with_cast(else_vars, else_cast, &then_vars);
-        // A branch that raises never reaches the merge: it yields
+        // A branch that raises or exits never reaches the merge: it yields
         // uninitialized values of the other branch's types.
         let (then_vars, else_vars) = match (then_vars, else_vars) {
             (Some(t), Some(e)) => (t, e),
+            (None, None) if then_exits || else_exits => return Ok(true),
             (None, None) => return Err(Incomplete),
             (Some(t), None) => {
-                let e = self.uninitialized_like(&t);
+                let e = self.uninitialized_like(&t, else_block);
                 (t, e)
             }
             (None, Some(e)) => {
-                let t = self.uninitialized_like(&e);
+                let t = self.uninitialized_like(&e, then_block);
                 (t, e)
             }
         };
@@ -921,10 +978,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             self.graph.block_mut(then_block).returns.push(t);
             self.graph.block_mut(else_block).returns.push(e);
             let out = self.graph.add_output(node, ty, Some(self.host.name(name).to_string()));
+            self.graph.value_mut(out).inferred = self.graph.value(e).inferred;
             let depth = self.scopes.len();
             self.scopes[depth - 1].insert(name, out);
         }
-        Ok(())
+        Ok(false)
     }
 
     /// `x is not None` / `x is None` on an Optional local: the local and
@@ -949,36 +1007,45 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// None: it reads as its contained type through `prim::unchecked_cast`
     /// (cleanup drops it again if the branch never reads it). Refining is not
     /// assigning: the name is not among the names the branch returns.
-    /// Also returns the refined name and its cast value.
+    /// Also returns the refined name and its cast value, and whether the
+    /// branch left through an exit node.
     #[allow(clippy::type_complexity)]
     fn refined_branch(
         &mut self,
         block: BlockId,
         body: &[Stmt],
         refined: Option<Symbol>,
-    ) -> Result<(Option<HashMap<Symbol, ValueId>>, Option<(Symbol, ValueId)>), Incomplete> {
-        let Some(name) = refined else { return Ok((self.branch(block, body)?, None)) };
+    ) -> Result<(Option<HashMap<Symbol, ValueId>>, Option<(Symbol, ValueId)>, bool), Incomplete> {
+        let plain = |this: &mut Self| this.branch(block, body).map(|(vars, exits)| (vars, None, exits));
+        let Some(name) = refined else { return plain(self) };
         let original = self.lookup(name).expect("refinement() found it");
-        let Type::Optional(inner) = self.ty(original) else { return Ok((self.branch(block, body)?, None)) };
+        let Type::Optional(inner) = self.ty(original) else { return plain(self) };
         let cast = self.graph.append(block, "prim::unchecked_cast", vec![original], vec![*inner], Attr::None, None);
         let value = self.graph.node(cast).outputs[0];
         self.graph.value_mut(value).name = Some(self.host.name(name).to_string());
         self.scopes.push(HashMap::from([(name, value)]));
         let result = self.branch(block, body);
         self.scopes.pop();
-        Ok((result?, Some((name, value))))
+        let (vars, exits) = result?;
+        Ok((vars, Some((name, value)), exits))
     }
 
     /// Emits a branch into `block`; returns the names it (re)bound, or
-    /// `None` if it raises.
-    fn branch(&mut self, block: BlockId, body: &[Stmt]) -> Result<Option<HashMap<Symbol, ValueId>>, Incomplete> {
+    /// `None` if it raises or exits, and whether it exits.
+    #[allow(clippy::type_complexity)]
+    fn branch(
+        &mut self,
+        block: BlockId,
+        body: &[Stmt],
+    ) -> Result<(Option<HashMap<Symbol, ValueId>>, bool), Incomplete> {
         self.block = block;
         self.scopes.push(HashMap::new());
         let result = self.statements(body);
         let scope = self.scopes.pop().expect("pushed above");
         match result? {
-            Flow::Falls => Ok(Some(scope)),
-            Flow::Raises => Ok(None),
+            Flow::Falls => Ok((Some(scope), false)),
+            Flow::Raises => Ok((None, false)),
+            Flow::Exits => Ok((None, true)),
             Flow::Returns(_) => Err(Incomplete),
         }
     }
@@ -1014,23 +1081,26 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         Ok(())
     }
 
-    /// An uninitialized value for each of `vars`, of the same type.
-    fn uninitialized_like(&mut self, vars: &HashMap<Symbol, ValueId>) -> HashMap<Symbol, ValueId> {
+    /// An uninitialized value in `block` for each of `vars`, of the same
+    /// type, made in the order of the names (as PyTorch's sorted set).
+    fn uninitialized_like(&mut self, vars: &HashMap<Symbol, ValueId>, block: BlockId) -> HashMap<Symbol, ValueId> {
+        let mut names: Vec<(Symbol, ValueId)> = vars.iter().map(|(&n, &v)| (n, v)).collect();
+        names.sort_by(|a, b| self.host.name(a.0).cmp(self.host.name(b.0)));
         let mut out = HashMap::new();
-        for (&name, &v) in vars {
-            let ty = self.ty(v);
-            out.insert(name, self.uninitialized(ty));
+        for (name, v) in names {
+            let u = self.uninitialized(self.ty(v), block);
+            self.graph.value_mut(u).inferred = self.graph.value(v).inferred;
+            out.insert(name, u);
         }
         out
     }
 
-    /// `prim::Uninitialized`: what a branch that raises yields for the values
-    /// the other branch defines. Constant-like: PyTorch pools it at the top.
-    fn uninitialized(&mut self, ty: Type) -> ValueId {
-        let top = self.graph.top;
-        let node = self.graph.append(top, "prim::Uninitialized", vec![], vec![ty], Attr::None, None);
-        self.graph.block_mut(top).nodes.pop();
-        self.graph.block_mut(top).nodes.insert(0, node);
+    /// `prim::Uninitialized` at the end of `block`: what a branch that
+    /// raises or exits yields for the values the other branch defines.
+    /// Lowering the exits ([`crate::ir::exits`]) replaces it with one value
+    /// per type at the top of the graph, as PyTorch's does.
+    fn uninitialized(&mut self, ty: Type, block: BlockId) -> ValueId {
+        let node = self.graph.append(block, "prim::Uninitialized", vec![], vec![ty], Attr::None, None);
         self.graph.node(node).outputs[0]
     }
 
@@ -1048,6 +1118,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             self.scopes.pop();
             let v = match flow? {
                 Flow::Returns(v) => v,
+                Flow::Exits => return Err(Incomplete),
                 // Filled in below with the other branch's type.
                 Flow::Raises => {
                     results.push(None);
@@ -1086,8 +1157,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             [Some(t), Some(e)] => vec![*t, *e],
             [Some(v), None] | [None, Some(v)] => {
                 let ty = self.ty(*v);
-                let missing = self.uninitialized(ty);
                 let raising = if results[0].is_none() { then_block } else { else_block };
+                let missing = self.uninitialized(ty, raising);
                 self.graph.block_mut(raising).returns = vec![missing];
                 if results[0].is_none() { vec![missing, *v] } else { vec![*v, missing] }
             }
@@ -1096,6 +1167,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         let (t, e) = (self.ty(results[0]), self.ty(results[1]));
         let ty = self.merge_return_types(&t, &e, span);
         let out = self.graph.add_output(node, ty, None);
+        self.graph.value_mut(out).inferred = self.graph.value(results[1]).inferred;
         Ok(Flow::Returns(out))
     }
 
@@ -1427,6 +1499,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     Type::Any
                 };
                 let out = self.graph.add_output(node, ty, None);
+                self.graph.value_mut(out).inferred = self.graph.value(else_value).inferred;
                 Sugar::Value(out)
             }
             _ => Sugar::Value(self.unsupported()),
