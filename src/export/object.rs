@@ -11,7 +11,7 @@ use crate::host::eval::Host;
 use crate::host::tensor::Tensor;
 use crate::host::value::{Instance, Value};
 use crate::script::slots::{module_slots, submodule};
-use crate::types::{ScalarType, Type};
+use crate::types::Type;
 
 /// Storages written once each, keyed by the order they are met.
 #[derive(Default)]
@@ -48,28 +48,13 @@ impl Storages {
         }
         TensorRef {
             key,
-            storage_class: storage_class(t.dtype),
+            storage_class: t.dtype.storage_name(),
             storage_numel: bytes.len() / t.dtype.size(),
             offset: t.offset,
             sizes: t.shape.clone(),
             strides,
             requires_grad,
         }
-    }
-}
-
-fn storage_class(dtype: ScalarType) -> &'static str {
-    match dtype {
-        ScalarType::UInt8 => "ByteStorage",
-        ScalarType::Int8 => "CharStorage",
-        ScalarType::Int16 => "ShortStorage",
-        ScalarType::Int32 => "IntStorage",
-        ScalarType::Int64 => "LongStorage",
-        ScalarType::Float16 => "HalfStorage",
-        ScalarType::Float32 => "FloatStorage",
-        ScalarType::Float64 => "DoubleStorage",
-        ScalarType::Bool => "BoolStorage",
-        ScalarType::BFloat16 => "BFloat16Storage",
     }
 }
 

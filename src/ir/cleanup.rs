@@ -90,24 +90,7 @@ fn fold_ifs(graph: &mut Graph) -> bool {
         }
         graph.block_mut(block).nodes = nodes;
     }
-    if !substitute.is_empty() {
-        let resolve = |mut v: ValueId| {
-            while let Some(&next) = substitute.get(&v) {
-                v = next;
-            }
-            v
-        };
-        for node in &mut graph.nodes {
-            for v in &mut node.inputs {
-                *v = resolve(*v);
-            }
-        }
-        for block in &mut graph.blocks {
-            for v in &mut block.returns {
-                *v = resolve(*v);
-            }
-        }
-    }
+    graph.substitute(&substitute);
     changed
 }
 

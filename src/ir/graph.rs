@@ -296,6 +296,40 @@ impl Graph {
         self.node(node).outputs[0]
     }
 
+    /// Makes every reader of a key of `map` (node inputs, block returns) read
+    /// its value instead, following chains (`a -> b -> c` reads `c`).
+    pub fn substitute(&mut self, map: &std::collections::HashMap<ValueId, ValueId>) {
+        if map.is_empty() {
+            return;
+        }
+        let resolve = |mut v: ValueId| {
+            while let Some(&next) = map.get(&v) {
+                v = next;
+            }
+            v
+        };
+        for node in &mut self.nodes {
+            for v in &mut node.inputs {
+                *v = resolve(*v);
+            }
+        }
+        for block in &mut self.blocks {
+            for v in &mut block.returns {
+                *v = resolve(*v);
+            }
+        }
+    }
+
+    /// Takes `removed` out of the blocks that hold them.
+    pub fn remove_nodes(&mut self, removed: &std::collections::HashSet<NodeId>) {
+        if removed.is_empty() {
+            return;
+        }
+        for b in self.live_blocks() {
+            self.block_mut(b).nodes.retain(|n| !removed.contains(n));
+        }
+    }
+
     /// The blocks reachable from the top one, outer before inner: a block
     /// of a node that a rewrite dropped is not among them.
     pub fn live_blocks(&self) -> Vec<BlockId> {

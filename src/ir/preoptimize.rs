@@ -41,20 +41,7 @@ fn remove_redundant_casts(graph: &mut Graph) -> bool {
     if substitute.is_empty() {
         return false;
     }
-    for node in &mut graph.nodes {
-        for v in &mut node.inputs {
-            if let Some(&s) = substitute.get(v) {
-                *v = s;
-            }
-        }
-    }
-    for block in &mut graph.blocks {
-        for v in &mut block.returns {
-            if let Some(&s) = substitute.get(v) {
-                *v = s;
-            }
-        }
-    }
+    graph.substitute(&substitute);
     true
 }
 

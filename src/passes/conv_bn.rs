@@ -78,26 +78,11 @@ pub fn fold(
     if removed.is_empty() {
         return;
     }
-    for b in graph.live_blocks() {
-        graph.block_mut(b).nodes.retain(|n| !removed.contains(n));
-    }
     for n in &removed {
         callees.remove(n);
     }
-    for node in &mut graph.nodes {
-        for v in &mut node.inputs {
-            if let Some(&s) = substitute.get(v) {
-                *v = s;
-            }
-        }
-    }
-    for block in &mut graph.blocks {
-        for v in &mut block.returns {
-            if let Some(&s) = substitute.get(v) {
-                *v = s;
-            }
-        }
-    }
+    graph.remove_nodes(&removed.into_iter().collect());
+    graph.substitute(&substitute);
 }
 
 /// Writes the folded weight and bias into the conv module; `None` (and no

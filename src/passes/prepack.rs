@@ -233,27 +233,6 @@ pub fn readers(graph: &Graph) -> HashMap<ValueId, Vec<NodeId>> {
 /// Removes `removed` and makes every reader of a key of `substitute` read
 /// its value instead.
 pub fn replace(graph: &mut Graph, substitute: &HashMap<ValueId, ValueId>, removed: &[NodeId]) {
-    if removed.is_empty() && substitute.is_empty() {
-        return;
-    }
-    let removed: std::collections::HashSet<NodeId> = removed.iter().copied().collect();
-    for b in graph.live_blocks() {
-        graph.block_mut(b).nodes.retain(|n| !removed.contains(n));
-    }
-    let resolve = |mut v: ValueId| {
-        while let Some(&next) = substitute.get(&v) {
-            v = next;
-        }
-        v
-    };
-    for node in &mut graph.nodes {
-        for v in &mut node.inputs {
-            *v = resolve(*v);
-        }
-    }
-    for block in &mut graph.blocks {
-        for v in &mut block.returns {
-            *v = resolve(*v);
-        }
-    }
+    graph.remove_nodes(&removed.iter().copied().collect());
+    graph.substitute(substitute);
 }

@@ -516,6 +516,20 @@ report["error"] = float((y - eager).abs().max()) / max(1.0, float(eager.abs().ma
 print(json.dumps(report))
 "#;
 
+/// A one-module model file: `M` with `init` and `forward` bodies, seeded so
+/// every run builds the same weights and `example_inputs` of `shape`.
+fn probe(dir: &Path, name: &str, init: &str, forward: &str, shape: &str) -> PathBuf {
+    let file = dir.join(format!("{name}.tsy"));
+    std::fs::write(
+        &file,
+        format!(
+            "import torch\nimport torch.nn as nn\n\ntorch.manual_seed(0)\n\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        {init}\n\n    def forward(self, x):\n        {forward}\n\n\nmodel = M().eval()\nexample_inputs = (torch.rand{shape},)\nscripted = torch.jit.script(model)\n"
+        ),
+    )
+    .expect("the temporary folder is writable");
+    file
+}
+
 /// Where PyTorch's mobile passes are timid or wrong, ours are not — and the
 /// numbers still match the eager model. PyTorch's behaviour is recorded
 /// beside ours.
@@ -544,14 +558,7 @@ fn mobile_passes_do_better_than_pytorch_and_stay_exact() {
     ];
     let dir = work_dir("better");
     for (name, init, forward, shape, pytorch_relus) in cases {
-        let file = dir.join(format!("{name}.tsy"));
-        std::fs::write(
-            &file,
-            format!(
-                "import torch\nimport torch.nn as nn\n\ntorch.manual_seed(0)\n\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        {init}\n\n    def forward(self, x):\n        {forward}\n\n\nmodel = M().eval()\nexample_inputs = (torch.rand{shape},)\nm = torch.jit.script(model)\n"
-            ),
-        )
-        .expect("temp file");
+        let file = probe(&dir, name, init, forward, shape);
         // Our file from PyTorch's weights (the file seeds its own init, so
         // every run of it builds the same model and input).
         run_python(
@@ -628,14 +635,7 @@ fn probes_optimize_as_pytorch_does() {
     ];
     let dir = work_dir("probes");
     for (name, init, forward, shape) in probes {
-        let file = dir.join(format!("{name}.tsy"));
-        std::fs::write(
-            &file,
-            format!(
-                "import torch\nimport torch.nn as nn\n\ntorch.manual_seed(0)\n\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        {init}\n\n    def forward(self, x):\n        {forward}\n\n\nmodel = M().eval()\nexample_inputs = (torch.rand{shape},)\nscripted = torch.jit.script(model)\n"
-            ),
-        )
-        .expect("temp file");
+        let file = probe(&dir, name, init, forward, shape);
         run_python(PREPARE, &[&file.display().to_string(), &dir.display().to_string(), "optimize"]);
         let ptl = compile(&file, &dir, &["--optimize"]);
         let report: Value =
