@@ -181,3 +181,52 @@ fn unclosed_bracket_recovery_after_an_invalid_character() {
         "def f(x):\n    y = torch.cat([x, x], dim=0  #~ E1006\n \u{a0}global    return y\n\n\ndef g(x):\n    return x\n",
     );
 }
+
+/// Small models (the decision gate and the compile fixtures), lightly
+/// mutated, through the whole `.ptl` pipeline — optimized and not: a file
+/// or diagnostics, never a panic.
+#[test]
+fn mutated_models_compile_to_ptl_or_diagnose() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut seeds = vec![std::fs::read_to_string(root.join("examples/decision_gate.tsy")).expect("the example exists")];
+    for entry in std::fs::read_dir(root.join("tests/fixtures/compile")).expect("compile fixtures").flatten() {
+        seeds.push(std::fs::read_to_string(entry.path()).expect("a readable fixture"));
+    }
+    seeds.sort();
+    let strategy = (
+        proptest::sample::select(seeds),
+        proptest::collection::vec((any::<prop::sample::Index>(), 0usize..8, proptest::sample::select(PIECES)), 0..3),
+        any::<bool>(),
+    );
+    let mut runner = TestRunner::new(Config { cases: 400, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&strategy, |(seed, edits, optimize)| {
+            let mut text = seed;
+            for (at, delete, insert) in edits {
+                let mut start = at.index(text.len() + 1);
+                while !text.is_char_boundary(start) {
+                    start -= 1;
+                }
+                let mut end = (start + delete).min(text.len());
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                text.replace_range(start..end, insert);
+            }
+            let mut map = tsy::source::SourceMap::new();
+            let file = map.add("fuzz.tsy".to_string(), text);
+            let mut interner = tsy::syntax::Interner::new();
+            let options = tsy::export::Options {
+                bytecode_version: 8,
+                optimize: optimize.then(tsy::passes::Options::default),
+                print_after: Vec::new(),
+                prefix: "fuzz".into(),
+            };
+            let sink = std::io::Cursor::new(Vec::new());
+            if let Ok((sink, _)) = tsy::compile_ptl(&mut map, file, &mut interner, None, None, &options, sink) {
+                assert!(sink.get_ref().starts_with(b"PK"), "a zip archive");
+            }
+            Ok(())
+        })
+        .expect("compiling mutated models to .ptl must not panic");
+}

@@ -108,7 +108,10 @@ fn fold_parameters(host: &Host<'_>, conv: &Rc<Instance>, bn: &Rc<Instance>) -> O
             _ => None,
         })?,
     };
-    let channels = weight.shape[0];
+    let channels = *weight.shape.first()?;
+    if channels == 0 || weight.numel() == 0 || weight.numel() % channels != 0 {
+        return None;
+    }
     let floats = |t: &Tensor| -> Vec<f32> {
         let bytes = t.bytes();
         let start = t.offset * 4;
