@@ -203,11 +203,19 @@ fn materialize(fill: &Fill, numel: usize, dtype: ScalarType) -> Vec<u8> {
         Fill::Normal { mean, std, seed } => {
             let (mean, std) = (*mean, *std);
             let mut rng = SplitMix64(*seed);
-            // Box–Muller; one of the pair is enough here.
+            // Box–Muller, both of the pair: one log and one sin_cos per two
+            // values (a ResNet's 11M weights in a fraction of the time).
+            let mut spare: Option<f64> = None;
             Box::new(move |_| {
+                if let Some(z) = spare.take() {
+                    return mean + std * z;
+                }
                 let u1 = rng.next_f64().max(f64::MIN_POSITIVE);
                 let u2 = rng.next_f64();
-                mean + std * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+                let radius = (-2.0 * u1.ln()).sqrt();
+                let (sin, cos) = (std::f64::consts::TAU * u2).sin_cos();
+                spare = Some(radius * sin);
+                mean + std * radius * cos
             })
         }
         Fill::Arange { start, step } => {
@@ -224,6 +232,13 @@ fn materialize(fill: &Fill, numel: usize, dtype: ScalarType) -> Vec<u8> {
 
 fn encode(mut value_at: Box<dyn FnMut(usize) -> f64>, numel: usize, dtype: ScalarType) -> Vec<u8> {
     let mut out = Vec::with_capacity(numel * dtype.size());
+    if dtype == ScalarType::Float32 {
+        // The common case, without a dtype dispatch per element.
+        for i in 0..numel {
+            out.extend_from_slice(&(value_at(i) as f32).to_le_bytes());
+        }
+        return out;
+    }
     for i in 0..numel {
         let v = value_at(i);
         match dtype {
