@@ -1,0 +1,159 @@
+//! The tables of `bytecode.pkl` (ptl-format.md §6): function tuples with
+//! their code and schema, constants, defaults, attribute slots.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::pickle::{ListKind, Pickle};
+use super::{bytecode, object};
+use crate::host::eval::Host;
+use crate::host::value::Instance;
+use crate::ir::{Constant, Function, Graph, NodeId, ValueId};
+use crate::ops::Default;
+use crate::script::slots::submodule;
+
+/// A method's parameters after `self`, with types and defaults.
+pub(super) fn parameters(
+    host: &mut Host<'_>,
+    unit: &crate::script::Unit,
+) -> Vec<(String, crate::types::Type, Option<Default>)> {
+    let signature = crate::script::emit::signature(host, unit);
+    // (The signature lists `self` first.)
+    signature.map(|s| s.params.into_iter().skip(1).collect()).unwrap_or_default()
+}
+
+/// The attribute slot of each `prim::GetAttr`/`prim::SetAttr`, following
+/// module values from `self` (the first input) down the submodule tree.
+pub(super) fn attribute_slots(
+    graph: &Graph,
+    root: &Rc<Instance>,
+    slots: &HashMap<*const Instance, Vec<String>>,
+) -> HashMap<NodeId, usize> {
+    let mut modules: HashMap<ValueId, Rc<Instance>> = HashMap::new();
+    if let Some(&this) = graph.block(graph.top).params.first() {
+        modules.insert(this, root.clone());
+    }
+    let mut out = HashMap::new();
+    for n in graph.walk() {
+        let node = graph.node(n);
+        if node.kind != "prim::GetAttr" && node.kind != "prim::SetAttr" {
+            continue;
+        }
+        let (Some(instance), crate::ir::Attr::Name(name)) = (modules.get(&node.inputs[0]).cloned(), &node.attr) else {
+            continue;
+        };
+        if let Some(slot) = slots.get(&Rc::as_ptr(&instance)).and_then(|names| names.iter().position(|s| s == name)) {
+            out.insert(n, slot);
+        }
+        let child =
+            instance.module.borrow().as_ref().and_then(|state| state.modules.get(name)).and_then(|v| submodule(&v));
+        if let (Some(child), "prim::GetAttr") = (child, node.kind.as_str()) {
+            modules.insert(node.outputs[0], child);
+        }
+    }
+    out
+}
+
+fn row(name: &str, value: Pickle) -> Pickle {
+    Pickle::Tuple(vec![Pickle::Str(name.into()), value])
+}
+
+/// `(name, code table, schema)` for `bytecode.pkl` (ptl-format.md §6.1).
+pub(super) fn function_tuple(
+    class: &str,
+    function: &Function,
+    params: &[(String, crate::types::Type, Option<Default>)],
+    code: bytecode::Code,
+    version: u32,
+    storages: &mut object::Storages,
+) -> Pickle {
+    let instructions = code
+        .instructions
+        .iter()
+        .map(|i| Pickle::Tuple(vec![Pickle::Str(i.op.into()), Pickle::Int(i.x), Pickle::Int(i.n)]))
+        .collect();
+    let operators = code
+        .operators
+        .iter()
+        .map(|o| {
+            let mut entry = vec![Pickle::Str(o.name.clone()), Pickle::Str(o.overload.clone())];
+            if version >= 6
+                && let Some(n) = o.num_args
+            {
+                entry.push(Pickle::Int(n));
+            }
+            Pickle::Tuple(entry)
+        })
+        .collect();
+    let constants = code.constants.iter().map(|c| constant(c, storages)).collect();
+    let types = code.types.iter().map(|t| Pickle::Str(t.clone())).collect();
+    let table = Pickle::Tuple(vec![
+        row("instructions", Pickle::Tuple(instructions)),
+        row("operators", Pickle::Tuple(operators)),
+        row("constants", Pickle::Tuple(constants)),
+        row("types", Pickle::Tuple(types)),
+        row("register_size", Pickle::Int(code.register_size)),
+    ]);
+    let argument = |name: &str, ty: String, default: Pickle| {
+        Pickle::Tuple(vec![
+            row("name", Pickle::Str(name.into())),
+            row("type", Pickle::Str(ty)),
+            row("default_value", default),
+        ])
+    };
+    let mut arguments = vec![argument("self", class.to_string(), Pickle::None)];
+    for (name, ty, default) in params {
+        arguments.push(argument(name, ty.to_string(), default.as_ref().map_or(Pickle::None, default_value)));
+    }
+    let returns: Vec<Pickle> = function
+        .graph
+        .block(function.graph.top)
+        .returns
+        .iter()
+        .map(|&v| argument("", function.graph.value(v).ty.to_string(), Pickle::None))
+        .collect();
+    let schema =
+        Pickle::Tuple(vec![row("arguments", Pickle::Tuple(arguments)), row("returns", Pickle::Tuple(returns))]);
+    Pickle::Tuple(vec![Pickle::Str(format!("{class}.{}", function.name)), table, schema])
+}
+
+/// A constant of the bytecode or `constants.pkl`; tensors go to the
+/// `constants/` storages.
+pub(super) fn constant(c: &Constant, storages: &mut object::Storages) -> Pickle {
+    match c {
+        Constant::None => Pickle::None,
+        Constant::Bool(b) => Pickle::Bool(*b),
+        Constant::Int(i) => Pickle::Int(*i),
+        Constant::Float(f) => Pickle::Float(*f),
+        Constant::Str(s) => Pickle::Str(s.clone()),
+        Constant::Device(d) => Pickle::Device(d.clone()),
+        Constant::IntList(items) => {
+            Pickle::SpecializedList(ListKind::Int, items.iter().map(|i| Pickle::Int(*i)).collect())
+        }
+        Constant::Tensor(t) => Pickle::Tensor(storages.tensor(&t.0, false)),
+        Constant::Object { class, state } => Pickle::Object {
+            class: class.clone(),
+            state: Box::new(Pickle::Tuple(state.iter().map(|c| constant(c, storages)).collect())),
+        },
+    }
+}
+
+fn default_value(d: &Default) -> Pickle {
+    match d {
+        Default::None | Default::Ident(_) => Pickle::None,
+        Default::Bool(b) => Pickle::Bool(*b),
+        Default::Int(i) => Pickle::Int(*i),
+        Default::Float(f) => Pickle::Float(*f),
+        Default::Str(s) => Pickle::Str(s.clone()),
+        Default::IntList(items) => {
+            Pickle::SpecializedList(ListKind::Int, items.iter().map(|i| Pickle::Int(*i)).collect())
+        }
+        Default::FloatList(items) => {
+            Pickle::SpecializedList(ListKind::Float, items.iter().map(|f| Pickle::Float(*f)).collect())
+        }
+        Default::BoolList(items) => {
+            Pickle::SpecializedList(ListKind::Bool, items.iter().map(|b| Pickle::Bool(*b)).collect())
+        }
+        Default::EmptyList => Pickle::TaggedList { items: Vec::new(), tag: "List[int]".into() },
+    }
+}
