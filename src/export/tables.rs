@@ -130,6 +130,7 @@ pub(super) fn constant(c: &Constant, storages: &mut object::Storages) -> Pickle 
         Constant::IntList(items) => {
             Pickle::SpecializedList(ListKind::Int, items.iter().map(|i| Pickle::Int(*i)).collect())
         }
+        Constant::Tuple(items) => Pickle::Tuple(items.iter().map(|c| constant(c, storages)).collect()),
         Constant::Tensor(t) => Pickle::Tensor(storages.tensor(&t.0, false)),
         Constant::Object { class, state } => Pickle::Object {
             class: class.clone(),

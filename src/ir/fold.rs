@@ -55,6 +55,11 @@ pub fn fold(graph: &Graph, kind: &str, inputs: &[ValueId]) -> Option<Constant> {
         && let (Some(x), Some(y)) = (graph.constant_value(*a), graph.constant_value(*b))
     {
         match (kind, x, y) {
+            // `self.scales[1]` of a frozen tuple.
+            ("prim::TupleIndex", Constant::Tuple(items), Constant::Int(i)) => {
+                let i = if *i < 0 { *i + items.len() as i64 } else { *i };
+                return usize::try_from(i).ok().and_then(|i| items.get(i)).cloned();
+            }
             ("aten::__is__", Constant::None, Constant::None) => return Some(Constant::Bool(true)),
             ("aten::__isnot__", Constant::None, Constant::None) => return Some(Constant::Bool(false)),
             ("aten::eq", Constant::Bool(x), Constant::Bool(y)) => return Some(Constant::Bool(x == y)),

@@ -25,6 +25,8 @@ pub enum Constant {
     Device(String),
     /// A list of ints (a frozen attribute, a prepacked context's stride).
     IntList(Vec<i64>),
+    /// A frozen tuple attribute.
+    Tuple(Vec<Constant>),
     /// A frozen parameter or buffer, or a folded weight.
     Tensor(TensorConstant),
     /// A torchbind object (`__torch__.torch.classes.xnnpack.Conv2dOpContext`)
@@ -55,6 +57,7 @@ impl Constant {
             Constant::Str(_) => Type::Str,
             Constant::Device(_) => Type::Device,
             Constant::IntList(_) => Type::list(Type::Int),
+            Constant::Tuple(items) => Type::Tuple(items.iter().map(Constant::ty).collect()),
             Constant::Tensor(_) => Type::Tensor,
             Constant::Object { class, .. } => Type::Class(class.as_str().into()),
         }

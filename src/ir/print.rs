@@ -135,6 +135,10 @@ pub fn constant(c: &Constant) -> String {
         Constant::Float(f) => float(*f),
         Constant::Str(s) | Constant::Device(s) => format!("\"{s}\""),
         Constant::IntList(items) => format!("[{}]", items.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")),
+        Constant::Tuple(items) => match items.as_slice() {
+            [one] => format!("({},)", constant(one)),
+            _ => format!("({})", items.iter().map(constant).collect::<Vec<_>>().join(", ")),
+        },
         Constant::Tensor(_) => "<Tensor>".into(),
         // The op context's class and clamp bounds: what a reader of
         // `--print-after` wants to see.

@@ -36,6 +36,8 @@ pub fn freeze(host: &Host<'_>, graph: &mut Graph, root: &Rc<Instance>) -> usize 
             written.insert((Rc::as_ptr(owner), name.clone()));
         }
     }
+    // A list some operator writes to (`self.history.append(x)`) stays.
+    let mutated = crate::ir::preoptimize::possibly_written(graph);
     let mut frozen = 0;
     for n in order {
         let node = graph.node(n);
@@ -47,7 +49,11 @@ pub fn freeze(host: &Host<'_>, graph: &mut Graph, root: &Rc<Instance>) -> usize 
         if written.contains(&(Rc::as_ptr(owner), name.clone())) {
             continue;
         }
-        let Some(value) = attribute(host, owner, name).and_then(|v| constant(&v)) else { continue };
+        let Some(value) = attribute(host, owner, name) else { continue };
+        if matches!(value, Value::List(_)) && mutated.contains(&node.outputs[0]) {
+            continue;
+        }
+        let Some(value) = constant(&value) else { continue };
         let node = graph.node_mut(n);
         node.kind = "prim::Constant".into();
         node.inputs.clear();
@@ -80,6 +86,18 @@ fn constant(value: &Value) -> Option<Constant> {
         Value::Str(s) => Constant::Str(s.to_string()),
         Value::Device(d) => Constant::Device(d.to_string()),
         Value::Tensor(t) => Constant::Tensor(TensorConstant(t.clone())),
+        Value::Tuple(items) => Constant::Tuple(items.iter().map(constant).collect::<Option<_>>()?),
+        // (A list something writes to is not frozen: see `freeze`.)
+        Value::List(items) => Constant::IntList(
+            items
+                .borrow()
+                .iter()
+                .map(|v| match v {
+                    Value::Int(i) => Some(*i),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?,
+        ),
         _ => return None,
     })
 }

@@ -128,10 +128,60 @@ fn optimize_graph(
         observe("fuse-add-relu", graph);
     }
     constant_lists(graph);
+    constant_factories(graph);
     identities(graph);
     cse::eliminate(graph);
     crate::ir::cleanup::cleanup(graph);
     observe("final", graph);
+}
+
+/// `torch.zeros`, `torch.ones`, `torch.full` of constant sizes, on the CPU:
+/// constant tensors, as PyTorch's full constant propagation makes them
+/// (created lazily; their bytes exist only when the file is written).
+fn constant_factories(graph: &mut Graph) {
+    use crate::host::tensor::{Fill, Tensor};
+    use crate::ir::{Constant, TensorConstant};
+    use crate::types::ScalarType;
+    for n in graph.walk() {
+        let node = graph.node(n);
+        let c = |i: usize| graph.constant_value(node.inputs[i]);
+        let (fill, rest) = match (node.kind.as_str(), node.overload.as_deref(), node.inputs.len()) {
+            ("aten::zeros", Some(""), 5) => (Some(0.0), 1),
+            ("aten::ones", Some(""), 5) => (Some(1.0), 1),
+            ("aten::full", Some(""), 6) => match c(1) {
+                Some(Constant::Int(v)) => (Some(*v as f64), 2),
+                Some(Constant::Float(v)) => (Some(*v), 2),
+                _ => (None, 0),
+            },
+            _ => (None, 0),
+        };
+        let Some(fill) = fill else { continue };
+        let Some(Constant::IntList(size)) = c(0) else { continue };
+        let dtype = match c(rest) {
+            Some(Constant::None) => match node.kind.as_str() {
+                // `full` with an int fill and no dtype makes int64.
+                "aten::full" if matches!(c(1), Some(Constant::Int(_))) => Some(ScalarType::Int64),
+                _ => Some(ScalarType::Float32),
+            },
+            Some(Constant::Int(code)) => ScalarType::ALL.into_iter().find(|t| t.code() == *code),
+            _ => None,
+        };
+        let cpu = matches!(c(rest + 2), Some(Constant::None) | Some(Constant::Device(_)))
+            && match c(rest + 2) {
+                Some(Constant::Device(d)) => d == "cpu",
+                _ => true,
+            };
+        let plain = matches!(c(rest + 1), Some(Constant::None))
+            && matches!(c(rest + 3), Some(Constant::None) | Some(Constant::Bool(false)));
+        let (Some(dtype), true, true) = (dtype, cpu, plain) else { continue };
+        let Ok(shape) = size.iter().map(|&d| usize::try_from(d)).collect::<Result<Vec<_>, _>>() else { continue };
+        let tensor = Tensor::lazy(shape, dtype, Fill::Constant(fill));
+        let node = graph.node_mut(n);
+        node.kind = "prim::Constant".into();
+        node.overload = None;
+        node.inputs.clear();
+        node.attr = crate::ir::Attr::Constant(Constant::Tensor(TensorConstant(Rc::new(tensor))));
+    }
 }
 
 /// PyTorch's peephole identities: `x * 1`, `x / 1`, `x + 0`, `x - 0` of a
