@@ -86,6 +86,11 @@ impl Emitter<'_, '_, '_> {
                     Sugar::Value(self.call_aten("aten::Bool", positional, keywords, span))
                 }
                 "str" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::str", positional, keywords, span)),
+                // `list(xs)` copies a list (or a string's characters).
+                "list" if positional.len() == 1 => {
+                    Sugar::Value(self.call_aten("aten::list", positional, keywords, span))
+                }
+                "sum" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::sum", positional, keywords, span)),
                 "abs" if positional.len() == 1 => Sugar::Value(self.call_aten("prim::abs", positional, keywords, span)),
                 "min" | "max" if positional.len() == 2 => {
                     Sugar::Value(self.call_aten(&format!("prim::{name}"), positional, keywords, span))

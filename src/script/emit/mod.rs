@@ -28,6 +28,7 @@ use super::Unit;
 // and expressions.
 pub(crate) mod attributes;
 mod calls;
+mod dicts;
 mod exits;
 mod fold;
 mod loops;
@@ -677,6 +678,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 self.for_loop(target, iter, body, stmt.span)?
             }
             StmtKind::Assert { test, msg } => self.assert(test, msg.as_ref(), stmt.span)?,
+            StmtKind::Delete(targets) => self.delete(targets)?,
             StmtKind::While { test, body, orelse } if orelse.is_empty() => self.while_loop(test, body, stmt.span)?,
             StmtKind::Raise { .. } | StmtKind::While { .. } | StmtKind::For { .. } => {
                 return Err(Incomplete);
@@ -1385,15 +1387,27 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let out = self.graph.add_output(node, Type::Bool, None);
                 Sugar::Value(out)
             }
-            ExprKind::ListComp { elt, generators } => match generators.as_slice() {
+            ExprKind::ListComp { elt, generators } | ExprKind::GeneratorExp { elt, generators } => {
+                match generators.as_slice() {
+                    [generator] if generator.ifs.is_empty() && !generator.is_async => {
+                        match self.list_comprehension(elt, generator, hint, e.span) {
+                            Ok(v) => Sugar::Value(v),
+                            Err(Incomplete) => Sugar::Value(self.unsupported()),
+                        }
+                    }
+                    _ => Sugar::Value(self.unsupported()),
+                }
+            }
+            ExprKind::DictComp { key, value, generators } => match generators.as_slice() {
                 [generator] if generator.ifs.is_empty() && !generator.is_async => {
-                    match self.list_comprehension(elt, generator, e.span) {
+                    match self.dict_comprehension(key, value, generator, hint, e.span) {
                         Ok(v) => Sugar::Value(v),
                         Err(Incomplete) => Sugar::Value(self.unsupported()),
                     }
                 }
                 _ => Sugar::Value(self.unsupported()),
             },
+            ExprKind::Dict(items) => Sugar::Value(self.dict_literal(items, hint, e.span)),
             // `f"{a} and {b}"` is `aten::format("{} and {}", a, b)`.
             ExprKind::FString(parts) => {
                 let mut template = String::new();
@@ -1597,6 +1611,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 self.node("aten::__getitem__", vec![object, i], vec![*element], Attr::None, span)[0]
             }
             Type::Tensor => self.tensor_index(object, index, span),
+            // `d[key]`: `aten::__getitem__.Dict_str` and its kin.
+            Type::Dict(..) => {
+                let key = self.value(index);
+                self.call_aten("aten::__getitem__", vec![object, key], vec![], span)
+            }
             Type::Any => object,
             _ => self.unsupported(),
         }
