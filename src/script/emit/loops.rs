@@ -122,9 +122,15 @@ impl Emitter<'_, '_, '_> {
     /// `while test:`: a `prim::Loop` with no trip limit whose condition is
     /// tested before the first trip and again at the end of each.
     pub(super) fn while_loop(&mut self, test: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
-        let mut carried: Vec<Symbol> = assigned_names(body).into_iter().filter(|&n| self.lookup(n).is_some()).collect();
+        // Locals the body refines are assigned there too.
+        let mut carried: Vec<Symbol> = assigned_names(body)
+            .into_iter()
+            .chain(refine::tested_names(body))
+            .filter(|&n| self.lookup(n).is_some())
+            .collect();
         // As PyTorch makes them: in the order of the names.
         carried.sort_by(|a, b| self.host.name(*a).cmp(self.host.name(*b)));
+        carried.dedup();
         let cond = self.condition(test);
         let unbounded = self.constant(IrConstant::Int(i64::MAX), None);
         // The condition again, on this trip's values (a condition that
@@ -140,7 +146,10 @@ impl Emitter<'_, '_, '_> {
     }
 
     pub(super) fn for_loop(&mut self, target: &Expr, iter: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
-        self.iterate(target, iter, assigned_names(body), span, &mut |this| this.statements(body))
+        // Locals the body refines are assigned there too.
+        let mut assigned = assigned_names(body);
+        assigned.extend(refine::tested_names(body));
+        self.iterate(target, iter, assigned, span, &mut |this| this.statements(body))
     }
 
     /// A `for` loop binding `target` on each trip over `iter` and running
@@ -264,6 +273,7 @@ impl Emitter<'_, '_, '_> {
         carried.retain(|&n| self.lookup(n).is_some());
         // As PyTorch makes them: in the order of the names.
         carried.sort_by(|a, b| self.host.name(*a).cmp(self.host.name(*b)));
+        carried.dedup();
         let truth = self.constant(IrConstant::Bool(true), None);
         // The counter takes the name of the target it binds, if one does.
         let counter_label = sources.iter().zip(&targets).find_map(|(source, t)| match (source, &t.kind) {
