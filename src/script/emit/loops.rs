@@ -25,7 +25,9 @@ impl Emitter<'_, '_, '_> {
             .into_iter()
             .map(|(child_name, child)| {
                 let ty = Type::Class(child.class.qualified_name().into());
+                let name = submodule_value_name(&child_name);
                 let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(child_name), span)[0];
+                self.graph.value_mut(v).name = Some(name);
                 self.modules.insert(v, child);
                 v
             })

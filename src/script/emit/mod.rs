@@ -1447,9 +1447,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         let Some((name, child)) = child else { return Sugar::Value(self.unsupported()) };
                         let ty = Type::Class(child.class.qualified_name().into());
                         let v = self.node("prim::GetAttr", vec![holder], vec![ty], Attr::Name(name.clone()), e.span)[0];
-                        if name.chars().next().is_some_and(|c| !c.is_ascii_digit()) {
-                            self.graph.value_mut(v).name = Some(name);
-                        }
+                        self.graph.value_mut(v).name = Some(submodule_value_name(&name));
                         self.modules.insert(v, child.clone());
                         return Sugar::Module(child, v);
                     }
@@ -1611,6 +1609,12 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             _ => self.unsupported(),
         }
     }
+}
+
+/// The name of the value a submodule is read into: its attribute name,
+/// `_0` for a container's `0` (PyTorch's names may not start with a digit).
+pub(super) fn submodule_value_name(attribute: &str) -> String {
+    if attribute.starts_with(|c: char| c.is_ascii_digit()) { format!("_{attribute}") } else { attribute.to_string() }
 }
 
 /// Splits `a, List[b, c], d` at its top-level commas.
