@@ -157,7 +157,7 @@ fn graphs_have_pytorchs_node_kinds() {
 
 /// Rounded up: of the matching graphs, those whose `.code` is PyTorch's,
 /// character for character. May only go up.
-const CODE_MATCHED: usize = 84;
+const CODE_MATCHED: usize = 85;
 
 /// Every accepted corpus case with the record of its last entry (the one
 /// `tsc` compiles by default).

@@ -530,6 +530,8 @@ impl<'g> Printer<'g> {
         let offset = usize::from(for_loop);
         let carried = &body.params[offset..];
         self.block(node.blocks[0], !carried.is_empty());
+        // The carried names were declared (and annotated) before the loop.
+        self.annotated.extend(carried.iter().copied());
         self.assignment(carried, &body.returns[offset..]);
         self.level -= 1;
     }

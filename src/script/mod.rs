@@ -39,6 +39,19 @@ pub struct Unit {
     pub alias: Option<Rc<str>>,
 }
 
+/// The name PyTorch compiles a method under when it declares overloads of
+/// it (`@_overload_method`): `LSTM.forward` and `GRU.forward` take a Tensor
+/// or a PackedSequence, and the prelude's is the first, `forward__0`.
+pub(crate) fn overload_alias(instance: &Instance, f: &Function) -> Option<Rc<str>> {
+    let defining = instance.class.mro().into_iter().find(|class| {
+        class.attrs.borrow().values().any(|v| matches!(v, Value::Function(g) if Rc::ptr_eq(&g.def, &f.def)))
+    })?;
+    let overloaded = &*defining.module_path == "torch.nn.modules.rnn"
+        && matches!(&*defining.name, "LSTM" | "GRU" | "RNN")
+        && f.qualname == "forward";
+    overloaded.then(|| Rc::from("forward__0"))
+}
+
 impl Unit {
     /// The compiled function's name.
     pub fn name(&self, host: &Host<'_>) -> String {
@@ -284,7 +297,8 @@ impl Units {
     fn add_own_methods(&mut self, host: &mut Host<'_>, instance: &Rc<Instance>) {
         let forward = host.sym("forward");
         if let Some(Value::Function(f)) = instance.class.lookup(forward) {
-            self.add_function(&f, Some(instance.clone()));
+            let alias = overload_alias(instance, &f);
+            self.add_aliased(&f, Some(instance.clone()), alias);
         }
         for class in instance.class.mro() {
             let methods: Vec<Value> = class.attrs.borrow().values().cloned().collect();

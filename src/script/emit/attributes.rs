@@ -80,7 +80,10 @@ impl Emitter<'_, '_, '_> {
                 _ => Sugar::Value(self.unsupported()),
             },
             Sugar::Value(v) if self.ty(v) == Type::Tensor => {
-                if registry().contains(&format!("aten::{name}")) {
+                if let Some(op) = tensor_property(&name) {
+                    // `x.dtype` is `prim::dtype(x)`, `x.T` is `aten::numpy_T(x)`.
+                    Sugar::Value(self.call_aten(op, vec![v], vec![], span))
+                } else if registry().contains(&format!("aten::{name}")) {
                     Sugar::TensorMethod(v, format!("aten::{name}"))
                 } else if name == "shape" {
                     Sugar::Value(self.call_aten("aten::size", vec![v], vec![], span))
@@ -94,8 +97,6 @@ impl Emitter<'_, '_, '_> {
                                 .help("assign it to an annotated variable: `values: List[float] = x.tolist()`"),
                         ),
                     )
-                } else if matches!(name.as_str(), "dtype" | "device" | "T" | "data" | "is_cuda" | "requires_grad") {
-                    Sugar::Value(self.unsupported())
                 } else {
                     let shown = self.type_text(v);
                     Sugar::Value(
@@ -308,6 +309,20 @@ impl Emitter<'_, '_, '_> {
     pub(super) fn class_list_contains(&mut self, instance: &Rc<Instance>, list: &str, name: &str) -> bool {
         class_list_contains(self.host, instance, list, name)
     }
+}
+
+/// The operator a Tensor property reads.
+fn tensor_property(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "dtype" => "prim::dtype",
+        "device" => "prim::device",
+        "layout" => "prim::layout",
+        "is_cuda" => "prim::is_cuda",
+        "requires_grad" => "prim::requires_grad",
+        "data" => "prim::data",
+        "T" => "aten::numpy_T",
+        _ => return None,
+    })
 }
 
 /// Whether the class annotates the attribute `Final[...]`.

@@ -27,14 +27,17 @@ impl Emitter<'_, '_, '_> {
             Sugar::Module(instance, module) => {
                 let forward = self.host.sym("forward");
                 match instance.class.lookup(forward) {
-                    Some(Value::Function(f)) => Sugar::Value(self.user_call(
-                        Some((module, instance.clone())),
-                        &f,
-                        positional,
-                        keywords,
-                        span,
-                        None,
-                    )),
+                    Some(Value::Function(f)) => {
+                        let alias = super::super::overload_alias(&instance, &f);
+                        Sugar::Value(self.user_call(
+                            Some((module, instance.clone())),
+                            &f,
+                            positional,
+                            keywords,
+                            span,
+                            alias,
+                        ))
+                    }
                     _ => Sugar::Value(self.unsupported()),
                 }
             }

@@ -4,12 +4,14 @@
 
 use super::*;
 
-/// A class `isinstance` tests against: a TorchScript type, or any list or
-/// tuple (`list`, `tuple`).
+/// A class `isinstance` tests against: a TorchScript type, any list or
+/// tuple (`list`, `tuple`), or a Python class (`PackedSequence`), which no
+/// value of another type is.
 enum Class {
     Type(Type),
     AnyList,
     AnyTuple,
+    Other,
 }
 
 impl Emitter<'_, '_, '_> {
@@ -28,6 +30,7 @@ impl Emitter<'_, '_, '_> {
             Class::Type(t) => subtype(&actual, t),
             Class::AnyList => matches!(actual, Type::List(_)),
             Class::AnyTuple => matches!(actual, Type::Tuple(_)),
+            Class::Other => false,
         });
         let maybe_of = |kind: fn(&Type) -> bool| match &actual {
             Type::Optional(inner) => kind(inner),
@@ -37,6 +40,7 @@ impl Emitter<'_, '_, '_> {
             Class::Type(t) => !subtype(t, &actual),
             Class::AnyList => !maybe_of(|t| matches!(t, Type::List(_))),
             Class::AnyTuple => !maybe_of(|t| matches!(t, Type::Tuple(_))),
+            Class::Other => !matches!(actual, Type::Class(_) | Type::Tuple(_)),
         });
         match (statically_true, statically_false) {
             (true, _) => self.constant(IrConstant::Bool(true), Some(span)),
@@ -63,6 +67,14 @@ impl Emitter<'_, '_, '_> {
                 _ => {}
             }
         }
-        annotation::parse(self.host, classinfo).map(|t| vec![Class::Type(t)])
+        if let Some(t) = annotation::parse(self.host, classinfo) {
+            return Some(vec![Class::Type(t)]);
+        }
+        // A class of the model file or of the prelude.
+        let ExprKind::Name(n) = classinfo.kind else { return None };
+        match self.unit.globals.attrs.borrow().get(&n) {
+            Some(Value::Class(_)) => Some(vec![Class::Other]),
+            _ => None,
+        }
     }
 }

@@ -903,39 +903,46 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         // stride = []` leaves `stride` a `List[int]`; after `if x is None:
         // return`, `x` is the contained type).
         let refinements = self.refinements(test);
-        let (then_vars, then_exits) = self.branch(then_block, then, &refinements.when_true)?;
-        let (else_vars, else_exits) = self.branch(else_block, orelse, &refinements.when_false)?;
+        let (then_vars, then_flow) = self.branch(then_block, then, &refinements.when_true)?;
+        let (else_vars, else_flow) = self.branch(else_block, orelse, &refinements.when_false)?;
         self.block = outer;
-        // A branch that raises or exits never reaches the merge: it yields
-        // uninitialized values of the other branch's types.
-        let (then_vars, else_vars) = match (then_vars, else_vars) {
-            (Some(t), Some(e)) => (t, e),
-            (None, None) if then_exits || else_exits => return Ok(true),
-            (None, None) => return Err(Incomplete),
-            (Some(t), None) => {
-                let e = self.uninitialized_like(&t, else_block);
-                (t, e)
+        let (then_falls, else_falls) = (matches!(then_flow, Flow::Falls), matches!(else_flow, Flow::Falls));
+        if !then_falls && !else_falls {
+            if matches!(then_flow, Flow::Exits) || matches!(else_flow, Flow::Exits) {
+                return Ok(true);
             }
-            (None, Some(e)) => {
-                let t = self.uninitialized_like(&e, then_block);
-                (t, e)
-            }
-        };
-        // Outputs: names assigned in a branch that exist afterwards.
+            return Err(Incomplete);
+        }
+        // Outputs: names assigned in a branch that exist afterwards, in
+        // the order of the names (PyTorch's sorted set). A branch that
+        // raises or exits never reaches the merge: it yields uninitialized
+        // values of the other branch's types.
         let mut names: Vec<Symbol> = then_vars.keys().chain(else_vars.keys()).copied().collect();
-        // In the order the branches first assigned them, the true branch's
-        // first (values are numbered as they are made).
-        names.sort_by_key(|n| (then_vars.get(n).map_or(u32::MAX, |v| v.0), else_vars.get(n).map_or(u32::MAX, |v| v.0)));
+        names.sort_by(|a, b| self.host.name(*a).cmp(self.host.name(*b)));
         names.dedup();
         for name in names {
             let before = self.lookup(name);
-            let (t, e) = (then_vars.get(&name).copied().or(before), else_vars.get(&name).copied().or(before));
-            let (Some(t), Some(e)) = (t, e) else {
-                // Defined in one branch only: an error only if used later,
-                // reported when the use is met.
-                let missing = if t.is_none() { "true" } else { "false" };
-                self.partial.insert(name, (span, missing));
-                continue;
+            let t = then_vars.get(&name).copied().or(before).filter(|_| then_falls);
+            let e = else_vars.get(&name).copied().or(before).filter(|_| else_falls);
+            let (t, e) = match (t, e) {
+                (Some(t), Some(e)) => (t, e),
+                (Some(t), None) if !else_falls => {
+                    let e = self.uninitialized(self.ty(t), else_block);
+                    self.graph.value_mut(e).inferred = self.graph.value(t).inferred;
+                    (t, e)
+                }
+                (None, Some(e)) if !then_falls => {
+                    let t = self.uninitialized(self.ty(e), then_block);
+                    self.graph.value_mut(t).inferred = self.graph.value(e).inferred;
+                    (t, e)
+                }
+                _ => {
+                    // Defined in one branch only: an error only if used
+                    // later, reported when the use is met.
+                    let missing = if then_vars.contains_key(&name) { "false" } else { "true" };
+                    self.partial.insert(name, (span, missing));
+                    continue;
+                }
             };
             let (tt, et) = (self.ty(t), self.ty(e));
             let ty = if tt == et || et == Type::Any || matching::is_subtype(&et, &tt, &mut HashMap::new()) {
@@ -970,25 +977,21 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     }
 
     /// Emits a branch into `block`, `refined` locals refined first; returns
-    /// the names it (re)bound, or `None` if it raises or exits, and whether
-    /// it exits.
-    #[allow(clippy::type_complexity)]
+    /// the names it (re)bound and how it ends.
     fn branch(
         &mut self,
         block: BlockId,
         body: &[Stmt],
         refined: &[Symbol],
-    ) -> Result<(Option<HashMap<Symbol, ValueId>>, bool), Incomplete> {
+    ) -> Result<(HashMap<Symbol, ValueId>, Flow), Incomplete> {
         self.block = block;
         self.scopes.push(HashMap::new());
         self.refine(refined);
         let result = self.statements(body);
         let scope = self.scopes.pop().expect("pushed above");
         match result? {
-            Flow::Falls => Ok((Some(scope), false)),
-            Flow::Raises => Ok((None, false)),
-            Flow::Exits => Ok((None, true)),
             Flow::Returns(_) => Err(Incomplete),
+            flow => Ok((scope, flow)),
         }
     }
 
@@ -1458,6 +1461,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             ExprKind::IfExp { test, body, orelse } => {
                 let refinements = self.refinements(test);
                 let cond = self.condition(test);
+                // A constant condition (`2 if self.bidirectional else 1`)
+                // compiles only the branch it takes, as in PyTorch.
+                if let Some(taken) = self.constant_bool(cond) {
+                    return self.expr(if taken { body } else { orelse });
+                }
                 let (node, _, _) = self.if_node(cond, e.span);
                 let (then_value, else_value, merges) = self.expression_if(
                     node,
@@ -1563,6 +1571,35 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
 
     fn subscript(&mut self, object: ValueId, index: &Expr, span: Span) -> ValueId {
         match self.ty(object) {
+            // `result[1:]`: a tuple of the items, by constant bounds.
+            Type::Tuple(items) if matches!(index.kind, ExprKind::Slice { .. }) => {
+                let ExprKind::Slice { lower, upper, step } = &index.kind else { unreachable!("matched a slice") };
+                let n = items.len() as i64;
+                let bound = |e: &Option<Box<Expr>>| -> Option<Option<i64>> {
+                    match e.as_deref().map(|e| &e.kind) {
+                        None => Some(None),
+                        Some(ExprKind::Constant(Constant::Int(IntLit::Small(i)))) => Some(Some(*i as i64)),
+                        Some(ExprKind::UnaryOp { op: UnaryOp::Neg, operand }) => match operand.kind {
+                            ExprKind::Constant(Constant::Int(IntLit::Small(i))) => Some(Some(-(i as i64))),
+                            _ => None,
+                        },
+                        _ => None,
+                    }
+                };
+                let (Some(start), Some(end), Some(None)) = (bound(lower), bound(upper), bound(step)) else {
+                    return self.unsupported();
+                };
+                let clamp = |i: i64| if i < 0 { (i + n).max(0) } else { i.min(n) };
+                let (start, end) = (clamp(start.unwrap_or(0)), clamp(end.unwrap_or(n)));
+                let mut parts = Vec::new();
+                for i in start..end.max(start) {
+                    let at = self.constant(IrConstant::Int(i), None);
+                    let ty = items[i as usize].clone();
+                    parts.push(self.node("prim::TupleIndex", vec![object, at], vec![ty], Attr::None, span)[0]);
+                }
+                let types = parts.iter().map(|v| self.ty(*v)).collect();
+                self.node("prim::TupleConstruct", parts, vec![Type::Tuple(types)], Attr::None, span)[0]
+            }
             Type::Tuple(items) => {
                 let ExprKind::Constant(Constant::Int(IntLit::Small(i))) = index.kind else { return self.unsupported() };
                 let i = i as usize;
