@@ -8,16 +8,17 @@
 
 use std::collections::HashMap;
 
-use super::graph::{Attr, Graph, NodeId, ValueId};
+use super::graph::{Attr, Constant, Graph, NodeId, ValueId};
 
 /// Rewrites `graph` in place.
 pub fn cleanup(graph: &mut Graph) {
     for _ in 0..16 {
         let folded = fold_ifs(graph);
+        let lowered = lower_simple_tuples(graph);
         let unchanged = remove_unchanged_loop_outputs(graph);
         let unread = remove_unread_outputs(graph);
         let removed = remove_dead(graph);
-        if !folded && !unchanged && !unread && !removed {
+        if !folded && !lowered && !unchanged && !unread && !removed {
             break;
         }
     }
@@ -92,6 +93,47 @@ fn fold_ifs(graph: &mut Graph) -> bool {
     }
     graph.substitute(&substitute);
     changed
+}
+
+/// `prim::TupleIndex` and `prim::TupleUnpack` of a tuple built by
+/// `prim::TupleConstruct` read its parts (PyTorch's `LowerSimpleTuples`:
+/// `result = torch.max(x, 1)` then `result[0]` reads the operator's output,
+/// which keeps no name); true if any went.
+fn lower_simple_tuples(graph: &mut Graph) -> bool {
+    let mut substitute: Vec<(ValueId, ValueId)> = Vec::new();
+    let mut dropped = Vec::new();
+    for n in graph.walk() {
+        let node = graph.node(n);
+        let Some(tuple) = node.inputs.first().and_then(|&t| graph.definer(t)) else { continue };
+        if tuple.kind != "prim::TupleConstruct" {
+            continue;
+        }
+        match node.kind.as_str() {
+            "prim::TupleUnpack" => {
+                substitute.extend(node.outputs.iter().copied().zip(tuple.inputs.iter().copied()));
+                dropped.push(n);
+            }
+            "prim::TupleIndex" => {
+                let Some(Constant::Int(i)) = graph.constant_value(node.inputs[1]) else { continue };
+                let Some(&part) = usize::try_from(*i).ok().and_then(|i| tuple.inputs.get(i)) else { continue };
+                substitute.push((node.outputs[0], part));
+                dropped.push(n);
+            }
+            _ => {}
+        }
+    }
+    // A part may itself be a lowered read (`result[1:][0]`): follow it.
+    let map: HashMap<ValueId, ValueId> = substitute.iter().copied().collect();
+    for (old, mut new) in substitute {
+        while let Some(&next) = map.get(&new) {
+            new = next;
+        }
+        graph.replace_all_uses(old, new);
+    }
+    for b in graph.live_blocks() {
+        graph.block_mut(b).nodes.retain(|n| !dropped.contains(n));
+    }
+    !dropped.is_empty()
 }
 
 /// A loop-carried value the body passes through unchanged is the loop's

@@ -530,8 +530,16 @@ impl<'g> Printer<'g> {
         }
         for (&output, &init) in node.outputs.iter().zip(&node.inputs[2..]) {
             let mut text = self.use_of(output);
-            if graph.value(output).ty != graph.value(init).ty {
-                text.push_str(&format!(": {}", graph.value(output).ty));
+            // Optional and Union values are annotated the first time, as
+            // in any assignment; others where the type changes.
+            let ty = &graph.value(output).ty;
+            let annotate = if matches!(ty, Type::Optional(_) | Type::Union(_)) {
+                self.annotated.insert(output)
+            } else {
+                *ty != graph.value(init).ty
+            };
+            if annotate {
+                text.push_str(&format!(": {ty}"));
             }
             text.push_str(&format!(" = {}", self.use_of(init)));
             self.line(&text);
@@ -550,6 +558,8 @@ impl<'g> Printer<'g> {
         let offset = usize::from(for_loop);
         let carried = &body.params[offset..];
         self.block(node.blocks[0], !carried.is_empty());
+        // The carried names were declared (and annotated) before the loop.
+        self.annotated.extend(carried.iter().copied());
         self.assignment(carried, &body.returns[offset..]);
         self.level -= 1;
     }

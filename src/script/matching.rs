@@ -75,6 +75,10 @@ fn match_arguments(schema: &Schema, positional: &[Type], keywords: &[(String, Ty
     let mut bindings: HashMap<String, Type> = HashMap::new();
     let positional_slots = schema.arguments.iter().filter(|a| !a.kwarg_only).count();
     let packs = positional_slots.checked_sub(1).and_then(|last| {
+        // Not into a `BroadcastingList2[int]` (`int[2]`): one int fills it.
+        if schema.arguments[last].n.is_some() {
+            return None;
+        }
         let formal = &schema.arguments[last].ty;
         let Type::List(element) = formal else { return None };
         let rest = positional.get(last..)?;

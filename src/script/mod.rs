@@ -20,7 +20,7 @@ use std::rc::Rc;
 use crate::diag::Diagnostic;
 use crate::host::Selected;
 use crate::host::eval::Host;
-use crate::host::value::{Class, Function, Instance, Namespace, Value};
+use crate::host::value::{Class, Descriptor, Function, Instance, Namespace, Value};
 use crate::source::FileId;
 use crate::syntax::ast::{ArgKind, CmpOp, Constant, Expr, ExprKind, FunctionDef, Stmt, StmtKind, UnaryOp};
 use crate::syntax::visit::{Node, walk};
@@ -34,6 +34,32 @@ pub struct Unit {
     pub globals: Rc<Namespace>,
     /// For methods: the module instance whose class defines it.
     pub owner: Option<Rc<Instance>>,
+    /// The name PyTorch compiles it under when that is not the
+    /// definition's: `__out_dim_getter` for the property `out_dim`.
+    pub alias: Option<Rc<str>>,
+}
+
+/// The name PyTorch compiles a method under when it declares overloads of
+/// it (`@_overload_method`): `LSTM.forward` and `GRU.forward` take a Tensor
+/// or a PackedSequence, and the prelude's is the first, `forward__0`.
+pub(crate) fn overload_alias(instance: &Instance, f: &Function) -> Option<Rc<str>> {
+    let defining = instance.class.mro().into_iter().find(|class| {
+        class.attrs.borrow().values().any(|v| matches!(v, Value::Function(g) if Rc::ptr_eq(&g.def, &f.def)))
+    })?;
+    let overloaded = &*defining.module_path == "torch.nn.modules.rnn"
+        && matches!(&*defining.name, "LSTM" | "GRU" | "RNN")
+        && f.qualname == "forward";
+    overloaded.then(|| Rc::from("forward__0"))
+}
+
+impl Unit {
+    /// The compiled function's name.
+    pub fn name(&self, host: &Host<'_>) -> String {
+        match &self.alias {
+            Some(alias) => alias.to_string(),
+            None => host.name(self.def.name.name).to_string(),
+        }
+    }
 }
 
 /// The units an entry starts from: the scripted function, or the module's
@@ -57,7 +83,7 @@ fn compile_unit(host: &mut Host<'_>, unit: &Unit) -> Result<crate::ir::Function,
 pub type Compiled = (crate::ir::Function, HashMap<crate::ir::NodeId, Unit>);
 
 fn compile_with_callees(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, Option<crate::source::Span>> {
-    let name = host.name(unit.def.name.name).to_string();
+    let name = unit.name(host);
     let defaults = emit::signature(host, unit)
         .map(|s| s.params.iter().map(|(_, _, d)| d.as_ref().map(emit::default_source)).collect())
         .unwrap_or_default();
@@ -207,7 +233,7 @@ pub fn compile_all(
         let unit = units.list[next].clone();
         next += 1;
         let owner = unit.owner.as_ref().map_or_else(|| "<function>".to_string(), |o| o.class.qualified_name());
-        let name = format!("{owner}.{}", host.name(unit.def.name.name));
+        let name = format!("{owner}.{}", unit.name(host));
         out.push((name, compile_unit(host, &unit)));
         units.add_callees(host, &unit);
     }
@@ -254,8 +280,12 @@ struct Units {
 
 impl Units {
     fn add_function(&mut self, f: &Rc<Function>, owner: Option<Rc<Instance>>) {
+        self.add_aliased(f, owner, None);
+    }
+
+    fn add_aliased(&mut self, f: &Rc<Function>, owner: Option<Rc<Instance>>, alias: Option<Rc<str>>) {
         if self.seen_functions.insert(Rc::as_ptr(&f.def)) {
-            self.list.push(Unit { def: f.def.clone(), file: f.file, globals: f.globals.clone(), owner });
+            self.list.push(Unit { def: f.def.clone(), file: f.file, globals: f.globals.clone(), owner, alias });
         }
     }
 
@@ -284,7 +314,8 @@ impl Units {
     fn add_own_methods(&mut self, host: &mut Host<'_>, instance: &Rc<Instance>) {
         let forward = host.sym("forward");
         if let Some(Value::Function(f)) = instance.class.lookup(forward) {
-            self.add_function(&f, Some(instance.clone()));
+            let alias = overload_alias(instance, &f);
+            self.add_aliased(&f, Some(instance.clone()), alias);
         }
         for class in instance.class.mro() {
             let methods: Vec<Value> = class.attrs.borrow().values().cloned().collect();
@@ -298,28 +329,62 @@ impl Units {
         }
     }
 
-    /// Methods called as `self.name(...)` and global functions called by
-    /// name are compiled too; `@torch.jit.ignore`/`unused` ones are not.
+    /// Methods called as `self.name(...)`, global functions called by name,
+    /// static methods and the getters of properties read are compiled too;
+    /// `@torch.jit.ignore`/`unused` ones are not.
     fn add_callees(&mut self, host: &mut Host<'_>, unit: &Unit) {
         let mut calls = Vec::new();
+        let mut reads = Vec::new();
         for stmt in &unit.def.body {
             walk(Node::Stmt(stmt), &mut |node| {
-                if let Node::Expr(e) = node
-                    && let ExprKind::Call { func, .. } = &e.kind
-                {
-                    calls.push((**func).clone());
+                if let Node::Expr(e) = node {
+                    match &e.kind {
+                        ExprKind::Call { func, .. } => calls.push((**func).clone()),
+                        ExprKind::Attribute { value, attr } => reads.push(((**value).clone(), attr.name)),
+                        _ => {}
+                    }
                 }
             });
+        }
+        // `self.out_dim` of a property: its getter, `__out_dim_getter`.
+        for (value, attr) in reads {
+            let Some(owner) = &unit.owner else { break };
+            if !matches!(value.kind, ExprKind::Name(n) if host.name(n) == "self") {
+                continue;
+            }
+            if let Some(Value::Descriptor(d)) = owner.class.lookup(attr)
+                && let Descriptor::Property(Value::Function(f)) = &*d
+            {
+                let alias: Rc<str> = format!("__{}_getter", host.name(attr)).into();
+                self.add_aliased(f, Some(owner.clone()), Some(alias));
+            }
         }
         for func in calls {
             match &func.kind {
                 ExprKind::Attribute { value, attr } if matches!(value.kind, ExprKind::Name(n) if host.name(n) == "self") =>
                 {
                     let Some(owner) = &unit.owner else { continue };
-                    if let Some(Value::Function(f)) = owner.class.lookup(attr.name)
-                        && !has_decorator(host, &f.def, &["ignore", "unused"])
+                    match owner.class.lookup(attr.name) {
+                        Some(Value::Function(f)) if !has_decorator(host, &f.def, &["ignore", "unused"]) => {
+                            self.add_function(&f, Some(owner.clone()));
+                        }
+                        Some(Value::Descriptor(d)) => {
+                            if let Descriptor::Static(Value::Function(f)) = &*d {
+                                self.add_function(f, None);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                // `Net.clip(...)`: a static method through its class.
+                ExprKind::Attribute { value, attr } => {
+                    let ExprKind::Name(class) = value.kind else { continue };
+                    let global = unit.globals.attrs.borrow().get(&class).cloned();
+                    if let Some(Value::Class(class)) = global
+                        && let Some(Value::Descriptor(d)) = class.lookup(attr.name)
+                        && let Descriptor::Static(Value::Function(f)) = &*d
                     {
-                        self.add_function(&f, Some(owner.clone()));
+                        self.add_function(f, None);
                     }
                 }
                 ExprKind::Name(name) => {

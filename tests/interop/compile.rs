@@ -12,7 +12,7 @@ use crate::{examples, run_python};
 /// Prints the `scripted` entry's `.code`, a separator line, and its `.graph`.
 const SCRIPTED: &str = r#"
 import runpy, sys
-ns = runpy.run_path(sys.argv[1])
+ns = runpy.run_path(sys.argv[1], run_name="__main__")
 scripted = ns["scripted"]
 print(scripted.code, end="")
 print("=====")

@@ -58,7 +58,7 @@ impl Emitter<'_, '_, '_> {
                         let value =
                             self.host.modules.get(&path).and_then(|ns| ns.attrs.borrow().get(&attr.name).cloned());
                         match value {
-                            Some(Value::Function(f)) => Sugar::Function(f),
+                            Some(Value::Function(f)) => function_sugar(f),
                             // `nn.functional`, `torch.nn.init`: a module of a module.
                             Some(Value::Namespace(ns)) => Sugar::Namespace(ns.name.to_string()),
                             Some(Value::Builtin(b)) => {
@@ -71,8 +71,19 @@ impl Emitter<'_, '_, '_> {
                 }
             }
             Sugar::Module(instance, value) => self.module_attribute(&instance, value, attr, span),
+            // `Net.clip`: a static method of a module class.
+            Sugar::ModuleClass(class) => match class.lookup(attr.name) {
+                Some(Value::Descriptor(d)) => match &*d {
+                    Descriptor::Static(Value::Function(f)) => Sugar::Function(f.clone()),
+                    _ => Sugar::Value(self.unsupported()),
+                },
+                _ => Sugar::Value(self.unsupported()),
+            },
             Sugar::Value(v) if self.ty(v) == Type::Tensor => {
-                if registry().contains(&format!("aten::{name}")) {
+                if let Some(op) = tensor_property(&name) {
+                    // `x.dtype` is `prim::dtype(x)`, `x.T` is `aten::numpy_T(x)`.
+                    Sugar::Value(self.call_aten(op, vec![v], vec![], span))
+                } else if registry().contains(&format!("aten::{name}")) {
                     Sugar::TensorMethod(v, format!("aten::{name}"))
                 } else if name == "shape" {
                     Sugar::Value(self.call_aten("aten::size", vec![v], vec![], span))
@@ -86,8 +97,6 @@ impl Emitter<'_, '_, '_> {
                                 .help("assign it to an annotated variable: `values: List[float] = x.tolist()`"),
                         ),
                     )
-                } else if matches!(name.as_str(), "dtype" | "device" | "T" | "data" | "is_cuda" | "requires_grad") {
-                    Sugar::Value(self.unsupported())
                 } else {
                     let shown = self.type_text(v);
                     Sugar::Value(
@@ -224,7 +233,18 @@ impl Emitter<'_, '_, '_> {
         if let Some(method) = instance.class.lookup(attr.name) {
             return match method {
                 Value::Function(_) => Sugar::Method(instance.clone(), value, attr.name),
-                Value::Descriptor(_) => Sugar::Value(self.unsupported()),
+                Value::Descriptor(d) => match &*d {
+                    // `self.clip(...)` of a static method calls the function.
+                    Descriptor::Static(Value::Function(f)) => Sugar::Function(f.clone()),
+                    // `self.out_dim` of a property calls its getter,
+                    // compiled as the method `__out_dim_getter`.
+                    Descriptor::Property(Value::Function(f)) => {
+                        let getter: Rc<str> = format!("__{name}_getter").into();
+                        let object = Some((value, instance.clone()));
+                        Sugar::Value(self.user_call(object, f, Vec::new(), Vec::new(), span, Some(getter)))
+                    }
+                    _ => Sugar::Value(self.unsupported()),
+                },
                 _ => {
                     // A plain class variable is invisible through `self`
                     // unless listed in `__constants__`.
@@ -273,11 +293,11 @@ impl Emitter<'_, '_, '_> {
         class_annotation(self.host, instance, name)
     }
 
-    /// The name of a module class that a namespace holds under `name`.
-    pub(super) fn namespace_module_class(&self, path: &str, name: Symbol) -> Option<Rc<str>> {
+    /// The module class that a namespace holds under `name`.
+    pub(super) fn namespace_module_class(&self, path: &str, name: Symbol) -> Option<Rc<crate::host::value::Class>> {
         let ns = self.host.modules.get(path)?;
         match ns.attrs.borrow().get(&name)? {
-            Value::Class(c) if c.is_module() => Some(c.name.clone()),
+            Value::Class(c) if c.is_module() => Some(c.clone()),
             _ => None,
         }
     }
@@ -289,6 +309,20 @@ impl Emitter<'_, '_, '_> {
     pub(super) fn class_list_contains(&mut self, instance: &Rc<Instance>, list: &str, name: &str) -> bool {
         class_list_contains(self.host, instance, list, name)
     }
+}
+
+/// The operator a Tensor property reads.
+fn tensor_property(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "dtype" => "prim::dtype",
+        "device" => "prim::device",
+        "layout" => "prim::layout",
+        "is_cuda" => "prim::is_cuda",
+        "requires_grad" => "prim::requires_grad",
+        "data" => "prim::data",
+        "T" => "aten::numpy_T",
+        _ => return None,
+    })
 }
 
 /// Whether the class annotates the attribute `Final[...]`.

@@ -28,14 +28,22 @@ impl Emitter<'_, '_, '_> {
                 let forward = self.host.sym("forward");
                 match instance.class.lookup(forward) {
                     Some(Value::Function(f)) => {
-                        Sugar::Value(self.user_call(Some((module, instance.clone())), &f, positional, keywords, span))
+                        let alias = super::super::overload_alias(&instance, &f);
+                        Sugar::Value(self.user_call(
+                            Some((module, instance.clone())),
+                            &f,
+                            positional,
+                            keywords,
+                            span,
+                            alias,
+                        ))
                     }
                     _ => Sugar::Value(self.unsupported()),
                 }
             }
             Sugar::Method(instance, object, name) => match instance.class.lookup(name) {
                 Some(Value::Function(f)) => {
-                    Sugar::Value(self.user_call(Some((object, instance.clone())), &f, positional, keywords, span))
+                    Sugar::Value(self.user_call(Some((object, instance.clone())), &f, positional, keywords, span, None))
                 }
                 _ => Sugar::Value(self.unsupported()),
             },
@@ -48,19 +56,25 @@ impl Emitter<'_, '_, '_> {
                     "_triple" => 3,
                     "_quadruple" => 4,
                     "_list_with_default" => return Sugar::Value(self.list_with_default(&positional, span)),
-                    _ => return Sugar::Value(self.user_call(None, &f, positional, keywords, span)),
+                    _ => return Sugar::Value(self.user_call(None, &f, positional, keywords, span, None)),
                 };
                 let [x] = positional.as_slice() else { return Sugar::Value(self.unsupported()) };
                 match self.ty(*x) {
                     Type::List(_) => Sugar::Value(*x),
+                    // A tuple of ints (a constant `stride = (2, 2)`) is the
+                    // list of its items.
+                    Type::Tuple(items) if !items.is_empty() && items.iter().all(|t| *t == Type::Int) => {
+                        Sugar::Value(self.apply(*x, &Conversion::TupleToList, span))
+                    }
                     Type::Int => Sugar::Value(
                         self.node("prim::ListConstruct", vec![*x; n], vec![Type::list(Type::Int)], Attr::None, span)[0],
                     ),
                     _ => Sugar::Value(self.unsupported()),
                 }
             }
-            Sugar::Function(f) => Sugar::Value(self.user_call(None, &f, positional, keywords, span)),
-            Sugar::ModuleClass(class) => Sugar::Value(
+            Sugar::Function(f) => Sugar::Value(self.user_call(None, &f, positional, keywords, span, None)),
+            Sugar::ModuleClass(class) => Sugar::Value({
+                let class = class.name.clone();
                 self.sure_error(
                     Diagnostic::new(
                         Code::E2016,
@@ -69,8 +83,8 @@ impl Emitter<'_, '_, '_> {
                     )
                     .label(format!("compiled code cannot construct a `{class}`"))
                     .help("create the module in `__init__` and store it on `self`"),
-                ),
-            ),
+                )
+            }),
             Sugar::Builtin(name) => match name.as_str() {
                 "len" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::len", positional, keywords, span)),
                 // `int(n)` of an int is `n` itself.
@@ -86,6 +100,11 @@ impl Emitter<'_, '_, '_> {
                     Sugar::Value(self.call_aten("aten::Bool", positional, keywords, span))
                 }
                 "str" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::str", positional, keywords, span)),
+                // `list(xs)` copies a list (or a string's characters).
+                "list" if positional.len() == 1 => {
+                    Sugar::Value(self.call_aten("aten::list", positional, keywords, span))
+                }
+                "sum" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::sum", positional, keywords, span)),
                 "abs" if positional.len() == 1 => Sugar::Value(self.call_aten("prim::abs", positional, keywords, span)),
                 "min" | "max" if positional.len() == 2 => {
                     Sugar::Value(self.call_aten(&format!("prim::{name}"), positional, keywords, span))
@@ -131,7 +150,9 @@ impl Emitter<'_, '_, '_> {
     /// A call of a Python function or method compiled alongside: its
     /// signature as a schema (`helper(Tensor a, float scale=1.) -> Tensor`),
     /// matched like an operator's; an unannotated result type comes from
-    /// compiling the callee. Emits `prim::CallMethod` or `prim::CallFunction`.
+    /// compiling the callee. Emits `prim::CallMethod` or `prim::CallFunction`;
+    /// `alias` is the method's compiled name where it is not the
+    /// definition's (a property's getter).
     pub(super) fn user_call(
         &mut self,
         object: Option<(ValueId, Rc<Instance>)>,
@@ -139,12 +160,14 @@ impl Emitter<'_, '_, '_> {
         mut positional: Vec<ValueId>,
         keywords: Vec<(String, ValueId)>,
         span: Span,
+        alias: Option<Rc<str>>,
     ) -> ValueId {
         let unit = Unit {
             def: f.def.clone(),
             file: f.file,
             globals: f.globals.clone(),
             owner: object.as_ref().map(|(_, i)| i.clone()),
+            alias: alias.clone(),
         };
         let Some(signature) = signature(self.host, &unit) else { return self.unsupported() };
         let name = self.host.name(f.def.name.name).to_string();
@@ -201,7 +224,7 @@ impl Emitter<'_, '_, '_> {
                     });
                 }
                 let (kind, attr) = if object.is_some() {
-                    ("prim::CallMethod", Attr::Name(name))
+                    ("prim::CallMethod", Attr::Name(alias.map_or(name, |a| a.to_string())))
                 } else {
                     ("prim::CallFunction", Attr::Function(qualified_function_name(f)))
                 };

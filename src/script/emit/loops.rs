@@ -1,26 +1,33 @@
-//! Loops: `for` over ranges, lists, `zip`/`enumerate` and unrolled module
-//! containers, `while`, and list comprehensions.
+//! Loops: `for` over ranges, lists, dicts, `zip`/`enumerate` and unrolled
+//! module containers, `while`, and comprehensions, which PyTorch compiles as
+//! `for` loops that append to a list or set items of a dict.
 
 use super::*;
 
 impl Emitter<'_, '_, '_> {
-    /// A loop over a module container, unrolled as PyTorch does.
-    pub(super) fn unrolled_loop(
+    /// A loop over a module container, unrolled as PyTorch does. `body`
+    /// runs once per submodule.
+    fn unrolled_loop<F>(
         &mut self,
         target: &Expr,
         index: Option<Symbol>,
         container: &Rc<Instance>,
         value: ValueId,
-        body: &[Stmt],
         span: Span,
-    ) -> Result<(), Incomplete> {
+        body: &mut F,
+    ) -> Result<(), Incomplete>
+    where
+        F: FnMut(&mut Self) -> Result<Flow, Incomplete>,
+    {
         let ExprKind::Name(name) = target.kind else { return Err(Incomplete) };
         // As in PyTorch, every submodule is read first, then the bodies run.
         let children: Vec<ValueId> = crate::host::module::child_instances(container)
             .into_iter()
             .map(|(child_name, child)| {
                 let ty = Type::Class(child.class.qualified_name().into());
+                let name = submodule_value_name(&child_name);
                 let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(child_name), span)[0];
+                self.graph.value_mut(v).name = Some(name);
                 self.modules.insert(v, child);
                 v
             })
@@ -35,90 +42,97 @@ impl Emitter<'_, '_, '_> {
             let depth = self.scopes.len();
             self.scopes[depth - 1].insert(name, v);
             let context = exits::LoopContext { carried: Vec::new(), test: None, truth: None, unrolled: true };
-            if !matches!(self.in_loop(context, |this| this.statements(body))?, Flow::Falls) {
+            if !matches!(self.in_loop(context, |this| body(this))?, Flow::Falls) {
                 return Err(Incomplete);
             }
         }
         Ok(())
     }
 
-    /// `[elt for x in xs]` / `[elt for i in range(n)]`: an empty list and a
-    /// loop that appends to it. The element type is the type `elt` turns
-    /// out to have, so the list's type is set once the loop is emitted.
+    /// `[elt for target in iter]`, and a generator expression passed to a
+    /// call: an empty list and a `for` loop that appends to it. Without an
+    /// annotated type, the list takes the type of the first element
+    /// compiled (`List[Tensor]` if there is none), as in PyTorch.
     pub(super) fn list_comprehension(
         &mut self,
         elt: &Expr,
         generator: &Comprehension,
+        hint: Option<Type>,
         span: Span,
     ) -> Result<ValueId, Incomplete> {
-        let ExprKind::Name(name) = generator.target.kind else { return Err(Incomplete) };
-        let range_bound = match &generator.iter.kind {
-            ExprKind::Call { func, args } if matches!(func.kind, ExprKind::Name(f) if self.host.name(f) == "range") => {
-                match args.as_slice() {
-                    [Arg { kind: ArgKind::Positional(bound), .. }] => Some(bound),
-                    _ => return Err(Incomplete),
-                }
-            }
-            _ => None,
+        let (ty, mut typed) = match hint {
+            Some(t @ Type::List(_)) => (t, true),
+            Some(Type::Any) | None => (Type::list(Type::Tensor), false),
+            Some(_) => return Err(Incomplete),
         };
-        let list = self.node("prim::ListConstruct", vec![], vec![Type::list(Type::Any)], Attr::None, span)[0];
-        let (n, source) = match range_bound {
-            Some(bound) => {
-                let n = self.value(bound);
-                if self.ty(n) != Type::Int {
+        let list = self.node("prim::ListConstruct", vec![], vec![ty], Attr::None, span)[0];
+        // The comprehension's names are its own.
+        self.scopes.push(HashMap::new());
+        let result = self.iterate(&generator.target, &generator.iter, Vec::new(), span, &mut |this| {
+            let v = this.value(elt);
+            if !typed {
+                let element = this.ty(v);
+                if element == Type::Any {
                     return Err(Incomplete);
                 }
-                (n, None)
+                this.graph.value_mut(list).ty = Type::list(element);
+                typed = true;
             }
-            None => {
-                let iterable = self.value(&generator.iter);
-                let Type::List(element) = self.ty(iterable) else { return Err(Incomplete) };
-                let n = self.node("aten::len", vec![iterable], vec![Type::Int], Attr::None, span)[0];
-                (n, Some((iterable, *element)))
-            }
-        };
-        let truth = self.constant(IrConstant::Bool(true), None);
-        let node = self.graph.append(self.block, "prim::Loop", vec![n, truth], vec![], Attr::None, Some(span));
-        let body = self.graph.new_block();
-        self.graph.node_mut(node).blocks = vec![body];
-        let label = Some(self.host.name(name).to_string());
-        let i = self.graph.new_value(Type::Int, if source.is_none() { label.clone() } else { None });
-        self.graph.block_mut(body).params.push(i);
-        let outer = self.block;
-        self.block = body;
-        let item = match source {
-            Some((iterable, element)) => {
-                let v = self.node("aten::__getitem__", vec![iterable, i], vec![element], Attr::None, span)[0];
-                self.graph.value_mut(v).name = label;
-                v
-            }
-            None => i,
-        };
-        // The target is local to the comprehension.
-        self.scopes.push(HashMap::from([(name, item)]));
-        let v = self.value(elt);
+            this.call_aten("aten::append", vec![list, v], vec![], span);
+            Ok(Flow::Falls)
+        });
         self.scopes.pop();
-        let element = self.ty(v);
-        if element == Type::Any {
-            self.block = outer;
-            return Err(Incomplete);
-        }
-        self.graph.value_mut(list).ty = Type::list(element.clone());
-        let append =
-            self.graph.append(body, "aten::append", vec![list, v], vec![Type::list(element)], Attr::None, Some(span));
-        self.graph.node_mut(append).overload = Some("t".into());
-        let truth = self.constant(IrConstant::Bool(true), None);
-        self.graph.block_mut(body).returns = vec![truth];
-        self.block = outer;
-        Ok(list)
+        result.map(|()| list)
+    }
+
+    /// `{key: value for target in iter}`: an empty dict and a `for` loop
+    /// that sets its items; `Dict[str, Tensor]` until the first item says
+    /// otherwise.
+    pub(super) fn dict_comprehension(
+        &mut self,
+        key: &Expr,
+        value: &Expr,
+        generator: &Comprehension,
+        hint: Option<Type>,
+        span: Span,
+    ) -> Result<ValueId, Incomplete> {
+        let (ty, mut typed) = match hint {
+            Some(t @ Type::Dict(..)) => (t, true),
+            Some(Type::Any) | None => (Type::Dict(Box::new(Type::Str), Box::new(Type::Tensor)), false),
+            Some(_) => return Err(Incomplete),
+        };
+        let dict = self.node("prim::DictConstruct", vec![], vec![ty], Attr::None, span)[0];
+        self.scopes.push(HashMap::new());
+        let result = self.iterate(&generator.target, &generator.iter, Vec::new(), span, &mut |this| {
+            let k = this.value(key);
+            let v = this.value(value);
+            if !typed {
+                let (kt, vt) = (this.ty(k), this.ty(v));
+                if kt == Type::Any || vt == Type::Any {
+                    return Err(Incomplete);
+                }
+                this.graph.value_mut(dict).ty = Type::Dict(Box::new(kt), Box::new(vt));
+                typed = true;
+            }
+            this.call_aten("aten::_set_item", vec![dict, k, v], vec![], span);
+            Ok(Flow::Falls)
+        });
+        self.scopes.pop();
+        result.map(|()| dict)
     }
 
     /// `while test:`: a `prim::Loop` with no trip limit whose condition is
     /// tested before the first trip and again at the end of each.
     pub(super) fn while_loop(&mut self, test: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
-        let mut carried: Vec<Symbol> = assigned_names(body).into_iter().filter(|&n| self.lookup(n).is_some()).collect();
+        // Locals the body refines are assigned there too.
+        let mut carried: Vec<Symbol> = assigned_names(body)
+            .into_iter()
+            .chain(refine::tested_names(body))
+            .filter(|&n| self.lookup(n).is_some())
+            .collect();
         // As PyTorch makes them: in the order of the names.
         carried.sort_by(|a, b| self.host.name(*a).cmp(self.host.name(*b)));
+        carried.dedup();
         let cond = self.condition(test);
         let unbounded = self.constant(IrConstant::Int(i64::MAX), None);
         // The condition again, on this trip's values (a condition that
@@ -128,11 +142,32 @@ impl Emitter<'_, '_, '_> {
         let context =
             exits::LoopContext { carried: carried.clone(), test: Some(test.clone()), truth: None, unrolled: false };
         self.in_loop(context, |this| {
-            this.carried_loop(unbounded, cond, carried, None, body, span, |_, _| Vec::new(), next)
+            let no_targets = |_: &mut Self, _| Ok(Vec::new());
+            this.carried_loop(unbounded, cond, carried, None, span, no_targets, next, &mut |this| this.statements(body))
         })
     }
 
     pub(super) fn for_loop(&mut self, target: &Expr, iter: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
+        // Locals the body refines are assigned there too.
+        let mut assigned = assigned_names(body);
+        assigned.extend(refine::tested_names(body));
+        self.iterate(target, iter, assigned, span, &mut |this| this.statements(body))
+    }
+
+    /// A `for` loop binding `target` on each trip over `iter` and running
+    /// `body`; `assigned` are the names the body assigns (the outer ones
+    /// among them are loop-carried).
+    fn iterate<F>(
+        &mut self,
+        target: &Expr,
+        iter: &Expr,
+        assigned: Vec<Symbol>,
+        span: Span,
+        body: &mut F,
+    ) -> Result<(), Incomplete>
+    where
+        F: FnMut(&mut Self) -> Result<Flow, Incomplete>,
+    {
         // `zip(a, b)` and `enumerate(a)` iterate several sources in step;
         // `enumerate(self.layers)` unrolls like `self.layers`.
         let (form, parts): (&str, Vec<&Expr>) = match &iter.kind {
@@ -163,7 +198,7 @@ impl Emitter<'_, '_, '_> {
             && let ExprKind::Name(index) = index.kind
             && let Sugar::Module(container, value) = self.expr(parts[0])
         {
-            return self.unrolled_loop(item, Some(index), &container, value, body, span);
+            return self.unrolled_loop(item, Some(index), &container, value, span, body);
         }
         // Each source is the loop counter (`range`, `enumerate`'s index) or
         // a list read at the counter.
@@ -183,20 +218,31 @@ impl Emitter<'_, '_, '_> {
                 sources.push(None);
                 lengths.push(self.constant(IrConstant::Int(i64::MAX), Some(iter.span)));
             }
+            // Every iterable is evaluated, then their lengths taken.
+            let mut iterables = Vec::with_capacity(parts.len());
             for part in &parts {
                 match self.expr(part) {
                     // `for layer in self.layers:` over a ModuleList or
                     // Sequential is unrolled: the body once per submodule.
                     Sugar::Module(container, value) if form.is_empty() => {
-                        return self.unrolled_loop(target, None, &container, value, body, span);
+                        return self.unrolled_loop(target, None, &container, value, span, body);
                     }
                     sugar => {
-                        let iterable = self.materialize(sugar, part.span);
-                        let Type::List(element) = self.ty(iterable) else { return Err(Incomplete) };
-                        lengths.push(self.node("aten::len", vec![iterable], vec![Type::Int], Attr::None, iter.span)[0]);
-                        sources.push(Some((iterable, *element)));
+                        let mut iterable = self.materialize(sugar, part.span);
+                        // A dict iterates over its keys.
+                        if let Type::Dict(key, _) = self.ty(iterable) {
+                            let keys = Type::list(*key);
+                            iterable = self.node("aten::keys", vec![iterable], vec![keys], Attr::None, iter.span)[0];
+                            self.set_overload(iterable);
+                        }
+                        iterables.push(iterable);
                     }
                 }
+            }
+            for iterable in iterables {
+                let Type::List(element) = self.ty(iterable) else { return Err(Incomplete) };
+                lengths.push(self.node("aten::len", vec![iterable], vec![Type::Int], Attr::None, iter.span)[0]);
+                sources.push(Some((iterable, *element)));
             }
         }
         let n = match lengths.as_slice() {
@@ -208,32 +254,37 @@ impl Emitter<'_, '_, '_> {
                 self.node("prim::min", vec![list], vec![Type::Int], Attr::None, iter.span)[0]
             }
         };
-        // One name per source.
-        let names: Vec<Symbol> = match (&target.kind, sources.len()) {
-            (ExprKind::Name(name), 1) => vec![*name],
-            (ExprKind::Tuple(items), k) if items.len() == k => items
-                .iter()
-                .map(|t| match t.kind {
-                    ExprKind::Name(n) => Ok(n),
-                    _ => Err(Incomplete),
-                })
-                .collect::<Result<_, _>>()?,
+        // One target per source: `for i, (a, b) in enumerate(pairs)`.
+        let targets: Vec<&Expr> = match (&target.kind, sources.len()) {
+            (_, 1) => vec![target],
+            (ExprKind::Tuple(items), k) if items.len() == k => items.iter().collect(),
             _ => return Err(Incomplete),
         };
-        // Loop-carried: outer variables the body assigns, and the loop
-        // targets last (`i = -1; for i in range(n): ...` leaves the last
-        // index in `i`).
-        let mut carried: Vec<Symbol> = assigned_names(body).into_iter().filter(|n| !names.contains(n)).collect();
+        let mut names = Vec::new();
+        for t in &targets {
+            super::super::each_target_name(t, &mut |e| {
+                if let ExprKind::Name(n) = e.kind {
+                    names.push(n);
+                }
+            });
+        }
+        // Loop-carried: outer variables the body assigns or the loop binds
+        // (`i = -1; for i in range(n): ...` leaves the last index in `i`).
+        let mut carried: Vec<Symbol> = assigned.into_iter().filter(|n| !names.contains(n)).collect();
         carried.extend(names.iter().copied());
         carried.retain(|&n| self.lookup(n).is_some());
         // As PyTorch makes them: in the order of the names.
         carried.sort_by(|a, b| self.host.name(*a).cmp(self.host.name(*b)));
+        carried.dedup();
         let truth = self.constant(IrConstant::Bool(true), None);
-        // The counter takes the name of the target it binds, if any.
-        let counter_label = sources.iter().position(Option::is_none).map(|k| self.host.name(names[k]).to_string());
+        // The counter takes the name of the target it binds, if one does.
+        let counter_label = sources.iter().zip(&targets).find_map(|(source, t)| match (source, &t.kind) {
+            (None, ExprKind::Name(n)) => Some(self.host.name(*n).to_string()),
+            _ => None,
+        });
         let bind = |this: &mut Self, i: ValueId| {
             let mut bindings = Vec::with_capacity(names.len());
-            for (source, name) in sources.iter().zip(&names) {
+            for (source, t) in sources.iter().zip(&targets) {
                 let element = match source {
                     Some((iterable, element)) => {
                         let v = this.node(
@@ -243,19 +294,72 @@ impl Emitter<'_, '_, '_> {
                             Attr::None,
                             iter.span,
                         )[0];
-                        this.graph.value_mut(v).name = Some(this.host.name(*name).to_string());
+                        this.set_overload(v);
+                        if let ExprKind::Name(name) = t.kind {
+                            this.graph.value_mut(v).name = Some(this.host.name(name).to_string());
+                        }
                         v
                     }
                     None => i,
                 };
-                bindings.push((*name, element));
+                this.destructure(t, element, iter.span, &mut bindings)?;
             }
-            bindings
+            Ok(bindings)
         };
         // The condition stays the constant made before the loop.
         let every_trip = |_: &mut Self| truth;
         let context = exits::LoopContext { carried: carried.clone(), test: None, truth: Some(truth), unrolled: false };
-        self.in_loop(context, |this| this.carried_loop(n, truth, carried, counter_label, body, span, bind, every_trip))
+        self.in_loop(context, |this| this.carried_loop(n, truth, carried, counter_label, span, bind, every_trip, body))
+    }
+
+    /// The names a loop target binds to parts of `value`: `k, v` of a
+    /// tuple through `prim::TupleUnpack`, of a list through
+    /// `prim::ListUnpack`.
+    fn destructure(
+        &mut self,
+        target: &Expr,
+        value: ValueId,
+        span: Span,
+        out: &mut Vec<(Symbol, ValueId)>,
+    ) -> Result<(), Incomplete> {
+        match &target.kind {
+            ExprKind::Name(name) => {
+                if self.graph.value(value).name.is_none() {
+                    self.graph.value_mut(value).name = Some(self.host.name(*name).to_string());
+                }
+                out.push((*name, value));
+                Ok(())
+            }
+            ExprKind::Tuple(items) | ExprKind::List(items) => {
+                let types = match self.ty(value) {
+                    Type::Tuple(types) if types.len() == items.len() => types,
+                    Type::List(element) => vec![*element; items.len()],
+                    _ => return Err(Incomplete),
+                };
+                let kind =
+                    if matches!(self.ty(value), Type::Tuple(_)) { "prim::TupleUnpack" } else { "prim::ListUnpack" };
+                let parts = self.node(kind, vec![value], types, Attr::None, span);
+                for (item, part) in items.iter().zip(parts) {
+                    self.destructure(item, part, span, out)?;
+                }
+                Ok(())
+            }
+            _ => Err(Incomplete),
+        }
+    }
+
+    /// The registry overload of the operator that made `v`, chosen by the
+    /// types of its inputs (for nodes made without `call_aten`).
+    fn set_overload(&mut self, v: ValueId) {
+        let Some(node) = self.graph.defining_node(v) else { return };
+        let n = self.graph.node(node);
+        let types: Vec<Type> = n.inputs.iter().map(|&i| self.ty(i)).collect();
+        let overload = registry()
+            .overloads(&n.kind)
+            .iter()
+            .find(|s| matching::match_schema(s, &types, &[]).is_ok_and(|plan| !plan.converts()))
+            .map(|s| s.overload.clone());
+        self.graph.node_mut(node).overload = overload;
     }
 
     /// A `prim::Loop` running `body` while `cond` (then `next`) holds, at
@@ -265,17 +369,20 @@ impl Emitter<'_, '_, '_> {
     /// shadow their carried parameters), and the loop's outputs rebind the
     /// carried names after it.
     #[allow(clippy::too_many_arguments)]
-    fn carried_loop(
+    fn carried_loop<F>(
         &mut self,
         trip: ValueId,
         cond: ValueId,
         carried: Vec<Symbol>,
         counter_label: Option<String>,
-        body: &[Stmt],
         span: Span,
-        bind: impl FnOnce(&mut Self, ValueId) -> Vec<(Symbol, ValueId)>,
+        bind: impl FnOnce(&mut Self, ValueId) -> Result<Vec<(Symbol, ValueId)>, Incomplete>,
         next: impl FnOnce(&mut Self) -> ValueId,
-    ) -> Result<(), Incomplete> {
+        body: &mut F,
+    ) -> Result<(), Incomplete>
+    where
+        F: FnMut(&mut Self) -> Result<Flow, Incomplete>,
+    {
         let initial: Vec<ValueId> = carried.iter().map(|n| self.lookup(*n).expect("carried names exist")).collect();
         let mut inputs = vec![trip, cond];
         inputs.extend(initial.iter().copied());
@@ -287,7 +394,14 @@ impl Emitter<'_, '_, '_> {
         let outer = self.block;
         self.block = body_block;
         self.scopes.push(HashMap::new());
-        let bindings = bind(self, i);
+        let bindings = match bind(self, i) {
+            Ok(bindings) => bindings,
+            Err(Incomplete) => {
+                self.scopes.pop();
+                self.block = outer;
+                return Err(Incomplete);
+            }
+        };
         let depth = self.scopes.len();
         for (name, init) in carried.iter().zip(&initial) {
             let p = self.graph.new_value(self.ty(*init), Some(self.host.name(*name).to_string()));
@@ -298,7 +412,7 @@ impl Emitter<'_, '_, '_> {
         // The body gets a scope of its own inside the block parameters', so
         // assigning a carried variable is checked like any outer variable.
         self.scopes.push(HashMap::new());
-        let flow = self.statements(body);
+        let flow = body(self);
         // A body that ends in an exit has no condition of its own to test
         // (lowering the exits replaces it).
         let next = if matches!(flow, Ok(Flow::Falls)) { next(self) } else { cond };

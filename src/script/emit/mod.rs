@@ -14,7 +14,7 @@ use super::annotation;
 use super::matching::{self, Conversion, Plan, Source};
 use crate::diag::{Code, Diagnostic};
 use crate::host::eval::Host;
-use crate::host::value::{Function, Instance, Value};
+use crate::host::value::{Descriptor, Function, Instance, Value};
 use crate::ir::{Attr, BlockId, Constant as IrConstant, Graph, ValueId};
 use crate::ops::{Default, registry};
 use crate::source::Span;
@@ -28,9 +28,12 @@ use super::Unit;
 // and expressions.
 pub(crate) mod attributes;
 mod calls;
+mod dicts;
 mod exits;
 mod fold;
+mod isinstance;
 mod loops;
+mod refine;
 mod tensors;
 
 /// What an expression denotes while compiling.
@@ -51,8 +54,9 @@ enum Sugar {
     Builtin(String),
     /// A Python function of the model file, compiled alongside.
     Function(Rc<Function>),
-    /// A module class (`nn.Linear`): compiled code cannot construct it.
-    ModuleClass(Rc<str>),
+    /// A module class (`nn.Linear`): compiled code cannot construct it, but
+    /// can call its static methods.
+    ModuleClass(Rc<crate::host::value::Class>),
     /// Anything else: compiled code cannot use it here.
     Opaque,
 }
@@ -537,7 +541,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                             other_else.extend_from_slice(&body[i + 1..]);
                         }
                         let cond = cond.expect("computed when not static");
-                        return self.returning_if(cond, &other_then, &other_else, stmt.span);
+                        let refinements = self.refinements(test);
+                        return self.returning_if(cond, &refinements, &other_then, &other_else, stmt.span);
                     }
                     let cond = cond.expect("computed when not static");
                     if self.if_statement(test, cond, then, orelse, stmt.span)? {
@@ -677,6 +682,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 self.for_loop(target, iter, body, stmt.span)?
             }
             StmtKind::Assert { test, msg } => self.assert(test, msg.as_ref(), stmt.span)?,
+            StmtKind::Delete(targets) => self.delete(targets)?,
             StmtKind::While { test, body, orelse } if orelse.is_empty() => self.while_loop(test, body, stmt.span)?,
             StmtKind::Raise { .. } | StmtKind::While { .. } | StmtKind::For { .. } => {
                 return Err(Incomplete);
@@ -695,36 +701,31 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             Some(ExprKind::Constant(Constant::Str(s))) => format!("AssertionError: {}", self.host.name(*s)),
             Some(_) => return Err(Incomplete),
         };
-        let refined = self.refinement(test).filter(|(_, not_none)| *not_none).map(|(name, _)| name);
+        let refinements = self.refinements(test);
         let cond = self.condition(test);
         let (node, then_block, else_block) = self.if_node(cond, span);
         let outer = self.block;
+        // The true branch only refines; the false one raises.
+        self.block = then_block;
+        self.scopes.push(HashMap::new());
+        self.refine(&refinements.when_true);
+        let refined = self.scopes.pop().expect("pushed above");
         self.block = else_block;
         let text = self.constant(IrConstant::Str(message), None);
         let none = self.constant(IrConstant::None, None);
         self.graph.append(else_block, "prim::RaiseException", vec![text, none], vec![], Attr::None, Some(span));
-        if let Some(name) = refined {
-            let original = self.lookup(name).expect("refinement() found it");
-            let Type::Optional(inner) = self.ty(original) else { return Err(Incomplete) };
-            let label = Some(self.host.name(name).to_string());
-            let uninitialized = self.uninitialized((*inner).clone(), else_block);
-            self.graph.block_mut(else_block).returns.push(uninitialized);
-            let cast = self.graph.append(
-                then_block,
-                "prim::unchecked_cast",
-                vec![original],
-                vec![(*inner).clone()],
-                Attr::None,
-                None,
-            );
-            let cast = self.graph.node(cast).outputs[0];
-            self.graph.value_mut(cast).name = label.clone();
+        let missing = self.uninitialized_like(&refined, else_block);
+        self.block = outer;
+        let mut names: Vec<Symbol> = refined.keys().copied().collect();
+        names.sort_by(|a, b| self.host.name(*a).cmp(self.host.name(*b)));
+        for name in names {
+            let cast = refined[&name];
             self.graph.block_mut(then_block).returns.push(cast);
-            let out = self.graph.add_output(node, *inner, label);
+            self.graph.block_mut(else_block).returns.push(missing[&name]);
+            let out = self.graph.add_output(node, self.ty(cast), Some(self.host.name(name).to_string()));
             let depth = self.scopes.len();
             self.scopes[depth - 1].insert(name, out);
         }
-        self.block = outer;
         Ok(())
     }
 
@@ -898,60 +899,50 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     ) -> Result<bool, Incomplete> {
         let (node, then_block, else_block) = self.if_node(cond, span);
         let outer = self.block;
-        let refined = self.refinement(test);
-        let then_refined = refined.filter(|(_, not_none)| *not_none).map(|(name, _)| name);
-        let else_refined = refined.filter(|(_, not_none)| !*not_none).map(|(name, _)| name);
-        let (then_vars, then_cast, then_exits) = self.refined_branch(then_block, then, then_refined)?;
-        let (else_vars, else_cast, else_exits) = self.refined_branch(else_block, orelse, else_refined)?;
+        // A refinement is an assignment of the branch (`if stride is None:
+        // stride = []` leaves `stride` a `List[int]`; after `if x is None:
+        // return`, `x` is the contained type).
+        let refinements = self.refinements(test);
+        let (then_vars, then_flow) = self.branch(then_block, then, &refinements.when_true)?;
+        let (else_vars, else_flow) = self.branch(else_block, orelse, &refinements.when_false)?;
         self.block = outer;
-        // A name one branch assigns and the other only refined merges the
-        // assignment with the refined value (`if stride is None: stride = []`
-        // leaves `stride` a `List[int]`); after a branch that never reaches
-        // the merge, the other's refinement holds (`if x is None: continue`).
-        let with_cast = |vars: Option<HashMap<Symbol, ValueId>>,
-                         cast: Option<(Symbol, ValueId)>,
-                         other: &Option<HashMap<Symbol, ValueId>>| {
-            vars.map(|mut vars| {
-                if let Some((name, value)) = cast
-                    && other.as_ref().is_none_or(|o| o.contains_key(&name))
-                {
-                    vars.entry(name).or_insert(value);
-                }
-                vars
-            })
-        };
-        let then_vars = with_cast(then_vars, then_cast, &else_vars);
-        let else_vars = with_cast(else_vars, else_cast, &then_vars);
-        // A branch that raises or exits never reaches the merge: it yields
-        // uninitialized values of the other branch's types.
-        let (then_vars, else_vars) = match (then_vars, else_vars) {
-            (Some(t), Some(e)) => (t, e),
-            (None, None) if then_exits || else_exits => return Ok(true),
-            (None, None) => return Err(Incomplete),
-            (Some(t), None) => {
-                let e = self.uninitialized_like(&t, else_block);
-                (t, e)
+        let (then_falls, else_falls) = (matches!(then_flow, Flow::Falls), matches!(else_flow, Flow::Falls));
+        if !then_falls && !else_falls {
+            if matches!(then_flow, Flow::Exits) || matches!(else_flow, Flow::Exits) {
+                return Ok(true);
             }
-            (None, Some(e)) => {
-                let t = self.uninitialized_like(&e, then_block);
-                (t, e)
-            }
-        };
-        // Outputs: names assigned in a branch that exist afterwards.
+            return Err(Incomplete);
+        }
+        // Outputs: names assigned in a branch that exist afterwards, in
+        // the order of the names (PyTorch's sorted set). A branch that
+        // raises or exits never reaches the merge: it yields uninitialized
+        // values of the other branch's types.
         let mut names: Vec<Symbol> = then_vars.keys().chain(else_vars.keys()).copied().collect();
-        // In the order the branches first assigned them, the true branch's
-        // first (values are numbered as they are made).
-        names.sort_by_key(|n| (then_vars.get(n).map_or(u32::MAX, |v| v.0), else_vars.get(n).map_or(u32::MAX, |v| v.0)));
+        names.sort_by(|a, b| self.host.name(*a).cmp(self.host.name(*b)));
         names.dedup();
         for name in names {
             let before = self.lookup(name);
-            let (t, e) = (then_vars.get(&name).copied().or(before), else_vars.get(&name).copied().or(before));
-            let (Some(t), Some(e)) = (t, e) else {
-                // Defined in one branch only: an error only if used later,
-                // reported when the use is met.
-                let missing = if t.is_none() { "true" } else { "false" };
-                self.partial.insert(name, (span, missing));
-                continue;
+            let t = then_vars.get(&name).copied().or(before).filter(|_| then_falls);
+            let e = else_vars.get(&name).copied().or(before).filter(|_| else_falls);
+            let (t, e) = match (t, e) {
+                (Some(t), Some(e)) => (t, e),
+                (Some(t), None) if !else_falls => {
+                    let e = self.uninitialized(self.ty(t), else_block);
+                    self.graph.value_mut(e).inferred = self.graph.value(t).inferred;
+                    (t, e)
+                }
+                (None, Some(e)) if !then_falls => {
+                    let t = self.uninitialized(self.ty(e), then_block);
+                    self.graph.value_mut(t).inferred = self.graph.value(e).inferred;
+                    (t, e)
+                }
+                _ => {
+                    // Defined in one branch only: an error only if used
+                    // later, reported when the use is met.
+                    let missing = if then_vars.contains_key(&name) { "false" } else { "true" };
+                    self.partial.insert(name, (span, missing));
+                    continue;
+                }
             };
             let (tt, et) = (self.ty(t), self.ty(e));
             let ty = if tt == et || et == Type::Any || matching::is_subtype(&et, &tt, &mut HashMap::new()) {
@@ -985,68 +976,22 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         Ok(false)
     }
 
-    /// `x is not None` / `x is None` on an Optional local: the local and
-    /// whether the test is true when it is not None.
-    fn refinement(&self, test: &Expr) -> Option<(Symbol, bool)> {
-        let ExprKind::Compare { left, comparisons } = &test.kind else { return None };
-        let [(op, right)] = comparisons.as_slice() else { return None };
-        let ExprKind::Name(name) = left.kind else { return None };
-        if !matches!(right.kind, ExprKind::Constant(Constant::None))
-            || !matches!(self.ty(self.lookup(name)?), Type::Optional(_))
-        {
-            return None;
-        }
-        match op {
-            CmpOp::IsNot => Some((name, true)),
-            CmpOp::Is => Some((name, false)),
-            _ => None,
-        }
-    }
-
-    /// A branch in which `refined` (an Optional local) is known not to be
-    /// None: it reads as its contained type through `prim::unchecked_cast`
-    /// (cleanup drops it again if the branch never reads it). Refining is not
-    /// assigning: the name is not among the names the branch returns.
-    /// Also returns the refined name and its cast value, and whether the
-    /// branch left through an exit node.
-    #[allow(clippy::type_complexity)]
-    fn refined_branch(
-        &mut self,
-        block: BlockId,
-        body: &[Stmt],
-        refined: Option<Symbol>,
-    ) -> Result<(Option<HashMap<Symbol, ValueId>>, Option<(Symbol, ValueId)>, bool), Incomplete> {
-        let plain = |this: &mut Self| this.branch(block, body).map(|(vars, exits)| (vars, None, exits));
-        let Some(name) = refined else { return plain(self) };
-        let original = self.lookup(name).expect("refinement() found it");
-        let Type::Optional(inner) = self.ty(original) else { return plain(self) };
-        let cast = self.graph.append(block, "prim::unchecked_cast", vec![original], vec![*inner], Attr::None, None);
-        let value = self.graph.node(cast).outputs[0];
-        self.graph.value_mut(value).name = Some(self.host.name(name).to_string());
-        self.scopes.push(HashMap::from([(name, value)]));
-        let result = self.branch(block, body);
-        self.scopes.pop();
-        let (vars, exits) = result?;
-        Ok((vars, Some((name, value)), exits))
-    }
-
-    /// Emits a branch into `block`; returns the names it (re)bound, or
-    /// `None` if it raises or exits, and whether it exits.
-    #[allow(clippy::type_complexity)]
+    /// Emits a branch into `block`, `refined` locals refined first; returns
+    /// the names it (re)bound and how it ends.
     fn branch(
         &mut self,
         block: BlockId,
         body: &[Stmt],
-    ) -> Result<(Option<HashMap<Symbol, ValueId>>, bool), Incomplete> {
+        refined: &[Symbol],
+    ) -> Result<(HashMap<Symbol, ValueId>, Flow), Incomplete> {
         self.block = block;
         self.scopes.push(HashMap::new());
+        self.refine(refined);
         let result = self.statements(body);
         let scope = self.scopes.pop().expect("pushed above");
         match result? {
-            Flow::Falls => Ok((Some(scope), false)),
-            Flow::Raises => Ok((None, false)),
-            Flow::Exits => Ok((None, true)),
             Flow::Returns(_) => Err(Incomplete),
+            flow => Ok((scope, flow)),
         }
     }
 
@@ -1107,13 +1052,23 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// An `if` whose paths all end in returns (the statements after it were
     /// moved into the branches that fall through): the If's output is the
     /// function's result.
-    fn returning_if(&mut self, cond: ValueId, then: &[Stmt], orelse: &[Stmt], span: Span) -> Result<Flow, Incomplete> {
+    fn returning_if(
+        &mut self,
+        cond: ValueId,
+        refinements: &refine::Refinements,
+        then: &[Stmt],
+        orelse: &[Stmt],
+        span: Span,
+    ) -> Result<Flow, Incomplete> {
         let (node, then_block, else_block) = self.if_node(cond, span);
         let outer = self.block;
         let mut results = Vec::new();
-        for (block, body) in [(then_block, then), (else_block, orelse)] {
+        for (block, body, refined) in
+            [(then_block, then, &refinements.when_true), (else_block, orelse, &refinements.when_false)]
+        {
             self.block = block;
             self.scopes.push(HashMap::new());
+            self.refine(refined);
             let flow = self.statements(body);
             self.scopes.pop();
             let v = match flow? {
@@ -1312,6 +1267,31 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 {
                     return Sugar::Value(self.unsupported());
                 }
+                if let ExprKind::Name(f) = func.kind
+                    && self.host.name(f) == "isinstance"
+                    && self.lookup(f).is_none()
+                    && let [
+                        Arg { kind: ArgKind::Positional(object), .. },
+                        Arg { kind: ArgKind::Positional(classinfo), .. },
+                    ] = args.as_slice()
+                {
+                    return Sugar::Value(self.isinstance(object, classinfo, e.span));
+                }
+                // `getattr(self, "fc")` is `self.fc`.
+                if let ExprKind::Name(f) = func.kind
+                    && self.host.name(f) == "getattr"
+                    && self.lookup(f).is_none()
+                    && let [
+                        Arg { kind: ArgKind::Positional(object), .. },
+                        Arg {
+                            kind: ArgKind::Positional(Expr { kind: ExprKind::Constant(Constant::Str(name)), span }),
+                            ..
+                        },
+                    ] = args.as_slice()
+                {
+                    let object = self.expr(object);
+                    return self.attribute(object, &Ident { name: *name, span: *span }, e.span);
+                }
                 let callee = self.expr(func);
                 self.call(callee, args, e.span)
             }
@@ -1360,40 +1340,56 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             }
             // `a and b`: `b` if `a`, else False; `a or b`: True if `a`, else `b`.
             ExprKind::BoolOp { op, values } if values.len() == 2 => {
+                // The left side's refinements hold where the right side runs.
+                let refinements = self.refinements(&values[0]);
                 let a = self.condition(&values[0]);
                 let (node, then_block, else_block) = self.if_node(a, e.span);
                 let outer = self.block;
-                let (evaluated, short) =
-                    if *op == BoolOp::And { (then_block, else_block) } else { (else_block, then_block) };
-                self.block = evaluated;
-                let b = self.condition(&values[1]);
-                self.graph.block_mut(evaluated).returns = vec![b];
-                self.block = short;
-                let constant = self.constant(IrConstant::Bool(*op == BoolOp::Or), None);
-                self.graph.block_mut(short).returns = vec![constant];
-                self.block = outer;
+                let is_and = *op == BoolOp::And;
+                let evaluated = if is_and { then_block } else { else_block };
+                let mut right = |this: &mut Self| this.condition(&values[1]);
+                let mut short = |this: &mut Self| this.constant(IrConstant::Bool(!is_and), None);
+                let (t, f, merges) = if is_and {
+                    self.expression_if(node, refinements, &mut right, &mut short)
+                } else {
+                    self.expression_if(node, refinements, &mut short, &mut right)
+                };
+                let b = if is_and { t } else { f };
                 // `a and True` is `a`, `a or True` is True, ...: when `b` is a
                 // constant, PyTorch's peephole leaves no If behind.
                 let only_constants =
                     self.graph.block(evaluated).nodes.iter().all(|&n| self.graph.node(n).kind == "prim::Constant");
-                if let (Some(b), true) = (self.constant_bool(b), only_constants) {
+                if let (Some(b), true, true) = (self.constant_bool(b), only_constants, merges.is_empty()) {
                     self.graph.block_mut(outer).nodes.pop();
-                    let keeps_a = b == (*op == BoolOp::And);
+                    let keeps_a = b == is_and;
                     let result = if keeps_a { a } else { self.constant(IrConstant::Bool(b), Some(e.span)) };
                     return Sugar::Value(result);
                 }
                 let out = self.graph.add_output(node, Type::Bool, None);
+                self.merge_refined(node, merges);
                 Sugar::Value(out)
             }
-            ExprKind::ListComp { elt, generators } => match generators.as_slice() {
+            ExprKind::ListComp { elt, generators } | ExprKind::GeneratorExp { elt, generators } => {
+                match generators.as_slice() {
+                    [generator] if generator.ifs.is_empty() && !generator.is_async => {
+                        match self.list_comprehension(elt, generator, hint, e.span) {
+                            Ok(v) => Sugar::Value(v),
+                            Err(Incomplete) => Sugar::Value(self.unsupported()),
+                        }
+                    }
+                    _ => Sugar::Value(self.unsupported()),
+                }
+            }
+            ExprKind::DictComp { key, value, generators } => match generators.as_slice() {
                 [generator] if generator.ifs.is_empty() && !generator.is_async => {
-                    match self.list_comprehension(elt, generator, e.span) {
+                    match self.dict_comprehension(key, value, generator, hint, e.span) {
                         Ok(v) => Sugar::Value(v),
                         Err(Incomplete) => Sugar::Value(self.unsupported()),
                     }
                 }
                 _ => Sugar::Value(self.unsupported()),
             },
+            ExprKind::Dict(items) => Sugar::Value(self.dict_literal(items, hint, e.span)),
             // `f"{a} and {b}"` is `aten::format("{} and {}", a, b)`.
             ExprKind::FString(parts) => {
                 let mut template = String::new();
@@ -1454,9 +1450,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         let Some((name, child)) = child else { return Sugar::Value(self.unsupported()) };
                         let ty = Type::Class(child.class.qualified_name().into());
                         let v = self.node("prim::GetAttr", vec![holder], vec![ty], Attr::Name(name.clone()), e.span)[0];
-                        if name.chars().next().is_some_and(|c| !c.is_ascii_digit()) {
-                            self.graph.value_mut(v).name = Some(name);
-                        }
+                        self.graph.value_mut(v).name = Some(submodule_value_name(&name));
                         self.modules.insert(v, child.clone());
                         return Sugar::Module(child, v);
                     }
@@ -1465,16 +1459,20 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 Sugar::Value(self.subscript(object, index, e.span))
             }
             ExprKind::IfExp { test, body, orelse } => {
+                let refinements = self.refinements(test);
                 let cond = self.condition(test);
-                let (node, a, b) = self.if_node(cond, e.span);
-                let outer = self.block;
-                self.block = a;
-                let then_value = self.value(body);
-                self.graph.block_mut(a).returns = vec![then_value];
-                self.block = b;
-                let else_value = self.value(orelse);
-                self.graph.block_mut(b).returns = vec![else_value];
-                self.block = outer;
+                // A constant condition (`2 if self.bidirectional else 1`)
+                // compiles only the branch it takes, as in PyTorch.
+                if let Some(taken) = self.constant_bool(cond) {
+                    return self.expr(if taken { body } else { orelse });
+                }
+                let (node, _, _) = self.if_node(cond, e.span);
+                let (then_value, else_value, merges) = self.expression_if(
+                    node,
+                    refinements,
+                    &mut |this: &mut Self| this.value(body),
+                    &mut |this: &mut Self| this.value(orelse),
+                );
                 let (t, f) = (self.ty(then_value), self.ty(else_value));
                 let ty = if t == f || f == Type::Any {
                     t
@@ -1500,6 +1498,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 };
                 let out = self.graph.add_output(node, ty, None);
                 self.graph.value_mut(out).inferred = self.graph.value(else_value).inferred;
+                self.merge_refined(node, merges);
                 Sugar::Value(out)
             }
             _ => Sugar::Value(self.unsupported()),
@@ -1528,8 +1527,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             Some(Value::Namespace(ns)) => Sugar::Namespace(ns.name.to_string()),
             Some(Value::Builtin(b)) => Sugar::Builtin(b.name.clone()),
             Some(Value::Class(c)) if c.module_path.as_ref() == "builtins" => Sugar::Builtin(c.name.to_string()),
-            Some(Value::Function(f)) => Sugar::Function(f),
-            Some(Value::Class(c)) if c.is_module() => Sugar::ModuleClass(c.name.clone()),
+            Some(Value::Function(f)) => function_sugar(f),
+            Some(Value::Class(c)) if c.is_module() => Sugar::ModuleClass(c),
             Some(_) => Sugar::Opaque,
             None => {
                 let text = self.host.name(name).to_string();
@@ -1572,6 +1571,35 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
 
     fn subscript(&mut self, object: ValueId, index: &Expr, span: Span) -> ValueId {
         match self.ty(object) {
+            // `result[1:]`: a tuple of the items, by constant bounds.
+            Type::Tuple(items) if matches!(index.kind, ExprKind::Slice { .. }) => {
+                let ExprKind::Slice { lower, upper, step } = &index.kind else { unreachable!("matched a slice") };
+                let n = items.len() as i64;
+                let bound = |e: &Option<Box<Expr>>| -> Option<Option<i64>> {
+                    match e.as_deref().map(|e| &e.kind) {
+                        None => Some(None),
+                        Some(ExprKind::Constant(Constant::Int(IntLit::Small(i)))) => Some(Some(*i as i64)),
+                        Some(ExprKind::UnaryOp { op: UnaryOp::Neg, operand }) => match operand.kind {
+                            ExprKind::Constant(Constant::Int(IntLit::Small(i))) => Some(Some(-(i as i64))),
+                            _ => None,
+                        },
+                        _ => None,
+                    }
+                };
+                let (Some(start), Some(end), Some(None)) = (bound(lower), bound(upper), bound(step)) else {
+                    return self.unsupported();
+                };
+                let clamp = |i: i64| if i < 0 { (i + n).max(0) } else { i.min(n) };
+                let (start, end) = (clamp(start.unwrap_or(0)), clamp(end.unwrap_or(n)));
+                let mut parts = Vec::new();
+                for i in start..end.max(start) {
+                    let at = self.constant(IrConstant::Int(i), None);
+                    let ty = items[i as usize].clone();
+                    parts.push(self.node("prim::TupleIndex", vec![object, at], vec![ty], Attr::None, span)[0]);
+                }
+                let types = parts.iter().map(|v| self.ty(*v)).collect();
+                self.node("prim::TupleConstruct", parts, vec![Type::Tuple(types)], Attr::None, span)[0]
+            }
             Type::Tuple(items) => {
                 let ExprKind::Constant(Constant::Int(IntLit::Small(i))) = index.kind else { return self.unsupported() };
                 let i = i as usize;
@@ -1589,6 +1617,18 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let at = self.constant(IrConstant::Int(i as i64), None);
                 self.node("prim::TupleIndex", vec![object, at], vec![items[i].clone()], Attr::None, span)[0]
             }
+            // `xs[1:]`, `s[:3]`: `aten::slice.t` / `.str`.
+            Type::List(_) | Type::Str if matches!(index.kind, ExprKind::Slice { .. }) => {
+                let ExprKind::Slice { lower, upper, step } = &index.kind else { unreachable!("matched a slice") };
+                let mut bound = |e: &Option<Box<Expr>>, default: IrConstant| match e {
+                    Some(e) => self.value(e),
+                    None => self.constant(default, None),
+                };
+                let start = bound(lower, IrConstant::None);
+                let end = bound(upper, IrConstant::None);
+                let step = bound(step, IrConstant::Int(1));
+                self.call_aten("aten::slice", vec![object, start, end, step], vec![], span)
+            }
             Type::List(element) => {
                 let i = self.value(index);
                 if self.ty(i) != Type::Int {
@@ -1597,10 +1637,21 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 self.node("aten::__getitem__", vec![object, i], vec![*element], Attr::None, span)[0]
             }
             Type::Tensor => self.tensor_index(object, index, span),
+            // `d[key]`: `aten::__getitem__.Dict_str` and its kin.
+            Type::Dict(..) => {
+                let key = self.value(index);
+                self.call_aten("aten::__getitem__", vec![object, key], vec![], span)
+            }
             Type::Any => object,
             _ => self.unsupported(),
         }
     }
+}
+
+/// The name of the value a submodule is read into: its attribute name,
+/// `_0` for a container's `0` (PyTorch's names may not start with a digit).
+pub(super) fn submodule_value_name(attribute: &str) -> String {
+    if attribute.starts_with(|c: char| c.is_ascii_digit()) { format!("_{attribute}") } else { attribute.to_string() }
 }
 
 /// Splits `a, List[b, c], d` at its top-level commas.
@@ -1850,12 +1901,27 @@ pub(crate) fn attribute_type(value: &Value) -> Option<Type> {
     })
 }
 
+/// A Python function as compiled code sees it: the few that TorchScript
+/// maps to operators by identity (`torch/jit/_builtins.py`) are those
+/// operators; the rest are compiled.
+fn function_sugar(f: Rc<Function>) -> Sugar {
+    match (&*f.globals.name, f.qualname.as_str()) {
+        ("torch.nn.functional", "_no_grad_embedding_renorm_") => {
+            Sugar::Aten("aten::_no_grad_embedding_renorm_".to_string())
+        }
+        _ => Sugar::Function(f),
+    }
+}
+
 /// A free function's TorchScript name: `__torch__.helper` for the user's
-/// file, `__torch__.torch.nn.functional.dropout` for the prelude's.
+/// file, `__torch__.torch.nn.functional.dropout` for the prelude's. A
+/// static method is named like a free function (`__torch__.clip`), as
+/// PyTorch names it by `__name__`.
 fn qualified_function_name(f: &Function) -> String {
+    let name = f.qualname.rsplit('.').next().unwrap_or(&f.qualname);
     match &*f.globals.name {
-        "__main__" => format!("__torch__.{}", f.qualname),
-        module => format!("__torch__.{module}.{}", f.qualname),
+        "__main__" => format!("__torch__.{name}"),
+        module => format!("__torch__.{module}.{name}"),
     }
 }
 

@@ -1,0 +1,118 @@
+//! Dict literals and `del`. (Subscripts, methods, `in` and iteration of
+//! dicts go through the operator registry like lists': `aten::__getitem__`,
+//! `aten::_set_item`, `aten::keys`, ...)
+
+use super::*;
+
+impl Emitter<'_, '_, '_> {
+    /// `{k: v, ...}`: `prim::DictConstruct(k0, v0, k1, v1, ...)`. Keys
+    /// must all have one type; values of different types make a `Union`.
+    /// An annotated `Dict[K, V]` types the literal (an empty one too);
+    /// without one, `{}` is a `Dict[str, Tensor]`, as in PyTorch.
+    pub(super) fn dict_literal(&mut self, items: &[DictItem], hint: Option<Type>, span: Span) -> ValueId {
+        let mut inputs = Vec::with_capacity(items.len() * 2);
+        let (mut key_type, mut value_types): (Option<Type>, Vec<Type>) = (None, Vec::new());
+        for item in items {
+            let DictItem::Pair(k, v) = item else { return self.unsupported() };
+            let key = self.value(k);
+            let value = self.value(v);
+            let (kt, vt) = (self.ty(key), self.ty(value));
+            if kt == Type::Any || vt == Type::Any {
+                return self.any();
+            }
+            match &key_type {
+                Some(expected) if *expected != kt => {
+                    return self.error(
+                        Diagnostic::new(
+                            Code::E2006,
+                            k.span,
+                            format!(
+                                "Dict keys must contain only a single type. Expected: {expected} but found {kt} instead"
+                            ),
+                        )
+                        .label(format!("a `{kt}` key among `{expected}` keys")),
+                    );
+                }
+                _ => key_type = Some(kt),
+            }
+            if !value_types.contains(&vt) {
+                value_types.push(vt);
+            }
+            inputs.extend([key, value]);
+        }
+        let unified = match value_types.as_slice() {
+            [] => None,
+            [one] => Some(one.clone()),
+            many => Some(union_of(many)),
+        };
+        let ty = match (hint, key_type, unified) {
+            (Some(hinted @ Type::Dict(..)), key, value) => {
+                let Type::Dict(hk, hv) = &hinted else { unreachable!("matched a dict type") };
+                let fits = |actual: &Option<Type>, formal: &Type| {
+                    actual.as_ref().is_none_or(|t| matching::is_subtype(t, formal, &mut HashMap::new()))
+                };
+                let what = if !fits(&key, hk) {
+                    key.map(|k| ("keys", k))
+                } else if value_types.iter().all(|t| matching::is_subtype(t, hv, &mut HashMap::new())) {
+                    None
+                } else {
+                    value.map(|v| ("values", v))
+                };
+                if let Some((part, found)) = what {
+                    return self.error(
+                        Diagnostic::new(
+                            Code::E2006,
+                            span,
+                            format!("Type annotation was inferred to be `{hinted}`, but the type of {part} given by the dict literal is {found}"),
+                        )
+                        .label(format!("the annotation asks for a `{hinted}`")),
+                    );
+                }
+                hinted
+            }
+            (_, Some(k), Some(v)) => Type::Dict(Box::new(k), Box::new(v)),
+            _ => Type::Dict(Box::new(Type::Str), Box::new(Type::Tensor)),
+        };
+        self.node("prim::DictConstruct", inputs, vec![ty], Attr::None, span)[0]
+    }
+
+    /// `del d[k]` and `del xs[i]`: `aten::Delete`; `del name`: the name is
+    /// no longer defined.
+    pub(super) fn delete(&mut self, targets: &[Expr]) -> Result<(), Incomplete> {
+        for target in targets {
+            match &target.kind {
+                ExprKind::Subscript { value, index } if !matches!(index.kind, ExprKind::Slice { .. }) => {
+                    let object = self.value(value);
+                    if !matches!(self.ty(object), Type::List(_) | Type::Dict(..) | Type::Any) {
+                        return Err(Incomplete);
+                    }
+                    let key = self.value(index);
+                    self.call_aten("aten::Delete", vec![object, key], vec![], target.span);
+                }
+                ExprKind::Name(name) => {
+                    if self.lookup(*name).is_none() {
+                        return Err(Incomplete);
+                    }
+                    for scope in &mut self.scopes {
+                        scope.remove(name);
+                    }
+                }
+                _ => return Err(Incomplete),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What the values of a dict literal unify to: `T` and `None` make
+/// `Optional[T]`; other mixes a `Union`, its members in the order PyTorch
+/// prints them (by name).
+fn union_of(types: &[Type]) -> Type {
+    let others: Vec<&Type> = types.iter().filter(|t| **t != Type::None).collect();
+    if let [one] = others.as_slice() {
+        return Type::None.unify(one);
+    }
+    let mut members = types.to_vec();
+    members.sort_by_key(Type::to_string);
+    Type::Union(members)
+}
