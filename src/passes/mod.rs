@@ -129,6 +129,7 @@ fn optimize_graph(
     }
     constant_lists(graph);
     constant_factories(graph);
+    constant_transposes(graph);
     identities(graph);
     cse::eliminate(graph);
     crate::ir::cleanup::cleanup(graph);
@@ -181,6 +182,48 @@ fn constant_factories(graph: &mut Graph) {
         node.overload = None;
         node.inputs.clear();
         node.attr = crate::ir::Attr::Constant(Constant::Tensor(TensorConstant(Rc::new(tensor))));
+    }
+}
+
+/// `w.t()` of a frozen weight (a tied embedding read as a projection): a
+/// constant, transposed once now, as PyTorch's constant propagation does.
+fn constant_transposes(graph: &mut Graph) {
+    use crate::host::tensor::Tensor;
+    use crate::ir::{Constant, TensorConstant};
+    for n in graph.walk() {
+        let node = graph.node(n);
+        if node.kind != "aten::t" || node.inputs.len() != 1 {
+            continue;
+        }
+        let Some(Constant::Tensor(t)) = graph.constant_value(node.inputs[0]) else { continue };
+        let t = &t.0;
+        let transposed = match t.shape.as_slice() {
+            [rows, cols] => {
+                let size = t.dtype.size();
+                let bytes = t.bytes();
+                let data = &bytes[t.offset * size..(t.offset + rows * cols) * size];
+                let mut out = vec![0u8; data.len()];
+                for r in 0..*rows {
+                    for c in 0..*cols {
+                        let (from, to) = ((r * cols + c) * size, (c * rows + r) * size);
+                        out[to..to + size].copy_from_slice(&data[from..from + size]);
+                    }
+                }
+                Tensor::from_bytes(vec![*cols, *rows], t.dtype, out.into())
+            }
+            // `t()` of a 0-d or 1-d tensor is the tensor.
+            [] | [_] => {
+                let size = t.dtype.size();
+                let data = &t.bytes()[t.offset * size..(t.offset + t.numel()) * size];
+                Tensor::from_bytes(t.shape.clone(), t.dtype, data.into())
+            }
+            _ => continue,
+        };
+        let node = graph.node_mut(n);
+        node.kind = "prim::Constant".into();
+        node.overload = None;
+        node.inputs.clear();
+        node.attr = crate::ir::Attr::Constant(Constant::Tensor(TensorConstant(Rc::new(transposed))));
     }
 }
 
