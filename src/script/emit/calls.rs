@@ -106,7 +106,11 @@ impl Emitter<'_, '_, '_> {
                 }
                 "sum" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::sum", positional, keywords, span)),
                 "abs" if positional.len() == 1 => Sugar::Value(self.call_aten("prim::abs", positional, keywords, span)),
-                "min" | "max" if positional.len() == 2 => {
+                "round" if positional.len() == 1 => {
+                    Sugar::Value(self.call_aten("aten::round", positional, keywords, span))
+                }
+                // `max(a, b)`, and `max(xs)` of a list.
+                "min" | "max" if matches!(positional.len(), 1 | 2) => {
                     Sugar::Value(self.call_aten(&format!("prim::{name}"), positional, keywords, span))
                 }
                 "print" => {
