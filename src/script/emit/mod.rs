@@ -783,7 +783,38 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         self.assign(t, v, span);
                     }
                 }
-                Type::Any => {}
+                // `first, *rest = xs`: how many items `rest` gets is only
+                // known when the model runs.
+                Type::List(_) => {
+                    let at = self.graph.definer(value).and_then(|n| n.span).unwrap_or(span);
+                    let failed = self.error(
+                        Diagnostic::new(
+                            Code::E2010,
+                            at,
+                            "cannot statically infer the expected size of a list in this context",
+                        )
+                        .label("a list's length is only known when the model runs")
+                        .help("index the list instead: `first = xs[0]` and `rest = xs[1:]`"),
+                    );
+                    for t in targets {
+                        let t = match &t.kind {
+                            ExprKind::Starred(inner) => inner,
+                            _ => t,
+                        };
+                        self.assign(t, failed, span);
+                    }
+                }
+                // The value already failed: the names exist, with its
+                // error type, so their uses do not report again.
+                Type::Any => {
+                    for t in targets {
+                        let t = match &t.kind {
+                            ExprKind::Starred(inner) => inner,
+                            _ => t,
+                        };
+                        self.assign(t, value, span);
+                    }
+                }
                 _ => {
                     self.unsupported();
                 }
