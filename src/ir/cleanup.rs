@@ -17,8 +17,9 @@ pub fn cleanup(graph: &mut Graph) {
         let lowered = lower_simple_tuples(graph);
         let unchanged = remove_unchanged_loop_outputs(graph);
         let unread = remove_unread_outputs(graph);
+        let unobserved = remove_unobserved_writes(graph);
         let removed = remove_dead(graph);
-        if !folded && !lowered && !unchanged && !unread && !removed {
+        if !folded && !lowered && !unchanged && !unread && !unobserved && !removed {
             break;
         }
     }
@@ -115,7 +116,9 @@ fn lower_simple_tuples(graph: &mut Graph) -> bool {
             }
             "prim::TupleIndex" => {
                 let Some(Constant::Int(i)) = graph.constant_value(node.inputs[1]) else { continue };
-                let Some(&part) = usize::try_from(*i).ok().and_then(|i| tuple.inputs.get(i)) else { continue };
+                // (`t[-1]` is the last part.)
+                let i = if *i < 0 { *i + tuple.inputs.len() as i64 } else { *i };
+                let Some(&part) = usize::try_from(i).ok().and_then(|i| tuple.inputs.get(i)) else { continue };
                 substitute.push((node.outputs[0], part));
                 dropped.push(n);
             }
@@ -212,6 +215,109 @@ fn remove_unread_outputs(graph: &mut Graph) -> bool {
         }
     }
     changed
+}
+
+/// Where each live node is, in print order, and who reads each value.
+#[derive(Default)]
+struct Places {
+    /// (Index in block, block index) steps from the top block.
+    path: HashMap<NodeId, Vec<usize>>,
+    readers: HashMap<ValueId, Vec<NodeId>>,
+    /// Values some block returns.
+    returned: std::collections::HashSet<ValueId>,
+    /// Whether the node is inside a loop.
+    in_loop: HashMap<NodeId, bool>,
+}
+
+impl Places {
+    fn of(graph: &Graph) -> Places {
+        let mut places = Places::default();
+        places.visit(graph, graph.top, &mut Vec::new(), false);
+        places
+    }
+
+    fn visit(&mut self, graph: &Graph, block: super::graph::BlockId, prefix: &mut Vec<usize>, looped: bool) {
+        for (i, &n) in graph.block(block).nodes.iter().enumerate() {
+            prefix.push(i);
+            self.path.insert(n, prefix.clone());
+            self.in_loop.insert(n, looped);
+            for &v in &graph.node(n).inputs {
+                self.readers.entry(v).or_default().push(n);
+            }
+            let looping = looped || graph.node(n).kind == "prim::Loop";
+            for (k, &b) in graph.node(n).blocks.iter().enumerate() {
+                prefix.push(k);
+                self.visit(graph, b, prefix, looping);
+                prefix.pop();
+            }
+            prefix.pop();
+        }
+        self.returned.extend(graph.block(block).returns.iter().copied());
+    }
+}
+
+/// Writes nobody can observe, which PyTorch's alias-aware dead-code
+/// elimination drops: an operator that only writes into a list or dict this
+/// graph made fresh (`x.shape[0] = 3` sets an item of the list `aten::size`
+/// returned; `del d["k"]` of a local dict never read again), when nothing
+/// reads it after the write and no other value can alias it. Conservative:
+/// a write inside a loop, or into a container anything else holds, stays.
+/// True if any went.
+fn remove_unobserved_writes(graph: &mut Graph) -> bool {
+    let registry = crate::ops::registry();
+    let schema = |n: NodeId| {
+        let node = graph.node(n);
+        node.overload.as_deref().and_then(|o| registry.get(&node.kind, o))
+    };
+    let places = Places::of(graph);
+    let (path, readers, returned, in_loop) = (&places.path, &places.readers, &places.returned, &places.in_loop);
+    // Whether a schema's results may alias one of its arguments (a `*`
+    // result holds values that escaped into containers, never a container
+    // this graph just made).
+    let aliases_arguments = |s: &crate::ops::Schema| {
+        let sets: Vec<&String> =
+            s.arguments.iter().filter_map(|a| a.alias.as_ref()).flat_map(|a| a.before.iter()).collect();
+        s.returns.iter().filter_map(|r| r.alias.as_ref()).any(|r| r.before.iter().any(|set| sets.contains(&set)))
+    };
+    let fresh = |v: ValueId| match graph.definer(v) {
+        Some(node) if matches!(node.kind.as_str(), "prim::ListConstruct" | "prim::DictConstruct") => true,
+        Some(_) => graph.defining_node(v).and_then(schema).is_some_and(|s| !s.is_mutable() && !aliases_arguments(s)),
+        None => false,
+    };
+    let mut dead = Vec::new();
+    for (&n, at) in path {
+        let Some(s) = schema(n) else { continue };
+        if !s.is_mutable() || in_loop[&n] || graph.node(n).outputs.iter().any(|o| readers.contains_key(o)) {
+            continue;
+        }
+        let written: Vec<ValueId> = s
+            .arguments
+            .iter()
+            .zip(&graph.node(n).inputs)
+            .filter(|(a, _)| a.alias.as_ref().is_some_and(|al| al.is_write))
+            .map(|(_, &v)| v)
+            .collect();
+        let unobserved = written.iter().all(|&w| {
+            matches!(graph.value(w).ty, crate::types::Type::List(_) | crate::types::Type::Dict(..))
+                && fresh(w)
+                && !returned.contains(&w)
+                && readers.get(&w).into_iter().flatten().all(|&r| {
+                    // Another reader: before the write, and making nothing
+                    // that could hold or alias the container.
+                    r == n
+                        || (path[&r] < *at
+                            && !at.starts_with(&path[&r])
+                            && schema(r).is_some_and(|rs| !rs.is_mutable() && !aliases_arguments(rs)))
+                })
+        });
+        if unobserved && !written.is_empty() {
+            dead.push(n);
+        }
+    }
+    for b in graph.live_blocks() {
+        graph.block_mut(b).nodes.retain(|n| !dead.contains(n));
+    }
+    !dead.is_empty()
 }
 
 /// Drops nodes without side effects whose results nothing reads; true if

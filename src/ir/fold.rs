@@ -79,6 +79,10 @@ pub fn fold(graph: &Graph, kind: &str, inputs: &[ValueId]) -> Option<Constant> {
         ("aten::Float", [a]) => Constant::Float(float(*a)),
         ("aten::neg", [N::I(a)]) => Constant::Int(a.checked_neg()?),
         ("aten::neg", [N::F(a)]) => Constant::Float(-a),
+        ("prim::abs", [N::I(a)]) => Constant::Int(a.checked_abs()?),
+        ("prim::abs", [N::F(a)]) => Constant::Float(a.abs()),
+        // TorchScript rounds halves to even, as Python does.
+        ("aten::round", [N::F(a)]) => Constant::Float(a.round_ties_even()),
         ("aten::add", [N::I(a), N::I(b)]) => Constant::Int(a.checked_add(*b)?),
         ("aten::sub", [N::I(a), N::I(b)]) => Constant::Int(a.checked_sub(*b)?),
         ("aten::mul", [N::I(a), N::I(b)]) => Constant::Int(a.checked_mul(*b)?),

@@ -15,6 +15,35 @@ impl Emitter<'_, '_, '_> {
                     let v = self.value(e);
                     keywords.push((self.host.name(name.name).to_string(), v));
                 }
+                // `f(*t)`: a tuple's items are the arguments; a list's
+                // length is not known while compiling.
+                ArgKind::Starred(e) => {
+                    let v = self.value(e);
+                    match self.ty(v) {
+                        Type::Tuple(items) => {
+                            let parts = match self.producer(v) {
+                                Some((kind, inputs)) if kind == "prim::TupleConstruct" => inputs,
+                                _ => self.node("prim::TupleUnpack", vec![v], items, Attr::None, e.span),
+                            };
+                            positional.extend(parts);
+                        }
+                        Type::List(_) => {
+                            return Sugar::Value(
+                                self.error(
+                                    Diagnostic::new(
+                                        Code::E2010,
+                                        arg.span,
+                                        "cannot statically infer the expected size of a list in this context",
+                                    )
+                                    .label("a list's length is only known when the model runs")
+                                    .help("pass the items one by one (`f(xs[0], xs[1])`), or pass a tuple"),
+                                ),
+                            );
+                        }
+                        Type::Any => return Sugar::Value(v),
+                        _ => return Sugar::Value(self.unsupported()),
+                    }
+                }
                 _ => return Sugar::Value(self.unsupported()),
             }
         }
@@ -106,7 +135,11 @@ impl Emitter<'_, '_, '_> {
                 }
                 "sum" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::sum", positional, keywords, span)),
                 "abs" if positional.len() == 1 => Sugar::Value(self.call_aten("prim::abs", positional, keywords, span)),
-                "min" | "max" if positional.len() == 2 => {
+                "round" if positional.len() == 1 => {
+                    Sugar::Value(self.call_aten("aten::round", positional, keywords, span))
+                }
+                // `max(a, b)`, and `max(xs)` of a list.
+                "min" | "max" if matches!(positional.len(), 1 | 2) => {
                     Sugar::Value(self.call_aten(&format!("prim::{name}"), positional, keywords, span))
                 }
                 "print" => {
@@ -200,7 +233,7 @@ impl Emitter<'_, '_, '_> {
                 emitter.graph.value(result).ty.clone()
             }
         };
-        let schema = signature.schema(&name, returns);
+        let schema = signature.schema(alias.as_deref().unwrap_or(&name), returns);
         if let Some((v, _)) = &object {
             positional.insert(0, *v);
         }
@@ -242,8 +275,16 @@ impl Emitter<'_, '_, '_> {
             }
             Err(mismatch) => {
                 let reason = mismatch.reason;
-                let mut d = Diagnostic::new(Code::E2014, span, format!("{schema}: {reason}"))
-                    .label(format!("this call does not fit `{name}`'s signature"));
+                // An overloaded method (`GRU.forward__0`): PyTorch lists the
+                // overloads.
+                let overloaded = alias.as_deref().is_some_and(|a| a.starts_with("forward__"));
+                let mut d = if overloaded {
+                    Diagnostic::new(Code::E2014, span, "Arguments for call are not valid.")
+                        .note(format!("{schema}:\n{reason}"))
+                } else {
+                    Diagnostic::new(Code::E2014, span, format!("{schema}: {reason}"))
+                };
+                d = d.label(format!("this call does not fit `{name}`'s signature"));
                 if let Some(help) = self.refinement_help(positional.iter().chain(keywords.iter().map(|(_, v)| v))) {
                     d = d.help(help);
                 }

@@ -109,6 +109,8 @@ pub struct Emitter<'u, 'h, 'a> {
     /// What each `prim::CallMethod`/`prim::CallFunction` calls: the unit
     /// to compile and inline for export.
     pub callees: HashMap<crate::ir::NodeId, Unit>,
+    /// Names bound to what is no value (`fn = double`).
+    aliases: HashMap<Symbol, Sugar>,
     /// The loops being compiled, innermost last: what `break` and
     /// `continue` leave.
     loops: Vec<exits::LoopContext>,
@@ -158,6 +160,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             partial: HashMap::new(),
             modules: HashMap::new(),
             callees: HashMap::new(),
+            aliases: HashMap::new(),
             loops: Vec::new(),
             return_exits: false,
             merged_return: None,
@@ -610,7 +613,23 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             }
             StmtKind::Pass => {}
             StmtKind::Assign { targets, value } => {
-                let v = self.value(value);
+                let sugar = self.expr(value);
+                // `fn = double`: a name for something that is no value (a
+                // function, an operator, a module of names).
+                if let [Expr { kind: ExprKind::Name(name), .. }] = targets.as_slice()
+                    && matches!(
+                        sugar,
+                        Sugar::Function(_)
+                            | Sugar::Aten(_)
+                            | Sugar::Builtin(_)
+                            | Sugar::Namespace(_)
+                            | Sugar::ModuleClass(_)
+                    )
+                {
+                    self.aliases.insert(*name, sugar);
+                    return Ok(());
+                }
+                let v = self.materialize(sugar, value.span);
                 let unnamed = self.graph.value(v).name.is_none();
                 for target in targets {
                     self.assign(target, v, stmt.span);
@@ -764,7 +783,38 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         self.assign(t, v, span);
                     }
                 }
-                Type::Any => {}
+                // `first, *rest = xs`: how many items `rest` gets is only
+                // known when the model runs.
+                Type::List(_) => {
+                    let at = self.graph.definer(value).and_then(|n| n.span).unwrap_or(span);
+                    let failed = self.error(
+                        Diagnostic::new(
+                            Code::E2010,
+                            at,
+                            "cannot statically infer the expected size of a list in this context",
+                        )
+                        .label("a list's length is only known when the model runs")
+                        .help("index the list instead: `first = xs[0]` and `rest = xs[1:]`"),
+                    );
+                    for t in targets {
+                        let t = match &t.kind {
+                            ExprKind::Starred(inner) => inner,
+                            _ => t,
+                        };
+                        self.assign(t, failed, span);
+                    }
+                }
+                // The value already failed: the names exist, with its
+                // error type, so their uses do not report again.
+                Type::Any => {
+                    for t in targets {
+                        let t = match &t.kind {
+                            ExprKind::Starred(inner) => inner,
+                            _ => t,
+                        };
+                        self.assign(t, value, span);
+                    }
+                }
                 _ => {
                     self.unsupported();
                 }
@@ -1522,6 +1572,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             }
             return Sugar::Value(v);
         }
+        if let Some(sugar) = self.aliases.get(&name) {
+            return sugar.clone();
+        }
         let global = self.unit.globals.attrs.borrow().get(&name).cloned();
         match global {
             Some(Value::Namespace(ns)) => Sugar::Namespace(ns.name.to_string()),
@@ -1601,21 +1654,52 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 self.node("prim::TupleConstruct", parts, vec![Type::Tuple(types)], Attr::None, span)[0]
             }
             Type::Tuple(items) => {
-                let ExprKind::Constant(Constant::Int(IntLit::Small(i))) = index.kind else { return self.unsupported() };
-                let i = i as usize;
-                if i >= items.len() {
-                    let n = items.len();
+                let constant = match &index.kind {
+                    ExprKind::Constant(Constant::Int(IntLit::Small(i))) => Some(*i as i64),
+                    ExprKind::UnaryOp { op: UnaryOp::Neg, operand } => match operand.kind {
+                        ExprKind::Constant(Constant::Int(IntLit::Small(i))) => Some(-(i as i64)),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let Some(given) = constant else {
+                    // A non-literal index: only into a tuple whose items
+                    // all have one type.
+                    let i = self.value(index);
+                    if !matches!(self.ty(i), Type::Int | Type::Any) {
+                        return self.unsupported();
+                    }
+                    let shown = self.ty(object);
+                    let Some(first) = items.first().filter(|f| items.iter().all(|t| t == *f)) else {
+                        return self.error(
+                            Diagnostic::new(
+                                Code::E2010,
+                                span,
+                                format!("Cannot index into a {shown} with a non-integer literal because we cannot resolve the output type"),
+                            )
+                            .label("the items have different types")
+                            .help("index with an integer literal"),
+                        );
+                    };
+                    let ty = first.clone();
+                    return self.node("prim::TupleIndex", vec![object, i], vec![ty], Attr::None, span)[0];
+                };
+                // `t[-1]` is the last item.
+                let n = items.len() as i64;
+                let i = if given < 0 { given + n } else { given };
+                if !(0..n).contains(&i) {
                     return self.error(
                         Diagnostic::new(
                             Code::E2010,
                             span,
-                            format!("Tuple index out of range. Tuple is length {n} and index is {i}"),
+                            format!("Tuple index out of range. Tuple is length {n} and index is {given}"),
                         )
-                        .label(format!("a tuple of {n} has no element {i}")),
+                        .label(format!("a tuple of {n} has no element {given}")),
                     );
                 }
-                let at = self.constant(IrConstant::Int(i as i64), None);
-                self.node("prim::TupleIndex", vec![object, at], vec![items[i].clone()], Attr::None, span)[0]
+                // (The index stays as written: `(t)[-1]`.)
+                let at = self.constant(IrConstant::Int(given), None);
+                self.node("prim::TupleIndex", vec![object, at], vec![items[i as usize].clone()], Attr::None, span)[0]
             }
             // `xs[1:]`, `s[:3]`: `aten::slice.t` / `.str`.
             Type::List(_) | Type::Str if matches!(index.kind, ExprKind::Slice { .. }) => {
