@@ -184,7 +184,7 @@ impl Emitter<'_, '_, '_> {
                     })
                     .collect();
                 match (name.as_str(), positional) {
-                    ("range", Some(p)) if p.len() == 1 => ("range", p),
+                    ("range", Some(p)) if (1..=3).contains(&p.len()) => ("range", p),
                     ("zip", Some(p)) if !p.is_empty() => ("zip", p),
                     ("enumerate", Some(p)) if p.len() == 1 => ("enumerate", p),
                     _ => ("", vec![iter]),
@@ -204,13 +204,28 @@ impl Emitter<'_, '_, '_> {
         // a list read at the counter.
         let mut sources: Vec<Option<(ValueId, Type)>> = Vec::new();
         let mut lengths = Vec::new();
+        // `range(lo, hi, step)`: the start and step each trip's index is
+        // derived from (`aten::__derive_index`).
+        let mut derive = None;
         if form == "range" {
-            let n = self.value(parts[0]);
-            if !matches!(self.ty(n), Type::Int | Type::Any) {
+            let bounds: Vec<ValueId> = parts.iter().map(|p| self.value(p)).collect();
+            if bounds.iter().any(|b| !matches!(self.ty(*b), Type::Int | Type::Any)) {
                 // globals.rs reports range over a Tensor parameter; other
                 // cases are left to a later version of this compiler.
                 return Err(Incomplete);
             }
+            let n = match bounds.as_slice() {
+                [n] => *n,
+                [lo, hi, rest @ ..] => {
+                    let step = match rest {
+                        [step] => *step,
+                        _ => self.constant(IrConstant::Int(1), None),
+                    };
+                    derive = Some((*lo, step));
+                    self.call_aten("aten::__range_length", vec![*lo, *hi, step], vec![], iter.span)
+                }
+                _ => return Err(Incomplete),
+            };
             sources.push(None);
             lengths.push(n);
         } else {
@@ -279,7 +294,7 @@ impl Emitter<'_, '_, '_> {
         let truth = self.constant(IrConstant::Bool(true), None);
         // The counter takes the name of the target it binds, if one does.
         let counter_label = sources.iter().zip(&targets).find_map(|(source, t)| match (source, &t.kind) {
-            (None, ExprKind::Name(n)) => Some(self.host.name(*n).to_string()),
+            (None, ExprKind::Name(n)) if derive.is_none() => Some(self.host.name(*n).to_string()),
             _ => None,
         });
         let bind = |this: &mut Self, i: ValueId| {
@@ -300,7 +315,12 @@ impl Emitter<'_, '_, '_> {
                         }
                         v
                     }
-                    None => i,
+                    None => match derive {
+                        Some((lo, step)) => {
+                            this.call_aten("aten::__derive_index", vec![i, lo, step], vec![], iter.span)
+                        }
+                        None => i,
+                    },
                 };
                 this.destructure(t, element, iter.span, &mut bindings)?;
             }

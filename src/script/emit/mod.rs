@@ -111,6 +111,8 @@ pub struct Emitter<'u, 'h, 'a> {
     pub callees: HashMap<crate::ir::NodeId, Unit>,
     /// Names bound to what is no value (`fn = double`).
     aliases: HashMap<Symbol, Sugar>,
+    /// Values an assignment does not name (an unannotated `[]`).
+    anonymous: HashSet<ValueId>,
     /// The loops being compiled, innermost last: what `break` and
     /// `continue` leave.
     loops: Vec<exits::LoopContext>,
@@ -161,6 +163,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             modules: HashMap::new(),
             callees: HashMap::new(),
             aliases: HashMap::new(),
+            anonymous: HashSet::new(),
             loops: Vec::new(),
             return_exits: false,
             merged_return: None,
@@ -288,7 +291,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 );
             }
         }
-        if self.graph.value(value).name.is_none() {
+        if self.graph.value(value).name.is_none() && !self.anonymous.contains(&value) {
             self.graph.value_mut(value).name = Some(self.host.name(name).to_string());
         }
         self.scopes[depth - 1].insert(name, value);
@@ -1471,18 +1474,29 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 if let Some(Type::List(expected)) = &hint {
                     return Sugar::Value(self.hinted_list(values, expected, e.span));
                 }
-                let element = match values.first() {
-                    None => Type::Tensor,
-                    Some(first) => {
-                        let t = self.ty(*first);
-                        if values.iter().all(|v| self.ty(*v) == t) {
-                            t
-                        } else {
-                            return Sugar::Value(self.unsupported());
-                        }
+                let mut types: Vec<Type> = Vec::new();
+                for v in &values {
+                    let t = self.ty(*v);
+                    if t == Type::Any {
+                        return Sugar::Value(*v);
                     }
+                    if !types.contains(&t) {
+                        types.push(t);
+                    }
+                }
+                // Items of different types make a list of their Union, as
+                // in PyTorch (`[1, "two", x]` is a `List[Union[Tensor, int, str]]`).
+                let element = match types.as_slice() {
+                    [] => Type::Tensor,
+                    [one] => one.clone(),
+                    many => dicts::union_of(many),
                 };
-                Sugar::Value(self.node("prim::ListConstruct", values, vec![Type::list(element)], Attr::None, e.span)[0])
+                let list = self.node("prim::ListConstruct", values, vec![Type::list(element)], Attr::None, e.span)[0];
+                if items.is_empty() {
+                    // PyTorch gives an unannotated `[]` no variable name.
+                    self.anonymous.insert(list);
+                }
+                Sugar::Value(list)
             }
             ExprKind::Subscript { value, index } => {
                 let object = match self.expr(value) {
