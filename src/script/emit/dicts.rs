@@ -30,7 +30,7 @@ impl Emitter<'_, '_, '_> {
                                 "Dict keys must contain only a single type. Expected: {expected} but found {kt} instead"
                             ),
                         )
-                        .label(format!("a `{kt}` key among `{expected}` keys")),
+                        .label(format!("a key of type `{kt}` among keys of type `{expected}`")),
                     );
                 }
                 _ => key_type = Some(kt),

@@ -233,6 +233,7 @@ impl Emitter<'_, '_, '_> {
                 sources.push(None);
                 lengths.push(self.constant(IrConstant::Int(i64::MAX), Some(iter.span)));
             }
+
             // Every iterable is evaluated, then their lengths taken.
             let mut iterables = Vec::with_capacity(parts.len());
             for part in &parts {
@@ -241,6 +242,20 @@ impl Emitter<'_, '_, '_> {
                     // Sequential is unrolled: the body once per submodule.
                     Sugar::Module(container, value) if form.is_empty() => {
                         return self.unrolled_loop(target, None, &container, value, span, body);
+                    }
+                    // A module container unrolls only on its own (or
+                    // enumerated), not zipped with a list.
+                    Sugar::Module(..) if form == "zip" => {
+                        self.error(
+                            Diagnostic::new(
+                                Code::E3001,
+                                iter.span,
+                                "Can not iterate over a module list or tuple with a value that does not have a statically determinable length",
+                            )
+                            .label("a module container in `zip`")
+                            .help("iterate with `enumerate` over the modules and index the other list"),
+                        );
+                        return Ok(());
                     }
                     sugar => {
                         let mut iterable = self.materialize(sugar, part.span);
@@ -425,13 +440,20 @@ impl Emitter<'_, '_, '_> {
         let depth = self.scopes.len();
         for (name, init) in carried.iter().zip(&initial) {
             let p = self.graph.new_value(self.ty(*init), Some(self.host.name(*name).to_string()));
+            // (Until the body says otherwise: in messages, the outer type.)
+            self.graph.value_mut(p).inferred = self.graph.value(*init).inferred;
             self.graph.block_mut(body_block).params.push(p);
             self.scopes[depth - 1].insert(*name, p);
         }
-        self.scopes[depth - 1].extend(bindings);
+        // A target that is new to the loop belongs to the body (the body
+        // may rebind it to another type); one that existed before shadows
+        // its carried parameter.
+        let (outer_targets, body_targets): (Vec<_>, Vec<_>) =
+            bindings.into_iter().partition(|(name, _)| carried.contains(name));
+        self.scopes[depth - 1].extend(outer_targets);
         // The body gets a scope of its own inside the block parameters', so
         // assigning a carried variable is checked like any outer variable.
-        self.scopes.push(HashMap::new());
+        self.scopes.push(body_targets.into_iter().collect());
         let flow = body(self);
         // A body that ends in an exit has no condition of its own to test
         // (lowering the exits replaces it).
