@@ -48,7 +48,7 @@ fn host_fixtures_report_exactly_their_annotations() {
 /// fixed, the greedy searcher with all three, and frontend rejections.
 #[test]
 fn script_fixtures_report_exactly_their_annotations() {
-    fixtures_report_exactly_their_annotations("script", 13);
+    fixtures_report_exactly_their_annotations("script", 14);
 }
 
 #[test]

@@ -79,6 +79,11 @@ pub fn fold(graph: &Graph, kind: &str, inputs: &[ValueId]) -> Option<Constant> {
         ("aten::Float", [a]) => Constant::Float(float(*a)),
         ("aten::neg", [N::I(a)]) => Constant::Int(a.checked_neg()?),
         ("aten::neg", [N::F(a)]) => Constant::Float(-a),
+        ("aten::__range_length", [N::I(lo), N::I(hi), N::I(step)]) if *step != 0 => {
+            let span = if *step > 0 { hi - lo } else { lo - hi };
+            let step = step.abs();
+            Constant::Int(if span > 0 { (span + step - 1) / step } else { 0 })
+        }
         ("prim::abs", [N::I(a)]) => Constant::Int(a.checked_abs()?),
         ("prim::abs", [N::F(a)]) => Constant::Float(a.abs()),
         // TorchScript rounds halves to even, as Python does.

@@ -43,6 +43,9 @@ pub struct Plan {
     pub sources: Vec<Source>,
     /// The schema's return types with type variables bound.
     pub returns: Vec<Type>,
+    /// Packed arguments needed `aten::Int` of a Tensor (`x.view(n, -1)`
+    /// with a Tensor `n`).
+    pub packs_tensors: bool,
 }
 
 impl Plan {
@@ -50,10 +53,11 @@ impl Plan {
     /// overload without conversions before any with them, so `s == "cpu"`
     /// compares strings rather than devices.
     pub fn converts(&self) -> bool {
-        self.sources.iter().any(|s| match s {
-            Source::Positional(_, c) | Source::Keyword(_, c) => *c != Conversion::None,
-            _ => false,
-        })
+        self.packs_tensors
+            || self.sources.iter().any(|s| match s {
+                Source::Positional(_, c) | Source::Keyword(_, c) => *c != Conversion::None,
+                _ => false,
+            })
     }
 }
 
@@ -151,7 +155,8 @@ fn match_arguments(schema: &Schema, positional: &[Type], keywords: &[(String, Ty
         }
     }
     let returns = schema.returns.iter().map(|r| substitute(&r.ty, &bindings)).collect();
-    Ok(Plan { sources, returns })
+    let packs_tensors = packs.is_some_and(|last| positional[last..].contains(&Type::Tensor));
+    Ok(Plan { sources, returns, packs_tensors })
 }
 
 fn shown(ty: &Type, bindings: &HashMap<String, Type>) -> String {

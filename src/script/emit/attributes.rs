@@ -221,12 +221,7 @@ impl Emitter<'_, '_, '_> {
                     None => return Sugar::Value(self.unsupported()),
                 },
             };
-            let optional = matches!(ty, Type::Optional(_));
             let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(name.clone()), span)[0];
-            if optional {
-                // Attributes are never refined.
-                self.unrefinable.insert(v);
-            }
             self.graph.value_mut(v).name = Some(name);
             return Sugar::Value(v);
         }

@@ -244,7 +244,6 @@ impl Emitter<'_, '_, '_> {
             // An argument that already failed: no second error.
             return self.any();
         }
-        let optional_argument = all_types().any(|t| matches!(t, Type::Optional(_)));
         match matching::match_schema(&schema, &types, &keyword_types) {
             Ok(plan) => {
                 let mut inputs = Vec::with_capacity(plan.sources.len());
@@ -264,14 +263,6 @@ impl Emitter<'_, '_, '_> {
                 let call = self.graph.append(self.block, kind, inputs, plan.returns, attr, Some(span));
                 self.callees.insert(call, unit);
                 self.graph.node(call).outputs[0]
-            }
-            // An Optional that a construct this compiler does not model yet
-            // may have refined (`if x is None: return`) is no proof of an error.
-            Err(_)
-                if optional_argument
-                    && !self.optionals_unrefined(positional.iter().chain(keywords.iter().map(|(_, v)| v))) =>
-            {
-                self.unsupported()
             }
             Err(mismatch) => {
                 let reason = mismatch.reason;
@@ -313,11 +304,6 @@ impl Emitter<'_, '_, '_> {
         })
     }
 
-    /// Whether every Optional among `values` is one nothing can have refined.
-    pub(super) fn optionals_unrefined<'v>(&self, values: impl Iterator<Item = &'v ValueId>) -> bool {
-        values.filter(|v| matches!(self.ty(**v), Type::Optional(_))).all(|v| self.unrefinable.contains(v))
-    }
-
     /// Resolves an aten operator against its overloads, in registry order,
     /// and emits the call with defaults as constants.
     pub(super) fn call_aten(
@@ -349,11 +335,6 @@ impl Emitter<'_, '_, '_> {
         }
         if let Some((schema, plan)) = converting {
             return self.emit_plan(schema, plan, &positional, &keywords, span);
-        }
-        // Overloads that fail on an Optional that `is not None` may have
-        // refined are not proof of a user error this compiler can explain yet.
-        if !self.optionals_unrefined(positional.iter().chain(keywords.iter().map(|(_, v)| v))) {
-            return self.unsupported();
         }
         // The closest overloads first: those that matched the most arguments.
         failures.sort_by_key(|(_, mismatch)| std::cmp::Reverse(mismatch.matched));

@@ -30,7 +30,7 @@ impl Emitter<'_, '_, '_> {
                                 "Dict keys must contain only a single type. Expected: {expected} but found {kt} instead"
                             ),
                         )
-                        .label(format!("a `{kt}` key among `{expected}` keys")),
+                        .label(format!("a key of type `{kt}` among keys of type `{expected}`")),
                     );
                 }
                 _ => key_type = Some(kt),
@@ -107,7 +107,7 @@ impl Emitter<'_, '_, '_> {
 /// What the values of a dict literal unify to: `T` and `None` make
 /// `Optional[T]`; other mixes a `Union`, its members in the order PyTorch
 /// prints them (by name).
-fn union_of(types: &[Type]) -> Type {
+pub(super) fn union_of(types: &[Type]) -> Type {
     let others: Vec<&Type> = types.iter().filter(|t| **t != Type::None).collect();
     if let [one] = others.as_slice() {
         return Type::None.unify(one);

@@ -35,6 +35,10 @@ impl Emitter<'_, '_, '_> {
             return Ok(Flow::Falls);
         };
         if context.unrolled {
+            // Once, not once per unrolled trip.
+            if self.diagnostics.iter().any(|d| d.span() == span) {
+                return Ok(Flow::Falls);
+            }
             self.error(
                 Diagnostic::new(
                     Code::E3001,

@@ -184,7 +184,7 @@ impl Emitter<'_, '_, '_> {
                     })
                     .collect();
                 match (name.as_str(), positional) {
-                    ("range", Some(p)) if p.len() == 1 => ("range", p),
+                    ("range", Some(p)) if (1..=3).contains(&p.len()) => ("range", p),
                     ("zip", Some(p)) if !p.is_empty() => ("zip", p),
                     ("enumerate", Some(p)) if p.len() == 1 => ("enumerate", p),
                     _ => ("", vec![iter]),
@@ -204,13 +204,28 @@ impl Emitter<'_, '_, '_> {
         // a list read at the counter.
         let mut sources: Vec<Option<(ValueId, Type)>> = Vec::new();
         let mut lengths = Vec::new();
+        // `range(lo, hi, step)`: the start and step each trip's index is
+        // derived from (`aten::__derive_index`).
+        let mut derive = None;
         if form == "range" {
-            let n = self.value(parts[0]);
-            if !matches!(self.ty(n), Type::Int | Type::Any) {
+            let bounds: Vec<ValueId> = parts.iter().map(|p| self.value(p)).collect();
+            if bounds.iter().any(|b| !matches!(self.ty(*b), Type::Int | Type::Any)) {
                 // globals.rs reports range over a Tensor parameter; other
                 // cases are left to a later version of this compiler.
                 return Err(Incomplete);
             }
+            let n = match bounds.as_slice() {
+                [n] => *n,
+                [lo, hi, rest @ ..] => {
+                    let step = match rest {
+                        [step] => *step,
+                        _ => self.constant(IrConstant::Int(1), None),
+                    };
+                    derive = Some((*lo, step));
+                    self.call_aten("aten::__range_length", vec![*lo, *hi, step], vec![], iter.span)
+                }
+                _ => return Err(Incomplete),
+            };
             sources.push(None);
             lengths.push(n);
         } else {
@@ -218,6 +233,7 @@ impl Emitter<'_, '_, '_> {
                 sources.push(None);
                 lengths.push(self.constant(IrConstant::Int(i64::MAX), Some(iter.span)));
             }
+
             // Every iterable is evaluated, then their lengths taken.
             let mut iterables = Vec::with_capacity(parts.len());
             for part in &parts {
@@ -226,6 +242,20 @@ impl Emitter<'_, '_, '_> {
                     // Sequential is unrolled: the body once per submodule.
                     Sugar::Module(container, value) if form.is_empty() => {
                         return self.unrolled_loop(target, None, &container, value, span, body);
+                    }
+                    // A module container unrolls only on its own (or
+                    // enumerated), not zipped with a list.
+                    Sugar::Module(..) if form == "zip" => {
+                        self.error(
+                            Diagnostic::new(
+                                Code::E3001,
+                                iter.span,
+                                "Can not iterate over a module list or tuple with a value that does not have a statically determinable length",
+                            )
+                            .label("a module container in `zip`")
+                            .help("iterate with `enumerate` over the modules and index the other list"),
+                        );
+                        return Ok(());
                     }
                     sugar => {
                         let mut iterable = self.materialize(sugar, part.span);
@@ -279,7 +309,7 @@ impl Emitter<'_, '_, '_> {
         let truth = self.constant(IrConstant::Bool(true), None);
         // The counter takes the name of the target it binds, if one does.
         let counter_label = sources.iter().zip(&targets).find_map(|(source, t)| match (source, &t.kind) {
-            (None, ExprKind::Name(n)) => Some(self.host.name(*n).to_string()),
+            (None, ExprKind::Name(n)) if derive.is_none() => Some(self.host.name(*n).to_string()),
             _ => None,
         });
         let bind = |this: &mut Self, i: ValueId| {
@@ -300,7 +330,12 @@ impl Emitter<'_, '_, '_> {
                         }
                         v
                     }
-                    None => i,
+                    None => match derive {
+                        Some((lo, step)) => {
+                            this.call_aten("aten::__derive_index", vec![i, lo, step], vec![], iter.span)
+                        }
+                        None => i,
+                    },
                 };
                 this.destructure(t, element, iter.span, &mut bindings)?;
             }
@@ -405,13 +440,20 @@ impl Emitter<'_, '_, '_> {
         let depth = self.scopes.len();
         for (name, init) in carried.iter().zip(&initial) {
             let p = self.graph.new_value(self.ty(*init), Some(self.host.name(*name).to_string()));
+            // (Until the body says otherwise: in messages, the outer type.)
+            self.graph.value_mut(p).inferred = self.graph.value(*init).inferred;
             self.graph.block_mut(body_block).params.push(p);
             self.scopes[depth - 1].insert(*name, p);
         }
-        self.scopes[depth - 1].extend(bindings);
+        // A target that is new to the loop belongs to the body (the body
+        // may rebind it to another type); one that existed before shadows
+        // its carried parameter.
+        let (outer_targets, body_targets): (Vec<_>, Vec<_>) =
+            bindings.into_iter().partition(|(name, _)| carried.contains(name));
+        self.scopes[depth - 1].extend(outer_targets);
         // The body gets a scope of its own inside the block parameters', so
         // assigning a carried variable is checked like any outer variable.
-        self.scopes.push(HashMap::new());
+        self.scopes.push(body_targets.into_iter().collect());
         let flow = body(self);
         // A body that ends in an exit has no condition of its own to test
         // (lowering the exits replaces it).

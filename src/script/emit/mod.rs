@@ -83,12 +83,6 @@ pub struct Emitter<'u, 'h, 'a> {
     /// outermost expression only): it types a list literal and `tolist()`,
     /// as in PyTorch.
     type_hint: Option<Type>,
-    /// Optional values nothing can have refined: attribute reads (never
-    /// refined in TorchScript) and parameters the body never tests against
-    /// None. Passing one where its contained type is expected is a sure
-    /// error; other Optionals may have been refined by a construct this
-    /// compiler does not model yet.
-    unrefinable: HashSet<ValueId>,
     /// Variables by scope, innermost last; a scope per block.
     scopes: Vec<HashMap<Symbol, ValueId>>,
     block: BlockId,
@@ -101,6 +95,9 @@ pub struct Emitter<'u, 'h, 'a> {
     pub stack: Vec<(*const FunctionDef, Option<*const Instance>)>,
     /// Indexes of `diagnostics` that are [`Emitter::sure_error`]s.
     sure: Vec<usize>,
+    /// How many diagnostics there were when the compiler first gave up:
+    /// those hold (they were found with everything known).
+    reported_before_giving_up: Option<usize>,
     /// Names an `if` defines in one branch only: the `if` and the branch
     /// that lacks them.
     partial: HashMap<Symbol, (Span, &'static str)>,
@@ -111,6 +108,8 @@ pub struct Emitter<'u, 'h, 'a> {
     pub callees: HashMap<crate::ir::NodeId, Unit>,
     /// Names bound to what is no value (`fn = double`).
     aliases: HashMap<Symbol, Sugar>,
+    /// Values an assignment does not name (an unannotated `[]`).
+    anonymous: HashSet<ValueId>,
     /// The loops being compiled, innermost last: what `break` and
     /// `continue` leave.
     loops: Vec<exits::LoopContext>,
@@ -149,7 +148,6 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             gave_up: None,
             current: unit.def.name.span,
             all_overloads: false,
-            unrefinable: HashSet::new(),
             type_hint: None,
             scopes: vec![HashMap::new()],
             block,
@@ -157,10 +155,12 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             return_annotation: None,
             stack: vec![(Rc::as_ptr(&unit.def), unit.owner.as_ref().map(Rc::as_ptr))],
             sure: Vec::new(),
+            reported_before_giving_up: None,
             partial: HashMap::new(),
             modules: HashMap::new(),
             callees: HashMap::new(),
             aliases: HashMap::new(),
+            anonymous: HashSet::new(),
             loops: Vec::new(),
             return_exits: false,
             merged_return: None,
@@ -198,6 +198,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     #[track_caller]
     fn give_up(&mut self) {
         self.incomplete = true;
+        self.reported_before_giving_up.get_or_insert(self.diagnostics.len());
         self.gave_up_at.get_or_insert(std::panic::Location::caller().line());
         self.gave_up.get_or_insert(self.current);
     }
@@ -246,7 +247,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// How error messages name a value's type: `Tensor (inferred)` for an
     /// unannotated parameter.
     fn type_text(&self, v: ValueId) -> String {
-        if self.inferred.contains(&v) { "Tensor (inferred)".to_string() } else { self.ty(v).to_string() }
+        if self.inferred.contains(&v) || (self.graph.value(v).inferred && self.ty(v) == Type::Tensor) {
+            "Tensor (inferred)".to_string()
+        } else {
+            self.ty(v).to_string()
+        }
     }
 
     fn constant(&mut self, c: IrConstant, span: Option<Span>) -> ValueId {
@@ -264,7 +269,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
 
     /// Binds a name; inside a nested block, rebinding an outer variable must
     /// keep its type (PyTorch: "Variable ... previously had type ...").
-    fn bind(&mut self, name: Symbol, value: ValueId, span: Span) {
+    fn bind(&mut self, name: Symbol, mut value: ValueId, span: Span) {
         let depth = self.scopes.len();
         let outer = self.scopes[..depth - 1].iter().rev().find_map(|s| s.get(&name).copied());
         if let (Some(previous), false) = (outer, self.scopes[depth - 1].contains_key(&name)) {
@@ -286,9 +291,12 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     .note("a variable keeps its type across branches and loop iterations")
                     .help(format!("use another name for the `{new}` value")),
                 );
+                // PyTorch stops here; the merge after the branch has
+                // nothing more to say about it.
+                value = self.any();
             }
         }
-        if self.graph.value(value).name.is_none() {
+        if self.graph.value(value).name.is_none() && !self.anonymous.contains(&value) {
             self.graph.value_mut(value).name = Some(self.host.name(name).to_string());
         }
         self.scopes[depth - 1].insert(name, value);
@@ -344,11 +352,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             if !broadcasting {
                 self.check_default(param, &ty, inferred);
             }
-            let optional = matches!(ty, Type::Optional(_));
             let v = self.graph.add_input(ty, Some(name));
-            if optional && !tested_against_none(&def.body, param.name.name, &|f| self.host.name(f) == "isinstance") {
-                self.unrefinable.insert(v);
-            }
             if inferred {
                 self.inferred.push(v);
                 self.graph.value_mut(v).inferred = true;
@@ -417,10 +421,12 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
         if self.incomplete {
             // Types after a construct this compiler skipped are guesses:
-            // report only what holds regardless of them.
+            // report what was found before it, and what holds regardless.
             let sure = std::mem::take(&mut self.sure);
+            let before = self.reported_before_giving_up.unwrap_or(0);
             let all = std::mem::take(&mut self.diagnostics);
-            self.diagnostics = all.into_iter().enumerate().filter(|(i, _)| sure.contains(i)).map(|(_, d)| d).collect();
+            self.diagnostics =
+                all.into_iter().enumerate().filter(|(i, _)| *i < before || sure.contains(i)).map(|(_, d)| d).collect();
         }
     }
 
@@ -702,6 +708,28 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             }
             StmtKind::Assert { test, msg } => self.assert(test, msg.as_ref(), stmt.span)?,
             StmtKind::Delete(targets) => self.delete(targets)?,
+            StmtKind::With { items, .. } => {
+                // `with torch.no_grad():` is a TorchScript class (not lowered
+                // yet); other `torch.` context managers resolve as operators,
+                // which do not exist.
+                for item in items {
+                    if let ExprKind::Call { func, .. } = &item.context.kind
+                        && let ExprKind::Attribute { value, attr } = &func.kind
+                        && matches!(value.kind, ExprKind::Name(n) if self.host.name(n) == "torch")
+                    {
+                        let name = self.host.name(attr.name).to_string();
+                        if name != "no_grad" && !registry().contains(&format!("aten::{name}")) {
+                            self.sure_error(
+                                Diagnostic::new(Code::E3008, func.span, format!("Unknown builtin op: aten::{name}."))
+                                    .label(format!("TorchScript has no `torch.{name}`"))
+                                    .note(format!("Could not find any similar ops to aten::{name}. This op may not exist or may not be currently supported in TorchScript.")),
+                            );
+                            return Ok(());
+                        }
+                    }
+                }
+                return Err(Incomplete);
+            }
             StmtKind::While { test, body, orelse } if orelse.is_empty() => self.while_loop(test, body, stmt.span)?,
             StmtKind::Raise { .. } | StmtKind::While { .. } | StmtKind::For { .. } => {
                 return Err(Incomplete);
@@ -1471,18 +1499,29 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 if let Some(Type::List(expected)) = &hint {
                     return Sugar::Value(self.hinted_list(values, expected, e.span));
                 }
-                let element = match values.first() {
-                    None => Type::Tensor,
-                    Some(first) => {
-                        let t = self.ty(*first);
-                        if values.iter().all(|v| self.ty(*v) == t) {
-                            t
-                        } else {
-                            return Sugar::Value(self.unsupported());
-                        }
+                let mut types: Vec<Type> = Vec::new();
+                for v in &values {
+                    let t = self.ty(*v);
+                    if t == Type::Any {
+                        return Sugar::Value(*v);
                     }
+                    if !types.contains(&t) {
+                        types.push(t);
+                    }
+                }
+                // Items of different types make a list of their Union, as
+                // in PyTorch (`[1, "two", x]` is a `List[Union[Tensor, int, str]]`).
+                let element = match types.as_slice() {
+                    [] => Type::Tensor,
+                    [one] => one.clone(),
+                    many => dicts::union_of(many),
                 };
-                Sugar::Value(self.node("prim::ListConstruct", values, vec![Type::list(element)], Attr::None, e.span)[0])
+                let list = self.node("prim::ListConstruct", values, vec![Type::list(element)], Attr::None, e.span)[0];
+                if items.is_empty() {
+                    // PyTorch gives an unannotated `[]` no variable name.
+                    self.anonymous.insert(list);
+                }
+                Sugar::Value(list)
             }
             ExprKind::Subscript { value, index } => {
                 let object = match self.expr(value) {
@@ -1492,6 +1531,19 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         let key = match &index.kind {
                             ExprKind::Constant(Constant::Str(key)) => Some(self.host.name(*key).to_string()),
                             ExprKind::Constant(Constant::Int(IntLit::Small(i))) => Some(i.to_string()),
+                            _ if container.class.name.as_ref() == "ModuleList"
+                                || container.class.name.as_ref() == "Sequential" =>
+                            {
+                                return Sugar::Value(self.sure_error(
+                                    Diagnostic::new(
+                                        Code::E3001,
+                                        index.span,
+                                        "Expected integer literal for index but got a variable or non-integer. ModuleList/Sequential indexing is only supported with integer literals. For example, 'i = 4; self.layers[i](x)' will fail because i is not a literal. Enumeration is supported, e.g. 'for index, v in enumerate(self): out = v(inp)'",
+                                    )
+                                    .label("not an integer literal")
+                                    .help("iterate over the modules with `for i, layer in enumerate(self.layers):`"),
+                                ));
+                            }
                             _ => None,
                         };
                         let child = key.and_then(|key| {
@@ -2007,29 +2059,4 @@ fn qualified_function_name(f: &Function) -> String {
         "__main__" => format!("__torch__.{name}"),
         module => format!("__torch__.{module}.{name}"),
     }
-}
-
-/// Whether `name` is compared with `is`/`is not` or passed to `isinstance`
-/// anywhere in `body`: the ways TorchScript refines an Optional.
-fn tested_against_none(body: &[Stmt], name: Symbol, is_isinstance: &dyn Fn(Symbol) -> bool) -> bool {
-    use crate::syntax::visit::{Node, walk};
-    let names = |e: &Expr| matches!(e.kind, ExprKind::Name(n) if n == name);
-    let mut found = false;
-    for stmt in body {
-        walk(Node::Stmt(stmt), &mut |node| {
-            let Node::Expr(e) = node else { return };
-            match &e.kind {
-                ExprKind::Compare { left, comparisons } => {
-                    found |= comparisons
-                        .iter()
-                        .any(|(op, right)| matches!(op, CmpOp::Is | CmpOp::IsNot) && (names(left) || names(right)));
-                }
-                ExprKind::Call { func, args } if matches!(func.kind, ExprKind::Name(f) if is_isinstance(f)) => {
-                    found |= args.iter().any(|a| matches!(&a.kind, ArgKind::Positional(v) if names(v)));
-                }
-                _ => {}
-            }
-        });
-    }
-    found
 }
