@@ -110,6 +110,23 @@ fn seeds() -> Vec<String> {
     out
 }
 
+/// `text` with each edit applied: at a position, delete some bytes, insert
+/// a fragment (positions moved to character boundaries).
+fn mutate(mut text: String, edits: Vec<(prop::sample::Index, usize, &str)>) -> String {
+    for (at, delete, insert) in edits {
+        let mut start = at.index(text.len() + 1);
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = (start + delete).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        text.replace_range(start..end, insert);
+    }
+    text
+}
+
 #[test]
 fn arbitrary_bytes_never_panic() {
     let mut runner = TestRunner::new(Config { cases: 3000, failure_persistence: None, ..Config::default() });
@@ -143,18 +160,7 @@ fn mutated_model_files_never_panic() {
     let mut runner = TestRunner::new(Config { cases: 400, failure_persistence: None, ..Config::default() });
     runner
         .run(&strategy, |(seed, edits)| {
-            let mut text = seed;
-            for (at, delete, insert) in edits {
-                let mut start = at.index(text.len() + 1);
-                while !text.is_char_boundary(start) {
-                    start -= 1;
-                }
-                let mut end = (start + delete).min(text.len());
-                while !text.is_char_boundary(end) {
-                    end += 1;
-                }
-                text.replace_range(start..end, insert);
-            }
+            let text = mutate(seed, edits);
             check(&text);
             Ok(())
         })
@@ -201,18 +207,7 @@ fn mutated_models_compile_to_ptl_or_diagnose() {
     let mut runner = TestRunner::new(Config { cases: 400, failure_persistence: None, ..Config::default() });
     runner
         .run(&strategy, |(seed, edits, optimize)| {
-            let mut text = seed;
-            for (at, delete, insert) in edits {
-                let mut start = at.index(text.len() + 1);
-                while !text.is_char_boundary(start) {
-                    start -= 1;
-                }
-                let mut end = (start + delete).min(text.len());
-                while !text.is_char_boundary(end) {
-                    end += 1;
-                }
-                text.replace_range(start..end, insert);
-            }
+            let text = mutate(seed, edits);
             let mut map = tsy::source::SourceMap::new();
             let file = map.add("fuzz.tsy".to_string(), text);
             let mut interner = tsy::syntax::Interner::new();
