@@ -168,6 +168,16 @@ pub fn compile_ptl<W: std::io::Write + std::io::Seek>(
     if let (Some(path), Some(root)) = (weights, selected.root_module()) {
         load_weights(&root, path)?;
     }
+    // The file's own `optimize_for_mobile(..., preserved_methods=[...])`.
+    let mut options = options.clone();
+    if let (Some(passes), host::value::Value::Entry(entry)) = (&mut options.optimize, &selected.value) {
+        for name in &entry.preserved_methods {
+            if !passes.preserve.contains(name) {
+                passes.preserve.push(name.clone());
+            }
+        }
+    }
+    let options = &options;
     let mut report = export::Report::default();
     let sink =
         export::ptl(&mut evaluated.host, &selected, options, file_start, &mut report, sink).map_err(|d| vec![*d])?;

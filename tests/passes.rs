@@ -203,6 +203,19 @@ fn exported_methods_are_dropped_unless_preserved() {
     assert!(kept.contains("function __torch__.M.features"), "{kept}");
     // The pair is folded once, for both methods; `features` fuses its relu.
     assert!(!kept.contains("batch_norm") && kept.contains("1, 0.0, None)>"), "{kept}");
+    // The file's own `optimize_for_mobile(m, preserved_methods=[...])` too.
+    let with_call = std::fs::read_to_string(&file).expect("written")
+        + "from torch.utils.mobile_optimizer import optimize_for_mobile\noptimized = optimize_for_mobile(m, preserved_methods=[\"features\"])\n";
+    let in_file = dir.join("in_file.tsy");
+    std::fs::write(&in_file, with_call).expect("temp file");
+    let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
+        .arg("compile")
+        .arg(&in_file)
+        .args(["--emit", "bytecode"])
+        .output()
+        .expect("tsc runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("function __torch__.M.features"), "{text}{}", String::from_utf8_lossy(&out.stderr));
     let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
         .arg("compile")
         .arg(&file)

@@ -20,6 +20,7 @@ use crate::host::eval::Host;
 use crate::source::Span;
 use pickle::{Pickle, pickle};
 
+#[derive(Clone)]
 pub struct Options {
     /// 5 to 8 (see [`bytecode::VERSIONS`]).
     pub bytecode_version: u32,

@@ -852,7 +852,7 @@ fn record_entry(
     example_inputs: Option<Value>,
     span: Span,
 ) -> Value {
-    let entry = Rc::new(Entry { kind, target, example_inputs, span });
+    let entry = Rc::new(Entry { kind, target, example_inputs, preserved_methods: Vec::new(), span });
     host.entries.push(entry.clone());
     Value::Entry(entry)
 }
@@ -905,7 +905,27 @@ fn optimize_for_mobile(host: &mut Host<'_>, args: Args) -> Eval<Value> {
             args.span,
         );
     }
-    Ok(record_entry(host, EntryKind::OptimizeForMobile, target, None, args.span))
+    // `preserved_methods=["features"]`: kept for `tsc compile`.
+    let preserved_methods = match &slots[2] {
+        Some(Value::List(items)) => items
+            .borrow()
+            .iter()
+            .filter_map(|v| match v {
+                Value::Str(s) => Some(s.to_string()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let entry = Rc::new(Entry {
+        kind: EntryKind::OptimizeForMobile,
+        target,
+        example_inputs: None,
+        preserved_methods,
+        span: args.span,
+    });
+    host.entries.push(entry.clone());
+    Ok(Value::Entry(entry))
 }
 
 /// Decorators that mark methods for the script compiler (`@torch.jit.export`,

@@ -214,6 +214,8 @@ pub struct Entry {
     pub target: Value,
     /// `torch.jit.trace`'s example inputs.
     pub example_inputs: Option<Value>,
+    /// `optimize_for_mobile`'s `preserved_methods`.
+    pub preserved_methods: Vec<String>,
     pub span: Span,
 }
 

@@ -65,7 +65,7 @@ impl Pass {
 /// Stages `--print-after` can name: the passes, and `freeze`.
 pub const STAGES: [&str; 6] = ["freeze", "conv-bn-fusion", "remove-dropout", "prepack", "fuse-add-relu", "final"];
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Options {
     pub skip: BTreeSet<Pass>,
     /// Methods besides `forward` to keep (optimized too); PyTorch drops the
