@@ -49,6 +49,33 @@ impl Emitter<'_, '_, '_> {
         Ok(())
     }
 
+    /// A loop over a tuple's items, unrolled as PyTorch does: the target is
+    /// each item in turn, in the enclosing scope (no loop, no carried
+    /// values).
+    fn unrolled_items<F>(
+        &mut self,
+        target: &Expr,
+        items: Vec<ValueId>,
+        span: Span,
+        body: &mut F,
+    ) -> Result<(), Incomplete>
+    where
+        F: FnMut(&mut Self) -> Result<Flow, Incomplete>,
+    {
+        for item in items {
+            let mut bindings = Vec::new();
+            self.destructure(target, item, span, &mut bindings)?;
+            for (name, v) in bindings {
+                self.bind(name, v, span);
+            }
+            let context = exits::LoopContext { carried: Vec::new(), test: None, truth: None, unrolled: true };
+            if !matches!(self.in_loop(context, |this| body(this))?, Flow::Falls) {
+                return Err(Incomplete);
+            }
+        }
+        Ok(())
+    }
+
     /// `[elt for target in iter]`, and a generator expression passed to a
     /// call: an empty list and a `for` loop that appends to it. Without an
     /// annotated type, the list takes the type of the first element
@@ -269,10 +296,28 @@ impl Emitter<'_, '_, '_> {
                     }
                 }
             }
+            // A tuple unrolls: the body once per item.
+            if let [tuple] = iterables.as_slice()
+                && form.is_empty()
+                && let Type::Tuple(items) = self.ty(*tuple)
+            {
+                let parts = match self.producer(*tuple) {
+                    Some((kind, inputs)) if kind == "prim::TupleConstruct" => inputs,
+                    _ => self.node("prim::TupleUnpack", vec![*tuple], items, Attr::None, iter.span),
+                };
+                return self.unrolled_items(target, parts, span, body);
+            }
             for iterable in iterables {
-                let Type::List(element) = self.ty(iterable) else { return Err(Incomplete) };
-                lengths.push(self.node("aten::len", vec![iterable], vec![Type::Int], Attr::None, iter.span)[0]);
-                sources.push(Some((iterable, *element)));
+                // A list's items, a string's characters, a tensor's rows.
+                let element = match self.ty(iterable) {
+                    Type::List(element) => *element,
+                    Type::Str => Type::Str,
+                    Type::Tensor => Type::Tensor,
+                    _ => return Err(Incomplete),
+                };
+                let n = self.call_aten("aten::len", vec![iterable], vec![], iter.span);
+                lengths.push(n);
+                sources.push(Some((iterable, element)));
             }
         }
         let n = match lengths.as_slice() {
@@ -317,14 +362,20 @@ impl Emitter<'_, '_, '_> {
             for (source, t) in sources.iter().zip(&targets) {
                 let element = match source {
                     Some((iterable, element)) => {
-                        let v = this.node(
-                            "aten::__getitem__",
-                            vec![*iterable, i],
-                            vec![element.clone()],
-                            Attr::None,
-                            iter.span,
-                        )[0];
-                        this.set_overload(v);
+                        let v = if this.ty(*iterable) == Type::Tensor {
+                            let dim = this.constant(IrConstant::Int(0), None);
+                            this.call_aten("aten::select", vec![*iterable, dim, i], vec![], iter.span)
+                        } else {
+                            let v = this.node(
+                                "aten::__getitem__",
+                                vec![*iterable, i],
+                                vec![element.clone()],
+                                Attr::None,
+                                iter.span,
+                            )[0];
+                            this.set_overload(v);
+                            v
+                        };
                         if let ExprKind::Name(name) = t.kind {
                             this.graph.value_mut(v).name = Some(this.host.name(name).to_string());
                         }
