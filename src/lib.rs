@@ -168,6 +168,15 @@ pub fn compile_ptl<W: std::io::Write + std::io::Seek>(
     if let (Some(path), Some(root)) = (weights, selected.root_module()) {
         load_weights(&root, path)?;
     }
+    // Tracing is not implemented: a traced entry is scripted, and says so.
+    let mut traced = None;
+    let mut value = &selected.value;
+    while let host::value::Value::Entry(entry) = value {
+        if entry.kind == host::value::EntryKind::Trace {
+            traced = Some(entry.span);
+        }
+        value = &entry.target;
+    }
     // The file's own `optimize_for_mobile(..., preserved_methods=[...])`.
     let mut options = options.clone();
     if let (Some(passes), host::value::Value::Entry(entry)) = (&mut options.optimize, &selected.value) {
@@ -179,6 +188,14 @@ pub fn compile_ptl<W: std::io::Write + std::io::Seek>(
     }
     let options = &options;
     let mut report = export::Report::default();
+    if let Some(span) = traced {
+        report.warnings.push(
+            Diagnostic::new(diag::Code::W4002, span, "this traced module was compiled by scripting it")
+                .label("tsc does not trace yet")
+                .note("a trace keeps only the path the example inputs took; the scripted file keeps every branch")
+                .help("`torch.jit.script(model)` says what tsc compiled; `tsc explain W4002`"),
+        );
+    }
     let sink =
         export::ptl(&mut evaluated.host, &selected, options, file_start, &mut report, sink).map_err(|d| vec![*d])?;
     Ok((sink, report))

@@ -569,3 +569,18 @@ fn inspect_ptl_flags_that_do_not_apply_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
 }
+
+#[test]
+fn a_traced_entry_is_compiled_by_scripting_and_says_so() {
+    let gate = std::fs::read_to_string(fixture("examples/decision_gate.tsy")).expect("the example exists");
+    let traced = gate.replace("scripted = torch.jit.script(model)", "traced = torch.jit.trace(model, example_inputs)");
+    assert_ne!(traced, gate, "the example scripts its model");
+    let file = temp_file("traced_gate.tsy", traced.as_bytes());
+    let out_path = file.with_extension("ptl");
+    let run =
+        tsc(&["compile", &file.display().to_string(), "-o", &out_path.display().to_string(), "--format", "short"]);
+    assert_eq!(run.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(text.contains("warning[W4002]: this traced module was compiled by scripting it"), "{text}");
+    assert!(out_path.exists());
+}

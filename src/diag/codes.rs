@@ -86,6 +86,7 @@ codes! {
     E5008: "the weights file does not fit the model",
     E5009: "a runtime error in module-level code (IndexError, KeyError, ValueError, ...)",
     W4001: "the .ptl file has no TorchScript source: the lite interpreter loads it, torch.jit.load cannot",
+    W4002: "a traced entry was compiled by scripting",
 }
 
 impl Code {
