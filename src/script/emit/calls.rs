@@ -134,6 +134,9 @@ impl Emitter<'_, '_, '_> {
                     Sugar::Value(self.call_aten("aten::list", positional, keywords, span))
                 }
                 "sum" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::sum", positional, keywords, span)),
+                "sorted" if positional.len() == 1 => {
+                    Sugar::Value(self.call_aten("aten::sorted", positional, keywords, span))
+                }
                 "abs" if positional.len() == 1 => Sugar::Value(self.call_aten("prim::abs", positional, keywords, span)),
                 "round" if positional.len() == 1 => {
                     Sugar::Value(self.call_aten("aten::round", positional, keywords, span))

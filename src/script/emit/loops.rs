@@ -19,7 +19,36 @@ impl Emitter<'_, '_, '_> {
     where
         F: FnMut(&mut Self) -> Result<Flow, Incomplete>,
     {
-        let ExprKind::Name(name) = target.kind else { return Err(Incomplete) };
+        self.unrolled_modules(target, index, Unrolled::Modules, container, value, span, body)
+    }
+
+    /// [`Emitter::unrolled_loop`] over what `ModuleDict.items()`, `.keys()`
+    /// or `.values()` give: each trip's target is the key (a string
+    /// constant), the submodule, or both.
+    #[allow(clippy::too_many_arguments)]
+    fn unrolled_modules<F>(
+        &mut self,
+        target: &Expr,
+        index: Option<Symbol>,
+        what: Unrolled,
+        container: &Rc<Instance>,
+        value: ValueId,
+        span: Span,
+        body: &mut F,
+    ) -> Result<(), Incomplete>
+    where
+        F: FnMut(&mut Self) -> Result<Flow, Incomplete>,
+    {
+        let (key, name) = match (what, &target.kind) {
+            (Unrolled::Modules, ExprKind::Name(n)) => (None, Some(*n)),
+            (Unrolled::Keys, ExprKind::Name(n)) => (Some(*n), None),
+            (Unrolled::Items, ExprKind::Tuple(items)) => match items.as_slice() {
+                [Expr { kind: ExprKind::Name(k), .. }, Expr { kind: ExprKind::Name(m), .. }] => (Some(*k), Some(*m)),
+                _ => return Err(Incomplete),
+            },
+            _ => return Err(Incomplete),
+        };
+        let keys: Vec<String> = crate::host::module::child_instances(container).into_iter().map(|(k, _)| k).collect();
         // As in PyTorch, every submodule is read first, then the bodies run.
         let children: Vec<ValueId> = crate::host::module::child_instances(container)
             .into_iter()
@@ -40,7 +69,13 @@ impl Emitter<'_, '_, '_> {
                 self.scopes[depth - 1].insert(index, constant);
             }
             let depth = self.scopes.len();
-            self.scopes[depth - 1].insert(name, v);
+            if let Some(key) = key {
+                let constant = self.constant(IrConstant::Str(keys[k].clone()), None);
+                self.scopes[depth - 1].insert(key, constant);
+            }
+            if let Some(name) = name {
+                self.scopes[depth - 1].insert(name, v);
+            }
             let context = exits::LoopContext { carried: Vec::new(), test: None, truth: None, unrolled: true };
             if !matches!(self.in_loop(context, |this| body(this))?, Flow::Falls) {
                 return Err(Incomplete);
@@ -195,6 +230,46 @@ impl Emitter<'_, '_, '_> {
     where
         F: FnMut(&mut Self) -> Result<Flow, Incomplete>,
     {
+        // `self.heads.items()` (`.keys()`, `.values()`) of a ModuleDict
+        // unrolls; of a dict, it is the method's list.
+        if let ExprKind::Call { func, args } = &iter.kind
+            && args.is_empty()
+            && let ExprKind::Attribute { value, attr } = &func.kind
+            && let Some(what) = match self.host.name(attr.name) {
+                "items" => Some(Unrolled::Items),
+                "keys" => Some(Unrolled::Keys),
+                "values" => Some(Unrolled::Modules),
+                _ => None,
+            }
+        {
+            match self.expr(value) {
+                Sugar::Module(container, holder) => {
+                    return self.unrolled_modules(target, None, what, &container, holder, span, body);
+                }
+                receiver => {
+                    let method = self.attribute(receiver, attr, func.span);
+                    let Sugar::Value(list) = self.call(method, args, iter.span) else { return Err(Incomplete) };
+                    return self.iterate_from(target, iter, Some(list), assigned, span, body);
+                }
+            }
+        }
+        self.iterate_from(target, iter, None, assigned, span, body)
+    }
+
+    /// [`Emitter::iterate`] over `iter`, or over `evaluated` (what `iter`
+    /// evaluated to) when given.
+    fn iterate_from<F>(
+        &mut self,
+        target: &Expr,
+        iter: &Expr,
+        evaluated: Option<ValueId>,
+        assigned: Vec<Symbol>,
+        span: Span,
+        body: &mut F,
+    ) -> Result<(), Incomplete>
+    where
+        F: FnMut(&mut Self) -> Result<Flow, Incomplete>,
+    {
         // `zip(a, b)` and `enumerate(a)` iterate several sources in step;
         // `enumerate(self.layers)` unrolls like `self.layers`.
         let (form, parts): (&str, Vec<&Expr>) = match &iter.kind {
@@ -264,7 +339,11 @@ impl Emitter<'_, '_, '_> {
             // Every iterable is evaluated, then their lengths taken.
             let mut iterables = Vec::with_capacity(parts.len());
             for part in &parts {
-                match self.expr(part) {
+                let sugar = match evaluated {
+                    Some(v) => Sugar::Value(v),
+                    None => self.expr(part),
+                };
+                match sugar {
                     // `for layer in self.layers:` over a ModuleList or
                     // Sequential is unrolled: the body once per submodule.
                     Sugar::Module(container, value) if form.is_empty() => {
@@ -533,4 +612,15 @@ impl Emitter<'_, '_, '_> {
         }
         Ok(())
     }
+}
+
+/// What an unrolled loop over a module container binds each trip.
+#[derive(Clone, Copy)]
+enum Unrolled {
+    /// The submodule.
+    Modules,
+    /// The key (`ModuleDict.keys()`).
+    Keys,
+    /// The key and the submodule (`ModuleDict.items()`).
+    Items,
 }
