@@ -143,10 +143,7 @@ fn is_constant(graph: &Graph, v: ValueId) -> bool {
 
 /// A `prim::Drop` node of `values`, not yet in any block.
 fn drop_node(graph: &mut Graph, values: Vec<ValueId>) -> NodeId {
-    let top = graph.top;
-    let node = graph.append(top, "prim::Drop", values, Vec::new(), Attr::None, None);
-    graph.block_mut(top).nodes.pop();
-    node
+    graph.create("prim::Drop", values, Vec::new(), Attr::None, None)
 }
 
 /// Drops what nothing reads: unused block parameters at the block's start,

@@ -32,7 +32,8 @@ impl Storages {
     /// constants are detached.
     pub fn tensor(&mut self, t: &Tensor, requires_grad: bool) -> TensorRef {
         let id = Rc::as_ptr(&t.storage) as *const ();
-        let bytes = t.bytes();
+        // The whole storage: views of one storage share its record.
+        let bytes = t.storage_bytes();
         let key = match self.keys.get(&id) {
             Some(key) => key.clone(),
             None => {
@@ -42,10 +43,8 @@ impl Storages {
                 key
             }
         };
-        let mut strides = vec![1; t.shape.len()];
-        for i in (0..t.shape.len().saturating_sub(1)).rev() {
-            strides[i] = strides[i + 1] * t.shape[i + 1];
-        }
+        let shape: Vec<i64> = t.shape.iter().map(|&d| d as i64).collect();
+        let strides = crate::ptl::value::contiguous_strides(&shape).into_iter().map(|d| d as usize).collect();
         TensorRef {
             key,
             storage_class: t.dtype.storage_name(),

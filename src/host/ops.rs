@@ -513,10 +513,20 @@ pub fn repr(host: &Host<'_>, v: &Value) -> String {
 }
 
 fn string_repr(s: &str) -> String {
+    string_repr_cut(s, usize::MAX)
+}
+
+/// Python's `repr` of a str (single quotes unless the text has one and no
+/// double quote), with `...` after `limit` characters.
+pub(crate) fn string_repr_cut(s: &str, limit: usize) -> String {
     let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
-    for c in s.chars() {
+    for (i, c) in s.chars().enumerate() {
+        if i == limit {
+            out.push_str("...");
+            break;
+        }
         match c {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
@@ -526,7 +536,8 @@ fn string_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            // (C1 controls too, as Python escapes them.)
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
             c => out.push(c),
         }
     }

@@ -147,6 +147,18 @@ impl Tensor {
 
     /// The elements as little-endian bytes, materializing a lazy fill.
     pub fn bytes(&self) -> Rc<[u8]> {
+        let all = self.storage_bytes();
+        let size = self.dtype.size();
+        if self.offset == 0 && all.len() == self.numel() * size {
+            all
+        } else {
+            all[self.offset * size..(self.offset + self.numel()) * size].into()
+        }
+    }
+
+    /// The whole storage this tensor views, materialized once (views of it
+    /// share the bytes).
+    pub fn storage_bytes(&self) -> Rc<[u8]> {
         let lazy = match &*self.storage.borrow() {
             Storage::Bytes(_) => None,
             Storage::Lazy { fill, numel, patches } => Some((fill.clone(), *numel, patches.clone())),
@@ -161,12 +173,7 @@ impl Tensor {
             *self.storage.borrow_mut() = Storage::Bytes(data.into());
         }
         let Storage::Bytes(all) = &*self.storage.borrow() else { unreachable!("materialized above") };
-        let size = self.dtype.size();
-        if self.offset == 0 && all.len() == self.numel() * size {
-            all.clone()
-        } else {
-            all[self.offset * size..(self.offset + self.numel()) * size].into()
-        }
+        all.clone()
     }
 }
 

@@ -69,8 +69,7 @@ fn fold_ifs(graph: &mut Graph) -> bool {
                             // output's readers can see it.
                             let ty = graph.value(t).ty.clone();
                             // (`block`'s nodes are in `nodes` meanwhile.)
-                            let copy = graph.append(block, "prim::Constant", Vec::new(), vec![ty], a, None);
-                            graph.block_mut(block).nodes.pop();
+                            let copy = graph.create("prim::Constant", Vec::new(), vec![ty], a, None);
                             nodes.push(copy);
                             Some(graph.node(copy).outputs[0])
                         }
@@ -125,18 +124,12 @@ fn lower_simple_tuples(graph: &mut Graph) -> bool {
             _ => {}
         }
     }
-    // A part may itself be a lowered read (`result[1:][0]`): follow it.
-    let map: HashMap<ValueId, ValueId> = substitute.iter().copied().collect();
-    for (old, mut new) in substitute {
-        while let Some(&next) = map.get(&new) {
-            new = next;
-        }
-        graph.replace_all_uses(old, new);
-    }
-    for b in graph.live_blocks() {
-        graph.block_mut(b).nodes.retain(|n| !dropped.contains(n));
-    }
-    !dropped.is_empty()
+    // (`substitute` follows chains: a part may itself be a lowered read,
+    // `result[1:][0]`.) One pass over the graph for all of them.
+    graph.substitute(&substitute.into_iter().collect());
+    let changed = !dropped.is_empty();
+    graph.remove_nodes(&dropped.into_iter().collect());
+    changed
 }
 
 /// A loop-carried value the body passes through unchanged is the loop's
@@ -171,18 +164,7 @@ fn remove_unchanged_loop_outputs(graph: &mut Graph) -> bool {
 /// nor anything after the loop reads (PyTorch's dead-code elimination of
 /// block outputs); true if any went.
 fn remove_unread_outputs(graph: &mut Graph) -> bool {
-    let mut read = vec![false; graph.values.len()];
-    for b in graph.live_blocks() {
-        let block = graph.block(b);
-        for &n in &block.nodes {
-            for v in &graph.node(n).inputs {
-                read[v.0 as usize] = true;
-            }
-        }
-        for v in &block.returns {
-            read[v.0 as usize] = true;
-        }
-    }
+    let read = graph.read_values();
     let mut changed = false;
     for n in graph.walk() {
         let blocks = graph.node(n).blocks.clone();
@@ -324,18 +306,7 @@ fn remove_unobserved_writes(graph: &mut Graph) -> bool {
 /// any went.
 fn remove_dead(graph: &mut Graph) -> bool {
     let live = graph.live_blocks();
-    let mut used = vec![false; graph.values.len()];
-    for &b in &live {
-        let block = graph.block(b);
-        for &n in &block.nodes {
-            for v in &graph.node(n).inputs {
-                used[v.0 as usize] = true;
-            }
-        }
-        for v in &block.returns {
-            used[v.0 as usize] = true;
-        }
-    }
+    let used = graph.read_values();
     let registry = crate::ops::registry();
     let mut removed = false;
     for b in live {

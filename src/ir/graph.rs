@@ -190,6 +190,20 @@ impl Graph {
         attr: Attr,
         span: Option<Span>,
     ) -> NodeId {
+        let id = self.create(kind, inputs, output_types, attr, span);
+        self.block_mut(block).nodes.push(id);
+        id
+    }
+
+    /// A node in no block yet, for a rewrite that places it itself.
+    pub fn create(
+        &mut self,
+        kind: &str,
+        inputs: Vec<ValueId>,
+        output_types: Vec<Type>,
+        attr: Attr,
+        span: Option<Span>,
+    ) -> NodeId {
         let outputs = output_types.into_iter().map(|ty| self.new_value(ty, None)).collect();
         self.nodes.push(Node {
             kind: kind.to_string(),
@@ -204,8 +218,25 @@ impl Graph {
         for &v in &self.nodes[id.0 as usize].outputs {
             self.defined_by[v.0 as usize] = Some(id);
         }
-        self.block_mut(block).nodes.push(id);
         id
+    }
+
+    /// Which values something reads (a node input or a block return), by
+    /// value index.
+    pub fn read_values(&self) -> Vec<bool> {
+        let mut read = vec![false; self.values.len()];
+        for b in self.live_blocks() {
+            let block = self.block(b);
+            for &n in &block.nodes {
+                for v in &self.node(n).inputs {
+                    read[v.0 as usize] = true;
+                }
+            }
+            for v in &block.returns {
+                read[v.0 as usize] = true;
+            }
+        }
+        read
     }
 
     /// Inserts a node at `index` of `block`'s nodes (PyTorch's insertion
@@ -221,10 +252,8 @@ impl Graph {
         attr: Attr,
         span: Option<Span>,
     ) -> NodeId {
-        let id = self.append(block, kind, inputs, output_types, attr, span);
-        let nodes = &mut self.block_mut(block).nodes;
-        nodes.pop();
-        nodes.insert(index, id);
+        let id = self.create(kind, inputs, output_types, attr, span);
+        self.block_mut(block).nodes.insert(index, id);
         id
     }
 

@@ -17,7 +17,7 @@ pub fn to_conv2d(graph: &mut Graph) -> usize {
     for b in graph.live_blocks() {
         let mut nodes = Vec::with_capacity(graph.block(b).nodes.len());
         for n in graph.block(b).nodes.clone() {
-            match rewrite(graph, b, n) {
+            match rewrite(graph, n) {
                 Some((before, after)) => {
                     nodes.extend(before);
                     nodes.push(n);
@@ -33,7 +33,7 @@ pub fn to_conv2d(graph: &mut Graph) -> usize {
 }
 
 /// The nodes to put before and after `n` once it is a conv2d.
-fn rewrite(graph: &mut Graph, block: crate::ir::BlockId, n: NodeId) -> Option<(Vec<NodeId>, Vec<NodeId>)> {
+fn rewrite(graph: &mut Graph, n: NodeId) -> Option<(Vec<NodeId>, Vec<NodeId>)> {
     let node = graph.node(n);
     if node.kind != "aten::conv1d" || !node.overload.as_deref().unwrap_or("").is_empty() || node.inputs.len() != 7 {
         return None;
@@ -66,8 +66,7 @@ fn rewrite(graph: &mut Graph, block: crate::ir::BlockId, n: NodeId) -> Option<(V
     let mut before = Vec::new();
     let mut constant = |graph: &mut Graph, c: Constant| {
         let ty = c.ty();
-        let k = graph.append(block, "prim::Constant", vec![], vec![ty], Attr::Constant(c), None);
-        graph.block_mut(block).nodes.pop();
+        let k = graph.create("prim::Constant", vec![], vec![ty], Attr::Constant(c), None);
         before.push(k);
         graph.node(k).outputs[0]
     };
@@ -76,8 +75,7 @@ fn rewrite(graph: &mut Graph, block: crate::ir::BlockId, n: NodeId) -> Option<(V
     let stride = constant(graph, Constant::IntList(vec![1, stride]));
     let padding = constant(graph, Constant::IntList(vec![0, padding]));
     let dilation = constant(graph, Constant::IntList(vec![1, dilation]));
-    let unsqueeze = graph.append(block, "aten::unsqueeze", vec![x, two], vec![Type::Tensor], Attr::None, None);
-    graph.block_mut(block).nodes.pop();
+    let unsqueeze = graph.create("aten::unsqueeze", vec![x, two], vec![Type::Tensor], Attr::None, None);
     graph.node_mut(unsqueeze).overload = Some(String::new());
     before.push(unsqueeze);
     let x_2d = graph.node(unsqueeze).outputs[0];
@@ -88,8 +86,7 @@ fn rewrite(graph: &mut Graph, block: crate::ir::BlockId, n: NodeId) -> Option<(V
     conv.inputs = vec![x_2d, weight_2d, bias, stride, padding, dilation, groups];
     conv.outputs = vec![conv_out];
     graph.set_definer(conv_out, n);
-    let squeeze = graph.append(block, "aten::squeeze", vec![conv_out, two], vec![], Attr::None, None);
-    graph.block_mut(block).nodes.pop();
+    let squeeze = graph.create("aten::squeeze", vec![conv_out, two], vec![], Attr::None, None);
     graph.node_mut(squeeze).overload = Some("dim".into());
     graph.node_mut(squeeze).outputs = vec![out];
     graph.set_definer(out, squeeze);

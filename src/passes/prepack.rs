@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use crate::ir::{Attr, BlockId, Constant, Graph, NodeId, ValueId};
+use crate::ir::{Attr, Constant, Graph, NodeId, ValueId};
 
 const CONV: &str = "__torch__.torch.classes.xnnpack.Conv2dOpContext";
 const TRANSPOSED: &str = "__torch__.torch.classes.xnnpack.TransposeConv2dOpContext";
@@ -34,7 +34,7 @@ pub fn insert(graph: &mut Graph) -> usize {
                     "prepacked::conv2d_transpose_clamp_run" => TRANSPOSED,
                     _ => LINEAR,
                 };
-                let ctx = constant_node(graph, b, Constant::Object { class: class.into(), state });
+                let ctx = constant_node(graph, Constant::Object { class: class.into(), state });
                 nodes.push(ctx);
                 let x = graph.node(n).inputs[0];
                 let ctx_value = graph.node(ctx).outputs[0];
@@ -51,12 +51,10 @@ pub fn insert(graph: &mut Graph) -> usize {
     count
 }
 
-/// A `prim::Constant` made for `block` but not placed in it yet.
-fn constant_node(graph: &mut Graph, block: BlockId, value: Constant) -> NodeId {
+/// A `prim::Constant` not placed in any block yet.
+fn constant_node(graph: &mut Graph, value: Constant) -> NodeId {
     let ty = value.ty();
-    let node = graph.append(block, "prim::Constant", Vec::new(), vec![ty], Attr::Constant(value), None);
-    graph.block_mut(block).nodes.pop();
-    node
+    graph.create("prim::Constant", Vec::new(), vec![ty], Attr::Constant(value), None)
 }
 
 /// The run op and context state a node becomes, when its weights and
