@@ -8,6 +8,7 @@
 pub mod diag;
 pub mod export;
 pub mod host;
+pub mod interp;
 pub mod ir;
 pub mod ops;
 pub mod passes;

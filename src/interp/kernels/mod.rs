@@ -1,0 +1,65 @@
+//! Kernels: one function per operator name, PyTorch's CPU semantics on top
+//! of candle-core. Nodes carry every schema argument positionally (defaults
+//! filled in by the compiler), so a kernel reads `args[i]` in schema order;
+//! the overload name picks among same-named schemas where the argument
+//! values alone cannot (`aten::add.t` concatenates lists).
+
+mod args;
+mod pointwise;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::value::RValue;
+pub use args::Args;
+
+/// A run-time failure: PyTorch would raise (a shape mismatch, a bad index)
+/// or the operator has no kernel yet.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct KernelError {
+    pub message: String,
+    /// The operator has no kernel here (as opposed to PyTorch raising).
+    pub unsupported: bool,
+}
+
+impl KernelError {
+    pub fn new(message: impl Into<String>) -> KernelError {
+        KernelError { message: message.into(), unsupported: false }
+    }
+
+    pub fn unsupported(message: impl Into<String>) -> KernelError {
+        KernelError { message: message.into(), unsupported: true }
+    }
+}
+
+impl From<candle_core::Error> for KernelError {
+    fn from(e: candle_core::Error) -> KernelError {
+        KernelError::new(e.to_string())
+    }
+}
+
+/// A kernel: the call's overload and positional arguments in, the node's
+/// outputs out.
+pub type Kernel = fn(&Args<'_>) -> Result<Vec<RValue>, KernelError>;
+
+fn table() -> &'static HashMap<&'static str, Kernel> {
+    static TABLE: OnceLock<HashMap<&'static str, Kernel>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = HashMap::new();
+        pointwise::register(&mut table);
+        table
+    })
+}
+
+/// Whether `kind` (`aten::add`) has a kernel.
+pub fn has_kernel(kind: &str) -> bool {
+    table().contains_key(kind)
+}
+
+/// Runs operator `kind` (`aten::add`) with overload `overload` (`Tensor`,
+/// or empty for the default) on `args`.
+pub fn call(kind: &str, overload: &str, args: &[RValue]) -> Result<Vec<RValue>, KernelError> {
+    let kernel = table().get(kind).ok_or_else(|| KernelError::unsupported(format!("no kernel for `{kind}` yet")))?;
+    kernel(&Args { kind, overload, values: args })
+}
