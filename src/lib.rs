@@ -13,6 +13,7 @@ pub mod ir;
 pub mod ops;
 pub mod passes;
 pub mod ptl;
+pub mod run;
 pub mod script;
 pub mod source;
 pub mod syntax;
@@ -51,7 +52,7 @@ pub fn check_with(map: &mut SourceMap, file: FileId, interner: &mut Interner, ve
 
 /// Parses the file, runs its module-level code and picks the entry (`entry`
 /// by name, else the default): the start of every command past `check`.
-fn evaluate_entry<'a>(
+pub(crate) fn evaluate_entry<'a>(
     map: &'a mut SourceMap,
     file: FileId,
     interner: &'a mut Interner,
@@ -101,7 +102,7 @@ pub fn inspect(
 }
 
 /// Reads a weights file and loads it into the entry module (strict).
-fn load_weights(root: &std::rc::Rc<host::value::Instance>, path: &std::path::Path) -> Result<usize, Vec<Diagnostic>> {
+pub(crate) fn load_weights(root: &std::rc::Rc<host::value::Instance>, path: &std::path::Path) -> Result<usize, Vec<Diagnostic>> {
     let span = root.created_at;
     let stored = host::weights::read(path).map_err(|error| {
         vec![

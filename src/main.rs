@@ -121,6 +121,37 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
+    /// Compile the entry (optimized, as `compile` does) and run it in tsy's reference interpreter
+    Run {
+        /// The .tsy file
+        file: PathBuf,
+        /// Inputs as a safetensors file with tensors `input0`, `input1`, ... (an int, float or bool
+        /// parameter takes a 0-dim tensor). Default: the traced entry's example inputs, or the
+        /// file's module-level `example_inputs`
+        #[arg(long)]
+        inputs: Option<PathBuf>,
+        /// Also write the outputs (`output0`, ...) to this safetensors file
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Load this state_dict (safetensors, or a `torch.save` file) into the entry module first
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        /// Run the module as scripted, without the mobile passes
+        #[arg(long)]
+        no_optimize: bool,
+        /// Switch a mobile pass off; may be repeated
+        #[arg(long, value_enum)]
+        skip: Vec<SkipPass>,
+        /// The module-level name of the module or function to run
+        #[arg(long)]
+        entry: Option<String>,
+        /// How to print diagnostics
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// When to colour diagnostics (NO_COLOR is respected)
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
+    },
     /// Print the long explanation of a diagnostic code, with an example and the fix
     Explain {
         /// A code such as E1001
@@ -226,6 +257,17 @@ fn main() -> ExitCode {
             } else {
                 compile(&file, emit, output.as_deref(), entry.as_deref(), format, color)
             }
+        }
+        Command::Run { file, inputs, output, weights, no_optimize, skip, entry, format, color } => {
+            let optimize = (!no_optimize)
+                .then(|| tsy::passes::Options { skip: skip.iter().map(|s| s.pass()).collect(), preserve: Vec::new() });
+            let options = tsy::run::Options {
+                entry: entry.as_deref(),
+                weights: weights.as_deref(),
+                inputs: inputs.as_deref(),
+                optimize,
+            };
+            run(&file, &options, output.as_deref(), format, color)
         }
         Command::Explain { code } => explain(&code),
     }
@@ -417,6 +459,36 @@ fn compile(
         return ExitCode::from(2);
     }
     // Warnings of a successful compile still reach the user.
+    if diagnostics.is_empty() { ExitCode::SUCCESS } else { report(&map, diagnostics, format, color) }
+}
+
+/// `tsc run FILE`: prints each output's shape, dtype and summary; writes
+/// them with `-o`.
+fn run(path: &Path, options: &tsy::run::Options<'_>, output: Option<&Path>, format: Format, color: Color) -> ExitCode {
+    let mut interner = Interner::new();
+    let (mut map, file, mut diagnostics) = match open(path) {
+        Ok(opened) => opened,
+        Err(code) => return code,
+    };
+    let outputs = match tsy::run::run(&mut map, file, &mut interner, options) {
+        Ok(outputs) => outputs,
+        Err(found) => {
+            diagnostics.extend(found);
+            return report(&map, diagnostics, format, color);
+        }
+    };
+    diagnostics.extend(outputs.warnings);
+    for (name, value) in &outputs.values {
+        println!("{}", tsy::run::describe(name, value));
+    }
+    if let Some(out) = output {
+        let written = tsy::run::outputs_safetensors(&outputs.values)
+            .and_then(|bytes| write_atomically(out, &bytes).map_err(|e| e.to_string()));
+        if let Err(error) = written {
+            eprintln!("error: cannot write `{}`: {error}", out.display());
+            return ExitCode::from(2);
+        }
+    }
     if diagnostics.is_empty() { ExitCode::SUCCESS } else { report(&map, diagnostics, format, color) }
 }
 

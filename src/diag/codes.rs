@@ -2,7 +2,8 @@
 //! explanation `tsc explain` prints (Markdown files in `explain/`).
 //!
 //! Codes are grouped by phase: E1xxx syntax, E2xxx names and types, E3xxx
-//! unsupported constructs, E4xxx export, E5xxx host evaluation, W1xxx warnings.
+//! unsupported constructs, E4xxx export, E5xxx host evaluation, E6xxx running (`tsc run`), W1xxx
+//! tracing warnings, W4xxx export warnings.
 
 use super::Severity;
 
@@ -85,6 +86,10 @@ codes! {
     E5007: "no entry module or function to compile",
     E5008: "the weights file does not fit the model",
     E5009: "a runtime error in module-level code (IndexError, KeyError, ValueError, ...)",
+    E6001: "the model failed while running",
+    E6002: "no inputs to run the model on",
+    E6003: "the inputs file does not fit the model",
+    W1001: "a traced tensor was converted to a Python value (TracerWarning)",
     W4001: "the .ptl file has no TorchScript source: the lite interpreter loads it, torch.jit.load cannot",
     W4002: "a traced entry was compiled by scripting",
 }

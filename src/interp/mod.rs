@@ -6,10 +6,14 @@
 //! type promotion, argument conventions); `kernels/` maps each aten/prim
 //! operator to them.
 
+pub mod convert;
+pub mod exec;
 pub mod kernels;
 pub mod tensor;
 pub mod value;
 
+pub use convert::Converter;
+pub use exec::{RunError, run};
 pub use kernels::KernelError;
 pub use tensor::RTensor;
 pub use value::RValue;

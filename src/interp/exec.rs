@@ -1,0 +1,241 @@
+//! Runs a graph: control flow, attributes and containers here, every other
+//! node through its kernel. Graphs are run inlined (no `prim::CallMethod`),
+//! as export and the mobile passes see them.
+
+use std::collections::HashMap;
+
+use super::convert::Converter;
+use super::kernels::{self, KernelError};
+use super::value::{Object, RValue};
+use crate::ir::graph::Node;
+use crate::ir::{Attr, BlockId, Graph, NodeId, ValueId};
+use crate::source::Span;
+
+/// Why a run stopped: the node's error, where it was.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{kind}: {error}")]
+pub struct RunError {
+    pub kind: String,
+    pub error: KernelError,
+    pub span: Option<Span>,
+    /// `prim::RaiseException`: the program raised, as PyTorch would.
+    pub raised: bool,
+}
+
+/// Sees every operator node run, with its argument and result values
+/// (the tracer records them; nothing else needs to).
+pub trait Observer {
+    fn operator(&mut self, graph: &Graph, node: NodeId, inputs: &[RValue], outputs: &[RValue]);
+    /// A branch or loop condition was decided.
+    fn decided(&mut self, _graph: &Graph, _node: NodeId, _condition: bool) {}
+}
+
+struct Silent;
+
+impl Observer for Silent {
+    fn operator(&mut self, _: &Graph, _: NodeId, _: &[RValue], _: &[RValue]) {}
+}
+
+/// Runs `graph` on `inputs` (its top block's parameters, `self` first for
+/// a method).
+pub fn run(graph: &Graph, inputs: Vec<RValue>, converter: &mut Converter) -> Result<Vec<RValue>, RunError> {
+    run_observed(graph, inputs, converter, &mut Silent)
+}
+
+pub fn run_observed(
+    graph: &Graph,
+    inputs: Vec<RValue>,
+    converter: &mut Converter,
+    observer: &mut dyn Observer,
+) -> Result<Vec<RValue>, RunError> {
+    let top = graph.block(graph.top);
+    if inputs.len() != top.params.len() {
+        return Err(RunError {
+            kind: "forward".into(),
+            error: KernelError::new(format!("expected {} inputs, got {}", top.params.len(), inputs.len())),
+            span: None,
+            raised: false,
+        });
+    }
+    let mut frame = Frame { graph, values: HashMap::new(), converter, observer };
+    for (p, v) in top.params.iter().zip(inputs) {
+        frame.values.insert(*p, v);
+    }
+    frame.block(graph.top)?;
+    Ok(top.returns.iter().map(|r| frame.get(*r)).collect())
+}
+
+struct Frame<'g, 'c> {
+    graph: &'g Graph,
+    values: HashMap<ValueId, RValue>,
+    converter: &'c mut Converter,
+    observer: &'c mut dyn Observer,
+}
+
+impl Frame<'_, '_> {
+    fn get(&self, v: ValueId) -> RValue {
+        self.values.get(&v).cloned().unwrap_or(RValue::None)
+    }
+
+    fn block(&mut self, block: BlockId) -> Result<(), RunError> {
+        for &node in &self.graph.block(block).nodes {
+            self.node(node)?;
+        }
+        Ok(())
+    }
+
+    fn fail(&self, node: &Node, error: KernelError) -> RunError {
+        RunError { kind: node.kind.clone(), error, span: node.span, raised: false }
+    }
+
+    fn set_outputs(&mut self, node: &Node, outputs: Vec<RValue>) -> Result<(), RunError> {
+        if outputs.len() != node.outputs.len() {
+            let message = format!("produced {} values for {} outputs", outputs.len(), node.outputs.len());
+            return Err(self.fail(node, KernelError::new(message)));
+        }
+        for (o, v) in node.outputs.iter().zip(outputs) {
+            self.values.insert(*o, v);
+        }
+        Ok(())
+    }
+
+    fn node(&mut self, id: NodeId) -> Result<(), RunError> {
+        let graph = self.graph;
+        let node = graph.node(id);
+        let inputs: Vec<RValue> = node.inputs.iter().map(|v| self.get(*v)).collect();
+        let outputs = match node.kind.as_str() {
+            "prim::Constant" => match &node.attr {
+                Attr::Constant(c) => vec![self.converter.constant(c).map_err(|e| self.fail(node, e))?],
+                _ => vec![RValue::None],
+            },
+            "prim::If" => {
+                let condition = truthy(&inputs[0]);
+                self.observer.decided(graph, id, condition);
+                let block = node.blocks[if condition { 0 } else { 1 }];
+                self.block(block)?;
+                graph.block(block).returns.iter().map(|r| self.get(*r)).collect()
+            }
+            "prim::Loop" => self.run_loop(node, id, &inputs)?,
+            "prim::GetAttr" => {
+                let name = attr_name(node);
+                match &inputs[0] {
+                    RValue::Object(o) => vec![o.get(name).ok_or_else(|| {
+                        self.fail(node, KernelError::new(format!("'{}' object has no attribute '{name}'", o.class)))
+                    })?],
+                    other => {
+                        let message = format!("cannot read `{name}` of a {}", other.type_name());
+                        return Err(self.fail(node, KernelError::new(message)));
+                    }
+                }
+            }
+            "prim::SetAttr" => {
+                if let RValue::Object(o) = &inputs[0] {
+                    o.attrs.borrow_mut().insert(attr_name(node).to_string(), inputs[1].clone());
+                }
+                vec![]
+            }
+            "prim::ListConstruct" => vec![RValue::list(inputs)],
+            "prim::TupleConstruct" => vec![RValue::tuple(inputs)],
+            "prim::DictConstruct" => {
+                let mut map = indexmap::IndexMap::new();
+                for pair in inputs.chunks(2) {
+                    let key = pair[0].dict_key().ok_or_else(|| self.fail(node, KernelError::new("unhashable key")))?;
+                    map.insert(key, pair[1].clone());
+                }
+                vec![RValue::Dict(std::rc::Rc::new(std::cell::RefCell::new(map)))]
+            }
+            "prim::ListUnpack" | "prim::TupleUnpack" => {
+                let items = inputs[0].items().unwrap_or_default();
+                if items.len() != node.outputs.len() {
+                    let message = format!("expected {} elements, found {}", node.outputs.len(), items.len());
+                    return Err(self.fail(node, KernelError::new(message)));
+                }
+                items
+            }
+            "prim::TupleIndex" => {
+                let items = inputs[0].items().unwrap_or_default();
+                let i = inputs[1].as_int().unwrap_or(0);
+                let i = if i < 0 { i + items.len() as i64 } else { i };
+                vec![items.get(i as usize).cloned().ok_or_else(|| self.fail(node, KernelError::new("tuple index out of range")))?]
+            }
+            "prim::unchecked_cast" | "prim::data" => vec![inputs[0].clone()],
+            "prim::Uninitialized" => vec![RValue::None],
+            "prim::RaiseException" => {
+                let message = match inputs.first() {
+                    Some(RValue::Str(s)) => s.to_string(),
+                    _ => "Exception".into(),
+                };
+                return Err(RunError { kind: node.kind.clone(), error: KernelError::new(message), span: node.span, raised: true });
+            }
+            "prim::Print" => {
+                let text: Vec<String> = inputs.iter().map(print_form).collect();
+                println!("{}", text.join(" "));
+                vec![]
+            }
+            "prim::CallMethod" | "prim::CallFunction" => {
+                let message = "calls run inlined; this graph still calls a function";
+                return Err(self.fail(node, KernelError::unsupported(message)));
+            }
+            kind => {
+                let overload = node.overload.as_deref().unwrap_or("");
+                let outputs = kernels::call(kind, overload, &inputs).map_err(|e| self.fail(node, e))?;
+                self.observer.operator(graph, id, &inputs, &outputs);
+                outputs
+            }
+        };
+        self.set_outputs(node, outputs)
+    }
+
+    /// `prim::Loop(max_trip_count, condition, carried...)`: the body's
+    /// parameters are (iteration, carried...), its returns (condition,
+    /// carried...).
+    fn run_loop(&mut self, node: &Node, id: NodeId, inputs: &[RValue]) -> Result<Vec<RValue>, RunError> {
+        let graph = self.graph;
+        let body = graph.block(node.blocks[0]);
+        let max = inputs[0].as_int().unwrap_or(i64::MAX);
+        let mut condition = truthy(&inputs[1]);
+        let mut carried: Vec<RValue> = inputs[2..].to_vec();
+        let mut i = 0;
+        while condition && i < max {
+            self.values.insert(body.params[0], RValue::Int(i));
+            for (p, v) in body.params[1..].iter().zip(&carried) {
+                self.values.insert(*p, v.clone());
+            }
+            self.block(node.blocks[0])?;
+            condition = truthy(&self.get(body.returns[0]));
+            self.observer.decided(graph, id, condition);
+            carried = body.returns[1..].iter().map(|r| self.get(*r)).collect();
+            i += 1;
+        }
+        Ok(carried)
+    }
+}
+
+fn attr_name(node: &Node) -> &str {
+    match &node.attr {
+        Attr::Name(n) => n,
+        _ => "",
+    }
+}
+
+fn truthy(v: &RValue) -> bool {
+    match v {
+        RValue::Bool(b) => *b,
+        RValue::Int(i) => *i != 0,
+        RValue::None => false,
+        _ => true,
+    }
+}
+
+/// As `print()` shows a value in TorchScript.
+fn print_form(v: &RValue) -> String {
+    match v {
+        RValue::Str(s) => s.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// A fresh object with the given attributes (used for torchbind contexts).
+pub fn object(class: &str, attrs: Vec<(String, RValue)>) -> RValue {
+    RValue::Object(Object::new(class, attrs.into_iter().collect()))
+}

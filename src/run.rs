@@ -1,0 +1,232 @@
+//! `tsc run`: the entry compiled as `tsc compile` would (optimized unless
+//! told otherwise), run in the reference interpreter on the file's example
+//! inputs or on a safetensors file of inputs.
+
+use std::path::Path;
+use std::rc::Rc;
+
+use crate::diag::{Code, Diagnostic};
+use crate::host::eval::Host;
+use crate::host::value::Value;
+use crate::interp::{Converter, RTensor, RValue};
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::Interner;
+use crate::types::{ScalarType, Type};
+
+/// What to run and on what.
+#[derive(Clone, Default)]
+pub struct Options<'p> {
+    pub entry: Option<&'p str>,
+    pub weights: Option<&'p Path>,
+    /// A safetensors file with `input0`, `input1`, ...
+    pub inputs: Option<&'p Path>,
+    /// The mobile passes, or `None` for the module as scripted.
+    pub optimize: Option<crate::passes::Options>,
+}
+
+/// The entry's outputs, flattened out of tuples and lists, by name
+/// (`output0`, ...).
+pub struct Outputs {
+    pub values: Vec<(String, RValue)>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+pub fn run(
+    map: &mut SourceMap,
+    file: FileId,
+    interner: &mut Interner,
+    options: &Options<'_>,
+) -> Result<Outputs, Vec<Diagnostic>> {
+    let file_span = map.get(file).span();
+    let (mut evaluated, selected) = crate::evaluate_entry(map, file, interner, options.entry)?;
+    let mut diagnostics = crate::script::check(&mut evaluated.host, &selected, false);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        crate::diag::sort(&mut diagnostics);
+        return Err(diagnostics);
+    }
+    if let (Some(path), Some(root)) = (options.weights, selected.root_module()) {
+        crate::load_weights(&root, path)?;
+    }
+    let host = &mut evaluated.host;
+    let unit = crate::script::entry_unit(host, &selected).ok_or_else(|| {
+        vec![Diagnostic::new(Code::E5007, Span::point(file_span.start), "the entry has no function to run")]
+    })?;
+    let stops = |at: Option<Span>| {
+        vec![
+            Diagnostic::new(Code::E3010, at.unwrap_or(unit.def.name.span), "tsc cannot compile this statement yet")
+                .label("the script compiler stops here"),
+        ]
+    };
+    let root = selected.root_module();
+    let function = match (&options.optimize, &root) {
+        (Some(passes), Some(root)) => crate::passes::optimize(host, root, std::slice::from_ref(&unit), passes, &mut |_, _| {})
+            .map_err(stops)?
+            .remove(0),
+        _ => crate::script::inlined(host, &unit, &mut crate::script::InlineMemo::new()).map_err(stops)?,
+    };
+    let mut converter = Converter::new();
+    let params = function.graph.block(function.graph.top).params.clone();
+    let mut inputs = Vec::new();
+    if let (true, Some(root)) = (function.method, &root) {
+        let object = converter.module(host, root).map_err(|e| vec![run_failed(e.message, root.created_at)])?;
+        inputs.push(RValue::Object(object));
+    }
+    let wanted: Vec<Type> = params[inputs.len()..].iter().map(|p| function.graph.value(*p).ty.clone()).collect();
+    let given = match options.inputs {
+        Some(path) => inputs_file(path, &wanted, unit.def.name.span)?,
+        None => {
+            let examples = example_inputs(&evaluated.globals, &selected.value, host).ok_or_else(|| {
+                vec![
+                    Diagnostic::new(Code::E6002, unit.def.name.span, "no inputs to run the entry on")
+                        .label("this function's parameters need values")
+                        .help("add `example_inputs = (...)` to the file, or pass `--inputs FILE.safetensors`"),
+                ]
+            })?;
+            let mut values = Vec::new();
+            for v in examples {
+                values.push(converter.value(host, &v).map_err(|e| vec![run_failed(e.message, unit.def.name.span)])?);
+            }
+            values
+        }
+    };
+    if given.len() != wanted.len() {
+        return Err(vec![
+            Diagnostic::new(
+                Code::E6003,
+                unit.def.name.span,
+                format!("the entry takes {} inputs, {} were given", wanted.len(), given.len()),
+            )
+            .label("this function's parameters"),
+        ]);
+    }
+    inputs.extend(given);
+    let outputs = crate::interp::run(&function.graph, inputs, &mut converter).map_err(|e| {
+        let span = e.span.unwrap_or(unit.def.name.span);
+        let message = if e.raised { format!("the model raised: {}", e.error) } else { e.error.to_string() };
+        vec![run_failed(message, span).label(format!("`{}` failed here", e.kind))]
+    })?;
+    let mut values = Vec::new();
+    for v in outputs {
+        flatten(v, &mut values);
+    }
+    let values = values.into_iter().enumerate().map(|(i, v)| (format!("output{i}"), v)).collect();
+    Ok(Outputs { values, warnings: diagnostics })
+}
+
+fn run_failed(message: impl Into<String>, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::E6001, span, message).help("`tsc explain E6001`")
+}
+
+fn flatten(v: RValue, out: &mut Vec<RValue>) {
+    match v {
+        RValue::Tuple(items) => items.iter().cloned().for_each(|i| flatten(i, out)),
+        RValue::List(items) => items.borrow().iter().cloned().for_each(|i| flatten(i, out)),
+        other => out.push(other),
+    }
+}
+
+/// The inputs the file gives: a traced entry's example inputs, else a
+/// module-level `example_inputs` (a tuple, or one value).
+fn example_inputs(globals: &Rc<crate::host::value::Namespace>, entry: &Value, host: &Host<'_>) -> Option<Vec<Value>> {
+    let mut value = entry;
+    let mut found = None;
+    while let Value::Entry(e) = value {
+        if found.is_none() {
+            found = e.example_inputs.clone();
+        }
+        value = &e.target;
+    }
+    let found = found.or_else(|| {
+        let name = host.interner.get("example_inputs")?;
+        globals.attrs.borrow().get(&name).cloned()
+    })?;
+    Some(match found {
+        Value::Tuple(items) => items.to_vec(),
+        other => vec![other],
+    })
+}
+
+/// `input0`, `input1`, ... of a safetensors file, each converted to what
+/// its parameter takes (a 0-dim tensor for an `int`, `float` or `bool`).
+fn inputs_file(path: &Path, wanted: &[Type], at: Span) -> Result<Vec<RValue>, Vec<Diagnostic>> {
+    let unfit = |message: String| {
+        vec![Diagnostic::new(Code::E6003, at, message).label("the inputs are for this function").help("`tsc explain E6003`")]
+    };
+    let stored =
+        crate::host::weights::read(path).map_err(|e| unfit(format!("cannot read inputs from `{}`: {e}", path.display())))?;
+    let extra = stored.iter().find(|t| {
+        t.name.strip_prefix("input").and_then(|n| n.parse::<usize>().ok()).is_none_or(|n| n >= wanted.len())
+    });
+    if let Some(extra) = extra {
+        return Err(unfit(format!("`{}` is not an input: the entry takes {} (input0...)", extra.name, wanted.len())));
+    }
+    let mut values = Vec::new();
+    for (i, ty) in wanted.iter().enumerate() {
+        let name = format!("input{i}");
+        let t = stored.iter().find(|t| t.name == name).ok_or_else(|| unfit(format!("`{name}` is missing")))?;
+        let tensor = RTensor::from_bytes(&t.data, t.dtype, &t.shape).map_err(|e| unfit(e.message))?;
+        let scalar = || tensor.item().map_err(|e| unfit(format!("`{name}`: {}", e.message)));
+        values.push(match ty {
+            Type::Int => RValue::Int(scalar()? as i64),
+            Type::Float => RValue::Float(scalar()?),
+            Type::Bool => RValue::Bool(scalar()? != 0.0),
+            _ => RValue::Tensor(tensor),
+        });
+    }
+    Ok(values)
+}
+
+/// One line per output: its shape, dtype and a summary of its values.
+pub fn describe(name: &str, v: &RValue) -> String {
+    match v {
+        RValue::Tensor(t) => {
+            let shape: Vec<String> = t.shape().iter().map(usize::to_string).collect();
+            let values = t.to_f64s().unwrap_or_default();
+            let summary = if values.is_empty() {
+                "empty".to_string()
+            } else {
+                let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+                let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let mean = values.iter().sum::<f64>() / values.len() as f64;
+                let head: Vec<String> = values.iter().take(4).map(|x| format!("{x:.6}")).collect();
+                let more = if values.len() > 4 { ", ..." } else { "" };
+                format!("min {min:.6}  max {max:.6}  mean {mean:.6}  [{}{more}]", head.join(", "))
+            };
+            format!("{name}: Tensor[{}] {}  {summary}", shape.join(", "), t.dtype().torch_name())
+        }
+        other => format!("{name}: {} {other:?}", other.type_name()),
+    }
+}
+
+/// The outputs as a safetensors file (scalars as 0-dim tensors).
+pub fn outputs_safetensors(outputs: &[(String, RValue)]) -> Result<Vec<u8>, String> {
+    use safetensors::tensor::{Dtype, TensorView};
+    let mut tensors = Vec::new();
+    for (name, v) in outputs {
+        let t = match v {
+            RValue::Tensor(t) => t.clone(),
+            RValue::Int(i) => RTensor::from_i64s(vec![*i], &[], ScalarType::Int64).map_err(|e| e.message)?,
+            RValue::Float(f) => RTensor::from_f64s(vec![*f], &[], ScalarType::Float64).map_err(|e| e.message)?,
+            RValue::Bool(b) => RTensor::from_i64s(vec![*b as i64], &[], ScalarType::Bool).map_err(|e| e.message)?,
+            other => return Err(format!("`{name}` is a {}, which a safetensors file cannot hold", other.type_name())),
+        };
+        let dtype = match t.dtype() {
+            ScalarType::Float32 => Dtype::F32,
+            ScalarType::Float64 => Dtype::F64,
+            ScalarType::Float16 => Dtype::F16,
+            ScalarType::BFloat16 => Dtype::BF16,
+            ScalarType::Int64 => Dtype::I64,
+            ScalarType::Int32 => Dtype::I32,
+            ScalarType::Int16 => Dtype::I16,
+            ScalarType::Int8 => Dtype::I8,
+            ScalarType::UInt8 => Dtype::U8,
+            ScalarType::Bool => Dtype::BOOL,
+        };
+        tensors.push((name.clone(), dtype, t.shape(), t.to_bytes().map_err(|e| e.message)?));
+    }
+    let views: Vec<(String, TensorView<'_>)> = tensors
+        .iter()
+        .map(|(n, d, s, b)| TensorView::new(*d, s.clone(), b).map(|v| (n.clone(), v)).map_err(|e| e.to_string()))
+        .collect::<Result<_, _>>()?;
+    safetensors::tensor::serialize(views, None).map_err(|e| e.to_string())
+}
