@@ -17,6 +17,7 @@ pub mod run;
 pub mod script;
 pub mod source;
 pub mod syntax;
+pub mod trace;
 pub mod types;
 
 use diag::Diagnostic;
@@ -117,7 +118,7 @@ pub(crate) fn load_weights(root: &std::rc::Rc<host::value::Instance>, path: &std
 /// The IR graph of the file's entry, when the script compiler handles all of
 /// it (`None` otherwise, or when the file does not get that far).
 pub fn entry_graph(map: &mut SourceMap, file: FileId, interner: &mut Interner) -> Option<ir::Function> {
-    compile(map, file, interner, None).ok()
+    compile(map, file, interner, None).ok().map(|(f, _)| f)
 }
 
 /// `tsc compile`: the entry's compiled function, or the diagnostics that stop
@@ -128,7 +129,7 @@ pub fn compile(
     file: FileId,
     interner: &mut Interner,
     entry: Option<&str>,
-) -> Result<ir::Function, Vec<Diagnostic>> {
+) -> Result<(ir::Function, Vec<Diagnostic>), Vec<Diagnostic>> {
     let file_start = map.get(file).span().start;
     let (mut evaluated, selected) = evaluate_entry(map, file, interner, entry)?;
     let mut diagnostics = script::check(&mut evaluated.host, &selected, false);
@@ -136,7 +137,8 @@ pub fn compile(
         diag::sort(&mut diagnostics);
         return Err(diagnostics);
     }
-    script::entry_graph(&mut evaluated.host, &selected).map_err(|gave_up| {
+    diagnostics.extend(trace::trace_entries(&mut evaluated.host)?);
+    let function = script::entry_graph(&mut evaluated.host, &selected).map_err(|gave_up| {
         let span = gave_up.unwrap_or(source::Span::point(file_start));
         vec![
             Diagnostic::new(diag::Code::E3010, span, "tsc cannot compile this statement yet")
@@ -144,7 +146,8 @@ pub fn compile(
                 .note("`tsc check` found no error here: PyTorch may well accept this file")
                 .help("`tsc explain E3010` lists what the compiler handles today"),
         ]
-    })
+    })?;
+    Ok((function, diagnostics))
 }
 
 /// `tsc compile -o FILE.ptl`: the entry module as a lite-interpreter file,
@@ -171,14 +174,6 @@ pub fn compile_ptl<W: std::io::Write + std::io::Seek>(
         load_weights(&root, path)?;
     }
     // Tracing is not implemented: a traced entry is scripted, and says so.
-    let mut traced = None;
-    let mut value = &selected.value;
-    while let host::value::Value::Entry(entry) = value {
-        if entry.kind == host::value::EntryKind::Trace {
-            traced = Some(entry.span);
-        }
-        value = &entry.target;
-    }
     // The file's own `optimize_for_mobile(..., preserved_methods=[...])`.
     let mut options = options.clone();
     if let (Some(passes), host::value::Value::Entry(entry)) = (&mut options.optimize, &selected.value) {
@@ -190,14 +185,7 @@ pub fn compile_ptl<W: std::io::Write + std::io::Seek>(
     }
     let options = &options;
     let mut report = export::Report::default();
-    if let Some(span) = traced {
-        report.warnings.push(
-            Diagnostic::new(diag::Code::W4002, span, "this traced module was compiled by scripting it")
-                .label("tsc does not trace yet")
-                .note("a trace keeps only the path the example inputs took; the scripted file keeps every branch")
-                .help("`torch.jit.script(model)` says what tsc compiled; `tsc explain W4002`"),
-        );
-    }
+    report.warnings.extend(trace::trace_entries(&mut evaluated.host)?);
     let sink =
         export::ptl(&mut evaluated.host, &selected, options, file_start, &mut report, sink).map_err(|d| vec![*d])?;
     Ok((sink, report))

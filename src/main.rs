@@ -439,7 +439,10 @@ fn compile(
         Err(code) => return code,
     };
     let function = match tsy::compile(&mut map, file, &mut interner, entry) {
-        Ok(function) => function,
+        Ok((function, warnings)) => {
+            diagnostics.extend(warnings);
+            function
+        }
         Err(found) => {
             diagnostics.extend(found);
             return report(&map, diagnostics, format, color);

@@ -48,6 +48,7 @@ pub fn run(
         crate::load_weights(&root, path)?;
     }
     let host = &mut evaluated.host;
+    diagnostics.extend(crate::trace::trace_entries(host)?);
     let unit = crate::script::entry_unit(host, &selected).ok_or_else(|| {
         vec![Diagnostic::new(Code::E5007, Span::point(file_span.start), "the entry has no function to run")]
     })?;

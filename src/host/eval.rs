@@ -59,6 +59,9 @@ pub struct Host<'a> {
     /// Where each module-level name was last assigned, by namespace: the
     /// script compiler points at it when compiled code uses the global.
     pub definitions: HashMap<(*const Namespace, Symbol), Span>,
+    /// The recorded `forward` of each traced module (`crate::trace`), which
+    /// the script compiler uses in place of compiling its source.
+    pub traced: crate::trace::TracedForwards,
 }
 
 impl<'a> Host<'a> {
@@ -78,6 +81,7 @@ impl<'a> Host<'a> {
             seed: 0x5eed,
             handling: Vec::new(),
             definitions: HashMap::new(),
+            traced: HashMap::new(),
         };
         super::builtins::install(&mut host);
         super::torch::install(&mut host);

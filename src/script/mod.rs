@@ -83,6 +83,9 @@ fn compile_unit(host: &mut Host<'_>, unit: &Unit) -> Result<crate::ir::Function,
 pub type Compiled = (crate::ir::Function, HashMap<crate::ir::NodeId, Unit>);
 
 fn compile_with_callees(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, Option<crate::source::Span>> {
+    if let Some(traced) = traced_forward(host, unit) {
+        return Ok(((*traced).clone(), HashMap::new()));
+    }
     let name = unit.name(host);
     let defaults = emit::signature(host, unit)
         .map(|s| s.params.iter().map(|(_, _, d)| d.as_ref().map(emit::default_source)).collect())
@@ -96,6 +99,14 @@ fn compile_with_callees(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, Op
     crate::ir::cleanup::cleanup(&mut graph);
     crate::ir::canonicalize::canonicalize_outputs(&mut graph);
     Ok((crate::ir::Function { name, method: unit.owner.is_some(), graph, defaults }, emitter.callees))
+}
+
+/// The recorded graph of a traced module's `forward`: what a traced module
+/// runs, whatever its source says.
+fn traced_forward(host: &Host<'_>, unit: &Unit) -> Option<Rc<crate::ir::Function>> {
+    let owner = unit.owner.as_ref()?;
+    let (_, traced) = host.traced.get(&Rc::as_ptr(owner))?;
+    (unit.alias.is_none() && host.name(unit.def.name.name) == "forward").then(|| traced.clone())
 }
 
 /// Inlined, pre-optimized callee graphs by function definition and module

@@ -1,0 +1,129 @@
+//! Tracing: `torch.jit.trace(module, example_inputs)`. The module's
+//! `forward` runs on the example inputs and every tensor operation it
+//! performs is recorded into a fresh graph; control flow is replayed, not
+//! recorded, and converting a traced tensor into a Python value warns
+//! (W1001), as PyTorch's TracerWarning does.
+//!
+//! Departure from ARCHITECTURE.md: `forward` runs as the script compiler's
+//! inlined graph in the reference interpreter rather than through the host
+//! evaluator, so one interpreter and one set of kernels serve `tsc run`,
+//! the pass tests and tracing. The cost: a `forward` the script compiler
+//! cannot compile cannot be traced either (tsc says where it stops).
+
+mod recorder;
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::diag::{Code, Diagnostic};
+use crate::host::eval::Host;
+use crate::host::value::{EntryKind, Instance, Value};
+use crate::interp::{Converter, RValue};
+use crate::ir::Function;
+use crate::source::Span;
+
+/// A traced module's recorded `forward`, and the warnings tracing gave.
+pub struct Traced {
+    pub function: Function,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Traces every `torch.jit.trace` entry of the file whose target is a
+/// module, in the order the file made them; the recorded graphs become the
+/// modules' `forward` for everything compiled afterwards (see
+/// [`Host::traced`]). Returns the warnings, or why a trace failed.
+pub fn trace_entries(host: &mut Host<'_>) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+    let entries: Vec<_> = host.entries.iter().filter(|e| e.kind == EntryKind::Trace).cloned().collect();
+    let mut warnings = Vec::new();
+    for entry in entries {
+        let Value::Instance(module) = &entry.target else { continue };
+        if host.traced.contains_key(&Rc::as_ptr(module)) {
+            continue;
+        }
+        let examples = match &entry.example_inputs {
+            Some(Value::Tuple(items)) => items.to_vec(),
+            Some(other) => vec![other.clone()],
+            None => Vec::new(),
+        };
+        match trace(host, module, &examples, entry.span) {
+            Ok(traced) => {
+                warnings.extend(traced.warnings);
+                host.traced.insert(Rc::as_ptr(module), (module.clone(), Rc::new(traced.function)));
+            }
+            // Something tsc cannot run yet: the module is scripted instead.
+            Err(found) if !found.iter().any(Diagnostic::is_error) => warnings.extend(found),
+            Err(found) => return Err(found),
+        }
+    }
+    Ok(warnings)
+}
+
+/// Traces `module.forward` on `examples`.
+pub fn trace(host: &mut Host<'_>, module: &Rc<Instance>, examples: &[Value], at: Span) -> Result<Traced, Vec<Diagnostic>> {
+    let forward = host.sym("forward");
+    let unit = crate::script::module_methods(host, module)
+        .into_iter()
+        .find(|u| u.def.name.name == forward)
+        .ok_or_else(|| vec![Diagnostic::new(Code::E6001, at, "the traced module has no `forward` to run")])?;
+    let stops = |found: Option<Span>| {
+        vec![
+            Diagnostic::new(Code::E3010, found.unwrap_or(at), "tsc cannot trace this module: it cannot compile this statement yet")
+                .label("the script compiler stops here")
+                .secondary(at, "traced here")
+                .note("tsc traces by running the compiled forward on the example inputs"),
+        ]
+    };
+    let scripted = crate::script::inlined(host, &unit, &mut crate::script::InlineMemo::new()).map_err(stops)?;
+    let mut converter = Converter::new();
+    let failed = |message: String| vec![Diagnostic::new(Code::E6001, at, message).label("while tracing this")];
+    let this = converter.module(host, module).map_err(|e| failed(e.message))?;
+    let mut inputs = vec![RValue::Object(this.clone())];
+    for example in examples {
+        inputs.push(converter.value(host, example).map_err(|e| failed(e.message))?);
+    }
+    let params = scripted.graph.block(scripted.graph.top).params.len();
+    if inputs.len() > params {
+        return Err(failed(format!("forward takes {} inputs, the trace gives {}", params - 1, inputs.len() - 1)));
+    }
+    // Parameters the example inputs leave out take their defaults.
+    for i in inputs.len()..params {
+        let default = scripted.defaults.get(i - 1).cloned().flatten();
+        inputs.push(match default.as_deref() {
+            Some("None") => RValue::None,
+            Some(text) => literal(text).ok_or_else(|| failed(format!("cannot trace with the default `{text}`")))?,
+            None => return Err(failed(format!("forward takes {} inputs, the trace gives {}", params - 1, examples.len()))),
+        });
+    }
+    let mut recorder = recorder::Recorder::new(&scripted.graph, &inputs, examples.len(), &this, module);
+    let outputs = crate::interp::exec::run_observed(&scripted.graph, inputs, &mut converter, &mut recorder).map_err(|e| {
+        let span = e.span.unwrap_or(at);
+        if e.error.unsupported {
+            return vec![
+                Diagnostic::new(Code::W4002, at, "this traced module was compiled by scripting it")
+                    .label(format!("tsc cannot run `{}` yet, so it cannot trace this", e.kind))
+                    .secondary(span, "needed here")
+                    .note("a trace keeps only the path the example inputs took; the scripted module keeps every branch")
+                    .help("`torch.jit.script(model)` says what tsc compiled; `tsc explain W4002`"),
+            ];
+        }
+        vec![
+            Diagnostic::new(Code::E6001, span, format!("tracing failed: {}", e.error))
+                .label(format!("`{}` failed here", e.kind))
+                .secondary(at, "traced here"),
+        ]
+    })?;
+    let graph = recorder.finish(&outputs).map_err(failed)?;
+    let warnings = recorder.warnings;
+    Ok(Traced { function: Function { name: "forward".into(), method: true, graph, defaults: Vec::new() }, warnings })
+}
+
+fn literal(text: &str) -> Option<RValue> {
+    match text {
+        "True" => Some(RValue::Bool(true)),
+        "False" => Some(RValue::Bool(false)),
+        _ => text.parse::<i64>().map(RValue::Int).ok().or_else(|| text.parse::<f64>().ok().map(RValue::Float)),
+    }
+}
+
+/// Traced graphs by module instance.
+pub type TracedForwards = HashMap<*const Instance, (Rc<Instance>, Rc<Function>)>;

@@ -1,0 +1,288 @@
+//! Records the tensor operations of one run into a graph, as PyTorch's
+//! tracer does: parameters as `prim::GetAttr` chains from `self`, Python
+//! values as constants, lists of them as `prim::ListConstruct`, and
+//! convolutions as the `aten::_convolution` PyTorch's tracer records.
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use crate::diag::{Code, Diagnostic};
+use crate::host::value::Instance;
+use crate::interp::exec::Observer;
+use crate::interp::value::Object;
+use crate::interp::{RTensor, RValue};
+use crate::ir::{Attr, Constant, Graph, NodeId, ValueId};
+use crate::source::Span;
+use crate::types::Type;
+
+/// Operators that turn a tensor into a Python value, and the word
+/// PyTorch's warning uses for each.
+const CONVERSIONS: &[(&str, &str)] = &[
+    ("aten::Bool", "a Python boolean"),
+    ("aten::Int", "a Python integer"),
+    ("aten::IntImplicit", "a Python integer"),
+    ("aten::Float", "a Python float"),
+    ("aten::FloatImplicit", "a Python float"),
+    ("aten::ScalarImplicit", "a Python number"),
+    ("aten::item", "a Python number"),
+];
+
+pub struct Recorder {
+    pub graph: Graph,
+    /// Tensors by identity, to the value that holds them in the trace.
+    tensors: HashMap<usize, ValueId>,
+    /// Module parameters and buffers by identity: their attribute path.
+    state: HashMap<usize, Vec<String>>,
+    /// `prim::GetAttr` results by path from `self`.
+    attributes: HashMap<Vec<String>, ValueId>,
+    /// Class names of submodules by path, for the GetAttr types.
+    classes: HashMap<Vec<String>, String>,
+    this: ValueId,
+    pub warnings: Vec<Diagnostic>,
+    warned: HashSet<Span>,
+}
+
+impl Recorder {
+    /// The trace's inputs: `self`, then one per example input (the traced
+    /// forward takes only those).
+    pub fn new(scripted: &Graph, inputs: &[RValue], examples: usize, this: &Rc<Object>, module: &Rc<Instance>) -> Recorder {
+        let mut graph = Graph::new();
+        let self_value = graph.add_input(Type::Class(module.class.qualified_name().into()), Some("self".into()));
+        let params = &scripted.block(scripted.top).params;
+        let mut tensors = HashMap::new();
+        for (i, input) in inputs.iter().enumerate().skip(1).take(examples) {
+            let source = scripted.value(params[i]);
+            let ty = if matches!(input, RValue::Tensor(_)) { Type::Tensor } else { source.ty.clone() };
+            let v = graph.add_input(ty, source.name.clone());
+            if let RValue::Tensor(t) = input {
+                tensors.insert(t.identity(), v);
+            }
+        }
+        let mut state = HashMap::new();
+        let mut classes = HashMap::new();
+        collect_state(this, &mut Vec::new(), &mut state, &mut classes, &mut HashSet::new());
+        Recorder {
+            graph,
+            tensors,
+            state,
+            attributes: HashMap::new(),
+            classes,
+            this: self_value,
+            warnings: Vec::new(),
+            warned: HashSet::new(),
+        }
+    }
+
+    fn is_traced(&self, t: &RTensor) -> bool {
+        self.tensors.contains_key(&t.identity()) || self.state.contains_key(&t.identity())
+    }
+
+    /// The trace's value for a tensor: recorded, or a module attribute read.
+    fn tensor(&mut self, t: &RTensor) -> Result<ValueId, String> {
+        if let Some(v) = self.tensors.get(&t.identity()) {
+            return Ok(*v);
+        }
+        let path = self.state.get(&t.identity()).cloned().ok_or_else(|| {
+            format!("a tensor of shape {:?} that is neither an input, a parameter nor a result of the trace", t.shape())
+        })?;
+        Ok(self.attribute(&path, Type::Tensor))
+    }
+
+    /// `self.a.b.c` as a chain of `prim::GetAttr`, each link read once.
+    fn attribute(&mut self, path: &[String], ty: Type) -> ValueId {
+        if path.is_empty() {
+            return self.this;
+        }
+        if let Some(v) = self.attributes.get(path) {
+            return *v;
+        }
+        let parent = self.attribute(&path[..path.len() - 1], Type::None);
+        let ty = match self.classes.get(path) {
+            Some(class) => Type::Class(class.as_str().into()),
+            None => ty,
+        };
+        let name = path.last().cloned().unwrap_or_default();
+        let top = self.graph.top;
+        let node = self.graph.append(top, "prim::GetAttr", vec![parent], vec![ty], Attr::Name(name.clone()), None);
+        let v = self.graph.node(node).outputs[0];
+        self.graph.value_mut(v).name = Some(name);
+        self.attributes.insert(path.to_vec(), v);
+        v
+    }
+
+    /// A value as an input of a recorded node.
+    fn input(&mut self, v: &RValue, span: Option<Span>) -> Result<ValueId, String> {
+        let top = self.graph.top;
+        let constant = |g: &mut Graph, c: Constant| g.constant(top, c, span);
+        Ok(match v {
+            RValue::Tensor(t) => self.tensor(t)?,
+            RValue::None => constant(&mut self.graph, Constant::None),
+            RValue::Bool(b) => constant(&mut self.graph, Constant::Bool(*b)),
+            RValue::Int(i) => constant(&mut self.graph, Constant::Int(*i)),
+            RValue::Float(f) => constant(&mut self.graph, Constant::Float(*f)),
+            RValue::Str(s) => constant(&mut self.graph, Constant::Str(s.to_string())),
+            RValue::Device(d) => constant(&mut self.graph, Constant::Device(d.to_string())),
+            RValue::List(items) => {
+                let items = items.borrow().clone();
+                let elem = items.first().map_or(Type::Tensor, value_type);
+                let inputs = items.iter().map(|i| self.input(i, span)).collect::<Result<Vec<_>, _>>()?;
+                let n = self.graph.append(top, "prim::ListConstruct", inputs, vec![Type::list(elem)], Attr::None, span);
+                self.graph.node(n).outputs[0]
+            }
+            RValue::Tuple(items) => {
+                let types = items.iter().map(value_type).collect();
+                let inputs = items.iter().map(|i| self.input(i, span)).collect::<Result<Vec<_>, _>>()?;
+                let n = self.graph.append(top, "prim::TupleConstruct", inputs, vec![Type::Tuple(types)], Attr::None, span);
+                self.graph.node(n).outputs[0]
+            }
+            other => return Err(format!("a {} cannot be recorded in a trace", other.type_name())),
+        })
+    }
+
+    fn record(&mut self, scripted: &Graph, id: NodeId, inputs: &[RValue], outputs: &[RValue]) -> Result<(), String> {
+        let node = scripted.node(id);
+        let (kind, overload, args) = traced_form(&node.kind, node.overload.as_deref(), inputs);
+        let ins = args.iter().map(|a| self.input(a, node.span)).collect::<Result<Vec<_>, _>>()?;
+        let types = outputs.iter().map(value_type).collect();
+        let top = self.graph.top;
+        let n = self.graph.append(top, &kind, ins, types, Attr::None, node.span);
+        self.graph.node_mut(n).overload = overload;
+        let recorded = self.graph.node(n).outputs.clone();
+        for ((out, v), source) in outputs.iter().zip(&recorded).zip(&node.outputs) {
+            self.graph.value_mut(*v).name = scripted.value(*source).name.clone();
+            if let RValue::Tensor(t) = out {
+                // An in-place op's result replaces its input from here on.
+                self.tensors.insert(t.identity(), *v);
+            }
+        }
+        Ok(())
+    }
+
+    fn warn(&mut self, span: Option<Span>, what: &str) {
+        let Some(span) = span else { return };
+        if !self.warned.insert(span) {
+            return;
+        }
+        self.warnings.push(
+            Diagnostic::new(
+                Code::W1001,
+                span,
+                format!(
+                    "TracerWarning: Converting a tensor to {what} might cause the trace to be incorrect. We can't record \
+                     the data flow of Python values, so this value will be treated as a constant in the future. This \
+                     means that the trace might not generalize to other inputs!"
+                ),
+            )
+            .label("this value is computed from the traced inputs; the trace keeps the one the example inputs gave")
+            .note("the trace records tensor operations only: control flow that depends on tensor values is frozen")
+            .help("script this module instead (`torch.jit.script`), which keeps the control flow; `tsc explain W1001`"),
+        );
+    }
+
+    /// The trace's outputs: the forward's, tuples rebuilt.
+    pub fn finish(&mut self, outputs: &[RValue]) -> Result<Graph, String> {
+        for out in outputs {
+            let v = self.input(out, None)?;
+            let top = self.graph.top;
+            self.graph.block_mut(top).returns.push(v);
+        }
+        Ok(std::mem::take(&mut self.graph))
+    }
+}
+
+impl Observer for Recorder {
+    fn operator(&mut self, graph: &Graph, node: NodeId, inputs: &[RValue], outputs: &[RValue]) {
+        let kind = graph.node(node).kind.as_str();
+        if let Some((_, what)) = CONVERSIONS.iter().find(|(k, _)| *k == kind) {
+            if let Some(RValue::Tensor(t)) = inputs.first()
+                && self.is_traced(t)
+            {
+                self.warn(graph.node(node).span, what);
+            }
+            return;
+        }
+        if !outputs.iter().any(|o| matches!(o, RValue::Tensor(_))) {
+            // Python values computed from tensors (sizes, dims) become
+            // constants where they are used.
+            return;
+        }
+        if let Err(message) = self.record(graph, node, inputs, outputs) {
+            self.warnings.push(
+                Diagnostic::new(Code::E6001, graph.node(node).span.unwrap_or(Span::point(0)), message)
+                    .label("the trace cannot record this"),
+            );
+        }
+    }
+}
+
+/// The node PyTorch's tracer records for a call: convolutions are recorded
+/// as the `aten::_convolution` they dispatch to.
+fn traced_form(kind: &str, overload: Option<&str>, inputs: &[RValue]) -> (String, Option<String>, Vec<RValue>) {
+    let ints = |v: Vec<i64>| RValue::list(v.into_iter().map(RValue::Int).collect());
+    match (kind, inputs) {
+        ("aten::conv1d" | "aten::conv2d" | "aten::conv3d", [x, w, b, stride, padding, dilation, groups])
+            if !matches!(padding, RValue::Str(_)) =>
+        {
+            let n = stride.int_list().map_or(2, |s| s.len());
+            let args = vec![
+                x.clone(),
+                w.clone(),
+                b.clone(),
+                stride.clone(),
+                padding.clone(),
+                dilation.clone(),
+                RValue::Bool(false),
+                ints(vec![0; n]),
+                groups.clone(),
+                RValue::Bool(false),
+                RValue::Bool(false),
+                RValue::Bool(true),
+                RValue::Bool(true),
+            ];
+            ("aten::_convolution".into(), None, args)
+        }
+        _ => (kind.to_string(), overload.map(str::to_string), inputs.to_vec()),
+    }
+}
+
+fn value_type(v: &RValue) -> Type {
+    match v {
+        RValue::Tensor(_) => Type::Tensor,
+        RValue::Int(_) => Type::Int,
+        RValue::Float(_) => Type::Float,
+        RValue::Bool(_) => Type::Bool,
+        RValue::Str(_) => Type::Str,
+        RValue::Device(_) => Type::Device,
+        RValue::None => Type::None,
+        RValue::List(items) => Type::list(items.borrow().first().map_or(Type::Tensor, value_type)),
+        RValue::Tuple(items) => Type::Tuple(items.iter().map(value_type).collect()),
+        _ => Type::None,
+    }
+}
+
+/// Every tensor attribute of the module tree, by path.
+fn collect_state(
+    object: &Rc<Object>,
+    path: &mut Vec<String>,
+    state: &mut HashMap<usize, Vec<String>>,
+    classes: &mut HashMap<Vec<String>, String>,
+    seen: &mut HashSet<*const Object>,
+) {
+    if !seen.insert(Rc::as_ptr(object)) {
+        return;
+    }
+    for (name, value) in object.attrs.borrow().iter() {
+        path.push(name.clone());
+        match value {
+            RValue::Tensor(t) => {
+                state.entry(t.identity()).or_insert_with(|| path.clone());
+            }
+            RValue::Object(child) => {
+                classes.insert(path.clone(), child.class.clone());
+                collect_state(child, path, state, classes, seen);
+            }
+            _ => {}
+        }
+        path.pop();
+    }
+}
