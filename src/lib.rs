@@ -103,7 +103,10 @@ pub fn inspect(
 }
 
 /// Reads a weights file and loads it into the entry module (strict).
-pub(crate) fn load_weights(root: &std::rc::Rc<host::value::Instance>, path: &std::path::Path) -> Result<usize, Vec<Diagnostic>> {
+pub(crate) fn load_weights(
+    root: &std::rc::Rc<host::value::Instance>,
+    path: &std::path::Path,
+) -> Result<usize, Vec<Diagnostic>> {
     let span = root.created_at;
     let stored = host::weights::read(path).map_err(|error| {
         vec![
@@ -118,7 +121,7 @@ pub(crate) fn load_weights(root: &std::rc::Rc<host::value::Instance>, path: &std
 /// The IR graph of the file's entry, when the script compiler handles all of
 /// it (`None` otherwise, or when the file does not get that far).
 pub fn entry_graph(map: &mut SourceMap, file: FileId, interner: &mut Interner) -> Option<ir::Function> {
-    compile(map, file, interner, None).ok().map(|(f, _)| f)
+    compile(map, file, interner, None, false).ok().map(|(f, _)| f)
 }
 
 /// `tsc compile`: the entry's compiled function, or the diagnostics that stop
@@ -129,6 +132,7 @@ pub fn compile(
     file: FileId,
     interner: &mut Interner,
     entry: Option<&str>,
+    trace: bool,
 ) -> Result<(ir::Function, Vec<Diagnostic>), Vec<Diagnostic>> {
     let file_start = map.get(file).span().start;
     let (mut evaluated, selected) = evaluate_entry(map, file, interner, entry)?;
@@ -138,6 +142,9 @@ pub fn compile(
         return Err(diagnostics);
     }
     diagnostics.extend(trace::trace_entries(&mut evaluated.host)?);
+    if trace {
+        diagnostics.extend(trace::trace_root(&mut evaluated.host, &evaluated.globals, &selected)?);
+    }
     let function = script::entry_graph(&mut evaluated.host, &selected).map_err(|gave_up| {
         let span = gave_up.unwrap_or(source::Span::point(file_start));
         vec![
@@ -186,6 +193,9 @@ pub fn compile_ptl<W: std::io::Write + std::io::Seek>(
     let options = &options;
     let mut report = export::Report::default();
     report.warnings.extend(trace::trace_entries(&mut evaluated.host)?);
+    if options.trace {
+        report.warnings.extend(trace::trace_root(&mut evaluated.host, &evaluated.globals, &selected)?);
+    }
     let sink =
         export::ptl(&mut evaluated.host, &selected, options, file_start, &mut report, sink).map_err(|d| vec![*d])?;
     Ok((sink, report))

@@ -110,6 +110,10 @@ enum Command {
         /// preserved_methods, other methods are dropped; may be repeated
         #[arg(long)]
         preserve_method: Vec<String>,
+        /// Trace the entry module on the file's `example_inputs` (as `torch.jit.trace` would)
+        /// instead of scripting it
+        #[arg(long)]
+        trace: bool,
         /// The module-level name of the module or function to compile (default: the last
         /// scripted, traced or optimized entry, else the last module instance)
         #[arg(long)]
@@ -142,6 +146,9 @@ enum Command {
         /// Switch a mobile pass off; may be repeated
         #[arg(long, value_enum)]
         skip: Vec<SkipPass>,
+        /// Trace the entry module on its example inputs first, and run the trace
+        #[arg(long)]
+        trace: bool,
         /// The module-level name of the module or function to run
         #[arg(long)]
         entry: Option<String>,
@@ -239,6 +246,7 @@ fn main() -> ExitCode {
             mut print_after,
             print_after_all,
             preserve_method,
+            trace,
             entry,
             format,
             color,
@@ -252,13 +260,13 @@ fn main() -> ExitCode {
                     skip: skip.iter().map(|s| s.pass()).collect(),
                     preserve: preserve_method,
                 });
-                let target = Target { bytecode_version, optimize, disassemble, print_after };
+                let target = Target { bytecode_version, optimize, disassemble, print_after, trace };
                 compile_ptl(&file, output, target, weights.as_deref(), entry.as_deref(), format, color)
             } else {
-                compile(&file, emit, output.as_deref(), entry.as_deref(), format, color)
+                compile(&file, emit, output.as_deref(), entry.as_deref(), trace, format, color)
             }
         }
-        Command::Run { file, inputs, output, weights, no_optimize, skip, entry, format, color } => {
+        Command::Run { file, inputs, output, weights, no_optimize, skip, trace, entry, format, color } => {
             let optimize = (!no_optimize)
                 .then(|| tsy::passes::Options { skip: skip.iter().map(|s| s.pass()).collect(), preserve: Vec::new() });
             let options = tsy::run::Options {
@@ -266,6 +274,7 @@ fn main() -> ExitCode {
                 weights: weights.as_deref(),
                 inputs: inputs.as_deref(),
                 optimize,
+                trace,
             };
             run(&file, &options, output.as_deref(), format, color)
         }
@@ -430,6 +439,7 @@ fn compile(
     emit: Emit,
     output: Option<&Path>,
     entry: Option<&str>,
+    trace: bool,
     format: Format,
     color: Color,
 ) -> ExitCode {
@@ -438,7 +448,7 @@ fn compile(
         Ok(opened) => opened,
         Err(code) => return code,
     };
-    let function = match tsy::compile(&mut map, file, &mut interner, entry) {
+    let function = match tsy::compile(&mut map, file, &mut interner, entry, trace) {
         Ok((function, warnings)) => {
             diagnostics.extend(warnings);
             function
@@ -502,6 +512,7 @@ struct Target {
     /// Print the disassembly instead of writing the file.
     disassemble: bool,
     print_after: Vec<String>,
+    trace: bool,
 }
 
 /// `tsc compile FILE [-o OUT.ptl]`: writes the lite-interpreter file, whole
@@ -525,8 +536,8 @@ fn compile_ptl(
         Ok(opened) => opened,
         Err(code) => return code,
     };
-    let Target { bytecode_version, optimize, disassemble, print_after } = target;
-    let options = tsy::export::Options { bytecode_version, optimize, print_after, prefix };
+    let Target { bytecode_version, optimize, disassemble, print_after, trace } = target;
+    let options = tsy::export::Options { bytecode_version, optimize, print_after, prefix, trace };
     if disassemble {
         let sink = std::io::Cursor::new(Vec::new());
         let Some(sink) = take_report(

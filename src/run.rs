@@ -3,11 +3,8 @@
 //! inputs or on a safetensors file of inputs.
 
 use std::path::Path;
-use std::rc::Rc;
 
 use crate::diag::{Code, Diagnostic};
-use crate::host::eval::Host;
-use crate::host::value::Value;
 use crate::interp::{Converter, RTensor, RValue};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::Interner;
@@ -22,6 +19,8 @@ pub struct Options<'p> {
     pub inputs: Option<&'p Path>,
     /// The mobile passes, or `None` for the module as scripted.
     pub optimize: Option<crate::passes::Options>,
+    /// Trace the entry module on its example inputs (`--trace`).
+    pub trace: bool,
 }
 
 /// The entry's outputs, flattened out of tuples and lists, by name
@@ -49,6 +48,9 @@ pub fn run(
     }
     let host = &mut evaluated.host;
     diagnostics.extend(crate::trace::trace_entries(host)?);
+    if options.trace {
+        diagnostics.extend(crate::trace::trace_root(host, &evaluated.globals, &selected)?);
+    }
     let unit = crate::script::entry_unit(host, &selected).ok_or_else(|| {
         vec![Diagnostic::new(Code::E5007, Span::point(file_span.start), "the entry has no function to run")]
     })?;
@@ -60,9 +62,11 @@ pub fn run(
     };
     let root = selected.root_module();
     let function = match (&options.optimize, &root) {
-        (Some(passes), Some(root)) => crate::passes::optimize(host, root, std::slice::from_ref(&unit), passes, &mut |_, _| {})
-            .map_err(stops)?
-            .remove(0),
+        (Some(passes), Some(root)) => {
+            crate::passes::optimize(host, root, std::slice::from_ref(&unit), passes, &mut |_, _| {})
+                .map_err(stops)?
+                .remove(0)
+        }
         _ => crate::script::inlined(host, &unit, &mut crate::script::InlineMemo::new()).map_err(stops)?,
     };
     let mut converter = Converter::new();
@@ -76,13 +80,14 @@ pub fn run(
     let given = match options.inputs {
         Some(path) => inputs_file(path, &wanted, unit.def.name.span)?,
         None => {
-            let examples = example_inputs(&evaluated.globals, &selected.value, host).ok_or_else(|| {
-                vec![
-                    Diagnostic::new(Code::E6002, unit.def.name.span, "no inputs to run the entry on")
-                        .label("this function's parameters need values")
-                        .help("add `example_inputs = (...)` to the file, or pass `--inputs FILE.safetensors`"),
-                ]
-            })?;
+            let examples =
+                crate::trace::example_inputs(&evaluated.globals, &selected.value, host).ok_or_else(|| {
+                    vec![
+                        Diagnostic::new(Code::E6002, unit.def.name.span, "no inputs to run the entry on")
+                            .label("this function's parameters need values")
+                            .help("add `example_inputs = (...)` to the file, or pass `--inputs FILE.safetensors`"),
+                    ]
+                })?;
             let mut values = Vec::new();
             for v in examples {
                 values.push(converter.value(host, &v).map_err(|e| vec![run_failed(e.message, unit.def.name.span)])?);
@@ -126,38 +131,21 @@ fn flatten(v: RValue, out: &mut Vec<RValue>) {
     }
 }
 
-/// The inputs the file gives: a traced entry's example inputs, else a
-/// module-level `example_inputs` (a tuple, or one value).
-fn example_inputs(globals: &Rc<crate::host::value::Namespace>, entry: &Value, host: &Host<'_>) -> Option<Vec<Value>> {
-    let mut value = entry;
-    let mut found = None;
-    while let Value::Entry(e) = value {
-        if found.is_none() {
-            found = e.example_inputs.clone();
-        }
-        value = &e.target;
-    }
-    let found = found.or_else(|| {
-        let name = host.interner.get("example_inputs")?;
-        globals.attrs.borrow().get(&name).cloned()
-    })?;
-    Some(match found {
-        Value::Tuple(items) => items.to_vec(),
-        other => vec![other],
-    })
-}
-
 /// `input0`, `input1`, ... of a safetensors file, each converted to what
 /// its parameter takes (a 0-dim tensor for an `int`, `float` or `bool`).
 fn inputs_file(path: &Path, wanted: &[Type], at: Span) -> Result<Vec<RValue>, Vec<Diagnostic>> {
     let unfit = |message: String| {
-        vec![Diagnostic::new(Code::E6003, at, message).label("the inputs are for this function").help("`tsc explain E6003`")]
+        vec![
+            Diagnostic::new(Code::E6003, at, message)
+                .label("the inputs are for this function")
+                .help("`tsc explain E6003`"),
+        ]
     };
-    let stored =
-        crate::host::weights::read(path).map_err(|e| unfit(format!("cannot read inputs from `{}`: {e}", path.display())))?;
-    let extra = stored.iter().find(|t| {
-        t.name.strip_prefix("input").and_then(|n| n.parse::<usize>().ok()).is_none_or(|n| n >= wanted.len())
-    });
+    let stored = crate::host::weights::read(path)
+        .map_err(|e| unfit(format!("cannot read inputs from `{}`: {e}", path.display())))?;
+    let extra = stored
+        .iter()
+        .find(|t| t.name.strip_prefix("input").and_then(|n| n.parse::<usize>().ok()).is_none_or(|n| n >= wanted.len()));
     if let Some(extra) = extra {
         return Err(unfit(format!("`{}` is not an input: the entry takes {} (input0...)", extra.name, wanted.len())));
     }

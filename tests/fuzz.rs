@@ -216,6 +216,7 @@ fn mutated_models_compile_to_ptl_or_diagnose() {
                 optimize: optimize.then(tsy::passes::Options::default),
                 print_after: Vec::new(),
                 prefix: "fuzz".into(),
+                trace: false,
             };
             let sink = std::io::Cursor::new(Vec::new());
             if let Ok((sink, _)) = tsy::compile_ptl(&mut map, file, &mut interner, None, None, &options, sink) {

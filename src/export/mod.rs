@@ -30,6 +30,8 @@ pub struct Options {
     pub print_after: Vec<String>,
     /// The archive's folder name (PyTorch uses the output file's stem).
     pub prefix: String,
+    /// Trace the entry module on its example inputs (`--trace`).
+    pub trace: bool,
 }
 
 /// What a compile reports besides the file.

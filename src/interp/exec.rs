@@ -156,7 +156,12 @@ impl Frame<'_, '_> {
                 let items = inputs[0].items().unwrap_or_default();
                 let i = inputs[1].as_int().unwrap_or(0);
                 let i = if i < 0 { i + items.len() as i64 } else { i };
-                vec![items.get(i as usize).cloned().ok_or_else(|| self.fail(node, KernelError::new("tuple index out of range")))?]
+                vec![
+                    items
+                        .get(i as usize)
+                        .cloned()
+                        .ok_or_else(|| self.fail(node, KernelError::new("tuple index out of range")))?,
+                ]
             }
             "prim::unchecked_cast" | "prim::data" => vec![inputs[0].clone()],
             "prim::Uninitialized" => vec![RValue::None],
@@ -165,7 +170,12 @@ impl Frame<'_, '_> {
                     Some(RValue::Str(s)) => s.to_string(),
                     _ => "Exception".into(),
                 };
-                return Err(RunError { kind: node.kind.clone(), error: KernelError::new(message), span: node.span, raised: true });
+                return Err(RunError {
+                    kind: node.kind.clone(),
+                    error: KernelError::new(message),
+                    span: node.span,
+                    raised: true,
+                });
             }
             "prim::Print" => {
                 let text: Vec<String> = inputs.iter().map(print_form).collect();

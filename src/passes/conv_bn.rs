@@ -87,7 +87,7 @@ pub fn fold(
 
 /// Writes the folded weight and bias into the conv module; `None` (and no
 /// change) when a precondition fails: float32 tensors, running statistics.
-fn fold_parameters(host: &Host<'_>, conv: &Rc<Instance>, bn: &Rc<Instance>) -> Option<()> {
+pub(super) fn fold_parameters(host: &Host<'_>, conv: &Rc<Instance>, bn: &Rc<Instance>) -> Option<()> {
     let tensor = |m: &Rc<Instance>, name: &str| -> Option<Option<Rc<Tensor>>> {
         match m.module.borrow().as_ref()?.get(name)? {
             Value::Tensor(t) if t.dtype == ScalarType::Float32 => Some(Some(t)),

@@ -63,7 +63,7 @@ pub fn freeze(host: &Host<'_>, graph: &mut Graph, root: &Rc<Instance>) -> usize 
     frozen
 }
 
-fn child(owner: &Rc<Instance>, name: &str) -> Option<Rc<Instance>> {
+pub(super) fn child(owner: &Rc<Instance>, name: &str) -> Option<Rc<Instance>> {
     let value = owner.module.borrow().as_ref()?.modules.get(name)?;
     submodule(&value)
 }

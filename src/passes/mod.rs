@@ -19,6 +19,8 @@ pub mod add_relu;
 pub mod canonical;
 pub mod conv1d;
 pub mod conv_bn;
+pub mod conv_bn_traced;
+pub mod convolution;
 pub mod cse;
 pub mod dropout;
 pub mod freeze;
@@ -87,6 +89,9 @@ pub fn optimize(
     let mut memo = crate::script::InlineMemo::new();
     let mut folded = std::collections::HashSet::new();
     let fold = !options.skip.contains(&Pass::ConvBnFusion);
+    if fold {
+        conv_bn_traced::fold_traced(host, &mut folded);
+    }
     let mut out = Vec::with_capacity(units.len());
     for unit in units {
         let mut function = crate::script::inlined_with(host, unit, &mut memo, &mut |host, function, callees| {
@@ -109,6 +114,7 @@ fn optimize_graph(
     observe: &mut dyn FnMut(&str, &Graph),
 ) {
     freeze::freeze(host, graph, root);
+    convolution::to_aten_conv(graph);
     // (conv1d before the peephole, which would read the rank of a conv1d's
     // output where PyTorch, having rewritten it first, sees a squeeze.)
     conv1d::to_conv2d(graph);

@@ -58,8 +58,68 @@ pub fn trace_entries(host: &mut Host<'_>) -> Result<Vec<Diagnostic>, Vec<Diagnos
     Ok(warnings)
 }
 
+/// `tsc compile --trace`: traces the entry's module on its example inputs
+/// (a traced entry's, else the file's module-level `example_inputs`).
+pub fn trace_root(
+    host: &mut Host<'_>,
+    globals: &Rc<crate::host::value::Namespace>,
+    selected: &crate::host::Selected,
+) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+    let Some(root) = selected.root_module() else {
+        return Err(vec![Diagnostic::new(Code::E4003, root_span(selected), "only modules can be traced by `--trace`")]);
+    };
+    let examples = example_inputs(globals, &selected.value, host).ok_or_else(|| {
+        vec![
+            Diagnostic::new(Code::E6002, root.created_at, "`--trace` needs example inputs")
+                .label("this module would be traced")
+                .help("add `example_inputs = (...)` to the file"),
+        ]
+    })?;
+    let traced = trace(host, &root, &examples, root.created_at)?;
+    host.traced.insert(Rc::as_ptr(&root), (root.clone(), Rc::new(traced.function)));
+    Ok(traced.warnings)
+}
+
+fn root_span(selected: &crate::host::Selected) -> Span {
+    match &selected.value {
+        Value::Entry(e) => e.span,
+        Value::Instance(i) => i.created_at,
+        _ => Span::point(0),
+    }
+}
+
+/// The inputs the file gives: a traced entry's example inputs, else a
+/// module-level `example_inputs` (a tuple, or one value).
+pub fn example_inputs(
+    globals: &Rc<crate::host::value::Namespace>,
+    entry: &Value,
+    host: &Host<'_>,
+) -> Option<Vec<Value>> {
+    let mut value = entry;
+    let mut found = None;
+    while let Value::Entry(e) = value {
+        if found.is_none() {
+            found = e.example_inputs.clone();
+        }
+        value = &e.target;
+    }
+    let found = found.or_else(|| {
+        let name = host.interner.get("example_inputs")?;
+        globals.attrs.borrow().get(&name).cloned()
+    })?;
+    Some(match found {
+        Value::Tuple(items) => items.to_vec(),
+        other => vec![other],
+    })
+}
+
 /// Traces `module.forward` on `examples`.
-pub fn trace(host: &mut Host<'_>, module: &Rc<Instance>, examples: &[Value], at: Span) -> Result<Traced, Vec<Diagnostic>> {
+pub fn trace(
+    host: &mut Host<'_>,
+    module: &Rc<Instance>,
+    examples: &[Value],
+    at: Span,
+) -> Result<Traced, Vec<Diagnostic>> {
     let forward = host.sym("forward");
     let unit = crate::script::module_methods(host, module)
         .into_iter()
@@ -67,10 +127,14 @@ pub fn trace(host: &mut Host<'_>, module: &Rc<Instance>, examples: &[Value], at:
         .ok_or_else(|| vec![Diagnostic::new(Code::E6001, at, "the traced module has no `forward` to run")])?;
     let stops = |found: Option<Span>| {
         vec![
-            Diagnostic::new(Code::E3010, found.unwrap_or(at), "tsc cannot trace this module: it cannot compile this statement yet")
-                .label("the script compiler stops here")
-                .secondary(at, "traced here")
-                .note("tsc traces by running the compiled forward on the example inputs"),
+            Diagnostic::new(
+                Code::E3010,
+                found.unwrap_or(at),
+                "tsc cannot trace this module: it cannot compile this statement yet",
+            )
+            .label("the script compiler stops here")
+            .secondary(at, "traced here")
+            .note("tsc traces by running the compiled forward on the example inputs"),
         ]
     };
     let scripted = crate::script::inlined(host, &unit, &mut crate::script::InlineMemo::new()).map_err(stops)?;
@@ -91,27 +155,30 @@ pub fn trace(host: &mut Host<'_>, module: &Rc<Instance>, examples: &[Value], at:
         inputs.push(match default.as_deref() {
             Some("None") => RValue::None,
             Some(text) => literal(text).ok_or_else(|| failed(format!("cannot trace with the default `{text}`")))?,
-            None => return Err(failed(format!("forward takes {} inputs, the trace gives {}", params - 1, examples.len()))),
+            None => {
+                return Err(failed(format!("forward takes {} inputs, the trace gives {}", params - 1, examples.len())));
+            }
         });
     }
     let mut recorder = recorder::Recorder::new(&scripted.graph, &inputs, examples.len(), &this, module);
-    let outputs = crate::interp::exec::run_observed(&scripted.graph, inputs, &mut converter, &mut recorder).map_err(|e| {
-        let span = e.span.unwrap_or(at);
-        if e.error.unsupported {
-            return vec![
+    let outputs =
+        crate::interp::exec::run_observed(&scripted.graph, inputs, &mut converter, &mut recorder).map_err(|e| {
+            let span = e.span.unwrap_or(at);
+            if e.error.unsupported {
+                return vec![
                 Diagnostic::new(Code::W4002, at, "this traced module was compiled by scripting it")
                     .label(format!("tsc cannot run `{}` yet, so it cannot trace this", e.kind))
                     .secondary(span, "needed here")
                     .note("a trace keeps only the path the example inputs took; the scripted module keeps every branch")
                     .help("`torch.jit.script(model)` says what tsc compiled; `tsc explain W4002`"),
             ];
-        }
-        vec![
-            Diagnostic::new(Code::E6001, span, format!("tracing failed: {}", e.error))
-                .label(format!("`{}` failed here", e.kind))
-                .secondary(at, "traced here"),
-        ]
-    })?;
+            }
+            vec![
+                Diagnostic::new(Code::E6001, span, format!("tracing failed: {}", e.error))
+                    .label(format!("`{}` failed here", e.kind))
+                    .secondary(at, "traced here"),
+            ]
+        })?;
     let graph = recorder.finish(&outputs).map_err(failed)?;
     let warnings = recorder.warnings;
     Ok(Traced { function: Function { name: "forward".into(), method: true, graph, defaults: Vec::new() }, warnings })

@@ -45,7 +45,13 @@ pub struct Recorder {
 impl Recorder {
     /// The trace's inputs: `self`, then one per example input (the traced
     /// forward takes only those).
-    pub fn new(scripted: &Graph, inputs: &[RValue], examples: usize, this: &Rc<Object>, module: &Rc<Instance>) -> Recorder {
+    pub fn new(
+        scripted: &Graph,
+        inputs: &[RValue],
+        examples: usize,
+        this: &Rc<Object>,
+        module: &Rc<Instance>,
+    ) -> Recorder {
         let mut graph = Graph::new();
         let self_value = graph.add_input(Type::Class(module.class.qualified_name().into()), Some("self".into()));
         let params = &scripted.block(scripted.top).params;
@@ -132,7 +138,8 @@ impl Recorder {
             RValue::Tuple(items) => {
                 let types = items.iter().map(value_type).collect();
                 let inputs = items.iter().map(|i| self.input(i, span)).collect::<Result<Vec<_>, _>>()?;
-                let n = self.graph.append(top, "prim::TupleConstruct", inputs, vec![Type::Tuple(types)], Attr::None, span);
+                let n =
+                    self.graph.append(top, "prim::TupleConstruct", inputs, vec![Type::Tuple(types)], Attr::None, span);
                 self.graph.node(n).outputs[0]
             }
             other => return Err(format!("a {} cannot be recorded in a trace", other.type_name())),
