@@ -275,6 +275,7 @@ fn main() -> ExitCode {
                 inputs: inputs.as_deref(),
                 optimize,
                 trace,
+                stages: false,
             };
             run(&file, &options, output.as_deref(), format, color)
         }

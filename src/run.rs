@@ -21,6 +21,9 @@ pub struct Options<'p> {
     pub optimize: Option<crate::passes::Options>,
     /// Trace the entry module on its example inputs (`--trace`).
     pub trace: bool,
+    /// Also run the module as scripted and after every stage of the mobile
+    /// passes (what the tests that check each pass keeps the numbers use).
+    pub stages: bool,
 }
 
 /// The entry's outputs, flattened out of tuples and lists, by name
@@ -28,6 +31,9 @@ pub struct Options<'p> {
 pub struct Outputs {
     pub values: Vec<(String, RValue)>,
     pub warnings: Vec<Diagnostic>,
+    /// With [`Options::stages`]: the outputs of the module as scripted, then
+    /// after each stage of the mobile passes, by stage name.
+    pub stages: Vec<(String, Vec<RValue>)>,
 }
 
 pub fn run(
@@ -54,43 +60,38 @@ pub fn run(
     let unit = crate::script::entry_unit(host, &selected).ok_or_else(|| {
         vec![Diagnostic::new(Code::E5007, Span::point(file_span.start), "the entry has no function to run")]
     })?;
-    let stops = |at: Option<Span>| {
+    let at = unit.def.name.span;
+    let stops = |found: Option<Span>| {
         vec![
-            Diagnostic::new(Code::E3010, at.unwrap_or(unit.def.name.span), "tsc cannot compile this statement yet")
+            Diagnostic::new(Code::E3010, found.unwrap_or(at), "tsc cannot compile this statement yet")
                 .label("the script compiler stops here"),
         ]
     };
     let root = selected.root_module();
-    let function = match (&options.optimize, &root) {
-        (Some(passes), Some(root)) => {
-            crate::passes::optimize(host, root, std::slice::from_ref(&unit), passes, &mut |_, _| {})
-                .map_err(stops)?
-                .remove(0)
-        }
-        _ => crate::script::inlined(host, &unit, &mut crate::script::InlineMemo::new()).map_err(stops)?,
-    };
+    let scripted = crate::script::inlined(host, &unit, &mut crate::script::InlineMemo::new()).map_err(stops)?;
     let mut converter = Converter::new();
-    let params = function.graph.block(function.graph.top).params.clone();
-    let mut inputs = Vec::new();
-    if let (true, Some(root)) = (function.method, &root) {
-        let object = converter.module(host, root).map_err(|e| vec![run_failed(e.message, root.created_at)])?;
-        inputs.push(RValue::Object(object));
-    }
-    let wanted: Vec<Type> = params[inputs.len()..].iter().map(|p| function.graph.value(*p).ty.clone()).collect();
+    let this = match (scripted.method, &root) {
+        (true, Some(root)) => {
+            Some(RValue::Object(converter.module(host, root).map_err(|e| vec![run_failed(e.message, at)])?))
+        }
+        _ => None,
+    };
+    let params = &scripted.graph.block(scripted.graph.top).params;
+    let wanted: Vec<Type> = params[this.iter().len()..].iter().map(|p| scripted.graph.value(*p).ty.clone()).collect();
     let given = match options.inputs {
-        Some(path) => inputs_file(path, &wanted, unit.def.name.span)?,
+        Some(path) => inputs_file(path, &wanted, at)?,
         None => {
             let examples =
                 crate::trace::example_inputs(&evaluated.globals, &selected.value, host).ok_or_else(|| {
                     vec![
-                        Diagnostic::new(Code::E6002, unit.def.name.span, "no inputs to run the entry on")
+                        Diagnostic::new(Code::E6002, at, "no inputs to run the entry on")
                             .label("this function's parameters need values")
                             .help("add `example_inputs = (...)` to the file, or pass `--inputs FILE.safetensors`"),
                     ]
                 })?;
             let mut values = Vec::new();
             for v in examples {
-                values.push(converter.value(host, &v).map_err(|e| vec![run_failed(e.message, unit.def.name.span)])?);
+                values.push(converter.value(host, &v).map_err(|e| vec![run_failed(e.message, at)])?);
             }
             values
         }
@@ -99,24 +100,47 @@ pub fn run(
         return Err(vec![
             Diagnostic::new(
                 Code::E6003,
-                unit.def.name.span,
+                at,
                 format!("the entry takes {} inputs, {} were given", wanted.len(), given.len()),
             )
             .label("this function's parameters"),
         ]);
     }
-    inputs.extend(given);
-    let outputs = crate::interp::run(&function.graph, inputs, &mut converter).map_err(|e| {
-        let span = e.span.unwrap_or(unit.def.name.span);
-        let message = if e.raised { format!("the model raised: {}", e.error) } else { e.error.to_string() };
-        vec![run_failed(message, span).label(format!("`{}` failed here", e.kind))]
-    })?;
+    let inputs: Vec<RValue> = this.into_iter().chain(given).collect();
+    let run_graph = |graph: &crate::ir::Graph, converter: &mut Converter| {
+        crate::interp::run(graph, inputs.clone(), converter).map_err(|e| {
+            let span = e.span.unwrap_or(at);
+            let message = if e.raised { format!("the model raised: {}", e.error) } else { e.error.to_string() };
+            vec![run_failed(message, span).label(format!("`{}` failed here", e.kind))]
+        })
+    };
+    let mut stages = Vec::new();
+    let outputs = match (&options.optimize, &root) {
+        (Some(passes), Some(root)) => {
+            if options.stages {
+                stages.push(("scripted".to_string(), run_graph(&scripted.graph, &mut converter)?));
+            }
+            let mut observed = Vec::new();
+            let mut optimized =
+                crate::passes::optimize(host, root, std::slice::from_ref(&unit), passes, &mut |stage, graph| {
+                    if options.stages {
+                        observed.push((stage.to_string(), graph.clone()));
+                    }
+                })
+                .map_err(stops)?;
+            for (stage, graph) in observed {
+                stages.push((stage, run_graph(&graph, &mut converter)?));
+            }
+            run_graph(&optimized.remove(0).graph, &mut converter)?
+        }
+        _ => run_graph(&scripted.graph, &mut converter)?,
+    };
     let mut values = Vec::new();
     for v in outputs {
         flatten(v, &mut values);
     }
     let values = values.into_iter().enumerate().map(|(i, v)| (format!("output{i}"), v)).collect();
-    Ok(Outputs { values, warnings: diagnostics })
+    Ok(Outputs { values, warnings: diagnostics, stages })
 }
 
 fn run_failed(message: impl Into<String>, span: Span) -> Diagnostic {

@@ -10,6 +10,7 @@ mod inspect;
 mod load;
 mod ptl;
 mod ptl_inspect;
+mod trace;
 mod weights;
 
 use std::path::{Path, PathBuf};
