@@ -46,6 +46,7 @@ with torch.no_grad():
     for i, s in enumerate(sets):
         for j, x in enumerate(s):
             tensors[f"set{i}.input{j}"] = x.contiguous()
+        save_file({f"input{j}": x.contiguous() for j, x in enumerate(s)}, f"{out}/inputs{i}.safetensors")
         for j, y in enumerate(flat(scripted(*s))):
             tensors[f"set{i}.output{j}"] = y.clone()
 save_file(tensors, f"{out}/io.safetensors")
@@ -81,6 +82,43 @@ for i in range(2):
 print(json.dumps({"errors": errors, "version": _get_model_bytecode_version(ptl),
                   "ops": sorted(torch.jit.mobile._export_operator_list(m))}))
 "#;
+
+/// argv: the outputs `tsc run -o` wrote, the reference io file, the prefix
+/// of the reference outputs (`set0`, `opt`). Prints max |Δ| relative to
+/// max(1, max|ref|).
+const COMPARE_RUN: &str = r#"
+import sys
+from safetensors.torch import load_file
+ours, io, prefix = load_file(sys.argv[1]), load_file(sys.argv[2]), sys.argv[3]
+refs = [io[k] for k in sorted((k for k in io if k.startswith(prefix + ".output")), key=lambda k: int(k.rsplit("output", 1)[1]))]
+got = [ours[f"output{j}"] for j in range(len(ours))]
+assert len(got) == len(refs), (len(got), len(refs))
+print(max([0.0] + [float((g.double() - r.double()).abs().max()) / max(1.0, float(r.double().abs().max())) for g, r in zip(got, refs)]))
+"#;
+
+/// `tsc run FILE ARGS... --inputs DIR/inputsN.safetensors`, compared with
+/// the reference outputs `prefix` of DIR/io.safetensors: the relative
+/// error, or what `tsc run` printed when it failed.
+fn run_and_compare(file: &Path, dir: &Path, set: usize, prefix: &str, args: &[&str]) -> Result<f64, String> {
+    let ours = dir.join(format!("ours-{prefix}.safetensors"));
+    let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
+        .arg("run")
+        .arg(file)
+        .args(args)
+        .arg("--inputs")
+        .arg(dir.join(format!("inputs{set}.safetensors")))
+        .arg("-o")
+        .arg(&ours)
+        .args(["--format", "short"])
+        .output()
+        .expect("tsc runs");
+    if !out.status.success() {
+        return Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+    }
+    let io = dir.join("io.safetensors").display().to_string();
+    let printed = run_python(COMPARE_RUN, &[&ours.display().to_string(), &io, prefix]);
+    Ok(printed.trim().parse().expect("COMPARE_RUN prints a number"))
+}
 
 fn work_dir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tsy-ptl-{tag}-{}", std::process::id()));
@@ -129,6 +167,17 @@ fn examples_run_in_the_lite_interpreter_as_scripted() {
         let ours: Vec<String> =
             report["ops"].as_array().expect("ops").iter().filter_map(|o| o.as_str().map(String::from)).collect();
         assert_eq!(ours, pytorch_ops, "{stem}: root operators differ from PyTorch's export");
+        // tsc run: the reference interpreter, as scripted and optimized.
+        let weights = dir.join("weights.safetensors").display().to_string();
+        for set in 0..2 {
+            for mode in [&["--no-optimize"][..], &[]] {
+                let args = [mode, &["--weights", &weights]].concat();
+                let error = run_and_compare(file, &dir, set, &format!("set{set}"), &args)
+                    .unwrap_or_else(|e| panic!("{stem}: tsc run {args:?} failed: {e}"));
+                println!("{stem}: tsc run {mode:?} on set {set}: relative max |Δ| {error:e}");
+                assert!(error <= 1e-4, "{stem}: tsc run {mode:?} differs from PyTorch by {error}");
+            }
+        }
         std::fs::remove_dir_all(&dir).ok();
     }
     println!("{} examples compared", files.len());
@@ -192,6 +241,7 @@ if found is not None and all(isinstance(x, torch.Tensor) or scalar(x) for x in f
     kinds = [type(x).__name__ if scalar(x) else "tensor" for x in found]
     json.dump(kinds, open(f"{out}/kinds.json", "w"))
     tensors = {f"set0.input{j}": (torch.tensor(x) if scalar(x) else x).contiguous() for j, x in enumerate(found)}
+    save_file({f"input{j}": (torch.tensor(x) if scalar(x) else x).contiguous() for j, x in enumerate(found)}, f"{out}/inputs0.safetensors")
     tensors.update({f"set0.output{j}": y.clone().contiguous() for j, y in enumerate(flat(result))})
     # And what optimize_for_mobile makes of it (it optimizes as eval).
     from torch.utils.mobile_optimizer import optimize_for_mobile
@@ -261,12 +311,16 @@ fn corpus_modules() -> Vec<(PathBuf, String)> {
     out
 }
 
+/// Corpus modules `tsc run` runs with PyTorch's outputs (may only go up).
+const RUN_RATCHET: usize = 0;
+
 #[test]
 fn corpus_modules_run_in_the_lite_interpreter_as_scripted() {
     let cases = corpus_modules();
     assert!(cases.len() >= 30, "expected the corpus's module cases");
     let (mut compared, mut loaded, mut not_compiled, mut lite_only) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut optimized = Vec::new();
+    let (mut ran, mut not_run) = (Vec::new(), Vec::new());
     for (i, (file, entry)) in cases.iter().enumerate() {
         let name = format!("{}:{entry}", file.display());
         let dir = work_dir(&format!("case{i}"));
@@ -309,6 +363,14 @@ fn corpus_modules_run_in_the_lite_interpreter_as_scripted() {
         if callable {
             let error = report["error"].as_f64().expect("an error figure");
             assert!(error <= 1e-5, "{name}: outputs differ from PyTorch's by {error}");
+            let weights = dir.join("weights.safetensors").display().to_string();
+            match run_and_compare(file, &dir, 0, "set0", &["--no-optimize", "--entry", entry, "--weights", &weights]) {
+                Ok(error) => {
+                    assert!(error <= 1e-4, "{name}: tsc run differs from PyTorch by {error}");
+                    ran.push(name.clone());
+                }
+                Err(e) => not_run.push(format!("{name}: {}", e.lines().next().unwrap_or_default())),
+            }
             // Optimized: against optimize_for_mobile, when PyTorch manages.
             let pytorch_opt = dir.join("pytorch_opt.ptl");
             if pytorch_opt.exists() {
@@ -350,7 +412,12 @@ fn corpus_modules_run_in_the_lite_interpreter_as_scripted() {
     for name in &lite_only {
         println!("  lite interpreter only: {name}");
     }
+    println!("{} of the compared run in tsc's interpreter (tsc run) with PyTorch's outputs", ran.len());
+    for line in &not_run {
+        println!("  tsc run fails: {line}");
+    }
     // A ratchet: more may compile as the script compiler grows, never fewer.
+    assert!(ran.len() >= RUN_RATCHET, "fewer corpus modules run by tsc run than before");
     assert!(compared.len() >= 31, "fewer corpus modules compared than before");
     assert!(optimized.len() >= 31, "fewer corpus modules optimized as PyTorch does than before");
     assert!(compared.len() + loaded.len() >= 39, "fewer corpus modules export than before");
