@@ -133,7 +133,7 @@ pub(super) fn contents(
             text.push('\n');
         }
         contents.operators.extend(code.operators.iter().map(|o| o.name.clone()));
-        let params = parameters(host, unit);
+        let params = parameters(host, unit, function);
         contents.functions.push(function_tuple(&class, function, &params, code, version, &mut contents.constants));
     }
     contents.code.push((format!("code/{}.py", qualifier.replace('.', "/")), text));

@@ -65,7 +65,7 @@ pub(super) fn contents(
         let code =
             bytecode::emit(&function.graph, &slots, version).map_err(|p| cannot_export(p, unit.def.name.span))?;
         contents.operators.extend(code.operators.iter().map(|o| o.name.clone()));
-        let params = parameters(host, &unit);
+        let params = parameters(host, &unit, &function);
         contents.functions.push(function_tuple(&class, &function, &params, code, version, &mut contents.constants));
     }
     Ok(contents)

@@ -12,14 +12,17 @@ use crate::ir::{Constant, Function, Graph, NodeId, ValueId};
 use crate::ops::Default;
 use crate::script::slots::submodule;
 
-/// A method's parameters after `self`, with types and defaults.
+/// A method's parameters after `self`, with types and defaults: as many as
+/// its graph takes (a traced `forward` takes only its example inputs).
 pub(super) fn parameters(
     host: &mut Host<'_>,
     unit: &crate::script::Unit,
+    function: &Function,
 ) -> Vec<(String, crate::types::Type, Option<Default>)> {
     let signature = crate::script::emit::signature(host, unit);
+    let inputs = function.graph.block(function.graph.top).params.len().saturating_sub(1);
     // (The signature lists `self` first.)
-    signature.map(|s| s.params.into_iter().skip(1).collect()).unwrap_or_default()
+    signature.map(|s| s.params.into_iter().skip(1).take(inputs).collect()).unwrap_or_default()
 }
 
 /// The attribute slot of each `prim::GetAttr`/`prim::SetAttr`, following
