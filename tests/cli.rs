@@ -584,3 +584,52 @@ fn a_traced_entry_is_compiled_by_scripting_and_says_so() {
     assert!(text.contains("warning[W4002]: this traced module was compiled by scripting it"), "{text}");
     assert!(out_path.exists());
 }
+
+#[test]
+fn run_prints_and_writes_the_outputs_and_says_what_inputs_are_missing() {
+    let gate = fixture("examples/decision_gate.tsy");
+    let out_file = std::env::temp_dir().join(format!("tsy-cli-{}/gate-out.safetensors", std::process::id()));
+    std::fs::create_dir_all(out_file.parent().expect("a folder")).expect("temp dir");
+    let out = tsc(&["run", &gate, "-o", &out_file.display().to_string()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.starts_with("output0: Tensor[3, 4] torch.float32"), "{printed}");
+    assert!(printed.contains("output1: Tensor[3, 4] torch.float32"), "{printed}");
+    let written = std::fs::read(&out_file).expect("tsc run -o writes the outputs");
+    let file = safetensors::SafeTensors::deserialize(&written).expect("a safetensors file");
+    let mut names = file.names();
+    names.sort();
+    assert_eq!(names, ["output0", "output1"]);
+    assert_eq!(file.tensor("output0").expect("output0").shape(), [3, 4]);
+
+    // No example inputs in the file: E6002 says where they go.
+    let bare = temp_file(
+        "no_inputs.tsy",
+        b"import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return x + 1\n\n\nmodel = Net()\n",
+    );
+    let out = tsc(&["run", "--color", "never", &bare.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error[E6002]") && stderr.contains("example_inputs"), "{stderr}");
+
+    // An inputs file with the wrong names or not a safetensors file: E6003.
+    let wrong = safetensors_file("wrong_inputs.safetensors", &[("x", vec![3, 4])]);
+    let out = tsc(&["run", "--color", "never", &gate, "--inputs", &wrong.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[E6003]"));
+    let garbage = temp_file("garbage.safetensors", b"not a safetensors file");
+    let out = tsc(&["run", "--color", "never", &gate, "--inputs", &garbage.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[E6003]"));
+}
+
+#[test]
+fn tracing_the_gate_warns_at_its_condition() {
+    let out = tsc(&["compile", "--trace", "--emit", "graph", "--color", "never", &fixture("examples/decision_gate.tsy")]);
+    assert_eq!(out.status.code(), Some(0), "a warning does not fail the compile");
+    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        .replace(&fixture(""), "$DIR/");
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+        insta::assert_snapshot!("cli__trace_gate", text);
+    });
+}
