@@ -1,9 +1,12 @@
 //! Reading a kernel's positional arguments, with PyTorch's messages when an
 //! argument is not what the schema says.
 
+use candle_core::Tensor;
+
 use super::KernelError;
 use crate::interp::tensor::RTensor;
 use crate::interp::value::RValue;
+use crate::types::ScalarType;
 
 pub struct Args<'a> {
     pub kind: &'a str,
@@ -83,4 +86,64 @@ impl Args<'_> {
     pub fn error(&self, message: impl Into<String>) -> KernelError {
         KernelError::new(format!("{}: {}", self.kind, message.into()))
     }
+}
+
+impl Args<'_> {
+    /// A `ScalarType?` argument (a c10 dtype code).
+    pub fn opt_dtype(&self, i: usize) -> Result<Option<ScalarType>, KernelError> {
+        match self.opt_int(i)? {
+            None => Ok(None),
+            Some(code) => scalar_type(code).map(Some),
+        }
+    }
+
+    /// An `int` dimension argument, wrapped against `rank`.
+    pub fn dim(&self, i: usize, rank: usize) -> Result<usize, KernelError> {
+        wrap_dim(self.int(i)?, rank)
+    }
+
+    /// A `Scalar?` argument.
+    pub fn opt_float(&self, i: usize) -> Result<Option<f64>, KernelError> {
+        match self.opt(i) {
+            None => Ok(None),
+            Some(_) => self.float(i).map(Some),
+        }
+    }
+
+    /// A `Tensor[]` argument.
+    pub fn tensors(&self, i: usize) -> Result<Vec<RTensor>, KernelError> {
+        let v = self.get(i)?;
+        let items = v.items().ok_or_else(|| self.error(format!("argument {i} must be a list of Tensors")))?;
+        items
+            .iter()
+            .map(|t| t.as_tensor().cloned().ok_or_else(|| self.error(format!("argument {i} must hold Tensors"))))
+            .collect()
+    }
+}
+
+/// The dtype of a c10 `ScalarType` code.
+pub fn scalar_type(code: i64) -> Result<ScalarType, KernelError> {
+    ScalarType::ALL
+        .into_iter()
+        .find(|t| t.code() == code)
+        .ok_or_else(|| KernelError::unsupported(format!("dtype code {code} is not supported")))
+}
+
+/// A possibly negative dimension as an index (a 0-dim tensor accepts 0 and -1).
+pub fn wrap_dim(dim: i64, rank: usize) -> Result<usize, KernelError> {
+    let r = rank.max(1) as i64;
+    let d = if dim < 0 { dim + r } else { dim };
+    if d < 0 || d >= r {
+        return Err(KernelError::new(format!(
+            "Dimension out of range (expected to be in range of [{}, {}], but got {dim})",
+            -r,
+            r - 1
+        )));
+    }
+    Ok(d as usize)
+}
+
+/// One tensor output of PyTorch dtype `dtype`.
+pub fn tensor_out(t: Tensor, dtype: ScalarType) -> Result<Vec<RValue>, KernelError> {
+    Ok(vec![RValue::Tensor(RTensor::new(t, dtype)?)])
 }

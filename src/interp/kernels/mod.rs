@@ -4,8 +4,15 @@
 //! the overload name picks among same-named schemas where the argument
 //! values alone cannot (`aten::add.t` concatenates lists).
 
-mod args;
-mod pointwise;
+pub mod args;
+mod creation;
+mod nn;
+pub mod pointwise;
+mod prepacked;
+mod reduce;
+mod rnn;
+mod scalars;
+mod shape;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -48,6 +55,13 @@ fn table() -> &'static HashMap<&'static str, Kernel> {
     TABLE.get_or_init(|| {
         let mut table = HashMap::new();
         pointwise::register(&mut table);
+        scalars::register(&mut table);
+        reduce::register(&mut table);
+        shape::register(&mut table);
+        creation::register(&mut table);
+        nn::register(&mut table);
+        rnn::register(&mut table);
+        prepacked::register(&mut table);
         table
     })
 }

@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 
-use candle_core::Tensor;
+use candle_core::op::CmpOp;
+use candle_core::{DType, Device, Tensor};
 
 use super::{Args, Kernel, KernelError};
 use crate::interp::tensor::RTensor;
@@ -10,11 +11,125 @@ use crate::interp::value::RValue;
 use crate::types::ScalarType;
 
 pub fn register(table: &mut HashMap<&'static str, Kernel>) {
-    table.insert("aten::add", add);
-    table.insert("aten::add_", add_);
-    table.insert("aten::relu", relu);
-    table.insert("aten::relu_", relu_);
+    let kernels: &[(&'static str, Kernel)] = &[
+        ("aten::add", add),
+        ("aten::sub", sub),
+        ("aten::rsub", rsub),
+        ("aten::mul", mul),
+        ("aten::div", div),
+        ("aten::true_divide", div),
+        ("aten::floor_divide", floor_divide),
+        ("aten::remainder", remainder),
+        ("aten::fmod", fmod),
+        ("aten::pow", pow),
+        ("aten::neg", neg),
+        ("aten::abs", abs),
+        ("aten::exp", exp),
+        ("aten::log", log),
+        ("aten::sqrt", sqrt),
+        ("aten::rsqrt", rsqrt),
+        ("aten::reciprocal", reciprocal),
+        ("aten::sin", sin),
+        ("aten::cos", cos),
+        ("aten::erf", erf),
+        ("aten::floor", floor),
+        ("aten::ceil", ceil),
+        ("aten::round", round),
+        ("aten::trunc", trunc),
+        ("aten::sign", sign),
+        ("aten::square", square),
+        ("aten::maximum", maximum),
+        ("aten::minimum", minimum),
+        ("aten::where", where_),
+        ("aten::masked_fill", masked_fill),
+        ("aten::eq", eq),
+        ("aten::ne", ne),
+        ("aten::lt", lt),
+        ("aten::le", le),
+        ("aten::gt", gt),
+        ("aten::ge", ge),
+        ("aten::logical_and", logical_and),
+        ("aten::logical_or", logical_or),
+        ("aten::logical_xor", logical_xor),
+        ("aten::logical_not", logical_not),
+        ("aten::bitwise_and", bitwise_and),
+        ("aten::bitwise_or", bitwise_or),
+        ("aten::bitwise_xor", bitwise_xor),
+        ("aten::bitwise_not", bitwise_not),
+        ("aten::__and__", bitwise_and),
+        ("aten::__or__", bitwise_or),
+        ("aten::__xor__", bitwise_xor),
+        ("aten::relu", relu),
+        ("aten::_add_relu", add_relu),
+    ];
+    for (name, kernel) in kernels {
+        table.insert(name, *kernel);
+    }
+    for name in INPLACE {
+        table.insert(name, inplace);
+    }
 }
+
+/// In-place variants: the out-of-place kernel of the name without `_`,
+/// written into `self`.
+const INPLACE: &[&str] = &[
+    "aten::add_",
+    "aten::sub_",
+    "aten::mul_",
+    "aten::div_",
+    "aten::floor_divide_",
+    "aten::remainder_",
+    "aten::fmod_",
+    "aten::pow_",
+    "aten::neg_",
+    "aten::abs_",
+    "aten::exp_",
+    "aten::log_",
+    "aten::sqrt_",
+    "aten::rsqrt_",
+    "aten::reciprocal_",
+    "aten::sin_",
+    "aten::cos_",
+    "aten::erf_",
+    "aten::floor_",
+    "aten::ceil_",
+    "aten::round_",
+    "aten::trunc_",
+    "aten::sign_",
+    "aten::square_",
+    "aten::masked_fill_",
+    "aten::eq_",
+    "aten::ne_",
+    "aten::lt_",
+    "aten::le_",
+    "aten::gt_",
+    "aten::ge_",
+    "aten::logical_and_",
+    "aten::logical_or_",
+    "aten::logical_xor_",
+    "aten::logical_not_",
+    "aten::bitwise_and_",
+    "aten::bitwise_or_",
+    "aten::bitwise_xor_",
+    "aten::bitwise_not_",
+    "aten::relu_",
+    "aten::_add_relu_",
+    "aten::sigmoid_",
+    "aten::tanh_",
+    "aten::hardtanh_",
+    "aten::relu6_",
+    "aten::clamp_",
+    "aten::clamp_min_",
+    "aten::clamp_max_",
+    "aten::hardswish_",
+    "aten::hardsigmoid_",
+    "aten::leaky_relu_",
+    "aten::elu_",
+    "aten::silu_",
+    "aten::gelu_",
+    "aten::zero_",
+    "aten::fill_",
+];
 
 /// An operand of type promotion: a tensor (its dtype and whether it has
 /// dimensions) or a Python scalar.
@@ -131,56 +246,601 @@ pub fn broadcast(a: &Tensor, b: &Tensor) -> Result<(Tensor, Tensor), KernelError
     Ok((a.broadcast_as(shape.clone())?, b.broadcast_as(shape)?))
 }
 
+/// Runs the out-of-place kernel and writes its result into `self`, which
+/// keeps its dtype (PyTorch refuses a result of a higher category).
+fn inplace(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let base = args.kind.strip_suffix('_').ok_or_else(|| args.error("not an in-place operator"))?;
+    let kernel = super::table().get(base).ok_or_else(|| KernelError::unsupported(format!("no kernel for `{base}`")))?;
+    let this = args.tensor(0)?;
+    let out = kernel(&Args { kind: base, overload: args.overload, values: args.values })?;
+    let value = out.first().and_then(RValue::as_tensor).ok_or_else(|| args.error("no tensor result"))?;
+    if category(value.dtype()) > category(this.dtype()) {
+        return Err(args.error(format!(
+            "result type {} can't be cast to the desired output type {}",
+            value.dtype().torch_name(),
+            this.dtype().torch_name()
+        )));
+    }
+    if value.shape() != this.shape() {
+        let shape =
+            value.data().shape().broadcast_shape_binary_op(&candle_core::Shape::from(this.shape()), "inplace")?;
+        if shape.dims() != this.shape().as_slice() {
+            return Err(args.error(format!(
+                "output with shape {:?} doesn't match the broadcast shape {:?}",
+                this.shape(),
+                shape.dims()
+            )));
+        }
+    }
+    this.assign(value)?;
+    Ok(vec![RValue::Tensor(this.clone())])
+}
+
+fn is_tensor(v: &RValue) -> bool {
+    matches!(v, RValue::Tensor(_))
+}
+
+/// The dtype arithmetic runs in: bools and bytes as int64 (so `True + True`
+/// and byte overflow behave), everything else as itself.
+fn arith_dtype(dtype: ScalarType) -> ScalarType {
+    match dtype {
+        ScalarType::Bool | ScalarType::UInt8 => ScalarType::Int64,
+        other => other,
+    }
+}
+
+/// A computed tensor as `dtype` (bools normalized to 0/1).
+pub fn finish(t: Tensor, dtype: ScalarType) -> Result<RTensor, KernelError> {
+    let t = if dtype == ScalarType::Bool && t.dtype() != DType::U8 { t.ne(0f64)? } else { t };
+    RTensor::new(t, dtype)
+}
+
+fn promoted_type(a: &RValue, b: &RValue) -> Result<ScalarType, KernelError> {
+    let mut ops = Vec::new();
+    for v in [a, b] {
+        ops.push(
+            Operand::of(v)
+                .ok_or_else(|| KernelError::new(format!("expected a Tensor or a number, got {}", v.type_name())))?,
+        );
+    }
+    Ok(result_type(&ops))
+}
+
+/// Both operands as broadcast candle tensors of storage `dtype`.
+pub fn both(a: &RValue, b: &RValue, dtype: ScalarType) -> Result<(Tensor, Tensor), KernelError> {
+    broadcast(&operand_tensor(a, dtype)?, &operand_tensor(b, dtype)?)
+}
+
+fn one(t: RTensor) -> Result<Vec<RValue>, KernelError> {
+    Ok(vec![RValue::Tensor(t)])
+}
+
 /// `a + alpha * b` for tensors and scalars, promoted.
 fn add_values(a: &RValue, b: &RValue, alpha: f64) -> Result<RTensor, KernelError> {
-    let ops = [Operand::of(a), Operand::of(b)];
-    let ops: Vec<Operand> = ops.into_iter().flatten().collect();
-    let dtype = result_type(&ops);
-    let (x, y) = broadcast(&operand_tensor(a, dtype)?, &operand_tensor(b, dtype)?)?;
-    let y = if alpha == 1.0 { y } else { (y * alpha)? };
-    RTensor::new((x + y)?, dtype)
+    let dtype = promoted_type(a, b)?;
+    let (x, y) = both(a, b, arith_dtype(dtype))?;
+    let y = if alpha == 1.0 { y } else { y.affine(alpha, 0.0)? };
+    finish((x + y)?, dtype)
+}
+
+fn alpha(args: &Args<'_>) -> Result<f64, KernelError> {
+    Ok(args.opt_float(2)?.unwrap_or(1.0))
 }
 
 fn add(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let (a, b) = (args.get(0)?, args.get(1)?);
-    match (a, b) {
-        (RValue::Int(x), RValue::Int(y)) => Ok(vec![RValue::Int(x.wrapping_add(*y))]),
-        (RValue::Str(x), RValue::Str(y)) => Ok(vec![RValue::Str(format!("{x}{y}").into())]),
-        (RValue::List(x), RValue::List(y)) => {
-            let mut items = x.borrow().clone();
-            items.extend(y.borrow().iter().cloned());
-            Ok(vec![RValue::list(items)])
+    if is_tensor(a) || is_tensor(b) {
+        return one(add_values(a, b, alpha(args)?)?);
+    }
+    super::scalars::binary(args, "add")
+}
+
+fn sub(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let (a, b) = (args.get(0)?, args.get(1)?);
+    if is_tensor(a) || is_tensor(b) {
+        if a.as_tensor().is_some_and(|t| t.dtype() == ScalarType::Bool) {
+            return Err(args.error("Subtraction, the `-` operator, with a bool tensor is not supported."));
         }
-        (RValue::Tensor(_), _) | (_, RValue::Tensor(_)) => {
-            let alpha = args.opt(2).and_then(RValue::as_f64).unwrap_or(1.0);
-            Ok(vec![RValue::Tensor(add_values(a, b, alpha)?)])
+        return one(add_values(a, b, -alpha(args)?)?);
+    }
+    super::scalars::binary(args, "sub")
+}
+
+/// `other - alpha * self`.
+fn rsub(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let (a, b) = (args.get(0)?, args.get(1)?);
+    let alpha = alpha(args)?;
+    let dtype = promoted_type(a, b)?;
+    let (x, y) = both(a, b, arith_dtype(dtype))?;
+    one(finish((y - x.affine(alpha, 0.0)?)?, dtype)?)
+}
+
+fn mul(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let (a, b) = (args.get(0)?, args.get(1)?);
+    if is_tensor(a) || is_tensor(b) {
+        let dtype = promoted_type(a, b)?;
+        let (x, y) = both(a, b, arith_dtype(dtype))?;
+        return one(finish((x * y)?, dtype)?);
+    }
+    super::scalars::binary(args, "mul")
+}
+
+/// Element-wise `f(x, y)` in f64 (for what candle lacks: integer floor
+/// division, Python's modulo, pow of negative bases).
+fn map2_f64(x: &Tensor, y: &Tensor, f: impl Fn(f64, f64) -> f64) -> Result<Tensor, KernelError> {
+    let shape = x.dims().to_vec();
+    let xs = x.flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?;
+    let ys = y.flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?;
+    let out: Vec<f64> = xs.iter().zip(&ys).map(|(a, b)| f(*a, *b)).collect();
+    Ok(Tensor::from_vec(out, shape, &Device::Cpu)?)
+}
+
+/// Element-wise `f(x, y)` on i64.
+fn map2_i64(x: &Tensor, y: &Tensor, f: impl Fn(i64, i64) -> Result<i64, KernelError>) -> Result<Tensor, KernelError> {
+    let shape = x.dims().to_vec();
+    let xs = x.flatten_all()?.to_dtype(DType::I64)?.to_vec1::<i64>()?;
+    let ys = y.flatten_all()?.to_dtype(DType::I64)?.to_vec1::<i64>()?;
+    let out: Vec<i64> = xs.iter().zip(&ys).map(|(a, b)| f(*a, *b)).collect::<Result<_, _>>()?;
+    Ok(Tensor::from_vec(out, shape, &Device::Cpu)?)
+}
+
+fn int_zero_division() -> KernelError {
+    KernelError::new("ZeroDivisionError")
+}
+
+/// `a / b` with `rounding_mode` None (true division), "trunc" or "floor".
+pub fn divide(a: &RValue, b: &RValue, mode: Option<&str>) -> Result<RTensor, KernelError> {
+    let dtype = promoted_type(a, b)?;
+    match mode {
+        None => {
+            let out = if dtype.is_floating_point() { dtype } else { ScalarType::Float32 };
+            let (x, y) = both(a, b, out)?;
+            finish((x / y)?, out)
         }
-        _ => {
-            let (x, y) = (args.float(0)?, args.float(1)?);
-            Ok(vec![RValue::Float(x + y)])
+        Some(mode @ ("trunc" | "floor")) => {
+            let floor = mode == "floor";
+            if dtype.is_floating_point() {
+                let (x, y) = both(a, b, dtype)?;
+                let q = (x / y)?;
+                let q = if floor { q.floor()? } else { q.to_dtype(DType::F64)?.trunc_f64()? };
+                finish(q, dtype)
+            } else {
+                let (x, y) = both(a, b, ScalarType::Int64)?;
+                let q = map2_i64(&x, &y, |p, q| {
+                    if q == 0 {
+                        return Err(int_zero_division());
+                    }
+                    let d = p.wrapping_div(q);
+                    Ok(if floor && (p % q != 0) && ((p < 0) != (q < 0)) { d - 1 } else { d })
+                })?;
+                finish(q, dtype)
+            }
         }
+        Some(other) => Err(KernelError::new(format!(
+            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{other}'"
+        ))),
     }
 }
 
-fn add_(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+trait TruncF64 {
+    fn trunc_f64(&self) -> Result<Tensor, KernelError>;
+}
+
+impl TruncF64 for Tensor {
+    /// Rounds toward zero (candle has floor and ceil).
+    fn trunc_f64(&self) -> Result<Tensor, KernelError> {
+        let positive = self.ge(0f64)?;
+        Ok(positive.where_cond(&self.floor()?, &self.ceil()?)?)
+    }
+}
+
+fn div(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let (a, b) = (args.get(0)?, args.get(1)?);
+    if is_tensor(a) || is_tensor(b) {
+        let mode = match args.opt(2) {
+            Some(RValue::Str(s)) => Some(s.to_string()),
+            _ => None,
+        };
+        return one(divide(a, b, mode.as_deref())?);
+    }
+    super::scalars::binary(args, "div")
+}
+
+fn floor_divide(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    one(divide(args.get(0)?, args.get(1)?, Some("floor"))?)
+}
+
+/// Python's modulo: the result has the sign of the divisor.
+fn remainder(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let (a, b) = (args.get(0)?, args.get(1)?);
+    if !(is_tensor(a) || is_tensor(b)) {
+        return super::scalars::binary(args, "remainder");
+    }
+    let dtype = promoted_type(a, b)?;
+    if dtype.is_floating_point() {
+        let (x, y) = both(a, b, dtype)?;
+        let out = map2_f64(&x, &y, |p, q| {
+            let r = p % q;
+            if r != 0.0 && ((r < 0.0) != (q < 0.0)) { r + q } else { r }
+        })?;
+        one(finish(out, dtype)?)
+    } else {
+        let (x, y) = both(a, b, ScalarType::Int64)?;
+        let out = map2_i64(&x, &y, |p, q| {
+            if q == 0 {
+                return Err(int_zero_division());
+            }
+            let r = p.wrapping_rem(q);
+            Ok(if r != 0 && ((r < 0) != (q < 0)) { r + q } else { r })
+        })?;
+        one(finish(out, dtype)?)
+    }
+}
+
+/// C's fmod: the result has the sign of the dividend.
+fn fmod(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let (a, b) = (args.get(0)?, args.get(1)?);
+    let dtype = promoted_type(a, b)?;
+    if dtype.is_floating_point() {
+        let (x, y) = both(a, b, dtype)?;
+        one(finish(map2_f64(&x, &y, |p, q| p % q)?, dtype)?)
+    } else {
+        let (x, y) = both(a, b, ScalarType::Int64)?;
+        one(finish(map2_i64(&x, &y, |p, q| if q == 0 { Err(int_zero_division()) } else { Ok(p % q) })?, dtype)?)
+    }
+}
+
+fn pow(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let (a, b) = (args.get(0)?, args.get(1)?);
+    if !(is_tensor(a) || is_tensor(b)) {
+        return super::scalars::binary(args, "pow");
+    }
+    let dtype = promoted_type(a, b)?;
+    if let (RValue::Tensor(t), Some(e)) = (a, b.as_f64()) {
+        if dtype.is_floating_point() {
+            let x = operand_tensor(a, dtype)?;
+            let out = if e == 2.0 {
+                x.sqr()?
+            } else if e == 1.0 {
+                x
+            } else {
+                x.powf(e)?
+            };
+            return one(finish(out, dtype)?);
+        }
+        if e < 0.0 && !matches!(b, RValue::Float(_)) {
+            return Err(args.error("Integers to negative integer powers are not allowed."));
+        }
+        let _ = t;
+    }
+    let (x, y) = both(a, b, if dtype.is_floating_point() { dtype } else { ScalarType::Int64 })?;
+    let out = if dtype.is_floating_point() {
+        map2_f64(&x, &y, f64::powf)?
+    } else {
+        map2_i64(&x, &y, |p, q| {
+            if q < 0 {
+                return Err(KernelError::new("Integers to negative integer powers are not allowed."));
+            }
+            Ok(p.wrapping_pow(q.min(u32::MAX as i64) as u32))
+        })?
+    };
+    one(finish(out, dtype)?)
+}
+
+/// A unary operator that keeps the dtype; `None` for bools means refused.
+fn same_dtype(args: &Args<'_>, f: impl Fn(&Tensor) -> candle_core::Result<Tensor>) -> Result<Vec<RValue>, KernelError> {
+    let t = args.tensor(0)?;
+    one(finish(f(&t.data())?, t.dtype())?)
+}
+
+/// A unary operator whose result is floating (integers compute as float32).
+fn floating(args: &Args<'_>, f: impl Fn(&Tensor) -> candle_core::Result<Tensor>) -> Result<Vec<RValue>, KernelError> {
+    let t = args.tensor(0)?;
+    let dtype = if t.dtype().is_floating_point() { t.dtype() } else { ScalarType::Float32 };
+    let x = operand_tensor(args.get(0)?, dtype)?;
+    one(finish(f(&x)?, dtype)?)
+}
+
+macro_rules! scalar_or {
+    ($args:ident, $name:literal, $body:expr) => {
+        if !is_tensor($args.get(0)?) {
+            return super::scalars::unary($args, $name);
+        }
+        return $body;
+    };
+}
+
+fn neg(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    scalar_or!(args, "neg", {
+        if args.tensor(0)?.dtype() == ScalarType::Bool {
+            return Err(args.error(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+            ));
+        }
+        same_dtype(args, |x| x.neg())
+    });
+}
+
+fn abs(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    scalar_or!(args, "abs", {
+        if args.tensor(0)?.dtype() == ScalarType::Bool {
+            return Err(args.error("\"abs_cpu\" not implemented for 'Bool'"));
+        }
+        same_dtype(args, |x| x.abs())
+    });
+}
+
+fn exp(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    scalar_or!(args, "exp", floating(args, |x| x.exp()));
+}
+
+fn log(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    scalar_or!(args, "log", floating(args, |x| x.log()));
+}
+
+fn sqrt(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    scalar_or!(args, "sqrt", floating(args, |x| x.sqrt()));
+}
+
+fn rsqrt(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    floating(args, |x| x.sqrt()?.recip())
+}
+
+fn reciprocal(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    floating(args, |x| x.recip())
+}
+
+fn sin(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    scalar_or!(args, "sin", floating(args, |x| x.sin()));
+}
+
+fn cos(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    scalar_or!(args, "cos", floating(args, |x| x.cos()));
+}
+
+fn erf(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    floating(args, |x| x.erf())
+}
+
+/// Rounding keeps integer tensors as they are.
+fn rounding(args: &Args<'_>, f: impl Fn(&Tensor) -> candle_core::Result<Tensor>) -> Result<Vec<RValue>, KernelError> {
+    let t = args.tensor(0)?;
+    if !t.dtype().is_floating_point() {
+        return one(RTensor::new(t.data(), t.dtype())?);
+    }
+    same_dtype(args, f)
+}
+
+fn floor(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    scalar_or!(args, "floor", rounding(args, |x| x.floor()));
+}
+
+fn ceil(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    scalar_or!(args, "ceil", rounding(args, |x| x.ceil()));
+}
+
+/// Round half to even, as PyTorch does (candle rounds half away from zero).
+fn round(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    scalar_or!(args, "round", {
+        let t = args.tensor(0)?;
+        if !t.dtype().is_floating_point() {
+            return one(RTensor::new(t.data(), t.dtype())?);
+        }
+        if args.opt(1).is_some() {
+            return Err(KernelError::unsupported("round with decimals"));
+        }
+        let values: Vec<f64> = t.to_f64s()?.into_iter().map(f64::round_ties_even).collect();
+        one(RTensor::from_f64s(values, &t.shape(), t.dtype())?)
+    });
+}
+
+fn trunc(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let t = args.tensor(0)?;
+    if !t.dtype().is_floating_point() {
+        return one(RTensor::new(t.data(), t.dtype())?);
+    }
+    one(finish(t.data().trunc_f64()?, t.dtype())?)
+}
+
+fn sign(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let t = args.tensor(0)?;
+    if t.dtype() == ScalarType::Bool {
+        return one(RTensor::new(t.data(), t.dtype())?);
+    }
+    let x = operand_tensor(args.get(0)?, arith_dtype(t.dtype()))?;
+    one(finish(x.sign()?, t.dtype())?)
+}
+
+fn square(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let t = args.tensor(0)?;
+    let dtype = if t.dtype() == ScalarType::Bool { ScalarType::Int64 } else { t.dtype() };
+    let x = operand_tensor(args.get(0)?, arith_dtype(dtype))?;
+    one(finish(x.sqr()?, dtype)?)
+}
+
+fn maximum(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let (a, b) = (args.get(0)?, args.get(1)?);
+    let dtype = promoted_type(a, b)?;
+    let (x, y) = both(a, b, dtype)?;
+    one(finish(x.maximum(&y)?, dtype)?)
+}
+
+fn minimum(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let (a, b) = (args.get(0)?, args.get(1)?);
+    let dtype = promoted_type(a, b)?;
+    let (x, y) = both(a, b, dtype)?;
+    one(finish(x.minimum(&y)?, dtype)?)
+}
+
+/// A tensor as a u8 mask (non-zero is true).
+pub fn mask_of(t: &Tensor) -> Result<Tensor, KernelError> {
+    Ok(if t.dtype() == DType::U8 { t.ne(0u8)? } else { t.ne(0f64)? })
+}
+
+/// `where(condition, self, other)`, and `where(condition)` (nonzero as a list).
+fn where_(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    if args.len() == 1 {
+        let t = args.tensor(0)?;
+        let idx = super::shape::nonzero(t)?;
+        let mut out = Vec::new();
+        for d in 0..t.dim() {
+            let col = idx.narrow(1, d, 1)?.squeeze(1)?;
+            out.push(RValue::Tensor(RTensor::new(col, ScalarType::Int64)?));
+        }
+        return Ok(vec![RValue::list(out)]);
+    }
+    let cond = args.tensor(0)?;
+    let (a, b) = (args.get(1)?, args.get(2)?);
+    let dtype = promoted_type(a, b)?;
+    let (x, y) = both(a, b, dtype)?;
+    let c = mask_of(&cond.data())?;
+    let shape = c.shape().broadcast_shape_binary_op(x.shape(), "where")?;
+    let (x, y, c) = (x.broadcast_as(shape.clone())?, y.broadcast_as(shape.clone())?, c.broadcast_as(shape)?);
+    one(finish(c.where_cond(&x, &y)?, dtype)?)
+}
+
+fn masked_fill(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let this = args.tensor(0)?;
-    let alpha = args.opt(2).and_then(RValue::as_f64).unwrap_or(1.0);
-    let sum = add_values(args.get(0)?, args.get(1)?, alpha)?;
-    this.assign(&sum)?;
-    Ok(vec![RValue::Tensor(this.clone())])
+    let mask = args.tensor(1)?;
+    if mask.dtype() != ScalarType::Bool {
+        return Err(args.error(format!("expected mask dtype to be Bool but got {}", mask.dtype().torch_name())));
+    }
+    let value = args.get(2)?;
+    if let RValue::Tensor(v) = value
+        && v.dim() != 0
+    {
+        {
+            return Err(args.error(format!(
+                "only supports a 0-dimensional value tensor, but got tensor with {} dimension(s).",
+                v.dim()
+            )));
+        }
+    }
+    let dtype = this.dtype();
+    let x = this.data();
+    let m = mask.data();
+    let shape = x.shape().broadcast_shape_binary_op(m.shape(), "masked_fill")?;
+    if shape.dims() != x.dims() {
+        return Err(args.error("the mask must be broadcastable to self"));
+    }
+    let fill = operand_tensor(value, dtype)?.broadcast_as(shape.clone())?;
+    one(finish(m.broadcast_as(shape)?.where_cond(&fill, &x)?, dtype)?)
+}
+
+/// A comparison: tensors compare in their promoted dtype, the result is
+/// Bool; scalars go to the scalar kernels.
+fn compare(args: &Args<'_>, op: CmpOp, name: &str) -> Result<Vec<RValue>, KernelError> {
+    let (a, b) = (args.get(0)?, args.get(1)?);
+    if !(is_tensor(a) || is_tensor(b)) {
+        return super::scalars::compare(args, name);
+    }
+    let dtype = promoted_type(a, b)?;
+    let (x, y) = both(a, b, dtype)?;
+    one(finish(x.cmp(&y, op)?, ScalarType::Bool)?)
+}
+
+fn eq(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    compare(args, CmpOp::Eq, "eq")
+}
+
+fn ne(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    compare(args, CmpOp::Ne, "ne")
+}
+
+fn lt(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    compare(args, CmpOp::Lt, "lt")
+}
+
+fn le(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    compare(args, CmpOp::Le, "le")
+}
+
+fn gt(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    compare(args, CmpOp::Gt, "gt")
+}
+
+fn ge(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    compare(args, CmpOp::Ge, "ge")
+}
+
+/// Both operands as broadcast u8 masks.
+fn masks(args: &Args<'_>) -> Result<(Tensor, Tensor), KernelError> {
+    let (a, b) = (args.get(0)?, args.get(1)?);
+    let dtype = promoted_type(a, b)?;
+    let (x, y) = both(a, b, dtype)?;
+    Ok((mask_of(&x)?, mask_of(&y)?))
+}
+
+fn logical_and(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let (x, y) = masks(args)?;
+    one(finish(x.minimum(&y)?, ScalarType::Bool)?)
+}
+
+fn logical_or(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let (x, y) = masks(args)?;
+    one(finish(x.maximum(&y)?, ScalarType::Bool)?)
+}
+
+fn logical_xor(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let (x, y) = masks(args)?;
+    one(finish(x.ne(&y)?, ScalarType::Bool)?)
+}
+
+fn logical_not(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let t = args.tensor(0)?;
+    one(finish(mask_of(&t.data())?.eq(0u8)?, ScalarType::Bool)?)
+}
+
+/// Bitwise operators: logical on bools, on the bits of integers.
+fn bitwise(args: &Args<'_>, name: &str, f: fn(i64, i64) -> i64) -> Result<Vec<RValue>, KernelError> {
+    let (a, b) = (args.get(0)?, args.get(1)?);
+    if !(is_tensor(a) || is_tensor(b)) {
+        return super::scalars::binary(args, name);
+    }
+    let dtype = promoted_type(a, b)?;
+    if dtype.is_floating_point() {
+        return Err(args.error(format!("\"{name}_cpu\" not implemented for '{}'", dtype.torch_name())));
+    }
+    let (x, y) = both(a, b, ScalarType::Int64)?;
+    one(finish(map2_i64(&x, &y, |p, q| Ok(f(p, q)))?, dtype)?)
+}
+
+fn bitwise_and(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    bitwise(args, "and", |a, b| a & b)
+}
+
+fn bitwise_or(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    bitwise(args, "or", |a, b| a | b)
+}
+
+fn bitwise_xor(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    bitwise(args, "xor", |a, b| a ^ b)
+}
+
+fn bitwise_not(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let t = args.tensor(0)?;
+    if t.dtype() == ScalarType::Bool {
+        return logical_not(args);
+    }
+    if t.dtype().is_floating_point() {
+        return Err(args.error("bitwise_not is not implemented for floating types"));
+    }
+    let x = t.data().to_dtype(DType::I64)?;
+    one(finish(map2_i64(&x, &x, |p, _| Ok(!p))?, t.dtype())?)
 }
 
 fn relu(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let t = args.tensor(0)?;
-    Ok(vec![RValue::Tensor(RTensor::new(t.data().relu()?, t.dtype())?)])
+    if t.dtype() == ScalarType::Bool {
+        return Err(args.error("\"clamp_min_cpu\" not implemented for 'Bool'"));
+    }
+    one(RTensor::new(t.data().relu()?, t.dtype())?)
 }
 
-fn relu_(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    let t = args.tensor(0)?;
-    t.assign(&RTensor::new(t.data().relu()?, t.dtype())?)?;
-    Ok(vec![RValue::Tensor(t.clone())])
+fn add_relu(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let sum = add_values(args.get(0)?, args.get(1)?, alpha(args)?)?;
+    one(RTensor::new(sum.data().relu()?, sum.dtype())?)
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
