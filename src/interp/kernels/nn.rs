@@ -515,15 +515,11 @@ fn avg_pool(args: &Args<'_>, spatial: usize) -> Result<Vec<RValue>, KernelError>
             // Count, per window, the cells it averages: the input (and the
             // padding when it counts), never the ceil-mode overhang.
             let (h, w) = (x.dims()[2], x.dims()[3]);
-            let ones = Tensor::ones((1, 1, h, w), x.dtype(), &Device::Cpu)?;
             let region = if include_pad {
-                ones.pad_with_zeros(2, pool.padding[0], pool.padding[0])?.pad_with_zeros(
-                    3,
-                    pool.padding[1],
-                    pool.padding[1],
-                )?
+                let (ph, pw) = (pool.padding[0], pool.padding[1]);
+                Tensor::ones((1, 1, h + 2 * ph, w + 2 * pw), x.dtype(), &Device::Cpu)?
             } else {
-                ones
+                Tensor::ones((1, 1, h, w), x.dtype(), &Device::Cpu)?
             };
             let shifted = Pool { padding: if include_pad { [0, 0] } else { pool.padding }, ..pool };
             let counts = if include_pad {
@@ -939,7 +935,7 @@ fn activation(args: &Args<'_>, f: impl Fn(&Tensor) -> Result<Tensor, KernelError
     out(f(&x)?, dtype)
 }
 
-fn sigmoid_tensor(x: &Tensor) -> Result<Tensor, KernelError> {
+pub(super) fn sigmoid_tensor(x: &Tensor) -> Result<Tensor, KernelError> {
     Ok((x.neg()?.exp()? + 1.0)?.recip()?)
 }
 

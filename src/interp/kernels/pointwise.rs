@@ -557,7 +557,7 @@ fn neg(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
                 "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
             ));
         }
-        same_dtype(args, |x| x.neg())
+        same_dtype(args, |x| if x.dtype() == DType::I64 { x.zeros_like()? - x } else { x.neg() })
     });
 }
 
@@ -655,7 +655,7 @@ fn square(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let t = args.tensor(0)?;
     let dtype = if t.dtype() == ScalarType::Bool { ScalarType::Int64 } else { t.dtype() };
     let x = operand_tensor(args.get(0)?, arith_dtype(dtype))?;
-    one(finish(x.sqr()?, dtype)?)
+    one(finish((&x * &x)?, dtype)?)
 }
 
 fn maximum(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
