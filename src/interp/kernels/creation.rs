@@ -264,3 +264,53 @@ fn eye(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     }
     one(RTensor::from_f64s(values, &[n, m], dtype)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(kind: &str, overload: &str, values: &[RValue]) -> RTensor {
+        super::super::call(kind, overload, values).unwrap()[0].as_tensor().unwrap().clone()
+    }
+
+    #[test]
+    fn full_infers_its_dtype_from_the_fill_value() {
+        let shape = RValue::list(vec![RValue::Int(2)]);
+        let none = RValue::None;
+        let t = run(
+            "aten::full",
+            "",
+            &[shape.clone(), RValue::Int(3), none.clone(), none.clone(), none.clone(), none.clone()],
+        );
+        assert_eq!(t.dtype(), ScalarType::Int64);
+        let t = run("aten::full", "", &[shape, RValue::Bool(true), none.clone(), none.clone(), none.clone(), none]);
+        assert_eq!(t.dtype(), ScalarType::Bool);
+    }
+
+    #[test]
+    fn arange_counts_with_ceil_and_floats_give_float32() {
+        let none = RValue::None;
+        let t = run(
+            "aten::arange",
+            "start_step",
+            &[RValue::Int(0), RValue::Int(1), RValue::Float(0.3), none.clone(), none.clone(), none.clone(), none],
+        );
+        assert_eq!(t.dtype(), ScalarType::Float32);
+        assert_eq!(t.shape(), vec![4]);
+    }
+
+    #[test]
+    fn nested_lists_become_tensors() {
+        let row = |a, b| RValue::list(vec![RValue::Int(a), RValue::Int(b)]);
+        let t = run(
+            "aten::tensor",
+            "",
+            &[RValue::list(vec![row(1, 2), row(3, 4)]), RValue::None, RValue::None, RValue::Bool(false)],
+        );
+        assert_eq!((t.shape(), t.dtype()), (vec![2, 2], ScalarType::Int64));
+        let ragged = RValue::list(vec![row(1, 2), RValue::list(vec![RValue::Int(3)])]);
+        assert!(
+            super::super::call("aten::tensor", "", &[ragged, RValue::None, RValue::None, RValue::Bool(false)]).is_err()
+        );
+    }
+}

@@ -1010,3 +1010,42 @@ fn prelu(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     };
     out(x.gt(0f64)?.where_cond(&x, &(&x * &w)?)?, t.dtype())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pooling_output_sizes_match_pytorch() {
+        // (input, kernel, padding, stride, dilation, ceil) -> PyTorch 2.5.1's max_pool1d length.
+        assert_eq!(pool_out(5, 2, 1, 2, 1, true).unwrap(), 3);
+        assert_eq!(pool_out(4, 3, 1, 3, 1, true).unwrap(), 2);
+        assert_eq!(pool_out(6, 2, 0, 4, 1, false).unwrap(), 2);
+        assert_eq!(pool_out(2, 3, 1, 1, 1, true).unwrap(), 2);
+    }
+
+    #[test]
+    fn dilate_inserts_zeros_between_neighbours() {
+        let t = Tensor::new(&[1f32, 2., 3.], &Device::Cpu).unwrap();
+        let d = dilate(&t, 0, 3).unwrap();
+        assert_eq!(d.to_vec1::<f32>().unwrap(), vec![1., 0., 0., 2., 0., 0., 3.]);
+    }
+
+    #[test]
+    fn conv_with_asymmetric_padding_and_strides() {
+        let x = Tensor::ones((1, 2, 5, 5), DType::F32, &Device::Cpu).unwrap();
+        let w = Tensor::ones((4, 1, 3, 3), DType::F32, &Device::Cpu).unwrap();
+        let y = conv2d_raw(&x, &w, None, [2, 1], [(1, 2), (0, 0)], [1, 2], 2).unwrap();
+        // H: (5 + 3 - 3) / 2 + 1 = 3; W: 5 - 2 * 2 = 1.
+        assert_eq!(y.dims(), &[1, 4, 3, 1]);
+    }
+
+    #[test]
+    fn integer_matmul_stays_integer() {
+        let a = RValue::Tensor(RTensor::from_i64s(vec![1, 2, 3, 4], &[2, 2], ScalarType::Int64).unwrap());
+        let out = super::super::call("aten::mm", "", &[a.clone(), a]).unwrap();
+        let r = out[0].as_tensor().unwrap();
+        assert_eq!(r.dtype(), ScalarType::Int64);
+        assert_eq!(r.to_i64s().unwrap(), vec![7, 10, 15, 22]);
+    }
+}

@@ -870,3 +870,32 @@ mod tests {
         out[0].as_tensor().unwrap().clone()
     }
 }
+
+#[cfg(test)]
+mod inplace_tests {
+    use super::*;
+
+    #[test]
+    fn inplace_keeps_self_and_refuses_a_higher_category() {
+        let t = RTensor::from_i64s(vec![1, 2], &[2], ScalarType::Int64).unwrap();
+        let out =
+            super::super::call("aten::add_", "Scalar", &[RValue::Tensor(t.clone()), RValue::Int(3), RValue::Int(1)])
+                .unwrap();
+        assert!(out[0].as_tensor().unwrap().same(&t));
+        assert_eq!(t.to_i64s().unwrap(), vec![4, 5]);
+        assert!(
+            super::super::call("aten::add_", "Scalar", &[RValue::Tensor(t), RValue::Float(0.5), RValue::Int(1)])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn integer_true_division_is_float_and_floor_mode_floors() {
+        let a = RValue::Tensor(RTensor::from_i64s(vec![-7, 7], &[2], ScalarType::Int64).unwrap());
+        let out = super::super::call("aten::div", "Scalar", &[a.clone(), RValue::Int(2)]).unwrap();
+        assert_eq!(out[0].as_tensor().unwrap().dtype(), ScalarType::Float32);
+        let out =
+            super::super::call("aten::div", "Scalar_mode", &[a, RValue::Int(2), RValue::Str("floor".into())]).unwrap();
+        assert_eq!(out[0].as_tensor().unwrap().to_i64s().unwrap(), vec![-4, 3]);
+    }
+}

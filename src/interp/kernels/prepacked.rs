@@ -120,3 +120,25 @@ fn linear_clamp_run(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let y = linear_raw(&x.data(), &w, b.as_ref())?;
     tensor_out(clamped(&s, y, 2)?, x.dtype())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interp::tensor::RTensor;
+    use crate::types::ScalarType;
+
+    #[test]
+    fn linear_context_clamps_its_output() {
+        let w = RValue::Tensor(RTensor::from_f64s(vec![1.0, -1.0], &[2, 1], ScalarType::Float32).unwrap());
+        let ctx = super::super::call(
+            "prepacked::linear_clamp_prepack",
+            "",
+            &[w, RValue::None, RValue::Float(-0.5), RValue::None],
+        )
+        .unwrap()
+        .remove(0);
+        let x = RValue::Tensor(RTensor::from_f64s(vec![2.0], &[1, 1], ScalarType::Float32).unwrap());
+        let out = super::super::call("prepacked::linear_clamp_run", "", &[x, ctx]).unwrap();
+        assert_eq!(out[0].as_tensor().unwrap().to_f64s().unwrap(), vec![2.0, -0.5]);
+    }
+}

@@ -329,3 +329,36 @@ fn pad_packed_sequence(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     )?));
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_then_pad_round_trips() {
+        let values: Vec<f64> = (0..12).map(|i| i as f64).collect();
+        let x = RValue::Tensor(RTensor::from_f64s(values, &[4, 3, 1], ScalarType::Float32).unwrap());
+        let lengths = RValue::Tensor(RTensor::from_i64s(vec![4, 2, 1], &[3], ScalarType::Int64).unwrap());
+        let packed = super::super::call("aten::_pack_padded_sequence", "", &[x, lengths, RValue::Bool(false)]).unwrap();
+        let bs = packed[1].as_tensor().unwrap().to_i64s().unwrap();
+        assert_eq!(bs, vec![3, 2, 1, 1]);
+        let padded = super::super::call(
+            "aten::_pad_packed_sequence",
+            "",
+            &[packed[0].clone(), packed[1].clone(), RValue::Bool(true), RValue::Float(-1.0), RValue::Int(0)],
+        )
+        .unwrap();
+        let p = padded[0].as_tensor().unwrap();
+        assert_eq!(p.shape(), vec![3, 4, 1]);
+        // Sequence 2 (length 1): its first step, then padding.
+        assert_eq!(p.to_f64s().unwrap()[8..12], [2.0, -1.0, -1.0, -1.0]);
+        assert_eq!(padded[1].as_tensor().unwrap().to_i64s().unwrap(), vec![4, 2, 1]);
+    }
+
+    #[test]
+    fn unsorted_lengths_are_refused() {
+        let x = RValue::Tensor(RTensor::from_f64s(vec![0.0; 6], &[3, 2], ScalarType::Float32).unwrap());
+        let lengths = RValue::Tensor(RTensor::from_i64s(vec![1, 3], &[2], ScalarType::Int64).unwrap());
+        assert!(super::super::call("aten::_pack_padded_sequence", "", &[x, lengths, RValue::Bool(false)]).is_err());
+    }
+}
