@@ -7,6 +7,7 @@
 mod compile;
 mod examples;
 mod inspect;
+mod kernels;
 mod load;
 mod ptl;
 mod ptl_inspect;

@@ -75,5 +75,15 @@ pub fn has_kernel(kind: &str) -> bool {
 /// or empty for the default) on `args`.
 pub fn call(kind: &str, overload: &str, args: &[RValue]) -> Result<Vec<RValue>, KernelError> {
     let kernel = table().get(kind).ok_or_else(|| KernelError::unsupported(format!("no kernel for `{kind}` yet")))?;
-    kernel(&Args { kind, overload, values: args })
+    // candle leaves some dtype/op pairs as `todo!()`: those panics become
+    // errors, never a crash of the caller.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| kernel(&Args { kind, overload, values: args })))
+        .unwrap_or_else(|panic| {
+            let why = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Err(KernelError::unsupported(format!("{kind}: not supported for these arguments ({why})")))
+        })
 }

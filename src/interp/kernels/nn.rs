@@ -515,15 +515,11 @@ fn avg_pool(args: &Args<'_>, spatial: usize) -> Result<Vec<RValue>, KernelError>
             // Count, per window, the cells it averages: the input (and the
             // padding when it counts), never the ceil-mode overhang.
             let (h, w) = (x.dims()[2], x.dims()[3]);
-            let ones = Tensor::ones((1, 1, h, w), x.dtype(), &Device::Cpu)?;
             let region = if include_pad {
-                ones.pad_with_zeros(2, pool.padding[0], pool.padding[0])?.pad_with_zeros(
-                    3,
-                    pool.padding[1],
-                    pool.padding[1],
-                )?
+                let (ph, pw) = (pool.padding[0], pool.padding[1]);
+                Tensor::ones((1, 1, h + 2 * ph, w + 2 * pw), x.dtype(), &Device::Cpu)?
             } else {
-                ones
+                Tensor::ones((1, 1, h, w), x.dtype(), &Device::Cpu)?
             };
             let shifted = Pool { padding: if include_pad { [0, 0] } else { pool.padding }, ..pool };
             let counts = if include_pad {
@@ -939,7 +935,7 @@ fn activation(args: &Args<'_>, f: impl Fn(&Tensor) -> Result<Tensor, KernelError
     out(f(&x)?, dtype)
 }
 
-fn sigmoid_tensor(x: &Tensor) -> Result<Tensor, KernelError> {
+pub(super) fn sigmoid_tensor(x: &Tensor) -> Result<Tensor, KernelError> {
     Ok((x.neg()?.exp()? + 1.0)?.recip()?)
 }
 
@@ -1013,4 +1009,43 @@ fn prelu(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
         per_channel(&w, x.rank())?.broadcast_as(x.shape())?
     };
     out(x.gt(0f64)?.where_cond(&x, &(&x * &w)?)?, t.dtype())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pooling_output_sizes_match_pytorch() {
+        // (input, kernel, padding, stride, dilation, ceil) -> PyTorch 2.5.1's max_pool1d length.
+        assert_eq!(pool_out(5, 2, 1, 2, 1, true).unwrap(), 3);
+        assert_eq!(pool_out(4, 3, 1, 3, 1, true).unwrap(), 2);
+        assert_eq!(pool_out(6, 2, 0, 4, 1, false).unwrap(), 2);
+        assert_eq!(pool_out(2, 3, 1, 1, 1, true).unwrap(), 2);
+    }
+
+    #[test]
+    fn dilate_inserts_zeros_between_neighbours() {
+        let t = Tensor::new(&[1f32, 2., 3.], &Device::Cpu).unwrap();
+        let d = dilate(&t, 0, 3).unwrap();
+        assert_eq!(d.to_vec1::<f32>().unwrap(), vec![1., 0., 0., 2., 0., 0., 3.]);
+    }
+
+    #[test]
+    fn conv_with_asymmetric_padding_and_strides() {
+        let x = Tensor::ones((1, 2, 5, 5), DType::F32, &Device::Cpu).unwrap();
+        let w = Tensor::ones((4, 1, 3, 3), DType::F32, &Device::Cpu).unwrap();
+        let y = conv2d_raw(&x, &w, None, [2, 1], [(1, 2), (0, 0)], [1, 2], 2).unwrap();
+        // H: (5 + 3 - 3) / 2 + 1 = 3; W: 5 - 2 * 2 = 1.
+        assert_eq!(y.dims(), &[1, 4, 3, 1]);
+    }
+
+    #[test]
+    fn integer_matmul_stays_integer() {
+        let a = RValue::Tensor(RTensor::from_i64s(vec![1, 2, 3, 4], &[2, 2], ScalarType::Int64).unwrap());
+        let out = super::super::call("aten::mm", "", &[a.clone(), a]).unwrap();
+        let r = out[0].as_tensor().unwrap();
+        assert_eq!(r.dtype(), ScalarType::Int64);
+        assert_eq!(r.to_i64s().unwrap(), vec![7, 10, 15, 22]);
+    }
 }

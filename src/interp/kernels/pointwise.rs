@@ -557,7 +557,7 @@ fn neg(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
                 "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
             ));
         }
-        same_dtype(args, |x| x.neg())
+        same_dtype(args, |x| if x.dtype() == DType::I64 { x.zeros_like()? - x } else { x.neg() })
     });
 }
 
@@ -655,7 +655,7 @@ fn square(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let t = args.tensor(0)?;
     let dtype = if t.dtype() == ScalarType::Bool { ScalarType::Int64 } else { t.dtype() };
     let x = operand_tensor(args.get(0)?, arith_dtype(dtype))?;
-    one(finish(x.sqr()?, dtype)?)
+    one(finish((&x * &x)?, dtype)?)
 }
 
 fn maximum(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
@@ -868,5 +868,34 @@ mod tests {
     fn call_add(values: &[RValue]) -> RTensor {
         let out = super::super::call("aten::add", "Scalar", values).unwrap();
         out[0].as_tensor().unwrap().clone()
+    }
+}
+
+#[cfg(test)]
+mod inplace_tests {
+    use super::*;
+
+    #[test]
+    fn inplace_keeps_self_and_refuses_a_higher_category() {
+        let t = RTensor::from_i64s(vec![1, 2], &[2], ScalarType::Int64).unwrap();
+        let out =
+            super::super::call("aten::add_", "Scalar", &[RValue::Tensor(t.clone()), RValue::Int(3), RValue::Int(1)])
+                .unwrap();
+        assert!(out[0].as_tensor().unwrap().same(&t));
+        assert_eq!(t.to_i64s().unwrap(), vec![4, 5]);
+        assert!(
+            super::super::call("aten::add_", "Scalar", &[RValue::Tensor(t), RValue::Float(0.5), RValue::Int(1)])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn integer_true_division_is_float_and_floor_mode_floors() {
+        let a = RValue::Tensor(RTensor::from_i64s(vec![-7, 7], &[2], ScalarType::Int64).unwrap());
+        let out = super::super::call("aten::div", "Scalar", &[a.clone(), RValue::Int(2)]).unwrap();
+        assert_eq!(out[0].as_tensor().unwrap().dtype(), ScalarType::Float32);
+        let out =
+            super::super::call("aten::div", "Scalar_mode", &[a, RValue::Int(2), RValue::Str("floor".into())]).unwrap();
+        assert_eq!(out[0].as_tensor().unwrap().to_i64s().unwrap(), vec![-4, 3]);
     }
 }

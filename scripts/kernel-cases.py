@@ -1,0 +1,402 @@
+"""Kernel cases for tests/interop/kernels.rs: runs operators of the reference
+PyTorch with every schema argument explicit and writes, into argv[1],
+`cases.json` (each call: operator, overload, arguments, outputs) and
+`tensors.safetensors` (every tensor the calls name)."""
+
+import json
+import os
+import sys
+
+import torch
+from safetensors.torch import save_file
+
+out_dir = sys.argv[1]
+torch.manual_seed(0)
+
+CODES = {
+    torch.uint8: 0, torch.int8: 1, torch.int16: 2, torch.int32: 3, torch.int64: 4,
+    torch.float16: 5, torch.float32: 6, torch.float64: 7, torch.bool: 11, torch.bfloat16: 15,
+}
+tensors = {}
+cases = []
+
+
+class Ctx:
+    """A prepacked op context: the real object for PyTorch, its state for us."""
+
+    def __init__(self, cls, state, real):
+        self.cls, self.state, self.real = cls, state, real
+
+
+def enc(v):
+    if isinstance(v, Ctx):
+        return {"obj": v.cls, "state": [enc(x) for x in v.state]}
+    if isinstance(v, torch.Tensor):
+        name = f"t{len(tensors)}"
+        tensors[name] = v.detach().clone().contiguous()
+        return {"t": name}
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return {"b": v}
+    if isinstance(v, int):
+        return {"i": v}
+    if isinstance(v, float):
+        return {"f": repr(v)}
+    if isinstance(v, str):
+        return {"s": v}
+    if isinstance(v, torch.dtype):
+        return {"i": CODES[v]}
+    if isinstance(v, torch.layout):
+        return {"i": 0}
+    if isinstance(v, torch.memory_format):
+        return {"i": {torch.contiguous_format: 0, torch.preserve_format: 1}[v]}
+    if isinstance(v, torch.device):
+        return {"device": str(v)}
+    if isinstance(v, list):
+        return {"list": [enc(x) for x in v]}
+    if isinstance(v, tuple):
+        return {"tuple": [enc(x) for x in v]}
+    raise TypeError(f"cannot encode {type(v)}")
+
+
+def case(qual, *args, expect=None):
+    ns, rest = qual.split("::")
+    name, _, overload = rest.partition(".")
+    op = getattr(getattr(getattr(torch.ops, ns), name), overload or "default")
+    saved = [enc(a) for a in args]
+    if expect is None:
+        schema = op._schema
+        pos, kw = [], {}
+        for i, v in enumerate(args):
+            real = v.real if isinstance(v, Ctx) else v
+            if i < len(schema.arguments) and schema.arguments[i].kwarg_only:
+                kw[schema.arguments[i].name] = real
+            else:
+                pos.append(real)
+        r = op(*pos, **kw)
+        n = len(schema.returns)
+        outs = [] if n == 0 else (list(r) if n > 1 else [r])
+    else:
+        outs = expect
+    cases.append({"id": f"{qual} #{len(cases)}", "op": f"{ns}::{name}", "overload": overload,
+                  "args": saved, "out": [enc(o) for o in outs]})
+
+
+r = torch.randn
+a, b = r(3, 4), r(4)
+ia, ib = torch.randint(-9, 10, (3, 4)), torch.randint(1, 5, (3, 4)) * torch.tensor([1, -1, 1, -1])
+bm = r(3, 4) > 0
+pos = r(3, 4).abs() + 0.1
+
+# pointwise
+case("aten::add.Tensor", a, b, 1)
+case("aten::add.Scalar", a, 2.5, 2)
+case("aten::add.Tensor", ia, a, 1)
+case("aten::add.Tensor", bm, bm, 1)
+case("aten::sub.Tensor", a, b, 2)
+case("aten::sub.Scalar", ia, 3, 1)
+case("aten::mul.Tensor", a, b)
+case("aten::mul.Scalar", ia, 1.5)
+case("aten::div.Tensor", ia, ib)
+case("aten::div.Tensor", a, b)
+case("aten::div.Tensor_mode", a, b, "floor")
+case("aten::div.Tensor_mode", ia, ib, "trunc")
+case("aten::div.Tensor_mode", ia, ib, "floor")
+case("aten::div.Scalar_mode", ia, -4, "floor")
+case("aten::floor_divide", ia, ib)
+case("aten::remainder.Tensor", a, b)
+case("aten::remainder.Scalar", ia, 3)
+case("aten::remainder.Tensor", ia, ib)
+case("aten::pow.Tensor_Scalar", a, 2)
+case("aten::pow.Tensor_Scalar", ia, 3)
+case("aten::pow.Tensor_Scalar", pos, 0.5)
+case("aten::pow.Tensor_Tensor", pos, a)
+for u in ["neg", "abs", "exp", "sin", "cos", "floor", "ceil", "sign", "sigmoid", "tanh", "relu"]:
+    case(f"aten::{u}", a)
+for u in ["log", "sqrt", "rsqrt", "reciprocal"]:
+    case(f"aten::{u}", pos)
+case("aten::round", torch.tensor([0.5, 1.5, 2.5, -0.5, -1.5, 0.4, 2.6]))
+case("aten::neg", ia)
+case("aten::abs", ia)
+case("aten::exp", ia)
+case("aten::maximum", a, b)
+case("aten::minimum", ia, a)
+case("aten::where.self", bm, a, b)
+case("aten::where.ScalarOther", bm, a, 0.0)
+case("aten::masked_fill.Scalar", a, bm, -1.0)
+case("aten::masked_fill.Scalar", ia, bm, 7)
+case("aten::eq.Tensor", ia, ib)
+case("aten::ne.Scalar", ia, 2)
+case("aten::lt.Tensor", ia, a)
+case("aten::le.Scalar", a, 0.25)
+case("aten::gt.Tensor", a, b)
+case("aten::ge.Scalar", ia, 0)
+bm2 = r(3, 4) > 0
+case("aten::logical_and", bm, bm2)
+case("aten::logical_or", bm, bm2)
+case("aten::logical_xor", bm, bm2)
+case("aten::logical_not", bm)
+case("aten::logical_not", a)
+case("aten::bitwise_and.Tensor", bm, bm2)
+case("aten::__or__.Tensor", bm, bm2)
+case("aten::bitwise_and.Tensor", ia, ib)
+case("aten::bitwise_not", bm)
+case("aten::add_.Tensor", a.clone(), b, 1)
+case("aten::mul_.Scalar", ia.clone(), 3)
+case("aten::relu_", a.clone())
+case("aten::clamp_", a.clone(), -0.5, 0.5)
+case("aten::masked_fill_.Scalar", a.clone(), bm, 2.0)
+case("aten::_add_relu.Tensor", a, b, 1)
+
+# reductions
+x3 = r(2, 3, 4)
+case("aten::sum", a, None)
+case("aten::sum.dim_IntList", a, [1], True, None)
+case("aten::sum.dim_IntList", x3, [0, -1], False, None)
+case("aten::sum", bm, None)
+case("aten::sum.dim_IntList", ia, [0], False, None)
+case("aten::sum.dim_IntList", a, [1], False, torch.float64)
+case("aten::mean", a, None)
+case("aten::mean.dim", x3, [-1], False, None)
+case("aten::mean.dim", x3, [0, 2], True, None)
+case("aten::max", a)
+case("aten::max.dim", a, 1, False)
+case("aten::max.dim", x3, 0, True)
+case("aten::min.dim", ia, -1, False)
+case("aten::max.other", a, b)
+case("aten::min", ia)
+case("aten::argmax", a, 1, False)
+case("aten::argmax", a, None, False)
+case("aten::argmin", x3, 0, True)
+case("aten::prod", a, None)
+case("aten::prod.dim_int", ia, 1, False, None)
+case("aten::std", a, True)
+case("aten::std.dim", x3, [1], True, False)
+case("aten::var.correction", x3, [0], 0, True)
+case("aten::var.dim", a, [1], False, True)
+case("aten::any", bm)
+case("aten::any.dim", bm, 1, False)
+case("aten::all", bm)
+case("aten::all.dim", a > -3, 0, True)
+case("aten::norm.Scalar", a, 2)
+case("aten::norm.ScalarOpt_dim", a, 1, [1], False)
+case("aten::norm.ScalarOpt_dim", x3, 3.0, [0, 2], True)
+case("aten::topk", a, 3, -1, True, True)
+case("aten::topk", x3, 2, 1, False, True)
+case("aten::sort", a, 1, False)
+case("aten::sort", a, 0, True)
+case("aten::sort.stable", torch.tensor([3, 1, 2, 1, 3, 0]), True, 0, False)
+case("aten::cumsum", a, 1, None)
+case("aten::cumsum", ia, 0, None)
+case("aten::equal", a, a.clone())
+case("aten::equal", a, b.expand(3, 4))
+case("aten::logsumexp", x3, [1], False)
+
+# shapes and indexing
+case("aten::view", x3, [-1, 6])
+case("aten::reshape", x3, [4, -1])
+case("aten::flatten.using_ints", x3, 1, -1)
+case("aten::flatten.using_ints", torch.tensor(3.0), 0, -1)
+case("aten::permute", x3, [2, 0, 1])
+case("aten::transpose.int", x3, 0, -1)
+case("aten::t", a)
+case("aten::contiguous", x3.transpose(0, 2), torch.contiguous_format)
+case("aten::squeeze.dim", r(3, 1, 2), 1)
+case("aten::squeeze", r(1, 3, 1, 2))
+case("aten::unsqueeze", a, -1)
+case("aten::cat", [a, r(2, 4)], 0)
+case("aten::cat", [ia, a], 1)
+case("aten::stack", [a, b.expand(3, 4)], 1)
+case("aten::chunk", x3, 3, -1)
+case("aten::split.Tensor", r(5, 2), 2, 0)
+case("aten::split_with_sizes", a, [1, 3], 1)
+case("aten::unbind.int", x3, 1)
+case("aten::slice.Tensor", a, 1, 1, None, 2)
+case("aten::slice.Tensor", a, 0, -3, -1, 1)
+case("aten::slice.Tensor", x3, 2, 0, 100, 3)
+case("aten::select.int", x3, 1, -1)
+idx = torch.tensor([2, 0, 2])
+case("aten::index.Tensor", x3, [None, idx])
+case("aten::index.Tensor", a, [bm])
+case("aten::index.Tensor", x3, [torch.tensor([1, 0]), None, torch.tensor([[3], [0]])])
+case("aten::index.Tensor", x3, [torch.tensor([1, -1]), torch.tensor([0, 2])])
+case("aten::index_select", x3, 2, torch.tensor([3, 0]))
+case("aten::gather", a, 1, torch.tensor([[0, 3], [1, 1], [2, 0]]))
+case("aten::expand", r(3, 1), [2, -1, 4], False)
+case("aten::repeat", r(2, 3), [2, 1, 3])
+case("aten::narrow", x3, 2, 1, 2)
+case("aten::flip", x3, [0, -1])
+case("aten::to.dtype", a, torch.int64, False, False, None)
+case("aten::to.dtype", a, torch.bool, False, False, None)
+case("aten::to.dtype", ia, torch.float64, False, False, None)
+case("aten::type_as", ia, a)
+case("aten::size.int", x3, -1)
+case("aten::size", x3)
+case("aten::dim", x3)
+case("aten::numel", x3)
+
+# nn
+img = r(2, 4, 9, 8)
+case("aten::conv2d", img, r(6, 4, 3, 3), r(6), [1, 1], [1, 1], [1, 1], 1)
+case("aten::conv2d", img, r(6, 2, 3, 2), r(6), [2, 1], [0, 2], [1, 2], 2)
+case("aten::conv2d", img, r(4, 1, 3, 3), None, [1, 1], [2, 1], [2, 1], 4)
+case("aten::conv2d.padding", img, r(3, 4, 4, 3), r(3), [1, 1], "same", [1, 2], 1)
+case("aten::conv1d", r(2, 4, 11), r(5, 4, 3), r(5), [2], [1], [1], 1)
+case("aten::conv1d", r(4, 11), r(6, 2, 3), None, [1], [2], [2], 2)
+case("aten::_convolution", img, r(6, 4, 3, 3), r(6), [1, 1], [1, 1], [1, 1], False, [0, 0], 1, False, False, True, True)
+case("aten::_convolution", img, r(4, 3, 3, 3), r(3), [2, 2], [1, 1], [1, 1], True, [1, 1], 1, False, False, True, True)
+case("aten::conv_transpose2d.input", img, r(4, 3, 3, 2), r(6), [2, 1], [1, 0], [1, 0], 2, [1, 2])
+case("aten::max_pool2d", img, [3, 3], [2, 2], [1, 1], [1, 1], True)
+case("aten::max_pool2d", img, [2, 2], [], [0, 0], [1, 1], False)
+case("aten::max_pool2d", img, [3, 2], [2, 3], [1, 0], [2, 1], True)
+case("aten::max_pool1d", r(2, 3, 10), [3], [2], [1], [1], True)
+case("aten::avg_pool2d", img, [3, 3], [2, 2], [1, 1], True, True, None)
+case("aten::avg_pool2d", img, [3, 3], [2, 2], [1, 1], True, False, None)
+case("aten::avg_pool2d", img, [2, 3], [2, 2], [1, 1], False, True, 5)
+case("aten::adaptive_avg_pool2d", img, [1, 1])
+case("aten::adaptive_avg_pool2d", img, [3, 2])
+case("aten::adaptive_avg_pool2d", img, [4, 5])
+rm, rv = r(4), r(4).abs() + 0.5
+case("aten::batch_norm", img, r(4), r(4), rm, rv, False, 0.1, 1e-5, True)
+case("aten::batch_norm", img, r(4), r(4), rm.clone(), rv.clone(), True, 0.1, 1e-5, True)
+case("aten::batch_norm", r(5, 4), None, None, rm, rv, False, 0.1, 1e-3, True)
+case("aten::layer_norm", r(2, 3, 8), [8], r(8), r(8), 1e-5, True)
+case("aten::layer_norm", r(2, 3, 8), [3, 8], None, None, 1e-5, True)
+case("aten::group_norm", img, 2, r(4), r(4), 1e-5, True)
+case("aten::linear", r(2, 3, 5), r(4, 5), r(4))
+case("aten::linear", r(5), r(4, 5), None)
+case("aten::matmul", r(2, 3, 5), r(5, 4))
+case("aten::matmul", r(5), r(2, 5, 4))
+case("aten::matmul", r(2, 1, 3, 5), r(4, 5, 2))
+case("aten::mm", r(3, 5), r(5, 2))
+case("aten::bmm", r(2, 3, 5), r(2, 5, 4))
+case("aten::addmm", r(3, 2), r(3, 5), r(5, 2), 0.5, 2)
+case("aten::embedding", r(10, 3), torch.tensor([[1, 2, 9], [0, 0, 4]]), -1, False, False)
+case("aten::dropout", a, 0.5, False)
+case("aten::feature_dropout", img, 0.2, False)
+case("aten::softmax.int", x3, 1, None)
+case("aten::softmax.int", x3, -1, torch.float64)
+case("aten::log_softmax.int", x3, -1, None)
+case("aten::hardtanh", a, -0.5, 0.5)
+case("aten::relu6", a * 5)
+case("aten::clamp", a, -0.5, None)
+case("aten::clamp", ia, 0.5, 3)
+case("aten::clamp_min", a, 0.1)
+case("aten::clamp_max", a, 0.1)
+case("aten::gelu", a, "none")
+case("aten::gelu", a, "tanh")
+case("aten::silu", a)
+case("aten::hardswish", a * 3)
+case("aten::hardsigmoid", a * 3)
+case("aten::leaky_relu", a, 0.2)
+case("aten::elu", a, 1.5, 1.0, 1.0)
+case("aten::hardtanh_", a.clone(), -0.5, 0.5)
+
+# recurrent layers
+torch.manual_seed(1)
+gru = torch.nn.GRU(5, 4, num_layers=2, bidirectional=True)
+seq = r(6, 3, 5)
+lengths = torch.tensor([6, 4, 2])
+params = [p.detach() for p in gru._flat_weights]
+h0 = r(4, 3, 4)
+case("aten::gru.input", seq, h0, params, True, 2, 0.0, False, True, False)
+data, bs = torch.ops.aten._pack_padded_sequence(seq, lengths, False)
+case("aten::gru.data", data, bs, h0, params, True, 2, 0.0, False, True)
+lstm = torch.nn.LSTM(5, 3, num_layers=1, batch_first=True)
+lp = [p.detach() for p in lstm._flat_weights]
+case("aten::lstm.input", seq.transpose(0, 1).contiguous(), [r(1, 3, 3), r(1, 3, 3)], lp, True, 1, 0.0, False, False, True)
+lstm2 = torch.nn.LSTM(5, 3, num_layers=1, bidirectional=True, bias=False)
+lp2 = [p.detach() for p in lstm2._flat_weights]
+case("aten::lstm.data", data, bs, [r(2, 3, 3), r(2, 3, 3)], lp2, False, 1, 0.0, False, True)
+case("aten::_pack_padded_sequence", seq, lengths, False)
+case("aten::_pack_padded_sequence", seq.transpose(0, 1).contiguous(), lengths, True)
+case("aten::_pad_packed_sequence", data, bs, False, 0.0, -1)
+case("aten::_pad_packed_sequence", data, bs, True, -1.5, 8)
+
+# factories
+cpu = torch.device("cpu")
+case("aten::zeros", [2, 3], None, None, cpu, False)
+case("aten::ones", [2, 3], torch.int64, None, cpu, False)
+case("aten::full", [2, 2], 3, None, None, None, None)
+case("aten::full", [2, 2], 1.5, torch.float64, None, None, None)
+case("aten::zeros_like", ia, None, None, None, None, None)
+case("aten::ones_like", a, torch.bool, None, None, None, None)
+case("aten::full_like", a, 7, None, None, None, None, None)
+case("aten::arange", 5, None, None, None, None)
+case("aten::arange.start", 2, 7, None, None, None, None)
+case("aten::arange.start_step", 0, 1, 0.25, None, None, None, None)
+case("aten::arange.start_step", 10, 0, -3, None, None, None, None)
+case("aten::eye", 3, None, None, None, None)
+case("aten::eye.m", 2, 3, torch.int64, None, None, None)
+case("aten::scalar_tensor", 3.5, None, None, None, None)
+case("aten::scalar_tensor", 3, torch.int64, None, None, None)
+
+# scalars
+case("aten::floordiv.int", -7, 2)
+case("aten::remainder.int", -7, 3)
+case("aten::div.int", 7, 2)
+case("aten::pow.int", 2, 3)
+case("aten::floordiv.float", -7.5, 2.0)
+case("aten::remainder.float", 7.5, -2.0)
+case("aten::add.int", 3, -9)
+case("aten::mul.float_int", 1.5, 3)
+case("aten::sub.float", 0.5, 3.25)
+case("aten::eq.str", "ab", "ab")
+case("aten::lt.int", 3, 2)
+case("aten::ge.float_int", 2.0, 2)
+case("aten::neg.int", 5)
+case("aten::sqrt.float", 2.0)
+case("aten::floor.float", -2.5)
+case("aten::ceil.float", 2.1)
+case("prim::min.int", 3, -4)
+case("prim::max.float", 0.5, 1.5)
+case("prim::max.self_int", [3, 9, 2])
+case("prim::min.int_list", [1, 5], [1, 4, 0])
+case("aten::Int.Tensor", torch.tensor(-3.7))
+case("aten::Float.Tensor", torch.tensor(2))
+case("aten::Bool.Tensor", torch.tensor([0.0]))
+case("aten::Int.float", -3.7)
+case("aten::Float.str", "1.25")
+case("aten::ScalarImplicit", torch.tensor(4))
+case("aten::FloatImplicit", torch.tensor(1.5))
+case("aten::item", torch.tensor([2.5]))
+case("prim::NumToTensor.Scalar", 3)
+case("prim::NumToTensor.Scalar", 2.5)
+case("aten::__range_length", 1, 10, 4)
+case("aten::__derive_index", 2, 1, 4)
+case("aten::len.Tensor", a)
+case("aten::len.str", "hello")
+case("aten::format", "{} and {}!", 3, 1.0, expect=["{} and {}!".format(3, 1.0)])
+case("aten::__getitem__.t", [1, 2, 3], -1, expect=[3])
+case("aten::__getitem__.str", "hey", 1)
+case("aten::slice.t", [1, 2, 3, 4, 5], -4, None, 2, expect=[[2, 4]])
+case("aten::slice.str", "abcdef", 1, -1, 1)
+case("aten::__contains__.int_list", [1, 2, 3], 2)
+case("aten::list.t", [1, 2], expect=[[1, 2]])
+case("aten::__is__", None, None, expect=[True])
+case("aten::__isnot__", 1, None, expect=[True])
+case("aten::__not__", True)
+case("prim::dtype", ia)
+case("aten::tensor", [[1.0, 2.0], [3.0, 4.0]], None, None, False, expect=[torch.tensor([[1.0, 2.0], [3.0, 4.0]])])
+case("aten::tensor", [[1, 2], [3, 4]], None, None, False, expect=[torch.tensor([[1, 2], [3, 4]])])
+case("aten::tensor.float", 2.5, None, None, False)
+
+# prepacked (XNNPACK)
+w, bias = r(6, 4, 3, 3), r(6)
+ctx = torch.ops.prepacked.conv2d_clamp_prepack(w, bias, [2, 1], [1, 1], [1, 1], 1, -0.5, 0.5)
+case("prepacked::conv2d_clamp_run", img, Ctx("__torch__.torch.classes.xnnpack.Conv2dOpContext", [w, bias, [2, 1], [1, 1], [1, 1], 1, -0.5, 0.5], ctx))
+w2 = r(6, 2, 3, 3)
+ctx = torch.ops.prepacked.conv2d_clamp_prepack(w2, None, [1, 1], [0, 1], [1, 1], 2, None, None)
+case("prepacked::conv2d_clamp_run", img, Ctx("__torch__.torch.classes.xnnpack.Conv2dOpContext", [w2, None, [1, 1], [0, 1], [1, 1], 2, None, None], ctx))
+lw, lb = r(3, 8), r(3)
+ctx = torch.ops.prepacked.linear_clamp_prepack(lw, lb, 0.0, None)
+case("prepacked::linear_clamp_run", r(2, 5, 8), Ctx("__torch__.torch.classes.xnnpack.LinearOpContext", [lw, lb, 0.0, None], ctx))
+tw, tb = r(4, 3, 3, 3), r(3)
+ctx = torch.ops.prepacked.conv2d_transpose_clamp_prepack(tw, tb, [2, 2], [1, 1], [1, 1], [1, 1], 1, None, None)
+case("prepacked::conv2d_transpose_clamp_run", img, Ctx("__torch__.torch.classes.xnnpack.TransposeConv2dOpContext", [tw, tb, [2, 2], [1, 1], [1, 1], [1, 1], 1, None, None], ctx))
+
+save_file(tensors, os.path.join(out_dir, "tensors.safetensors"))
+with open(os.path.join(out_dir, "cases.json"), "w") as f:
+    json.dump(cases, f)
+print(len(cases))
