@@ -121,7 +121,7 @@ pub(crate) fn load_weights(
 /// The IR graph of the file's entry, when the script compiler handles all of
 /// it (`None` otherwise, or when the file does not get that far).
 pub fn entry_graph(map: &mut SourceMap, file: FileId, interner: &mut Interner) -> Option<ir::Function> {
-    compile(map, file, interner, None, false).ok().map(|(f, _)| f)
+    compile(map, file, interner, None, false, None).ok().map(|(f, _)| f)
 }
 
 /// `tsc compile`: the entry's compiled function, or the diagnostics that stop
@@ -133,6 +133,7 @@ pub fn compile(
     interner: &mut Interner,
     entry: Option<&str>,
     trace: bool,
+    weights: Option<&std::path::Path>,
 ) -> Result<(ir::Function, Vec<Diagnostic>), Vec<Diagnostic>> {
     let file_start = map.get(file).span().start;
     let (mut evaluated, selected) = evaluate_entry(map, file, interner, entry)?;
@@ -140,6 +141,9 @@ pub fn compile(
     if diagnostics.iter().any(Diagnostic::is_error) {
         diag::sort(&mut diagnostics);
         return Err(diagnostics);
+    }
+    if let (Some(path), Some(root)) = (weights, selected.root_module()) {
+        load_weights(&root, path)?;
     }
     diagnostics.extend(trace::trace_entries(&mut evaluated.host)?);
     if trace {

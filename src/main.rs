@@ -263,7 +263,7 @@ fn main() -> ExitCode {
                 let target = Target { bytecode_version, optimize, disassemble, print_after, trace };
                 compile_ptl(&file, output, target, weights.as_deref(), entry.as_deref(), format, color)
             } else {
-                compile(&file, emit, output.as_deref(), entry.as_deref(), trace, format, color)
+                compile(&file, emit, output.as_deref(), entry.as_deref(), trace, weights.as_deref(), format, color)
             }
         }
         Command::Run { file, inputs, output, weights, no_optimize, skip, trace, entry, format, color } => {
@@ -441,6 +441,7 @@ fn compile(
     output: Option<&Path>,
     entry: Option<&str>,
     trace: bool,
+    weights: Option<&Path>,
     format: Format,
     color: Color,
 ) -> ExitCode {
@@ -449,7 +450,7 @@ fn compile(
         Ok(opened) => opened,
         Err(code) => return code,
     };
-    let function = match tsy::compile(&mut map, file, &mut interner, entry, trace) {
+    let function = match tsy::compile(&mut map, file, &mut interner, entry, trace, weights) {
         Ok((function, warnings)) => {
             diagnostics.extend(warnings);
             function

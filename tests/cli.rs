@@ -571,7 +571,7 @@ fn inspect_ptl_flags_that_do_not_apply_are_usage_errors() {
 }
 
 #[test]
-fn a_traced_entry_is_compiled_by_scripting_and_says_so() {
+fn a_traced_entry_is_traced_or_else_scripted_and_says_so() {
     let gate = std::fs::read_to_string(fixture("examples/decision_gate.tsy")).expect("the example exists");
     let traced = gate.replace("scripted = torch.jit.script(model)", "traced = torch.jit.trace(model, example_inputs)");
     assert_ne!(traced, gate, "the example scripts its model");
@@ -579,6 +579,20 @@ fn a_traced_entry_is_compiled_by_scripting_and_says_so() {
     let out_path = file.with_extension("ptl");
     let run =
         tsc(&["compile", &file.display().to_string(), "-o", &out_path.display().to_string(), "--format", "short"]);
+    assert_eq!(run.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(text.contains(":11:12: warning[W1001]: TracerWarning: Converting a tensor to a Python boolean"), "{text}");
+    assert!(!text.contains("W4002"), "{text}");
+    assert!(out_path.exists());
+
+    // An operator the interpreter cannot run yet: the module is scripted.
+    let shuffle = temp_file(
+        "traced_shuffle.tsy",
+        b"import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return torch.pixel_shuffle(x, 2)\n\n\ntraced = torch.jit.trace(Net(), (torch.rand(1, 4, 2, 2),))\n",
+    );
+    let out_path = shuffle.with_extension("ptl");
+    let run =
+        tsc(&["compile", &shuffle.display().to_string(), "-o", &out_path.display().to_string(), "--format", "short"]);
     assert_eq!(run.status.code(), Some(0));
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(text.contains("warning[W4002]: this traced module was compiled by scripting it"), "{text}");
@@ -625,7 +639,8 @@ fn run_prints_and_writes_the_outputs_and_says_what_inputs_are_missing() {
 
 #[test]
 fn tracing_the_gate_warns_at_its_condition() {
-    let out = tsc(&["compile", "--trace", "--emit", "graph", "--color", "never", &fixture("examples/decision_gate.tsy")]);
+    let out =
+        tsc(&["compile", "--trace", "--emit", "graph", "--color", "never", &fixture("examples/decision_gate.tsy")]);
     assert_eq!(out.status.code(), Some(0), "a warning does not fail the compile");
     let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
         .replace(&fixture(""), "$DIR/");

@@ -193,6 +193,9 @@ impl Recorder {
             let top = self.graph.top;
             self.graph.block_mut(top).returns.push(v);
         }
+        // What the run computed but the outputs do not need (a gate's
+        // condition) is not part of the trace.
+        crate::ir::cleanup::cleanup(&mut self.graph);
         Ok(std::mem::take(&mut self.graph))
     }
 }
