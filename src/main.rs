@@ -263,7 +263,7 @@ fn main() -> ExitCode {
                 let target = Target { bytecode_version, optimize, disassemble, print_after, trace };
                 compile_ptl(&file, output, target, weights.as_deref(), entry.as_deref(), format, color)
             } else {
-                compile(&file, emit, output.as_deref(), entry.as_deref(), trace, weights.as_deref(), format, color)
+                compile(&file, emit, output.as_deref(), (entry.as_deref(), trace, weights.as_deref()), format, color)
             }
         }
         Command::Run { file, inputs, output, weights, no_optimize, skip, trace, entry, format, color } => {
@@ -439,9 +439,7 @@ fn compile(
     path: &Path,
     emit: Emit,
     output: Option<&Path>,
-    entry: Option<&str>,
-    trace: bool,
-    weights: Option<&Path>,
+    (entry, trace, weights): (Option<&str>, bool, Option<&Path>),
     format: Format,
     color: Color,
 ) -> ExitCode {
