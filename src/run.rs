@@ -128,6 +128,9 @@ pub fn run(
                     }
                 })
                 .map_err(stops)?;
+            // A fresh converter: folding may have rewritten a weight in
+            // place, which the first one has already copied.
+            let mut converter = Converter::new();
             for (stage, graph) in observed {
                 stages.push((stage, run_graph(&graph, &mut converter)?));
             }

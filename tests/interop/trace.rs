@@ -74,3 +74,109 @@ fn traces_record_pytorchs_operators_and_warnings() {
         eprintln!("{name}: {} operators as PyTorch records them; warnings on lines {lines:?}", kinds.len());
     }
 }
+
+/// argv: a .tsy file, the work folder. Randomizes BatchNorm statistics
+/// (seeded), saves weights, inputs and the eager model's outputs, traces the
+/// model and optimizes the trace with PyTorch; prints how far PyTorch's own
+/// optimized trace is from the eager model, and its operator list.
+const PREPARE_TRACED: &str = r#"
+import json, runpy, sys, torch, torch.jit.mobile
+from safetensors.torch import save_file
+from torch.utils.mobile_optimizer import optimize_for_mobile
+ns = runpy.run_path(sys.argv[1], run_name="__main__")
+out, model, inputs = sys.argv[2], ns["model"], ns["example_inputs"]
+torch.manual_seed(20261126)
+with torch.no_grad():
+    for m in model.modules():
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+            m.running_mean.normal_(0, 0.5)
+            m.running_var.uniform_(0.5, 1.5)
+            m.weight.uniform_(0.5, 1.5)
+            m.bias.normal_(0, 0.5)
+model.eval()
+save_file({k: v.contiguous() for k, v in model.state_dict().items()}, f"{out}/weights.safetensors")
+save_file({f"input{j}": x.contiguous() for j, x in enumerate(inputs)}, f"{out}/inputs0.safetensors")
+with torch.no_grad():
+    eager = model(*inputs)
+    save_file({"set0.output0": eager}, f"{out}/io.safetensors")
+    optimized = optimize_for_mobile(torch.jit.trace(model, inputs))
+    theirs = optimized(*inputs)
+optimized._save_for_lite_interpreter(f"{out}/pytorch.ptl")
+lite = torch.jit.mobile._load_for_lite_interpreter(f"{out}/pytorch.ptl")
+error = float((theirs - eager).abs().max()) / max(1.0, float(eager.abs().max()))
+print(json.dumps({"error": error, "ops": sorted(torch.jit.mobile._export_operator_list(lite))}))
+"#;
+
+/// argv: our .ptl, the work folder. Its lite-interpreter outputs against
+/// the eager model's; and its operator list.
+const CHECK_TRACED: &str = r#"
+import json, sys, torch, torch.jit.mobile
+from safetensors.torch import load_file
+ptl, out = sys.argv[1], sys.argv[2]
+m = torch.jit.mobile._load_for_lite_interpreter(ptl)
+inputs = load_file(f"{out}/inputs0.safetensors")
+eager = load_file(f"{out}/io.safetensors")["set0.output0"]
+with torch.no_grad():
+    got = m(*[inputs[f"input{j}"] for j in range(len(inputs))])
+error = float((got - eager).abs().max()) / max(1.0, float(eager.abs().max()))
+print(json.dumps({"error": error, "ops": sorted(torch.jit.mobile._export_operator_list(m))}))
+"#;
+
+/// ResNet-18's convolutions have no bias and each is followed by a
+/// BatchNorm. PyTorch 2.5.1's `optimize_for_mobile` of the trace folds the
+/// BatchNorm into the weight but keeps the trace's constant `None` bias;
+/// tsc's optimized trace keeps the folded bias and computes what the eager
+/// model computes. The same operators either way; and `tsc run --trace`
+/// agrees with the eager model too.
+#[test]
+fn traced_resnet_keeps_the_folded_bias_pytorch_drops() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/resnet18.tsy");
+    let dir = std::env::temp_dir().join(format!("tsy-traced-resnet-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a work folder");
+    let (file_arg, dir_arg) = (file.display().to_string(), dir.display().to_string());
+    let theirs: Value = serde_json::from_str(run_python(PREPARE_TRACED, &[&file_arg, &dir_arg]).trim())
+        .expect("PREPARE_TRACED prints a report");
+    let weights = dir.join("weights.safetensors");
+    let ptl = dir.join("ours.ptl");
+    let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
+        .args(["compile", "--trace", "--format", "short", "--weights"])
+        .arg(&weights)
+        .arg(&file)
+        .arg("-o")
+        .arg(&ptl)
+        .output()
+        .expect("tsc runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let ours: Value = serde_json::from_str(run_python(CHECK_TRACED, &[&ptl.display().to_string(), &dir_arg]).trim())
+        .expect("CHECK_TRACED prints a report");
+    let (our_error, their_error) = (ours["error"].as_f64().expect("ours"), theirs["error"].as_f64().expect("theirs"));
+    println!("optimized trace vs the eager model, relative max |Δ|: tsc {our_error:e}, PyTorch 2.5.1 {their_error:e}");
+    assert!(our_error <= 1e-5, "tsc's optimized trace differs from the eager model by {our_error}");
+    assert!(their_error > 1e-2, "PyTorch's optimized trace was expected to lose the folded bias ({their_error})");
+    assert_eq!(ours["ops"], theirs["ops"], "the optimized trace calls other operators than PyTorch's");
+    // The interpreter runs the same trace, optimized.
+    let outputs = dir.join("run.safetensors");
+    let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
+        .args(["run", "--trace", "--format", "short", "--weights"])
+        .arg(&weights)
+        .arg("--inputs")
+        .arg(dir.join("inputs0.safetensors"))
+        .arg("-o")
+        .arg(&outputs)
+        .arg(&file)
+        .output()
+        .expect("tsc runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let compare = r#"
+import sys
+from safetensors.torch import load_file
+got, ref = load_file(sys.argv[1])["output0"], load_file(sys.argv[2])["set0.output0"]
+print(float((got - ref).abs().max()) / max(1.0, float(ref.abs().max())))
+"#;
+    let run_error: f64 = run_python(compare, &[&outputs.display().to_string(), &format!("{dir_arg}/io.safetensors")])
+        .trim()
+        .parse()
+        .expect("a number");
+    assert!(run_error <= 1e-4, "tsc run --trace differs from the eager model by {run_error}");
+    std::fs::remove_dir_all(&dir).ok();
+}
