@@ -30,6 +30,15 @@ pub trait Observer {
     fn decided(&mut self, _graph: &Graph, _node: NodeId, _condition: bool) {}
 }
 
+/// Resolves calls for graphs that are run without inlining every callee
+/// (the tracer keeps a scripted submodule's call as a call).
+pub trait Calls {
+    /// The graph a `prim::CallMethod`/`prim::CallFunction` node of `caller`
+    /// runs, and whether the observer sees the call as one operation (its
+    /// body unobserved) rather than the operations of its body.
+    fn callee(&mut self, caller: &Graph, node: NodeId) -> Option<(std::rc::Rc<Graph>, bool)>;
+}
+
 struct Silent;
 
 impl Observer for Silent {
@@ -48,6 +57,18 @@ pub fn run_observed(
     converter: &mut Converter,
     observer: &mut dyn Observer,
 ) -> Result<Vec<RValue>, RunError> {
+    run_with_calls(graph, inputs, converter, observer, None)
+}
+
+/// [`run_observed`], with the calls of `graph` (and of its callees)
+/// resolved by `calls`.
+pub fn run_with_calls<'c>(
+    graph: &Graph,
+    inputs: Vec<RValue>,
+    converter: &'c mut Converter,
+    observer: &'c mut dyn Observer,
+    calls: Option<&'c mut dyn Calls>,
+) -> Result<Vec<RValue>, RunError> {
     let top = graph.block(graph.top);
     if inputs.len() != top.params.len() {
         return Err(RunError {
@@ -57,7 +78,7 @@ pub fn run_observed(
             raised: false,
         });
     }
-    let mut frame = Frame { graph, values: HashMap::new(), converter, observer };
+    let mut frame = Frame { graph, values: HashMap::new(), converter, observer, calls };
     for (p, v) in top.params.iter().zip(inputs) {
         frame.values.insert(*p, v);
     }
@@ -70,6 +91,7 @@ struct Frame<'g, 'c> {
     values: HashMap<ValueId, RValue>,
     converter: &'c mut Converter,
     observer: &'c mut dyn Observer,
+    calls: Option<&'c mut dyn Calls>,
 }
 
 impl Frame<'_, '_> {
@@ -183,8 +205,20 @@ impl Frame<'_, '_> {
                 vec![]
             }
             "prim::CallMethod" | "prim::CallFunction" => {
-                let message = "calls run inlined; this graph still calls a function";
-                return Err(self.fail(node, KernelError::unsupported(message)));
+                let Some((callee, opaque)) = self.calls.as_mut().and_then(|c| c.callee(graph, id)) else {
+                    let message = "calls run inlined; this graph still calls a function";
+                    return Err(self.fail(node, KernelError::unsupported(message)));
+                };
+                let outputs = if opaque {
+                    let outputs = run_with_calls(&callee, inputs.clone(), self.converter, &mut Silent, None)?;
+                    self.observer.operator(graph, id, &inputs, &outputs);
+                    outputs
+                } else {
+                    let calls = self.calls.as_mut().map(|c| &mut **c as &mut dyn Calls);
+                    run_with_calls(&callee, inputs, self.converter, self.observer, calls)?
+                };
+                // A function's results come back as its block returns.
+                outputs
             }
             kind => {
                 let overload = node.overload.as_deref().unwrap_or("");

@@ -19,11 +19,12 @@ const CONVS: [&str; 2] = ["aten::_convolution", "aten::conv2d"];
 
 /// Folds the pairs of every traced module's recorded forward.
 pub fn fold_traced(host: &mut Host<'_>, folded: &mut HashSet<*const Instance>) {
-    let traced: Vec<_> = host.traced.iter().map(|(k, (m, f))| (*k, m.clone(), f.clone())).collect();
-    for (key, module, function) in traced {
-        let mut function = (*function).clone();
-        if fold(host, &module, &mut function.graph, folded) > 0 {
-            host.traced.insert(key, (module, Rc::new(function)));
+    let traced: Vec<_> = host.traced.iter().map(|(k, t)| (*k, t.clone())).collect();
+    for (key, mut traced) in traced {
+        let mut function = (*traced.function).clone();
+        if fold(host, &traced.module, &mut function.graph, folded) > 0 {
+            traced.function = Rc::new(function);
+            host.traced.insert(key, traced);
         }
     }
 }

@@ -84,7 +84,7 @@ pub type Compiled = (crate::ir::Function, HashMap<crate::ir::NodeId, Unit>);
 
 fn compile_with_callees(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, Option<crate::source::Span>> {
     if let Some(traced) = traced_forward(host, unit) {
-        return Ok(((*traced).clone(), HashMap::new()));
+        return Ok(((*traced.function).clone(), (*traced.calls).clone()));
     }
     let name = unit.name(host);
     let defaults = emit::signature(host, unit)
@@ -103,9 +103,9 @@ fn compile_with_callees(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, Op
 
 /// The recorded graph of a traced module's `forward`: what a traced module
 /// runs, whatever its source says.
-fn traced_forward(host: &Host<'_>, unit: &Unit) -> Option<Rc<crate::ir::Function>> {
+fn traced_forward(host: &Host<'_>, unit: &Unit) -> Option<crate::trace::TracedForward> {
     let owner = unit.owner.as_ref()?;
-    let (_, traced) = host.traced.get(&Rc::as_ptr(owner))?;
+    let traced = host.traced.get(&Rc::as_ptr(owner))?;
     (unit.alias.is_none() && host.name(unit.def.name.name) == "forward").then(|| traced.clone())
 }
 

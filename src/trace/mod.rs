@@ -10,6 +10,7 @@
 //! the pass tests and tracing. The cost: a `forward` the script compiler
 //! cannot compile cannot be traced either (tsc says where it stops).
 
+mod calls;
 mod recorder;
 
 use std::collections::HashMap;
@@ -19,13 +20,31 @@ use crate::diag::{Code, Diagnostic};
 use crate::host::eval::Host;
 use crate::host::value::{EntryKind, Instance, Value};
 use crate::interp::{Converter, RValue};
-use crate::ir::Function;
+use crate::ir::{Function, Graph, NodeId};
+use crate::script::Unit;
 use crate::source::Span;
 
 /// A traced module's recorded `forward`, and the warnings tracing gave.
 pub struct Traced {
     pub function: Function,
+    /// The recorded calls of scripted submodules, and what they call.
+    pub calls: HashMap<NodeId, Unit>,
     pub warnings: Vec<Diagnostic>,
+}
+
+/// What the compiler uses for a traced module's `forward`.
+#[derive(Clone)]
+pub struct TracedForward {
+    pub module: Rc<Instance>,
+    pub function: Rc<Function>,
+    /// Calls kept in the trace (a scripted submodule's `forward`).
+    pub calls: Rc<HashMap<NodeId, Unit>>,
+}
+
+impl TracedForward {
+    fn new(module: &Rc<Instance>, traced: Traced) -> TracedForward {
+        TracedForward { module: module.clone(), function: Rc::new(traced.function), calls: Rc::new(traced.calls) }
+    }
 }
 
 /// Traces every `torch.jit.trace` entry of the file whose target is a
@@ -46,9 +65,9 @@ pub fn trace_entries(host: &mut Host<'_>) -> Result<Vec<Diagnostic>, Vec<Diagnos
             None => Vec::new(),
         };
         match trace(host, module, &examples, entry.span) {
-            Ok(traced) => {
-                warnings.extend(traced.warnings);
-                host.traced.insert(Rc::as_ptr(module), (module.clone(), Rc::new(traced.function)));
+            Ok(mut traced) => {
+                warnings.extend(std::mem::take(&mut traced.warnings));
+                host.traced.insert(Rc::as_ptr(module), TracedForward::new(module, traced));
             }
             // Something tsc cannot run yet: the module is scripted instead.
             Err(found) if !found.iter().any(Diagnostic::is_error) => warnings.extend(found),
@@ -75,9 +94,10 @@ pub fn trace_root(
                 .help("add `example_inputs = (...)` to the file"),
         ]
     })?;
-    let traced = trace(host, &root, &examples, root.created_at)?;
-    host.traced.insert(Rc::as_ptr(&root), (root.clone(), Rc::new(traced.function)));
-    Ok(traced.warnings)
+    let mut traced = trace(host, &root, &examples, root.created_at)?;
+    let warnings = std::mem::take(&mut traced.warnings);
+    host.traced.insert(Rc::as_ptr(&root), TracedForward::new(&root, traced));
+    Ok(warnings)
 }
 
 fn root_span(selected: &crate::host::Selected) -> Span {
@@ -137,7 +157,7 @@ pub fn trace(
             .note("tsc traces by running the compiled forward on the example inputs"),
         ]
     };
-    let scripted = crate::script::inlined(host, &unit, &mut crate::script::InlineMemo::new()).map_err(stops)?;
+    let (scripted, callees) = crate::script::compiled(host, &unit).map_err(stops)?;
     let mut converter = Converter::new();
     let failed = |message: String| vec![Diagnostic::new(Code::E6001, at, message).label("while tracing this")];
     let this = converter.module(host, module).map_err(|e| failed(e.message))?;
@@ -161,27 +181,44 @@ pub fn trace(
         });
     }
     let mut recorder = recorder::Recorder::new(&scripted.graph, &inputs, examples.len(), &this, module);
-    let outputs =
-        crate::interp::exec::run_observed(&scripted.graph, inputs, &mut converter, &mut recorder).map_err(|e| {
-            let span = e.span.unwrap_or(at);
-            if e.error.unsupported {
-                return vec![
+    let mut resolver = calls::Resolver::new(host, module);
+    resolver.callees.insert(&scripted.graph as *const Graph, callees);
+    let run = crate::interp::exec::run_with_calls(
+        &scripted.graph,
+        inputs,
+        &mut converter,
+        &mut recorder,
+        Some(&mut resolver),
+    );
+    if let Some(found) = resolver.stopped.take() {
+        return Err(stops(found));
+    }
+    let outputs = run.map_err(|e| {
+        let span = e.span.unwrap_or(at);
+        if e.error.unsupported {
+            return vec![
                 Diagnostic::new(Code::W4002, at, "this traced module was compiled by scripting it")
                     .label(format!("tsc cannot run `{}` yet, so it cannot trace this", e.kind))
                     .secondary(span, "needed here")
                     .note("a trace keeps only the path the example inputs took; the scripted module keeps every branch")
                     .help("`torch.jit.script(model)` says what tsc compiled; `tsc explain W4002`"),
             ];
-            }
-            vec![
-                Diagnostic::new(Code::E6001, span, format!("tracing failed: {}", e.error))
-                    .label(format!("`{}` failed here", e.kind))
-                    .secondary(at, "traced here"),
-            ]
-        })?;
+        }
+        vec![
+            Diagnostic::new(Code::E6001, span, format!("tracing failed: {}", e.error))
+                .label(format!("`{}` failed here", e.kind))
+                .secondary(at, "traced here"),
+        ]
+    })?;
     let graph = recorder.finish(&outputs).map_err(failed)?;
+    let calls = recorder
+        .calls
+        .iter()
+        .filter_map(|(recorded, caller, node)| Some((*recorded, resolver.unit(*caller, *node)?)))
+        .collect();
     let warnings = recorder.warnings;
-    Ok(Traced { function: Function { name: "forward".into(), method: true, graph, defaults: Vec::new() }, warnings })
+    let function = Function { name: "forward".into(), method: true, graph, defaults: Vec::new() };
+    Ok(Traced { function, calls, warnings })
 }
 
 fn literal(text: &str) -> Option<RValue> {
@@ -192,5 +229,5 @@ fn literal(text: &str) -> Option<RValue> {
     }
 }
 
-/// Traced graphs by module instance.
-pub type TracedForwards = HashMap<*const Instance, (Rc<Instance>, Rc<Function>)>;
+/// Traced forwards by module instance.
+pub type TracedForwards = HashMap<*const Instance, TracedForward>;

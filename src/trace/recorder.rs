@@ -40,6 +40,10 @@ pub struct Recorder {
     this: ValueId,
     pub warnings: Vec<Diagnostic>,
     warned: HashSet<Span>,
+    /// Submodule objects by identity: their attribute path.
+    objects: HashMap<usize, Vec<String>>,
+    /// Each recorded call, with the graph and node it was made from.
+    pub calls: Vec<(NodeId, *const Graph, NodeId)>,
 }
 
 impl Recorder {
@@ -66,7 +70,8 @@ impl Recorder {
         }
         let mut state = HashMap::new();
         let mut classes = HashMap::new();
-        collect_state(this, &mut Vec::new(), &mut state, &mut classes, &mut HashSet::new());
+        let mut objects = HashMap::new();
+        collect_state(this, &mut Vec::new(), &mut state, &mut classes, &mut objects);
         Recorder {
             graph,
             tensors,
@@ -76,6 +81,8 @@ impl Recorder {
             this: self_value,
             warnings: Vec::new(),
             warned: HashSet::new(),
+            objects,
+            calls: Vec::new(),
         }
     }
 
@@ -142,6 +149,11 @@ impl Recorder {
                     self.graph.append(top, "prim::TupleConstruct", inputs, vec![Type::Tuple(types)], Attr::None, span);
                 self.graph.node(n).outputs[0]
             }
+            RValue::Object(o) => {
+                let path = self.objects.get(&(Rc::as_ptr(o) as *const () as usize)).cloned();
+                let path = path.ok_or_else(|| format!("an object of class {} that is not a submodule", o.class))?;
+                self.attribute(&path, Type::Class(o.class.as_str().into()))
+            }
             other => return Err(format!("a {} cannot be recorded in a trace", other.type_name())),
         })
     }
@@ -152,8 +164,12 @@ impl Recorder {
         let ins = args.iter().map(|a| self.input(a, node.span)).collect::<Result<Vec<_>, _>>()?;
         let types = outputs.iter().map(value_type).collect();
         let top = self.graph.top;
-        let n = self.graph.append(top, &kind, ins, types, Attr::None, node.span);
+        let attr = if node.kind == "prim::CallMethod" { node.attr.clone() } else { Attr::None };
+        let n = self.graph.append(top, &kind, ins, types, attr, node.span);
         self.graph.node_mut(n).overload = overload;
+        if node.kind == "prim::CallMethod" {
+            self.calls.push((n, scripted as *const Graph, id));
+        }
         let recorded = self.graph.node(n).outputs.clone();
         for ((out, v), source) in outputs.iter().zip(&recorded).zip(&node.outputs) {
             self.graph.value_mut(*v).name = scripted.value(*source).name.clone();
@@ -276,11 +292,13 @@ fn collect_state(
     path: &mut Vec<String>,
     state: &mut HashMap<usize, Vec<String>>,
     classes: &mut HashMap<Vec<String>, String>,
-    seen: &mut HashSet<*const Object>,
+    objects: &mut HashMap<usize, Vec<String>>,
 ) {
-    if !seen.insert(Rc::as_ptr(object)) {
+    let key = Rc::as_ptr(object) as *const () as usize;
+    if objects.contains_key(&key) {
         return;
     }
+    objects.insert(key, path.clone());
     for (name, value) in object.attrs.borrow().iter() {
         path.push(name.clone());
         match value {
@@ -289,7 +307,7 @@ fn collect_state(
             }
             RValue::Object(child) => {
                 classes.insert(path.clone(), child.class.clone());
-                collect_state(child, path, state, classes, seen);
+                collect_state(child, path, state, classes, objects);
             }
             _ => {}
         }

@@ -180,3 +180,79 @@ print(float((got - ref).abs().max()) / max(1.0, float(ref.abs().max())))
     assert!(run_error <= 1e-4, "tsc run --trace differs from the eager model by {run_error}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// argv: a .tsy file whose `traced` holds a scripted submodule, the work
+/// folder. Saves weights, two input sets (the example inputs and their
+/// negation) with the traced module's outputs, and its export's operators.
+const PREPARE_MIXED: &str = r#"
+import json, runpy, sys, torch, torch.jit.mobile
+from safetensors.torch import save_file
+ns = runpy.run_path(sys.argv[1], run_name="__main__")
+out, traced, inputs = sys.argv[2], ns["traced"], ns["example_inputs"]
+save_file({k: v.contiguous() for k, v in ns["model"].state_dict().items()}, f"{out}/weights.safetensors")
+tensors = {}
+with torch.no_grad():
+    for i, s in enumerate([inputs, tuple(-x for x in inputs)]):
+        tensors.update({f"set{i}.input{j}": x.contiguous() for j, x in enumerate(s)})
+        tensors[f"set{i}.output0"] = traced(*s)
+save_file(tensors, f"{out}/io.safetensors")
+traced._save_for_lite_interpreter(f"{out}/pytorch.ptl")
+lite = torch.jit.mobile._load_for_lite_interpreter(f"{out}/pytorch.ptl")
+print(json.dumps(sorted(torch.jit.mobile._export_operator_list(lite))))
+"#;
+
+/// argv: our .ptl, the work folder. Max relative error on both sets, and
+/// the operator list.
+const CHECK_MIXED: &str = r#"
+import json, sys, torch, torch.jit.mobile
+from safetensors.torch import load_file
+m = torch.jit.mobile._load_for_lite_interpreter(sys.argv[1])
+io = load_file(f"{sys.argv[2]}/io.safetensors")
+errors = []
+for i in range(2):
+    inputs = [io[f"set{i}.input{j}"] for j in range(2)]
+    with torch.no_grad():
+        got = m(*inputs)
+    ref = io[f"set{i}.output0"]
+    errors.append(float((got - ref).abs().max()) / max(1.0, float(ref.abs().max())))
+print(json.dumps({"errors": errors, "ops": sorted(torch.jit.mobile._export_operator_list(m))}))
+"#;
+
+/// A traced module calling a scripted submodule records the call, not the
+/// path the example took through it: the scripted gate keeps its branch,
+/// so inputs that take the other branch still agree with PyTorch's traced
+/// module, scripted and optimized.
+#[test]
+fn a_traced_module_keeps_its_scripted_submodules_control_flow() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/trace/mixed.tsy");
+    let dir = std::env::temp_dir().join(format!("tsy-traced-mixed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a work folder");
+    let dir_arg = dir.display().to_string();
+    let ops: Value = serde_json::from_str(run_python(PREPARE_MIXED, &[&file.display().to_string(), &dir_arg]).trim())
+        .expect("PREPARE_MIXED prints the operators");
+    for mode in [&["--no-optimize"][..], &[]] {
+        let ptl = dir.join("ours.ptl");
+        let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
+            .arg("compile")
+            .args(mode)
+            .args(["--format", "short", "--weights"])
+            .arg(dir.join("weights.safetensors"))
+            .arg(&file)
+            .arg("-o")
+            .arg(&ptl)
+            .output()
+            .expect("tsc runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        let report: Value =
+            serde_json::from_str(run_python(CHECK_MIXED, &[&ptl.display().to_string(), &dir_arg]).trim())
+                .expect("CHECK_MIXED prints a report");
+        let errors: Vec<f64> = serde_json::from_value(report["errors"].clone()).expect("errors");
+        println!("traced module with a scripted gate {mode:?}: relative max |Δ| {errors:?}");
+        assert!(errors.iter().all(|e| *e <= 1e-5), "{mode:?}: outputs differ from PyTorch's traced module: {errors:?}");
+        if mode.is_empty() {
+            continue;
+        }
+        assert_eq!(report["ops"], ops, "the scripted gate's operators are not all in the file");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
