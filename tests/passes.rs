@@ -234,3 +234,23 @@ fn hoisting_switch_is_accepted_and_changes_nothing_for_float_models() {
     assert_eq!(count(&plain, "prepacked::conv2d_clamp_run"), 1, "{plain}");
     assert_eq!(plain.replace("hoist_skip", "hoist"), skipped.replace("hoist_skip", "hoist"));
 }
+
+#[test]
+fn identical_constants_are_pooled_at_the_top() {
+    let source = model(
+        "        self.a = nn.Conv2d(3, 8, 3, padding=1)\n        self.b = nn.Conv2d(8, 8, 3, padding=1)",
+        "        y = F.relu(self.a(x))\n        return torch.flatten(self.b(y), 1) + 1",
+    );
+    let graph = final_graph("pooled", &source, &[]);
+    let constants: Vec<&str> = graph
+        .lines()
+        .filter(|l| l.contains("= prim::Constant"))
+        .map(|l| l.split(" = ").nth(1).expect("a node").split(" # ").next().expect("a kind"))
+        .collect();
+    let unique: std::collections::HashSet<&&str> = constants.iter().filter(|c| !c.contains("Tensor")).collect();
+    assert_eq!(unique.len(), constants.iter().filter(|c| !c.contains("Tensor")).count(), "{graph}");
+    // Every constant comes before the first operation.
+    let body: Vec<&str> = graph.lines().skip_while(|l| !l.contains(" = ")).collect();
+    let first_op = body.iter().position(|l| !l.contains("prim::Constant")).expect("an operation");
+    assert!(body[first_op..].iter().all(|l| !l.contains("prim::Constant")), "{graph}");
+}

@@ -17,6 +17,7 @@
 
 pub mod add_relu;
 pub mod canonical;
+pub mod constant_pooling;
 pub mod conv1d;
 pub mod conv_bn;
 pub mod conv_bn_traced;
@@ -141,6 +142,7 @@ fn optimize_graph(
     canonical::constant_transposes(graph);
     canonical::identities(graph);
     cse::eliminate(graph);
+    constant_pooling::pool(graph);
     crate::ir::cleanup::cleanup(graph);
     observe("final", graph);
 }

@@ -167,7 +167,7 @@ pub fn read(path: &Path) -> Result<Vec<StoredTensor>, WeightsError> {
     // SAFETY: the mapping is only read, while this function runs; a file
     // changed under it meanwhile gives wrong bytes or an error, no UB in
     // safe code that only copies from it.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }.map_err(io)?;
     read_bytes(&map)
 }
 
