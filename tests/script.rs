@@ -106,7 +106,7 @@ fn corpus_verdicts_match_pytorch() {
 
 /// Rounded up: accepted cases whose graph has PyTorch's non-constant node
 /// kinds in PyTorch's order. May only go up.
-const GRAPHS_MATCHED: usize = 90;
+const GRAPHS_MATCHED: usize = 91;
 
 /// The node kinds of a graph as PyTorch prints it, constants left out.
 fn pytorch_kinds(graph: &str) -> Vec<String> {
@@ -157,7 +157,7 @@ fn graphs_have_pytorchs_node_kinds() {
 
 /// Rounded up: of the matching graphs, those whose `.code` is PyTorch's,
 /// character for character. May only go up.
-const CODE_MATCHED: usize = 89;
+const CODE_MATCHED: usize = 90;
 
 /// Every accepted corpus case with the record of its last entry (the one
 /// `tsc` compiles by default).

@@ -58,6 +58,8 @@ impl Emitter<'_, '_, '_> {
                 match instance.class.lookup(forward) {
                     Some(Value::Function(f)) => {
                         let alias = super::super::overload_alias(&instance, &f);
+                        let first = positional.first().map(|v| self.ty(*v));
+                        let alias = super::super::overload_for(alias, first.as_ref());
                         Sugar::Value(self.user_call(
                             Some((module, instance.clone())),
                             &f,

@@ -200,6 +200,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         self.incomplete = true;
         self.reported_before_giving_up.get_or_insert(self.diagnostics.len());
         self.gave_up_at.get_or_insert(std::panic::Location::caller().line());
+        if std::env::var_os("TSY_DEBUG_GIVE_UP").is_some() {
+            let file = self.host.map.get(self.unit.file);
+            let (line, _) = file.line_col(self.current.start);
+            eprintln!("give up at {} ({}:{line})", std::panic::Location::caller(), file.name);
+        }
         self.gave_up.get_or_insert(self.current);
     }
 
@@ -307,6 +312,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// A `# type: (int, Tensor) -> Tensor` comment between the header and
     /// the body: the parameter types (without `self`) and the return type.
     fn type_comment(&self, def: &FunctionDef) -> Option<(Vec<Type>, Type)> {
+        if let Some(types) = super::overload_types(self.unit) {
+            return Some(types);
+        }
         let file = self.host.map.get(self.unit.file);
         let end = def.body.first().map_or(def.name.span.end, |s| s.span.start);
         let header = file.slice(Span::new(def.name.span.end, end));
