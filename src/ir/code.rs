@@ -631,6 +631,9 @@ impl<'g> Printer<'g> {
                 let object = if is_identifier(&object) { object } else { format!("({object})") };
                 format!("{object}[{}]", self.use_of(node.inputs[1]))
             }
+            "prim::TupleConstruct" if matches!(output_ty(), crate::types::Type::NamedTuple(_)) => {
+                format!("{}({})", output_ty(), self.list(&node.inputs))
+            }
             "prim::TupleConstruct" => {
                 let end = if node.inputs.len() == 1 { ",)" } else { ")" };
                 format!("({}{end}", self.list(&node.inputs))

@@ -94,6 +94,7 @@ pub fn parse_str(text: &str) -> Option<Type> {
     let Some(open) = text.find('[') else {
         return match text {
             "torch.Tensor" => Some(Type::Tensor),
+            "PackedSequence" => Some(Type::packed_sequence()),
             other => simple(other),
         };
     };

@@ -120,6 +120,18 @@ impl Emitter<'_, '_, '_> {
                 Sugar::TensorMethod(v, format!("aten::{name}"))
             }
             Sugar::Value(v) if self.ty(v) == Type::Any => Sugar::Value(v),
+            // `sequence.batch_sizes`: the field's item of the named tuple.
+            Sugar::Value(v) if matches!(self.ty(v), Type::NamedTuple(_)) => {
+                let Type::NamedTuple(class) = self.ty(v) else { unreachable!("matched a named tuple") };
+                match class.index(&name) {
+                    Some(i) => {
+                        let at = self.constant(IrConstant::Int(i as i64), None);
+                        let ty = class.fields[i].1.clone();
+                        Sugar::Value(self.node("prim::TupleIndex", vec![v, at], vec![ty], Attr::None, span)[0])
+                    }
+                    None => Sugar::Value(self.unsupported()),
+                }
+            }
             _ => Sugar::Value(self.unsupported()),
         }
     }

@@ -57,6 +57,8 @@ enum Sugar {
     /// A module class (`nn.Linear`): compiled code cannot construct it, but
     /// can call its static methods.
     ModuleClass(Rc<crate::host::value::Class>),
+    /// A `NamedTuple` class (`PackedSequence`): calling it builds one.
+    NamedTupleClass(Type),
     /// Anything else: compiled code cannot use it here.
     Opaque,
 }
@@ -247,6 +249,15 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
 
     fn ty(&self, v: ValueId) -> Type {
         self.graph.value(v).ty.clone()
+    }
+
+    /// A value's type with a named tuple seen as the tuple of its items
+    /// (for indexing and unpacking).
+    fn tuple_view(&self, v: ValueId) -> Type {
+        match self.ty(v) {
+            Type::NamedTuple(t) => Type::Tuple(t.types()),
+            other => other,
+        }
     }
 
     /// How error messages name a value's type: `Tensor (inferred)` for an
@@ -787,7 +798,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     fn assign(&mut self, target: &Expr, value: ValueId, span: Span) {
         match &target.kind {
             ExprKind::Name(name) => self.bind(*name, value, target.span),
-            ExprKind::Tuple(targets) | ExprKind::List(targets) => match self.ty(value) {
+            ExprKind::Tuple(targets) | ExprKind::List(targets) => match self.tuple_view(value) {
                 Type::Tuple(items) if items.len() == targets.len() => {
                     // A tuple built right here unpacks to its parts.
                     let outputs = match self.producer(value) {
@@ -1642,6 +1653,10 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             Some(Value::Class(c)) if c.module_path.as_ref() == "builtins" => Sugar::Builtin(c.name.to_string()),
             Some(Value::Function(f)) => function_sugar(f),
             Some(Value::Class(c)) if c.is_module() => Sugar::ModuleClass(c),
+            Some(Value::Class(c)) => match annotation::parse_str(&c.name) {
+                Some(t @ Type::NamedTuple(_)) if &*c.module_path == "torch.nn.utils.rnn" => Sugar::NamedTupleClass(t),
+                _ => Sugar::Opaque,
+            },
             Some(_) => Sugar::Opaque,
             None => {
                 let text = self.host.name(name).to_string();
@@ -1683,7 +1698,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     }
 
     fn subscript(&mut self, object: ValueId, index: &Expr, span: Span) -> ValueId {
-        match self.ty(object) {
+        match self.tuple_view(object) {
             // `result[1:]`: a tuple of the items, by constant bounds.
             Type::Tuple(items) if matches!(index.kind, ExprKind::Slice { .. }) => {
                 let ExprKind::Slice { lower, upper, step } = &index.kind else { unreachable!("matched a slice") };
