@@ -178,6 +178,11 @@ pub fn compile_ptl<W: std::io::Write + std::io::Seek>(
         }
         value = &entry.target;
     }
+    // A traced submodule (the chatbot's traced encoder and decoder inside
+    // its scripted searcher) is scripted too.
+    if let (None, host::value::Value::Instance(root)) = (traced, value) {
+        traced = traced_submodule(root);
+    }
     // The file's own `optimize_for_mobile(..., preserved_methods=[...])`.
     let mut options = options.clone();
     if let (Some(passes), host::value::Value::Entry(entry)) = (&mut options.optimize, &selected.value) {
@@ -200,6 +205,19 @@ pub fn compile_ptl<W: std::io::Write + std::io::Seek>(
     let sink =
         export::ptl(&mut evaluated.host, &selected, options, file_start, &mut report, sink).map_err(|d| vec![*d])?;
     Ok((sink, report))
+}
+
+/// Where the first traced submodule of a module tree was traced.
+fn traced_submodule(root: &host::value::Instance) -> Option<source::Span> {
+    let children: Vec<host::value::Value> = {
+        let state = root.module.borrow();
+        state.as_ref()?.modules.entries().into_iter().map(|(_, m)| m).collect()
+    };
+    children.iter().find_map(|child| match child {
+        host::value::Value::Entry(e) if e.kind == host::value::EntryKind::Trace => Some(e.span),
+        host::value::Value::Instance(i) => traced_submodule(i),
+        _ => None,
+    })
 }
 
 /// Every function the file's entry compiles, each compiled or with where the

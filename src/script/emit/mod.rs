@@ -105,6 +105,8 @@ pub struct Emitter<'u, 'h, 'a> {
     partial: HashMap<Symbol, (Span, &'static str)>,
     /// IR values that hold a module (`self`, `self.conv1`), with the instance.
     modules: HashMap<ValueId, Rc<Instance>>,
+    /// Those of them that hold a traced module (`torch.jit.trace(...)`).
+    traced: HashSet<ValueId>,
     /// What each `prim::CallMethod`/`prim::CallFunction` calls: the unit
     /// to compile and inline for export.
     pub callees: HashMap<crate::ir::NodeId, Unit>,
@@ -160,6 +162,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             reported_before_giving_up: None,
             partial: HashMap::new(),
             modules: HashMap::new(),
+            traced: HashSet::new(),
             callees: HashMap::new(),
             aliases: HashMap::new(),
             anonymous: HashSet::new(),
@@ -1434,6 +1437,15 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let (l, r) = (self.value(left), self.value(right));
                 let first = self.compare(*op, l, r, e.span);
                 Sugar::Value(self.compare_chain(first, r, &comparisons[1..], e.span))
+            }
+            // `a or b or c` is `(a or b) or c`, as PyTorch's frontend nests it.
+            ExprKind::BoolOp { op, values } if values.len() > 2 => {
+                let (last, init) = values.split_last().expect("more than two");
+                let span = Span::new(init[0].span.start, init[init.len() - 1].span.end);
+                let left = Expr { kind: ExprKind::BoolOp { op: *op, values: init.to_vec() }, span };
+                let nested =
+                    Expr { kind: ExprKind::BoolOp { op: *op, values: vec![left, last.clone()] }, span: e.span };
+                self.expr(&nested)
             }
             // `a and b`: `b` if `a`, else False; `a or b`: True if `a`, else `b`.
             ExprKind::BoolOp { op, values } if values.len() == 2 => {
