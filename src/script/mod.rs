@@ -286,12 +286,22 @@ pub fn check(host: &mut Host<'_>, selected: &Selected, all_overloads: bool) -> V
         }
         let mut found = frontend::check(host, &unit);
         found.extend(globals::check(host, &unit));
+        // Typing and IR emission. After the cheaper checks found something,
+        // only what they cannot see is added: a module attribute that does
+        // not exist (one a traced submodule lost), each error once.
+        let mut emitter = emit::Emitter::new(host, &unit);
+        emitter.all_overloads = all_overloads;
+        emitter.function();
         if found.is_empty() {
-            // Typing and IR emission, once the cheaper checks pass.
-            let mut emitter = emit::Emitter::new(host, &unit);
-            emitter.all_overloads = all_overloads;
-            emitter.function();
             found = emitter.diagnostics;
+        } else {
+            let missing: Vec<Diagnostic> = emitter
+                .diagnostics
+                .into_iter()
+                .filter(|d| d.code == crate::diag::Code::E2013)
+                .filter(|d| !found.iter().any(|f| f.span().start < d.span().end && d.span().start < f.span().end))
+                .collect();
+            found.extend(missing);
         }
         diagnostics.extend(found);
         units.add_callees(host, &unit);
