@@ -683,7 +683,17 @@ impl<'g> Printer<'g> {
                 format!("({}).{method}({})", self.use_of(node.inputs[0]), args(1))
             }
             "prim::unchecked_cast" => format!("unchecked_cast({}, {})", output_ty(), self.use_of(node.inputs[0])),
-            "prim::isinstance" => format!("isinstance({})", self.list(&node.inputs)),
+            "prim::isinstance" => match &node.attr {
+                Attr::Types(types) if types.len() == 1 => {
+                    format!("isinstance({}, {})", self.list(&node.inputs), types[0])
+                }
+                Attr::Types(types) => format!(
+                    "isinstance({}, ({}))",
+                    self.list(&node.inputs),
+                    types.iter().map(Type::to_string).collect::<Vec<_>>().join(", ")
+                ),
+                _ => format!("isinstance({})", self.list(&node.inputs)),
+            },
             _ => self.operator_call(node),
         }
     }
@@ -766,6 +776,7 @@ fn rhs_constant(node: &super::graph::Node) -> String {
         Attr::Constant(Constant::Device(d)) => format!("torch.device({})", quoted(d)),
         Attr::Constant(c) => super::print::constant(c),
         Attr::Name(name) | Attr::Function(name) => name.clone(),
+        Attr::Types(_) => String::new(),
     }
 }
 

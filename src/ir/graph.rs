@@ -74,6 +74,8 @@ pub enum Attr {
     Name(String),
     /// `prim::CallFunction`'s callee, by qualified name (`__torch__.helper`).
     Function(String),
+    /// `prim::isinstance`: the types it tests for.
+    Types(Vec<Type>),
 }
 
 #[derive(Clone, Debug)]

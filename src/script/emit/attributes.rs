@@ -15,6 +15,12 @@ impl Emitter<'_, '_, '_> {
                     ("torch", "int" | "int32") => Sugar::Value(self.constant(IrConstant::Int(3), None)),
                     ("torch", "bool") => Sugar::Value(self.constant(IrConstant::Int(11), None)),
                     ("torch", "double" | "float64") => Sugar::Value(self.constant(IrConstant::Int(7), None)),
+                    // Memory formats are ints too (`c10::MemoryFormat`).
+                    ("torch", "contiguous_format" | "legacy_contiguous_format") => {
+                        Sugar::Value(self.constant(IrConstant::Int(0), None))
+                    }
+                    ("torch", "preserve_format") => Sugar::Value(self.constant(IrConstant::Int(1), None)),
+                    ("torch", "channels_last") => Sugar::Value(self.constant(IrConstant::Int(2), None)),
                     ("torch", "nn" | "jit" | "_C") | ("torch._C", "_nn") => Sugar::Namespace(full),
                     // `torch._C._nn.adaptive_avg_pool2d`: the aten operator.
                     ("torch._C._nn", _) if registry().contains(&format!("aten::{name}")) => {
@@ -120,6 +126,10 @@ impl Emitter<'_, '_, '_> {
                 Sugar::TensorMethod(v, format!("aten::{name}"))
             }
             Sugar::Value(v) if self.ty(v) == Type::Any => Sugar::Value(v),
+            // `x.device.type`: `prim::type`, the device's kind as a string.
+            Sugar::Value(v) if self.ty(v) == Type::Device && name == "type" => {
+                Sugar::Value(self.call_aten("prim::type", vec![v], vec![], span))
+            }
             // `sequence.batch_sizes`: the field's item of the named tuple.
             Sugar::Value(v) if matches!(self.ty(v), Type::NamedTuple(_)) => {
                 let Type::NamedTuple(class) = self.ty(v) else { unreachable!("matched a named tuple") };

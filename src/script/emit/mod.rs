@@ -1082,7 +1082,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         &mut self,
         block: BlockId,
         body: &[Stmt],
-        refined: &[Symbol],
+        refined: &[refine::Refined],
     ) -> Result<(HashMap<Symbol, ValueId>, Flow), Incomplete> {
         self.block = block;
         self.scopes.push(HashMap::new());
