@@ -114,3 +114,82 @@ fn chatbot_unfixed_gets_each_of_pytorchs_errors_in_one_check() {
     }
     assert_eq!(ours.len(), 4, "one diagnostic per problem: {ours:#?}");
 }
+
+/// argv: the chatbot file, the work folder. Builds the chatbot as the file
+/// does, gives it fresh weights (seeded), saves them as safetensors (the
+/// shared embedding under both of its names) and the searcher's own
+/// decoding of a few sentences.
+const EXPORT_WEIGHTS: &str = r#"
+import json, runpy, sys, torch
+from safetensors.torch import save_file
+ns = runpy.run_path(sys.argv[1])
+searcher, out = ns["scripted_searcher"], sys.argv[2]
+torch.manual_seed(20261126)
+with torch.no_grad():
+    for p in searcher.parameters():
+        p.uniform_(-0.5, 0.5)
+save_file({k: v.detach().clone().contiguous() for k, v in searcher.state_dict().items()}, f"{out}/weights.safetensors")
+"#;
+
+/// argv: the chatbot file, the weights, the `.ptl`. PyTorch's own
+/// scripted searcher (traced encoder and decoder) with those weights, and
+/// our file in the lite interpreter, decode the same sentences.
+const DECODE_BOTH: &str = r#"
+import json, runpy, sys, torch
+from safetensors.torch import load_file
+from torch.jit.mobile import _load_for_lite_interpreter
+ns = runpy.run_path(sys.argv[1])
+searcher = ns["scripted_searcher"]
+searcher.load_state_dict(load_file(sys.argv[2]))
+ours = _load_for_lite_interpreter(sys.argv[3])
+out = []
+with torch.no_grad():
+    for s in [[3, 4, 5], [7, 8, 9, 10, 11, 12], [20], [49, 1, 2, 0, 17]]:
+        seq, length = torch.tensor(s).unsqueeze(1), torch.tensor([len(s)])
+        (t1, s1), (t2, s2) = searcher(seq, length, 10), ours(seq, length, 10)
+        out.append({"theirs": t1.tolist(), "ours": t2.tolist(), "scores": (s1 - s2).abs().max().item(), "len": len(t2)})
+print(json.dumps(out))
+"#;
+
+fn decodes_as_pytorch(tag: &str, extra: &[&str]) {
+    let dir = std::env::temp_dir().join(format!("tsy-chatbot-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("the temporary folder is writable");
+    let file = example("chatbot.tsy");
+    run_python(EXPORT_WEIGHTS, &[&file, &dir.display().to_string()]);
+    let weights = dir.join("weights.safetensors");
+    let ptl = dir.join("chatbot.ptl");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tsc"))
+        .args(["compile", &file, "-o"])
+        .arg(&ptl)
+        .arg("--weights")
+        .arg(&weights)
+        .args(extra)
+        .output()
+        .expect("tsc runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning[W4002]"),
+        "the traced encoder and decoder are scripted, and tsc says so:\n{stderr}"
+    );
+    let report: Vec<Value> = serde_json::from_str(
+        run_python(DECODE_BOTH, &[&file, &weights.display().to_string(), &ptl.display().to_string()]).trim(),
+    )
+    .expect("DECODE_BOTH prints JSON");
+    assert_eq!(report.len(), 4);
+    for sentence in &report {
+        assert_eq!(sentence["len"], 10, "max_length tokens");
+        assert_eq!(sentence["ours"], sentence["theirs"], "the same tokens");
+        let error = sentence["scores"].as_f64().expect("a difference");
+        assert!(error <= 1e-5, "scores differ by {error}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The chatbot as `_save_for_lite_interpreter` writes the scripted searcher
+/// (no mobile passes): greedy decoding in the lite interpreter agrees with
+/// PyTorch's own scripted searcher, token for token.
+#[test]
+fn chatbot_decodes_as_pytorch_in_the_lite_interpreter() {
+    decodes_as_pytorch("scripted", &["--no-optimize"]);
+}

@@ -71,10 +71,10 @@ pub fn run_python_stdin(code: &str, input: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Examples the compile tests leave out (tests/interop/chatbot.rs tests
-/// them): the chatbot, whose traced encoder tsc scripts (W4002) and whose
-/// packed-sequence functions do not compile in full yet, and its unfixed
-/// form, which TorchScript rejects on purpose.
+/// Examples the generic compile tests leave out (tests/interop/chatbot.rs
+/// tests them): the chatbot, whose traced encoder and decoder tsc scripts
+/// (W4002), so its operators are not those of PyTorch's traced export, and
+/// its unfixed form, which TorchScript rejects on purpose.
 pub const NOT_COMPILED: &[&str] = &["chatbot.tsy", "chatbot_unfixed.tsy"];
 
 pub fn examples() -> Vec<PathBuf> {
