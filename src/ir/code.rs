@@ -44,7 +44,9 @@ pub fn function_with_constants(
     // The printer writes each such constant as `CONSTANTS.c?<value id>`.
     for n in graph.walk() {
         let node = graph.node(n);
-        if let Attr::Constant(c @ (Constant::Tensor(_) | Constant::Object { .. })) = &node.attr {
+        if let Attr::Constant(c @ (Constant::Tensor(_) | Constant::TensorList(_) | Constant::Object { .. })) =
+            &node.attr
+        {
             let marker = format!("CONSTANTS.c?{}", node.outputs[0].0);
             if out.contains(&format!("{marker}?")) {
                 let index = constants.iter().position(|k| k == c).unwrap_or_else(|| {
@@ -769,7 +771,9 @@ fn inferable_from_members(ty: &Type) -> bool {
 fn rhs_constant(node: &super::graph::Node) -> String {
     match &node.attr {
         // Numbered by `function_with_constants`.
-        Attr::Constant(Constant::Tensor(_) | Constant::Object { .. }) => format!("CONSTANTS.c?{}?", node.outputs[0].0),
+        Attr::Constant(Constant::Tensor(_) | Constant::TensorList(_) | Constant::Object { .. }) => {
+            format!("CONSTANTS.c?{}?", node.outputs[0].0)
+        }
         Attr::Constant(Constant::None) | Attr::None => "None".into(),
         Attr::Constant(Constant::Bool(b)) => if *b { "True" } else { "False" }.into(),
         Attr::Constant(Constant::Str(s)) => quoted(s),

@@ -142,6 +142,7 @@ pub fn constant(c: &Constant) -> String {
             _ => format!("({})", items.iter().map(constant).collect::<Vec<_>>().join(", ")),
         },
         Constant::Tensor(_) => "<Tensor>".into(),
+        Constant::TensorList(items) => format!("[{}]", vec!["<Tensor>"; items.len()].join(", ")),
         // The op context's class and clamp bounds: what a reader of
         // `--print-after` wants to see.
         Constant::Object { class, state } => {
