@@ -184,7 +184,6 @@ pub fn compile_ptl<W: std::io::Write + std::io::Seek>(
     if let (Some(path), Some(root)) = (weights, selected.root_module()) {
         load_weights(&root, path)?;
     }
-    // Tracing is not implemented: a traced entry is scripted, and says so.
     // The file's own `optimize_for_mobile(..., preserved_methods=[...])`.
     let mut options = options.clone();
     if let (Some(passes), host::value::Value::Entry(entry)) = (&mut options.optimize, &selected.value) {

@@ -136,6 +136,29 @@ pub enum Type {
     Class(std::sync::Arc<str>),
     /// A type variable of a schema (`t`, `t1`).
     Var(std::sync::Arc<str>),
+    /// A `NamedTuple` class: a tuple whose items have names
+    /// (`torch.nn.utils.rnn.PackedSequence`).
+    NamedTuple(std::sync::Arc<NamedTuple>),
+}
+
+/// A `NamedTuple` class type: its qualified name and its fields in order.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NamedTuple {
+    /// `__torch__.torch.nn.utils.rnn.PackedSequence`.
+    pub name: String,
+    pub fields: Vec<(String, Type)>,
+}
+
+impl NamedTuple {
+    /// The item types, in order.
+    pub fn types(&self) -> Vec<Type> {
+        self.fields.iter().map(|(_, t)| t.clone()).collect()
+    }
+
+    /// The position of a field.
+    pub fn index(&self, field: &str) -> Option<usize> {
+        self.fields.iter().position(|(name, _)| name == field)
+    }
 }
 
 impl Type {
@@ -145,6 +168,30 @@ impl Type {
 
     pub fn list(inner: Type) -> Type {
         Type::List(Box::new(inner))
+    }
+
+    /// `torch.nn.utils.rnn.PackedSequence`, which TorchScript types as
+    /// `NamedTuple(data, batch_sizes, sorted_indices, unsorted_indices)`.
+    pub fn packed_sequence() -> Type {
+        let field = |name: &str, ty: Type| (name.to_string(), ty);
+        Type::NamedTuple(std::sync::Arc::new(NamedTuple {
+            name: "__torch__.torch.nn.utils.rnn.PackedSequence".into(),
+            fields: vec![
+                field("data", Type::Tensor),
+                field("batch_sizes", Type::Tensor),
+                field("sorted_indices", Type::optional(Type::Tensor)),
+                field("unsorted_indices", Type::optional(Type::Tensor)),
+            ],
+        }))
+    }
+
+    /// The item types of a tuple or named tuple.
+    pub fn tuple_items(&self) -> Option<Vec<Type>> {
+        match self {
+            Type::Tuple(items) => Some(items.clone()),
+            Type::NamedTuple(t) => Some(t.types()),
+            _ => None,
+        }
     }
 
     /// The type two values unify to where control flow merges them
@@ -175,6 +222,10 @@ impl Type {
             Type::Await(inner) => format!("Await({})", inner.ir()),
             Type::RRef(inner) => format!("RRef({})", inner.ir()),
             Type::Union(items) => format!("Union({})", items.iter().map(Type::ir).collect::<Vec<_>>().join(", ")),
+            Type::NamedTuple(t) => format!(
+                "NamedTuple({})",
+                t.fields.iter().map(|(name, ty)| format!("{name} : {}", ty.ir())).collect::<Vec<_>>().join(", ")
+            ),
             other => other.to_string(),
         }
     }
@@ -231,6 +282,7 @@ impl std::fmt::Display for Type {
             Type::Union(items) => write!(f, "Union[{}]", join(items)),
             Type::Class(name) => f.write_str(name),
             Type::Var(name) => f.write_str(name),
+            Type::NamedTuple(t) => f.write_str(&t.name),
         }
     }
 }

@@ -648,3 +648,25 @@ fn tracing_the_gate_warns_at_its_condition() {
         insta::assert_snapshot!("cli__trace_gate", text);
     });
 }
+
+/// The chatbot before the recipe's fixes: all three documented errors (four
+/// diagnostics: the decoder's layer count, the two closed-over globals,
+/// `range` of an unannotated parameter) in one run, each with a note and
+/// the recipe's fix; the fixed chatbot checks clean.
+#[test]
+fn chatbot_unfixed_reports_the_recipes_three_errors_at_once() {
+    let out = tsc(&["check", "--color", "never", &fixture("examples/chatbot_unfixed.tsy")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr).replace(&fixture(""), "$DIR/");
+    for code in ["E2002", "E2001", "E2003"] {
+        assert!(stderr.contains(&format!("error[{code}]")), "{code} missing:\n{stderr}");
+    }
+    assert!(stderr.matches("   = note: ").count() >= 4, "every error has a note:\n{stderr}");
+    assert_eq!(stderr.matches("error[").count(), 4, "{stderr}");
+    assert!(stderr.matches("   = help: ").count() >= 4, "every error has a help:\n{stderr}");
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+        insta::assert_snapshot!("cli__chatbot_unfixed", stderr);
+    });
+    let fixed = tsc(&["check", &fixture("examples/chatbot.tsy")]);
+    assert_eq!(fixed.status.code(), Some(0), "{}", String::from_utf8_lossy(&fixed.stderr));
+}

@@ -106,7 +106,7 @@ fn corpus_verdicts_match_pytorch() {
 
 /// Rounded up: accepted cases whose graph has PyTorch's non-constant node
 /// kinds in PyTorch's order. May only go up.
-const GRAPHS_MATCHED: usize = 90;
+const GRAPHS_MATCHED: usize = 91;
 
 /// The node kinds of a graph as PyTorch prints it, constants left out.
 fn pytorch_kinds(graph: &str) -> Vec<String> {
@@ -157,7 +157,7 @@ fn graphs_have_pytorchs_node_kinds() {
 
 /// Rounded up: of the matching graphs, those whose `.code` is PyTorch's,
 /// character for character. May only go up.
-const CODE_MATCHED: usize = 89;
+const CODE_MATCHED: usize = 90;
 
 /// Every accepted corpus case with the record of its last entry (the one
 /// `tsc` compiles by default).
@@ -194,7 +194,13 @@ fn example_functions_compile() {
     let mut files: Vec<_> = std::fs::read_dir(&dir).expect("examples").flatten().map(|e| e.path()).collect();
     files.sort();
     let (mut total, mut compiled) = (0, 0);
-    for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "tsy")) {
+    // The unfixed chatbot is rejected on purpose (tests/interop/chatbot.rs).
+    let not_yet = ["chatbot_unfixed.tsy"];
+    for path in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "tsy"))
+        .filter(|p| !not_yet.iter().any(|n| p.file_name().is_some_and(|f| f == *n)))
+    {
         let mut map = SourceMap::new();
         let file = map.add(path.display().to_string(), std::fs::read_to_string(path).expect("example"));
         let all = tsy::compile_all(&mut map, file, &mut Interner::new()).expect("examples evaluate");

@@ -551,9 +551,28 @@ impl Emitter<'_> {
                 self.load_all(inputs);
                 self.insert("LIST_UNPACK", node.outputs.len() as i64, 0);
             }
+            "prim::TupleConstruct" if matches!(self.graph.value(node.outputs[0]).ty, Type::NamedTuple(_)) => {
+                self.load_all(inputs);
+                let ty = self.graph.value(node.outputs[0]).ty.clone();
+                let index = self.code.types.len() as i64;
+                self.code.types.push(type_table_entry(&ty));
+                self.insert("NAMED_TUPLE_CONSTRUCT", index, inputs.len() as i64);
+            }
             "prim::TupleConstruct" => {
                 self.load_all(inputs);
                 self.insert("TUPLE_CONSTRUCT", inputs.len() as i64, 0);
+            }
+            // `isinstance(x, T)` of a Union: the types it tests, in the table.
+            "prim::isinstance" => {
+                let crate::ir::Attr::Types(types) = &node.attr else {
+                    self.unsupported(n, "`prim::isinstance` without types".into());
+                    return;
+                };
+                let types = types.clone();
+                self.load_all(inputs);
+                let index = self.code.types.len() as i64;
+                self.code.types.extend(types.iter().map(type_table_entry));
+                self.insert("ISINSTANCE", index, types.len() as i64);
             }
             "prim::ListConstruct" | "prim::DictConstruct" => {
                 self.load_all(inputs);
@@ -690,6 +709,16 @@ fn type_table_entry(ty: &Type) -> String {
         Type::Tuple(items) => {
             format!("Tuple[{}]", items.iter().map(type_table_entry).collect::<Vec<_>>().join(", "))
         }
+        // `__torch__.M.P[NamedTuple, [[data, Tensor],[batch_sizes, Tensor]]]`.
+        Type::NamedTuple(t) => format!(
+            "{}[NamedTuple, [{}]]",
+            t.name,
+            t.fields
+                .iter()
+                .map(|(name, ty)| format!("[{name}, {}]", type_table_entry(ty)))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
         other => other.to_string(),
     }
 }

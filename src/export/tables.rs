@@ -135,6 +135,10 @@ pub(super) fn constant(c: &Constant, storages: &mut object::Storages) -> Pickle 
         }
         Constant::Tuple(items) => Pickle::Tuple(items.iter().map(|c| constant(c, storages)).collect()),
         Constant::Tensor(t) => Pickle::Tensor(storages.tensor(&t.0, false)),
+        Constant::TensorList(items) => Pickle::SpecializedList(
+            ListKind::Tensor,
+            items.iter().map(|t| Pickle::Tensor(storages.tensor(&t.0, false))).collect(),
+        ),
         Constant::Object { class, state } => Pickle::Object {
             class: class.clone(),
             state: Box::new(Pickle::Tuple(state.iter().map(|c| constant(c, storages)).collect())),

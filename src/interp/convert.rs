@@ -48,6 +48,9 @@ impl Converter {
             Constant::IntList(items) => RValue::list(items.iter().map(|i| RValue::Int(*i)).collect()),
             Constant::Tuple(items) => RValue::tuple(items.iter().map(|c| self.constant(c)).collect::<Result<_, _>>()?),
             Constant::Tensor(t) => RValue::Tensor(self.tensor(&t.0)?),
+            Constant::TensorList(items) => {
+                RValue::list(items.iter().map(|t| self.tensor(&t.0).map(RValue::Tensor)).collect::<Result<_, _>>()?)
+            }
             Constant::Object { class, state } => {
                 let state = RValue::tuple(state.iter().map(|c| self.constant(c)).collect::<Result<_, _>>()?);
                 RValue::Object(Object::new(class.clone(), IndexMap::from([("state".to_string(), state)])))

@@ -28,6 +28,11 @@ pub trait Observer {
     fn operator(&mut self, graph: &Graph, node: NodeId, inputs: &[RValue], outputs: &[RValue]);
     /// A branch or loop condition was decided.
     fn decided(&mut self, _graph: &Graph, _node: NodeId, _condition: bool) {}
+    /// Values were passed on unchanged: `to[i]` now holds what `from[i]`
+    /// held (an If's outputs from the branch taken, a cast).
+    fn forwarded(&mut self, _graph: &Graph, _from: &[ValueId], _to: &[ValueId]) {}
+    /// A call whose body was observed returned `outputs`.
+    fn returned(&mut self, _graph: &Graph, _node: NodeId, _outputs: &[RValue]) {}
 }
 
 /// Resolves calls for graphs that are run without inlining every callee
@@ -135,6 +140,7 @@ impl Frame<'_, '_> {
                 self.observer.decided(graph, id, condition);
                 let block = node.blocks[if condition { 0 } else { 1 }];
                 self.block(block)?;
+                self.observer.forwarded(graph, &graph.block(block).returns, &node.outputs);
                 graph.block(block).returns.iter().map(|r| self.get(*r)).collect()
             }
             "prim::Loop" => self.run_loop(node, id, &inputs)?,
@@ -185,7 +191,19 @@ impl Frame<'_, '_> {
                         .ok_or_else(|| self.fail(node, KernelError::new("tuple index out of range")))?,
                 ]
             }
-            "prim::unchecked_cast" | "prim::data" => vec![inputs[0].clone()],
+            "prim::unchecked_cast" | "prim::data" => {
+                self.observer.forwarded(graph, &node.inputs, &node.outputs);
+                vec![inputs[0].clone()]
+            }
+            "prim::type" => match &inputs[0] {
+                // `device.type`: the device's kind, without its index.
+                RValue::Device(d) => vec![RValue::Str(d.split(':').next().unwrap_or_default().into())],
+                other => return Err(self.fail(node, KernelError::new(format!("no type of a {}", other.type_name())))),
+            },
+            "prim::isinstance" => {
+                let Attr::Types(types) = &node.attr else { return Err(self.fail(node, KernelError::new("no types"))) };
+                vec![RValue::Bool(types.iter().any(|t| is_instance(&inputs[0], t)))]
+            }
             "prim::Uninitialized" => vec![RValue::None],
             "prim::RaiseException" => {
                 let message = match inputs.first() {
@@ -215,7 +233,9 @@ impl Frame<'_, '_> {
                     outputs
                 } else {
                     let calls = self.calls.as_mut().map(|c| &mut **c as &mut dyn Calls);
-                    run_with_calls(&callee, inputs, self.converter, self.observer, calls)?
+                    let outputs = run_with_calls(&callee, inputs, self.converter, self.observer, calls)?;
+                    self.observer.returned(graph, id, &outputs);
+                    outputs
                 };
                 // A function's results come back as its block returns.
                 outputs
@@ -252,6 +272,25 @@ impl Frame<'_, '_> {
             i += 1;
         }
         Ok(carried)
+    }
+}
+
+/// Whether a run-time value has TorchScript type `ty` (`prim::isinstance`).
+fn is_instance(v: &RValue, ty: &crate::types::Type) -> bool {
+    use crate::types::Type;
+    match (v, ty) {
+        (_, Type::Any) => true,
+        (RValue::None, Type::None) => true,
+        (RValue::Tensor(_), Type::Tensor) => true,
+        (RValue::Int(_), Type::Int) | (RValue::Float(_), Type::Float) | (RValue::Bool(_), Type::Bool) => true,
+        (RValue::Str(_), Type::Str) | (RValue::Device(_), Type::Device) => true,
+        (RValue::List(_), Type::List(_)) | (RValue::Dict(_), Type::Dict(..)) => true,
+        (RValue::Tuple(items), Type::Tuple(types)) => items.len() == types.len(),
+        (RValue::Tuple(items), Type::NamedTuple(t)) => items.len() == t.fields.len(),
+        (v, Type::Optional(inner)) => matches!(v, RValue::None) || is_instance(v, inner),
+        (v, Type::Union(items)) => items.iter().any(|t| is_instance(v, t)),
+        (RValue::Object(o), Type::Class(name)) => o.class == **name,
+        _ => false,
     }
 }
 

@@ -302,6 +302,12 @@ fn remove_unobserved_writes(graph: &mut Graph) -> bool {
     !dead.is_empty()
 }
 
+/// Drops nodes without side effects whose results nothing reads, until
+/// none is left (and nothing else: a trace keeps its tuple traffic).
+pub fn remove_dead_code(graph: &mut Graph) {
+    while remove_dead(graph) {}
+}
+
 /// Drops nodes without side effects whose results nothing reads; true if
 /// any went.
 fn remove_dead(graph: &mut Graph) -> bool {
@@ -323,7 +329,8 @@ fn remove_dead(graph: &mut Graph) -> bool {
                     | "prim::GetAttr"
                     | "prim::Uninitialized"
                     | "prim::unchecked_cast"
-                    | "prim::TupleIndex" => true,
+                    | "prim::TupleIndex"
+                    | "prim::NumToTensor" => true,
                     // An If that does nothing: no outputs, empty branches.
                     "prim::If" => node.blocks.iter().all(|&b| graph.block(b).nodes.is_empty()),
                     kind if kind.starts_with("aten::") => node

@@ -44,7 +44,9 @@ pub fn function_with_constants(
     // The printer writes each such constant as `CONSTANTS.c?<value id>`.
     for n in graph.walk() {
         let node = graph.node(n);
-        if let Attr::Constant(c @ (Constant::Tensor(_) | Constant::Object { .. })) = &node.attr {
+        if let Attr::Constant(c @ (Constant::Tensor(_) | Constant::TensorList(_) | Constant::Object { .. })) =
+            &node.attr
+        {
             let marker = format!("CONSTANTS.c?{}", node.outputs[0].0);
             if out.contains(&format!("{marker}?")) {
                 let index = constants.iter().position(|k| k == c).unwrap_or_else(|| {
@@ -631,6 +633,9 @@ impl<'g> Printer<'g> {
                 let object = if is_identifier(&object) { object } else { format!("({object})") };
                 format!("{object}[{}]", self.use_of(node.inputs[1]))
             }
+            "prim::TupleConstruct" if matches!(output_ty(), crate::types::Type::NamedTuple(_)) => {
+                format!("{}({})", output_ty(), self.list(&node.inputs))
+            }
             "prim::TupleConstruct" => {
                 let end = if node.inputs.len() == 1 { ",)" } else { ")" };
                 format!("({}{end}", self.list(&node.inputs))
@@ -680,7 +685,17 @@ impl<'g> Printer<'g> {
                 format!("({}).{method}({})", self.use_of(node.inputs[0]), args(1))
             }
             "prim::unchecked_cast" => format!("unchecked_cast({}, {})", output_ty(), self.use_of(node.inputs[0])),
-            "prim::isinstance" => format!("isinstance({})", self.list(&node.inputs)),
+            "prim::isinstance" => match &node.attr {
+                Attr::Types(types) if types.len() == 1 => {
+                    format!("isinstance({}, {})", self.list(&node.inputs), types[0])
+                }
+                Attr::Types(types) => format!(
+                    "isinstance({}, ({}))",
+                    self.list(&node.inputs),
+                    types.iter().map(Type::to_string).collect::<Vec<_>>().join(", ")
+                ),
+                _ => format!("isinstance({})", self.list(&node.inputs)),
+            },
             _ => self.operator_call(node),
         }
     }
@@ -756,13 +771,16 @@ fn inferable_from_members(ty: &Type) -> bool {
 fn rhs_constant(node: &super::graph::Node) -> String {
     match &node.attr {
         // Numbered by `function_with_constants`.
-        Attr::Constant(Constant::Tensor(_) | Constant::Object { .. }) => format!("CONSTANTS.c?{}?", node.outputs[0].0),
+        Attr::Constant(Constant::Tensor(_) | Constant::TensorList(_) | Constant::Object { .. }) => {
+            format!("CONSTANTS.c?{}?", node.outputs[0].0)
+        }
         Attr::Constant(Constant::None) | Attr::None => "None".into(),
         Attr::Constant(Constant::Bool(b)) => if *b { "True" } else { "False" }.into(),
         Attr::Constant(Constant::Str(s)) => quoted(s),
         Attr::Constant(Constant::Device(d)) => format!("torch.device({})", quoted(d)),
         Attr::Constant(c) => super::print::constant(c),
         Attr::Name(name) | Attr::Function(name) => name.clone(),
+        Attr::Types(_) => String::new(),
     }
 }
 

@@ -27,6 +27,8 @@ pub enum Constant {
     IntList(Vec<i64>),
     /// A frozen tuple attribute.
     Tuple(Vec<Constant>),
+    /// A frozen list of tensors (an RNN's `_flat_weights`).
+    TensorList(Vec<TensorConstant>),
     /// A frozen parameter or buffer, or a folded weight.
     Tensor(TensorConstant),
     /// A torchbind object (`__torch__.torch.classes.xnnpack.Conv2dOpContext`)
@@ -57,6 +59,7 @@ impl Constant {
             Constant::Str(_) => Type::Str,
             Constant::Device(_) => Type::Device,
             Constant::IntList(_) => Type::list(Type::Int),
+            Constant::TensorList(_) => Type::list(Type::Tensor),
             Constant::Tuple(items) => Type::Tuple(items.iter().map(Constant::ty).collect()),
             Constant::Tensor(_) => Type::Tensor,
             Constant::Object { class, .. } => Type::Class(class.as_str().into()),
@@ -74,6 +77,8 @@ pub enum Attr {
     Name(String),
     /// `prim::CallFunction`'s callee, by qualified name (`__torch__.helper`).
     Function(String),
+    /// `prim::isinstance`: the types it tests for.
+    Types(Vec<Type>),
 }
 
 #[derive(Clone, Debug)]

@@ -12,6 +12,7 @@ use std::fmt::Write;
 
 use super::graph::{Attr, BlockId, Constant, Graph, NodeId, ValueId};
 use crate::source::SourceMap;
+use crate::types::Type;
 
 /// Unique printed names, as PyTorch's: `%self` and attribute reads
 /// (`%conv1`) by their plain name, variables with a version (`%x.1`),
@@ -104,6 +105,7 @@ fn print_node(graph: &Graph, id: NodeId, depth: usize, map: Option<&SourceMap>, 
         Attr::Constant(c) => format!("[value={}]", constant(c)),
         Attr::Name(name) => format!("[name=\"{name}\"]"),
         Attr::Function(name) => format!("[name=\"{}\"]", name.rsplit('.').next().unwrap_or(name)),
+        Attr::Types(types) => format!("[types=[{}]]", types.iter().map(Type::ir).collect::<Vec<_>>().join(", ")),
     };
     let _ = write!(out, "{indent}{} = {}{attr}({})", outputs.join(", "), node.kind, inputs.join(", "));
     if let (Some(span), Some(map)) = (node.span, map) {
@@ -140,6 +142,7 @@ pub fn constant(c: &Constant) -> String {
             _ => format!("({})", items.iter().map(constant).collect::<Vec<_>>().join(", ")),
         },
         Constant::Tensor(_) => "<Tensor>".into(),
+        Constant::TensorList(items) => format!("[{}]", vec!["<Tensor>"; items.len()].join(", ")),
         // The op context's class and clamp bounds: what a reader of
         // `--print-after` wants to see.
         Constant::Object { class, state } => {

@@ -24,7 +24,7 @@ enum Key {
 fn key(c: &Constant, node: crate::ir::NodeId) -> Key {
     fn plain(c: &Constant) -> bool {
         match c {
-            Constant::Tensor(_) | Constant::Object { .. } => false,
+            Constant::Tensor(_) | Constant::TensorList(_) | Constant::Object { .. } => false,
             Constant::Tuple(items) => items.iter().all(plain),
             _ => true,
         }

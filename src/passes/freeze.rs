@@ -88,6 +88,20 @@ fn constant(value: &Value) -> Option<Constant> {
         Value::Tensor(t) => Constant::Tensor(TensorConstant(t.clone())),
         Value::Tuple(items) => Constant::Tuple(items.iter().map(constant).collect::<Option<_>>()?),
         // (A list something writes to is not frozen: see `freeze`.)
+        Value::List(items)
+            if !items.borrow().is_empty() && items.borrow().iter().all(|v| matches!(v, Value::Tensor(_))) =>
+        {
+            Constant::TensorList(
+                items
+                    .borrow()
+                    .iter()
+                    .filter_map(|v| match v {
+                        Value::Tensor(t) => Some(TensorConstant(t.clone())),
+                        _ => None,
+                    })
+                    .collect(),
+            )
+        }
         Value::List(items) => Constant::IntList(
             items
                 .borrow()

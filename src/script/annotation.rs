@@ -44,6 +44,7 @@ pub fn parse(host: &Host<'_>, e: &Expr) -> Option<Type> {
                     let other = ts.iter().find(|t| **t != Type::None).cloned().unwrap_or(Type::None);
                     Some(Type::optional(other))
                 }
+                ("Union", ts) if ts.len() >= 2 && !ts.contains(&Type::None) => Some(Type::Union(ts.to_vec())),
                 ("Final", [t]) => Some(t.clone()),
                 // `torch.nn.functional`'s sized lists: an `int[2]` in schema
                 // terms, which also takes a single int (see `list_size`).
@@ -80,6 +81,8 @@ fn simple(name: &str) -> Option<Type> {
         "None" => Type::None,
         "Any" => Type::Any,
         "device" => Type::Device,
+        // The prelude's `torch.nn.utils.rnn.PackedSequence` (a NamedTuple).
+        "PackedSequence" => Type::packed_sequence(),
         _ => return None,
     })
 }
@@ -91,6 +94,7 @@ pub fn parse_str(text: &str) -> Option<Type> {
     let Some(open) = text.find('[') else {
         return match text {
             "torch.Tensor" => Some(Type::Tensor),
+            "PackedSequence" => Some(Type::packed_sequence()),
             other => simple(other),
         };
     };

@@ -7,6 +7,7 @@
 //! does not: where the global is defined and how the recipe fixes it.
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use crate::diag::{Applicability, Code, Diagnostic};
 use crate::host::eval::Host;
@@ -60,6 +61,23 @@ const TORCHSCRIPT_BUILTINS: &[&str] = &[
     "super",
     "type",
 ];
+
+/// The name of the submodule of the unit's module that holds `global`
+/// traced (`self.decoder = torch.jit.trace(decoder, ...)`), if one does.
+fn traced_copy_held(unit: &Unit, global: &Value) -> Option<String> {
+    let Value::Instance(global) = global else { return None };
+    let owner = unit.owner.as_ref()?;
+    let state = owner.module.borrow();
+    state.as_ref()?.modules.entries().into_iter().find_map(|(name, m)| match m {
+        Value::Entry(e)
+            if e.kind == crate::host::value::EntryKind::Trace
+                && matches!(&e.target, Value::Instance(i) if Rc::ptr_eq(i, global)) =>
+        {
+            Some(name)
+        }
+        _ => None,
+    })
+}
 
 pub fn check(host: &mut Host<'_>, unit: &Unit) -> Vec<Diagnostic> {
     let def = &unit.def;
@@ -123,21 +141,25 @@ pub fn check(host: &mut Host<'_>, unit: &Unit) -> Vec<Diagnostic> {
                 let type_name = v.type_name();
                 let attr_text = host.name(attr.name).to_string();
                 let stored = format!("{text}_{attr_text}");
-                Some(
-                    Diagnostic::new(
-                        Code::E2002,
-                        span.to(attr.span),
-                        format!("attribute lookup is not defined on python value of type '{type_name}'"),
-                    )
-                    .label(format!("`{text}` is a global `{type_name}`; compiled code cannot read its attributes"))
-                    .help(if is_method {
-                        format!(
-                            "pass the value to the constructor and store it on `self` (`self._{stored} = {stored}`), then read `self._{stored}`"
-                        )
-                    } else {
-                        format!("pass `{text}.{attr_text}` in as an argument")
-                    }),
+                let mut d = Diagnostic::new(
+                    Code::E2002,
+                    span.to(attr.span),
+                    format!("attribute lookup is not defined on python value of type '{type_name}'"),
                 )
+                .label(format!("`{text}` is a global `{type_name}`; compiled code cannot read its attributes"))
+                .note("compiled code sees a module-level object as a Python value, whose attributes it cannot read");
+                if let Some(held) = traced_copy_held(unit, &value) {
+                    d = d.note(format!(
+                        "`self.{held}` would not do either: it holds `{text}` traced, and a traced module keeps only its parameters, buffers and submodules"
+                    ));
+                }
+                Some(d.help(if is_method {
+                    format!(
+                        "pass `{text}.{attr_text}` to the constructor (`{stored}`), store it on `self` (`self._{stored} = {stored}`), then read `self._{stored}`"
+                    )
+                } else {
+                    format!("pass `{text}.{attr_text}` in as an argument")
+                }))
             }
             (None, v) if is_python_value(v) => {
                 let type_name = v.type_name();
@@ -306,7 +328,12 @@ fn range_arguments(host: &Host<'_>, def: &FunctionDef, expressions: &[&Expr]) ->
                     e.span,
                     format!("all inputs of range must be ints, found {found} in argument {index}"),
                 )
-                .label(format!("`{text}` is a {} here", if param.annotation.is_none() { "Tensor" } else { "float" }));
+                .label(format!("`{text}` is a {} here", if param.annotation.is_none() { "Tensor" } else { "float" }))
+                .note(if param.annotation.is_none() {
+                    "TorchScript types every parameter without an annotation as a Tensor"
+                } else {
+                    "`range` takes ints only"
+                });
                 d = match &param.annotation {
                     None => d
                         .secondary(

@@ -235,6 +235,10 @@ pub fn is_subtype(actual: &Type, formal: &Type, bindings: &mut HashMap<String, T
         (Type::Tuple(a), Type::Tuple(f)) => {
             a.len() == f.len() && a.iter().zip(f).all(|(x, y)| is_subtype(x, y, bindings))
         }
+        // A named tuple is a tuple of its items.
+        (Type::NamedTuple(a), Type::Tuple(f)) => {
+            a.fields.len() == f.len() && a.fields.iter().zip(f).all(|((_, x), y)| is_subtype(x, y, bindings))
+        }
         (Type::Dict(ak, av), Type::Dict(fk, fv)) => is_subtype(ak, fk, bindings) && is_subtype(av, fv, bindings),
         (Type::Union(items), _) => items.iter().all(|t| is_subtype(t, formal, bindings)),
         (_, Type::Union(items)) => items.iter().any(|t| is_subtype(actual, t, &mut bindings.clone())),

@@ -52,6 +52,32 @@ pub(crate) fn overload_alias(instance: &Instance, f: &Function) -> Option<Rc<str
     overloaded.then(|| Rc::from("forward__0"))
 }
 
+/// The overload a call of an RNN module's `forward` picks: `forward__1`
+/// for a PackedSequence input, else `forward__0`.
+pub(crate) fn overload_for(alias: Option<Rc<str>>, first: Option<&crate::types::Type>) -> Option<Rc<str>> {
+    match (alias, first) {
+        (Some(a), Some(crate::types::Type::NamedTuple(_))) if &*a == "forward__0" => Some(Rc::from("forward__1")),
+        (alias, _) => alias,
+    }
+}
+
+/// The parameter types (without `self`) and result type of PyTorch's
+/// second `forward` overload of LSTM and GRU (`forward__1`), which takes
+/// and returns a PackedSequence; the prelude's annotations are the first's.
+pub(crate) fn overload_types(unit: &Unit) -> Option<(Vec<crate::types::Type>, crate::types::Type)> {
+    use crate::types::Type;
+    if unit.alias.as_deref() != Some("forward__1") {
+        return None;
+    }
+    let class = &unit.owner.as_ref()?.class;
+    let packed = Type::packed_sequence();
+    let hidden = match class.mro().iter().map(|c| c.name.to_string()).find(|n| n == "LSTM" || n == "GRU")?.as_str() {
+        "LSTM" => Type::Tuple(vec![Type::Tensor, Type::Tensor]),
+        _ => Type::Tensor,
+    };
+    Some((vec![packed.clone(), Type::optional(hidden.clone())], Type::Tuple(vec![packed, hidden])))
+}
+
 impl Unit {
     /// The compiled function's name.
     pub fn name(&self, host: &Host<'_>) -> String {
@@ -93,6 +119,12 @@ fn compile_with_callees(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, Op
     let mut emitter = emit::Emitter::new(host, unit);
     emitter.function();
     if emitter.incomplete || !emitter.diagnostics.is_empty() {
+        if std::env::var_os("TSY_DEBUG_GIVE_UP").is_some() {
+            eprintln!("gave up in {name} at emit line {:?}, span {:?}", emitter.gave_up_at, emitter.gave_up);
+            for d in &emitter.diagnostics {
+                eprintln!("  {:?}: {}", d.code, d.message);
+            }
+        }
         return Err(emitter.gave_up);
     }
     let mut graph = emitter.graph;
@@ -268,12 +300,22 @@ pub fn check(host: &mut Host<'_>, selected: &Selected, all_overloads: bool) -> V
         }
         let mut found = frontend::check(host, &unit);
         found.extend(globals::check(host, &unit));
+        // Typing and IR emission. After the cheaper checks found something,
+        // only what they cannot see is added: a module attribute that does
+        // not exist (one a traced submodule lost), each error once.
+        let mut emitter = emit::Emitter::new(host, &unit);
+        emitter.all_overloads = all_overloads;
+        emitter.function();
         if found.is_empty() {
-            // Typing and IR emission, once the cheaper checks pass.
-            let mut emitter = emit::Emitter::new(host, &unit);
-            emitter.all_overloads = all_overloads;
-            emitter.function();
             found = emitter.diagnostics;
+        } else {
+            let missing: Vec<Diagnostic> = emitter
+                .diagnostics
+                .into_iter()
+                .filter(|d| d.code == crate::diag::Code::E2013)
+                .filter(|d| !found.iter().any(|f| f.span().start < d.span().end && d.span().start < f.span().end))
+                .collect();
+            found.extend(missing);
         }
         diagnostics.extend(found);
         units.add_callees(host, &unit);

@@ -69,11 +69,12 @@ pub fn module_slots(host: &Host<'_>, instance: &Rc<Instance>) -> Vec<Slot> {
 }
 
 /// The module a submodule entry holds: an instance, or a module scripted
-/// before it was assigned.
+/// (or traced, which tsc compiles by scripting for now: W4002) before it
+/// was assigned.
 pub fn submodule(value: &Value) -> Option<Rc<Instance>> {
     match value {
         Value::Instance(i) if i.class.is_module() => Some(i.clone()),
-        Value::Entry(e) if e.kind == EntryKind::Script => match &e.target {
+        Value::Entry(e) if matches!(e.kind, EntryKind::Script | EntryKind::Trace) => match &e.target {
             Value::Instance(i) if i.class.is_module() => Some(i.clone()),
             _ => None,
         },

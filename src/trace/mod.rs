@@ -171,7 +171,7 @@ pub fn trace(
     }
     // Parameters the example inputs leave out take their defaults.
     for i in inputs.len()..params {
-        let default = scripted.defaults.get(i - 1).cloned().flatten();
+        let default = scripted.defaults.get(i).cloned().flatten();
         inputs.push(match default.as_deref() {
             Some("None") => RValue::None,
             Some(text) => literal(text).ok_or_else(|| failed(format!("cannot trace with the default `{text}`")))?,
@@ -216,7 +216,15 @@ pub fn trace(
         .iter()
         .filter_map(|(recorded, caller, node)| Some((*recorded, resolver.unit(*caller, *node)?)))
         .collect();
-    let warnings = recorder.warnings;
+    drop(resolver);
+    // A conversion inside the prelude (torch.nn's own code, written in its
+    // scripted form) is not the user's to fix, and PyTorch's eager code
+    // does not make it.
+    let warnings = recorder
+        .warnings
+        .into_iter()
+        .filter(|d| !host.map.get(host.map.file_of(d.span().start)).name.starts_with("<prelude>"))
+        .collect();
     let function = Function { name: "forward".into(), method: true, graph, defaults: Vec::new() };
     Ok(Traced { function, calls, warnings })
 }

@@ -44,6 +44,11 @@ pub struct Recorder {
     objects: HashMap<usize, Vec<String>>,
     /// Each recorded call, with the graph and node it was made from.
     pub calls: Vec<(NodeId, *const Graph, NodeId)>,
+    /// Python numbers computed from traced tensors (a size, `int(t)`), by
+    /// the graph and value that hold them while the run goes on: the trace
+    /// value they are, and whether that is the 0-dim tensor PyTorch wraps a
+    /// size in (`prim::NumToTensor`), read back with `aten::Int` where used.
+    scalars: HashMap<(usize, ValueId), (ValueId, bool)>,
 }
 
 impl Recorder {
@@ -83,6 +88,7 @@ impl Recorder {
             warned: HashSet::new(),
             objects,
             calls: Vec::new(),
+            scalars: HashMap::new(),
         }
     }
 
@@ -158,10 +164,90 @@ impl Recorder {
         })
     }
 
+    /// An argument of a recorded node: a traced Python number where the run
+    /// computed it from tensors, a list built from such numbers, or as
+    /// [`Recorder::input`] records any value.
+    fn argument(
+        &mut self,
+        scripted: &Graph,
+        source: Option<ValueId>,
+        v: &RValue,
+        span: Option<Span>,
+    ) -> Result<ValueId, String> {
+        let Some(source) = source else { return self.input(v, span) };
+        let key = (scripted as *const Graph as usize, source);
+        if let Some(&(traced, wrapped)) = self.scalars.get(&key) {
+            if !wrapped {
+                return Ok(traced);
+            }
+            let top = self.graph.top;
+            let n = self.graph.append(top, "aten::Int", vec![traced], vec![Type::Int], Attr::None, span);
+            return Ok(self.graph.node(n).outputs[0]);
+        }
+        if let RValue::List(items) = v
+            && let Some(built) = scripted.definer(source).filter(|d| d.kind == "prim::ListConstruct")
+            && built.inputs.len() == items.borrow().len()
+            && built.inputs.iter().any(|i| self.scalars.contains_key(&(key.0, *i)))
+        {
+            let sources = built.inputs.clone();
+            let items = items.borrow().clone();
+            let elem = items.first().map_or(Type::Int, value_type);
+            let inputs = sources
+                .iter()
+                .zip(&items)
+                .map(|(s, i)| self.argument(scripted, Some(*s), i, span))
+                .collect::<Result<Vec<_>, _>>()?;
+            let top = self.graph.top;
+            let n = self.graph.append(top, "prim::ListConstruct", inputs, vec![Type::list(elem)], Attr::None, span);
+            return Ok(self.graph.node(n).outputs[0]);
+        }
+        self.input(v, span)
+    }
+
+    /// `aten::size(t, dim)` of a traced tensor: recorded, and wrapped in a
+    /// 0-dim tensor as PyTorch's tracer keeps sizes (`prim::NumToTensor`).
+    /// A tensor turned into a number (`aten::Int`): recorded.
+    fn record_scalar(
+        &mut self,
+        scripted: &Graph,
+        id: NodeId,
+        inputs: &[RValue],
+        outputs: &[RValue],
+    ) -> Result<(), String> {
+        let node = scripted.node(id);
+        let ins = inputs
+            .iter()
+            .zip(&node.inputs)
+            .map(|(v, s)| self.argument(scripted, Some(*s), v, node.span))
+            .collect::<Result<Vec<_>, _>>()?;
+        let top = self.graph.top;
+        let ty = value_type(&outputs[0]);
+        // PyTorch's tracer records implicit conversions as the explicit ones.
+        let (kind, overload) = match node.kind.as_str() {
+            "aten::IntImplicit" => ("aten::Int", Some("Tensor".to_string())),
+            "aten::FloatImplicit" => ("aten::Float", Some("Tensor".to_string())),
+            kind => (kind, node.overload.clone()),
+        };
+        let n = self.graph.append(top, kind, ins, vec![ty], Attr::None, node.span);
+        self.graph.node_mut(n).overload = overload;
+        let mut traced = self.graph.node(n).outputs[0];
+        let wrapped = node.kind == "aten::size";
+        if wrapped {
+            let n =
+                self.graph.append(top, "prim::NumToTensor", vec![traced], vec![Type::Tensor], Attr::None, node.span);
+            traced = self.graph.node(n).outputs[0];
+        }
+        self.scalars.insert((scripted as *const Graph as usize, node.outputs[0]), (traced, wrapped));
+        Ok(())
+    }
+
     fn record(&mut self, scripted: &Graph, id: NodeId, inputs: &[RValue], outputs: &[RValue]) -> Result<(), String> {
         let node = scripted.node(id);
         let (kind, overload, args) = traced_form(&node.kind, node.overload.as_deref(), inputs);
-        let ins = args.iter().map(|a| self.input(a, node.span)).collect::<Result<Vec<_>, _>>()?;
+        let ins = args
+            .iter()
+            .map(|(a, i)| self.argument(scripted, i.map(|i| node.inputs[i]), a, node.span))
+            .collect::<Result<Vec<_>, _>>()?;
         let types = outputs.iter().map(value_type).collect();
         let top = self.graph.top;
         let attr = if node.kind == "prim::CallMethod" { node.attr.clone() } else { Attr::None };
@@ -211,28 +297,82 @@ impl Recorder {
         }
         // What the run computed but the outputs do not need (a gate's
         // condition) is not part of the trace.
-        crate::ir::cleanup::cleanup(&mut self.graph);
+        crate::ir::cleanup::remove_dead_code(&mut self.graph);
         Ok(std::mem::take(&mut self.graph))
     }
 }
 
 impl Observer for Recorder {
+    /// What a submodule's `forward` returns as a tuple crosses the module
+    /// boundary as PyTorch's tracer passes it: its tensors built into one
+    /// tuple in the callee and unpacked in the caller.
+    fn returned(&mut self, graph: &Graph, node: NodeId, outputs: &[RValue]) {
+        let call = graph.node(node);
+        let forward = matches!(&call.attr, Attr::Name(name) if name.starts_with("forward"));
+        if call.kind != "prim::CallMethod" || !forward {
+            return;
+        }
+        let mut leaves = Vec::new();
+        for out in outputs {
+            if let RValue::Tuple(items) = out {
+                items.iter().for_each(|item| tensor_leaves(item, &mut leaves));
+            }
+        }
+        leaves.retain(|t| self.is_traced(t));
+        if leaves.is_empty() {
+            return;
+        }
+        let Ok(inputs) = leaves.iter().map(|t| self.tensor(t)).collect::<Result<Vec<_>, _>>() else { return };
+        let top = self.graph.top;
+        let types = vec![Type::Tensor; leaves.len()];
+        let built = self.graph.append(
+            top,
+            "prim::TupleConstruct",
+            inputs,
+            vec![Type::Tuple(types.clone())],
+            Attr::None,
+            call.span,
+        );
+        let tuple = self.graph.node(built).outputs[0];
+        let n = self.graph.append(top, "prim::TupleUnpack", vec![tuple], types, Attr::None, call.span);
+        let unpacked = self.graph.node(n).outputs.clone();
+        for (t, v) in leaves.iter().zip(unpacked) {
+            self.tensors.insert(t.identity(), v);
+        }
+    }
+
+    fn forwarded(&mut self, graph: &Graph, from: &[ValueId], to: &[ValueId]) {
+        let g = graph as *const Graph as usize;
+        for (f, t) in from.iter().zip(to) {
+            if let Some(&traced) = self.scalars.get(&(g, *f)) {
+                self.scalars.insert((g, *t), traced);
+            }
+        }
+    }
+
     fn operator(&mut self, graph: &Graph, node: NodeId, inputs: &[RValue], outputs: &[RValue]) {
         let kind = graph.node(node).kind.as_str();
-        if let Some((_, what)) = CONVERSIONS.iter().find(|(k, _)| *k == kind) {
-            if let Some(RValue::Tensor(t)) = inputs.first()
-                && self.is_traced(t)
-            {
-                self.warn(graph.node(node).span, what);
+        let traced_input = matches!(inputs.first(), Some(RValue::Tensor(t)) if self.is_traced(t));
+        let result = if let Some((_, what)) = CONVERSIONS.iter().find(|(k, _)| *k == kind) {
+            if !traced_input {
+                return;
             }
+            self.warn(graph.node(node).span, what);
+            if kind == "aten::Bool" {
+                // A condition: control flow, which the trace does not keep.
+                return;
+            }
+            self.record_scalar(graph, node, inputs, outputs)
+        } else if kind == "aten::size" && traced_input && matches!(outputs, [RValue::Int(_)]) {
+            self.record_scalar(graph, node, inputs, outputs)
+        } else if !outputs.iter().any(|o| matches!(o, RValue::Tensor(_))) {
+            // Other Python values computed from tensors (dims, whole
+            // shapes) become constants where they are used.
             return;
-        }
-        if !outputs.iter().any(|o| matches!(o, RValue::Tensor(_))) {
-            // Python values computed from tensors (sizes, dims) become
-            // constants where they are used.
-            return;
-        }
-        if let Err(message) = self.record(graph, node, inputs, outputs) {
+        } else {
+            self.record(graph, node, inputs, outputs)
+        };
+        if let Err(message) = result {
             self.warnings.push(
                 Diagnostic::new(Code::E6001, graph.node(node).span.unwrap_or(Span::point(0)), message)
                     .label("the trace cannot record this"),
@@ -243,31 +383,39 @@ impl Observer for Recorder {
 
 /// The node PyTorch's tracer records for a call: convolutions are recorded
 /// as the `aten::_convolution` they dispatch to.
-fn traced_form(kind: &str, overload: Option<&str>, inputs: &[RValue]) -> (String, Option<String>, Vec<RValue>) {
+/// Each argument comes with the index of the call's input it is, if any.
+#[allow(clippy::type_complexity)]
+fn traced_form(
+    kind: &str,
+    overload: Option<&str>,
+    inputs: &[RValue],
+) -> (String, Option<String>, Vec<(RValue, Option<usize>)>) {
     let ints = |v: Vec<i64>| RValue::list(v.into_iter().map(RValue::Int).collect());
     match (kind, inputs) {
         ("aten::conv1d" | "aten::conv2d" | "aten::conv3d", [x, w, b, stride, padding, dilation, groups])
             if !matches!(padding, RValue::Str(_)) =>
         {
             let n = stride.int_list().map_or(2, |s| s.len());
+            let given = |v: &RValue, i: usize| (v.clone(), Some(i));
+            let fixed = |v: RValue| (v, None);
             let args = vec![
-                x.clone(),
-                w.clone(),
-                b.clone(),
-                stride.clone(),
-                padding.clone(),
-                dilation.clone(),
-                RValue::Bool(false),
-                ints(vec![0; n]),
-                groups.clone(),
-                RValue::Bool(false),
-                RValue::Bool(false),
-                RValue::Bool(true),
-                RValue::Bool(true),
+                given(x, 0),
+                given(w, 1),
+                given(b, 2),
+                given(stride, 3),
+                given(padding, 4),
+                given(dilation, 5),
+                fixed(RValue::Bool(false)),
+                fixed(ints(vec![0; n])),
+                given(groups, 6),
+                fixed(RValue::Bool(false)),
+                fixed(RValue::Bool(false)),
+                fixed(RValue::Bool(true)),
+                fixed(RValue::Bool(true)),
             ];
             ("aten::_convolution".into(), None, args)
         }
-        _ => (kind.to_string(), overload.map(str::to_string), inputs.to_vec()),
+        _ => (kind.to_string(), overload.map(str::to_string), inputs.iter().cloned().zip((0..).map(Some)).collect()),
     }
 }
 
@@ -283,6 +431,15 @@ fn value_type(v: &RValue) -> Type {
         RValue::List(items) => Type::list(items.borrow().first().map_or(Type::Tensor, value_type)),
         RValue::Tuple(items) => Type::Tuple(items.iter().map(value_type).collect()),
         _ => Type::None,
+    }
+}
+
+/// The tensors a value holds, depth first.
+fn tensor_leaves(v: &RValue, out: &mut Vec<RTensor>) {
+    match v {
+        RValue::Tensor(t) => out.push(t.clone()),
+        RValue::Tuple(items) => items.iter().for_each(|i| tensor_leaves(i, out)),
+        _ => {}
     }
 }
 

@@ -4,6 +4,7 @@
 //! (outside the repo); `scripts/test.sh` exports its python as
 //! `TSY_REFERENCE_PYTHON`, and a plain `cargo test` runs the script itself.
 
+mod chatbot;
 mod compile;
 mod examples;
 mod inspect;
@@ -72,6 +73,12 @@ pub fn run_python_stdin(code: &str, input: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Examples the generic compile tests leave out (tests/interop/chatbot.rs
+/// tests them): the chatbot, whose traced encoder and decoder tsc scripts
+/// (W4002), so its operators are not those of PyTorch's traced export, and
+/// its unfixed form, which TorchScript rejects on purpose.
+pub const NOT_COMPILED: &[&str] = &["chatbot.tsy", "chatbot_unfixed.tsy"];
+
 pub fn examples() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -79,6 +86,7 @@ pub fn examples() -> Vec<PathBuf> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "tsy"))
+        .filter(|p| !NOT_COMPILED.iter().any(|n| p.file_name().is_some_and(|f| f == *n)))
         .collect();
     out.sort();
     out

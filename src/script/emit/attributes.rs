@@ -15,6 +15,12 @@ impl Emitter<'_, '_, '_> {
                     ("torch", "int" | "int32") => Sugar::Value(self.constant(IrConstant::Int(3), None)),
                     ("torch", "bool") => Sugar::Value(self.constant(IrConstant::Int(11), None)),
                     ("torch", "double" | "float64") => Sugar::Value(self.constant(IrConstant::Int(7), None)),
+                    // Memory formats are ints too (`c10::MemoryFormat`).
+                    ("torch", "contiguous_format" | "legacy_contiguous_format") => {
+                        Sugar::Value(self.constant(IrConstant::Int(0), None))
+                    }
+                    ("torch", "preserve_format") => Sugar::Value(self.constant(IrConstant::Int(1), None)),
+                    ("torch", "channels_last") => Sugar::Value(self.constant(IrConstant::Int(2), None)),
                     ("torch", "nn" | "jit" | "_C") | ("torch._C", "_nn") => Sugar::Namespace(full),
                     // `torch._C._nn.adaptive_avg_pool2d`: the aten operator.
                     ("torch._C._nn", _) if registry().contains(&format!("aten::{name}")) => {
@@ -120,6 +126,22 @@ impl Emitter<'_, '_, '_> {
                 Sugar::TensorMethod(v, format!("aten::{name}"))
             }
             Sugar::Value(v) if self.ty(v) == Type::Any => Sugar::Value(v),
+            // `x.device.type`: `prim::type`, the device's kind as a string.
+            Sugar::Value(v) if self.ty(v) == Type::Device && name == "type" => {
+                Sugar::Value(self.call_aten("prim::type", vec![v], vec![], span))
+            }
+            // `sequence.batch_sizes`: the field's item of the named tuple.
+            Sugar::Value(v) if matches!(self.ty(v), Type::NamedTuple(_)) => {
+                let Type::NamedTuple(class) = self.ty(v) else { unreachable!("matched a named tuple") };
+                match class.index(&name) {
+                    Some(i) => {
+                        let at = self.constant(IrConstant::Int(i as i64), None);
+                        let ty = class.fields[i].1.clone();
+                        Sugar::Value(self.node("prim::TupleIndex", vec![v, at], vec![ty], Attr::None, span)[0])
+                    }
+                    None => Sugar::Value(self.unsupported()),
+                }
+            }
             _ => Sugar::Value(self.unsupported()),
         }
     }
@@ -152,10 +174,22 @@ impl Emitter<'_, '_, '_> {
         }
         let state_value = instance.module.borrow().as_ref().and_then(|s| s.get(&name));
         let plain = instance.attrs.borrow().get(&attr.name).cloned();
+        // A traced module keeps only its parameters, buffers and submodules
+        // (and its forward): its plain Python attributes are gone.
+        if self.traced.contains(&value) && state_value.is_none() && name != "forward" {
+            let receiver = self.graph.value(value).name.clone().unwrap_or_else(|| "module".into());
+            return Sugar::Value(self.sure_error(traced_attribute(&class, &receiver, &name, span)));
+        }
+        let mut traced = false;
         let found = state_value.or(plain).map(|v| match v {
             // A submodule scripted before it was handed in compiles like the
-            // module itself (traced ones keep only their state: issue 7).
+            // module itself; a traced one too, for now (tsc does not trace
+            // yet, W4002), but it keeps only its state.
             Value::Entry(entry) if entry.kind == crate::host::value::EntryKind::Script => entry.target.clone(),
+            Value::Entry(entry) if entry.kind == crate::host::value::EntryKind::Trace => {
+                traced = true;
+                entry.target.clone()
+            }
             other => other,
         });
         let annotated = self.class_annotation(instance, attr.name);
@@ -214,6 +248,9 @@ impl Emitter<'_, '_, '_> {
                     let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(name.clone()), span)[0];
                     self.graph.value_mut(v).name = Some(name);
                     self.modules.insert(v, child.clone());
+                    if traced {
+                        self.traced.insert(v);
+                    }
                     return Sugar::Module(child.clone(), v);
                 }
                 other => match annotated.clone().or_else(|| attribute_type(other)) {
@@ -360,4 +397,15 @@ pub(crate) fn class_list_contains(host: &Host<'_>, instance: &Rc<Instance>, list
         Some(Value::List(items)) => items.borrow().iter().any(|v| matches!(v, Value::Str(s) if &**s == name)),
         _ => false,
     }
+}
+
+/// `traced.n_layers`: PyTorch's error for a plain attribute of a traced
+/// module, which tracing dropped.
+fn traced_attribute(class: &str, receiver: &str, name: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::E2013, span, format!("Module '{class}' has no attribute '{name}'"))
+        .label(format!("`{receiver}` is a traced `{class}`; `{name}` did not survive the trace"))
+        .note("a traced module keeps only its parameters, buffers and submodules; plain Python attributes are gone")
+        .help(format!(
+            "pass `{receiver}.{name}` to the constructor (`{receiver}_{name}`), store it in `__init__` (`self._{receiver}_{name} = {receiver}_{name}`) and read `self._{receiver}_{name}` here"
+        ))
 }

@@ -58,6 +58,8 @@ impl Emitter<'_, '_, '_> {
                 match instance.class.lookup(forward) {
                     Some(Value::Function(f)) => {
                         let alias = super::super::overload_alias(&instance, &f);
+                        let first = positional.first().map(|v| self.ty(*v));
+                        let alias = super::super::overload_for(alias, first.as_ref());
                         Sugar::Value(self.user_call(
                             Some((module, instance.clone())),
                             &f,
@@ -102,6 +104,7 @@ impl Emitter<'_, '_, '_> {
                 }
             }
             Sugar::Function(f) => Sugar::Value(self.user_call(None, &f, positional, keywords, span, None)),
+            Sugar::NamedTupleClass(ty) => Sugar::Value(self.construct_named_tuple(ty, positional, keywords, span)),
             Sugar::ModuleClass(class) => Sugar::Value({
                 let class = class.name.clone();
                 self.sure_error(
@@ -163,6 +166,29 @@ impl Emitter<'_, '_, '_> {
             Sugar::Value(v) if self.ty(v) == Type::Any => Sugar::Value(v),
             _ => Sugar::Value(self.unsupported()),
         }
+    }
+
+    /// `PackedSequence(data, batch_sizes, ...)`: a tuple construction typed
+    /// as the named tuple, each argument converted to its field's type.
+    fn construct_named_tuple(
+        &mut self,
+        ty: Type,
+        positional: Vec<ValueId>,
+        keywords: Vec<(String, ValueId)>,
+        span: Span,
+    ) -> ValueId {
+        let Type::NamedTuple(class) = &ty else { return self.unsupported() };
+        if positional.len() != class.fields.len() || !keywords.is_empty() {
+            return self.unsupported();
+        }
+        let mut inputs = Vec::with_capacity(positional.len());
+        for (v, (_, field)) in positional.into_iter().zip(&class.fields) {
+            match matching::convert(&self.ty(v), field, None, &mut HashMap::new()) {
+                Some(c) => inputs.push(self.apply(v, &c, span)),
+                None => return self.unsupported(),
+            }
+        }
+        self.node("prim::TupleConstruct", inputs, vec![ty], Attr::None, span)[0]
     }
 
     /// `_list_with_default(out_size, defaults)`: a TorchScript builtin

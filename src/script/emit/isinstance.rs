@@ -45,9 +45,52 @@ impl Emitter<'_, '_, '_> {
         match (statically_true, statically_false) {
             (true, _) => self.constant(IrConstant::Bool(true), Some(span)),
             (false, true) => self.constant(IrConstant::Bool(false), Some(span)),
-            // `prim::isinstance` at run time is not lowered yet.
-            (false, false) => self.unsupported(),
+            // A Union value's kind is known only when the model runs.
+            (false, false) => {
+                let types: Option<Vec<Type>> = classes
+                    .iter()
+                    .map(|c| match c {
+                        Class::Type(t) => Some(t.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                match (types, &actual) {
+                    (Some(types), Type::Union(_)) => {
+                        self.node("prim::isinstance", vec![v], vec![Type::Bool], Attr::Types(types), span)[0]
+                    }
+                    _ => self.unsupported(),
+                }
+            }
         }
+    }
+
+    /// What `isinstance(x, T)` refines for a `Union` local `x`: the items
+    /// that are `T` where it holds, the others where it does not.
+    pub(super) fn isinstance_refinements(&self, func: &Expr, args: &[Arg]) -> Option<refine::Refinements> {
+        let ExprKind::Name(f) = func.kind else { return None };
+        if self.host.name(f) != "isinstance" {
+            return None;
+        }
+        let [Arg { kind: ArgKind::Positional(object), .. }, Arg { kind: ArgKind::Positional(classinfo), .. }] = args
+        else {
+            return None;
+        };
+        let ExprKind::Name(name) = object.kind else { return None };
+        let Type::Union(items) = self.ty(self.lookup(name)?) else { return None };
+        let classes = self.classes(classinfo)?;
+        let is = |t: &Type| {
+            classes.iter().any(|c| matches!(c, Class::Type(of) if matching::is_subtype(t, of, &mut HashMap::new())))
+        };
+        let narrowed = |keep: bool| {
+            let kept: Vec<Type> = items.iter().filter(|t| is(t) == keep).cloned().collect();
+            match kept.as_slice() {
+                [] => None,
+                [one] => Some(one.clone()),
+                _ => Some(Type::Union(kept)),
+            }
+        };
+        let refined = |to: Option<Type>| to.map(|to| vec![refine::Refined { name, to: Some(to) }]).unwrap_or_default();
+        Some(refine::Refinements { when_true: refined(narrowed(true)), when_false: refined(narrowed(false)) })
     }
 
     /// The classes of `isinstance`'s second argument (a class or a tuple

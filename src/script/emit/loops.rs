@@ -496,13 +496,16 @@ impl Emitter<'_, '_, '_> {
                 Ok(())
             }
             ExprKind::Tuple(items) | ExprKind::List(items) => {
-                let types = match self.ty(value) {
+                let types = match self.tuple_view(value) {
                     Type::Tuple(types) if types.len() == items.len() => types,
                     Type::List(element) => vec![*element; items.len()],
                     _ => return Err(Incomplete),
                 };
-                let kind =
-                    if matches!(self.ty(value), Type::Tuple(_)) { "prim::TupleUnpack" } else { "prim::ListUnpack" };
+                let kind = if matches!(self.tuple_view(value), Type::Tuple(_)) {
+                    "prim::TupleUnpack"
+                } else {
+                    "prim::ListUnpack"
+                };
                 let parts = self.node(kind, vec![value], types, Attr::None, span);
                 for (item, part) in items.iter().zip(parts) {
                     self.destructure(item, part, span, out)?;

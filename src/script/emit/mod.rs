@@ -57,6 +57,8 @@ enum Sugar {
     /// A module class (`nn.Linear`): compiled code cannot construct it, but
     /// can call its static methods.
     ModuleClass(Rc<crate::host::value::Class>),
+    /// A `NamedTuple` class (`PackedSequence`): calling it builds one.
+    NamedTupleClass(Type),
     /// Anything else: compiled code cannot use it here.
     Opaque,
 }
@@ -103,6 +105,8 @@ pub struct Emitter<'u, 'h, 'a> {
     partial: HashMap<Symbol, (Span, &'static str)>,
     /// IR values that hold a module (`self`, `self.conv1`), with the instance.
     modules: HashMap<ValueId, Rc<Instance>>,
+    /// Those of them that hold a traced module (`torch.jit.trace(...)`).
+    traced: HashSet<ValueId>,
     /// What each `prim::CallMethod`/`prim::CallFunction` calls: the unit
     /// to compile and inline for export.
     pub callees: HashMap<crate::ir::NodeId, Unit>,
@@ -158,6 +162,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             reported_before_giving_up: None,
             partial: HashMap::new(),
             modules: HashMap::new(),
+            traced: HashSet::new(),
             callees: HashMap::new(),
             aliases: HashMap::new(),
             anonymous: HashSet::new(),
@@ -200,6 +205,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         self.incomplete = true;
         self.reported_before_giving_up.get_or_insert(self.diagnostics.len());
         self.gave_up_at.get_or_insert(std::panic::Location::caller().line());
+        if std::env::var_os("TSY_DEBUG_GIVE_UP").is_some() {
+            let file = self.host.map.get(self.unit.file);
+            let (line, _) = file.line_col(self.current.start);
+            eprintln!("give up at {} ({}:{line})", std::panic::Location::caller(), file.name);
+        }
         self.gave_up.get_or_insert(self.current);
     }
 
@@ -242,6 +252,15 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
 
     fn ty(&self, v: ValueId) -> Type {
         self.graph.value(v).ty.clone()
+    }
+
+    /// A value's type with a named tuple seen as the tuple of its items
+    /// (for indexing and unpacking).
+    fn tuple_view(&self, v: ValueId) -> Type {
+        match self.ty(v) {
+            Type::NamedTuple(t) => Type::Tuple(t.types()),
+            other => other,
+        }
     }
 
     /// How error messages name a value's type: `Tensor (inferred)` for an
@@ -307,6 +326,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// A `# type: (int, Tensor) -> Tensor` comment between the header and
     /// the body: the parameter types (without `self`) and the return type.
     fn type_comment(&self, def: &FunctionDef) -> Option<(Vec<Type>, Type)> {
+        if let Some(types) = super::overload_types(self.unit) {
+            return Some(types);
+        }
         let file = self.host.map.get(self.unit.file);
         let end = def.body.first().map_or(def.name.span.end, |s| s.span.start);
         let header = file.slice(Span::new(def.name.span.end, end));
@@ -779,7 +801,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     fn assign(&mut self, target: &Expr, value: ValueId, span: Span) {
         match &target.kind {
             ExprKind::Name(name) => self.bind(*name, value, target.span),
-            ExprKind::Tuple(targets) | ExprKind::List(targets) => match self.ty(value) {
+            ExprKind::Tuple(targets) | ExprKind::List(targets) => match self.tuple_view(value) {
                 Type::Tuple(items) if items.len() == targets.len() => {
                     // A tuple built right here unpacks to its parts.
                     let outputs = match self.producer(value) {
@@ -1060,7 +1082,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         &mut self,
         block: BlockId,
         body: &[Stmt],
-        refined: &[Symbol],
+        refined: &[refine::Refined],
     ) -> Result<(HashMap<Symbol, ValueId>, Flow), Incomplete> {
         self.block = block;
         self.scopes.push(HashMap::new());
@@ -1416,6 +1438,15 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let first = self.compare(*op, l, r, e.span);
                 Sugar::Value(self.compare_chain(first, r, &comparisons[1..], e.span))
             }
+            // `a or b or c` is `(a or b) or c`, as PyTorch's frontend nests it.
+            ExprKind::BoolOp { op, values } if values.len() > 2 => {
+                let (last, init) = values.split_last().expect("more than two");
+                let span = Span::new(init[0].span.start, init[init.len() - 1].span.end);
+                let left = Expr { kind: ExprKind::BoolOp { op: *op, values: init.to_vec() }, span };
+                let nested =
+                    Expr { kind: ExprKind::BoolOp { op: *op, values: vec![left, last.clone()] }, span: e.span };
+                self.expr(&nested)
+            }
             // `a and b`: `b` if `a`, else False; `a or b`: True if `a`, else `b`.
             ExprKind::BoolOp { op, values } if values.len() == 2 => {
                 // The left side's refinements hold where the right side runs.
@@ -1634,6 +1665,10 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             Some(Value::Class(c)) if c.module_path.as_ref() == "builtins" => Sugar::Builtin(c.name.to_string()),
             Some(Value::Function(f)) => function_sugar(f),
             Some(Value::Class(c)) if c.is_module() => Sugar::ModuleClass(c),
+            Some(Value::Class(c)) => match annotation::parse_str(&c.name) {
+                Some(t @ Type::NamedTuple(_)) if &*c.module_path == "torch.nn.utils.rnn" => Sugar::NamedTupleClass(t),
+                _ => Sugar::Opaque,
+            },
             Some(_) => Sugar::Opaque,
             None => {
                 let text = self.host.name(name).to_string();
@@ -1675,7 +1710,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     }
 
     fn subscript(&mut self, object: ValueId, index: &Expr, span: Span) -> ValueId {
-        match self.ty(object) {
+        match self.tuple_view(object) {
             // `result[1:]`: a tuple of the items, by constant bounds.
             Type::Tuple(items) if matches!(index.kind, ExprKind::Slice { .. }) => {
                 let ExprKind::Slice { lower, upper, step } = &index.kind else { unreachable!("matched a slice") };

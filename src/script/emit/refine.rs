@@ -7,11 +7,19 @@
 
 use super::*;
 
+/// A local refined: an `Optional[T]` to `T` (`to` is `None`), or a
+/// `Union` to the part an `isinstance` test leaves.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Refined {
+    pub name: Symbol,
+    pub to: Option<Type>,
+}
+
 /// The locals a condition refines where it is true and where it is false.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(super) struct Refinements {
-    pub when_true: Vec<Symbol>,
-    pub when_false: Vec<Symbol>,
+    pub when_true: Vec<Refined>,
+    pub when_false: Vec<Refined>,
 }
 
 impl Refinements {
@@ -36,16 +44,16 @@ impl Refinements {
     }
 }
 
-fn union(mut a: Vec<Symbol>, b: Vec<Symbol>) -> Vec<Symbol> {
+fn union(mut a: Vec<Refined>, b: Vec<Refined>) -> Vec<Refined> {
     for s in b {
-        if !a.contains(&s) {
+        if !a.iter().any(|r| r.name == s.name) {
             a.push(s);
         }
     }
     a
 }
 
-fn intersection(a: Vec<Symbol>, b: &[Symbol]) -> Vec<Symbol> {
+fn intersection(a: Vec<Refined>, b: &[Refined]) -> Vec<Refined> {
     a.into_iter().filter(|s| b.contains(s)).collect()
 }
 
@@ -62,12 +70,15 @@ impl Emitter<'_, '_, '_> {
                     _ => return Refinements::default(),
                 };
                 let optional = self.lookup(name).is_some_and(|v| matches!(self.ty(v), Type::Optional(_)));
+                let refined = || vec![Refined { name, to: None }];
                 match op {
-                    CmpOp::IsNot if optional => Refinements { when_true: vec![name], when_false: vec![] },
-                    CmpOp::Is if optional => Refinements { when_true: vec![], when_false: vec![name] },
+                    CmpOp::IsNot if optional => Refinements { when_true: refined(), when_false: vec![] },
+                    CmpOp::Is if optional => Refinements { when_true: vec![], when_false: refined() },
                     _ => Refinements::default(),
                 }
             }
+            // `isinstance(lengths, Tensor)` of a `Union[Tensor, List[int]]` local.
+            ExprKind::Call { func, args } => self.isinstance_refinements(func, args).unwrap_or_default(),
             ExprKind::UnaryOp { op: UnaryOp::Not, operand } => self.refinements(operand).not(),
             ExprKind::BoolOp { op, values } => {
                 let mut parts = values.iter().map(|v| self.refinements(v));
@@ -81,12 +92,17 @@ impl Emitter<'_, '_, '_> {
     /// Binds each of `names` that is still an Optional local to its
     /// contained type, with `prim::unchecked_cast` in the current block,
     /// in the innermost scope: the branch assigns it.
-    pub(super) fn refine(&mut self, names: &[Symbol]) {
-        for &name in names {
+    pub(super) fn refine(&mut self, names: &[Refined]) {
+        for Refined { name, to } in names {
+            let name = *name;
             let Some(original) = self.lookup(name) else { continue };
-            let Type::Optional(inner) = self.ty(original) else { continue };
+            let inner = match (self.ty(original), to) {
+                (Type::Optional(inner), None) => *inner,
+                (Type::Union(_), Some(to)) => to.clone(),
+                _ => continue,
+            };
             let n =
-                self.graph.append(self.block, "prim::unchecked_cast", vec![original], vec![*inner], Attr::None, None);
+                self.graph.append(self.block, "prim::unchecked_cast", vec![original], vec![inner], Attr::None, None);
             let cast = self.graph.node(n).outputs[0];
             self.graph.value_mut(cast).name = Some(self.host.name(name).to_string());
             let depth = self.scopes.len();
