@@ -670,3 +670,25 @@ fn chatbot_unfixed_reports_the_recipes_three_errors_at_once() {
     let fixed = tsc(&["check", &fixture("examples/chatbot.tsy")]);
     assert_eq!(fixed.status.code(), Some(0), "{}", String::from_utf8_lossy(&fixed.stderr));
 }
+
+/// The chatbot's traced encoder as tsc records it: PyTorch's operators
+/// (tests/interop/trace.rs compares them with torch.jit.trace's), packed
+/// sequences, sizes kept as traced values.
+#[test]
+fn the_chatbot_encoders_trace() {
+    let out = tsc(&[
+        "compile",
+        "--emit",
+        "graph",
+        "--entry",
+        "traced_encoder",
+        "--color",
+        "never",
+        &fixture("examples/chatbot.tsy"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).replace(&fixture(""), "$DIR/");
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+        insta::assert_snapshot!("cli__trace_chatbot_encoder", text);
+    });
+}

@@ -11,29 +11,36 @@ use serde_json::Value;
 
 use crate::run_python;
 
-/// argv: a .tsy file, a weights file to write. Traces its `model` on its
-/// `example_inputs`; saves the weights it traced with, prints the inlined
+/// argv: a .tsy file, a weights file to write, and the name of a module
+/// the file traces itself (or `model`: trace the file's `model` on its
+/// `example_inputs`). Saves the weights it traced with, prints the inlined
 /// graph's operators (constants and attribute reads aside) and the lines of
 /// the TracerWarnings.
 const PYTORCH_TRACE: &str = r#"
 import json, runpy, sys, warnings, torch
 from safetensors.torch import save_file
-ns = runpy.run_path(sys.argv[1], run_name="__main__")
-save_file({k: v.contiguous() for k, v in ns["model"].state_dict().items()}, sys.argv[2])
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    traced = torch.jit.trace(ns["model"], ns["example_inputs"])
+    ns = runpy.run_path(sys.argv[1], run_name="__main__")
+    if sys.argv[3] == "model":
+        traced = torch.jit.trace(ns["model"], ns["example_inputs"])
+    else:
+        traced = ns[sys.argv[3]]
+save_file({k: v.contiguous() for k, v in traced.state_dict().items()}, sys.argv[2])
 kinds = [n.kind() for n in traced.inlined_graph.nodes() if n.kind() not in ("prim::Constant", "prim::GetAttr")]
 lines = sorted({w.lineno for w in caught if w.category.__name__ == "TracerWarning" and w.filename == sys.argv[1]})
 print(json.dumps({"kinds": kinds, "lines": lines}))
 "#;
 
-/// Our trace of the file's `model` with the given weights (`tsc compile
-/// --trace --emit graph`): its operators (as above) and the lines of our
-/// W1001 warnings.
-fn our_trace(file: &Path, weights: &Path) -> (Vec<String>, Vec<usize>) {
+/// Our trace of the file's `entry` with the given weights (`tsc compile
+/// --emit graph`, with `--trace` for `model`): its operators (as above) and
+/// the lines of our W1001 warnings.
+fn our_trace(file: &Path, entry: &str, weights: &Path) -> (Vec<String>, Vec<usize>) {
+    let trace: &[&str] = if entry == "model" { &["--trace"] } else { &[] };
     let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
-        .args(["compile", "--trace", "--emit", "graph", "--entry", "model", "--format", "short", "--weights"])
+        .arg("compile")
+        .args(trace)
+        .args(["--emit", "graph", "--entry", entry, "--format", "short", "--weights"])
         .arg(weights)
         .arg(file)
         .output()
@@ -60,18 +67,24 @@ fn our_trace(file: &Path, weights: &Path) -> (Vec<String>, Vec<usize>) {
 #[test]
 fn traces_record_pytorchs_operators_and_warnings() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for name in ["tests/fixtures/trace/gate.tsy", "examples/resnet18.tsy"] {
+    let cases = [
+        ("tests/fixtures/trace/gate.tsy", "model"),
+        ("examples/resnet18.tsy", "model"),
+        ("examples/chatbot.tsy", "traced_encoder"),
+        ("examples/chatbot.tsy", "traced_decoder"),
+    ];
+    for (name, entry) in cases {
         let file = root.join(name);
         let weights = std::env::temp_dir().join(format!("tsy-trace-{}.safetensors", std::process::id()));
         let args = [file.display().to_string(), weights.display().to_string()];
-        let theirs: Value = serde_json::from_str(run_python(PYTORCH_TRACE, &[&args[0], &args[1]]).trim())
+        let theirs: Value = serde_json::from_str(run_python(PYTORCH_TRACE, &[&args[0], &args[1], entry]).trim())
             .expect("PYTORCH_TRACE prints a report");
         let their_kinds: Vec<String> = serde_json::from_value(theirs["kinds"].clone()).expect("kinds");
         let their_lines: Vec<usize> = serde_json::from_value(theirs["lines"].clone()).expect("lines");
-        let (kinds, lines) = our_trace(&file, &weights);
-        assert_eq!(kinds, their_kinds, "{name}: the recorded operators differ from torch.jit.trace's");
-        assert_eq!(lines, their_lines, "{name}: TracerWarnings on other lines than PyTorch's");
-        eprintln!("{name}: {} operators as PyTorch records them; warnings on lines {lines:?}", kinds.len());
+        let (kinds, lines) = our_trace(&file, entry, &weights);
+        assert_eq!(kinds, their_kinds, "{name} {entry}: the recorded operators differ from torch.jit.trace's");
+        assert_eq!(lines, their_lines, "{name} {entry}: TracerWarnings on other lines than PyTorch's");
+        eprintln!("{name} {entry}: {} operators as PyTorch records them; warnings on lines {lines:?}", kinds.len());
     }
 }
 
