@@ -198,8 +198,18 @@ pub fn describe(name: &str, v: &RValue) -> String {
         RValue::Tensor(t) => {
             let shape: Vec<String> = t.shape().iter().map(usize::to_string).collect();
             let values = t.to_f64s().unwrap_or_default();
+            let integral = !matches!(
+                t.dtype(),
+                ScalarType::Float16 | ScalarType::Float32 | ScalarType::Float64 | ScalarType::BFloat16
+            );
             let summary = if values.is_empty() {
                 "empty".to_string()
+            } else if integral {
+                let head: Vec<String> = values.iter().take(8).map(|x| format!("{}", *x as i64)).collect();
+                let more = if values.len() > 8 { ", ..." } else { "" };
+                let min = values.iter().copied().fold(f64::INFINITY, f64::min) as i64;
+                let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max) as i64;
+                format!("min {min}  max {max}  [{}{more}]", head.join(", "))
             } else {
                 let min = values.iter().copied().fold(f64::INFINITY, f64::min);
                 let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);

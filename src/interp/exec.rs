@@ -227,6 +227,10 @@ impl Frame<'_, '_> {
                     let message = "calls run inlined; this graph still calls a function";
                     return Err(self.fail(node, KernelError::unsupported(message)));
                 };
+                // A traced forward takes only its example inputs; the call
+                // passes the source's defaults too.
+                let mut inputs = inputs;
+                inputs.truncate(callee.block(callee.top).params.len());
                 let outputs = if opaque {
                     let outputs = run_with_calls(&callee, inputs.clone(), self.converter, &mut Silent, None)?;
                     self.observer.operator(graph, id, &inputs, &outputs);

@@ -259,9 +259,23 @@ impl Recorder {
         let recorded = self.graph.node(n).outputs.clone();
         for ((out, v), source) in outputs.iter().zip(&recorded).zip(&node.outputs) {
             self.graph.value_mut(*v).name = scripted.value(*source).name.clone();
-            if let RValue::Tensor(t) = out {
+            match out {
                 // An in-place op's result replaces its input from here on.
-                self.tensors.insert(t.identity(), *v);
+                RValue::Tensor(t) => {
+                    self.tensors.insert(t.identity(), *v);
+                }
+                // A call's tuple of tensors, unpacked where it is used.
+                RValue::Tuple(items) if items.iter().all(|i| matches!(i, RValue::Tensor(_))) => {
+                    let types = vec![Type::Tensor; items.len()];
+                    let n = self.graph.append(top, "prim::TupleUnpack", vec![*v], types, Attr::None, node.span);
+                    let unpacked = self.graph.node(n).outputs.clone();
+                    for (item, u) in items.iter().zip(unpacked) {
+                        if let RValue::Tensor(t) = item {
+                            self.tensors.insert(t.identity(), u);
+                        }
+                    }
+                }
+                _ => {}
             }
         }
         Ok(())
@@ -365,7 +379,11 @@ impl Observer for Recorder {
             self.record_scalar(graph, node, inputs, outputs)
         } else if kind == "aten::size" && traced_input && matches!(outputs, [RValue::Int(_)]) {
             self.record_scalar(graph, node, inputs, outputs)
-        } else if !outputs.iter().any(|o| matches!(o, RValue::Tensor(_))) {
+        } else if !outputs.iter().any(|o| {
+            let mut leaves = Vec::new();
+            tensor_leaves(o, &mut leaves);
+            !leaves.is_empty()
+        }) {
             // Other Python values computed from tensors (dims, whole
             // shapes) become constants where they are used.
             return;

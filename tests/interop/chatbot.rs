@@ -198,3 +198,62 @@ fn chatbot_decodes_as_pytorch_in_the_lite_interpreter() {
 fn optimized_chatbot_decodes_as_pytorch_in_the_lite_interpreter() {
     decodes_as_pytorch("optimized", &[]);
 }
+
+/// argv: the chatbot file, the weights, the work folder. Writes each
+/// sentence's inputs for `tsc run` (`inputs{i}.safetensors`: the tokens,
+/// the length, max_length as a 0-dim tensor) and PyTorch's decoding of it
+/// (`expected{i}.safetensors`).
+const RUN_INPUTS: &str = r#"
+import runpy, sys, torch
+from safetensors.torch import load_file, save_file
+ns = runpy.run_path(sys.argv[1])
+searcher = ns["scripted_searcher"]
+searcher.load_state_dict(load_file(sys.argv[2]))
+with torch.no_grad():
+    for i, s in enumerate([[3, 4, 5], [7, 8, 9, 10, 11, 12], [20], [49, 1, 2, 0, 17]]):
+        seq, length = torch.tensor(s).unsqueeze(1), torch.tensor([len(s)])
+        save_file({"input0": seq, "input1": length, "input2": torch.tensor(10)}, f"{sys.argv[3]}/inputs{i}.safetensors")
+        tokens, scores = searcher(seq, length, 10)
+        save_file({"tokens": tokens, "scores": scores}, f"{sys.argv[3]}/expected{i}.safetensors")
+"#;
+
+/// `tsc run` decodes as PyTorch's scripted searcher does: the same tokens,
+/// scores within 1e-5, as scripted and optimized.
+#[test]
+fn tsc_run_decodes_as_pytorch() {
+    let dir = std::env::temp_dir().join(format!("tsy-chatbot-run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("the temporary folder is writable");
+    let file = example("chatbot.tsy");
+    let dir_arg = dir.display().to_string();
+    run_python(EXPORT_WEIGHTS, &[&file, &dir_arg]);
+    let weights = dir.join("weights.safetensors").display().to_string();
+    run_python(RUN_INPUTS, &[&file, &weights, &dir_arg]);
+    let compare = r#"
+import sys
+from safetensors.torch import load_file
+ours, theirs = load_file(sys.argv[1]), load_file(sys.argv[2])
+assert ours["output0"].tolist() == theirs["tokens"].tolist(), (ours["output0"], theirs["tokens"])
+print(float((ours["output1"] - theirs["scores"]).abs().max()))
+"#;
+    for mode in [&["--no-optimize"][..], &[]] {
+        for i in 0..4 {
+            let outputs = dir.join(format!("ours{i}.safetensors"));
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_tsc"))
+                .args(["run", &file, "--weights", &weights, "--inputs"])
+                .arg(dir.join(format!("inputs{i}.safetensors")))
+                .arg("-o")
+                .arg(&outputs)
+                .args(mode)
+                .output()
+                .expect("tsc runs");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let expected = dir.join(format!("expected{i}.safetensors")).display().to_string();
+            let error: f64 = run_python(compare, &[&outputs.display().to_string(), &expected])
+                .trim()
+                .parse()
+                .expect("the scores' difference");
+            assert!(error <= 1e-5, "sentence {i} {mode:?}: scores differ by {error}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
