@@ -2,7 +2,8 @@
 """Cold compile of each example, PyTorch's pipeline against `tsc compile`.
 
 For each model: a fresh `python` process that imports torch, runs the .tsy
-file (it scripts the model), calls optimize_for_mobile and
+file (it scripts the model; the chatbot file traces its encoder and
+decoder and scripts the searcher), calls optimize_for_mobile and
 _save_for_lite_interpreter; and a fresh `tsc compile FILE -o OUT.ptl
 --weights W` with the same weights. Wall time (median of --runs) and peak
 RSS (`/usr/bin/time -f %M`) of each, and the ratio.
@@ -22,16 +23,23 @@ import runpy, sys, torch
 from torch.utils.mobile_optimizer import optimize_for_mobile
 from safetensors.torch import load_file
 ns = runpy.run_path(sys.argv[1], run_name="__main__")
-model = ns["model"]
-model.load_state_dict(load_file(sys.argv[2]))
-optimize_for_mobile(torch.jit.script(model.eval()))._save_for_lite_interpreter(sys.argv[3])
+if "model" in ns:
+    model = ns["model"]
+    model.load_state_dict(load_file(sys.argv[2]))
+    scripted = torch.jit.script(model.eval())
+else:
+    # The chatbot: the file traces the encoder and decoder and scripts the searcher.
+    scripted = ns["scripted_searcher"]
+    scripted.load_state_dict(load_file(sys.argv[2]))
+optimize_for_mobile(scripted)._save_for_lite_interpreter(sys.argv[3])
 '''
 
 WEIGHTS = r'''
 import runpy, sys, torch
 from safetensors.torch import save_file
 ns = runpy.run_path(sys.argv[1], run_name="__main__")
-save_file({k: v.contiguous() for k, v in ns["model"].state_dict().items()}, sys.argv[2])
+model = ns["model"] if "model" in ns else ns["scripted_searcher"]
+save_file({k: v.detach().clone().contiguous() for k, v in model.state_dict().items()}, sys.argv[2])
 '''
 
 
@@ -49,7 +57,7 @@ def timed(command):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("models", nargs="*", default=["resnet18", "mobilenet_v2", "decision_gate"])
+    parser.add_argument("models", nargs="*", default=["resnet18", "mobilenet_v2", "decision_gate", "chatbot"])
     args = parser.parse_args()
     if not os.path.exists(TSC):
         sys.exit("build tsc first: cargo build --release")
