@@ -9,6 +9,7 @@ mod compile;
 mod examples;
 mod inspect;
 mod load;
+mod packed;
 mod ptl;
 mod ptl_inspect;
 mod weights;
