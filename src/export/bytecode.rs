@@ -551,7 +551,16 @@ impl Emitter<'_> {
                 self.load_all(inputs);
                 self.insert("LIST_UNPACK", node.outputs.len() as i64, 0);
             }
-            "prim::TupleConstruct" if matches!(self.graph.value(node.outputs[0]).ty, Type::NamedTuple(_)) => {
+            // A named tuple of PyTorch's own library (`__torch__.torch.nn.
+            // utils.rnn.PackedSequence`) is built as a plain tuple: the 2.5.1
+            // lite interpreter's type parser takes every `__torch__.torch.`
+            // name for a torchbind class and cannot load the file (PyTorch's
+            // own export of a packed sequence fails so). Reading items by
+            // index or unpacking does not tell them apart.
+            "prim::TupleConstruct"
+                if matches!(&self.graph.value(node.outputs[0]).ty,
+                    Type::NamedTuple(t) if !t.name.starts_with("__torch__.torch.")) =>
+            {
                 self.load_all(inputs);
                 let ty = self.graph.value(node.outputs[0]).ty.clone();
                 let index = self.code.types.len() as i64;

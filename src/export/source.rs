@@ -60,6 +60,20 @@ pub fn sources(host: &mut Host<'_>, root: &Rc<Instance>) -> Result<Sources, Opti
         let (qualifier, _) = qualified.rsplit_once('.').unwrap_or(("__torch__", qualified));
         files.entry(file_of(qualifier)).or_default().push_str(text);
     }
+    // The named tuple types the code names, declared in their module's file
+    // (`class PackedSequence(NamedTuple):` and its fields), as PyTorch does.
+    for ty in [crate::types::Type::packed_sequence()] {
+        let crate::types::Type::NamedTuple(t) = &ty else { continue };
+        if !files.values().any(|text| text.contains(&t.name)) {
+            continue;
+        }
+        let (qualifier, simple) = t.name.rsplit_once('.').unwrap_or(("__torch__", &t.name));
+        let mut text = format!("class {simple}(NamedTuple):\n");
+        for (field, field_ty) in &t.fields {
+            text.push_str(&format!("  {field} : {field_ty}\n"));
+        }
+        files.entry(file_of(qualifier)).or_default().push_str(&text);
+    }
     Ok(Sources { names: state.names, files: files.into_iter().collect() })
 }
 

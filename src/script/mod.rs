@@ -368,7 +368,14 @@ impl Units {
         let forward = host.sym("forward");
         if let Some(Value::Function(f)) = instance.class.lookup(forward) {
             let alias = overload_alias(instance, &f);
-            self.add_aliased(&f, Some(instance.clone()), alias);
+            let before = self.list.len();
+            self.add_aliased(&f, Some(instance.clone()), alias.clone());
+            // PyTorch compiles both of an RNN's overloads: `forward__1`
+            // takes a PackedSequence.
+            if self.list.len() > before && alias.as_deref() == Some("forward__0") {
+                let unit = Unit { alias: Some(Rc::from("forward__1")), ..self.list[before].clone() };
+                self.list.push(unit);
+            }
         }
         for class in instance.class.mro() {
             let methods: Vec<Value> = class.attrs.borrow().values().cloned().collect();

@@ -10,6 +10,7 @@ mod examples;
 mod inspect;
 mod kernels;
 mod load;
+mod packed;
 mod ptl;
 mod ptl_inspect;
 mod trace;
