@@ -119,12 +119,6 @@ fn compile_with_callees(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, Op
     let mut emitter = emit::Emitter::new(host, unit);
     emitter.function();
     if emitter.incomplete || !emitter.diagnostics.is_empty() {
-        if std::env::var_os("TSY_DEBUG_GIVE_UP").is_some() {
-            eprintln!("gave up in {name} at emit line {:?}, span {:?}", emitter.gave_up_at, emitter.gave_up);
-            for d in &emitter.diagnostics {
-                eprintln!("  {:?}: {}", d.code, d.message);
-            }
-        }
         return Err(emitter.gave_up);
     }
     let mut graph = emitter.graph;

@@ -174,6 +174,22 @@ fn decodes_as_pytorch(tag: &str, extra: &[&str]) {
     )
     .expect("DECODE_BOTH prints JSON");
     assert_eq!(report.len(), 4);
+    // The same operators as PyTorch's own export of its searcher (traced
+    // encoder and decoder inside), optimized or not.
+    let optimize = if extra.contains(&"--no-optimize") { "plain" } else { "optimize" };
+    let ops = r#"
+import json, runpy, sys, torch
+from torch.jit.mobile import _load_for_lite_interpreter, _export_operator_list
+from torch.utils.mobile_optimizer import optimize_for_mobile
+searcher = runpy.run_path(sys.argv[1])["scripted_searcher"]
+if sys.argv[3] == "optimize":
+    searcher = optimize_for_mobile(searcher)
+searcher._save_for_lite_interpreter(sys.argv[2] + ".pytorch")
+print(json.dumps([sorted(_export_operator_list(_load_for_lite_interpreter(p))) for p in (sys.argv[2], sys.argv[2] + ".pytorch")]))
+"#;
+    let lists: Vec<Value> =
+        serde_json::from_str(run_python(ops, &[&file, &ptl.display().to_string(), optimize]).trim()).expect("JSON");
+    assert_eq!(lists[0], lists[1], "{tag}: the operators differ from PyTorch's export of its searcher");
     for sentence in &report {
         assert_eq!(sentence["len"], 10, "max_length tokens");
         assert_eq!(sentence["ours"], sentence["theirs"], "the same tokens");

@@ -75,9 +75,9 @@ pub fn run_python_stdin(code: &str, input: &str) -> String {
 }
 
 /// Examples the generic compile tests leave out (tests/interop/chatbot.rs
-/// tests them): the chatbot, whose traced encoder and decoder tsc scripts
-/// (W4002), so its operators are not those of PyTorch's traced export, and
-/// its unfixed form, which TorchScript rejects on purpose.
+/// tests them): the chatbot, which has no `model` to script (its file
+/// traces the encoder and decoder and scripts the searcher itself), and its
+/// unfixed form, which TorchScript rejects on purpose.
 pub const NOT_COMPILED: &[&str] = &["chatbot.tsy", "chatbot_unfixed.tsy"];
 
 pub fn examples() -> Vec<PathBuf> {

@@ -73,8 +73,6 @@ pub struct Emitter<'u, 'h, 'a> {
     pub diagnostics: Vec<Diagnostic>,
     /// A construct this compiler does not handle yet was met.
     pub incomplete: bool,
-    /// The line of this file where the compiler first gave up (a dev aid).
-    pub gave_up_at: Option<u32>,
     /// The innermost statement being compiled when it first gave up.
     pub gave_up: Option<Span>,
     /// The innermost statement being compiled.
@@ -148,7 +146,6 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             graph,
             diagnostics: Vec::new(),
             incomplete: false,
-            gave_up_at: None,
             gave_up: None,
             current: unit.def.name.span,
             all_overloads: false,
@@ -200,16 +197,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     }
 
     /// Marks the function as beyond this compiler, remembering where.
-    #[track_caller]
     fn give_up(&mut self) {
         self.incomplete = true;
         self.reported_before_giving_up.get_or_insert(self.diagnostics.len());
-        self.gave_up_at.get_or_insert(std::panic::Location::caller().line());
-        if std::env::var_os("TSY_DEBUG_GIVE_UP").is_some() {
-            let file = self.host.map.get(self.unit.file);
-            let (line, _) = file.line_col(self.current.start);
-            eprintln!("give up at {} ({}:{line})", std::panic::Location::caller(), file.name);
-        }
         self.gave_up.get_or_insert(self.current);
     }
 
