@@ -254,3 +254,30 @@ fn identical_constants_are_pooled_at_the_top() {
     let first_op = body.iter().position(|l| !l.contains("prim::Constant")).expect("an operation");
     assert!(body[first_op..].iter().all(|l| !l.contains("prim::Constant")), "{graph}");
 }
+
+/// A traced conv (`aten::_convolution`) becomes `aten::conv2d` for the
+/// prepacking passes, and a traced conv–batchnorm pair folds, the conv
+/// reading its folded bias (a `Conv2d(bias=False)` traced with a constant
+/// `None` bias).
+#[test]
+fn traced_convolutions_fold_and_prepack() {
+    let source = format!(
+        "{}example_inputs = (torch.rand(1, 3, 8, 8),)\n",
+        model(
+            "        self.conv = nn.Conv2d(3, 8, 3, bias=False)\n        self.bn = nn.BatchNorm2d(8)\n        self.relu = nn.ReLU()",
+            "        return self.relu(self.bn(self.conv(x)))",
+        )
+        .replace("torch.jit.script(M())", "torch.jit.script(M().eval())")
+    );
+    let graph = final_graph("traced_conv_bn", &source, &["--trace"]);
+    assert_eq!(count(&graph, "prepacked::conv2d_clamp_run"), 1, "{graph}");
+    assert_eq!(count(&graph, "aten::_convolution") + count(&graph, "aten::batch_norm"), 0, "{graph}");
+    assert!(graph.contains("output_min=0., output_max=None"), "relu is the clamp: {graph}");
+    // Without folding the batchnorm stays; the conv is still prepacked.
+    let graph = final_graph("traced_conv_bn_skip", &source, &["--trace", "--skip", "conv-bn-fusion"]);
+    assert_eq!(count(&graph, "aten::batch_norm"), 1, "{graph}");
+    assert_eq!(count(&graph, "prepacked::conv2d_clamp_run"), 1, "{graph}");
+    // Without prepacking the traced conv is an aten::conv2d.
+    let graph = final_graph("traced_conv_bn_noprepack", &source, &["--trace", "--skip", "prepack"]);
+    assert_eq!((count(&graph, "aten::conv2d"), count(&graph, "aten::_convolution")), (1, 0), "{graph}");
+}

@@ -210,6 +210,9 @@ pub fn trace(
                 .secondary(at, "traced here"),
         ]
     })?;
+    if let Some(failure) = recorder.failure.take() {
+        return Err(vec![failure.secondary(at, "traced here")]);
+    }
     let graph = recorder.finish(&outputs).map_err(failed)?;
     let calls = recorder
         .calls

@@ -49,6 +49,8 @@ pub struct Recorder {
     /// value they are, and whether that is the 0-dim tensor PyTorch wraps a
     /// size in (`prim::NumToTensor`), read back with `aten::Int` where used.
     scalars: HashMap<(usize, ValueId), (ValueId, bool)>,
+    /// The first operation the trace could not record: the trace fails.
+    pub failure: Option<Diagnostic>,
 }
 
 impl Recorder {
@@ -89,6 +91,7 @@ impl Recorder {
             objects,
             calls: Vec::new(),
             scalars: HashMap::new(),
+            failure: None,
         }
     }
 
@@ -390,11 +393,11 @@ impl Observer for Recorder {
         } else {
             self.record(graph, node, inputs, outputs)
         };
-        if let Err(message) = result {
-            self.warnings.push(
-                Diagnostic::new(Code::E6001, graph.node(node).span.unwrap_or(Span::point(0)), message)
-                    .label("the trace cannot record this"),
-            );
+        if let Err(message) = result
+            && self.failure.is_none()
+        {
+            let at = graph.node(node).span.unwrap_or(Span::point(0));
+            self.failure = Some(Diagnostic::new(Code::E6001, at, message).label("the trace cannot record this"));
         }
     }
 }
