@@ -226,3 +226,36 @@ fn mutated_models_compile_to_ptl_or_diagnose() {
         })
         .expect("compiling mutated models to .ptl must not panic");
 }
+
+/// The same mutated models run in the reference interpreter, scripted or
+/// traced, optimized or not: outputs or diagnostics, never a panic.
+#[test]
+fn mutated_models_run_or_diagnose() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut seeds = vec![std::fs::read_to_string(root.join("examples/decision_gate.tsy")).expect("the example exists")];
+    seeds.push(std::fs::read_to_string(root.join("tests/fixtures/trace/mixed.tsy")).expect("the fixture exists"));
+    let strategy = (
+        proptest::sample::select(seeds),
+        proptest::collection::vec((any::<prop::sample::Index>(), 0usize..8, proptest::sample::select(PIECES)), 0..3),
+        any::<bool>(),
+        any::<bool>(),
+    );
+    let mut runner = TestRunner::new(Config { cases: 200, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&strategy, |(seed, edits, optimize, trace)| {
+            let text = mutate(seed, edits);
+            let mut map = tsy::source::SourceMap::new();
+            let file = map.add("fuzz.tsy".to_string(), text);
+            let mut interner = tsy::syntax::Interner::new();
+            let options = tsy::run::Options {
+                optimize: optimize.then(tsy::passes::Options::default),
+                trace,
+                ..Default::default()
+            };
+            if let Ok(outputs) = tsy::run::run(&mut map, file, &mut interner, &options) {
+                assert!(!outputs.values.is_empty(), "a run has outputs");
+            }
+            Ok(())
+        })
+        .expect("running mutated models must not panic");
+}
