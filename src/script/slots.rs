@@ -69,8 +69,7 @@ pub fn module_slots(host: &Host<'_>, instance: &Rc<Instance>) -> Vec<Slot> {
 }
 
 /// The module a submodule entry holds: an instance, or a module scripted
-/// (or traced, which tsc compiles by scripting for now: W4002) before it
-/// was assigned.
+/// or traced before it was assigned.
 pub fn submodule(value: &Value) -> Option<Rc<Instance>> {
     match value {
         Value::Instance(i) if i.class.is_module() => Some(i.clone()),

@@ -183,8 +183,8 @@ impl Emitter<'_, '_, '_> {
         let mut traced = false;
         let found = state_value.or(plain).map(|v| match v {
             // A submodule scripted before it was handed in compiles like the
-            // module itself; a traced one too, for now (tsc does not trace
-            // yet, W4002), but it keeps only its state.
+            // module itself; a traced one runs its recorded forward and
+            // keeps only its state.
             Value::Entry(entry) if entry.kind == crate::host::value::EntryKind::Script => entry.target.clone(),
             Value::Entry(entry) if entry.kind == crate::host::value::EntryKind::Trace => {
                 traced = true;
