@@ -6,6 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+mod alloc;
+
+#[global_allocator]
+static ALLOCATOR: alloc::Allocator = alloc::Allocator;
 use tsy::diag::{self, Code, Diagnostic};
 use tsy::source::{FileId, SourceMap, Span};
 use tsy::syntax::Interner;
