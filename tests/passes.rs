@@ -281,3 +281,18 @@ fn traced_convolutions_fold_and_prepack() {
     let graph = final_graph("traced_conv_bn_noprepack", &source, &["--trace", "--skip", "prepack"]);
     assert_eq!((count(&graph, "aten::conv2d"), count(&graph, "aten::_convolution")), (1, 0), "{graph}");
 }
+
+/// Folding and transposing read a weight that is a view into a larger
+/// tensor (an offset into shared storage) at the view's own elements.
+#[test]
+fn weights_that_are_views_fold_and_transpose() {
+    let source = model(
+        "        self.conv = nn.Conv2d(3, 8, 3)\n        self.bn = nn.BatchNorm2d(8)\n        bank = torch.rand(2, 8, 3, 3, 3)\n        self.conv.weight = nn.Parameter(bank[1])\n        self.fc = nn.Linear(8, 4)\n        table = torch.rand(3, 4, 8)\n        self.fc.weight = nn.Parameter(table[2])",
+        "        y = self.bn(self.conv(x))\n        return self.fc(torch.flatten(F.adaptive_avg_pool2d(y, 1), 1))",
+    )
+    .replace("torch.jit.script(M())", "torch.jit.script(M().eval())");
+    let graph = final_graph("view_weights", &source, &[]);
+    assert_eq!(count(&graph, "prepacked::conv2d_clamp_run"), 1, "{graph}");
+    assert_eq!(count(&graph, "aten::batch_norm"), 0, "{graph}");
+    assert_eq!(count(&graph, "prepacked::linear_clamp_run"), 1, "{graph}");
+}

@@ -72,8 +72,8 @@ pub fn constant_transposes(graph: &mut Graph) {
         let transposed = match t.shape.as_slice() {
             [rows, cols] => {
                 let size = t.dtype.size();
-                let bytes = t.bytes();
-                let data = &bytes[t.offset * size..(t.offset + rows * cols) * size];
+                // (`bytes()` is the tensor's own elements, wherever its view starts.)
+                let data = t.bytes();
                 let mut out = vec![0u8; data.len()];
                 for r in 0..*rows {
                     for c in 0..*cols {
@@ -84,11 +84,7 @@ pub fn constant_transposes(graph: &mut Graph) {
                 Tensor::from_bytes(vec![*cols, *rows], t.dtype, out.into())
             }
             // `t()` of a 0-d or 1-d tensor is the tensor.
-            [] | [_] => {
-                let size = t.dtype.size();
-                let data = &t.bytes()[t.offset * size..(t.offset + t.numel()) * size];
-                Tensor::from_bytes(t.shape.clone(), t.dtype, data.into())
-            }
+            [] | [_] => Tensor::from_bytes(t.shape.clone(), t.dtype, t.bytes()),
             _ => continue,
         };
         let node = graph.node_mut(n);

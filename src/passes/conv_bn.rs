@@ -112,13 +112,9 @@ pub(super) fn fold_parameters(host: &Host<'_>, conv: &Rc<Instance>, bn: &Rc<Inst
     if channels == 0 || weight.numel() == 0 || weight.numel() % channels != 0 {
         return None;
     }
+    // (`bytes()` is the tensor's own elements, wherever its view starts.)
     let floats = |t: &Tensor| -> Vec<f32> {
-        let bytes = t.bytes();
-        let start = t.offset * 4;
-        bytes[start..start + t.numel() * 4]
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect()
+        t.bytes().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
     };
     let (mean, var) = (floats(&mean), floats(&var));
     if mean.len() != channels || var.len() != channels {
@@ -161,7 +157,7 @@ pub(super) fn fold_parameters(host: &Host<'_>, conv: &Rc<Instance>, bn: &Rc<Inst
     let folded_w = if in_place {
         None
     } else {
-        let mut copy = weight.bytes()[weight.offset * 4..(weight.offset + weight.numel()) * 4].to_vec();
+        let mut copy = weight.bytes().to_vec();
         for (c, row) in copy.chunks_mut(per_channel * 4).enumerate() {
             fold_row(row, factors[c]);
         }
