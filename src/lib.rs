@@ -53,7 +53,7 @@ pub fn check_with(map: &mut SourceMap, file: FileId, interner: &mut Interner, ve
 
 /// Parses the file, runs its module-level code and picks the entry (`entry`
 /// by name, else the default): the start of every command past `check`.
-pub(crate) fn evaluate_entry<'a>(
+fn evaluate_entry<'a>(
     map: &'a mut SourceMap,
     file: FileId,
     interner: &'a mut Interner,
@@ -118,6 +118,39 @@ pub(crate) fn load_weights(
     host::load::load_state(root, stored, true, span).map_err(|d| vec![*d])
 }
 
+/// A file as `compile`, `compile_ptl` and `run` start from it: evaluated,
+/// checked (any error stops here), its weights loaded and its traces
+/// recorded; with the warnings so far.
+pub(crate) struct Prepared<'a> {
+    pub evaluated: host::Evaluated<'a>,
+    pub selected: host::Selected,
+    pub warnings: Vec<Diagnostic>,
+}
+
+pub(crate) fn prepare<'a>(
+    map: &'a mut SourceMap,
+    file: FileId,
+    interner: &'a mut Interner,
+    entry: Option<&str>,
+    weights: Option<&std::path::Path>,
+    trace: bool,
+) -> Result<Prepared<'a>, Vec<Diagnostic>> {
+    let (mut evaluated, selected) = evaluate_entry(map, file, interner, entry)?;
+    let mut warnings = script::check(&mut evaluated.host, &selected, false);
+    if warnings.iter().any(Diagnostic::is_error) {
+        diag::sort(&mut warnings);
+        return Err(warnings);
+    }
+    if let (Some(path), Some(root)) = (weights, selected.root_module()) {
+        load_weights(&root, path)?;
+    }
+    warnings.extend(trace::trace_entries(&mut evaluated.host)?);
+    if trace {
+        warnings.extend(trace::trace_root(&mut evaluated.host, &evaluated.globals, &selected)?);
+    }
+    Ok(Prepared { evaluated, selected, warnings })
+}
+
 /// The IR graph of the file's entry, when the script compiler handles all of
 /// it (`None` otherwise, or when the file does not get that far).
 pub fn entry_graph(map: &mut SourceMap, file: FileId, interner: &mut Interner) -> Option<ir::Function> {
@@ -136,19 +169,7 @@ pub fn compile(
     weights: Option<&std::path::Path>,
 ) -> Result<(ir::Function, Vec<Diagnostic>), Vec<Diagnostic>> {
     let file_start = map.get(file).span().start;
-    let (mut evaluated, selected) = evaluate_entry(map, file, interner, entry)?;
-    let mut diagnostics = script::check(&mut evaluated.host, &selected, false);
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        diag::sort(&mut diagnostics);
-        return Err(diagnostics);
-    }
-    if let (Some(path), Some(root)) = (weights, selected.root_module()) {
-        load_weights(&root, path)?;
-    }
-    diagnostics.extend(trace::trace_entries(&mut evaluated.host)?);
-    if trace {
-        diagnostics.extend(trace::trace_root(&mut evaluated.host, &evaluated.globals, &selected)?);
-    }
+    let Prepared { mut evaluated, selected, warnings } = prepare(map, file, interner, entry, weights, trace)?;
     let function = script::entry_graph(&mut evaluated.host, &selected).map_err(|gave_up| {
         let span = gave_up.unwrap_or(source::Span::point(file_start));
         vec![
@@ -158,7 +179,7 @@ pub fn compile(
                 .help("`tsc explain E3010` lists what the compiler handles today"),
         ]
     })?;
-    Ok((function, diagnostics))
+    Ok((function, warnings))
 }
 
 /// `tsc compile -o FILE.ptl`: the entry module as a lite-interpreter file,
@@ -175,15 +196,7 @@ pub fn compile_ptl<W: std::io::Write + std::io::Seek>(
     sink: W,
 ) -> Result<(W, export::Report), Vec<Diagnostic>> {
     let file_start = source::Span::point(map.get(file).span().start);
-    let (mut evaluated, selected) = evaluate_entry(map, file, interner, entry)?;
-    let mut diagnostics = script::check(&mut evaluated.host, &selected, false);
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        diag::sort(&mut diagnostics);
-        return Err(diagnostics);
-    }
-    if let (Some(path), Some(root)) = (weights, selected.root_module()) {
-        load_weights(&root, path)?;
-    }
+    let Prepared { mut evaluated, selected, warnings } = prepare(map, file, interner, entry, weights, options.trace)?;
     // The file's own `optimize_for_mobile(..., preserved_methods=[...])`.
     let mut options = options.clone();
     if let (Some(passes), host::value::Value::Entry(entry)) = (&mut options.optimize, &selected.value) {
@@ -194,11 +207,7 @@ pub fn compile_ptl<W: std::io::Write + std::io::Seek>(
         }
     }
     let options = &options;
-    let mut report = export::Report::default();
-    report.warnings.extend(trace::trace_entries(&mut evaluated.host)?);
-    if options.trace {
-        report.warnings.extend(trace::trace_root(&mut evaluated.host, &evaluated.globals, &selected)?);
-    }
+    let mut report = export::Report { warnings, ..Default::default() };
     let sink =
         export::ptl(&mut evaluated.host, &selected, options, file_start, &mut report, sink).map_err(|d| vec![*d])?;
     Ok((sink, report))

@@ -43,20 +43,9 @@ pub fn run(
     options: &Options<'_>,
 ) -> Result<Outputs, Vec<Diagnostic>> {
     let file_span = map.get(file).span();
-    let (mut evaluated, selected) = crate::evaluate_entry(map, file, interner, options.entry)?;
-    let mut diagnostics = crate::script::check(&mut evaluated.host, &selected, false);
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        crate::diag::sort(&mut diagnostics);
-        return Err(diagnostics);
-    }
-    if let (Some(path), Some(root)) = (options.weights, selected.root_module()) {
-        crate::load_weights(&root, path)?;
-    }
+    let crate::Prepared { mut evaluated, selected, warnings } =
+        crate::prepare(map, file, interner, options.entry, options.weights, options.trace)?;
     let host = &mut evaluated.host;
-    diagnostics.extend(crate::trace::trace_entries(host)?);
-    if options.trace {
-        diagnostics.extend(crate::trace::trace_root(host, &evaluated.globals, &selected)?);
-    }
     let unit = crate::script::entry_unit(host, &selected).ok_or_else(|| {
         vec![Diagnostic::new(Code::E5007, Span::point(file_span.start), "the entry has no function to run")]
     })?;
@@ -68,16 +57,33 @@ pub fn run(
         ]
     };
     let root = selected.root_module();
-    let scripted = crate::script::inlined(host, &unit, &mut crate::script::InlineMemo::new()).map_err(stops)?;
+    let optimize = options.optimize.as_ref().zip(root.as_ref());
+    // The module as scripted: what runs without the passes, and what every
+    // stage's outputs are compared with.
+    let scripted = match optimize.is_none() || options.stages {
+        true => Some(crate::script::inlined(host, &unit, &mut crate::script::InlineMemo::new()).map_err(stops)?),
+        false => None,
+    };
+    let optimized = match (optimize, options.stages) {
+        (Some((passes, root)), false) => Some(
+            crate::passes::optimize(host, root, std::slice::from_ref(&unit), passes, &mut |_, _| {})
+                .map_err(stops)?
+                .remove(0),
+        ),
+        _ => None,
+    };
+    let Some(first) = scripted.as_ref().or(optimized.as_ref()) else {
+        unreachable!("one of the two is compiled: no passes, or stages, or the passes")
+    };
     let mut converter = Converter::new();
-    let this = match (scripted.method, &root) {
+    let this = match (first.method, &root) {
         (true, Some(root)) => {
             Some(RValue::Object(converter.module(host, root).map_err(|e| vec![run_failed(e.message, at)])?))
         }
         _ => None,
     };
-    let params = &scripted.graph.block(scripted.graph.top).params;
-    let wanted: Vec<Type> = params[this.iter().len()..].iter().map(|p| scripted.graph.value(*p).ty.clone()).collect();
+    let params = &first.graph.block(first.graph.top).params;
+    let wanted: Vec<Type> = params[this.iter().len()..].iter().map(|p| first.graph.value(*p).ty.clone()).collect();
     let given = match options.inputs {
         Some(path) => inputs_file(path, &wanted, at)?,
         None => {
@@ -115,17 +121,16 @@ pub fn run(
         })
     };
     let mut stages = Vec::new();
-    let outputs = match (&options.optimize, &root) {
-        (Some(passes), Some(root)) => {
-            if options.stages {
-                stages.push(("scripted".to_string(), run_graph(&scripted.graph, &mut converter)?));
-            }
+    let outputs = match (optimize, optimized, scripted) {
+        (_, Some(optimized), _) => run_graph(&optimized.graph, &mut converter)?,
+        (Some((passes, root)), None, Some(scripted)) => {
+            // Stages: the scripted module runs before the passes fold its
+            // weights, then each stage's graph.
+            stages.push(("scripted".to_string(), run_graph(&scripted.graph, &mut converter)?));
             let mut observed = Vec::new();
             let mut optimized =
                 crate::passes::optimize(host, root, std::slice::from_ref(&unit), passes, &mut |stage, graph| {
-                    if options.stages {
-                        observed.push((stage.to_string(), graph.clone()));
-                    }
+                    observed.push((stage.to_string(), graph.clone()));
                 })
                 .map_err(stops)?;
             // A fresh converter: folding may have rewritten a weight in
@@ -136,14 +141,15 @@ pub fn run(
             }
             run_graph(&optimized.remove(0).graph, &mut converter)?
         }
-        _ => run_graph(&scripted.graph, &mut converter)?,
+        (_, None, Some(scripted)) => run_graph(&scripted.graph, &mut converter)?,
+        (_, None, None) => unreachable!("one of the two is compiled (see `first`)"),
     };
     let mut values = Vec::new();
     for v in outputs {
         flatten(v, &mut values);
     }
     let values = values.into_iter().enumerate().map(|(i, v)| (format!("output{i}"), v)).collect();
-    Ok(Outputs { values, warnings: diagnostics, stages })
+    Ok(Outputs { values, warnings, stages })
 }
 
 fn run_failed(message: impl Into<String>, span: Span) -> Diagnostic {

@@ -671,8 +671,8 @@ fn apply(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     Ok(Value::Instance(instance))
 }
 
-/// Calling a module in module-level code runs `forward` eagerly, which
-/// needs tensor kernels the host does not have yet.
+/// Calling a module in module-level code runs `forward` eagerly, which the
+/// host does not do (the reference interpreter runs compiled graphs: `tsc run`).
 pub fn call_module(host: &mut Host<'_>, instance: &Rc<Instance>, _args: Args, span: Span) -> Eval<Value> {
     let name = instance.class.name.clone();
     host.unsupported(

@@ -1003,7 +1003,7 @@ fn entry_same(_host: &mut Host<'_>, args: Args) -> Eval<Value> {
 
 pub fn call_entry(host: &mut Host<'_>, _entry: &Rc<Entry>, _args: Args, span: Span) -> Eval<Value> {
     host.unsupported(
-        "running a scripted or traced module in module-level code is not supported yet; `tsc run` will do it",
+        "running a scripted or traced module in module-level code is not supported yet; `tsc run FILE` runs the entry",
         span,
     )
 }

@@ -542,17 +542,24 @@ fn operator_histogram(ptl: &Path) -> std::collections::BTreeMap<String, usize> {
 /// outputs match PyTorch's optimized module within 1e-5 relative, its
 /// bytecode calls the same operators the same number of times, and its
 /// size is within 1% of PyTorch's file (4 KB for a tiny model).
+/// PyTorch's `optimize_for_mobile` of `file` and ours, run on the same
+/// inputs: our `.ptl` and each run's relative max |Δ|.
+fn optimized_against_pytorch(file: &Path, dir: &Path) -> (PathBuf, Vec<f64>) {
+    run_python(PREPARE, &[&file.display().to_string(), &dir.display().to_string(), "optimize"]);
+    let ptl = compile(file, dir, &["--optimize"]);
+    let report: Value =
+        serde_json::from_str(run_python(CHECK, &[&ptl.display().to_string(), &dir.display().to_string()]).trim())
+            .expect("CHECK prints a report");
+    let errors = report["errors"].as_array().expect("errors").iter().filter_map(Value::as_f64).collect();
+    (ptl, errors)
+}
+
 #[test]
 fn examples_optimize_as_pytorch_does() {
     for file in examples() {
         let stem = file.file_stem().expect("a file name").to_string_lossy().into_owned();
         let dir = work_dir(&format!("opt-{stem}"));
-        run_python(PREPARE, &[&file.display().to_string(), &dir.display().to_string(), "optimize"]);
-        let ptl = compile(&file, &dir, &["--optimize"]);
-        let report: Value =
-            serde_json::from_str(run_python(CHECK, &[&ptl.display().to_string(), &dir.display().to_string()]).trim())
-                .expect("CHECK prints a report");
-        let errors: Vec<f64> = report["errors"].as_array().expect("errors").iter().filter_map(Value::as_f64).collect();
+        let (ptl, errors) = optimized_against_pytorch(&file, &dir);
         assert!(errors.iter().all(|e| *e <= 1e-5), "{stem}: outputs differ from optimize_for_mobile's by {errors:?}");
         let pytorch = dir.join("pytorch.ptl");
         assert_same_operators(&ptl, &pytorch, &stem);
@@ -716,12 +723,7 @@ fn probes_optimize_as_pytorch_does() {
     let dir = work_dir("probes");
     for (name, init, forward, shape) in probes {
         let file = probe(&dir, name, init, forward, shape);
-        run_python(PREPARE, &[&file.display().to_string(), &dir.display().to_string(), "optimize"]);
-        let ptl = compile(&file, &dir, &["--optimize"]);
-        let report: Value =
-            serde_json::from_str(run_python(CHECK, &[&ptl.display().to_string(), &dir.display().to_string()]).trim())
-                .expect("CHECK prints a report");
-        let errors: Vec<f64> = report["errors"].as_array().expect("errors").iter().filter_map(Value::as_f64).collect();
+        let (ptl, errors) = optimized_against_pytorch(&file, &dir);
         assert!(errors.iter().all(|e| *e <= 1e-5), "{name}: outputs differ from optimize_for_mobile's by {errors:?}");
         assert_same_operators(&ptl, &dir.join("pytorch.ptl"), name);
         println!("{name}: relative max |Δ| {errors:?}, same operators");

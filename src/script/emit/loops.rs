@@ -5,25 +5,9 @@
 use super::*;
 
 impl Emitter<'_, '_, '_> {
-    /// A loop over a module container, unrolled as PyTorch does. `body`
-    /// runs once per submodule.
-    fn unrolled_loop<F>(
-        &mut self,
-        target: &Expr,
-        index: Option<Symbol>,
-        container: &Rc<Instance>,
-        value: ValueId,
-        span: Span,
-        body: &mut F,
-    ) -> Result<(), Incomplete>
-    where
-        F: FnMut(&mut Self) -> Result<Flow, Incomplete>,
-    {
-        self.unrolled_modules(target, index, Unrolled::Modules, container, value, span, body)
-    }
-
-    /// [`Emitter::unrolled_loop`] over what `ModuleDict.items()`, `.keys()`
-    /// or `.values()` give: each trip's target is the key (a string
+    /// A loop over a module container, unrolled as PyTorch does: `body`
+    /// runs once per submodule. Over what `ModuleDict.items()`, `.keys()`
+    /// or `.values()` give, each trip's target is the key (a string
     /// constant), the submodule, or both.
     #[allow(clippy::too_many_arguments)]
     fn unrolled_modules<F>(
@@ -48,9 +32,10 @@ impl Emitter<'_, '_, '_> {
             },
             _ => return Err(Incomplete),
         };
-        let keys: Vec<String> = crate::host::module::child_instances(container).into_iter().map(|(k, _)| k).collect();
+        let instances = crate::host::module::child_instances(container);
+        let keys: Vec<String> = instances.iter().map(|(k, _)| k.clone()).collect();
         // As in PyTorch, every submodule is read first, then the bodies run.
-        let children: Vec<ValueId> = crate::host::module::child_instances(container)
+        let children: Vec<ValueId> = instances
             .into_iter()
             .map(|(child_name, child)| {
                 let ty = Type::Class(child.class.qualified_name().into());
@@ -300,7 +285,7 @@ impl Emitter<'_, '_, '_> {
             && let ExprKind::Name(index) = index.kind
             && let Sugar::Module(container, value) = self.expr(parts[0])
         {
-            return self.unrolled_loop(item, Some(index), &container, value, span, body);
+            return self.unrolled_modules(item, Some(index), Unrolled::Modules, &container, value, span, body);
         }
         // Each source is the loop counter (`range`, `enumerate`'s index) or
         // a list read at the counter.
@@ -347,7 +332,7 @@ impl Emitter<'_, '_, '_> {
                     // `for layer in self.layers:` over a ModuleList or
                     // Sequential is unrolled: the body once per submodule.
                     Sugar::Module(container, value) if form.is_empty() => {
-                        return self.unrolled_loop(target, None, &container, value, span, body);
+                        return self.unrolled_modules(target, None, Unrolled::Modules, &container, value, span, body);
                     }
                     // A module container unrolls only on its own (or
                     // enumerated), not zipped with a list.
