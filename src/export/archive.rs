@@ -34,13 +34,24 @@ impl<W: Write + Seek> Archive<W> {
     }
 
     pub fn add(&mut self, name: &str, data: &[u8]) -> zip::result::ZipResult<()> {
+        self.add_with(name, data.len(), |out| out.write_all(data))
+    }
+
+    /// A record of `len` bytes that `write` produces, in as many pieces as
+    /// it likes (a folded weight computed on the way to the file).
+    pub fn add_with(
+        &mut self,
+        name: &str,
+        len: usize,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> zip::result::ZipResult<()> {
         let options = SimpleFileOptions::default()
             .compression_method(CompressionMethod::Stored)
             .last_modified_time(DateTime::default())
             .with_alignment_and_header_id(64, PADDING_HEADER_ID)
-            .large_file(data.len() >= u32::MAX as usize);
+            .large_file(len >= u32::MAX as usize);
         self.zip.start_file(format!("{}/{name}", self.prefix), options)?;
-        self.zip.write_all(data)?;
+        write(&mut self.zip)?;
         Ok(())
     }
 

@@ -113,15 +113,15 @@ impl Contents {
         let bytecode = pickle(&Pickle::Tuple(bytecode));
         let file_version = self.operators.iter().map(|name| operator_version(name)).max().unwrap_or(3).max(3);
         let mut archive = archive::Archive::to(prefix, sink);
-        for (key, bytes) in &self.data.records {
-            archive.add(&format!("data/{key}"), bytes)?;
+        for (key, tensor) in &self.data.records {
+            archive.add_with(&format!("data/{key}"), tensor.storage_len(), |out| tensor.write_storage(out))?;
         }
         archive.add("data.pkl", &data_pkl)?;
         for (path, text) in &self.code {
             archive.add(path, text.as_bytes())?;
         }
-        for (key, bytes) in &self.constants.records {
-            archive.add(&format!("constants/{key}"), bytes)?;
+        for (key, tensor) in &self.constants.records {
+            archive.add_with(&format!("constants/{key}"), tensor.storage_len(), |out| tensor.write_storage(out))?;
         }
         archive.add("constants.pkl", &constants_pkl)?;
         archive.add("bytecode.pkl", &bytecode)?;

@@ -17,8 +17,9 @@ use crate::types::Type;
 #[derive(Default)]
 pub struct Storages {
     keys: HashMap<*const (), String>,
-    /// (record key, bytes) in order.
-    pub records: Vec<(String, Rc<[u8]>)>,
+    /// (record key, a tensor over the whole storage) in order: written out
+    /// when the archive is, never copied before.
+    pub records: Vec<(String, Tensor)>,
     /// Appended to every key: `.storage` for the `constants/` namespace.
     suffix: &'static str,
 }
@@ -33,13 +34,12 @@ impl Storages {
     pub fn tensor(&mut self, t: &Tensor, requires_grad: bool) -> TensorRef {
         let id = Rc::as_ptr(&t.storage) as *const ();
         // The whole storage: views of one storage share its record.
-        let bytes = t.storage_bytes();
         let key = match self.keys.get(&id) {
             Some(key) => key.clone(),
             None => {
                 let key = format!("{}{}", self.records.len(), self.suffix);
                 self.keys.insert(id, key.clone());
-                self.records.push((key.clone(), bytes.clone()));
+                self.records.push((key.clone(), t.alias(false, false)));
                 key
             }
         };
@@ -48,7 +48,7 @@ impl Storages {
         TensorRef {
             key,
             storage_class: t.dtype.storage_name(),
-            storage_numel: bytes.len() / t.dtype.size(),
+            storage_numel: t.storage_len() / t.dtype.size(),
             offset: t.offset,
             sizes: t.shape.clone(),
             strides,

@@ -1,9 +1,16 @@
 //! Tensors in the host. Creation records a shape, an element type and how to
 //! fill the data; the bytes exist only once something needs them (export, a
 //! loaded weights file). `tsc check` never materializes a weight.
+//!
+//! Bytes are [`bytes::Bytes`]: a weights file's tensors are slices of its
+//! mapping, never copied, and a folded weight ([`Storage::Scaled`]) is
+//! computed only as it is written out.
 
 use std::cell::RefCell;
+use std::io::Write;
 use std::rc::Rc;
+
+use bytes::Bytes;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::types::ScalarType;
@@ -48,7 +55,63 @@ pub enum Storage {
     /// fill (what `weight[padding_idx].fill_(0)` leaves behind).
     Lazy { fill: Fill, numel: usize, patches: Vec<(usize, usize, Fill)> },
     /// Contiguous little-endian elements.
-    Bytes(Rc<[u8]>),
+    Bytes(Bytes),
+    /// Float32 elements of `source` with each of `factors.len()` equal
+    /// blocks multiplied by its factor (a conv weight folded with its
+    /// BatchNorm): the product is computed where it is written, so a
+    /// model's weights need no second buffer.
+    Scaled { source: Bytes, factors: Rc<[f32]> },
+}
+
+impl Storage {
+    /// The size in bytes, without materializing anything.
+    pub fn len(&self, dtype: ScalarType) -> usize {
+        match self {
+            Storage::Lazy { numel, .. } => numel * dtype.size(),
+            Storage::Bytes(bytes) => bytes.len(),
+            Storage::Scaled { source, .. } => source.len(),
+        }
+    }
+
+    pub fn is_empty(&self, dtype: ScalarType) -> bool {
+        self.len(dtype) == 0
+    }
+}
+
+/// Bytes computed and written at a time: small enough to stay in cache
+/// between the two.
+const SCALED_CHUNK: usize = 2 * 1024 * 1024;
+
+/// `source`'s float32 elements, block `c` times `factors[c]`, handed to
+/// `out` in cache-sized pieces.
+fn scale_into(
+    source: &[u8],
+    factors: &[f32],
+    out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let block = source.len() / factors.len().max(1);
+    let mut buffer = Vec::with_capacity(SCALED_CHUNK.min(source.len()));
+    for (mut row, &factor) in source.chunks(block.max(1)).zip(factors) {
+        while !row.is_empty() {
+            let (now, rest) = row.split_at((SCALED_CHUNK - buffer.len()).min(row.len()));
+            let start = buffer.len();
+            buffer.resize(start + now.len(), 0);
+            for (to, x) in buffer[start..].chunks_exact_mut(4).zip(now.chunks_exact(4)) {
+                to.copy_from_slice(&(f32::from_le_bytes([x[0], x[1], x[2], x[3]]) * factor).to_le_bytes());
+            }
+            // Whole buffers, not rows: the kernel caches large writes in
+            // large pages, small ones page by page.
+            if buffer.len() == SCALED_CHUNK {
+                out(&buffer)?;
+                buffer.clear();
+            }
+            row = rest;
+        }
+    }
+    if !buffer.is_empty() {
+        out(&buffer)?;
+    }
+    Ok(())
 }
 
 #[derive(Debug)]
@@ -77,13 +140,26 @@ impl Tensor {
         }
     }
 
-    pub fn from_bytes(shape: Vec<usize>, dtype: ScalarType, bytes: Rc<[u8]>) -> Tensor {
+    pub fn from_bytes(shape: Vec<usize>, dtype: ScalarType, bytes: Bytes) -> Tensor {
         Tensor {
             shape,
             dtype,
             is_parameter: false,
             requires_grad: false,
             storage: Rc::new(RefCell::new(Storage::Bytes(bytes))),
+            offset: 0,
+        }
+    }
+
+    /// A float32 tensor whose `factors.len()` blocks are `source`'s times
+    /// their factors, computed when needed (see [`Storage::Scaled`]).
+    pub fn scaled(shape: Vec<usize>, source: Bytes, factors: Rc<[f32]>) -> Tensor {
+        Tensor {
+            shape,
+            dtype: ScalarType::Float32,
+            is_parameter: false,
+            requires_grad: false,
+            storage: Rc::new(RefCell::new(Storage::Scaled { source, factors })),
             offset: 0,
         }
     }
@@ -127,17 +203,18 @@ impl Tensor {
                 *storage = Storage::Lazy { fill, numel, patches: Vec::new() };
             }
             Storage::Lazy { patches, .. } => patches.push((self.offset, numel, fill)),
-            Storage::Bytes(bytes) => {
+            Storage::Bytes(_) | Storage::Scaled { .. } => {
+                drop(storage);
                 let size = self.dtype.size();
-                let mut data = bytes.to_vec();
+                let mut data = self.storage_bytes().to_vec();
                 let block = materialize(&fill, numel, self.dtype);
                 data[self.offset * size..(self.offset + numel) * size].copy_from_slice(&block);
-                *bytes = data.into();
+                self.set_bytes(data.into());
             }
         }
     }
 
-    pub fn set_bytes(&self, bytes: Rc<[u8]>) {
+    pub fn set_bytes(&self, bytes: Bytes) {
         *self.storage.borrow_mut() = Storage::Bytes(bytes);
     }
 
@@ -146,34 +223,52 @@ impl Tensor {
     }
 
     /// The elements as little-endian bytes, materializing a lazy fill.
-    pub fn bytes(&self) -> Rc<[u8]> {
-        let all = self.storage_bytes();
+    pub fn bytes(&self) -> Bytes {
         let size = self.dtype.size();
-        if self.offset == 0 && all.len() == self.numel() * size {
-            all
-        } else {
-            all[self.offset * size..(self.offset + self.numel()) * size].into()
-        }
+        self.storage_bytes().slice(self.offset * size..(self.offset + self.numel()) * size)
     }
 
     /// The whole storage this tensor views, materialized once (views of it
     /// share the bytes).
-    pub fn storage_bytes(&self) -> Rc<[u8]> {
-        let lazy = match &*self.storage.borrow() {
-            Storage::Bytes(_) => None,
-            Storage::Lazy { fill, numel, patches } => Some((fill.clone(), *numel, patches.clone())),
-        };
-        if let Some((fill, numel, patches)) = lazy {
-            let size = self.dtype.size();
-            let mut data = materialize(&fill, numel, self.dtype);
-            for (offset, len, patch) in patches {
-                data[offset * size..(offset + len) * size].copy_from_slice(&materialize(&patch, len, self.dtype));
+    pub fn storage_bytes(&self) -> Bytes {
+        let materialized = match &*self.storage.borrow() {
+            Storage::Bytes(all) => return all.clone(),
+            Storage::Lazy { fill, numel, patches } => {
+                let size = self.dtype.size();
+                let mut data = materialize(fill, *numel, self.dtype);
+                for (offset, len, patch) in patches {
+                    data[offset * size..(offset + len) * size].copy_from_slice(&materialize(patch, *len, self.dtype));
+                }
+                MATERIALIZED_BYTES.fetch_add(data.len() as u64, Ordering::Relaxed);
+                data
             }
-            MATERIALIZED_BYTES.fetch_add(data.len() as u64, Ordering::Relaxed);
-            *self.storage.borrow_mut() = Storage::Bytes(data.into());
+            Storage::Scaled { source, factors } => {
+                let mut data = Vec::with_capacity(source.len());
+                scale_into(source, factors, &mut |piece| {
+                    data.extend_from_slice(piece);
+                    Ok(())
+                })
+                .expect("writing into a Vec does not fail");
+                data
+            }
+        };
+        let all = Bytes::from(materialized);
+        *self.storage.borrow_mut() = Storage::Bytes(all.clone());
+        all
+    }
+
+    /// Writes the whole storage this tensor views to `out`; a folded weight
+    /// is computed piece by piece on the way, never held whole.
+    pub fn write_storage(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        if let Storage::Scaled { source, factors } = &*self.storage.borrow() {
+            return scale_into(source, factors, &mut |piece| out.write_all(piece));
         }
-        let Storage::Bytes(all) = &*self.storage.borrow() else { unreachable!("materialized above") };
-        all.clone()
+        out.write_all(&self.storage_bytes())
+    }
+
+    /// The whole storage's size in bytes, without materializing it.
+    pub fn storage_len(&self) -> usize {
+        self.storage.borrow().len(self.dtype)
     }
 }
 
@@ -302,6 +397,28 @@ mod tests {
             let v = f32::from_le_bytes(chunk.try_into().expect("4 bytes"));
             assert!((-1.0..1.0).contains(&v));
         }
+    }
+
+    /// A folded weight gives the same elements whether it is materialized
+    /// or written out, rows crossing the write buffer's boundaries.
+    #[test]
+    fn scaled_storage_multiplies_each_block_by_its_factor() {
+        let (rows, per_row) = (3, SCALED_CHUNK / 4 / 2 + 5);
+        let source: Vec<f32> = (0..rows * per_row).map(|i| i as f32 * 0.25 - 7.0).collect();
+        let factors: Rc<[f32]> = vec![0.5, -3.0, 1.0e-3].into();
+        let expected: Vec<u8> =
+            source.iter().enumerate().flat_map(|(i, v)| (v * factors[i / per_row]).to_le_bytes()).collect();
+        let source = Bytes::from(source.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>());
+        let folded = Tensor::scaled(vec![rows, per_row], source.clone(), factors.clone());
+        assert_eq!(folded.storage_len(), expected.len());
+        let mut written = Vec::new();
+        folded.write_storage(&mut written).expect("a Vec takes any write");
+        assert!(written == expected, "written elements differ");
+        assert!(!folded.is_materialized(), "writing out does not keep a copy");
+        assert!(folded.bytes() == expected, "materialized elements differ");
+        assert!(folded.is_materialized());
+        let row = folded.select(1);
+        assert!(row.bytes() == expected[per_row * 4..2 * per_row * 4], "a view reads its own block");
     }
 
     #[test]

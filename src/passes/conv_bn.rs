@@ -126,57 +126,20 @@ pub(super) fn fold_parameters(host: &Host<'_>, conv: &Rc<Instance>, bn: &Rc<Inst
     let eps = eps as f32;
     let scale: Vec<f32> = var.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();
     let factors: Vec<f32> = (0..channels).map(|c| gamma[c] * scale[c]).collect();
-    let per_channel = weight.numel() / channels;
-    let fold_row = |row: &mut [u8], factor: f32| {
-        for x in row.chunks_exact_mut(4) {
-            let v = f32::from_le_bytes([x[0], x[1], x[2], x[3]]) * factor;
-            x.copy_from_slice(&v.to_le_bytes());
-        }
-    };
-    // In place when nothing else shares the weight's bytes (a loaded
-    // weights file's tensors): a model's weights are not copied again.
-    let in_place = {
-        let mut storage = weight.storage.borrow_mut();
-        match &mut *storage {
-            crate::host::tensor::Storage::Bytes(bytes) if Rc::strong_count(&weight.storage) == 1 => {
-                match Rc::get_mut(bytes) {
-                    Some(buffer) => {
-                        let start = weight.offset * 4;
-                        let data = &mut buffer[start..start + weight.numel() * 4];
-                        for (c, row) in data.chunks_mut(per_channel * 4).enumerate() {
-                            fold_row(row, factors[c]);
-                        }
-                        true
-                    }
-                    None => false,
-                }
-            }
-            _ => false,
-        }
-    };
-    let folded_w = if in_place {
-        None
-    } else {
-        let mut copy = weight.bytes().to_vec();
-        for (c, row) in copy.chunks_mut(per_channel * 4).enumerate() {
-            fold_row(row, factors[c]);
-        }
-        Some(copy)
-    };
+    // The folded weight is computed as the archive is written (`Storage::
+    // Scaled`): a model's weights are read once, from wherever they are.
+    let folded_w = Tensor::scaled(weight.shape.clone(), weight.bytes(), factors.into());
     let mut folded_b = Vec::with_capacity(channels * 4);
     for c in 0..channels {
         let b = (bias[c] - mean[c]) * scale[c] * gamma[c] + beta[c];
         folded_b.extend_from_slice(&b.to_le_bytes());
     }
-    let parameter = |shape: Vec<usize>, bytes: Vec<u8>| {
-        let t = Tensor::from_bytes(shape, ScalarType::Float32, bytes.into());
-        Value::Tensor(Rc::new(t.alias(true, true)))
-    };
+    let parameter = |t: Tensor| Value::Tensor(Rc::new(t.alias(true, true)));
     let state = conv.module.borrow();
     let state = state.as_ref()?;
-    if let Some(folded_w) = folded_w {
-        state.parameters.insert("weight", parameter(weight.shape.clone(), folded_w));
-    }
-    state.parameters.insert("bias", parameter(vec![channels], folded_b));
+    state.parameters.insert("weight", parameter(folded_w));
+    state
+        .parameters
+        .insert("bias", parameter(Tensor::from_bytes(vec![channels], ScalarType::Float32, folded_b.into())));
     Some(())
 }

@@ -44,13 +44,14 @@ use std::path::{Path, PathBuf};
 use crate::types::ScalarType;
 
 /// One tensor of a state_dict: contiguous, little-endian element bytes
-/// (shared, so loading it into a model copies nothing).
+/// (shared, so loading it into a model copies nothing; a safetensors file's
+/// tensors are slices of its mapping).
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredTensor {
     pub name: String,
     pub dtype: ScalarType,
     pub shape: Vec<usize>,
-    pub data: std::rc::Rc<[u8]>,
+    pub data: bytes::Bytes,
 }
 
 impl StoredTensor {
@@ -162,17 +163,21 @@ pub fn read(path: &Path) -> Result<Vec<StoredTensor>, WeightsError> {
     if file.metadata().map_err(io)?.len() == 0 {
         return read_bytes(&[]);
     }
-    // Mapped, not read: each tensor is copied once, out of the page cache,
-    // instead of twice through a buffer of the whole file.
-    // SAFETY: the mapping is only read, while this function runs; a file
-    // changed under it meanwhile gives wrong bytes or an error, no UB in
-    // safe code that only copies from it.
+    // Mapped, not read: a safetensors file's tensors are never copied (they
+    // are slices of the mapping, written out from it, or folded on the way).
+    // SAFETY: the mapping is private and only read. A file changed under it
+    // while tsc runs gives wrong bytes (or SIGBUS if truncated), as for any
+    // program that maps its input; nothing here writes through it.
     let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }.map_err(io)?;
-    read_bytes(&map)
+    read_shared(&bytes::Bytes::from_owner(map))
 }
 
 /// Reads every tensor of a weights file held in memory, in the file's order.
 pub fn read_bytes(bytes: &[u8]) -> Result<Vec<StoredTensor>, WeightsError> {
+    read_shared(&bytes::Bytes::copy_from_slice(bytes))
+}
+
+fn read_shared(bytes: &bytes::Bytes) -> Result<Vec<StoredTensor>, WeightsError> {
     if bytes.starts_with(b"PK\x03\x04") {
         torch_save::read(bytes)
     } else if is_legacy_torch_save(bytes) {

@@ -7,7 +7,7 @@ use crate::types::ScalarType;
 
 /// Reads every tensor, ordered by where its bytes are (`data_offsets`,
 /// then name for empty tensors sharing an offset).
-pub(super) fn read(bytes: &[u8]) -> Result<Vec<StoredTensor>, WeightsError> {
+pub(super) fn read(bytes: &bytes::Bytes) -> Result<Vec<StoredTensor>, WeightsError> {
     // `read_metadata` checks the header length against the buffer, that the
     // offsets tile the data section exactly, and that each tensor's byte
     // count matches its shape and dtype.
@@ -16,7 +16,10 @@ pub(super) fn read(bytes: &[u8]) -> Result<Vec<StoredTensor>, WeightsError> {
         Err(SafeTensorError::MetadataIncompleteBuffer) => return Err(length_error(bytes)),
         Err(e) => return Err(e.into()),
     };
-    let data = bytes.get(8 + header_len..).ok_or(WeightsError::Safetensors(SafeTensorError::InvalidHeaderLength))?;
+    let data_start = 8 + header_len;
+    if data_start > bytes.len() {
+        return Err(WeightsError::Safetensors(SafeTensorError::InvalidHeaderLength));
+    }
     let mut infos: Vec<_> = metadata.tensors().into_iter().collect();
     infos.sort_by(|(a_name, a), (b_name, b)| a.data_offsets.cmp(&b.data_offsets).then_with(|| a_name.cmp(b_name)));
     infos
@@ -27,10 +30,11 @@ pub(super) fn read(bytes: &[u8]) -> Result<Vec<StoredTensor>, WeightsError> {
                 dtype: format!("{:?}", info.dtype),
             })?;
             let (start, end) = info.data_offsets;
-            let data = data
-                .get(start..end)
-                .ok_or(WeightsError::Safetensors(SafeTensorError::InvalidOffset(name.clone())))?
-                .into();
+            if start > end || data_start + end > bytes.len() {
+                return Err(WeightsError::Safetensors(SafeTensorError::InvalidOffset(name.clone())));
+            }
+            // A slice of the file's bytes, not a copy.
+            let data = bytes.slice(data_start + start..data_start + end);
             Ok(StoredTensor { name, dtype, shape: info.shape.clone(), data })
         })
         .collect()
