@@ -304,6 +304,19 @@ fn safetensors_lying_header_is_an_error() {
 // ---------------------------------------------------------------------------
 // torch.save
 
+/// Stored storages are taken from the file without a copy, but their CRC
+/// is still checked: a changed byte is an error, never wrong weights.
+#[test]
+fn torch_save_storages_are_checked_when_taken_in_place() {
+    let file = sample_torch_zip(false);
+    let data = f32_bytes((0..12).map(|i| i as f32));
+    let at = file.windows(data.len()).position(|w| w == data).expect("the stored storage is in the file");
+    let mut changed = file.clone();
+    changed[at + 5] ^= 0x40;
+    let err = read_bytes(&changed).unwrap_err();
+    assert_eq!(err.to_string(), "cannot read record `archive/data/0`: Invalid checksum");
+}
+
 #[test]
 fn torch_save_reads_views_in_insertion_order() {
     for deflate in [false, true] {

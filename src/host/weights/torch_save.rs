@@ -10,10 +10,9 @@
 //!   then little);
 //! - `<archive>/version` and others, not needed.
 
+use bytes::Bytes;
 use std::collections::HashMap;
 use std::io::{Cursor, Read, Seek};
-use std::rc::Rc;
-
 use zip::ZipArchive;
 use zip::result::ZipError;
 
@@ -23,7 +22,8 @@ use crate::types::ScalarType;
 
 type Archive<'a> = ZipArchive<Cursor<&'a [u8]>>;
 
-pub(super) fn read(bytes: &[u8]) -> Result<Vec<StoredTensor>, WeightsError> {
+pub(super) fn read(shared: &Bytes) -> Result<Vec<StoredTensor>, WeightsError> {
+    let bytes: &[u8] = shared;
     let mut archive = ZipArchive::new(Cursor::new(bytes))?;
     let prefix = archive_prefix(&archive).ok_or(WeightsError::NoDataPkl)?;
     let pkl_name = format!("{prefix}/data.pkl");
@@ -50,14 +50,14 @@ pub(super) fn read(bytes: &[u8]) -> Result<Vec<StoredTensor>, WeightsError> {
 
     let budget = output_budget(bytes.len());
     let mut total: u128 = 0;
-    let mut storages: HashMap<String, Rc<Vec<u8>>> = HashMap::new();
+    let mut storages: HashMap<String, Bytes> = HashMap::new();
     let mut out = Vec::with_capacity(specs.len().min(bytes.len()));
     for spec in specs {
         let record = format!("{prefix}/data/{}", spec.storage_key);
         let storage = match storages.get(&spec.storage_key) {
             Some(storage) => storage.clone(),
             None => {
-                let data = Rc::new(read_record(&mut archive, &record, bytes.len())?);
+                let data = read_storage(&mut archive, &record, shared)?;
                 storages.insert(spec.storage_key.clone(), data.clone());
                 data
             }
@@ -78,14 +78,23 @@ pub(super) fn read(bytes: &[u8]) -> Result<Vec<StoredTensor>, WeightsError> {
         if total > budget {
             return Err(WeightsError::TooLarge { key: spec.name, total, file_len: bytes.len(), limit: budget });
         }
-        let mut data = Vec::with_capacity(nbytes as usize);
-        gather(&storage, elsize, spec.storage_offset, &spec.shape, &spec.stride, &mut data);
-        if big_endian && elsize > 1 {
-            for element in data.chunks_exact_mut(elsize) {
-                element.reverse();
+        let little = !big_endian || elsize == 1;
+        let data = if little && is_contiguous(&spec.shape, &spec.stride) {
+            // The storage's own bytes (a slice of the mapped file when the
+            // record is stored uncompressed): not copied.
+            let start = spec.storage_offset * elsize;
+            storage.slice(start..start + nbytes as usize)
+        } else {
+            let mut data = Vec::with_capacity(nbytes as usize);
+            gather(&storage, elsize, spec.storage_offset, &spec.shape, &spec.stride, &mut data);
+            if !little {
+                for element in data.chunks_exact_mut(elsize) {
+                    element.reverse();
+                }
             }
-        }
-        out.push(StoredTensor { name: spec.name, dtype: spec.dtype, shape: spec.shape, data: data.into() });
+            data.into()
+        };
+        out.push(StoredTensor { name: spec.name, dtype: spec.dtype, shape: spec.shape, data });
     }
     Ok(out)
 }
@@ -128,7 +137,32 @@ pub(crate) fn read_record<R: Read + Seek>(
             format!("{} bytes instead of the declared {declared}", data.len()),
         )));
     }
+    // The zip reader checks the CRC when a read past the end returns
+    // nothing; `take` alone never asks it.
+    let mut past_end = [0u8; 1];
+    if file.read(&mut past_end).map_err(record_error)? != 0 {
+        return Err(record_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("more than the declared {declared} bytes"),
+        )));
+    }
     Ok(data)
+}
+
+/// A storage record: a slice of `file` when it is stored uncompressed (as
+/// `torch.save` writes them) and its CRC checks out, else read and
+/// checked by the zip reader.
+fn read_storage(archive: &mut Archive<'_>, name: &str, file: &Bytes) -> Result<Bytes, WeightsError> {
+    if let Ok(record) = archive.by_name(name)
+        && record.compression() == zip::CompressionMethod::Stored
+        && let Some(start) = record.data_start().and_then(|s| usize::try_from(s).ok())
+        && let Some(end) = usize::try_from(record.size()).ok().and_then(|len| start.checked_add(len))
+        && end <= file.len()
+        && crc32fast::hash(&file[start..end]) == record.crc32()
+    {
+        return Ok(file.slice(start..end));
+    }
+    Ok(read_record(archive, name, file.len())?.into())
 }
 
 /// One entry of the state_dict, as the pickle describes it.
@@ -257,20 +291,23 @@ fn check_bounds(spec: &TensorSpec) -> Result<usize, WeightsError> {
     Ok(numel)
 }
 
+/// Row-major without gaps (dims of size 1 may have any stride).
+fn is_contiguous(shape: &[usize], stride: &[usize]) -> bool {
+    let mut expected = 1;
+    shape.iter().zip(stride).rev().all(|(&d, &s)| {
+        let ok = d == 1 || s == expected;
+        expected *= d;
+        ok
+    })
+}
+
 /// Copies a strided view (bounds already checked) into `out`, contiguous.
 fn gather(storage: &[u8], elsize: usize, offset: usize, shape: &[usize], stride: &[usize], out: &mut Vec<u8>) {
     let numel: usize = shape.iter().product();
     if numel == 0 {
         return;
     }
-    // Contiguous (dims of size 1 may have any stride): one copy.
-    let mut expected = 1;
-    let contiguous = shape.iter().zip(stride).rev().all(|(&d, &s)| {
-        let ok = d == 1 || s == expected;
-        expected *= d;
-        ok
-    });
-    if contiguous {
+    if is_contiguous(shape, stride) {
         out.extend_from_slice(&storage[offset * elsize..(offset + numel) * elsize]);
         return;
     }
