@@ -33,6 +33,9 @@ pub trait Observer {
     fn forwarded(&mut self, _graph: &Graph, _from: &[ValueId], _to: &[ValueId]) {}
     /// A call whose body was observed returned `outputs`.
     fn returned(&mut self, _graph: &Graph, _node: NodeId, _outputs: &[RValue]) {}
+    /// A list or tuple was unpacked: `items[i]` holds its element `i`
+    /// (`b, c, h, w = x.size()`).
+    fn unpacked(&mut self, _graph: &Graph, _list: ValueId, _items: &[ValueId]) {}
 }
 
 /// Resolves calls for graphs that are run without inlining every callee
@@ -178,6 +181,7 @@ impl Frame<'_, '_> {
                     let message = format!("expected {} elements, found {}", node.outputs.len(), items.len());
                     return Err(self.fail(node, KernelError::new(message)));
                 }
+                self.observer.unpacked(graph, node.inputs[0], &node.outputs);
                 items
             }
             "prim::TupleIndex" => {

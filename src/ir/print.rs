@@ -128,6 +128,23 @@ fn print_node(graph: &Graph, id: NodeId, depth: usize, map: Option<&SourceMap>, 
     }
 }
 
+/// A 0-dim integer or float tensor already in memory as PyTorch prints it,
+/// `{2}` (a traced size's Python operand); others are `<Tensor>`.
+fn scalar_tensor(t: &crate::host::tensor::Tensor) -> Option<String> {
+    use crate::types::ScalarType;
+    if !t.shape.is_empty() || !t.is_materialized() {
+        return None;
+    }
+    let bytes = t.bytes();
+    let value = match t.dtype {
+        ScalarType::Int64 => i64::from_le_bytes(bytes.get(..8)?.try_into().ok()?).to_string(),
+        ScalarType::Float32 => float(f32::from_le_bytes(bytes.get(..4)?.try_into().ok()?) as f64),
+        ScalarType::Float64 => float(f64::from_le_bytes(bytes.get(..8)?.try_into().ok()?)),
+        _ => return None,
+    };
+    Some(format!("{{{value}}}"))
+}
+
 /// A constant as PyTorch's IR prints it: `1`, `2.5`, `3.`, `"cpu"`.
 pub fn constant(c: &Constant) -> String {
     match c {
@@ -141,7 +158,7 @@ pub fn constant(c: &Constant) -> String {
             [one] => format!("({},)", constant(one)),
             _ => format!("({})", items.iter().map(constant).collect::<Vec<_>>().join(", ")),
         },
-        Constant::Tensor(_) => "<Tensor>".into(),
+        Constant::Tensor(t) => scalar_tensor(&t.0).unwrap_or_else(|| "<Tensor>".into()),
         Constant::TensorList(items) => format!("[{}]", vec!["<Tensor>"; items.len()].join(", ")),
         // The op context's class and clamp bounds: what a reader of
         // `--print-after` wants to see.

@@ -7,13 +7,14 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use crate::diag::{Code, Diagnostic};
+use crate::host::tensor::Tensor;
 use crate::host::value::Instance;
 use crate::interp::exec::Observer;
 use crate::interp::value::Object;
 use crate::interp::{RTensor, RValue};
-use crate::ir::{Attr, Constant, Graph, NodeId, ValueId};
+use crate::ir::{Attr, Constant, Graph, NodeId, TensorConstant, ValueId};
 use crate::source::Span;
-use crate::types::Type;
+use crate::types::{ScalarType, Type};
 
 /// Operators that turn a tensor into a Python value, and the word
 /// PyTorch's warning uses for each.
@@ -26,6 +27,10 @@ const CONVERSIONS: &[(&str, &str)] = &[
     ("aten::ScalarImplicit", "a Python number"),
     ("aten::item", "a Python number"),
 ];
+
+/// Python int arithmetic that PyTorch's tracer records when an operand is a
+/// traced size.
+const ARITHMETIC: &[&str] = &["aten::add", "aten::sub", "aten::mul", "aten::floordiv"];
 
 pub struct Recorder {
     pub graph: Graph,
@@ -49,6 +54,9 @@ pub struct Recorder {
     /// value they are, and whether that is the 0-dim tensor PyTorch wraps a
     /// size in (`prim::NumToTensor`), read back with `aten::Int` where used.
     scalars: HashMap<(usize, ValueId), (ValueId, bool)>,
+    /// Whole shapes of traced tensors (`x.size()`), by graph and value:
+    /// each dimension's wrapped size in the trace.
+    shapes: HashMap<(usize, ValueId), Vec<ValueId>>,
     /// The first operation the trace could not record: the trace fails.
     pub failure: Option<Diagnostic>,
 }
@@ -91,6 +99,7 @@ impl Recorder {
             objects,
             calls: Vec::new(),
             scalars: HashMap::new(),
+            shapes: HashMap::new(),
             failure: None,
         }
     }
@@ -183,8 +192,12 @@ impl Recorder {
             if !wrapped {
                 return Ok(traced);
             }
+            // Read back right after the size is made, where PyTorch's
+            // tracer puts each `aten::Int`.
             let top = self.graph.top;
-            let n = self.graph.append(top, "aten::Int", vec![traced], vec![Type::Int], Attr::None, span);
+            let after = self.graph.block(top).nodes.iter().rposition(|&n| self.graph.node(n).outputs.contains(&traced));
+            let at = after.map_or(self.graph.block(top).nodes.len(), |i| i + 1);
+            let n = self.graph.insert(top, at, "aten::Int", vec![traced], vec![Type::Int], Attr::None, span);
             return Ok(self.graph.node(n).outputs[0]);
         }
         if let RValue::List(items) = v
@@ -241,6 +254,68 @@ impl Recorder {
             traced = self.graph.node(n).outputs[0];
         }
         self.scalars.insert((scripted as *const Graph as usize, node.outputs[0]), (traced, wrapped));
+        Ok(())
+    }
+
+    /// `x.size()` of a traced tensor: every dimension as `aten::size(x, i)`
+    /// wrapped in `prim::NumToTensor`, as PyTorch's `torch.Size` holds them
+    /// while tracing (the ones nothing uses go with the dead code).
+    fn record_shape(&mut self, scripted: &Graph, id: NodeId, inputs: &[RValue]) -> Result<(), String> {
+        let node = scripted.node(id);
+        let [RValue::Tensor(t)] = inputs else { return Ok(()) };
+        let x = self.tensor(t)?;
+        let top = self.graph.top;
+        let mut dims = Vec::new();
+        for i in 0..t.shape().len() {
+            let dim = self.graph.constant(top, Constant::Int(i as i64), node.span);
+            let n = self.graph.append(top, "aten::size", vec![x, dim], vec![Type::Int], Attr::None, node.span);
+            self.graph.node_mut(n).overload = Some("int".into());
+            let size = self.graph.node(n).outputs[0];
+            let n = self.graph.append(top, "prim::NumToTensor", vec![size], vec![Type::Tensor], Attr::None, node.span);
+            dims.push(self.graph.node(n).outputs[0]);
+        }
+        self.shapes.insert((scripted as *const Graph as usize, node.outputs[0]), dims);
+        Ok(())
+    }
+
+    /// Python arithmetic on traced sizes (`c // g`, `h * w + 1`), recorded
+    /// as PyTorch's tracer records it on the 0-dim tensors that stand for
+    /// them: a Python int operand becomes a tensor constant (`n * 2` is
+    /// `aten::mul(n, tensor(2))`; `2 * n` the same), except that `10 - n` is
+    /// `aten::rsub(n, 10, 1)`.
+    fn record_arithmetic(&mut self, scripted: &Graph, id: NodeId, inputs: &[RValue]) -> Result<(), String> {
+        let node = scripted.node(id);
+        let g = scripted as *const Graph as usize;
+        let wrapped = |i: usize| self.scalars.get(&(g, node.inputs[i])).filter(|(_, w)| *w).map(|(v, _)| *v);
+        let (a, b) = (wrapped(0), wrapped(1));
+        let top = self.graph.top;
+        let span = node.span;
+        let mut long = |i: usize| -> Result<ValueId, String> {
+            let RValue::Int(value) = inputs[i] else { return Err(format!("{} of a size and a non-int", node.kind)) };
+            let t = Tensor::from_bytes(Vec::new(), ScalarType::Int64, value.to_le_bytes().to_vec().into());
+            Ok(self.graph.constant(top, Constant::Tensor(TensorConstant(Rc::new(t))), span))
+        };
+        let op = node.kind.as_str();
+        let (kind, overload, mut args) = match (op, a, b) {
+            ("aten::floordiv", Some(a), Some(b)) => ("aten::floor_divide", None, vec![a, b]),
+            ("aten::floordiv", Some(a), None) => ("aten::floor_divide", None, vec![a, long(1)?]),
+            ("aten::floordiv", None, Some(b)) => ("aten::floor_divide", None, vec![long(0)?, b]),
+            ("aten::sub", None, Some(b)) => {
+                let other = self.graph.constant(top, Constant::Int(inputs[0].as_int().unwrap_or(0)), span);
+                ("aten::rsub", Some("Scalar"), vec![b, other])
+            }
+            (_, Some(a), Some(b)) => (op, Some("Tensor"), vec![a, b]),
+            (_, Some(a), None) => (op, Some("Tensor"), vec![a, long(1)?]),
+            (_, None, Some(b)) => (op, Some("Tensor"), vec![b, long(0)?]),
+            (_, None, None) => return Ok(()),
+        };
+        if matches!(kind, "aten::add" | "aten::sub" | "aten::rsub") {
+            args.push(self.graph.constant(top, Constant::Int(1), span));
+        }
+        let n = self.graph.append(top, kind, args, vec![Type::Tensor], Attr::None, span);
+        self.graph.node_mut(n).overload = overload.map(str::to_string);
+        let result = self.graph.node(n).outputs[0];
+        self.scalars.insert((g, node.outputs[0]), (result, true));
         Ok(())
     }
 
@@ -358,6 +433,15 @@ impl Observer for Recorder {
         }
     }
 
+    fn unpacked(&mut self, graph: &Graph, list: ValueId, items: &[ValueId]) {
+        let g = graph as *const Graph as usize;
+        if let Some(dims) = self.shapes.get(&(g, list)).filter(|d| d.len() == items.len()).cloned() {
+            for (item, dim) in items.iter().zip(dims) {
+                self.scalars.insert((g, *item), (dim, true));
+            }
+        }
+    }
+
     fn forwarded(&mut self, graph: &Graph, from: &[ValueId], to: &[ValueId]) {
         let g = graph as *const Graph as usize;
         for (f, t) in from.iter().zip(to) {
@@ -369,6 +453,7 @@ impl Observer for Recorder {
 
     fn operator(&mut self, graph: &Graph, node: NodeId, inputs: &[RValue], outputs: &[RValue]) {
         let kind = graph.node(node).kind.as_str();
+        let g = graph as *const Graph as usize;
         let traced_input = matches!(inputs.first(), Some(RValue::Tensor(t)) if self.is_traced(t));
         let result = if let Some((_, what)) = CONVERSIONS.iter().find(|(k, _)| *k == kind) {
             if !traced_input {
@@ -382,6 +467,22 @@ impl Observer for Recorder {
             self.record_scalar(graph, node, inputs, outputs)
         } else if kind == "aten::size" && traced_input && matches!(outputs, [RValue::Int(_)]) {
             self.record_scalar(graph, node, inputs, outputs)
+        } else if kind == "aten::size" && traced_input && matches!(outputs, [RValue::List(_)]) {
+            self.record_shape(graph, node, inputs)
+        } else if kind == "aten::__getitem__" && self.shapes.contains_key(&(g, graph.node(node).inputs[0])) {
+            // `x.shape[i]`: that dimension's size.
+            let dims = &self.shapes[&(g, graph.node(node).inputs[0])];
+            let index = inputs[1].as_int().unwrap_or(0);
+            let index = if index < 0 { index + dims.len() as i64 } else { index };
+            if let Some(&dim) = usize::try_from(index).ok().and_then(|i| dims.get(i)) {
+                self.scalars.insert((g, graph.node(node).outputs[0]), (dim, true));
+            }
+            return;
+        } else if ARITHMETIC.contains(&kind)
+            && matches!(outputs, [RValue::Int(_)])
+            && graph.node(node).inputs.iter().any(|v| matches!(self.scalars.get(&(g, *v)), Some((_, true))))
+        {
+            self.record_arithmetic(graph, node, inputs)
         } else if !outputs.iter().any(|o| {
             let mut leaves = Vec::new();
             tensor_leaves(o, &mut leaves);
