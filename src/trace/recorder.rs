@@ -342,10 +342,16 @@ impl Recorder {
                 RValue::Tensor(t) => {
                     self.tensors.insert(t.identity(), *v);
                 }
-                // A call's tuple of tensors, unpacked where it is used.
-                RValue::Tuple(items) if items.iter().all(|i| matches!(i, RValue::Tensor(_))) => {
+                // A call's tuple of tensors, or an operator's list of them
+                // (`chunk`, `split`, `unbind`), unpacked right away as
+                // PyTorch's tracer does.
+                RValue::Tuple(_) | RValue::List(_)
+                    if out.items().is_some_and(|items| items.iter().all(|i| matches!(i, RValue::Tensor(_)))) =>
+                {
+                    let items = out.items().unwrap_or_default();
+                    let unpack = if matches!(out, RValue::List(_)) { "prim::ListUnpack" } else { "prim::TupleUnpack" };
                     let types = vec![Type::Tensor; items.len()];
-                    let n = self.graph.append(top, "prim::TupleUnpack", vec![*v], types, Attr::None, node.span);
+                    let n = self.graph.append(top, unpack, vec![*v], types, Attr::None, node.span);
                     let unpacked = self.graph.node(n).outputs.clone();
                     for (item, u) in items.iter().zip(unpacked) {
                         if let RValue::Tensor(t) = item {
@@ -478,6 +484,11 @@ impl Observer for Recorder {
                 self.scalars.insert((g, graph.node(node).outputs[0]), (dim, true));
             }
             return;
+        } else if kind == "aten::__getitem__"
+            && matches!(outputs, [RValue::Tensor(t)] if self.tensors.contains_key(&t.identity()))
+        {
+            // An element of a list the trace already unpacked.
+            return;
         } else if ARITHMETIC.contains(&kind)
             && matches!(outputs, [RValue::Int(_)])
             && graph.node(node).inputs.iter().any(|v| matches!(self.scalars.get(&(g, *v)), Some((_, true))))
@@ -504,7 +515,8 @@ impl Observer for Recorder {
 }
 
 /// The node PyTorch's tracer records for a call: convolutions are recorded
-/// as the `aten::_convolution` they dispatch to.
+/// as the `aten::_convolution` they dispatch to, a split by sizes as
+/// `split_with_sizes`.
 /// Each argument comes with the index of the call's input it is, if any.
 #[allow(clippy::type_complexity)]
 fn traced_form(
@@ -537,6 +549,10 @@ fn traced_form(
             ];
             ("aten::_convolution".into(), None, args)
         }
+        // `x.split([1, 3])` is `split_with_sizes` in Python.
+        ("aten::split", _) if overload == Some("sizes") => {
+            ("aten::split_with_sizes".into(), None, inputs.iter().cloned().zip((0..).map(Some)).collect())
+        }
         _ => (kind.to_string(), overload.map(str::to_string), inputs.iter().cloned().zip((0..).map(Some)).collect()),
     }
 }
@@ -561,6 +577,7 @@ fn tensor_leaves(v: &RValue, out: &mut Vec<RTensor>) {
     match v {
         RValue::Tensor(t) => out.push(t.clone()),
         RValue::Tuple(items) => items.iter().for_each(|i| tensor_leaves(i, out)),
+        RValue::List(items) => items.borrow().iter().for_each(|i| tensor_leaves(i, out)),
         _ => {}
     }
 }

@@ -244,8 +244,9 @@ fn a_traced_module_keeps_its_scripted_submodules_control_flow() {
 
 /// Sizes read from the input (`b, c, h, w = x.size()`, `x.shape[0]`) and
 /// the arithmetic on them (`c // groups`, `h * w`) are recorded, as
-/// PyTorch records them: the traced channel shuffle works on an input of
-/// another shape, scripted and optimized, where constants would fail.
+/// PyTorch records them, and so are the lists `chunk` and `split` return:
+/// the traced ShuffleNet unit works on an input of another shape, as
+/// written and optimized, where constants would fail.
 #[test]
 fn traced_sizes_generalize_to_other_input_shapes() {
     traced_module_agrees_on_both_input_sets("tests/fixtures/trace/shuffle.tsy");
