@@ -61,7 +61,7 @@ def timed(command, output):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("models", nargs="*", default=["resnet18", "mobilenet_v2", "decision_gate", "chatbot"])
+    parser.add_argument("models", nargs="*", default=["resnet18", "mobilenet_v2", "mobilenet_v3_small", "decision_gate", "chatbot"])
     args = parser.parse_args()
     if not os.path.exists(TSC):
         sys.exit("build tsc first: cargo build --release")
