@@ -719,6 +719,19 @@ fn probes_optimize_as_pytorch_does() {
             "return self.fc(self.drop(x))",
             "(2, 16)",
         ),
+        // A sub-pixel upscaler (super-resolution) and its inverse.
+        (
+            "sub_pixel_prelu",
+            "self.conv = nn.Conv2d(3, 12, 3, padding=1)\n        self.shuffle = nn.PixelShuffle(2)\n        self.act = nn.PReLU(3)",
+            "return self.act(self.shuffle(self.conv(x)))",
+            "(1, 3, 6, 6)",
+        ),
+        (
+            "leaky_elu_unshuffle",
+            "self.conv = nn.Conv2d(4, 8, 3, padding=1)\n        self.leaky = nn.LeakyReLU(0.2, inplace=True)\n        self.elu = nn.ELU()\n        self.unshuffle = nn.PixelUnshuffle(2)",
+            "return self.unshuffle(self.elu(self.leaky(self.conv(x))))",
+            "(1, 4, 8, 8)",
+        ),
     ];
     let dir = work_dir("probes");
     for (name, init, forward, shape) in probes {

@@ -22,6 +22,8 @@ pub fn register(table: &mut HashMap<&'static str, Kernel>) {
         ("aten::reshape_as", view_as),
         ("aten::flatten", flatten),
         ("aten::unflatten", unflatten),
+        ("aten::pixel_shuffle", pixel_shuffle),
+        ("aten::pixel_unshuffle", pixel_unshuffle),
         ("aten::permute", permute),
         ("aten::transpose", transpose),
         ("aten::swapaxes", transpose),
@@ -153,6 +155,70 @@ fn unflatten(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     shape.extend(inner);
     shape.extend_from_slice(&s[d + 1..]);
     out(t.data().reshape(shape)?, t.dtype())
+}
+
+/// `(*, C·r², H, W)` to `(*, C, H·r, W·r)`: each channel group of r² becomes
+/// an r×r block of pixels.
+fn pixel_shuffle(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let t = args.tensor(0)?;
+    let r = args.int(1)?;
+    let s = t.shape();
+    if s.len() < 3 {
+        let message = format!(
+            "pixel_shuffle expects input to have at least 3 dimensions, but got input with {} dimension(s)",
+            s.len()
+        );
+        return Err(args.error(message));
+    }
+    if r <= 0 {
+        return Err(args.error(format!("pixel_shuffle expects a positive upscale_factor, but got {r}")));
+    }
+    let r = r as usize;
+    let (batch, [c, h, w]) = (&s[..s.len() - 3], [s[s.len() - 3], s[s.len() - 2], s[s.len() - 1]]);
+    if c % (r * r) != 0 {
+        let message = format!(
+            "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, but input.size(-3)={c} is not divisible by {}",
+            r * r
+        );
+        return Err(args.error(message));
+    }
+    let n = batch.len();
+    let split: Vec<usize> = batch.iter().copied().chain([c / (r * r), r, r, h, w]).collect();
+    let order: Vec<usize> = (0..n).chain([n, n + 3, n + 1, n + 4, n + 2]).collect();
+    let shape: Vec<usize> = batch.iter().copied().chain([c / (r * r), h * r, w * r]).collect();
+    out(t.data().reshape(split)?.permute(order)?.reshape(shape)?, t.dtype())
+}
+
+/// The inverse of `pixel_shuffle`: `(*, C, H·r, W·r)` to `(*, C·r², H, W)`.
+fn pixel_unshuffle(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let t = args.tensor(0)?;
+    let r = args.int(1)?;
+    let s = t.shape();
+    if s.len() < 3 {
+        let message = format!(
+            "pixel_unshuffle expects input to have at least 3 dimensions, but got input with {} dimension(s)",
+            s.len()
+        );
+        return Err(args.error(message));
+    }
+    if r <= 0 {
+        return Err(args.error(format!("pixel_unshuffle expects a positive downscale_factor, but got {r}")));
+    }
+    let r = r as usize;
+    let (batch, [c, h, w]) = (&s[..s.len() - 3], [s[s.len() - 3], s[s.len() - 2], s[s.len() - 1]]);
+    for (name, size, dim) in [("height", h, -2), ("width", w, -1)] {
+        if size % r != 0 {
+            let message = format!(
+                "pixel_unshuffle expects {name} to be divisible by downscale_factor, but input.size({dim})={size} is not divisible by {r}"
+            );
+            return Err(args.error(message));
+        }
+    }
+    let n = batch.len();
+    let split: Vec<usize> = batch.iter().copied().chain([c, h / r, r, w / r, r]).collect();
+    let order: Vec<usize> = (0..n).chain([n, n + 2, n + 4, n + 1, n + 3]).collect();
+    let shape: Vec<usize> = batch.iter().copied().chain([c * r * r, h / r, w / r]).collect();
+    out(t.data().reshape(split)?.permute(order)?.reshape(shape)?, t.dtype())
 }
 
 fn permute(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
