@@ -732,6 +732,20 @@ fn probes_optimize_as_pytorch_does() {
             "return self.unshuffle(self.elu(self.leaky(self.conv(x))))",
             "(1, 4, 8, 8)",
         ),
+        // 1-d pooling of audio models, Mish and Softplus.
+        (
+            "audio_pool_mish",
+            "self.conv = nn.Conv1d(4, 8, 3, padding=1)\n        self.pool = nn.MaxPool1d(2)\n        self.avg = nn.AvgPool1d(3, stride=1, padding=1)\n        self.adapt = nn.AdaptiveAvgPool1d(4)\n        self.act = nn.Mish()\n        self.soft = nn.Softplus(beta=2.0)",
+            "return self.adapt(self.soft(self.avg(self.pool(self.act(self.conv(x))))))",
+            "(2, 4, 16)",
+        ),
+        // The pads of style-transfer networks.
+        (
+            "pads",
+            "self.reflect = nn.ReflectionPad2d(2)\n        self.conv = nn.Conv2d(3, 4, 5)\n        self.replicate = nn.ReplicationPad2d((1, 0, 1, 0))\n        self.zero = nn.ZeroPad2d((0, 1, 0, 1))\n        self.constant = nn.ConstantPad2d(1, 0.5)",
+            "return self.constant(self.zero(self.replicate(self.conv(self.reflect(x)))))",
+            "(1, 3, 8, 8)",
+        ),
     ];
     let dir = work_dir("probes");
     for (name, init, forward, shape) in probes {

@@ -63,6 +63,7 @@ pub fn register(table: &mut HashMap<&'static str, Kernel>) {
         ("aten::leaky_relu", leaky_relu),
         ("aten::elu", elu),
         ("aten::softplus", softplus),
+        ("aten::mish", mish),
         ("aten::prelu", prelu),
     ];
     for (name, kernel) in kernels {
@@ -997,6 +998,12 @@ fn softplus(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
         let soft = (bx.exp()? + 1.0)?.log()?.affine(1.0 / beta, 0.0)?;
         Ok(bx.gt(threshold)?.where_cond(x, &soft)?)
     })
+}
+
+/// `x * tanh(softplus(x))`, softplus without its threshold (as PyTorch's
+/// kernel computes it).
+fn mish(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    activation(args, |x| Ok((x * (x.exp()? + 1.0)?.log()?.tanh()?)?))
 }
 
 fn prelu(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {

@@ -126,6 +126,7 @@ const INPLACE: &[&str] = &[
     "aten::leaky_relu_",
     "aten::elu_",
     "aten::silu_",
+    "aten::mish_",
     "aten::gelu_",
     "aten::zero_",
     "aten::fill_",

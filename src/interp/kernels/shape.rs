@@ -23,6 +23,7 @@ pub fn register(table: &mut HashMap<&'static str, Kernel>) {
         ("aten::flatten", flatten),
         ("aten::unflatten", unflatten),
         ("aten::pixel_shuffle", pixel_shuffle),
+        ("aten::pad", pad),
         ("aten::pixel_unshuffle", pixel_unshuffle),
         ("aten::permute", permute),
         ("aten::transpose", transpose),
@@ -155,6 +156,85 @@ fn unflatten(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     shape.extend(inner);
     shape.extend_from_slice(&s[d + 1..]);
     out(t.data().reshape(shape)?, t.dtype())
+}
+
+/// `F.pad`: `pad` holds (before, after) pairs for the last dimensions, the
+/// last dimension first. "constant" fills with `value` (and crops where a
+/// pad is negative); "reflect", "replicate" and "circular" read each new
+/// position from the input (mirrored without the edge, clamped, wrapped).
+fn pad(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let t = args.tensor(0)?;
+    let pads = args.int_list(1)?;
+    let mode = match args.opt(2) {
+        Some(RValue::Str(m)) => m.to_string(),
+        _ => "constant".into(),
+    };
+    let value = args.opt_float(3)?.unwrap_or(0.0);
+    if !matches!(mode.as_str(), "constant" | "reflect" | "replicate" | "circular") {
+        return Err(args.error(format!("Unrecognised padding mode {mode}")));
+    }
+    if pads.len() % 2 != 0 {
+        return Err(args.error("Padding length must be divisible by 2"));
+    }
+    if pads.len() > 2 * t.dim() {
+        let message = format!(
+            "Padding length should be less than or equal to two times the input dimension but got padding length {} and input of dimension {}",
+            pads.len(),
+            t.dim()
+        );
+        return Err(args.error(message));
+    }
+    let mut x = t.data();
+    for (i, pair) in pads.chunks(2).enumerate() {
+        let d = t.dim() - 1 - i;
+        let (before, after, n) = (pair[0], pair[1], x.dims()[d] as i64);
+        if mode == "constant" {
+            x = constant_pad(&x, d, before, after, value)?;
+            continue;
+        }
+        let too_big = match mode.as_str() {
+            "reflect" => before >= n || after >= n,
+            _ => before > n || after > n,
+        };
+        if before < 0 || after < 0 || too_big || n == 0 {
+            let message = format!(
+                "Padding size should be less than the corresponding input dimension, but got: padding ({before}, {after}) at dimension {d} of input {:?}",
+                t.shape()
+            );
+            return Err(args.error(message));
+        }
+        let source = |i: i64| -> u32 {
+            let j = match mode.as_str() {
+                "reflect" if i < 0 => -i,
+                "reflect" if i >= n => 2 * (n - 1) - i,
+                "circular" => i.rem_euclid(n),
+                _ => i.clamp(0, n - 1),
+            };
+            j as u32
+        };
+        let index: Vec<u32> = (-before..n + after).map(source).collect();
+        let len = index.len();
+        x = x.contiguous()?.index_select(&Tensor::from_vec(index, len, &Device::Cpu)?, d)?;
+    }
+    out(x, t.dtype())
+}
+
+/// `x` with `before` and `after` elements of `value` around dimension `d`
+/// (negative counts crop).
+fn constant_pad(x: &Tensor, d: usize, before: i64, after: i64, value: f64) -> Result<Tensor, KernelError> {
+    let n = x.dims()[d] as i64;
+    let (start, end) = (before.min(0).unsigned_abs() as usize, (n + after.min(0)).max(0) as usize);
+    let kept = x.narrow(d, start.min(end), end.saturating_sub(start))?;
+    let fill = |count: i64| -> Result<Option<Tensor>, KernelError> {
+        if count <= 0 {
+            return Ok(None);
+        }
+        let mut shape = kept.dims().to_vec();
+        shape[d] = count as usize;
+        Ok(Some(Tensor::full(value, shape, &Device::Cpu)?.to_dtype(kept.dtype())?))
+    };
+    let parts: Vec<Tensor> = [fill(before)?, Some(kept.clone()), fill(after)?].into_iter().flatten().collect();
+    Ok(Tensor::cat(&parts, d)?)
 }
 
 /// `(*, C·r², H, W)` to `(*, C, H·r, W·r)`: each channel group of r² becomes
