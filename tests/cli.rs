@@ -588,7 +588,7 @@ fn a_traced_entry_is_traced_or_else_scripted_and_says_so() {
     // An operator the interpreter cannot run yet: the module is scripted.
     let shuffle = temp_file(
         "traced_shuffle.tsy",
-        b"import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return torch.pixel_shuffle(x, 2)\n\n\ntraced = torch.jit.trace(Net(), (torch.rand(1, 4, 2, 2),))\n",
+        b"import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return torch.cumprod(x, 0)\n\n\ntraced = torch.jit.trace(Net(), (torch.rand(1, 4, 2, 2),))\n",
     );
     let out_path = shuffle.with_extension("ptl");
     let run =

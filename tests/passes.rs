@@ -296,3 +296,17 @@ fn weights_that_are_views_fold_and_transpose() {
     assert_eq!(count(&graph, "aten::batch_norm"), 0, "{graph}");
     assert_eq!(count(&graph, "prepacked::linear_clamp_run"), 1, "{graph}");
 }
+
+/// Common subexpressions: an operator of the default overload (`x.dim()`)
+/// asked again inside a branch reads the first answer, and a prepacked run
+/// reading `x` does not count as writing it (PyTorch's alias analysis).
+#[test]
+fn a_repeated_rank_check_is_computed_once() {
+    let source = model(
+        "        self.fc = nn.Linear(4, 4)",
+        "        if x.dim() != 2:\n            raise ValueError(f\"expected 2 dims, got {x.dim()}\")\n        return self.fc(x)",
+    );
+    let graph = final_graph("repeated_dim", &source, &[]);
+    assert_eq!(count(&graph, "aten::dim"), 1, "{graph}");
+    assert_eq!(count(&graph, "prepacked::linear_clamp_run"), 1, "{graph}");
+}

@@ -594,6 +594,12 @@ impl Emitter<'_> {
             "prim::CallMethod" | "prim::CallFunction" => {
                 self.unsupported(n, format!("a `{}` that was not inlined", node.kind));
             }
+            // The message and stack level, then `WARN` (its warn id unused
+            // by the lite interpreter).
+            "aten::warn" => {
+                self.load_all(inputs);
+                self.insert("WARN", 0, 0);
+            }
             _ => match self.promoted(n) {
                 Some((op, x)) => {
                     if node.kind != "prim::Uninitialized" {

@@ -47,7 +47,7 @@ pub fn import(host: &mut Host<'_>, path: &str, span: Span) -> Eval<Rc<Namespace>
         let top = path.split('.').next().unwrap_or(path);
         return host.unsupported(
             format!(
-                "`import {path}`: a model file may import torch, torch.nn, torch.nn.functional, typing, math and collections, not `{top}`"
+                "`import {path}`: a model file may import torch, torch.nn, torch.nn.functional, typing, math, collections and warnings, not `{top}`"
             ),
             span,
         );

@@ -173,6 +173,13 @@ pub fn install(host: &mut Host<'_>) {
         ("gcd", builtin("gcd", math_gcd)),
     ];
     namespace(host, "math", math);
+    // `warnings.warn` in code the host runs (`__init__`, module level) says
+    // nothing, as `print` there; in scripted code it is `aten::warn`.
+    namespace(host, "warnings", vec![("warn", builtin("warn", warn))]);
+}
+
+fn warn(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {
+    Ok(Value::None)
 }
 
 /// `torch.relu`, `torch._C._nn.linear` and the other aten functions: module

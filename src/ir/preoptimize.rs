@@ -129,8 +129,10 @@ pub fn possibly_written(graph: &Graph) -> HashSet<ValueId> {
     let mut out = HashSet::new();
     for n in graph.walk() {
         let node = graph.node(n);
-        let reads_only = node.kind.starts_with("aten::")
-            && node.overload.as_deref().and_then(|o| registry.get(&node.kind, o)).is_some_and(|s| !s.is_mutable());
+        // (No overload is the default one: `aten::dim`; `prepacked::` run
+        // operators read their input too.)
+        let reads_only = (node.kind.starts_with("aten::") || node.kind.starts_with("prepacked::"))
+            && registry.get(&node.kind, node.overload.as_deref().unwrap_or("")).is_some_and(|s| !s.is_mutable());
         if !reads_only {
             out.extend(node.inputs.iter().copied());
         }

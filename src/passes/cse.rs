@@ -67,10 +67,9 @@ fn key(
     }
     let pure = match node.kind.as_str() {
         "prim::dtype" | "prim::device" | "prim::ListConstruct" | "prim::TupleConstruct" => true,
-        kind if kind.starts_with("aten::") => node
-            .overload
-            .as_deref()
-            .and_then(|o| crate::ops::registry().get(kind, o))
+        // (No overload is the default one: `aten::dim`.)
+        kind if kind.starts_with("aten::") => crate::ops::registry()
+            .get(kind, node.overload.as_deref().unwrap_or(""))
             .is_some_and(|s| !s.is_mutable() && !s.returns.is_empty()),
         _ => false,
     };

@@ -610,7 +610,7 @@ fn probe(dir: &Path, name: &str, init: &str, forward: &str, shape: &str) -> Path
     std::fs::write(
         &file,
         format!(
-            "import torch\nimport torch.nn as nn\n\ntorch.manual_seed(0)\n\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        {init}\n\n    def forward(self, x):\n        {forward}\n\n\nmodel = M().eval()\nexample_inputs = (torch.rand{shape},)\nscripted = torch.jit.script(model)\n"
+            "import warnings\n\nimport torch\nimport torch.nn as nn\n\ntorch.manual_seed(0)\n\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        {init}\n\n    def forward(self, x):\n        {forward}\n\n\nmodel = M().eval()\nexample_inputs = (torch.rand{shape},)\nscripted = torch.jit.script(model)\n"
         ),
     )
     .expect("the temporary folder is writable");
@@ -738,6 +738,13 @@ fn probes_optimize_as_pytorch_does() {
             "self.conv = nn.Conv1d(4, 8, 3, padding=1)\n        self.pool = nn.MaxPool1d(2)\n        self.avg = nn.AvgPool1d(3, stride=1, padding=1)\n        self.adapt = nn.AdaptiveAvgPool1d(4)\n        self.act = nn.Mish()\n        self.soft = nn.Softplus(beta=2.0)",
             "return self.adapt(self.soft(self.avg(self.pool(self.act(self.conv(x))))))",
             "(2, 4, 16)",
+        ),
+        // `warnings.warn` in forward: the `WARN` instruction.
+        (
+            "warn",
+            "self.fc = nn.Linear(4, 4)",
+            "if x.dim() != 2:\n            warnings.warn(f\"odd input of {x.dim()} dims\")\n        return self.fc(x)",
+            "(2, 4)",
         ),
         // The pads of style-transfer networks.
         (

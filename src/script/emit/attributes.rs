@@ -33,6 +33,7 @@ impl Emitter<'_, '_, '_> {
                     }
                     ("math", "inf") => Sugar::Value(self.constant(IrConstant::Float(f64::INFINITY), Some(span))),
                     ("math", "nan") => Sugar::Value(self.constant(IrConstant::Float(f64::NAN), Some(span))),
+                    ("warnings", "warn") => Sugar::Aten("aten::warn".into()),
                     // `math.sqrt(x)` is `aten::sqrt.int` / `.float` on numbers.
                     ("math", _) if registry().contains(&format!("aten::{name}")) => {
                         Sugar::Aten(format!("aten::{name}"))
