@@ -9,9 +9,9 @@
 use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::types::ScalarType;
 
@@ -71,10 +71,6 @@ impl Storage {
             Storage::Bytes(bytes) => bytes.len(),
             Storage::Scaled { source, .. } => source.len(),
         }
-    }
-
-    pub fn is_empty(&self, dtype: ScalarType) -> bool {
-        self.len(dtype) == 0
     }
 }
 

@@ -54,6 +54,9 @@ pub struct Recorder {
     /// value they are, and whether that is the 0-dim tensor PyTorch wraps a
     /// size in (`prim::NumToTensor`), read back with `aten::Int` where used.
     scalars: HashMap<(usize, ValueId), (ValueId, bool)>,
+    /// `aten::Int` reads of each wrapped size, by the node that made it, in
+    /// the order they were asked for.
+    reads: HashMap<NodeId, Vec<NodeId>>,
     /// Whole shapes of traced tensors (`x.size()`), by graph and value:
     /// each dimension's wrapped size in the trace.
     shapes: HashMap<(usize, ValueId), Vec<ValueId>>,
@@ -100,6 +103,7 @@ impl Recorder {
             calls: Vec::new(),
             scalars: HashMap::new(),
             shapes: HashMap::new(),
+            reads: HashMap::new(),
             failure: None,
         }
     }
@@ -193,11 +197,15 @@ impl Recorder {
                 return Ok(traced);
             }
             // Read back right after the size is made, where PyTorch's
-            // tracer puts each `aten::Int`.
-            let top = self.graph.top;
-            let after = self.graph.block(top).nodes.iter().rposition(|&n| self.graph.node(n).outputs.contains(&traced));
-            let at = after.map_or(self.graph.block(top).nodes.len(), |i| i + 1);
-            let n = self.graph.insert(top, at, "aten::Int", vec![traced], vec![Type::Int], Attr::None, span);
+            // tracer puts each `aten::Int` (placed when the trace finishes).
+            let n = self.graph.create("aten::Int", vec![traced], vec![Type::Int], Attr::None, span);
+            match self.graph.defining_node(traced) {
+                Some(producer) => self.reads.entry(producer).or_default().push(n),
+                None => {
+                    let top = self.graph.top;
+                    self.graph.block_mut(top).nodes.push(n);
+                }
+            }
             return Ok(self.graph.node(n).outputs[0]);
         }
         if let RValue::List(items) = v
@@ -393,6 +401,18 @@ impl Recorder {
             let top = self.graph.top;
             self.graph.block_mut(top).returns.push(v);
         }
+        // Each size's reads right after it, the last asked first (as each
+        // is inserted right after the size in PyTorch's trace).
+        let top = self.graph.top;
+        let nodes = std::mem::take(&mut self.graph.block_mut(top).nodes);
+        let mut placed = Vec::with_capacity(nodes.len());
+        for n in nodes {
+            placed.push(n);
+            if let Some(reads) = self.reads.remove(&n) {
+                placed.extend(reads.into_iter().rev());
+            }
+        }
+        self.graph.block_mut(top).nodes = placed;
         // What the run computed but the outputs do not need (a gate's
         // condition) is not part of the trace.
         crate::ir::cleanup::remove_dead_code(&mut self.graph);
