@@ -240,21 +240,7 @@ fn constant_pad(x: &Tensor, d: usize, before: i64, after: i64, value: f64) -> Re
 /// `(*, C·r², H, W)` to `(*, C, H·r, W·r)`: each channel group of r² becomes
 /// an r×r block of pixels.
 fn pixel_shuffle(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    let t = args.tensor(0)?;
-    let r = args.int(1)?;
-    let s = t.shape();
-    if s.len() < 3 {
-        let message = format!(
-            "pixel_shuffle expects input to have at least 3 dimensions, but got input with {} dimension(s)",
-            s.len()
-        );
-        return Err(args.error(message));
-    }
-    if r <= 0 {
-        return Err(args.error(format!("pixel_shuffle expects a positive upscale_factor, but got {r}")));
-    }
-    let r = r as usize;
-    let (batch, [c, h, w]) = (&s[..s.len() - 3], [s[s.len() - 3], s[s.len() - 2], s[s.len() - 1]]);
+    let (t, r, batch, [c, h, w]) = pixel_operands(args, "pixel_shuffle", "upscale_factor")?;
     if c % (r * r) != 0 {
         let message = format!(
             "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, but input.size(-3)={c} is not divisible by {}",
@@ -271,21 +257,7 @@ fn pixel_shuffle(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 
 /// The inverse of `pixel_shuffle`: `(*, C, H·r, W·r)` to `(*, C·r², H, W)`.
 fn pixel_unshuffle(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    let t = args.tensor(0)?;
-    let r = args.int(1)?;
-    let s = t.shape();
-    if s.len() < 3 {
-        let message = format!(
-            "pixel_unshuffle expects input to have at least 3 dimensions, but got input with {} dimension(s)",
-            s.len()
-        );
-        return Err(args.error(message));
-    }
-    if r <= 0 {
-        return Err(args.error(format!("pixel_unshuffle expects a positive downscale_factor, but got {r}")));
-    }
-    let r = r as usize;
-    let (batch, [c, h, w]) = (&s[..s.len() - 3], [s[s.len() - 3], s[s.len() - 2], s[s.len() - 1]]);
+    let (t, r, batch, [c, h, w]) = pixel_operands(args, "pixel_unshuffle", "downscale_factor")?;
     for (name, size, dim) in [("height", h, -2), ("width", w, -1)] {
         if size % r != 0 {
             let message = format!(
@@ -299,6 +271,29 @@ fn pixel_unshuffle(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let order: Vec<usize> = (0..n).chain([n, n + 2, n + 4, n + 1, n + 3]).collect();
     let shape: Vec<usize> = batch.iter().copied().chain([c * r * r, h / r, w / r]).collect();
     out(t.data().reshape(split)?.permute(order)?.reshape(shape)?, t.dtype())
+}
+
+/// A pixel (un)shuffle's tensor and factor, checked as PyTorch checks them,
+/// with the leading (batch) sizes and the last three.
+#[allow(clippy::type_complexity)]
+fn pixel_operands(
+    args: &Args<'_>,
+    op: &str,
+    factor: &str,
+) -> Result<(RTensor, usize, Vec<usize>, [usize; 3]), KernelError> {
+    let t = args.tensor(0)?;
+    let r = args.int(1)?;
+    let s = t.shape();
+    if s.len() < 3 {
+        let message =
+            format!("{op} expects input to have at least 3 dimensions, but got input with {} dimension(s)", s.len());
+        return Err(args.error(message));
+    }
+    if r <= 0 {
+        return Err(args.error(format!("{op} expects a positive {factor}, but got {r}")));
+    }
+    let n = s.len();
+    Ok((t.clone(), r as usize, s[..n - 3].to_vec(), [s[n - 3], s[n - 2], s[n - 1]]))
 }
 
 fn permute(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
