@@ -739,6 +739,13 @@ fn probes_optimize_as_pytorch_does() {
             "return self.adapt(self.soft(self.avg(self.pool(self.act(self.conv(x))))))",
             "(2, 4, 16)",
         ),
+        // An embedding head: normalized features, cosine similarity, a GLU.
+        (
+            "normalize_glu",
+            "self.fc = nn.Linear(8, 6)",
+            "e = nn.functional.normalize(self.fc(x))\n        return nn.functional.glu(e, dim=1) + nn.functional.cosine_similarity(e, e.flip(0)).unsqueeze(1)",
+            "(3, 8)",
+        ),
         // `warnings.warn` in forward: the `WARN` instruction.
         (
             "warn",

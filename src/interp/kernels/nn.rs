@@ -64,6 +64,10 @@ pub fn register(table: &mut HashMap<&'static str, Kernel>) {
         ("aten::elu", elu),
         ("aten::softplus", softplus),
         ("aten::mish", mish),
+        ("aten::glu", glu),
+        ("aten::cosine_similarity", cosine_similarity),
+        ("aten::pairwise_distance", pairwise_distance),
+        ("aten::one_hot", one_hot),
         ("aten::prelu", prelu),
     ];
     for (name, kernel) in kernels {
@@ -1004,6 +1008,80 @@ fn softplus(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 /// kernel computes it).
 fn mish(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     activation(args, |x| Ok((x * (x.exp()? + 1.0)?.log()?.tanh()?)?))
+}
+
+/// The first half along `dim` times the sigmoid of the second.
+fn glu(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let t = float_tensor(args, 0)?;
+    let d = args.dim(1, t.dim())?;
+    let n = t.shape()[d];
+    if n % 2 != 0 {
+        return Err(args.error(format!("Halving dimension must be even, but dimension {d} is size {n}")));
+    }
+    let x = t.data();
+    let (a, b) = (x.narrow(d, 0, n / 2)?, x.narrow(d, n / 2, n / 2)?);
+    out((a * sigmoid_tensor(&b)?)?, t.dtype())
+}
+
+/// Each side divided by its L2 norm along `dim` (at least `eps`), then
+/// their dot product along `dim`; the sides broadcast.
+fn cosine_similarity(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let (t1, t2) = (float_tensor(args, 0)?, float_tensor(args, 1)?);
+    let (x1, x2) = super::pointwise::broadcast(&t1.data(), &t2.data())?;
+    let d = args.dim(2, x1.rank())?;
+    let eps = args.opt_float(3)?.unwrap_or(1e-8);
+    let unit = |x: &Tensor| -> Result<Tensor, KernelError> {
+        let norm = x.sqr()?.sum_keepdim(d)?.sqrt()?.clamp(eps, f64::INFINITY)?;
+        Ok(x.broadcast_div(&norm)?)
+    };
+    out((unit(&x1)? * unit(&x2)?)?.sum(d)?, t1.dtype())
+}
+
+/// The p-norm of `x1 - x2 + eps` along the last dimension.
+fn pairwise_distance(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let (t1, t2) = (float_tensor(args, 0)?, float_tensor(args, 1)?);
+    let p = args.opt_float(2)?.unwrap_or(2.0);
+    let eps = args.opt_float(3)?.unwrap_or(1e-6);
+    let keepdim = args.len() > 4 && args.bool(4)?;
+    let (x1, x2) = super::pointwise::broadcast(&t1.data(), &t2.data())?;
+    let (rank, last) = (x1.rank(), x1.rank().saturating_sub(1));
+    let diff = ((x1 - x2)? + eps)?.abs()?;
+    let norm = if p == 2.0 {
+        diff.sqr()?.sum_keepdim(last)?.sqrt()?
+    } else if p == 1.0 {
+        diff.sum_keepdim(last)?
+    } else if p == f64::INFINITY {
+        diff.max_keepdim(last)?
+    } else {
+        diff.powf(p)?.sum_keepdim(last)?.powf(1.0 / p)?
+    };
+    out(if keepdim || rank == 0 { norm } else { norm.squeeze(last)? }, t1.dtype())
+}
+
+/// int64 classes to int64 rows with a 1 at each class (`num_classes` -1:
+/// the largest class plus one).
+fn one_hot(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let t = args.tensor(0)?;
+    if t.dtype() != ScalarType::Int64 {
+        return Err(args.error("one_hot is only applicable to index tensor of type LongTensor."));
+    }
+    let classes: Vec<i64> = t.data().flatten_all()?.to_vec1()?;
+    if classes.iter().any(|c| *c < 0) {
+        return Err(args.error("Class values must be non-negative."));
+    }
+    let given = args.opt_int(1)?.unwrap_or(-1);
+    let n = if given == -1 { classes.iter().max().map_or(0, |m| m + 1) } else { given };
+    if n < 0 || classes.iter().any(|c| *c >= n) {
+        return Err(args.error("Class values must be smaller than num_classes."));
+    }
+    let n = n as usize;
+    let mut rows = vec![0i64; classes.len() * n];
+    for (i, c) in classes.iter().enumerate() {
+        rows[i * n + *c as usize] = 1;
+    }
+    let mut shape = t.shape();
+    shape.push(n);
+    out(Tensor::from_vec(rows, shape, &Device::Cpu)?, ScalarType::Int64)
 }
 
 fn prelu(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
