@@ -634,6 +634,14 @@ fn mobile_passes_do_better_than_pytorch_and_stay_exact() {
             "(1, 3, 8, 8)",
             1,
         ),
+        // The same with Dropout2d, whose rank checks read the conv's output.
+        (
+            "conv_dropout2d_relu",
+            "self.conv = nn.Conv2d(3, 8, 3)\n        self.drop = nn.Dropout2d(0.2)",
+            "return torch.relu(self.drop(self.conv(x)))",
+            "(1, 3, 8, 8)",
+            1,
+        ),
         // PyTorch's prepack pass asserts on padding="same".
         (
             "padding_same",
