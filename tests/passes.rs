@@ -310,3 +310,18 @@ fn a_repeated_rank_check_is_computed_once() {
     assert_eq!(count(&graph, "aten::dim"), 1, "{graph}");
     assert_eq!(count(&graph, "prepacked::linear_clamp_run"), 1, "{graph}");
 }
+
+/// A rank check on a convolution's output (`F.dropout2d`'s) folds away:
+/// the rank is known, `in` and `not` of constants are constants, and the
+/// branch goes.
+#[test]
+fn a_rank_check_on_a_convolution_folds_away() {
+    let source = model(
+        "        self.conv = nn.Conv2d(3, 4, 3)\n        self.drop = nn.Dropout2d(0.2)",
+        "        return self.drop(self.conv(x))",
+    );
+    let graph = final_graph("dropout2d_rank", &source, &[]);
+    assert_eq!(count(&graph, "aten::__contains__") + count(&graph, "aten::warn"), 0, "{graph}");
+    assert_eq!(count(&graph, "aten::feature_dropout"), 0, "{graph}");
+    assert_eq!(count(&graph, "prepacked::conv2d_clamp_run"), 1, "{graph}");
+}

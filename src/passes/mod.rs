@@ -138,6 +138,7 @@ fn optimize_graph(
         observe("fuse-add-relu", graph);
     }
     canonical::constant_lists(graph);
+    canonical::constant_membership(graph);
     canonical::constant_factories(graph);
     canonical::constant_transposes(graph);
     canonical::identities(graph);
