@@ -196,16 +196,14 @@ impl Recorder {
             if !wrapped {
                 return Ok(traced);
             }
-            // Read back right after the size is made, where PyTorch's
-            // tracer puts each `aten::Int` (placed when the trace finishes).
-            let n = self.graph.create("aten::Int", vec![traced], vec![Type::Int], Attr::None, span);
-            match self.graph.defining_node(traced) {
-                Some(producer) => self.reads.entry(producer).or_default().push(n),
-                None => {
-                    let top = self.graph.top;
-                    self.graph.block_mut(top).nodes.push(n);
-                }
-            }
+            return Ok(self.read_int(traced, span));
+        }
+        // A whole shape (`x.view(y.size())`): its sizes, each read back.
+        if let Some(dims) = self.shapes.get(&key).cloned() {
+            let inputs = dims.into_iter().map(|d| self.read_int(d, span)).collect();
+            let top = self.graph.top;
+            let n =
+                self.graph.append(top, "prim::ListConstruct", inputs, vec![Type::list(Type::Int)], Attr::None, span);
             return Ok(self.graph.node(n).outputs[0]);
         }
         if let RValue::List(items) = v
@@ -263,6 +261,21 @@ impl Recorder {
         }
         self.scalars.insert((scripted as *const Graph as usize, node.outputs[0]), (traced, wrapped));
         Ok(())
+    }
+
+    /// `int(size)` of a wrapped size: read back right after the size is
+    /// made, where PyTorch's tracer puts each `aten::Int` (placed when the
+    /// trace finishes).
+    fn read_int(&mut self, traced: ValueId, span: Option<Span>) -> ValueId {
+        let n = self.graph.create("aten::Int", vec![traced], vec![Type::Int], Attr::None, span);
+        match self.graph.defining_node(traced) {
+            Some(producer) => self.reads.entry(producer).or_default().push(n),
+            None => {
+                let top = self.graph.top;
+                self.graph.block_mut(top).nodes.push(n);
+            }
+        }
+        self.graph.node(n).outputs[0]
     }
 
     /// `x.size()` of a traced tensor: every dimension as `aten::size(x, i)`
