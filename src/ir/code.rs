@@ -705,7 +705,7 @@ impl<'g> Printer<'g> {
     fn operator_call(&self, node: &super::graph::Node) -> String {
         let (namespace, name) = node.kind.split_once("::").unwrap_or(("", &node.kind));
         let callee = if namespace == "aten" { format!("torch.{name}") } else { format!("ops.{namespace}.{name}") };
-        let schema = crate::ops::registry().get(&node.kind, node.overload.as_deref().unwrap_or(""));
+        let schema = node.schema();
         let necessary = match schema {
             Some(schema) => self.necessary_args(schema, &node.inputs),
             None => node.inputs.len(),

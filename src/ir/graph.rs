@@ -106,6 +106,14 @@ pub struct Node {
     pub span: Option<Span>,
 }
 
+impl Node {
+    /// Its operator schema: its overload, the default one when it names
+    /// none (`aten::dim`).
+    pub fn schema(&self) -> Option<&'static crate::ops::Schema> {
+        crate::ops::registry().get(&self.kind, self.overload.as_deref().unwrap_or(""))
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Block {
     pub params: Vec<ValueId>,

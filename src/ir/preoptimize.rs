@@ -125,14 +125,12 @@ fn none_test_by_type(graph: &Graph, n: NodeId) -> Option<Constant> {
 /// Values some node may write to: inputs of anything but an operator
 /// whose schema writes nothing.
 pub fn possibly_written(graph: &Graph) -> HashSet<ValueId> {
-    let registry = crate::ops::registry();
     let mut out = HashSet::new();
     for n in graph.walk() {
         let node = graph.node(n);
-        // (No overload is the default one: `aten::dim`; `prepacked::` run
-        // operators read their input too.)
+        // (`prepacked::` run operators read their input too.)
         let reads_only = (node.kind.starts_with("aten::") || node.kind.starts_with("prepacked::"))
-            && registry.get(&node.kind, node.overload.as_deref().unwrap_or("")).is_some_and(|s| !s.is_mutable());
+            && node.schema().is_some_and(|s| !s.is_mutable());
         if !reads_only {
             out.extend(node.inputs.iter().copied());
         }

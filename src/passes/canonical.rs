@@ -153,25 +153,17 @@ pub fn constant_lists(graph: &mut Graph) {
 /// output, `F.dropout2d`'s): PyTorch's final constant propagation folds
 /// them, and the branch they guard then goes with the cleanup.
 pub fn constant_membership(graph: &mut Graph) {
-    use crate::ir::{Attr, Constant};
+    use crate::ir::{Attr, fold::fold};
     for n in graph.walk() {
         let node = graph.node(n);
-        let folded = match (node.kind.as_str(), node.inputs.as_slice()) {
-            ("aten::__contains__", [list, item]) => match (graph.constant_value(*list), graph.constant_value(*item)) {
-                (Some(Constant::IntList(items)), Some(Constant::Int(i))) => Some(items.contains(i)),
-                _ => None,
-            },
-            ("aten::__not__", [b]) => match graph.constant_value(*b) {
-                Some(Constant::Bool(b)) => Some(!b),
-                _ => None,
-            },
-            _ => None,
-        };
-        let Some(value) = folded else { continue };
+        if !matches!(node.kind.as_str(), "aten::__contains__" | "aten::__not__") {
+            continue;
+        }
+        let Some(value) = fold(graph, &node.kind, &node.inputs) else { continue };
         let node = graph.node_mut(n);
         node.kind = "prim::Constant".into();
         node.overload = None;
         node.inputs.clear();
-        node.attr = Attr::Constant(Constant::Bool(value));
+        node.attr = Attr::Constant(value);
     }
 }

@@ -67,10 +67,7 @@ fn key(
     }
     let pure = match node.kind.as_str() {
         "prim::dtype" | "prim::device" | "prim::ListConstruct" | "prim::TupleConstruct" => true,
-        // (No overload is the default one: `aten::dim`.)
-        kind if kind.starts_with("aten::") => crate::ops::registry()
-            .get(kind, node.overload.as_deref().unwrap_or(""))
-            .is_some_and(|s| !s.is_mutable() && !s.returns.is_empty()),
+        kind if kind.starts_with("aten::") => node.schema().is_some_and(|s| !s.is_mutable() && !s.returns.is_empty()),
         _ => false,
     };
     if !pure || node.inputs.iter().any(|v| written.contains(v)) {

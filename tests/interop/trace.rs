@@ -32,21 +32,28 @@ lines = sorted({w.lineno for w in caught if w.category.__name__ == "TracerWarnin
 print(json.dumps({"kinds": kinds, "lines": lines}))
 "#;
 
+/// Runs `tsc` with `args` (short diagnostics) and asserts it succeeded;
+/// its standard output.
+fn tsc(args: &[&dyn AsRef<std::ffi::OsStr>]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
+        .args(args.iter().map(|a| a.as_ref()))
+        .args(["--format", "short"])
+        .output()
+        .expect("tsc runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "tsc failed:\n{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
 /// Our trace of the file's `entry` with the given weights (`tsc compile
 /// --emit graph`, with `--trace` for `model`): its operators (as above) and
 /// the lines of our W1001 warnings.
 fn our_trace(file: &Path, entry: &str, weights: &Path) -> (Vec<String>, Vec<usize>) {
-    let trace: &[&str] = if entry == "model" { &["--trace"] } else { &[] };
-    let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
-        .arg("compile")
-        .args(trace)
-        .args(["--emit", "graph", "--entry", entry, "--format", "short", "--weights"])
-        .arg(weights)
-        .arg(file)
-        .output()
-        .expect("tsc runs");
-    assert!(out.status.success(), "{}: {}", file.display(), String::from_utf8_lossy(&out.stdout));
-    let graph = String::from_utf8_lossy(&out.stdout);
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"compile", &"--emit", &"graph", &"--entry", &entry];
+    if entry == "model" {
+        args.push(&"--trace");
+    }
+    let graph = tsc(&[&args[..], &[&"--weights", &weights, &file]].concat());
     let kinds = graph
         .lines()
         .filter_map(|line| line.split(" = ").nth(1))
@@ -152,15 +159,7 @@ fn traced_resnet_keeps_the_folded_bias_pytorch_drops() {
         .expect("PREPARE_TRACED prints a report");
     let weights = dir.join("weights.safetensors");
     let ptl = dir.join("ours.ptl");
-    let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
-        .args(["compile", "--trace", "--format", "short", "--weights"])
-        .arg(&weights)
-        .arg(&file)
-        .arg("-o")
-        .arg(&ptl)
-        .output()
-        .expect("tsc runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    tsc(&[&"compile", &"--trace", &"--weights", &weights, &file, &"-o", &ptl]);
     let ours: Value = serde_json::from_str(run_python(CHECK_TRACED, &[&ptl.display().to_string(), &dir_arg]).trim())
         .expect("CHECK_TRACED prints a report");
     let (our_error, their_error) = (ours["error"].as_f64().expect("ours"), theirs["error"].as_f64().expect("theirs"));
@@ -170,17 +169,8 @@ fn traced_resnet_keeps_the_folded_bias_pytorch_drops() {
     assert_eq!(ours["ops"], theirs["ops"], "the optimized trace calls other operators than PyTorch's");
     // The interpreter runs the same trace, optimized.
     let outputs = dir.join("run.safetensors");
-    let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
-        .args(["run", "--trace", "--format", "short", "--weights"])
-        .arg(&weights)
-        .arg("--inputs")
-        .arg(dir.join("inputs0.safetensors"))
-        .arg("-o")
-        .arg(&outputs)
-        .arg(&file)
-        .output()
-        .expect("tsc runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let inputs = dir.join("inputs0.safetensors");
+    tsc(&[&"run", &"--trace", &"--weights", &weights, &"--inputs", &inputs, &"-o", &outputs, &file]);
     let compare = r#"
 import sys
 from safetensors.torch import load_file
@@ -264,26 +254,21 @@ fn traced_module_agrees_on_both_input_sets(fixture: &str) {
     let ops: Value =
         serde_json::from_str(run_python(PREPARE_TRACED_IO, &[&file.display().to_string(), &dir_arg]).trim())
             .expect("PREPARE_TRACED_IO prints the operators");
-    for mode in [&["--no-optimize"][..], &[]] {
+    for optimize in [false, true] {
         let ptl = dir.join("ours.ptl");
-        let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
-            .arg("compile")
-            .args(mode)
-            .args(["--format", "short", "--weights"])
-            .arg(dir.join("weights.safetensors"))
-            .arg(&file)
-            .arg("-o")
-            .arg(&ptl)
-            .output()
-            .expect("tsc runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        let weights = dir.join("weights.safetensors");
+        let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"compile", &"--weights", &weights, &file, &"-o", &ptl];
+        if !optimize {
+            args.push(&"--no-optimize");
+        }
+        tsc(&args);
         let report: Value =
             serde_json::from_str(run_python(CHECK_TRACED_IO, &[&ptl.display().to_string(), &dir_arg]).trim())
                 .expect("CHECK_TRACED_IO prints a report");
         let errors: Vec<f64> = serde_json::from_value(report["errors"].clone()).expect("errors");
-        println!("{fixture} {mode:?}: relative max |Δ| {errors:?}");
-        assert!(errors.iter().all(|e| *e <= 1e-5), "{fixture} {mode:?}: outputs differ from PyTorch's: {errors:?}");
-        if !mode.is_empty() {
+        println!("{fixture} optimized {optimize}: relative max |Δ| {errors:?}");
+        assert!(errors.iter().all(|e| *e <= 1e-5), "{fixture} optimized {optimize}: outputs differ: {errors:?}");
+        if !optimize {
             assert_eq!(report["ops"], ops, "{fixture}: the operators differ from PyTorch's export of its trace");
         }
     }
