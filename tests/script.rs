@@ -1,5 +1,5 @@
 //! `tsc check` against PyTorch's verdicts on the differential corpus
-//! (`../shared/corpus/expected.jsonl`): an accepted case must get no error,
+//! (`tests/corpus/expected.jsonl`): an accepted case must get no error,
 //! and a rejected case's first diagnostic must be on the line PyTorch
 //! reports, with PyTorch's first line in its message. Prints a per-category
 //! table. Cases tsc does not yet reject are counted, and the count may only
@@ -35,8 +35,8 @@ fn normalize(first_line: &str) -> String {
 
 #[test]
 fn corpus_verdicts_match_pytorch() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    let expected = std::fs::read_to_string(root.join("expected.jsonl")).expect("the shared corpus");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let expected = std::fs::read_to_string(root.join("expected.jsonl")).expect("the corpus");
     // category -> (cases, accepted agree, rejections matched, rejected by PyTorch)
     let mut table: BTreeMap<String, (usize, usize, usize, usize)> = BTreeMap::new();
     let mut false_rejections = Vec::new();
@@ -162,8 +162,8 @@ const CODE_MATCHED: usize = 90;
 /// Every accepted corpus case with the record of its last entry (the one
 /// `tsc` compiles by default).
 fn accepted_cases() -> Vec<(String, Value)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    let expected = std::fs::read_to_string(root.join("expected.jsonl")).expect("the shared corpus");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let expected = std::fs::read_to_string(root.join("expected.jsonl")).expect("the corpus");
     expected
         .lines()
         .map(|line| serde_json::from_str::<Value>(line).expect("JSON lines"))
@@ -179,7 +179,7 @@ fn accepted_cases() -> Vec<(String, Value)> {
 
 /// The entry function of a corpus case, when the compiler handles all of it.
 fn compile_case(case: &str) -> Option<tsy::ir::Function> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     let text = std::fs::read_to_string(root.join("cases").join(format!("{case}.py"))).expect("case file");
     let mut map = SourceMap::new();
     let file = map.add(format!("cases/{case}.py"), text);
