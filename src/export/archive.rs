@@ -1,4 +1,4 @@
-//! The zip container of a `.ptl` (ptl-format.md §2): every record under one
+//! The zip container of a `.ptl` (docs/ptl-format.md §2): every record under one
 //! folder, stored uncompressed with its data 64-byte aligned (the `FB`
 //! extra field PyTorch's writer uses, so tensors can be mapped in place),
 //! correct CRCs, no timestamps, records in the order they are added — the

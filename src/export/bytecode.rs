@@ -1,6 +1,6 @@
 //! The bytecode emitter: an inlined graph to the lite interpreter's
 //! instructions, operator table, constants, types and register count
-//! (ptl-format.md §6–§8), following PyTorch's `MobileCodeImpl` so the same
+//! (docs/ptl-format.md §6–§8), following PyTorch's `MobileCodeImpl` so the same
 //! graph gives the same code.
 //!
 //! First the graph is prepared as PyTorch prepares it: `prim::Drop` nodes

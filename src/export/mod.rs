@@ -1,5 +1,5 @@
 //! Export: the `.ptl` file PyTorch's lite interpreter loads
-//! (ptl-format.md): the module object (`data.pkl` and its storages), one
+//! (docs/ptl-format.md): the module object (`data.pkl` and its storages), one
 //! bytecode function per exported method with its callees inlined
 //! (`bytecode.pkl`), the versions, in one zip archive — what
 //! `_save_for_lite_interpreter` writes for a scripted module
@@ -133,7 +133,7 @@ impl Contents {
     }
 }
 
-/// The file-format version an operator needs (ptl-format.md §3.1): below
+/// The file-format version an operator needs (docs/ptl-format.md §3.1): below
 /// it, the loader wraps the operator in an upgrader with old semantics.
 pub(super) fn operator_version(name: &str) -> u32 {
     match name {

@@ -1,5 +1,5 @@
 //! A protocol-2 pickle writer for the dialect TorchScript's C++ unpickler
-//! reads (ptl-format.md §4): `MARK … APPENDS`/`SETITEMS` even for one item
+//! reads (docs/ptl-format.md §4): `MARK … APPENDS`/`SETITEMS` even for one item
 //! (older loaders lack `APPEND`/`SETITEM`), 8-byte `LONG1`, big-endian
 //! `BINFLOAT`, typed lists through `torch.jit._pickle`, tensors through
 //! `_rebuild_tensor_v2` with storage persistent ids. Strings, globals and

@@ -1,6 +1,6 @@
 //! `code/`: the TorchScript source of every class and function the module
 //! uses, so that `torch.jit.load` (and `torch.jit.mobile._backport_for_mobile`)
-//! can open the same file (ptl-format.md §12). The lite interpreter ignores
+//! can open the same file (docs/ptl-format.md §12). The lite interpreter ignores
 //! it.
 //!
 //! Each module instance has a class type; two instances of one Python class

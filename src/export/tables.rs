@@ -1,4 +1,4 @@
-//! The tables of `bytecode.pkl` (ptl-format.md §6): function tuples with
+//! The tables of `bytecode.pkl` (docs/ptl-format.md §6): function tuples with
 //! their code and schema, constants, defaults, attribute slots.
 
 use std::collections::HashMap;
@@ -61,7 +61,7 @@ fn row(name: &str, value: Pickle) -> Pickle {
     Pickle::Tuple(vec![Pickle::Str(name.into()), value])
 }
 
-/// `(name, code table, schema)` for `bytecode.pkl` (ptl-format.md §6.1).
+/// `(name, code table, schema)` for `bytecode.pkl` (docs/ptl-format.md §6.1).
 pub(super) fn function_tuple(
     class: &str,
     function: &Function,

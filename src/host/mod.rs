@@ -1,6 +1,6 @@
 //! Host evaluation: module-level code and `__init__` bodies run as ordinary
 //! Python, building the module instances that scripting and tracing start
-//! from (see ARCHITECTURE.md, "Two ways of evaluating").
+//! from (see docs/architecture.md, "Two ways of evaluating").
 
 mod builtins;
 pub mod call;

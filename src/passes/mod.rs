@@ -1,5 +1,5 @@
 //! The mobile passes: what `optimize_for_mobile` does to a scripted module,
-//! in PyTorch's order (../spec/mobile-passes.md), on one inlined graph per
+//! in PyTorch's order (docs/mobile-passes.md), on one inlined graph per
 //! exported method:
 //!
 //! 1. eval mode (a train-mode model is optimized as eval, as PyTorch does);

@@ -1,5 +1,5 @@
 //! Rendering a read `.ptl` [`Model`]: the human disassembly (`pc: OPCODE X
-//! N  # comment`, as `ptldump.py` prints it), a one-line summary, the JSON
+//! N  # comment`, as docs/ptl-format.md §9 shows it), a one-line summary, the JSON
 //! document and the root operator list of `--ops`.
 
 use std::collections::BTreeMap;

@@ -4,7 +4,7 @@
 //! A `.ptl` is a zip archive whose records all live in one folder (named by
 //! the first entry); the program is `bytecode.pkl`, a protocol-2 pickle of
 //! `(version, function...)` where each function is
-//! `(name, code table, schema)` (see `../shared/spec/ptl-format.md` §2–§8).
+//! `(name, code table, schema)` (see `docs/ptl-format.md` §2–§8).
 //! Only the central directory, `bytecode.pkl` and the version record are
 //! read, so inspecting a large model costs little. The pickle VM is the one
 //! that reads `torch.save` files ([`crate::host::weights::pickle`]).
@@ -377,7 +377,7 @@ fn visit_storages(value: &IValue, f: &mut dyn FnMut(&StorageRef)) {
 }
 
 // ---------------------------------------------------------------------------
-// The layout of bytecode.pkl (spec §6.1)
+// The layout of bytecode.pkl (docs/ptl-format.md §6.1)
 
 /// Where in `bytecode.pkl` a problem is, and what it is.
 type LayoutError = (String, String);

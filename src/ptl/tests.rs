@@ -5,7 +5,7 @@ use std::io::Write;
 
 use super::*;
 
-/// A value to pickle, in the encodings of spec §4.2.
+/// A value to pickle, in the encodings of docs/ptl-format.md §4.2.
 enum P {
     None,
     Int(i64),

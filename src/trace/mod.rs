@@ -4,7 +4,7 @@
 //! recorded, and converting a traced tensor into a Python value warns
 //! (W1001), as PyTorch's TracerWarning does.
 //!
-//! Departure from ARCHITECTURE.md: `forward` runs as the script compiler's
+//! Departure from the design (docs/architecture.md): `forward` runs as the script compiler's
 //! inlined graph in the reference interpreter rather than through the host
 //! evaluator, so one interpreter and one set of kernels serve `tsc run`,
 //! the pass tests and tracing. The cost: a `forward` the script compiler
