@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The one command that runs every test, on a fresh machine too: it sets up the
 # PyTorch reference environment (once, outside the repo), checks formatting and
-# lints, then runs the whole test suite.
+# lints, then runs the whole test suite. With TSY_REFERENCE_PYTHON exported, the
+# interop tests (tests/interop/) run and fail if the environment is broken; a
+# plain `cargo test` skips them when the environment is not ready.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -6,74 +6,74 @@ mod common;
 
 use std::path::Path;
 
+use common::harness::{file_trials, run, trial};
 use common::{annotations, files, snapshot_settings};
 use tsy::source::SourceMap;
 use tsy::syntax::Interner;
 
-/// Checks every fixture of `tests/fixtures/{folder}`: its `#~` annotations
-/// equal the diagnostics, and the rendered diagnostics are snapshots.
-fn fixtures_report_exactly_their_annotations(folder: &str, minimum: usize) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(folder);
-    let paths = files(&dir, "tsy");
-    assert!(paths.len() >= minimum, "the {folder} fixtures are missing");
-    for path in paths {
-        let name = path.file_stem().expect("named").to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(&path).expect("readable fixture");
-        let mut map = SourceMap::new();
-        let file = map.add(format!("{name}.tsy"), text.clone());
-        let mut interner = Interner::new();
-        let diagnostics = tsy::check(&mut map, file, &mut interner);
-        let source = map.get(file);
-        let mut found: Vec<(usize, String)> = diagnostics
-            .iter()
-            .filter(|d| map.file_of(d.span().start) == file)
-            .map(|d| (source.line_col(d.span().start).0, d.code.to_string()))
-            .collect();
-        found.sort();
-        let rendered = tsy::diag::render::human(&map, &diagnostics, false);
-        assert_eq!(found, annotations(&text), "{name}: diagnostics differ from the annotations:\n{rendered}");
-        assert_eq!(diagnostics.len(), found.len(), "{name}: a diagnostic points outside the file:\n{rendered}");
-        if !diagnostics.is_empty() {
-            snapshot_settings().bind(|| insta::assert_snapshot!(format!("{folder}__{name}"), rendered));
-        }
-    }
-}
-
-#[test]
-fn host_fixtures_report_exactly_their_annotations() {
-    fixtures_report_exactly_their_annotations("host", 10);
-}
-
-/// The recipe's three documented scripting errors in their seed form and
-/// fixed, the greedy searcher with all three, and frontend rejections.
-#[test]
-fn script_fixtures_report_exactly_their_annotations() {
-    fixtures_report_exactly_their_annotations("script", 14);
-}
-
-#[test]
-fn every_corpus_case_and_example_evaluates_without_a_host_diagnostic() {
+fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut paths = files(&root.join("../shared/corpus/cases"), "py");
-    assert!(paths.len() >= 100, "expected the shared corpus");
-    paths.extend(files(&root.join("examples"), "tsy"));
-    for path in paths {
-        let text = std::fs::read_to_string(&path).expect("readable");
-        let mut map = SourceMap::new();
-        let file = map.add(path.display().to_string(), text);
-        let mut interner = Interner::new();
-        // TorchScript's rules reject some corpus cases (tests/script.rs);
-        // evaluating the file as Python must not fail.
-        let diagnostics: Vec<_> = tsy::check(&mut map, file, &mut interner)
-            .into_iter()
-            .filter(|d| matches!(d.code.as_str().as_bytes()[1], b'1' | b'5'))
-            .collect();
-        let rendered = tsy::diag::render::short(&map, &diagnostics);
-        assert!(diagnostics.is_empty(), "{}:\n{rendered}", path.display());
+    let host = files(&root.join("tests/fixtures/host"), "tsy");
+    assert!(host.len() >= 10, "the host fixtures are missing");
+    // The recipe's three documented scripting errors in their seed form and
+    // fixed, the greedy searcher with all three, and frontend rejections.
+    let script = files(&root.join("tests/fixtures/script"), "tsy");
+    assert!(script.len() >= 14, "the script fixtures are missing");
+    let corpus = files(&root.join("tests/corpus/cases"), "py");
+    assert!(corpus.len() >= 100, "expected the corpus at tests/corpus/cases");
+    let mut trials = file_trials("host", host, |path| fixture_reports_exactly_its_annotations("host", path));
+    trials.extend(file_trials("script", script, |path| fixture_reports_exactly_its_annotations("script", path)));
+    trials.extend(file_trials("evaluates", corpus, evaluates_without_a_host_diagnostic));
+    trials.extend(file_trials("evaluates", files(&root.join("examples"), "tsy"), evaluates_without_a_host_diagnostic));
+    trials.extend([
+        trial("load_state_dict_copies_values_and_reports_keys", load_state_dict_copies_values_and_reports_keys),
+        trial(
+            "train_and_eval_on_a_scripted_entry_set_the_training_flag",
+            train_and_eval_on_a_scripted_entry_set_the_training_flag,
+        ),
+    ]);
+    run(trials)
+}
+
+/// A fixture of `tests/fixtures/{folder}`: its `#~` annotations equal the
+/// diagnostics, and the rendered diagnostics are snapshots.
+fn fixture_reports_exactly_its_annotations(folder: &str, path: &Path) {
+    let name = path.file_stem().expect("named").to_string_lossy().into_owned();
+    let text = std::fs::read_to_string(path).expect("readable fixture");
+    let mut map = SourceMap::new();
+    let file = map.add(format!("{name}.tsy"), text.clone());
+    let mut interner = Interner::new();
+    let diagnostics = tsy::check(&mut map, file, &mut interner);
+    let source = map.get(file);
+    let mut found: Vec<(usize, String)> = diagnostics
+        .iter()
+        .filter(|d| map.file_of(d.span().start) == file)
+        .map(|d| (source.line_col(d.span().start).0, d.code.to_string()))
+        .collect();
+    found.sort();
+    let rendered = tsy::diag::render::human(&map, &diagnostics, false);
+    assert_eq!(found, annotations(&text), "{name}: diagnostics differ from the annotations:\n{rendered}");
+    assert_eq!(diagnostics.len(), found.len(), "{name}: a diagnostic points outside the file:\n{rendered}");
+    if !diagnostics.is_empty() {
+        snapshot_settings(path).bind(|| insta::assert_snapshot!(format!("{folder}__{name}"), rendered));
     }
 }
 
-#[test]
+fn evaluates_without_a_host_diagnostic(path: &Path) {
+    let text = std::fs::read_to_string(path).expect("readable");
+    let mut map = SourceMap::new();
+    let file = map.add(path.display().to_string(), text);
+    let mut interner = Interner::new();
+    // TorchScript's rules reject some corpus cases (tests/script.rs);
+    // evaluating the file as Python must not fail.
+    let diagnostics: Vec<_> = tsy::check(&mut map, file, &mut interner)
+        .into_iter()
+        .filter(|d| matches!(d.code.as_str().as_bytes()[1], b'1' | b'5'))
+        .collect();
+    let rendered = tsy::diag::render::short(&map, &diagnostics);
+    assert!(diagnostics.is_empty(), "{}:\n{rendered}", path.display());
+}
+
 fn load_state_dict_copies_values_and_reports_keys() {
     let source = "import torch\nimport torch.nn as nn\na = nn.Linear(2, 2)\nb = nn.Linear(2, 2)\nnn.init.constant_(a.weight, 3.0)\nmissing, unexpected = b.load_state_dict({'weight': a.weight}, strict=False)\nassert missing == ['bias'] and unexpected == []\nassert b.weight.data.fill_(1.0) is not None\n";
     let mut map = SourceMap::new();
@@ -83,7 +83,6 @@ fn load_state_dict_copies_values_and_reports_keys() {
     assert!(diagnostics.is_empty(), "{}", tsy::diag::render::short(&map, &diagnostics));
 }
 
-#[test]
 fn train_and_eval_on_a_scripted_entry_set_the_training_flag() {
     let source = "import torch\nimport torch.nn as nn\nm = torch.jit.script(nn.Linear(2, 2)).eval()\nassert not m.training\nm.train()\nassert m.training\nm.train(False)\nassert not m.training\n";
     let mut map = SourceMap::new();

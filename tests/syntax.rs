@@ -12,7 +12,31 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use common::harness::{file_trials, run, trial};
 use common::{annotations, check_invariants, files, lines_and_codes, parse, snapshot_settings, token_shapes};
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let valid = files(&fixture_dir("valid"), "tsy");
+    assert!(valid.len() >= 6, "the valid fixtures are missing");
+    let invalid = files(&fixture_dir("invalid"), "tsy");
+    assert!(invalid.len() >= 10, "the invalid fixtures are missing");
+    let corpus = files(&root.join("tests/corpus/cases"), "py");
+    assert!(corpus.len() >= 100, "expected the corpus at tests/corpus/cases");
+    let mut trials = file_trials("valid", valid, valid_fixture_parses_cleanly_and_matches_its_snapshots);
+    trials.extend(file_trials("invalid", invalid, invalid_fixture_reports_exactly_its_annotations));
+    trials.extend(file_trials("parses", corpus, parses_without_a_syntax_diagnostic));
+    trials.extend(file_trials("parses", files(&root.join("examples"), "tsy"), parses_without_a_syntax_diagnostic));
+    trials.extend([
+        trial(
+            "three_independent_errors_are_all_reported_with_their_places",
+            three_independent_errors_are_all_reported_with_their_places,
+        ),
+        trial("type_comments_are_kept_for_the_checker", type_comments_are_kept_for_the_checker),
+        trial("literals_decode_like_python", literals_decode_like_python),
+    ]);
+    run(trials)
+}
 
 fn fixture_dir(kind: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(kind)
@@ -35,47 +59,36 @@ fn check_crlf(name: &str, text: &str) {
     assert_eq!(lines_and_codes(&lf), lines_and_codes(&crlf), "{name}: CRLF changes the diagnostics");
 }
 
-#[test]
-fn valid_fixtures_parse_cleanly_and_match_their_snapshots() {
-    let paths = files(&fixture_dir("valid"), "tsy");
-    assert!(paths.len() >= 6, "the valid fixtures are missing");
-    for path in paths {
-        let name = name_of(&path);
-        let text = read(&path);
-        let p = parse(&name, &text);
-        let rendered = tsy::diag::render::short(&p.map, &p.parsed.diagnostics);
-        assert!(p.parsed.diagnostics.is_empty(), "{name} should parse cleanly:\n{rendered}");
-        check_invariants(&p);
-        check_crlf(&name, &text);
-        let file = p.map.get(p.file);
-        let ast = tsy::syntax::dump::ast(file, &p.parsed.module, &p.interner);
-        let tokens = tsy::syntax::dump::tokens(file, &p.tokens, &p.interner);
-        snapshot_settings().bind(|| {
-            insta::assert_snapshot!(format!("ast__{name}"), ast);
-            insta::assert_snapshot!(format!("tokens__{name}"), tokens);
-        });
-    }
+fn valid_fixture_parses_cleanly_and_matches_its_snapshots(path: &Path) {
+    let name = name_of(path);
+    let text = read(path);
+    let p = parse(&name, &text);
+    let rendered = tsy::diag::render::short(&p.map, &p.parsed.diagnostics);
+    assert!(p.parsed.diagnostics.is_empty(), "{name} should parse cleanly:\n{rendered}");
+    check_invariants(&p);
+    check_crlf(&name, &text);
+    let file = p.map.get(p.file);
+    let ast = tsy::syntax::dump::ast(file, &p.parsed.module, &p.interner);
+    let tokens = tsy::syntax::dump::tokens(file, &p.tokens, &p.interner);
+    snapshot_settings(path).bind(|| {
+        insta::assert_snapshot!(format!("ast__{name}"), ast);
+        insta::assert_snapshot!(format!("tokens__{name}"), tokens);
+    });
 }
 
-#[test]
-fn invalid_fixtures_report_exactly_their_annotations() {
-    let paths = files(&fixture_dir("invalid"), "tsy");
-    assert!(paths.len() >= 10, "the invalid fixtures are missing");
-    for path in paths {
-        let name = name_of(&path);
-        let text = read(&path);
-        let p = parse(&name, &text);
-        check_invariants(&p);
-        check_crlf(&name, &text);
-        let mut found = lines_and_codes(&p);
-        found.sort();
-        let rendered = tsy::diag::render::human(&p.map, &p.parsed.diagnostics, false);
-        assert_eq!(found, annotations(&text), "{name}: diagnostics differ from the annotations:\n{rendered}");
-        snapshot_settings().bind(|| insta::assert_snapshot!(format!("diagnostics__{name}"), rendered));
-    }
+fn invalid_fixture_reports_exactly_its_annotations(path: &Path) {
+    let name = name_of(path);
+    let text = read(path);
+    let p = parse(&name, &text);
+    check_invariants(&p);
+    check_crlf(&name, &text);
+    let mut found = lines_and_codes(&p);
+    found.sort();
+    let rendered = tsy::diag::render::human(&p.map, &p.parsed.diagnostics, false);
+    assert_eq!(found, annotations(&text), "{name}: diagnostics differ from the annotations:\n{rendered}");
+    snapshot_settings(path).bind(|| insta::assert_snapshot!(format!("diagnostics__{name}"), rendered));
 }
 
-#[test]
 fn three_independent_errors_are_all_reported_with_their_places() {
     let text = read(&fixture_dir("invalid").join("three_independent.tsy"));
     let p = parse("three_independent.tsy", &text);
@@ -94,27 +107,16 @@ fn three_independent_errors_are_all_reported_with_their_places() {
     assert_eq!(found, expected);
 }
 
-fn corpus_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/cases")
+fn parses_without_a_syntax_diagnostic(path: &Path) {
+    let name = path.display().to_string();
+    let text = read(path);
+    let p = parse(&name, &text);
+    let rendered = tsy::diag::render::short(&p.map, &p.parsed.diagnostics);
+    assert!(p.parsed.diagnostics.is_empty(), "{name}:\n{rendered}");
+    check_invariants(&p);
+    check_crlf(&name, &text);
 }
 
-#[test]
-fn every_corpus_case_and_example_parses_without_a_syntax_diagnostic() {
-    let mut paths = files(&corpus_root(), "py");
-    assert!(paths.len() >= 100, "expected the shared corpus at {}", corpus_root().display());
-    paths.extend(files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"), "tsy"));
-    for path in paths {
-        let name = path.display().to_string();
-        let text = read(&path);
-        let p = parse(&name, &text);
-        let rendered = tsy::diag::render::short(&p.map, &p.parsed.diagnostics);
-        assert!(p.parsed.diagnostics.is_empty(), "{name}:\n{rendered}");
-        check_invariants(&p);
-        check_crlf(&name, &text);
-    }
-}
-
-#[test]
 fn type_comments_are_kept_for_the_checker() {
     let p =
         parse("t.tsy", "def f(x):  # type: (int) -> int\n    y = x  # type: int\n    # not: a type\n    return y\n");
@@ -122,7 +124,6 @@ fn type_comments_are_kept_for_the_checker() {
     assert_eq!(texts, ["(int) -> int", "int"]);
 }
 
-#[test]
 fn literals_decode_like_python() {
     use tsy::syntax::ast::{Constant, ExprKind, IntLit, StmtKind};
     let p = parse(

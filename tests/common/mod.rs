@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod harness;
+
 use std::path::{Path, PathBuf};
 
 use tsy::diag::Diagnostic;
@@ -121,9 +123,11 @@ pub fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
     out
 }
 
-/// insta settings: snapshots live in the top-level `snapshots/`.
-pub fn snapshot_settings() -> insta::Settings {
+/// insta settings: snapshots live in the top-level `snapshots/` and name
+/// the file they are of.
+pub fn snapshot_settings(input: &Path) -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
+    settings.set_input_file(input);
     settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);

@@ -2,9 +2,11 @@
 //! before the recipe's fixes (`examples/chatbot_unfixed.tsy`), against
 //! PyTorch 2.5.1.
 
+use libtest_mimic::Trial;
 use serde_json::Value;
 
 use super::run_python;
+use crate::harness::trial;
 
 fn example(name: &str) -> String {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name).display().to_string()
@@ -38,7 +40,6 @@ with torch.no_grad():
 print(json.dumps(out))
 "#;
 
-#[test]
 fn chatbot_is_python_that_pytorch_scripts_and_runs() {
     let report: Value = serde_json::from_str(run_python(DECODE, &[&example("chatbot.tsy")]).trim()).expect("JSON");
     let sentences = report.as_array().expect("a list");
@@ -88,7 +89,6 @@ for step in range(len(fixes) + 1):
 print(json.dumps(errors))
 "#;
 
-#[test]
 fn chatbot_unfixed_gets_each_of_pytorchs_errors_in_one_check() {
     let file = example("chatbot_unfixed.tsy");
     let theirs: Vec<Value> =
@@ -202,7 +202,6 @@ print(json.dumps([sorted(_export_operator_list(_load_for_lite_interpreter(p))) f
 /// The chatbot as `_save_for_lite_interpreter` writes the scripted searcher
 /// (no mobile passes): greedy decoding in the lite interpreter agrees with
 /// PyTorch's own scripted searcher, token for token.
-#[test]
 fn chatbot_decodes_as_pytorch_in_the_lite_interpreter() {
     decodes_as_pytorch("scripted", &["--no-optimize"]);
 }
@@ -210,7 +209,6 @@ fn chatbot_decodes_as_pytorch_in_the_lite_interpreter() {
 /// The chatbot optimized as `optimize_for_mobile` does (the default): the
 /// GRUs' frozen weight lists, prepacked linear layers; the same tokens, and
 /// scores within 1e-5 of PyTorch's scripted searcher.
-#[test]
 fn optimized_chatbot_decodes_as_pytorch_in_the_lite_interpreter() {
     decodes_as_pytorch("optimized", &[]);
 }
@@ -235,7 +233,6 @@ with torch.no_grad():
 
 /// `tsc run` decodes as PyTorch's scripted searcher does: the same tokens,
 /// scores within 1e-5, as scripted and optimized.
-#[test]
 fn tsc_run_decodes_as_pytorch() {
     let dir = std::env::temp_dir().join(format!("tsy-chatbot-run-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("the temporary folder is writable");
@@ -272,4 +269,26 @@ print(float((ours["output1"] - theirs["scores"]).abs().max()))
         }
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+pub fn tests() -> Vec<Trial> {
+    vec![
+        trial(
+            "chatbot::chatbot_is_python_that_pytorch_scripts_and_runs",
+            chatbot_is_python_that_pytorch_scripts_and_runs,
+        ),
+        trial(
+            "chatbot::chatbot_unfixed_gets_each_of_pytorchs_errors_in_one_check",
+            chatbot_unfixed_gets_each_of_pytorchs_errors_in_one_check,
+        ),
+        trial(
+            "chatbot::chatbot_decodes_as_pytorch_in_the_lite_interpreter",
+            chatbot_decodes_as_pytorch_in_the_lite_interpreter,
+        ),
+        trial(
+            "chatbot::optimized_chatbot_decodes_as_pytorch_in_the_lite_interpreter",
+            optimized_chatbot_decodes_as_pytorch_in_the_lite_interpreter,
+        ),
+        trial("chatbot::tsc_run_decodes_as_pytorch", tsc_run_decodes_as_pytorch),
+    ]
 }

@@ -7,6 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use libtest_mimic::Trial;
+
+use crate::harness::{file_trials, trial};
 use crate::{examples, run_python};
 
 /// Prints the `scripted` entry's `.code`, a separator line, and its `.graph`.
@@ -53,23 +56,18 @@ fn fixtures() -> Vec<PathBuf> {
     files
 }
 
-#[test]
-fn code_and_graph_match_pytorch() {
-    let files: Vec<PathBuf> = examples().into_iter().chain(fixtures()).collect();
-    assert!(files.len() >= 6, "expected the examples and the compile fixtures");
-    for file in files {
-        let theirs = run_python(SCRIPTED, &[&file.display().to_string()]);
-        let (their_code, their_graph) = theirs.split_once("=====\n").expect("code, then graph");
-        let our_code = tsc_compile(&file, "code");
-        assert_eq!(our_code, their_code, "{}: `.code` differs from PyTorch's", file.display());
-        let our_graph = tsc_compile(&file, "graph");
-        assert_eq!(
-            node_kinds(&our_graph),
-            node_kinds(their_graph),
-            "{}: graph nodes differ from PyTorch's\nours:\n{our_graph}\ntorch:\n{their_graph}",
-            file.display()
-        );
-    }
+fn code_and_graph_match_pytorch(file: &Path) {
+    let theirs = run_python(SCRIPTED, &[&file.display().to_string()]);
+    let (their_code, their_graph) = theirs.split_once("=====\n").expect("code, then graph");
+    let our_code = tsc_compile(file, "code");
+    assert_eq!(our_code, their_code, "{}: `.code` differs from PyTorch's", file.display());
+    let our_graph = tsc_compile(file, "graph");
+    assert_eq!(
+        node_kinds(&our_graph),
+        node_kinds(their_graph),
+        "{}: graph nodes differ from PyTorch's\nours:\n{our_graph}\ntorch:\n{their_graph}",
+        file.display()
+    );
 }
 
 /// Prints `=== owner.method` and the method's `.code` for every method of
@@ -107,7 +105,6 @@ fn sections(text: &str) -> std::collections::BTreeMap<String, String> {
 
 /// Every method the examples compile (submodules' and the prelude's
 /// included) prints as PyTorch prints it.
-#[test]
 fn every_method_of_the_examples_prints_as_pytorchs() {
     let mut compared = 0;
     for file in examples() {
@@ -126,4 +123,15 @@ fn every_method_of_the_examples_prints_as_pytorchs() {
         }
     }
     assert!(compared >= 20, "compared only {compared} methods");
+}
+
+pub fn tests() -> Vec<Trial> {
+    let files: Vec<PathBuf> = examples().into_iter().chain(fixtures()).collect();
+    assert!(files.len() >= 6, "expected the examples and the compile fixtures");
+    let mut tests = file_trials("compile::code_and_graph_match_pytorch", files, code_and_graph_match_pytorch);
+    tests.push(trial(
+        "compile::every_method_of_the_examples_prints_as_pytorchs",
+        every_method_of_the_examples_prints_as_pytorchs,
+    ));
+    tests
 }

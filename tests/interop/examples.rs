@@ -1,6 +1,11 @@
 //! Every example is valid Python that PyTorch 2.5.1 runs and scripts, and
 //! `tsc check` accepts it too.
 
+use std::path::Path;
+
+use libtest_mimic::Trial;
+
+use crate::harness::file_trials;
 use crate::{examples, run_python};
 
 /// Runs a .tsy file as a script and reports what its entry produced.
@@ -18,16 +23,17 @@ diff = max(float((x - y).abs().max()) for x, y in zip(flat(a), flat(b)))
 print(torch.__version__, diff)
 "#;
 
-#[test]
-fn every_example_runs_and_scripts_under_pytorch() {
+fn runs_and_scripts_under_pytorch(file: &Path) {
+    let out = run_python(RUN_EXAMPLE, &[&file.display().to_string()]);
+    let mut words = out.split_whitespace();
+    let version = words.next().unwrap_or_default();
+    assert!(version.starts_with("2.5.1"), "{}: PyTorch {version}, not 2.5.1", file.display());
+    let diff: f64 = words.next().and_then(|d| d.parse().ok()).expect("a difference");
+    assert!(diff <= 1e-5, "{}: scripted differs from eager by {diff}", file.display());
+}
+
+pub fn tests() -> Vec<Trial> {
     let files = examples();
     assert!(files.len() >= 3, "expected the recipe's examples");
-    for file in files {
-        let out = run_python(RUN_EXAMPLE, &[&file.display().to_string()]);
-        let mut words = out.split_whitespace();
-        let version = words.next().unwrap_or_default();
-        assert!(version.starts_with("2.5.1"), "{}: PyTorch {version}, not 2.5.1", file.display());
-        let diff: f64 = words.next().and_then(|d| d.parse().ok()).expect("a difference");
-        assert!(diff <= 1e-5, "{}: scripted differs from eager by {diff}", file.display());
-    }
+    file_trials("examples::runs_and_scripts_under_pytorch", files, runs_and_scripts_under_pytorch)
 }

@@ -5,9 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use libtest_mimic::Trial;
 use serde_json::Value;
 
 use crate::examples;
+use crate::harness::trial;
 
 /// Runs each file under PyTorch and prints, per file, the entry's state_dict
 /// rows, parameter count and (for a plain module) its repr.
@@ -27,8 +29,8 @@ print(json.dumps(out))
 "#;
 
 fn corpus_accepted() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    let expected = std::fs::read_to_string(root.join("expected.jsonl")).expect("the shared corpus has expected.jsonl");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let expected = std::fs::read_to_string(root.join("expected.jsonl")).expect("the corpus has expected.jsonl");
     let mut out = Vec::new();
     for line in expected.lines() {
         let record: Value = serde_json::from_str(line).expect("expected.jsonl holds JSON lines");
@@ -52,7 +54,6 @@ fn tsc_inspect(path: &Path) -> Result<Value, String> {
     Err(stdout)
 }
 
-#[test]
 fn inspect_matches_pytorch_state_dicts() {
     let mut files = examples();
     let corpus = corpus_accepted();
@@ -121,4 +122,8 @@ fn inspect_matches_pytorch_state_dicts() {
         println!("  function entry: {}", f.display());
     }
     assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+}
+
+pub fn tests() -> Vec<Trial> {
+    vec![trial("inspect::inspect_matches_pytorch_state_dicts", inspect_matches_pytorch_state_dicts)]
 }

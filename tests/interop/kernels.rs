@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
+use libtest_mimic::Trial;
 use safetensors::SafeTensors;
 use serde_json::Value;
 use tsy::interp::kernels;
@@ -14,6 +15,7 @@ use tsy::interp::value::Object;
 use tsy::interp::{RTensor, RValue};
 use tsy::types::ScalarType;
 
+use crate::harness::trial;
 use crate::run_python;
 
 const SCRIPT: &str = include_str!("../../scripts/kernel-cases.py");
@@ -127,7 +129,6 @@ fn mismatch(got: &RValue, want: &RValue) -> Option<String> {
     }
 }
 
-#[test]
 fn kernels_match_pytorch() {
     let dir = scratch();
     let dir_arg = dir.to_string_lossy().into_owned();
@@ -173,4 +174,8 @@ fn kernels_match_pytorch() {
     let _ = std::fs::remove_dir_all(Path::new(&dir));
     assert!(ops.len() >= 80, "too few operator/overload combinations: {}", ops.len());
     assert!(failures.is_empty(), "kernels differ from PyTorch:\n{}", failures.join("\n"));
+}
+
+pub fn tests() -> Vec<Trial> {
+    vec![trial("kernels::kernels_match_pytorch", kernels_match_pytorch)]
 }

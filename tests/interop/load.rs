@@ -4,8 +4,10 @@
 use std::path::Path;
 use std::process::Command;
 
+use libtest_mimic::Trial;
 use serde_json::Value;
 
+use crate::harness::file_trials;
 use crate::{examples, run_python};
 
 /// Builds the example's model, randomizes every parameter and BatchNorm
@@ -40,25 +42,30 @@ fn inspect_with(file: &Path, weights: &str) -> Value {
     serde_json::from_slice(&out.stdout).expect("JSON report")
 }
 
-#[test]
-fn pytorch_state_dicts_load_with_identical_values() {
-    let dir = std::env::temp_dir().join(format!("tsy-load-{}", std::process::id()));
+fn pytorch_state_dict_loads_with_identical_values(file: &Path) {
+    let stem = file.file_stem().expect("named").to_string_lossy().into_owned();
+    let dir = std::env::temp_dir().join(format!("tsy-load-{}-{stem}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    for file in examples() {
-        let stem = file.file_stem().expect("named").to_string_lossy().into_owned();
-        let out = dir.join(&stem).display().to_string();
-        let digests: Value =
-            serde_json::from_str(&run_python(SAVE, &[&file.display().to_string(), "model", &out])).expect("digests");
-        let digests = digests.as_object().expect("a map of digests");
-        for weights in [format!("{out}.pt"), format!("{out}.safetensors")] {
-            let report = inspect_with(&file, &weights);
-            let rows = report["state"].as_array().expect("state rows");
-            assert_eq!(rows.len(), digests.len(), "{weights}: entry count");
-            for row in rows {
-                let name = row["name"].as_str().expect("named");
-                assert_eq!(row["sha256"], digests[name], "{weights}: {name} differs from PyTorch's");
-            }
+    let out = dir.join(&stem).display().to_string();
+    let digests: Value =
+        serde_json::from_str(&run_python(SAVE, &[&file.display().to_string(), "model", &out])).expect("digests");
+    let digests = digests.as_object().expect("a map of digests");
+    for weights in [format!("{out}.pt"), format!("{out}.safetensors")] {
+        let report = inspect_with(file, &weights);
+        let rows = report["state"].as_array().expect("state rows");
+        assert_eq!(rows.len(), digests.len(), "{weights}: entry count");
+        for row in rows {
+            let name = row["name"].as_str().expect("named");
+            assert_eq!(row["sha256"], digests[name], "{weights}: {name} differs from PyTorch's");
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+pub fn tests() -> Vec<Trial> {
+    file_trials(
+        "load::pytorch_state_dict_loads_with_identical_values",
+        examples(),
+        pytorch_state_dict_loads_with_identical_values,
+    )
 }

@@ -1,8 +1,13 @@
 //! Interop tests: the same files under real PyTorch 2.5.1.
 //!
 //! The reference environment is created once by `scripts/reference-env.sh`
-//! (outside the repo); `scripts/test.sh` exports its python as
-//! `TSY_REFERENCE_PYTHON`, and a plain `cargo test` runs the script itself.
+//! (outside the repo, about 3 GB); `scripts/test.sh` exports its python as
+//! `TSY_REFERENCE_PYTHON`. A plain `cargo test` uses the environment when it
+//! is ready and otherwise skips these tests, saying so, rather than
+//! installing PyTorch itself.
+
+#[path = "../common/harness.rs"]
+mod harness;
 
 mod chatbot;
 mod compile;
@@ -20,22 +25,63 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+
+fn main() {
+    let tests = [
+        chatbot::tests(),
+        compile::tests(),
+        examples::tests(),
+        inspect::tests(),
+        kernels::tests(),
+        load::tests(),
+        packed::tests(),
+        ptl::tests(),
+        ptl_inspect::tests(),
+        trace::tests(),
+        weights::tests(),
+    ]
+    .concat();
+    let args = libtest_mimic::Arguments::from_args();
+    match reference_python() {
+        Ok(python) => {
+            PYTHON.set(python).expect("set once");
+            libtest_mimic::run(&args, tests).exit()
+        }
+        Err(why) => {
+            let tests = tests.into_iter().map(|test| test.with_ignored_flag(true)).collect();
+            let conclusion = libtest_mimic::run(&args, tests);
+            eprintln!(
+                "\nSKIPPED the interop tests (tests/interop/): {why}.\n\
+                 Run scripts/test.sh to set up PyTorch 2.5.1 (once, about 3 GB) and run every test.\n"
+            );
+            conclusion.exit()
+        }
+    }
+}
+
+/// The python of the reference environment: `TSY_REFERENCE_PYTHON` when set
+/// (then it must run: scripts/test.sh relies on these tests), else the
+/// environment `scripts/reference-env.sh` made, if it finished.
+fn reference_python() -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os("TSY_REFERENCE_PYTHON") {
+        let path = PathBuf::from(path);
+        assert!(path.is_file(), "TSY_REFERENCE_PYTHON={} is not a file", path.display());
+        return Ok(path);
+    }
+    let dir = match std::env::var_os("TSY_REFERENCE_ENV") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/tsy/torch-2.5.1"),
+    };
+    if dir.join(".tsy-ready").is_file() {
+        return Ok(dir.join("bin/python"));
+    }
+    Err(format!("TSY_REFERENCE_PYTHON is unset and no reference environment is ready at {}", dir.display()))
+}
+
 /// The reference environment's python.
 pub fn python() -> &'static Path {
-    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        if let Some(path) = std::env::var_os("TSY_REFERENCE_PYTHON") {
-            return PathBuf::from(path);
-        }
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/reference-env.sh");
-        let out = Command::new("bash").arg(&script).output().expect("scripts/reference-env.sh runs");
-        assert!(
-            out.status.success(),
-            "setting up the PyTorch reference environment failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-    })
+    PYTHON.get().expect("the interop tests need the PyTorch reference environment: run scripts/test.sh")
 }
 
 /// Runs a Python snippet in the reference environment; returns stdout.

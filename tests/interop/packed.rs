@@ -2,7 +2,10 @@
 //! `pad_packed_sequence`) compiled by tsc and run in PyTorch 2.5.1's lite
 //! interpreter, against the same module scripted by PyTorch.
 
+use libtest_mimic::Trial;
+
 use super::run_python;
+use crate::harness::trial;
 
 const MODEL: &str = r#"import torch
 import torch.nn as nn
@@ -55,7 +58,6 @@ print(worst)
 /// the 2.5.1 lite interpreter's type parser rejects the
 /// `__torch__.torch.nn.utils.rnn.PackedSequence` named tuple type that
 /// PyTorch's own export writes (that file does not load).
-#[test]
 fn packed_lstm_runs_as_pytorchs_in_the_lite_interpreter() {
     for extra in [&["--no-optimize"][..], &[][..]] {
         let tag = if extra.is_empty() { "optimized" } else { "scripted" };
@@ -70,4 +72,11 @@ fn packed_lstm_runs_as_pytorchs_in_the_lite_interpreter() {
         assert!(worst <= 1e-5, "{tag}: outputs differ by {worst}");
         std::fs::remove_dir_all(&dir).ok();
     }
+}
+
+pub fn tests() -> Vec<Trial> {
+    vec![trial(
+        "packed::packed_lstm_runs_as_pytorchs_in_the_lite_interpreter",
+        packed_lstm_runs_as_pytorchs_in_the_lite_interpreter,
+    )]
 }

@@ -7,8 +7,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use libtest_mimic::Trial;
 use serde_json::Value;
 
+use crate::harness::{file_trials, trial};
 use crate::{examples, run_python};
 
 /// argv: the .tsy file, the work folder, and `optimize` to compare with
@@ -146,41 +148,35 @@ fn compile(file: &Path, dir: &Path, extra: &[&str]) -> PathBuf {
     out
 }
 
-#[test]
-fn examples_run_in_the_lite_interpreter_as_scripted() {
-    let files = examples();
-    for file in &files {
-        let stem = file.file_stem().expect("a file name").to_string_lossy().into_owned();
-        let dir = work_dir(&stem);
-        let pytorch_ops: Vec<String> = serde_json::from_str(
-            run_python(PREPARE, &[&file.display().to_string(), &dir.display().to_string()]).trim(),
-        )
-        .expect("PREPARE prints the operator list");
-        let ptl = compile(file, &dir, &[]);
-        let report: Value =
-            serde_json::from_str(run_python(CHECK, &[&ptl.display().to_string(), &dir.display().to_string()]).trim())
-                .expect("CHECK prints a report");
-        let errors: Vec<f64> = report["errors"].as_array().expect("errors").iter().filter_map(Value::as_f64).collect();
-        println!("{stem}: relative max |Δ| {errors:?}");
-        assert!(errors.iter().all(|e| *e <= 1e-5), "{stem}: outputs differ from PyTorch's by {errors:?}");
-        assert_eq!(report["version"], 8, "{stem}: bytecode version");
-        let ours: Vec<String> =
-            report["ops"].as_array().expect("ops").iter().filter_map(|o| o.as_str().map(String::from)).collect();
-        assert_eq!(ours, pytorch_ops, "{stem}: root operators differ from PyTorch's export");
-        // tsc run: the reference interpreter, as scripted and optimized.
-        let weights = dir.join("weights.safetensors").display().to_string();
-        for set in 0..2 {
-            for mode in [&["--no-optimize"][..], &[]] {
-                let args = [mode, &["--weights", &weights]].concat();
-                let error = run_and_compare(file, &dir, set, &format!("set{set}"), &args)
-                    .unwrap_or_else(|e| panic!("{stem}: tsc run {args:?} failed: {e}"));
-                println!("{stem}: tsc run {mode:?} on set {set}: relative max |Δ| {error:e}");
-                assert!(error <= 1e-4, "{stem}: tsc run {mode:?} differs from PyTorch by {error}");
-            }
+fn example_runs_in_the_lite_interpreter_as_scripted(file: &Path) {
+    let stem = file.file_stem().expect("a file name").to_string_lossy().into_owned();
+    let dir = work_dir(&stem);
+    let pytorch_ops: Vec<String> =
+        serde_json::from_str(run_python(PREPARE, &[&file.display().to_string(), &dir.display().to_string()]).trim())
+            .expect("PREPARE prints the operator list");
+    let ptl = compile(file, &dir, &[]);
+    let report: Value =
+        serde_json::from_str(run_python(CHECK, &[&ptl.display().to_string(), &dir.display().to_string()]).trim())
+            .expect("CHECK prints a report");
+    let errors: Vec<f64> = report["errors"].as_array().expect("errors").iter().filter_map(Value::as_f64).collect();
+    println!("{stem}: relative max |Δ| {errors:?}");
+    assert!(errors.iter().all(|e| *e <= 1e-5), "{stem}: outputs differ from PyTorch's by {errors:?}");
+    assert_eq!(report["version"], 8, "{stem}: bytecode version");
+    let ours: Vec<String> =
+        report["ops"].as_array().expect("ops").iter().filter_map(|o| o.as_str().map(String::from)).collect();
+    assert_eq!(ours, pytorch_ops, "{stem}: root operators differ from PyTorch's export");
+    // tsc run: the reference interpreter, as scripted and optimized.
+    let weights = dir.join("weights.safetensors").display().to_string();
+    for set in 0..2 {
+        for mode in [&["--no-optimize"][..], &[]] {
+            let args = [mode, &["--weights", &weights]].concat();
+            let error = run_and_compare(file, &dir, set, &format!("set{set}"), &args)
+                .unwrap_or_else(|e| panic!("{stem}: tsc run {args:?} failed: {e}"));
+            println!("{stem}: tsc run {mode:?} on set {set}: relative max |Δ| {error:e}");
+            assert!(error <= 1e-4, "{stem}: tsc run {mode:?} differs from PyTorch by {error}");
         }
-        std::fs::remove_dir_all(&dir).ok();
     }
-    println!("{} examples compared", files.len());
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// argv: a corpus case, its entry's name, the work folder. Randomizes the
@@ -299,8 +295,8 @@ print(json.dumps({"error": error, "full": full is not None, "ops": sorted(torch.
 
 /// The accepted corpus cases with a module entry, and the entries' names.
 fn corpus_modules() -> Vec<(PathBuf, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    let expected = std::fs::read_to_string(root.join("expected.jsonl")).expect("the shared corpus has expected.jsonl");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let expected = std::fs::read_to_string(root.join("expected.jsonl")).expect("the corpus has expected.jsonl");
     let mut out = Vec::new();
     for line in expected.lines().filter(|l| !l.trim().is_empty()) {
         let record: Value = serde_json::from_str(line).expect("expected.jsonl holds JSON lines");
@@ -321,7 +317,6 @@ fn corpus_modules() -> Vec<(PathBuf, String)> {
 /// Corpus modules `tsc run` runs with PyTorch's outputs (may only go up).
 const RUN_RATCHET: usize = 31;
 
-#[test]
 fn corpus_modules_run_in_the_lite_interpreter_as_scripted() {
     let cases = corpus_modules();
     assert!(cases.len() >= 30, "expected the corpus's module cases");
@@ -434,7 +429,6 @@ fn corpus_modules_run_in_the_lite_interpreter_as_scripted() {
 /// version, and computes the same numbers (below 8 the promoted
 /// instructions are operator calls; below 7 no out-argument trimming;
 /// below 6 every argument is pushed).
-#[test]
 fn every_bytecode_version_loads_and_runs() {
     let examples = examples();
     let file = examples.iter().find(|f| f.ends_with("mobilenet_v2.tsy")).expect("the mobilenet_v2 example");
@@ -554,28 +548,25 @@ fn optimized_against_pytorch(file: &Path, dir: &Path) -> (PathBuf, Vec<f64>) {
     (ptl, errors)
 }
 
-#[test]
-fn examples_optimize_as_pytorch_does() {
-    for file in examples() {
-        let stem = file.file_stem().expect("a file name").to_string_lossy().into_owned();
-        let dir = work_dir(&format!("opt-{stem}"));
-        let (ptl, errors) = optimized_against_pytorch(&file, &dir);
-        assert!(errors.iter().all(|e| *e <= 1e-5), "{stem}: outputs differ from optimize_for_mobile's by {errors:?}");
-        let pytorch = dir.join("pytorch.ptl");
-        assert_same_operators(&ptl, &pytorch, &stem);
-        let (ours, theirs) =
-            (std::fs::metadata(&ptl).expect("written").len(), std::fs::metadata(&pytorch).expect("written").len());
-        let ratio = ours as f64 / theirs as f64;
-        // Weights dominate real models; a tiny one is all fixed overhead
-        // (PyTorch adds debug tables and a serialization id): 4 KB slack.
-        let close = (ratio - 1.0).abs() <= 0.01 || ours.abs_diff(theirs) <= 4096;
-        assert!(close, "{stem}: {ours} bytes, PyTorch's {theirs}");
-        println!(
-            "{stem}: relative max |Δ| {errors:?}; {ours} bytes vs PyTorch's {theirs} ({:+.3}%)",
-            (ratio - 1.0) * 100.0
-        );
-        std::fs::remove_dir_all(&dir).ok();
-    }
+fn example_optimizes_as_pytorch_does(file: &Path) {
+    let stem = file.file_stem().expect("a file name").to_string_lossy().into_owned();
+    let dir = work_dir(&format!("opt-{stem}"));
+    let (ptl, errors) = optimized_against_pytorch(file, &dir);
+    assert!(errors.iter().all(|e| *e <= 1e-5), "{stem}: outputs differ from optimize_for_mobile's by {errors:?}");
+    let pytorch = dir.join("pytorch.ptl");
+    assert_same_operators(&ptl, &pytorch, &stem);
+    let (ours, theirs) =
+        (std::fs::metadata(&ptl).expect("written").len(), std::fs::metadata(&pytorch).expect("written").len());
+    let ratio = ours as f64 / theirs as f64;
+    // Weights dominate real models; a tiny one is all fixed overhead
+    // (PyTorch adds debug tables and a serialization id): 4 KB slack.
+    let close = (ratio - 1.0).abs() <= 0.01 || ours.abs_diff(theirs) <= 4096;
+    assert!(close, "{stem}: {ours} bytes, PyTorch's {theirs}");
+    println!(
+        "{stem}: relative max |Δ| {errors:?}; {ours} bytes vs PyTorch's {theirs} ({:+.3}%)",
+        (ratio - 1.0) * 100.0
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// argv: a model file (entry `m`, input shape in `example_inputs`), our
@@ -620,7 +611,6 @@ fn probe(dir: &Path, name: &str, init: &str, forward: &str, shape: &str) -> Path
 /// Where PyTorch's mobile passes are timid or wrong, ours are not — and the
 /// numbers still match the eager model. PyTorch's behaviour is recorded
 /// beside ours.
-#[test]
 fn mobile_passes_do_better_than_pytorch_and_stay_exact() {
     let cases = [
         // PyTorch never fuses an activation into a linear after freezing.
@@ -688,7 +678,6 @@ fn mobile_passes_do_better_than_pytorch_and_stay_exact() {
 
 /// Small probes of each pass (the spec's Appendix A/B cases), optimized by
 /// tsc and by `optimize_for_mobile`: same outputs (1e-5), same operators.
-#[test]
 fn probes_optimize_as_pytorch_does() {
     let probes = [
         (
@@ -778,4 +767,26 @@ fn probes_optimize_as_pytorch_does() {
         println!("{name}: relative max |Δ| {errors:?}, same operators");
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+pub fn tests() -> Vec<Trial> {
+    let mut tests = file_trials(
+        "ptl::example_runs_in_the_lite_interpreter_as_scripted",
+        examples(),
+        example_runs_in_the_lite_interpreter_as_scripted,
+    );
+    tests.extend(file_trials("ptl::example_optimizes_as_pytorch_does", examples(), example_optimizes_as_pytorch_does));
+    tests.extend([
+        trial(
+            "ptl::corpus_modules_run_in_the_lite_interpreter_as_scripted",
+            corpus_modules_run_in_the_lite_interpreter_as_scripted,
+        ),
+        trial("ptl::every_bytecode_version_loads_and_runs", every_bytecode_version_loads_and_runs),
+        trial(
+            "ptl::mobile_passes_do_better_than_pytorch_and_stay_exact",
+            mobile_passes_do_better_than_pytorch_and_stay_exact,
+        ),
+        trial("ptl::probes_optimize_as_pytorch_does", probes_optimize_as_pytorch_does),
+    ]);
+    tests
 }

@@ -9,8 +9,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use libtest_mimic::Trial;
 use serde_json::Value;
 
+use crate::harness::trial;
 use crate::{examples, run_python};
 
 /// Saves each example (argv[2:]) twice into the folder argv[1] and prints,
@@ -163,7 +165,6 @@ fn compare(torch: &Value) -> Vec<String> {
     failures
 }
 
-#[test]
 fn inspect_of_pytorch_ptl_files_matches_torch_jit_mobile() {
     let files = examples();
     assert!(files.len() >= 3, "expected the recipe's examples");
@@ -188,4 +189,11 @@ fn inspect_of_pytorch_ptl_files_matches_torch_jit_mobile() {
     assert!(failures.is_empty(), "{} differences:\n{}", failures.len(), failures.join("\n"));
     // optimize_for_mobile prepacks weights into XNNPACK contexts, which tsc reads as objects.
     assert!(optimized_objects >= 3, "expected XNNPACK contexts among the constants");
+}
+
+pub fn tests() -> Vec<Trial> {
+    vec![trial(
+        "ptl_inspect::inspect_of_pytorch_ptl_files_matches_torch_jit_mobile",
+        inspect_of_pytorch_ptl_files_matches_torch_jit_mobile,
+    )]
 }

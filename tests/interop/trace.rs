@@ -7,8 +7,10 @@
 use std::path::Path;
 use std::process::Command;
 
+use libtest_mimic::Trial;
 use serde_json::Value;
 
+use crate::harness::trial;
 use crate::run_python;
 
 /// argv: a .tsy file, a weights file to write, and the name of a module
@@ -71,7 +73,6 @@ fn our_trace(file: &Path, entry: &str, weights: &Path) -> (Vec<String>, Vec<usiz
     (kinds, lines)
 }
 
-#[test]
 fn traces_record_pytorchs_operators_and_warnings() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cases = [
@@ -149,7 +150,6 @@ print(json.dumps({"error": error, "ops": sorted(torch.jit.mobile._export_operato
 /// tsc's optimized trace keeps the folded bias and computes what the eager
 /// model computes. The same operators either way; and `tsc run --trace`
 /// agrees with the eager model too.
-#[test]
 fn traced_resnet_keeps_the_folded_bias_pytorch_drops() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/resnet18.tsy");
     let dir = std::env::temp_dir().join(format!("tsy-traced-resnet-{}", std::process::id()));
@@ -227,7 +227,6 @@ print(json.dumps({"errors": errors, "ops": sorted(torch.jit.mobile._export_opera
 /// path the example took through it: the scripted gate keeps its branch,
 /// so inputs that take the other branch still agree with PyTorch's traced
 /// module, scripted and optimized.
-#[test]
 fn a_traced_module_keeps_its_scripted_submodules_control_flow() {
     traced_module_agrees_on_both_input_sets("tests/fixtures/trace/mixed.tsy");
 }
@@ -237,7 +236,6 @@ fn a_traced_module_keeps_its_scripted_submodules_control_flow() {
 /// PyTorch records them, and so are the lists `chunk` and `split` return:
 /// the traced ShuffleNet unit works on an input of another shape, as
 /// written and optimized, where constants would fail.
-#[test]
 fn traced_sizes_generalize_to_other_input_shapes() {
     traced_module_agrees_on_both_input_sets("tests/fixtures/trace/shuffle.tsy");
 }
@@ -273,4 +271,19 @@ fn traced_module_agrees_on_both_input_sets(fixture: &str) {
         }
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+pub fn tests() -> Vec<Trial> {
+    vec![
+        trial("trace::traces_record_pytorchs_operators_and_warnings", traces_record_pytorchs_operators_and_warnings),
+        trial(
+            "trace::traced_resnet_keeps_the_folded_bias_pytorch_drops",
+            traced_resnet_keeps_the_folded_bias_pytorch_drops,
+        ),
+        trial(
+            "trace::a_traced_module_keeps_its_scripted_submodules_control_flow",
+            a_traced_module_keeps_its_scripted_submodules_control_flow,
+        ),
+        trial("trace::traced_sizes_generalize_to_other_input_shapes", traced_sizes_generalize_to_other_input_shapes),
+    ]
 }

@@ -4,10 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
+use libtest_mimic::Trial;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tsy::host::weights::{self, StoredTensor, WeightsError};
 
+use crate::harness::trial;
 use crate::run_python;
 
 /// Saves one state_dict both ways into argv[1], plus a whole model, and
@@ -107,7 +109,6 @@ fn check_tensors(file: &Path, tensors: &[StoredTensor], expected: &Value) {
     }
 }
 
-#[test]
 fn weights_saved_by_pytorch_read_back_identically() {
     let dir = TempDir::new("interop-weights");
     let out = run_python(SAVE, &[&dir.0.display().to_string()]);
@@ -168,4 +169,11 @@ fn weights_saved_by_pytorch_read_back_identically() {
         err.to_string(),
         "`model/data.pkl` holds a pickled `__main__.Net` object, not a state_dict: save `model.state_dict()` instead of the model"
     );
+}
+
+pub fn tests() -> Vec<Trial> {
+    vec![trial(
+        "weights::weights_saved_by_pytorch_read_back_identically",
+        weights_saved_by_pytorch_read_back_identically,
+    )]
 }
