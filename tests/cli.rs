@@ -644,7 +644,7 @@ fn tracing_the_gate_warns_at_its_condition() {
     assert_eq!(out.status.code(), Some(0), "a warning does not fail the compile");
     let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
         .replace(&fixture(""), "$DIR/");
-    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true, input_file => fixture("examples/decision_gate.tsy")}, {
         insta::assert_snapshot!("cli__trace_gate", text);
     });
 }
@@ -664,7 +664,7 @@ fn chatbot_unfixed_reports_the_recipes_three_errors_at_once() {
     assert!(stderr.matches("   = note: ").count() >= 4, "every error has a note:\n{stderr}");
     assert_eq!(stderr.matches("error[").count(), 4, "{stderr}");
     assert!(stderr.matches("   = help: ").count() >= 4, "every error has a help:\n{stderr}");
-    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true, input_file => fixture("examples/chatbot_unfixed.tsy")}, {
         insta::assert_snapshot!("cli__chatbot_unfixed", stderr);
     });
     let fixed = tsc(&["check", &fixture("examples/chatbot.tsy")]);
@@ -688,7 +688,7 @@ fn the_chatbot_encoders_trace() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout).replace(&fixture(""), "$DIR/");
-    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true, input_file => fixture("examples/chatbot.tsy")}, {
         insta::assert_snapshot!("cli__trace_chatbot_encoder", text);
     });
 }
