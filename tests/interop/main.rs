@@ -41,16 +41,17 @@ fn main() {
         trace::tests(),
         weights::tests(),
     ]
-    .concat();
-    let args = libtest_mimic::Arguments::from_args();
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>();
     match reference_python() {
         Ok(python) => {
             PYTHON.set(python).expect("set once");
-            libtest_mimic::run(&args, tests).exit()
+            harness::run(tests)
         }
         Err(why) => {
             let tests = tests.into_iter().map(|test| test.with_ignored_flag(true)).collect();
-            let conclusion = libtest_mimic::run(&args, tests);
+            let conclusion = libtest_mimic::run(&libtest_mimic::Arguments::from_args(), tests);
             eprintln!(
                 "\nSKIPPED the interop tests (tests/interop/): {why}.\n\
                  Run scripts/test.sh to set up PyTorch 2.5.1 (once, about 3 GB) and run every test.\n"
