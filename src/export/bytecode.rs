@@ -12,7 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::ir::{Attr, BlockId, Constant, Graph, NodeId, ValueId};
+use crate::ir::{Attr, BlockId, Constant, Graph, NodeId, User, Uses, ValueId};
 use crate::ops::{Default, Schema, registry};
 use crate::source::Span;
 use crate::types::Type;
@@ -61,9 +61,9 @@ pub fn emit(graph: &Graph, slots: &HashMap<NodeId, usize>, version: u32) -> Resu
     drop_unused(&mut graph);
     insert_last_uses(&mut graph);
     let places = Places::of(&graph);
-    let uses = use_counts(&graph);
+    let uses = Uses::of(&graph);
     let inline = CanEmitInline::of(&graph, &places, &uses);
-    let mut emitter = Emitter {
+    let mut writer = FunctionWriter {
         graph: &graph,
         slots,
         version,
@@ -82,13 +82,13 @@ pub fn emit(graph: &Graph, slots: &HashMap<NodeId, usize>, version: u32) -> Resu
         specified: HashMap::new(),
         error: None,
     };
-    emitter.count_specified_arguments();
-    emitter.block(graph.top);
-    emitter.insert("RET", 0, 0);
-    if let Some(error) = emitter.error {
+    writer.count_specified_arguments();
+    writer.block(graph.top);
+    writer.insert("RET", 0, 0);
+    if let Some(error) = writer.error {
         return Err(error);
     }
-    Ok(emitter.code)
+    Ok(writer.code)
 }
 
 /// Where each node sits: its block and position, and each block's owner.
@@ -120,23 +120,6 @@ impl Places {
     }
 }
 
-/// How many times each value is read: node inputs and block returns.
-fn use_counts(graph: &Graph) -> HashMap<ValueId, usize> {
-    let mut uses = HashMap::new();
-    for b in graph.live_blocks() {
-        let block = graph.block(b);
-        for &n in &block.nodes {
-            for &v in &graph.node(n).inputs {
-                *uses.entry(v).or_insert(0) += 1;
-            }
-        }
-        for &v in &block.returns {
-            *uses.entry(v).or_insert(0) += 1;
-        }
-    }
-    uses
-}
-
 fn is_constant(graph: &Graph, v: ValueId) -> bool {
     graph.definer(v).is_some_and(|n| n.kind == "prim::Constant")
 }
@@ -149,10 +132,11 @@ fn drop_node(graph: &mut Graph, values: Vec<ValueId>) -> NodeId {
 /// Drops what nothing reads: unused block parameters at the block's start,
 /// unused outputs right after their node.
 fn drop_unused(graph: &mut Graph) {
-    let uses = use_counts(graph);
+    // (Built once: a drop reads only values already found unread.)
+    let uses = Uses::of(graph);
     for b in graph.live_blocks() {
         let unused = |graph: &Graph, values: &[ValueId]| -> Vec<ValueId> {
-            values.iter().copied().filter(|v| !uses.contains_key(v) && !is_constant(graph, *v)).collect()
+            values.iter().copied().filter(|&v| !uses.is_used(v) && !is_constant(graph, v)).collect()
         };
         let mut nodes = Vec::new();
         let params = unused(graph, &graph.block(b).params);
@@ -203,13 +187,6 @@ fn insert_last_uses(graph: &mut Graph) {
     }
 }
 
-/// A use site: a node, or a block's return list.
-#[derive(Clone, Copy, PartialEq)]
-enum Site {
-    Node(NodeId),
-    Return(BlockId),
-}
-
 fn scan_block(
     graph: &Graph,
     b: BlockId,
@@ -220,21 +197,21 @@ fn scan_block(
 ) {
     let returns = graph.block(b).returns.clone();
     for &v in returns.iter().rev() {
-        scan_use(graph, Site::Return(b), v, places, params, seen, drops);
+        scan_use(graph, User::Return(b), v, places, params, seen, drops);
     }
     for &n in graph.block(b).nodes.iter().rev() {
         for &inner in &graph.node(n).blocks {
             scan_block(graph, inner, places, params, seen, drops);
         }
         for &v in graph.node(n).inputs.iter().rev() {
-            scan_use(graph, Site::Node(n), v, places, params, seen, drops);
+            scan_use(graph, User::Node(n), v, places, params, seen, drops);
         }
     }
 }
 
 fn scan_use(
     graph: &Graph,
-    site: Site,
+    site: User,
     v: ValueId,
     places: &Places,
     params: &HashMap<ValueId, BlockId>,
@@ -247,16 +224,16 @@ fn scan_use(
     let home = places.block_of(graph, v, params);
     // The node of `home` that contains the use.
     let mut block = match site {
-        Site::Node(n) => places.node[&n].0,
-        Site::Return(b) => b,
+        User::Node(n) => places.node[&n].0,
+        User::Return(b) => b,
     };
     let mut at = site;
     while block != home {
         let owner = places.owner[&block];
-        at = Site::Node(owner);
+        at = User::Node(owner);
         block = places.node[&owner].0;
     }
-    let Site::Node(same_depth) = at else { return };
+    let User::Node(same_depth) = at else { return };
     if at == site || is_constant(graph, v) {
         return;
     }
@@ -272,7 +249,7 @@ fn scan_use(
 struct CanEmitInline<'g> {
     graph: &'g Graph,
     places: &'g Places,
-    uses: &'g HashMap<ValueId, usize>,
+    uses: &'g Uses,
     inline: HashSet<NodeId>,
 }
 
@@ -287,7 +264,7 @@ enum Point {
 }
 
 impl<'g> CanEmitInline<'g> {
-    fn of(graph: &'g Graph, places: &'g Places, uses: &'g HashMap<ValueId, usize>) -> HashSet<NodeId> {
+    fn of(graph: &'g Graph, places: &'g Places, uses: &'g Uses) -> HashSet<NodeId> {
         let mut scan = CanEmitInline { graph, places, uses, inline: HashSet::new() };
         scan.block(graph.top);
         scan.inline
@@ -320,7 +297,7 @@ impl<'g> CanEmitInline<'g> {
         for &v in inputs.iter().rev() {
             if let Some(producer) = self.graph.defining_node(v)
                 && point == Point::Node(producer)
-                && self.uses.get(&v) == Some(&1)
+                && self.uses.count(v) == 1
                 && self.graph.node(producer).outputs.len() == 1
             {
                 point = self.node(producer);
@@ -341,11 +318,12 @@ impl<'g> CanEmitInline<'g> {
     }
 }
 
-struct Emitter<'g> {
+/// Writes one function's code table.
+struct FunctionWriter<'g> {
     graph: &'g Graph,
     slots: &'g HashMap<NodeId, usize>,
     version: u32,
-    uses: HashMap<ValueId, usize>,
+    uses: Uses,
     inline: HashSet<NodeId>,
     /// Registers of values (for constants: their constant-table index).
     registers: HashMap<ValueId, i64>,
@@ -363,7 +341,7 @@ fn unique_name(schema: &Schema) -> String {
     if schema.overload.is_empty() { schema.name.clone() } else { format!("{}.{}", schema.name, schema.overload) }
 }
 
-impl Emitter<'_> {
+impl FunctionWriter<'_> {
     fn insert(&mut self, op: &'static str, x: i64, n: i64) {
         self.code.instructions.push(Instruction { op, x, n });
     }
@@ -486,7 +464,7 @@ impl Emitter<'_> {
         };
         let count = self.use_count.entry(v).or_insert(0);
         *count += 1;
-        let moved = self.uses.get(&v) == Some(count);
+        let moved = self.uses.count(v) == *count;
         let op = if drop {
             "DROPR"
         } else if is_constant(self.graph, v) {

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use super::graph::{Attr, Constant, Graph, NodeId, ValueId};
+use super::uses::Uses;
 
 /// Rewrites `graph` in place.
 pub fn cleanup(graph: &mut Graph) {
@@ -164,14 +165,14 @@ fn remove_unchanged_loop_outputs(graph: &mut Graph) -> bool {
 /// nor anything after the loop reads (PyTorch's dead-code elimination of
 /// block outputs); true if any went.
 fn remove_unread_outputs(graph: &mut Graph) -> bool {
-    let read = graph.read_values();
+    let uses = Uses::of(graph);
     let mut changed = false;
     for n in graph.walk() {
         let blocks = graph.node(n).blocks.clone();
         match graph.node(n).kind.as_str() {
             "prim::If" => {
                 for i in (0..graph.node(n).outputs.len()).rev() {
-                    if !read[graph.node(n).outputs[i].0 as usize] {
+                    if !uses.is_used(graph.node(n).outputs[i]) {
                         graph.node_mut(n).outputs.remove(i);
                         for &b in &blocks {
                             graph.block_mut(b).returns.remove(i);
@@ -184,7 +185,7 @@ fn remove_unread_outputs(graph: &mut Graph) -> bool {
                 let body = blocks[0];
                 for i in (0..graph.node(n).outputs.len()).rev() {
                     let param = graph.block(body).params[1 + i];
-                    if !read[graph.node(n).outputs[i].0 as usize] && !read[param.0 as usize] {
+                    if !uses.is_used(graph.node(n).outputs[i]) && !uses.is_used(param) {
                         graph.node_mut(n).outputs.remove(i);
                         graph.node_mut(n).inputs.remove(2 + i);
                         graph.block_mut(body).params.remove(1 + i);
@@ -199,14 +200,11 @@ fn remove_unread_outputs(graph: &mut Graph) -> bool {
     changed
 }
 
-/// Where each live node is, in print order, and who reads each value.
+/// Where each live node is, in print order.
 #[derive(Default)]
 struct Places {
     /// (Index in block, block index) steps from the top block.
     path: HashMap<NodeId, Vec<usize>>,
-    readers: HashMap<ValueId, Vec<NodeId>>,
-    /// Values some block returns.
-    returned: std::collections::HashSet<ValueId>,
     /// Whether the node is inside a loop.
     in_loop: HashMap<NodeId, bool>,
 }
@@ -223,9 +221,6 @@ impl Places {
             prefix.push(i);
             self.path.insert(n, prefix.clone());
             self.in_loop.insert(n, looped);
-            for &v in &graph.node(n).inputs {
-                self.readers.entry(v).or_default().push(n);
-            }
             let looping = looped || graph.node(n).kind == "prim::Loop";
             for (k, &b) in graph.node(n).blocks.iter().enumerate() {
                 prefix.push(k);
@@ -234,7 +229,6 @@ impl Places {
             }
             prefix.pop();
         }
-        self.returned.extend(graph.block(block).returns.iter().copied());
     }
 }
 
@@ -252,7 +246,8 @@ fn remove_unobserved_writes(graph: &mut Graph) -> bool {
         node.overload.as_deref().and_then(|o| registry.get(&node.kind, o))
     };
     let places = Places::of(graph);
-    let (path, readers, returned, in_loop) = (&places.path, &places.readers, &places.returned, &places.in_loop);
+    let (path, in_loop) = (&places.path, &places.in_loop);
+    let uses = Uses::of(graph);
     // Whether a schema's results may alias one of its arguments (a `*`
     // result holds values that escaped into containers, never a container
     // this graph just made).
@@ -269,7 +264,7 @@ fn remove_unobserved_writes(graph: &mut Graph) -> bool {
     let mut dead = Vec::new();
     for (&n, at) in path {
         let Some(s) = schema(n) else { continue };
-        if !s.is_mutable() || in_loop[&n] || graph.node(n).outputs.iter().any(|o| readers.contains_key(o)) {
+        if !s.is_mutable() || in_loop[&n] || graph.node(n).outputs.iter().any(|&o| uses.readers(o).next().is_some()) {
             continue;
         }
         let written: Vec<ValueId> = s
@@ -282,8 +277,8 @@ fn remove_unobserved_writes(graph: &mut Graph) -> bool {
         let unobserved = written.iter().all(|&w| {
             matches!(graph.value(w).ty, crate::types::Type::List(_) | crate::types::Type::Dict(..))
                 && fresh(w)
-                && !returned.contains(&w)
-                && readers.get(&w).into_iter().flatten().all(|&r| {
+                && !uses.is_returned(w)
+                && uses.readers(w).all(|r| {
                     // Another reader: before the write, and making nothing
                     // that could hold or alias the container.
                     r == n
@@ -312,7 +307,7 @@ pub fn remove_dead_code(graph: &mut Graph) {
 /// any went.
 fn remove_dead(graph: &mut Graph) -> bool {
     let live = graph.live_blocks();
-    let used = graph.read_values();
+    let uses = Uses::of(graph);
     let registry = crate::ops::registry();
     let mut removed = false;
     for b in live {
@@ -321,7 +316,7 @@ fn remove_dead(graph: &mut Graph) -> bool {
             .into_iter()
             .filter(|&n| {
                 let node = graph.node(n);
-                let unread = node.outputs.iter().all(|v| !used[v.0 as usize]);
+                let unread = node.outputs.iter().all(|&v| !uses.is_used(v));
                 let pure = match node.kind.as_str() {
                     "prim::Constant"
                     | "prim::TupleConstruct"

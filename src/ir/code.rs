@@ -19,6 +19,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::graph::{Attr, BlockId, Constant, Graph, NodeId, ValueId};
+use super::uses::{User, Uses};
 use crate::types::Type;
 
 /// `def name(...) -> T:` and the body. `method` leaves the first
@@ -60,23 +61,9 @@ pub fn function_with_constants(
     out
 }
 
-/// Where a value is used: by a node's input, or by a block's return list
-/// (PyTorch's `prim::Return` node), at an offset.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-enum User {
-    Node(NodeId),
-    Return(BlockId),
-}
-
-#[derive(Clone, Copy)]
-struct Use {
-    user: User,
-    offset: usize,
-}
-
 struct Printer<'g> {
     graph: &'g Graph,
-    uses: Vec<Vec<Use>>,
+    uses: Uses,
     /// Each node's block and index in it.
     place: Vec<(BlockId, usize)>,
     /// Nodes written into their use instead of assigned.
@@ -153,24 +140,15 @@ const RESERVED: &[&str] = &[
 
 impl<'g> Printer<'g> {
     fn new(graph: &'g Graph) -> Printer<'g> {
-        let mut uses = vec![Vec::new(); graph.values.len()];
         let mut place = vec![(graph.top, 0); graph.nodes.len()];
         for b in graph.live_blocks() {
-            let block = graph.block(b);
-            for (i, &n) in block.nodes.iter().enumerate() {
+            for (i, &n) in graph.block(b).nodes.iter().enumerate() {
                 place[n.0 as usize] = (b, i);
-                let node = graph.node(n);
-                for (offset, &v) in node.inputs.iter().enumerate() {
-                    uses[v.0 as usize].push(Use { user: User::Node(n), offset });
-                }
-            }
-            for (offset, &v) in block.returns.iter().enumerate() {
-                uses[v.0 as usize].push(Use { user: User::Return(b), offset });
             }
         }
         Printer {
             graph,
-            uses,
+            uses: Uses::of(graph),
             place,
             inline: HashSet::new(),
             idents: HashMap::new(),
@@ -194,7 +172,7 @@ impl<'g> Printer<'g> {
     fn can_inline(&self, v: ValueId) -> bool {
         let Some(n) = self.graph.defining_node(v) else { return false };
         let node = self.graph.node(n);
-        let uses = &self.uses[v.0 as usize];
+        let uses = self.uses.get(v);
         if node.outputs.len() != 1 || uses.len() != 1 || !node.blocks.is_empty() {
             return false;
         }
@@ -520,7 +498,7 @@ impl<'g> Printer<'g> {
         let always_true = constant(cond) == Some(Constant::Bool(true))
             && body.returns.first().is_some_and(|&r| constant(r) == Some(Constant::Bool(true)));
         let trip_specified = constant(trip) != Some(Constant::Int(i64::MAX))
-            || body.params.first().is_some_and(|&p| !self.uses[p.0 as usize].is_empty());
+            || body.params.first().is_some_and(|&p| self.uses.is_used(p));
         let for_loop = always_true && trip_specified;
 
         for &v in &node.outputs {
@@ -569,7 +547,7 @@ impl<'g> Printer<'g> {
     // ---- splitting long inline expressions ----
 
     fn split_long_inlines(&mut self, v: ValueId) {
-        let Some(&first) = self.uses[v.0 as usize].first() else { return };
+        let Some(&first) = self.uses.get(v).first() else { return };
         let mut to_split = Vec::new();
         self.scan_long_inlines(first.user, first.offset as isize, &mut to_split);
         for &v in to_split.iter().rev() {
@@ -603,7 +581,7 @@ impl<'g> Printer<'g> {
             && self.inline.contains(&n)
         {
             let output = self.graph.node(n).outputs[0];
-            if let Some(&next) = self.uses[output.0 as usize].first() {
+            if let Some(&next) = self.uses.get(output).first() {
                 self.scan_long_inlines(next.user, next.offset as isize - 1, to_split);
             }
         }

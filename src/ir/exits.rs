@@ -17,6 +17,7 @@
 use std::collections::HashMap;
 
 use super::graph::{Attr, BlockId, Constant, Graph, NodeId, ValueId};
+use super::uses::Uses;
 use crate::types::Type;
 
 /// `continue`/`break`: the next continue condition and the loop-carried values.
@@ -242,9 +243,14 @@ impl<'g> Transformer<'g> {
     fn delete_after_exit(&mut self, block: BlockId, index: usize) {
         let index = index.min(self.graph.block(block).nodes.len());
         let dead = self.graph.block_mut(block).nodes.split_off(index);
+        if dead.iter().all(|&n| self.graph.node(n).outputs.is_empty()) {
+            return;
+        }
+        // (Replacing one output's reads leaves the others' as they were.)
+        let uses = Uses::of(&self.graph);
         for &n in dead.iter().rev() {
             for out in self.graph.node(n).outputs.clone() {
-                if self.graph.has_uses(out) {
+                if uses.is_used(out) {
                     let unit = self.unit(self.type_of(out));
                     self.graph.replace_all_uses(out, unit);
                 }
@@ -445,23 +451,30 @@ fn clone_nodes(graph: &mut Graph, from: BlockId, to: BlockId, map: &mut HashMap<
 /// counter the body increments and the condition tests, as PyTorch's
 /// `CanonicalizeModifiedLoops` does so that the loop prints as Python.
 pub fn canonicalize_modified_loops(graph: &mut Graph, block: BlockId) {
+    // Canonicalizing a loop takes the reads of its own trip count only, so
+    // the uses found before the first one answer for every loop.
+    let uses = Uses::of(graph);
+    canonicalize_loops_in(graph, block, &uses);
+}
+
+fn canonicalize_loops_in(graph: &mut Graph, block: BlockId, uses: &Uses) {
     for n in graph.block(block).nodes.clone() {
         for inner in graph.node(n).blocks.clone() {
-            canonicalize_modified_loops(graph, inner);
+            canonicalize_loops_in(graph, inner, uses);
         }
-        if graph.node(n).kind == "prim::Loop" && is_modified_loop(graph, n) {
+        if graph.node(n).kind == "prim::Loop" && is_modified_loop(graph, n, uses) {
             canonicalize_loop(graph, block, n);
         }
     }
 }
 
-fn is_modified_loop(graph: &Graph, node: NodeId) -> bool {
+fn is_modified_loop(graph: &Graph, node: NodeId, uses: &Uses) -> bool {
     let loop_node = graph.node(node);
     let body = graph.block(loop_node.blocks[0]);
     let is_true = |v: ValueId| graph.constant_value(v) == Some(&Constant::Bool(true));
     let always_true = is_true(loop_node.inputs[1]) && is_true(body.returns[0]);
     let trip_specified =
-        graph.constant_value(loop_node.inputs[0]) != Some(&Constant::Int(i64::MAX)) || graph.has_uses(body.params[0]);
+        graph.constant_value(loop_node.inputs[0]) != Some(&Constant::Int(i64::MAX)) || uses.is_used(body.params[0]);
     !always_true && trip_specified
 }
 

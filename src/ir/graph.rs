@@ -234,24 +234,6 @@ impl Graph {
         id
     }
 
-    /// Which values something reads (a node input or a block return), by
-    /// value index.
-    pub fn read_values(&self) -> Vec<bool> {
-        let mut read = vec![false; self.values.len()];
-        for b in self.live_blocks() {
-            let block = self.block(b);
-            for &n in &block.nodes {
-                for v in &self.node(n).inputs {
-                    read[v.0 as usize] = true;
-                }
-            }
-            for v in &block.returns {
-                read[v.0 as usize] = true;
-            }
-        }
-        read
-    }
-
     /// Inserts a node at `index` of `block`'s nodes (PyTorch's insertion
     /// points: before a given node).
     #[allow(clippy::too_many_arguments)]
@@ -282,14 +264,6 @@ impl Graph {
                 *v = new;
             }
         }
-    }
-
-    /// Whether a node or block return of a live block reads `v`.
-    pub fn has_uses(&self, v: ValueId) -> bool {
-        self.live_blocks().into_iter().any(|b| {
-            let block = self.block(b);
-            block.returns.contains(&v) || block.nodes.iter().any(|&n| self.node(n).inputs.contains(&v))
-        })
     }
 
     /// The node each live block belongs to (the top block has none).

@@ -12,9 +12,11 @@ pub mod graph;
 pub mod inline;
 pub mod preoptimize;
 pub mod print;
+pub mod uses;
 pub mod verify;
 
 pub use graph::{Attr, BlockId, Constant, Graph, NodeId, TensorConstant, ValueId};
+pub use uses::{Use, User, Uses};
 
 /// A compiled function: its name, whether it is a method (its first
 /// parameter is `self`), and its graph.

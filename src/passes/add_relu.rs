@@ -6,12 +6,12 @@
 
 use std::collections::HashMap;
 
-use super::prepack::{RETURNED, readers, replace};
-use crate::ir::Graph;
+use super::prepack::replace;
+use crate::ir::{Graph, Uses};
 
 /// Returns how many pairs were fused.
 pub fn fuse(graph: &mut Graph) -> usize {
-    let readers = readers(graph);
+    let uses = Uses::of(graph);
     let mut removed = Vec::new();
     for relu in graph.walk() {
         let node = graph.node(relu);
@@ -26,9 +26,7 @@ pub fn fuse(graph: &mut Graph) -> usize {
             ("aten::add_", Some("Tensor"), true) => "aten::_add_relu_",
             _ => continue,
         };
-        if readers.get(&add_node.outputs[0]).map(Vec::as_slice) != Some(&[relu][..])
-            || readers.get(&add_node.outputs[0]).is_some_and(|r| r.contains(&RETURNED))
-        {
+        if uses.only_reader(add_node.outputs[0]) != Some(relu) {
             continue;
         }
         let inputs = add_node.inputs.clone();

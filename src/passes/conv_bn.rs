@@ -19,7 +19,7 @@ use std::rc::Rc;
 use crate::host::eval::Host;
 use crate::host::tensor::Tensor;
 use crate::host::value::{Instance, Value};
-use crate::ir::{Attr, Function, Graph, NodeId, ValueId};
+use crate::ir::{Attr, Function, Graph, NodeId, Uses};
 use crate::script::Unit;
 use crate::types::ScalarType;
 
@@ -38,16 +38,7 @@ pub fn fold(
     folded: &mut std::collections::HashSet<*const Instance>,
 ) {
     let graph = &mut function.graph;
-    let mut uses: HashMap<ValueId, Vec<NodeId>> = HashMap::new();
-    let mut returned = std::collections::HashSet::new();
-    for b in graph.live_blocks() {
-        for &n in &graph.block(b).nodes {
-            for &v in &graph.node(n).inputs {
-                uses.entry(v).or_default().push(n);
-            }
-        }
-        returned.extend(graph.block(b).returns.iter().copied());
-    }
+    let uses = Uses::of(graph);
     let forward_of = |n: NodeId, graph: &Graph| -> Option<Rc<Instance>> {
         let node = graph.node(n);
         if node.kind != "prim::CallMethod" || node.attr != Attr::Name("forward".into()) {
@@ -60,19 +51,16 @@ pub fn fold(
     for conv_call in graph.walk() {
         let Some(conv) = forward_of(conv_call, graph) else { continue };
         let out = graph.node(conv_call).outputs[0];
-        let [bn_call] = uses.get(&out).map(Vec::as_slice).unwrap_or_default() else { continue };
-        if returned.contains(&out) {
-            continue;
-        }
-        let Some(bn) = forward_of(*bn_call, graph) else { continue };
+        let Some(bn_call) = uses.only_reader(out) else { continue };
+        let Some(bn) = forward_of(bn_call, graph) else { continue };
         let (conv_class, bn_class) = (conv.class.qualified_name(), bn.class.qualified_name());
         if !PAIRS.iter().any(|(c, b)| *c == conv_class && *b == bn_class) {
             continue;
         }
         if folded.contains(&Rc::as_ptr(&conv)) || fold_parameters(host, &conv, &bn).is_some() {
             folded.insert(Rc::as_ptr(&conv));
-            substitute.insert(graph.node(*bn_call).outputs[0], out);
-            removed.push(*bn_call);
+            substitute.insert(graph.node(bn_call).outputs[0], out);
+            removed.push(bn_call);
         }
     }
     if removed.is_empty() {

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use super::freeze::child;
 use crate::host::eval::Host;
 use crate::host::value::Instance;
-use crate::ir::{Attr, Constant, Graph, NodeId, ValueId};
+use crate::ir::{Attr, Constant, Graph, NodeId, Uses, ValueId};
 use crate::types::Type;
 
 const CONVS: [&str; 2] = ["aten::_convolution", "aten::conv2d"];
@@ -35,13 +35,9 @@ pub fn fold(host: &Host<'_>, root: &Rc<Instance>, graph: &mut Graph, folded: &mu
     let mut modules: HashMap<ValueId, Rc<Instance>> = HashMap::from([(this, root.clone())]);
     // The module and name each attribute read reads.
     let mut reads: HashMap<ValueId, (ValueId, String)> = HashMap::new();
-    let mut uses: HashMap<ValueId, usize> = HashMap::new();
     let top = graph.top;
     for &n in &graph.block(top).nodes {
         let node = graph.node(n);
-        for v in &node.inputs {
-            *uses.entry(*v).or_default() += 1;
-        }
         if let (Attr::Name(name), "prim::GetAttr") = (&node.attr, node.kind.as_str()) {
             reads.insert(node.outputs[0], (node.inputs[0], name.clone()));
             if let Some(child) = modules.get(&node.inputs[0]).and_then(|owner| child(owner, name)) {
@@ -49,9 +45,7 @@ pub fn fold(host: &Host<'_>, root: &Rc<Instance>, graph: &mut Graph, folded: &mu
             }
         }
     }
-    for v in &graph.block(top).returns {
-        *uses.entry(*v).or_default() += 1;
-    }
+    let uses = Uses::of(graph);
     let owner_of = |v: ValueId, name: &str| -> Option<ValueId> {
         let (owner, read) = reads.get(&v)?;
         (read == name).then_some(*owner)
@@ -64,7 +58,7 @@ pub fn fold(host: &Host<'_>, root: &Rc<Instance>, graph: &mut Graph, folded: &mu
         }
         let Some(conv_node) = graph.defining_node(bn.inputs[0]) else { continue };
         let conv = graph.node(conv_node);
-        if !CONVS.contains(&conv.kind.as_str()) || uses.get(&bn.inputs[0]) != Some(&1) {
+        if !CONVS.contains(&conv.kind.as_str()) || uses.count(bn.inputs[0]) != 1 {
             continue;
         }
         if conv.kind == "aten::_convolution" && graph.constant_value(conv.inputs[6]) != Some(&Constant::Bool(false)) {

@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use crate::ir::{Attr, Constant, Graph, NodeId, ValueId};
+use crate::ir::{Attr, Constant, Graph, NodeId, Uses, ValueId};
 
 const CONV: &str = "__torch__.torch.classes.xnnpack.Conv2dOpContext";
 const TRANSPOSED: &str = "__torch__.torch.classes.xnnpack.TransposeConv2dOpContext";
@@ -159,7 +159,7 @@ fn int_list(graph: &Graph, v: ValueId) -> Option<Vec<i64>> {
 /// conv's or linear's run op into the context's bounds (`relu` is
 /// `(0.0, None)`, `ReLU6` `(0.0, 6.0)`). Returns how many.
 pub fn fuse_clamp(graph: &mut Graph) -> usize {
-    let readers = readers(graph);
+    let uses = Uses::of(graph);
     let mut substitute = HashMap::new();
     let mut removed = Vec::new();
     for n in graph.walk() {
@@ -168,11 +168,8 @@ pub fn fuse_clamp(graph: &mut Graph) -> usize {
             continue;
         }
         let out = node.outputs[0];
-        let [activation] = readers.get(&out).map(Vec::as_slice).unwrap_or_default() else { continue };
-        if *activation == RETURNED {
-            continue;
-        }
-        let act = graph.node(*activation);
+        let Some(activation) = uses.only_reader(out) else { continue };
+        let act = graph.node(activation);
         let bounds = match act.kind.as_str() {
             "aten::relu" | "aten::relu_" => (Constant::Float(0.0), Constant::None),
             "aten::hardtanh" | "aten::hardtanh_" if act.inputs.len() == 3 => {
@@ -190,7 +187,7 @@ pub fn fuse_clamp(graph: &mut Graph) -> usize {
         let ctx = node.inputs[1];
         let Some(ctx_node) = graph.defining_node(ctx) else { continue };
         // The context must be this run's own and not clamped yet.
-        if readers.get(&ctx).map_or(0, Vec::len) != 1 {
+        if uses.count(ctx) != 1 {
             continue;
         }
         let activation_out = act.outputs[0];
@@ -202,30 +199,10 @@ pub fn fuse_clamp(graph: &mut Graph) -> usize {
         state[len - 2] = bounds.0;
         state[len - 1] = bounds.1;
         substitute.insert(activation_out, out);
-        removed.push(*activation);
+        removed.push(activation);
     }
     replace(graph, &substitute, &removed);
     removed.len()
-}
-
-/// Stands for a block's return list among a value's readers.
-pub const RETURNED: NodeId = NodeId(u32::MAX);
-
-/// The nodes reading each value; a block returning it counts as
-/// [`RETURNED`].
-pub fn readers(graph: &Graph) -> HashMap<ValueId, Vec<NodeId>> {
-    let mut readers: HashMap<ValueId, Vec<NodeId>> = HashMap::new();
-    for b in graph.live_blocks() {
-        for &n in &graph.block(b).nodes {
-            for &v in &graph.node(n).inputs {
-                readers.entry(v).or_default().push(n);
-            }
-        }
-        for &v in &graph.block(b).returns {
-            readers.entry(v).or_default().push(RETURNED);
-        }
-    }
-    readers
 }
 
 /// Removes `removed` and makes every reader of a key of `substitute` read
