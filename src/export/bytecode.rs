@@ -621,7 +621,7 @@ impl FunctionWriter<'_> {
             let node = self.graph.node(n);
             let name = match node.overload.as_deref() {
                 Some(o) if !o.is_empty() => format!("{}.{o}", node.kind),
-                _ => node.kind.clone(),
+                _ => node.kind.to_string(),
             };
             self.unsupported(n, format!("`{name}`, which has no operator schema"));
             return;

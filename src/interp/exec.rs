@@ -9,6 +9,7 @@ use super::kernels::{self, KernelError};
 use super::value::{Object, RValue};
 use crate::ir::graph::Node;
 use crate::ir::{Attr, BlockId, Graph, NodeId, ValueId};
+use crate::ops::op;
 use crate::source::Span;
 
 /// Why a run stopped: the node's error, where it was.
@@ -115,7 +116,7 @@ impl Frame<'_, '_> {
     }
 
     fn fail(&self, node: &Node, error: KernelError) -> RunError {
-        RunError { kind: node.kind.clone(), error, span: node.span, raised: false }
+        RunError { kind: node.kind.to_string(), error, span: node.span, raised: false }
     }
 
     fn set_outputs(&mut self, node: &Node, outputs: Vec<RValue>) -> Result<(), RunError> {
@@ -133,12 +134,12 @@ impl Frame<'_, '_> {
         let graph = self.graph;
         let node = graph.node(id);
         let inputs: Vec<RValue> = node.inputs.iter().map(|v| self.get(*v)).collect();
-        let outputs = match node.kind.as_str() {
-            "prim::Constant" => match &node.attr {
+        let outputs = match node.kind {
+            op::prim::Constant => match &node.attr {
                 Attr::Constant(c) => vec![self.converter.constant(c).map_err(|e| self.fail(node, e))?],
                 _ => vec![RValue::None],
             },
-            "prim::If" => {
+            op::prim::If => {
                 let condition = truthy(&inputs[0]);
                 self.observer.decided(graph, id, condition);
                 let block = node.blocks[if condition { 0 } else { 1 }];
@@ -146,8 +147,8 @@ impl Frame<'_, '_> {
                 self.observer.forwarded(graph, &graph.block(block).returns, &node.outputs);
                 graph.block(block).returns.iter().map(|r| self.get(*r)).collect()
             }
-            "prim::Loop" => self.run_loop(node, id, &inputs)?,
-            "prim::GetAttr" => {
+            op::prim::Loop => self.run_loop(node, id, &inputs)?,
+            op::prim::GetAttr => {
                 let name = attr_name(node);
                 match &inputs[0] {
                     RValue::Object(o) => vec![o.get(name).ok_or_else(|| {
@@ -159,15 +160,15 @@ impl Frame<'_, '_> {
                     }
                 }
             }
-            "prim::SetAttr" => {
+            op::prim::SetAttr => {
                 if let RValue::Object(o) = &inputs[0] {
                     o.attrs.borrow_mut().insert(attr_name(node).to_string(), inputs[1].clone());
                 }
                 vec![]
             }
-            "prim::ListConstruct" => vec![RValue::list(inputs)],
-            "prim::TupleConstruct" => vec![RValue::tuple(inputs)],
-            "prim::DictConstruct" => {
+            op::prim::ListConstruct => vec![RValue::list(inputs)],
+            op::prim::TupleConstruct => vec![RValue::tuple(inputs)],
+            op::prim::DictConstruct => {
                 let mut map = indexmap::IndexMap::new();
                 for pair in inputs.chunks(2) {
                     let key = pair[0].dict_key().ok_or_else(|| self.fail(node, KernelError::new("unhashable key")))?;
@@ -175,7 +176,7 @@ impl Frame<'_, '_> {
                 }
                 vec![RValue::Dict(std::rc::Rc::new(std::cell::RefCell::new(map)))]
             }
-            "prim::ListUnpack" | "prim::TupleUnpack" => {
+            op::prim::ListUnpack | op::prim::TupleUnpack => {
                 let items = inputs[0].items().unwrap_or_default();
                 if items.len() != node.outputs.len() {
                     let message = format!("expected {} elements, found {}", node.outputs.len(), items.len());
@@ -184,7 +185,7 @@ impl Frame<'_, '_> {
                 self.observer.unpacked(graph, node.inputs[0], &node.outputs);
                 items
             }
-            "prim::TupleIndex" => {
+            op::prim::TupleIndex => {
                 let items = inputs[0].items().unwrap_or_default();
                 let i = inputs[1].as_int().unwrap_or(0);
                 let i = if i < 0 { i + items.len() as i64 } else { i };
@@ -195,38 +196,38 @@ impl Frame<'_, '_> {
                         .ok_or_else(|| self.fail(node, KernelError::new("tuple index out of range")))?,
                 ]
             }
-            "prim::unchecked_cast" | "prim::data" => {
+            op::prim::unchecked_cast | op::prim::data => {
                 self.observer.forwarded(graph, &node.inputs, &node.outputs);
                 vec![inputs[0].clone()]
             }
-            "prim::type" => match &inputs[0] {
+            op::prim::r#type => match &inputs[0] {
                 // `device.type`: the device's kind, without its index.
                 RValue::Device(d) => vec![RValue::Str(d.split(':').next().unwrap_or_default().into())],
                 other => return Err(self.fail(node, KernelError::new(format!("no type of a {}", other.type_name())))),
             },
-            "prim::isinstance" => {
+            op::prim::isinstance => {
                 let Attr::Types(types) = &node.attr else { return Err(self.fail(node, KernelError::new("no types"))) };
                 vec![RValue::Bool(types.iter().any(|t| is_instance(&inputs[0], t)))]
             }
-            "prim::Uninitialized" => vec![RValue::None],
-            "prim::RaiseException" => {
+            op::prim::Uninitialized => vec![RValue::None],
+            op::prim::RaiseException => {
                 let message = match inputs.first() {
                     Some(RValue::Str(s)) => s.to_string(),
                     _ => "Exception".into(),
                 };
                 return Err(RunError {
-                    kind: node.kind.clone(),
+                    kind: node.kind.to_string(),
                     error: KernelError::new(message),
                     span: node.span,
                     raised: true,
                 });
             }
-            "prim::Print" => {
+            op::prim::Print => {
                 let text: Vec<String> = inputs.iter().map(print_form).collect();
                 println!("{}", text.join(" "));
                 vec![]
             }
-            "prim::CallMethod" | "prim::CallFunction" => {
+            op::prim::CallMethod | op::prim::CallFunction => {
                 let Some((callee, opaque)) = self.calls.as_mut().and_then(|c| c.callee(graph, id)) else {
                     let message = "calls run inlined; this graph still calls a function";
                     return Err(self.fail(node, KernelError::unsupported(message)));

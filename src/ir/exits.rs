@@ -420,7 +420,7 @@ fn clone_nodes(graph: &mut Graph, from: BlockId, to: BlockId, map: &mut HashMap<
         let node = graph.node(n).clone();
         let inputs = node.inputs.iter().map(|&v| get(map, v)).collect();
         let types = node.outputs.iter().map(|&o| graph.value(o).ty.clone()).collect();
-        let copy = graph.append(to, &node.kind, inputs, types, node.attr.clone(), node.span);
+        let copy = graph.append(to, node.kind, inputs, types, node.attr.clone(), node.span);
         graph.node_mut(copy).overload = node.overload.clone();
         for (k, &o) in node.outputs.iter().enumerate() {
             let new = graph.node(copy).outputs[k];

@@ -96,7 +96,7 @@ pub struct ValueData {
 #[derive(Clone, Debug)]
 pub struct Node {
     /// `aten::add`, `prim::If`, ...
-    pub kind: String,
+    pub kind: crate::ops::OpKind,
     /// For aten calls: the overload the checker chose (`Tensor`, `Scalar`).
     pub overload: Option<String>,
     pub inputs: Vec<ValueId>,
@@ -110,7 +110,7 @@ impl Node {
     /// Its operator schema: its overload, the default one when it names
     /// none (`aten::dim`).
     pub fn schema(&self) -> Option<&'static crate::ops::Schema> {
-        crate::ops::registry().get(&self.kind, self.overload.as_deref().unwrap_or(""))
+        crate::ops::registry().get(self.kind.as_str(), self.overload.as_deref().unwrap_or(""))
     }
 }
 
@@ -197,7 +197,7 @@ impl Graph {
     pub fn append(
         &mut self,
         block: BlockId,
-        kind: &str,
+        kind: impl Into<crate::ops::OpKind>,
         inputs: Vec<ValueId>,
         output_types: Vec<Type>,
         attr: Attr,
@@ -211,22 +211,14 @@ impl Graph {
     /// A node in no block yet, for a rewrite that places it itself.
     pub fn create(
         &mut self,
-        kind: &str,
+        kind: impl Into<crate::ops::OpKind>,
         inputs: Vec<ValueId>,
         output_types: Vec<Type>,
         attr: Attr,
         span: Option<Span>,
     ) -> NodeId {
         let outputs = output_types.into_iter().map(|ty| self.new_value(ty, None)).collect();
-        self.nodes.push(Node {
-            kind: kind.to_string(),
-            overload: None,
-            inputs,
-            outputs,
-            blocks: Vec::new(),
-            attr,
-            span,
-        });
+        self.nodes.push(Node { kind: kind.into(), overload: None, inputs, outputs, blocks: Vec::new(), attr, span });
         let id = NodeId(self.nodes.len() as u32 - 1);
         for &v in &self.nodes[id.0 as usize].outputs {
             self.defined_by[v.0 as usize] = Some(id);
@@ -241,7 +233,7 @@ impl Graph {
         &mut self,
         block: BlockId,
         index: usize,
-        kind: &str,
+        kind: impl Into<crate::ops::OpKind>,
         inputs: Vec<ValueId>,
         output_types: Vec<Type>,
         attr: Attr,
@@ -382,6 +374,6 @@ impl Graph {
     /// The kinds of the non-constant nodes in print order: what the corpus
     /// test compares with PyTorch's graph.
     pub fn node_kinds(&self) -> Vec<String> {
-        self.walk().into_iter().map(|n| self.node(n).kind.clone()).filter(|k| k != "prim::Constant").collect()
+        self.walk().into_iter().map(|n| self.node(n).kind.to_string()).filter(|k| k != "prim::Constant").collect()
     }
 }

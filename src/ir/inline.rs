@@ -50,7 +50,7 @@ fn copy_block(
             continue;
         }
         let types = node.outputs.iter().map(|&o| src.value(o).ty.clone()).collect();
-        let copy = out.append(to, &node.kind, inputs, types, node.attr.clone(), node.span);
+        let copy = out.append(to, node.kind, inputs, types, node.attr.clone(), node.span);
         out.node_mut(copy).overload = node.overload.clone();
         for (i, &o) in node.outputs.iter().enumerate() {
             let new = out.node(copy).outputs[i];

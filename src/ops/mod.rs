@@ -4,11 +4,18 @@
 //! lowering records the chosen overload, the exporter counts specified
 //! arguments from it.
 
+pub mod kind;
 pub mod registry;
 pub mod schema;
 
+pub use kind::OpKind;
 pub use registry::{Registry, RegistryError, registry};
 pub use schema::{Alias, Argument, Default, Return, Schema, SchemaError};
 
 #[cfg(test)]
 mod tests;
+
+/// The operator kinds as constants: `op::aten::conv2d`, `op::prim::If`.
+pub mod op {
+    pub use super::kind::{aten, prepacked, prim};
+}

@@ -28,7 +28,7 @@ pub fn to_aten_conv(graph: &mut Graph) {
             _ => continue,
         };
         let node = graph.node_mut(n);
-        node.kind = kind.to_string();
+        node.kind = kind.into();
         node.overload = (kind == "aten::conv_transpose2d").then(|| "input".to_string());
         node.inputs = inputs;
     }

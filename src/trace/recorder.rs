@@ -13,24 +13,25 @@ use crate::interp::exec::Observer;
 use crate::interp::value::Object;
 use crate::interp::{RTensor, RValue};
 use crate::ir::{Attr, Constant, Graph, NodeId, TensorConstant, ValueId};
+use crate::ops::{OpKind, op};
 use crate::source::Span;
 use crate::types::{ScalarType, Type};
 
 /// Operators that turn a tensor into a Python value, and the word
 /// PyTorch's warning uses for each.
-const CONVERSIONS: &[(&str, &str)] = &[
-    ("aten::Bool", "a Python boolean"),
-    ("aten::Int", "a Python integer"),
-    ("aten::IntImplicit", "a Python integer"),
-    ("aten::Float", "a Python float"),
-    ("aten::FloatImplicit", "a Python float"),
-    ("aten::ScalarImplicit", "a Python number"),
-    ("aten::item", "a Python number"),
+const CONVERSIONS: &[(OpKind, &str)] = &[
+    (op::aten::Bool, "a Python boolean"),
+    (op::aten::Int, "a Python integer"),
+    (op::aten::IntImplicit, "a Python integer"),
+    (op::aten::Float, "a Python float"),
+    (op::aten::FloatImplicit, "a Python float"),
+    (op::aten::ScalarImplicit, "a Python number"),
+    (op::aten::item, "a Python number"),
 ];
 
 /// Python int arithmetic that PyTorch's tracer records when an operand is a
 /// traced size.
-const ARITHMETIC: &[&str] = &["aten::add", "aten::sub", "aten::mul", "aten::floordiv"];
+const ARITHMETIC: &[OpKind] = &[op::aten::add, op::aten::sub, op::aten::mul, op::aten::floordiv];
 
 pub struct Recorder {
     pub graph: Graph,
@@ -138,7 +139,7 @@ impl Recorder {
         };
         let name = path.last().cloned().unwrap_or_default();
         let top = self.graph.top;
-        let node = self.graph.append(top, "prim::GetAttr", vec![parent], vec![ty], Attr::Name(name.clone()), None);
+        let node = self.graph.append(top, op::prim::GetAttr, vec![parent], vec![ty], Attr::Name(name.clone()), None);
         let v = self.graph.node(node).outputs[0];
         self.graph.value_mut(v).name = Some(name);
         self.attributes.insert(path.to_vec(), v);
@@ -161,14 +162,21 @@ impl Recorder {
                 let items = items.borrow().clone();
                 let elem = items.first().map_or(Type::Tensor, value_type);
                 let inputs = items.iter().map(|i| self.input(i, span)).collect::<Result<Vec<_>, _>>()?;
-                let n = self.graph.append(top, "prim::ListConstruct", inputs, vec![Type::list(elem)], Attr::None, span);
+                let n =
+                    self.graph.append(top, op::prim::ListConstruct, inputs, vec![Type::list(elem)], Attr::None, span);
                 self.graph.node(n).outputs[0]
             }
             RValue::Tuple(items) => {
                 let types = items.iter().map(value_type).collect();
                 let inputs = items.iter().map(|i| self.input(i, span)).collect::<Result<Vec<_>, _>>()?;
-                let n =
-                    self.graph.append(top, "prim::TupleConstruct", inputs, vec![Type::Tuple(types)], Attr::None, span);
+                let n = self.graph.append(
+                    top,
+                    op::prim::TupleConstruct,
+                    inputs,
+                    vec![Type::Tuple(types)],
+                    Attr::None,
+                    span,
+                );
                 self.graph.node(n).outputs[0]
             }
             RValue::Object(o) => {
@@ -203,11 +211,11 @@ impl Recorder {
             let inputs = dims.into_iter().map(|d| self.read_int(d, span)).collect();
             let top = self.graph.top;
             let n =
-                self.graph.append(top, "prim::ListConstruct", inputs, vec![Type::list(Type::Int)], Attr::None, span);
+                self.graph.append(top, op::prim::ListConstruct, inputs, vec![Type::list(Type::Int)], Attr::None, span);
             return Ok(self.graph.node(n).outputs[0]);
         }
         if let RValue::List(items) = v
-            && let Some(built) = scripted.definer(source).filter(|d| d.kind == "prim::ListConstruct")
+            && let Some(built) = scripted.definer(source).filter(|d| d.kind == op::prim::ListConstruct)
             && built.inputs.len() == items.borrow().len()
             && built.inputs.iter().any(|i| self.scalars.contains_key(&(key.0, *i)))
         {
@@ -220,7 +228,7 @@ impl Recorder {
                 .map(|(s, i)| self.argument(scripted, Some(*s), i, span))
                 .collect::<Result<Vec<_>, _>>()?;
             let top = self.graph.top;
-            let n = self.graph.append(top, "prim::ListConstruct", inputs, vec![Type::list(elem)], Attr::None, span);
+            let n = self.graph.append(top, op::prim::ListConstruct, inputs, vec![Type::list(elem)], Attr::None, span);
             return Ok(self.graph.node(n).outputs[0]);
         }
         self.input(v, span)
@@ -245,18 +253,18 @@ impl Recorder {
         let top = self.graph.top;
         let ty = value_type(&outputs[0]);
         // PyTorch's tracer records implicit conversions as the explicit ones.
-        let (kind, overload) = match node.kind.as_str() {
-            "aten::IntImplicit" => ("aten::Int", Some("Tensor".to_string())),
-            "aten::FloatImplicit" => ("aten::Float", Some("Tensor".to_string())),
+        let (kind, overload) = match node.kind {
+            op::aten::IntImplicit => (op::aten::Int, Some("Tensor".to_string())),
+            op::aten::FloatImplicit => (op::aten::Float, Some("Tensor".to_string())),
             kind => (kind, node.overload.clone()),
         };
         let n = self.graph.append(top, kind, ins, vec![ty], Attr::None, node.span);
         self.graph.node_mut(n).overload = overload;
         let mut traced = self.graph.node(n).outputs[0];
-        let wrapped = node.kind == "aten::size";
+        let wrapped = node.kind == op::aten::size;
         if wrapped {
             let n =
-                self.graph.append(top, "prim::NumToTensor", vec![traced], vec![Type::Tensor], Attr::None, node.span);
+                self.graph.append(top, op::prim::NumToTensor, vec![traced], vec![Type::Tensor], Attr::None, node.span);
             traced = self.graph.node(n).outputs[0];
         }
         self.scalars.insert((scripted as *const Graph as usize, node.outputs[0]), (traced, wrapped));
@@ -267,7 +275,7 @@ impl Recorder {
     /// made, where PyTorch's tracer puts each `aten::Int` (placed when the
     /// trace finishes).
     fn read_int(&mut self, traced: ValueId, span: Option<Span>) -> ValueId {
-        let n = self.graph.create("aten::Int", vec![traced], vec![Type::Int], Attr::None, span);
+        let n = self.graph.create(op::aten::Int, vec![traced], vec![Type::Int], Attr::None, span);
         match self.graph.defining_node(traced) {
             Some(producer) => self.reads.entry(producer).or_default().push(n),
             None => {
@@ -289,10 +297,11 @@ impl Recorder {
         let mut dims = Vec::new();
         for i in 0..t.shape().len() {
             let dim = self.graph.constant(top, Constant::Int(i as i64), node.span);
-            let n = self.graph.append(top, "aten::size", vec![x, dim], vec![Type::Int], Attr::None, node.span);
+            let n = self.graph.append(top, op::aten::size, vec![x, dim], vec![Type::Int], Attr::None, node.span);
             self.graph.node_mut(n).overload = Some("int".into());
             let size = self.graph.node(n).outputs[0];
-            let n = self.graph.append(top, "prim::NumToTensor", vec![size], vec![Type::Tensor], Attr::None, node.span);
+            let n =
+                self.graph.append(top, op::prim::NumToTensor, vec![size], vec![Type::Tensor], Attr::None, node.span);
             dims.push(self.graph.node(n).outputs[0]);
         }
         self.shapes.insert((scripted as *const Graph as usize, node.outputs[0]), dims);
@@ -316,21 +325,21 @@ impl Recorder {
             let t = Tensor::from_bytes(Vec::new(), ScalarType::Int64, value.to_le_bytes().to_vec().into());
             Ok(self.graph.constant(top, Constant::Tensor(TensorConstant(Rc::new(t))), span))
         };
-        let op = node.kind.as_str();
-        let (kind, overload, mut args) = match (op, a, b) {
-            ("aten::floordiv", Some(a), Some(b)) => ("aten::floor_divide", None, vec![a, b]),
-            ("aten::floordiv", Some(a), None) => ("aten::floor_divide", None, vec![a, long(1)?]),
-            ("aten::floordiv", None, Some(b)) => ("aten::floor_divide", None, vec![long(0)?, b]),
-            ("aten::sub", None, Some(b)) => {
+        let kind = node.kind;
+        let (kind, overload, mut args) = match (kind, a, b) {
+            (op::aten::floordiv, Some(a), Some(b)) => (op::aten::floor_divide, None, vec![a, b]),
+            (op::aten::floordiv, Some(a), None) => (op::aten::floor_divide, None, vec![a, long(1)?]),
+            (op::aten::floordiv, None, Some(b)) => (op::aten::floor_divide, None, vec![long(0)?, b]),
+            (op::aten::sub, None, Some(b)) => {
                 let other = self.graph.constant(top, Constant::Int(inputs[0].as_int().unwrap_or(0)), span);
-                ("aten::rsub", Some("Scalar"), vec![b, other])
+                (op::aten::rsub, Some("Scalar"), vec![b, other])
             }
-            (_, Some(a), Some(b)) => (op, Some("Tensor"), vec![a, b]),
-            (_, Some(a), None) => (op, Some("Tensor"), vec![a, long(1)?]),
-            (_, None, Some(b)) => (op, Some("Tensor"), vec![b, long(0)?]),
+            (_, Some(a), Some(b)) => (kind, Some("Tensor"), vec![a, b]),
+            (_, Some(a), None) => (kind, Some("Tensor"), vec![a, long(1)?]),
+            (_, None, Some(b)) => (kind, Some("Tensor"), vec![b, long(0)?]),
             (_, None, None) => return Ok(()),
         };
-        if matches!(kind, "aten::add" | "aten::sub" | "aten::rsub") {
+        if matches!(kind, op::aten::add | op::aten::sub | op::aten::rsub) {
             args.push(self.graph.constant(top, Constant::Int(1), span));
         }
         let n = self.graph.append(top, kind, args, vec![Type::Tensor], Attr::None, span);
@@ -342,17 +351,17 @@ impl Recorder {
 
     fn record(&mut self, scripted: &Graph, id: NodeId, inputs: &[RValue], outputs: &[RValue]) -> Result<(), String> {
         let node = scripted.node(id);
-        let (kind, overload, args) = traced_form(&node.kind, node.overload.as_deref(), inputs);
+        let (kind, overload, args) = traced_form(node.kind, node.overload.as_deref(), inputs);
         let ins = args
             .iter()
             .map(|(a, i)| self.argument(scripted, i.map(|i| node.inputs[i]), a, node.span))
             .collect::<Result<Vec<_>, _>>()?;
         let types = outputs.iter().map(value_type).collect();
         let top = self.graph.top;
-        let attr = if node.kind == "prim::CallMethod" { node.attr.clone() } else { Attr::None };
-        let n = self.graph.append(top, &kind, ins, types, attr, node.span);
+        let attr = if node.kind == op::prim::CallMethod { node.attr.clone() } else { Attr::None };
+        let n = self.graph.append(top, kind, ins, types, attr, node.span);
         self.graph.node_mut(n).overload = overload;
-        if node.kind == "prim::CallMethod" {
+        if node.kind == op::prim::CallMethod {
             self.calls.push((n, scripted as *const Graph, id));
         }
         let recorded = self.graph.node(n).outputs.clone();
@@ -370,7 +379,8 @@ impl Recorder {
                     if out.items().is_some_and(|items| items.iter().all(|i| matches!(i, RValue::Tensor(_)))) =>
                 {
                     let items = out.items().unwrap_or_default();
-                    let unpack = if matches!(out, RValue::List(_)) { "prim::ListUnpack" } else { "prim::TupleUnpack" };
+                    let unpack =
+                        if matches!(out, RValue::List(_)) { op::prim::ListUnpack } else { op::prim::TupleUnpack };
                     let types = vec![Type::Tensor; items.len()];
                     let n = self.graph.append(top, unpack, vec![*v], types, Attr::None, node.span);
                     let unpacked = self.graph.node(n).outputs.clone();
@@ -440,7 +450,7 @@ impl Observer for Recorder {
     fn returned(&mut self, graph: &Graph, node: NodeId, outputs: &[RValue]) {
         let call = graph.node(node);
         let forward = matches!(&call.attr, Attr::Name(name) if name.starts_with("forward"));
-        if call.kind != "prim::CallMethod" || !forward {
+        if call.kind != op::prim::CallMethod || !forward {
             return;
         }
         let mut leaves = Vec::new();
@@ -458,14 +468,14 @@ impl Observer for Recorder {
         let types = vec![Type::Tensor; leaves.len()];
         let built = self.graph.append(
             top,
-            "prim::TupleConstruct",
+            op::prim::TupleConstruct,
             inputs,
             vec![Type::Tuple(types.clone())],
             Attr::None,
             call.span,
         );
         let tuple = self.graph.node(built).outputs[0];
-        let n = self.graph.append(top, "prim::TupleUnpack", vec![tuple], types, Attr::None, call.span);
+        let n = self.graph.append(top, op::prim::TupleUnpack, vec![tuple], types, Attr::None, call.span);
         let unpacked = self.graph.node(n).outputs.clone();
         for (t, v) in leaves.iter().zip(unpacked) {
             self.tensors.insert(t.identity(), v);
@@ -491,7 +501,7 @@ impl Observer for Recorder {
     }
 
     fn operator(&mut self, graph: &Graph, node: NodeId, inputs: &[RValue], outputs: &[RValue]) {
-        let kind = graph.node(node).kind.as_str();
+        let kind = graph.node(node).kind;
         let g = graph as *const Graph as usize;
         let traced_input = matches!(inputs.first(), Some(RValue::Tensor(t)) if self.is_traced(t));
         let result = if let Some((_, what)) = CONVERSIONS.iter().find(|(k, _)| *k == kind) {
@@ -499,16 +509,16 @@ impl Observer for Recorder {
                 return;
             }
             self.warn(graph.node(node).span, what);
-            if kind == "aten::Bool" {
+            if kind == op::aten::Bool {
                 // A condition: control flow, which the trace does not keep.
                 return;
             }
             self.record_scalar(graph, node, inputs, outputs)
-        } else if kind == "aten::size" && traced_input && matches!(outputs, [RValue::Int(_)]) {
+        } else if kind == op::aten::size && traced_input && matches!(outputs, [RValue::Int(_)]) {
             self.record_scalar(graph, node, inputs, outputs)
-        } else if kind == "aten::size" && traced_input && matches!(outputs, [RValue::List(_)]) {
+        } else if kind == op::aten::size && traced_input && matches!(outputs, [RValue::List(_)]) {
             self.record_shape(graph, node, inputs)
-        } else if kind == "aten::__getitem__" && self.shapes.contains_key(&(g, graph.node(node).inputs[0])) {
+        } else if kind == op::aten::__getitem__ && self.shapes.contains_key(&(g, graph.node(node).inputs[0])) {
             // `x.shape[i]`: that dimension's size.
             let dims = &self.shapes[&(g, graph.node(node).inputs[0])];
             let index = inputs[1].as_int().unwrap_or(0);
@@ -517,7 +527,7 @@ impl Observer for Recorder {
                 self.scalars.insert((g, graph.node(node).outputs[0]), (dim, true));
             }
             return;
-        } else if kind == "aten::__getitem__"
+        } else if kind == op::aten::__getitem__
             && matches!(outputs, [RValue::Tensor(t)] if self.tensors.contains_key(&t.identity()))
         {
             // An element of a list the trace already unpacked.
@@ -553,13 +563,13 @@ impl Observer for Recorder {
 /// Each argument comes with the index of the call's input it is, if any.
 #[allow(clippy::type_complexity)]
 fn traced_form(
-    kind: &str,
+    kind: OpKind,
     overload: Option<&str>,
     inputs: &[RValue],
-) -> (String, Option<String>, Vec<(RValue, Option<usize>)>) {
+) -> (OpKind, Option<String>, Vec<(RValue, Option<usize>)>) {
     let ints = |v: Vec<i64>| RValue::list(v.into_iter().map(RValue::Int).collect());
     match (kind, inputs) {
-        ("aten::conv1d" | "aten::conv2d" | "aten::conv3d", [x, w, b, stride, padding, dilation, groups])
+        (op::aten::conv1d | op::aten::conv2d | op::aten::conv3d, [x, w, b, stride, padding, dilation, groups])
             if !matches!(padding, RValue::Str(_)) =>
         {
             let n = stride.int_list().map_or(2, |s| s.len());
@@ -580,13 +590,13 @@ fn traced_form(
                 fixed(RValue::Bool(true)),
                 fixed(RValue::Bool(true)),
             ];
-            ("aten::_convolution".into(), None, args)
+            (op::aten::_convolution, None, args)
         }
         // `x.split([1, 3])` is `split_with_sizes` in Python.
-        ("aten::split", _) if overload == Some("sizes") => {
-            ("aten::split_with_sizes".into(), None, inputs.iter().cloned().zip((0..).map(Some)).collect())
+        (op::aten::split, _) if overload == Some("sizes") => {
+            (op::aten::split_with_sizes, None, inputs.iter().cloned().zip((0..).map(Some)).collect())
         }
-        _ => (kind.to_string(), overload.map(str::to_string), inputs.iter().cloned().zip((0..).map(Some)).collect()),
+        _ => (kind, overload.map(str::to_string), inputs.iter().cloned().zip((0..).map(Some)).collect()),
     }
 }
 

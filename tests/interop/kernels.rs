@@ -147,7 +147,7 @@ fn kernels_match_pytorch() {
         ops.insert(format!("{op}.{overload}"));
         let args = items(&c["args"], &st);
         let want = items(&c["out"], &st);
-        let verdict = match kernels::call(op, overload, &args) {
+        let verdict = match kernels::call(tsy::ops::OpKind::intern(op), overload, &args) {
             Err(e) => Some(format!("error: {}", e.message)),
             Ok(got) if got.len() != want.len() => Some(format!("{} outputs, expected {}", got.len(), want.len())),
             Ok(got) => {

@@ -9,7 +9,7 @@ use crate::interp::value::RValue;
 use crate::types::ScalarType;
 
 pub struct Args<'a> {
-    pub kind: &'a str,
+    pub kind: crate::ops::OpKind,
     pub overload: &'a str,
     pub values: &'a [RValue],
 }

@@ -8,32 +8,33 @@ use candle_core::{Device, Tensor};
 use super::{Args, Kernel, KernelError};
 use crate::interp::tensor::{RTensor, storage_dtype};
 use crate::interp::value::RValue;
+use crate::ops::{OpKind, op};
 use crate::types::ScalarType;
 
-pub fn register(table: &mut HashMap<&'static str, Kernel>) {
-    let kernels: &[(&'static str, Kernel)] = &[
-        ("aten::zeros", zeros),
-        ("aten::ones", ones),
-        ("aten::empty", zeros),
-        ("aten::full", full),
-        ("aten::zeros_like", zeros_like),
-        ("aten::ones_like", ones_like),
-        ("aten::empty_like", zeros_like),
-        ("aten::full_like", full_like),
-        ("aten::new_zeros", new_zeros),
-        ("aten::new_ones", new_ones),
-        ("aten::new_empty", new_zeros),
-        ("aten::new_full", new_full),
-        ("aten::arange", arange),
-        ("aten::tensor", tensor),
-        ("aten::as_tensor", as_tensor),
-        ("aten::scalar_tensor", scalar_tensor),
-        ("aten::eye", eye),
-        ("aten::fill", fill),
-        ("aten::zero", zero),
+pub fn register(table: &mut HashMap<OpKind, Kernel>) {
+    let kernels: &[(OpKind, Kernel)] = &[
+        (op::aten::zeros, zeros),
+        (op::aten::ones, ones),
+        (op::aten::empty, zeros),
+        (op::aten::full, full),
+        (op::aten::zeros_like, zeros_like),
+        (op::aten::ones_like, ones_like),
+        (op::aten::empty_like, zeros_like),
+        (op::aten::full_like, full_like),
+        (op::aten::new_zeros, new_zeros),
+        (op::aten::new_ones, new_ones),
+        (op::aten::new_empty, new_zeros),
+        (op::aten::new_full, new_full),
+        (op::aten::arange, arange),
+        (op::aten::tensor, tensor),
+        (op::aten::as_tensor, as_tensor),
+        (op::aten::scalar_tensor, scalar_tensor),
+        (op::aten::eye, eye),
+        (op::aten::fill, fill),
+        (op::aten::zero, zero),
     ];
     for (name, kernel) in kernels {
-        table.insert(name, *kernel);
+        table.insert(*name, *kernel);
     }
 }
 
@@ -269,7 +270,7 @@ fn eye(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 mod tests {
     use super::*;
 
-    fn run(kind: &str, overload: &str, values: &[RValue]) -> RTensor {
+    fn run(kind: OpKind, overload: &str, values: &[RValue]) -> RTensor {
         super::super::call(kind, overload, values).unwrap()[0].as_tensor().unwrap().clone()
     }
 
@@ -278,12 +279,12 @@ mod tests {
         let shape = RValue::list(vec![RValue::Int(2)]);
         let none = RValue::None;
         let t = run(
-            "aten::full",
+            op::aten::full,
             "",
             &[shape.clone(), RValue::Int(3), none.clone(), none.clone(), none.clone(), none.clone()],
         );
         assert_eq!(t.dtype(), ScalarType::Int64);
-        let t = run("aten::full", "", &[shape, RValue::Bool(true), none.clone(), none.clone(), none.clone(), none]);
+        let t = run(op::aten::full, "", &[shape, RValue::Bool(true), none.clone(), none.clone(), none.clone(), none]);
         assert_eq!(t.dtype(), ScalarType::Bool);
     }
 
@@ -291,7 +292,7 @@ mod tests {
     fn arange_counts_with_ceil_and_floats_give_float32() {
         let none = RValue::None;
         let t = run(
-            "aten::arange",
+            op::aten::arange,
             "start_step",
             &[RValue::Int(0), RValue::Int(1), RValue::Float(0.3), none.clone(), none.clone(), none.clone(), none],
         );
@@ -303,14 +304,15 @@ mod tests {
     fn nested_lists_become_tensors() {
         let row = |a, b| RValue::list(vec![RValue::Int(a), RValue::Int(b)]);
         let t = run(
-            "aten::tensor",
+            op::aten::tensor,
             "",
             &[RValue::list(vec![row(1, 2), row(3, 4)]), RValue::None, RValue::None, RValue::Bool(false)],
         );
         assert_eq!((t.shape(), t.dtype()), (vec![2, 2], ScalarType::Int64));
         let ragged = RValue::list(vec![row(1, 2), RValue::list(vec![RValue::Int(3)])]);
         assert!(
-            super::super::call("aten::tensor", "", &[ragged, RValue::None, RValue::None, RValue::Bool(false)]).is_err()
+            super::super::call(op::aten::tensor, "", &[ragged, RValue::None, RValue::None, RValue::Bool(false)])
+                .is_err()
         );
     }
 }

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::value::RValue;
+use crate::ops::OpKind;
 pub use args::Args;
 
 /// A run-time failure: PyTorch would raise (a shape mismatch, a bad index)
@@ -50,8 +51,8 @@ impl From<candle_core::Error> for KernelError {
 /// outputs out.
 pub type Kernel = fn(&Args<'_>) -> Result<Vec<RValue>, KernelError>;
 
-fn table() -> &'static HashMap<&'static str, Kernel> {
-    static TABLE: OnceLock<HashMap<&'static str, Kernel>> = OnceLock::new();
+fn table() -> &'static HashMap<OpKind, Kernel> {
+    static TABLE: OnceLock<HashMap<OpKind, Kernel>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut table = HashMap::new();
         pointwise::register(&mut table);
@@ -67,14 +68,14 @@ fn table() -> &'static HashMap<&'static str, Kernel> {
 }
 
 /// Whether `kind` (`aten::add`) has a kernel.
-pub fn has_kernel(kind: &str) -> bool {
-    table().contains_key(kind)
+pub fn has_kernel(kind: OpKind) -> bool {
+    table().contains_key(&kind)
 }
 
 /// Runs operator `kind` (`aten::add`) with overload `overload` (`Tensor`,
 /// or empty for the default) on `args`.
-pub fn call(kind: &str, overload: &str, args: &[RValue]) -> Result<Vec<RValue>, KernelError> {
-    let kernel = table().get(kind).ok_or_else(|| KernelError::unsupported(format!("no kernel for `{kind}` yet")))?;
+pub fn call(kind: OpKind, overload: &str, args: &[RValue]) -> Result<Vec<RValue>, KernelError> {
+    let kernel = table().get(&kind).ok_or_else(|| KernelError::unsupported(format!("no kernel for `{kind}` yet")))?;
     // candle leaves some dtype/op pairs as `todo!()`: those panics become
     // errors, never a crash of the caller.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| kernel(&Args { kind, overload, values: args })))

@@ -12,66 +12,67 @@ use super::shape::slice_tensor;
 use super::{Args, Kernel, KernelError};
 use crate::interp::tensor::RTensor;
 use crate::interp::value::RValue;
+use crate::ops::{OpKind, op};
 use crate::types::ScalarType;
 
-pub fn register(table: &mut HashMap<&'static str, Kernel>) {
-    let kernels: &[(&'static str, Kernel)] = &[
-        ("aten::conv1d", conv1d),
-        ("aten::conv2d", conv2d),
-        ("aten::_convolution", convolution),
-        ("aten::convolution", convolution),
-        ("aten::conv_transpose1d", conv_transpose1d),
-        ("aten::conv_transpose2d", conv_transpose2d),
-        ("aten::max_pool1d", max_pool1d),
-        ("aten::max_pool2d", max_pool2d),
-        ("aten::avg_pool1d", avg_pool1d),
-        ("aten::avg_pool2d", avg_pool2d),
-        ("aten::adaptive_avg_pool1d", adaptive_avg_pool1d),
-        ("aten::adaptive_avg_pool2d", adaptive_avg_pool2d),
-        ("aten::batch_norm", batch_norm),
-        ("aten::layer_norm", layer_norm),
-        ("aten::group_norm", group_norm),
-        ("aten::linear", linear),
-        ("aten::matmul", matmul),
-        ("aten::mm", mm),
-        ("aten::bmm", bmm),
-        ("aten::addmm", addmm),
-        ("aten::mv", matmul),
-        ("aten::dot", matmul),
-        ("aten::embedding", embedding),
-        ("aten::dropout", dropout),
-        ("aten::feature_dropout", dropout),
-        ("aten::alpha_dropout", dropout),
-        ("aten::feature_alpha_dropout", dropout),
-        ("aten::dropout_", dropout),
-        ("aten::softmax", softmax),
-        ("aten::_softmax", softmax),
-        ("aten::log_softmax", log_softmax),
-        ("aten::_log_softmax", log_softmax),
-        ("aten::hardtanh", hardtanh),
-        ("aten::relu6", relu6),
-        ("aten::clamp", clamp),
-        ("aten::clip", clamp),
-        ("aten::clamp_min", clamp_min),
-        ("aten::clamp_max", clamp_max),
-        ("aten::sigmoid", sigmoid),
-        ("aten::tanh", tanh),
-        ("aten::gelu", gelu),
-        ("aten::silu", silu),
-        ("aten::hardswish", hardswish),
-        ("aten::hardsigmoid", hardsigmoid),
-        ("aten::leaky_relu", leaky_relu),
-        ("aten::elu", elu),
-        ("aten::softplus", softplus),
-        ("aten::mish", mish),
-        ("aten::glu", glu),
-        ("aten::cosine_similarity", cosine_similarity),
-        ("aten::pairwise_distance", pairwise_distance),
-        ("aten::one_hot", one_hot),
-        ("aten::prelu", prelu),
+pub fn register(table: &mut HashMap<OpKind, Kernel>) {
+    let kernels: &[(OpKind, Kernel)] = &[
+        (op::aten::conv1d, conv1d),
+        (op::aten::conv2d, conv2d),
+        (op::aten::_convolution, convolution),
+        (op::aten::convolution, convolution),
+        (op::aten::conv_transpose1d, conv_transpose1d),
+        (op::aten::conv_transpose2d, conv_transpose2d),
+        (op::aten::max_pool1d, max_pool1d),
+        (op::aten::max_pool2d, max_pool2d),
+        (op::aten::avg_pool1d, avg_pool1d),
+        (op::aten::avg_pool2d, avg_pool2d),
+        (op::aten::adaptive_avg_pool1d, adaptive_avg_pool1d),
+        (op::aten::adaptive_avg_pool2d, adaptive_avg_pool2d),
+        (op::aten::batch_norm, batch_norm),
+        (op::aten::layer_norm, layer_norm),
+        (op::aten::group_norm, group_norm),
+        (op::aten::linear, linear),
+        (op::aten::matmul, matmul),
+        (op::aten::mm, mm),
+        (op::aten::bmm, bmm),
+        (op::aten::addmm, addmm),
+        (op::aten::mv, matmul),
+        (op::aten::dot, matmul),
+        (op::aten::embedding, embedding),
+        (op::aten::dropout, dropout),
+        (op::aten::feature_dropout, dropout),
+        (op::aten::alpha_dropout, dropout),
+        (op::aten::feature_alpha_dropout, dropout),
+        (op::aten::dropout_, dropout),
+        (op::aten::softmax, softmax),
+        (op::aten::_softmax, softmax),
+        (op::aten::log_softmax, log_softmax),
+        (op::aten::_log_softmax, log_softmax),
+        (op::aten::hardtanh, hardtanh),
+        (op::aten::relu6, relu6),
+        (op::aten::clamp, clamp),
+        (op::aten::clip, clamp),
+        (op::aten::clamp_min, clamp_min),
+        (op::aten::clamp_max, clamp_max),
+        (op::aten::sigmoid, sigmoid),
+        (op::aten::tanh, tanh),
+        (op::aten::gelu, gelu),
+        (op::aten::silu, silu),
+        (op::aten::hardswish, hardswish),
+        (op::aten::hardsigmoid, hardsigmoid),
+        (op::aten::leaky_relu, leaky_relu),
+        (op::aten::elu, elu),
+        (op::aten::softplus, softplus),
+        (op::aten::mish, mish),
+        (op::aten::glu, glu),
+        (op::aten::cosine_similarity, cosine_similarity),
+        (op::aten::pairwise_distance, pairwise_distance),
+        (op::aten::one_hot, one_hot),
+        (op::aten::prelu, prelu),
     ];
     for (name, kernel) in kernels {
-        table.insert(name, *kernel);
+        table.insert(*name, *kernel);
     }
 }
 
@@ -1128,7 +1129,7 @@ mod tests {
     #[test]
     fn integer_matmul_stays_integer() {
         let a = RValue::Tensor(RTensor::from_i64s(vec![1, 2, 3, 4], &[2, 2], ScalarType::Int64).unwrap());
-        let out = super::super::call("aten::mm", "", &[a.clone(), a]).unwrap();
+        let out = super::super::call(op::aten::mm, "", &[a.clone(), a]).unwrap();
         let r = out[0].as_tensor().unwrap();
         assert_eq!(r.dtype(), ScalarType::Int64);
         assert_eq!(r.to_i64s().unwrap(), vec![7, 10, 15, 22]);

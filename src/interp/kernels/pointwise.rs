@@ -8,128 +8,129 @@ use candle_core::{DType, Device, Tensor};
 use super::{Args, Kernel, KernelError};
 use crate::interp::tensor::RTensor;
 use crate::interp::value::RValue;
+use crate::ops::{OpKind, op};
 use crate::types::ScalarType;
 
-pub fn register(table: &mut HashMap<&'static str, Kernel>) {
-    let kernels: &[(&'static str, Kernel)] = &[
-        ("aten::add", add),
-        ("aten::sub", sub),
-        ("aten::rsub", rsub),
-        ("aten::mul", mul),
-        ("aten::div", div),
-        ("aten::true_divide", div),
-        ("aten::floor_divide", floor_divide),
-        ("aten::remainder", remainder),
-        ("aten::fmod", fmod),
-        ("aten::pow", pow),
-        ("aten::neg", neg),
-        ("aten::abs", abs),
-        ("aten::exp", exp),
-        ("aten::log", log),
-        ("aten::sqrt", sqrt),
-        ("aten::rsqrt", rsqrt),
-        ("aten::reciprocal", reciprocal),
-        ("aten::sin", sin),
-        ("aten::cos", cos),
-        ("aten::erf", erf),
-        ("aten::floor", floor),
-        ("aten::ceil", ceil),
-        ("aten::round", round),
-        ("aten::trunc", trunc),
-        ("aten::sign", sign),
-        ("aten::square", square),
-        ("aten::maximum", maximum),
-        ("aten::minimum", minimum),
-        ("aten::where", where_),
-        ("aten::masked_fill", masked_fill),
-        ("aten::eq", eq),
-        ("aten::ne", ne),
-        ("aten::lt", lt),
-        ("aten::le", le),
-        ("aten::gt", gt),
-        ("aten::ge", ge),
-        ("aten::logical_and", logical_and),
-        ("aten::logical_or", logical_or),
-        ("aten::logical_xor", logical_xor),
-        ("aten::logical_not", logical_not),
-        ("aten::bitwise_and", bitwise_and),
-        ("aten::bitwise_or", bitwise_or),
-        ("aten::bitwise_xor", bitwise_xor),
-        ("aten::bitwise_not", bitwise_not),
-        ("aten::__and__", bitwise_and),
-        ("aten::__or__", bitwise_or),
-        ("aten::__xor__", bitwise_xor),
-        ("aten::relu", relu),
-        ("aten::_add_relu", add_relu),
+pub fn register(table: &mut HashMap<OpKind, Kernel>) {
+    let kernels: &[(OpKind, Kernel)] = &[
+        (op::aten::add, add),
+        (op::aten::sub, sub),
+        (op::aten::rsub, rsub),
+        (op::aten::mul, mul),
+        (op::aten::div, div),
+        (op::aten::true_divide, div),
+        (op::aten::floor_divide, floor_divide),
+        (op::aten::remainder, remainder),
+        (op::aten::fmod, fmod),
+        (op::aten::pow, pow),
+        (op::aten::neg, neg),
+        (op::aten::abs, abs),
+        (op::aten::exp, exp),
+        (op::aten::log, log),
+        (op::aten::sqrt, sqrt),
+        (op::aten::rsqrt, rsqrt),
+        (op::aten::reciprocal, reciprocal),
+        (op::aten::sin, sin),
+        (op::aten::cos, cos),
+        (op::aten::erf, erf),
+        (op::aten::floor, floor),
+        (op::aten::ceil, ceil),
+        (op::aten::round, round),
+        (op::aten::trunc, trunc),
+        (op::aten::sign, sign),
+        (op::aten::square, square),
+        (op::aten::maximum, maximum),
+        (op::aten::minimum, minimum),
+        (op::aten::r#where, where_),
+        (op::aten::masked_fill, masked_fill),
+        (op::aten::eq, eq),
+        (op::aten::ne, ne),
+        (op::aten::lt, lt),
+        (op::aten::le, le),
+        (op::aten::gt, gt),
+        (op::aten::ge, ge),
+        (op::aten::logical_and, logical_and),
+        (op::aten::logical_or, logical_or),
+        (op::aten::logical_xor, logical_xor),
+        (op::aten::logical_not, logical_not),
+        (op::aten::bitwise_and, bitwise_and),
+        (op::aten::bitwise_or, bitwise_or),
+        (op::aten::bitwise_xor, bitwise_xor),
+        (op::aten::bitwise_not, bitwise_not),
+        (op::aten::__and__, bitwise_and),
+        (op::aten::__or__, bitwise_or),
+        (op::aten::__xor__, bitwise_xor),
+        (op::aten::relu, relu),
+        (op::aten::_add_relu, add_relu),
     ];
     for (name, kernel) in kernels {
-        table.insert(name, *kernel);
+        table.insert(*name, *kernel);
     }
     for name in INPLACE {
-        table.insert(name, inplace);
+        table.insert(*name, inplace);
     }
 }
 
 /// In-place variants: the out-of-place kernel of the name without `_`,
 /// written into `self`.
-const INPLACE: &[&str] = &[
-    "aten::add_",
-    "aten::sub_",
-    "aten::mul_",
-    "aten::div_",
-    "aten::floor_divide_",
-    "aten::remainder_",
-    "aten::fmod_",
-    "aten::pow_",
-    "aten::neg_",
-    "aten::abs_",
-    "aten::exp_",
-    "aten::log_",
-    "aten::sqrt_",
-    "aten::rsqrt_",
-    "aten::reciprocal_",
-    "aten::sin_",
-    "aten::cos_",
-    "aten::erf_",
-    "aten::floor_",
-    "aten::ceil_",
-    "aten::round_",
-    "aten::trunc_",
-    "aten::sign_",
-    "aten::square_",
-    "aten::masked_fill_",
-    "aten::eq_",
-    "aten::ne_",
-    "aten::lt_",
-    "aten::le_",
-    "aten::gt_",
-    "aten::ge_",
-    "aten::logical_and_",
-    "aten::logical_or_",
-    "aten::logical_xor_",
-    "aten::logical_not_",
-    "aten::bitwise_and_",
-    "aten::bitwise_or_",
-    "aten::bitwise_xor_",
-    "aten::bitwise_not_",
-    "aten::relu_",
-    "aten::_add_relu_",
-    "aten::sigmoid_",
-    "aten::tanh_",
-    "aten::hardtanh_",
-    "aten::relu6_",
-    "aten::clamp_",
-    "aten::clamp_min_",
-    "aten::clamp_max_",
-    "aten::hardswish_",
-    "aten::hardsigmoid_",
-    "aten::leaky_relu_",
-    "aten::elu_",
-    "aten::silu_",
-    "aten::mish_",
-    "aten::gelu_",
-    "aten::zero_",
-    "aten::fill_",
+const INPLACE: &[OpKind] = &[
+    op::aten::add_,
+    op::aten::sub_,
+    op::aten::mul_,
+    op::aten::div_,
+    op::aten::floor_divide_,
+    op::aten::remainder_,
+    op::aten::fmod_,
+    op::aten::pow_,
+    op::aten::neg_,
+    op::aten::abs_,
+    op::aten::exp_,
+    op::aten::log_,
+    op::aten::sqrt_,
+    op::aten::rsqrt_,
+    op::aten::reciprocal_,
+    op::aten::sin_,
+    op::aten::cos_,
+    op::aten::erf_,
+    op::aten::floor_,
+    op::aten::ceil_,
+    op::aten::round_,
+    op::aten::trunc_,
+    op::aten::sign_,
+    op::aten::square_,
+    op::aten::masked_fill_,
+    op::aten::eq_,
+    op::aten::ne_,
+    op::aten::lt_,
+    op::aten::le_,
+    op::aten::gt_,
+    op::aten::ge_,
+    op::aten::logical_and_,
+    op::aten::logical_or_,
+    op::aten::logical_xor_,
+    op::aten::logical_not_,
+    op::aten::bitwise_and_,
+    op::aten::bitwise_or_,
+    op::aten::bitwise_xor_,
+    op::aten::bitwise_not_,
+    op::aten::relu_,
+    op::aten::_add_relu_,
+    op::aten::sigmoid_,
+    op::aten::tanh_,
+    op::aten::hardtanh_,
+    op::aten::relu6_,
+    op::aten::clamp_,
+    op::aten::clamp_min_,
+    op::aten::clamp_max_,
+    op::aten::hardswish_,
+    op::aten::hardsigmoid_,
+    op::aten::leaky_relu_,
+    op::aten::elu_,
+    op::aten::silu_,
+    op::aten::mish_,
+    op::aten::gelu_,
+    op::aten::zero_,
+    op::aten::fill_,
 ];
 
 /// An operand of type promotion: a tensor (its dtype and whether it has
@@ -250,8 +251,10 @@ pub fn broadcast(a: &Tensor, b: &Tensor) -> Result<(Tensor, Tensor), KernelError
 /// Runs the out-of-place kernel and writes its result into `self`, which
 /// keeps its dtype (PyTorch refuses a result of a higher category).
 fn inplace(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    let base = args.kind.strip_suffix('_').ok_or_else(|| args.error("not an in-place operator"))?;
-    let kernel = super::table().get(base).ok_or_else(|| KernelError::unsupported(format!("no kernel for `{base}`")))?;
+    let base = args.kind.as_str().strip_suffix('_').and_then(OpKind::lookup);
+    let base = base.ok_or_else(|| args.error("not an in-place operator"))?;
+    let kernel =
+        super::table().get(&base).ok_or_else(|| KernelError::unsupported(format!("no kernel for `{base}`")))?;
     let this = args.tensor(0)?;
     let out = kernel(&Args { kind: base, overload: args.overload, values: args.values })?;
     let value = out.first().and_then(RValue::as_tensor).ok_or_else(|| args.error("no tensor result"))?;
@@ -867,7 +870,7 @@ mod tests {
     }
 
     fn call_add(values: &[RValue]) -> RTensor {
-        let out = super::super::call("aten::add", "Scalar", values).unwrap();
+        let out = super::super::call(op::aten::add, "Scalar", values).unwrap();
         out[0].as_tensor().unwrap().clone()
     }
 }
@@ -880,12 +883,12 @@ mod inplace_tests {
     fn inplace_keeps_self_and_refuses_a_higher_category() {
         let t = RTensor::from_i64s(vec![1, 2], &[2], ScalarType::Int64).unwrap();
         let out =
-            super::super::call("aten::add_", "Scalar", &[RValue::Tensor(t.clone()), RValue::Int(3), RValue::Int(1)])
+            super::super::call(op::aten::add_, "Scalar", &[RValue::Tensor(t.clone()), RValue::Int(3), RValue::Int(1)])
                 .unwrap();
         assert!(out[0].as_tensor().unwrap().same(&t));
         assert_eq!(t.to_i64s().unwrap(), vec![4, 5]);
         assert!(
-            super::super::call("aten::add_", "Scalar", &[RValue::Tensor(t), RValue::Float(0.5), RValue::Int(1)])
+            super::super::call(op::aten::add_, "Scalar", &[RValue::Tensor(t), RValue::Float(0.5), RValue::Int(1)])
                 .is_err()
         );
     }
@@ -893,10 +896,10 @@ mod inplace_tests {
     #[test]
     fn integer_true_division_is_float_and_floor_mode_floors() {
         let a = RValue::Tensor(RTensor::from_i64s(vec![-7, 7], &[2], ScalarType::Int64).unwrap());
-        let out = super::super::call("aten::div", "Scalar", &[a.clone(), RValue::Int(2)]).unwrap();
+        let out = super::super::call(op::aten::div, "Scalar", &[a.clone(), RValue::Int(2)]).unwrap();
         assert_eq!(out[0].as_tensor().unwrap().dtype(), ScalarType::Float32);
-        let out =
-            super::super::call("aten::div", "Scalar_mode", &[a, RValue::Int(2), RValue::Str("floor".into())]).unwrap();
+        let out = super::super::call(op::aten::div, "Scalar_mode", &[a, RValue::Int(2), RValue::Str("floor".into())])
+            .unwrap();
         assert_eq!(out[0].as_tensor().unwrap().to_i64s().unwrap(), vec![-4, 3]);
     }
 }

@@ -14,18 +14,19 @@ use super::args::tensor_out;
 use super::nn::{conv_transpose2d_raw, conv2d_raw, linear_raw};
 use super::{Args, Kernel, KernelError};
 use crate::interp::value::{Object, RValue};
+use crate::ops::{OpKind, op};
 
 const CONV: &str = "__torch__.torch.classes.xnnpack.Conv2dOpContext";
 const TRANSPOSED: &str = "__torch__.torch.classes.xnnpack.TransposeConv2dOpContext";
 const LINEAR: &str = "__torch__.torch.classes.xnnpack.LinearOpContext";
 
-pub fn register(table: &mut HashMap<&'static str, Kernel>) {
-    table.insert("prepacked::conv2d_clamp_run", conv2d_clamp_run);
-    table.insert("prepacked::conv2d_transpose_clamp_run", conv2d_transpose_clamp_run);
-    table.insert("prepacked::linear_clamp_run", linear_clamp_run);
-    table.insert("prepacked::conv2d_clamp_prepack", |a| prepack(a, CONV));
-    table.insert("prepacked::conv2d_transpose_clamp_prepack", |a| prepack(a, TRANSPOSED));
-    table.insert("prepacked::linear_clamp_prepack", |a| prepack(a, LINEAR));
+pub fn register(table: &mut HashMap<OpKind, Kernel>) {
+    table.insert(op::prepacked::conv2d_clamp_run, conv2d_clamp_run);
+    table.insert(op::prepacked::conv2d_transpose_clamp_run, conv2d_transpose_clamp_run);
+    table.insert(op::prepacked::linear_clamp_run, linear_clamp_run);
+    table.insert(op::prepacked::conv2d_clamp_prepack, |a| prepack(a, CONV));
+    table.insert(op::prepacked::conv2d_transpose_clamp_prepack, |a| prepack(a, TRANSPOSED));
+    table.insert(op::prepacked::linear_clamp_prepack, |a| prepack(a, LINEAR));
 }
 
 /// A `*_prepack` call: its arguments become the context's state.
@@ -131,14 +132,14 @@ mod tests {
     fn linear_context_clamps_its_output() {
         let w = RValue::Tensor(RTensor::from_f64s(vec![1.0, -1.0], &[2, 1], ScalarType::Float32).unwrap());
         let ctx = super::super::call(
-            "prepacked::linear_clamp_prepack",
+            op::prepacked::linear_clamp_prepack,
             "",
             &[w, RValue::None, RValue::Float(-0.5), RValue::None],
         )
         .unwrap()
         .remove(0);
         let x = RValue::Tensor(RTensor::from_f64s(vec![2.0], &[1, 1], ScalarType::Float32).unwrap());
-        let out = super::super::call("prepacked::linear_clamp_run", "", &[x, ctx]).unwrap();
+        let out = super::super::call(op::prepacked::linear_clamp_run, "", &[x, ctx]).unwrap();
         assert_eq!(out[0].as_tensor().unwrap().to_f64s().unwrap(), vec![2.0, -0.5]);
     }
 }

@@ -11,33 +11,34 @@ use super::args::{tensor_out, wrap_dim};
 use super::{Args, Kernel, KernelError};
 use crate::interp::tensor::{RTensor, storage_dtype};
 use crate::interp::value::RValue;
+use crate::ops::{OpKind, op};
 use crate::types::ScalarType;
 
-pub fn register(table: &mut HashMap<&'static str, Kernel>) {
-    let kernels: &[(&'static str, Kernel)] = &[
-        ("aten::sum", sum),
-        ("aten::mean", mean),
-        ("aten::prod", prod),
-        ("aten::max", max),
-        ("aten::min", min),
-        ("aten::amax", amax),
-        ("aten::amin", amin),
-        ("aten::argmax", argmax),
-        ("aten::argmin", argmin),
-        ("aten::std", std),
-        ("aten::var", var),
-        ("aten::any", any),
-        ("aten::all", all),
-        ("aten::norm", norm),
-        ("aten::topk", topk),
-        ("aten::sort", sort),
-        ("aten::argsort", argsort),
-        ("aten::cumsum", cumsum),
-        ("aten::equal", equal),
-        ("aten::logsumexp", logsumexp),
+pub fn register(table: &mut HashMap<OpKind, Kernel>) {
+    let kernels: &[(OpKind, Kernel)] = &[
+        (op::aten::sum, sum),
+        (op::aten::mean, mean),
+        (op::aten::prod, prod),
+        (op::aten::max, max),
+        (op::aten::min, min),
+        (op::aten::amax, amax),
+        (op::aten::amin, amin),
+        (op::aten::argmax, argmax),
+        (op::aten::argmin, argmin),
+        (op::aten::std, std),
+        (op::aten::var, var),
+        (op::aten::any, any),
+        (op::aten::all, all),
+        (op::aten::norm, norm),
+        (op::aten::topk, topk),
+        (op::aten::sort, sort),
+        (op::aten::argsort, argsort),
+        (op::aten::cumsum, cumsum),
+        (op::aten::equal, equal),
+        (op::aten::logsumexp, logsumexp),
     ];
     for (name, kernel) in kernels {
-        table.insert(name, *kernel);
+        table.insert(*name, *kernel);
     }
 }
 
@@ -167,7 +168,7 @@ fn extremum(args: &Args<'_>, want_max: bool) -> Result<Vec<RValue>, KernelError>
         return tensor_out(out, t.dtype());
     }
     if let RValue::Tensor(_) = args.get(1)? {
-        let name = if want_max { "aten::maximum" } else { "aten::minimum" };
+        let name = if want_max { op::aten::maximum } else { op::aten::minimum };
         return super::call(name, "", args.values);
     }
     let dim = args.dim(1, t.dim())?;
@@ -521,7 +522,7 @@ mod tests {
     fn sum_of_bools_is_int64_and_keeps_dims() {
         let x = t(vec![1.0, 0.0, 1.0, 1.0], &[2, 2], ScalarType::Bool);
         let out = super::super::call(
-            "aten::sum",
+            op::aten::sum,
             "dim_IntList",
             &[x, RValue::list(vec![RValue::Int(-1)]), RValue::Bool(true), RValue::None],
         )
@@ -535,7 +536,7 @@ mod tests {
     #[test]
     fn max_dim_gives_values_and_int64_indices() {
         let x = t(vec![1.0, 5.0, 3.0, 7.0, 2.0, 0.0], &[2, 3], ScalarType::Float32);
-        let out = super::super::call("aten::max", "dim", &[x, RValue::Int(1), RValue::Bool(false)]).unwrap();
+        let out = super::super::call(op::aten::max, "dim", &[x, RValue::Int(1), RValue::Bool(false)]).unwrap();
         assert_eq!(out[0].as_tensor().unwrap().to_f64s().unwrap(), vec![5.0, 7.0]);
         let idx = out[1].as_tensor().unwrap();
         assert_eq!(idx.dtype(), ScalarType::Int64);
@@ -545,14 +546,14 @@ mod tests {
     #[test]
     fn sort_is_stable_and_nan_last() {
         let x = t(vec![2.0, f64::NAN, 1.0, 2.0], &[4], ScalarType::Float32);
-        let out = super::super::call("aten::sort", "", &[x, RValue::Int(0), RValue::Bool(false)]).unwrap();
+        let out = super::super::call(op::aten::sort, "", &[x, RValue::Int(0), RValue::Bool(false)]).unwrap();
         assert_eq!(out[1].as_tensor().unwrap().to_i64s().unwrap(), vec![2, 0, 3, 1]);
     }
 
     #[test]
     fn var_is_unbiased_by_default() {
         let x = t(vec![1.0, 2.0, 3.0, 4.0], &[4], ScalarType::Float32);
-        let out = super::super::call("aten::var", "", &[x, RValue::Bool(true)]).unwrap();
+        let out = super::super::call(op::aten::var, "", &[x, RValue::Bool(true)]).unwrap();
         let v = out[0].as_tensor().unwrap().item().unwrap();
         assert!((v - 5.0 / 3.0).abs() < 1e-6);
     }

@@ -13,15 +13,16 @@ use super::nn::{linear_raw, sigmoid_tensor};
 use super::{Args, Kernel, KernelError};
 use crate::interp::tensor::RTensor;
 use crate::interp::value::RValue;
+use crate::ops::{OpKind, op};
 use crate::types::ScalarType;
 
-pub fn register(table: &mut HashMap<&'static str, Kernel>) {
-    table.insert("aten::gru", gru);
-    table.insert("aten::lstm", lstm);
-    table.insert("aten::rnn_tanh", rnn_tanh);
-    table.insert("aten::rnn_relu", rnn_relu);
-    table.insert("aten::_pack_padded_sequence", pack_padded_sequence);
-    table.insert("aten::_pad_packed_sequence", pad_packed_sequence);
+pub fn register(table: &mut HashMap<OpKind, Kernel>) {
+    table.insert(op::aten::gru, gru);
+    table.insert(op::aten::lstm, lstm);
+    table.insert(op::aten::rnn_tanh, rnn_tanh);
+    table.insert(op::aten::rnn_relu, rnn_relu);
+    table.insert(op::aten::_pack_padded_sequence, pack_padded_sequence);
+    table.insert(op::aten::_pad_packed_sequence, pad_packed_sequence);
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -339,11 +340,12 @@ mod tests {
         let values: Vec<f64> = (0..12).map(|i| i as f64).collect();
         let x = RValue::Tensor(RTensor::from_f64s(values, &[4, 3, 1], ScalarType::Float32).unwrap());
         let lengths = RValue::Tensor(RTensor::from_i64s(vec![4, 2, 1], &[3], ScalarType::Int64).unwrap());
-        let packed = super::super::call("aten::_pack_padded_sequence", "", &[x, lengths, RValue::Bool(false)]).unwrap();
+        let packed =
+            super::super::call(op::aten::_pack_padded_sequence, "", &[x, lengths, RValue::Bool(false)]).unwrap();
         let bs = packed[1].as_tensor().unwrap().to_i64s().unwrap();
         assert_eq!(bs, vec![3, 2, 1, 1]);
         let padded = super::super::call(
-            "aten::_pad_packed_sequence",
+            op::aten::_pad_packed_sequence,
             "",
             &[packed[0].clone(), packed[1].clone(), RValue::Bool(true), RValue::Float(-1.0), RValue::Int(0)],
         )
@@ -359,6 +361,6 @@ mod tests {
     fn unsorted_lengths_are_refused() {
         let x = RValue::Tensor(RTensor::from_f64s(vec![0.0; 6], &[3, 2], ScalarType::Float32).unwrap());
         let lengths = RValue::Tensor(RTensor::from_i64s(vec![1, 3], &[2], ScalarType::Int64).unwrap());
-        assert!(super::super::call("aten::_pack_padded_sequence", "", &[x, lengths, RValue::Bool(false)]).is_err());
+        assert!(super::super::call(op::aten::_pack_padded_sequence, "", &[x, lengths, RValue::Bool(false)]).is_err());
     }
 }

@@ -7,67 +7,68 @@ use std::collections::HashMap;
 use super::{Args, Kernel, KernelError};
 use crate::interp::tensor::RTensor;
 use crate::interp::value::RValue;
+use crate::ops::{OpKind, op};
 use crate::types::ScalarType;
 
-pub fn register(table: &mut HashMap<&'static str, Kernel>) {
-    let kernels: &[(&'static str, Kernel)] = &[
-        ("aten::floordiv", floordiv),
-        ("aten::__round_to_zero_floordiv", round_to_zero_floordiv),
-        ("aten::__not__", not),
-        ("aten::__is__", is),
-        ("aten::__isnot__", isnot),
-        ("aten::Bool", to_bool),
-        ("aten::Int", to_int),
-        ("aten::Float", to_float),
-        ("aten::ScalarImplicit", scalar_implicit),
-        ("aten::IntImplicit", int_implicit),
-        ("aten::FloatImplicit", float_implicit),
-        ("aten::item", item),
-        ("prim::NumToTensor", num_to_tensor),
-        ("prim::min", prim_min),
-        ("prim::max", prim_max),
-        ("prim::abs", prim_abs),
-        ("prim::dtype", prim_dtype),
-        ("prim::device", prim_device),
-        ("aten::len", len),
-        ("aten::__getitem__", getitem),
-        ("aten::append", append),
-        ("aten::extend", extend),
-        ("aten::insert", insert),
-        ("aten::pop", pop),
-        ("aten::clear", clear),
-        ("aten::reverse", reverse),
-        ("aten::__contains__", contains),
-        ("aten::list", list),
-        ("aten::format", format),
-        ("aten::str", str_),
-        ("aten::dict", dict),
-        ("aten::keys", keys),
-        ("aten::values", values),
-        ("aten::items", items),
-        ("aten::_set_item", set_item),
-        ("aten::__range_length", range_length),
-        ("aten::__derive_index", derive_index),
-        ("aten::warn", warn),
-        ("aten::tan", |a| math(a, f64::tan)),
-        ("aten::atan", |a| math(a, f64::atan)),
-        ("aten::asin", |a| math(a, f64::asin)),
-        ("aten::acos", |a| math(a, f64::acos)),
-        ("aten::sinh", |a| math(a, f64::sinh)),
-        ("aten::cosh", |a| math(a, f64::cosh)),
-        ("aten::log10", |a| math(a, f64::log10)),
-        ("aten::log1p", |a| math(a, f64::ln_1p)),
-        ("aten::expm1", |a| math(a, f64::exp_m1)),
-        ("aten::isnan", isnan),
-        ("aten::lower", lower),
-        ("aten::upper", upper),
-        ("aten::startswith", startswith),
-        ("aten::endswith", endswith),
-        ("aten::join", join),
-        ("aten::strip", strip),
+pub fn register(table: &mut HashMap<OpKind, Kernel>) {
+    let kernels: &[(OpKind, Kernel)] = &[
+        (op::aten::floordiv, floordiv),
+        (op::aten::__round_to_zero_floordiv, round_to_zero_floordiv),
+        (op::aten::__not__, not),
+        (op::aten::__is__, is),
+        (op::aten::__isnot__, isnot),
+        (op::aten::Bool, to_bool),
+        (op::aten::Int, to_int),
+        (op::aten::Float, to_float),
+        (op::aten::ScalarImplicit, scalar_implicit),
+        (op::aten::IntImplicit, int_implicit),
+        (op::aten::FloatImplicit, float_implicit),
+        (op::aten::item, item),
+        (op::prim::NumToTensor, num_to_tensor),
+        (op::prim::min, prim_min),
+        (op::prim::max, prim_max),
+        (op::prim::abs, prim_abs),
+        (op::prim::dtype, prim_dtype),
+        (op::prim::device, prim_device),
+        (op::aten::len, len),
+        (op::aten::__getitem__, getitem),
+        (op::aten::append, append),
+        (op::aten::extend, extend),
+        (op::aten::insert, insert),
+        (op::aten::pop, pop),
+        (op::aten::clear, clear),
+        (op::aten::reverse, reverse),
+        (op::aten::__contains__, contains),
+        (op::aten::list, list),
+        (op::aten::format, format),
+        (op::aten::str, str_),
+        (op::aten::dict, dict),
+        (op::aten::keys, keys),
+        (op::aten::values, values),
+        (op::aten::items, items),
+        (op::aten::_set_item, set_item),
+        (op::aten::__range_length, range_length),
+        (op::aten::__derive_index, derive_index),
+        (op::aten::warn, warn),
+        (op::aten::tan, |a| math(a, f64::tan)),
+        (op::aten::atan, |a| math(a, f64::atan)),
+        (op::aten::asin, |a| math(a, f64::asin)),
+        (op::aten::acos, |a| math(a, f64::acos)),
+        (op::aten::sinh, |a| math(a, f64::sinh)),
+        (op::aten::cosh, |a| math(a, f64::cosh)),
+        (op::aten::log10, |a| math(a, f64::log10)),
+        (op::aten::log1p, |a| math(a, f64::ln_1p)),
+        (op::aten::expm1, |a| math(a, f64::exp_m1)),
+        (op::aten::isnan, isnan),
+        (op::aten::lower, lower),
+        (op::aten::upper, upper),
+        (op::aten::startswith, startswith),
+        (op::aten::endswith, endswith),
+        (op::aten::join, join),
+        (op::aten::strip, strip),
     ];
     for (name, kernel) in kernels {
-        table.insert(name, *kernel);
+        table.insert(*name, *kernel);
     }
 }
 
@@ -887,18 +888,20 @@ fn join(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 mod tests {
     use super::*;
 
-    fn run(kind: &str, overload: &str, values: Vec<RValue>) -> RValue {
+    fn run(kind: OpKind, overload: &str, values: Vec<RValue>) -> RValue {
         let out = super::super::call(kind, overload, &values).expect("the kernel runs");
         out.into_iter().next().expect("one output")
     }
 
     #[test]
     fn int_division_floors_toward_negative_infinity() {
-        assert!(matches!(run("aten::floordiv", "int", vec![RValue::Int(-7), RValue::Int(2)]), RValue::Int(-4)));
-        assert!(matches!(run("aten::remainder", "int", vec![RValue::Int(-7), RValue::Int(3)]), RValue::Int(2)));
-        assert!(matches!(run("aten::remainder", "int", vec![RValue::Int(7), RValue::Int(-3)]), RValue::Int(-2)));
-        assert!(matches!(run("aten::div", "int", vec![RValue::Int(7), RValue::Int(2)]), RValue::Float(x) if x == 3.5));
-        assert!(super::super::call("aten::floordiv", "int", &[RValue::Int(1), RValue::Int(0)]).is_err());
+        assert!(matches!(run(op::aten::floordiv, "int", vec![RValue::Int(-7), RValue::Int(2)]), RValue::Int(-4)));
+        assert!(matches!(run(op::aten::remainder, "int", vec![RValue::Int(-7), RValue::Int(3)]), RValue::Int(2)));
+        assert!(matches!(run(op::aten::remainder, "int", vec![RValue::Int(7), RValue::Int(-3)]), RValue::Int(-2)));
+        assert!(
+            matches!(run(op::aten::div, "int", vec![RValue::Int(7), RValue::Int(2)]), RValue::Float(x) if x == 3.5)
+        );
+        assert!(super::super::call(op::aten::floordiv, "int", &[RValue::Int(1), RValue::Int(0)]).is_err());
     }
 
     #[test]
@@ -910,7 +913,8 @@ mod tests {
 
     #[test]
     fn range_length_counts_like_python() {
-        let n = |a, b, c| match run("aten::__range_length", "", vec![RValue::Int(a), RValue::Int(b), RValue::Int(c)]) {
+        let n = |a, b, c| match run(op::aten::__range_length, "", vec![RValue::Int(a), RValue::Int(b), RValue::Int(c)])
+        {
             RValue::Int(n) => n,
             _ => -1,
         };
@@ -922,47 +926,47 @@ mod tests {
 
     #[test]
     fn format_and_str() {
-        let out = run("aten::format", "", vec![RValue::Str("{} x {}".into()), RValue::Int(1), RValue::Float(2.0)]);
+        let out = run(op::aten::format, "", vec![RValue::Str("{} x {}".into()), RValue::Int(1), RValue::Float(2.0)]);
         assert!(matches!(out, RValue::Str(s) if &*s == "1 x 2.0"));
         let l = RValue::list(vec![RValue::Str("a".into()), RValue::None]);
-        assert!(matches!(run("aten::str", "", vec![l]), RValue::Str(s) if &*s == "['a', None]"));
+        assert!(matches!(run(op::aten::str, "", vec![l]), RValue::Str(s) if &*s == "['a', None]"));
     }
 
     #[test]
     fn lists_mutate_in_place() {
         let l = RValue::list(vec![RValue::Int(1)]);
-        run("aten::append", "t", vec![l.clone(), RValue::Int(2)]);
-        super::super::call("aten::insert", "t", &[l.clone(), RValue::Int(-10), RValue::Int(0)]).unwrap();
-        assert!(matches!(run("aten::pop", "t", vec![l.clone(), RValue::Int(-1)]), RValue::Int(2)));
-        assert!(matches!(run("aten::len", "t", vec![l.clone()]), RValue::Int(2)));
-        assert!(matches!(run("aten::__getitem__", "t", vec![l, RValue::Int(0)]), RValue::Int(0)));
+        run(op::aten::append, "t", vec![l.clone(), RValue::Int(2)]);
+        super::super::call(op::aten::insert, "t", &[l.clone(), RValue::Int(-10), RValue::Int(0)]).unwrap();
+        assert!(matches!(run(op::aten::pop, "t", vec![l.clone(), RValue::Int(-1)]), RValue::Int(2)));
+        assert!(matches!(run(op::aten::len, "t", vec![l.clone()]), RValue::Int(2)));
+        assert!(matches!(run(op::aten::__getitem__, "t", vec![l, RValue::Int(0)]), RValue::Int(0)));
     }
 
     #[test]
     fn min_max_of_lists_and_mixed_numbers() {
         let l = RValue::list(vec![RValue::Int(3), RValue::Int(1), RValue::Int(2)]);
-        assert!(matches!(run("prim::min", "self_int", vec![l]), RValue::Int(1)));
+        assert!(matches!(run(op::prim::min, "self_int", vec![l]), RValue::Int(1)));
         assert!(
-            matches!(run("prim::max", "int_float", vec![RValue::Int(3), RValue::Float(2.5)]), RValue::Float(x) if x == 3.0)
+            matches!(run(op::prim::max, "int_float", vec![RValue::Int(3), RValue::Float(2.5)]), RValue::Float(x) if x == 3.0)
         );
         let a = RValue::list(vec![RValue::Int(1), RValue::Int(5)]);
         let b = RValue::list(vec![RValue::Int(2)]);
-        let out = run("prim::max", "int_list", vec![a, b]);
+        let out = run(op::prim::max, "int_list", vec![a, b]);
         assert_eq!(out.int_list(), Some(vec![2]));
     }
 
     #[test]
     fn is_compares_identity_and_none() {
-        assert!(matches!(run("aten::__is__", "", vec![RValue::None, RValue::None]), RValue::Bool(true)));
-        assert!(matches!(run("aten::__isnot__", "", vec![RValue::Int(1), RValue::None]), RValue::Bool(true)));
+        assert!(matches!(run(op::aten::__is__, "", vec![RValue::None, RValue::None]), RValue::Bool(true)));
+        assert!(matches!(run(op::aten::__isnot__, "", vec![RValue::Int(1), RValue::None]), RValue::Bool(true)));
         let t = RTensor::scalar(1.0, ScalarType::Float32).unwrap();
         let u = RTensor::scalar(1.0, ScalarType::Float32).unwrap();
         assert!(matches!(
-            run("aten::__is__", "", vec![RValue::Tensor(t.clone()), RValue::Tensor(u)]),
+            run(op::aten::__is__, "", vec![RValue::Tensor(t.clone()), RValue::Tensor(u)]),
             RValue::Bool(false)
         ));
         assert!(matches!(
-            run("aten::__is__", "", vec![RValue::Tensor(t.clone()), RValue::Tensor(t)]),
+            run(op::aten::__is__, "", vec![RValue::Tensor(t.clone()), RValue::Tensor(t)]),
             RValue::Bool(true)
         ));
     }

@@ -11,58 +11,59 @@ use super::pointwise::{mask_of, promote};
 use super::{Args, Kernel, KernelError};
 use crate::interp::tensor::{RTensor, storage_dtype};
 use crate::interp::value::RValue;
+use crate::ops::{OpKind, op};
 use crate::types::ScalarType;
 
-pub fn register(table: &mut HashMap<&'static str, Kernel>) {
-    let kernels: &[(&'static str, Kernel)] = &[
-        ("aten::view", view),
-        ("aten::reshape", view),
-        ("aten::_reshape_alias", view),
-        ("aten::view_as", view_as),
-        ("aten::reshape_as", view_as),
-        ("aten::flatten", flatten),
-        ("aten::unflatten", unflatten),
-        ("aten::pixel_shuffle", pixel_shuffle),
-        ("aten::pad", pad),
-        ("aten::pixel_unshuffle", pixel_unshuffle),
-        ("aten::permute", permute),
-        ("aten::transpose", transpose),
-        ("aten::swapaxes", transpose),
-        ("aten::t", t),
-        ("aten::contiguous", identity),
-        ("aten::detach", identity),
-        ("aten::alias", identity),
-        ("aten::clone", clone),
-        ("aten::squeeze", squeeze),
-        ("aten::unsqueeze", unsqueeze),
-        ("aten::cat", cat),
-        ("aten::concat", cat),
-        ("aten::concatenate", cat),
-        ("aten::stack", stack),
-        ("aten::chunk", chunk),
-        ("aten::split", split),
-        ("aten::split_with_sizes", split),
-        ("aten::unbind", unbind),
-        ("aten::slice", slice),
-        ("aten::select", select),
-        ("aten::index", index),
-        ("aten::index_select", index_select),
-        ("aten::gather", gather),
-        ("aten::expand", expand),
-        ("aten::expand_as", expand_as),
-        ("aten::repeat", repeat),
-        ("aten::narrow", narrow),
-        ("aten::flip", flip),
-        ("aten::size", size),
-        ("aten::dim", dim),
-        ("aten::numel", numel),
-        ("aten::to", to),
-        ("aten::type_as", type_as),
-        ("aten::nonzero", nonzero_kernel),
-        ("aten::copy_", copy_),
+pub fn register(table: &mut HashMap<OpKind, Kernel>) {
+    let kernels: &[(OpKind, Kernel)] = &[
+        (op::aten::view, view),
+        (op::aten::reshape, view),
+        (op::aten::_reshape_alias, view),
+        (op::aten::view_as, view_as),
+        (op::aten::reshape_as, view_as),
+        (op::aten::flatten, flatten),
+        (op::aten::unflatten, unflatten),
+        (op::aten::pixel_shuffle, pixel_shuffle),
+        (op::aten::pad, pad),
+        (op::aten::pixel_unshuffle, pixel_unshuffle),
+        (op::aten::permute, permute),
+        (op::aten::transpose, transpose),
+        (op::aten::swapaxes, transpose),
+        (op::aten::t, t),
+        (op::aten::contiguous, identity),
+        (op::aten::detach, identity),
+        (op::aten::alias, identity),
+        (op::aten::clone, clone),
+        (op::aten::squeeze, squeeze),
+        (op::aten::unsqueeze, unsqueeze),
+        (op::aten::cat, cat),
+        (op::aten::concat, cat),
+        (op::aten::concatenate, cat),
+        (op::aten::stack, stack),
+        (op::aten::chunk, chunk),
+        (op::aten::split, split),
+        (op::aten::split_with_sizes, split),
+        (op::aten::unbind, unbind),
+        (op::aten::slice, slice),
+        (op::aten::select, select),
+        (op::aten::index, index),
+        (op::aten::index_select, index_select),
+        (op::aten::gather, gather),
+        (op::aten::expand, expand),
+        (op::aten::expand_as, expand_as),
+        (op::aten::repeat, repeat),
+        (op::aten::narrow, narrow),
+        (op::aten::flip, flip),
+        (op::aten::size, size),
+        (op::aten::dim, dim),
+        (op::aten::numel, numel),
+        (op::aten::to, to),
+        (op::aten::type_as, type_as),
+        (op::aten::nonzero, nonzero_kernel),
+        (op::aten::copy_, copy_),
     ];
     for (name, kernel) in kernels {
-        table.insert(name, *kernel);
+        table.insert(*name, *kernel);
     }
 }
 
@@ -571,7 +572,7 @@ fn slice(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 /// `select.int(self, dim, index)` and `select.t(list, idx)`.
 fn select(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let RValue::Tensor(t) = args.get(0)? else {
-        return super::call("aten::__getitem__", "t", args.values);
+        return super::call(op::aten::__getitem__, "t", args.values);
     };
     if t.dim() == 0 {
         return Err(args.error("select() cannot be applied to a 0-dim tensor."));
@@ -918,7 +919,7 @@ mod tests {
     fn slicing_with_step_and_negative_bounds() {
         let x = arange(&[10]);
         let out = super::super::call(
-            "aten::slice",
+            op::aten::slice,
             "Tensor",
             &[RValue::Tensor(x), RValue::Int(0), RValue::Int(-8), RValue::Int(100), RValue::Int(3)],
         )
@@ -939,7 +940,7 @@ mod tests {
         // x[:, [0, 2]] -> (2, 2, 4), adjacent: the index dim stays in place
         let i = RValue::Tensor(RTensor::from_i64s(vec![0, 2], &[2], ScalarType::Int64).unwrap());
         let out = super::super::call(
-            "aten::index",
+            op::aten::index,
             "Tensor",
             &[RValue::Tensor(x.clone()), RValue::list(vec![RValue::None, i.clone()])],
         )
@@ -948,7 +949,7 @@ mod tests {
         // x[[0, 1], :, [0, 2]] -> separated: the index dims go first, (2, 3)
         let j = RValue::Tensor(RTensor::from_i64s(vec![0, 1], &[2], ScalarType::Int64).unwrap());
         let out =
-            super::super::call("aten::index", "Tensor", &[RValue::Tensor(x), RValue::list(vec![j, RValue::None, i])])
+            super::super::call(op::aten::index, "Tensor", &[RValue::Tensor(x), RValue::list(vec![j, RValue::None, i])])
                 .unwrap();
         let r = out[0].as_tensor().unwrap();
         assert_eq!(r.shape(), vec![2, 3]);
@@ -958,7 +959,8 @@ mod tests {
     #[test]
     fn chunk_sizes_follow_pytorch() {
         let x = arange(&[5]);
-        let out = super::super::call("aten::chunk", "", &[RValue::Tensor(x), RValue::Int(3), RValue::Int(0)]).unwrap();
+        let out =
+            super::super::call(op::aten::chunk, "", &[RValue::Tensor(x), RValue::Int(3), RValue::Int(0)]).unwrap();
         let sizes: Vec<usize> = out[0].items().unwrap().iter().map(|t| t.as_tensor().unwrap().numel()).collect();
         assert_eq!(sizes, vec![2, 2, 1]);
     }

@@ -205,7 +205,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
 
     /// The node that produced a value in the current function, if any.
     fn producer(&self, v: ValueId) -> Option<(String, Vec<ValueId>)> {
-        self.graph.definer(v).map(|n| (n.kind.clone(), n.inputs.clone()))
+        self.graph.definer(v).map(|n| (n.kind.to_string(), n.inputs.clone()))
     }
 
     /// Removes tuple and list constructions and unpackings whose results
