@@ -657,7 +657,12 @@ fn use_color(color: Color) -> bool {
 fn explain(code: &str) -> ExitCode {
     match Code::parse(code) {
         Some(code) => {
-            print!("{}", code.explanation());
+            // A fence's info string after the language (`python,compile_fail`)
+            // marks the example for tests/explain.rs; the reader needs only the language.
+            for line in code.explanation().lines() {
+                let shown = if line.starts_with("```") { line.split(',').next().unwrap_or(line) } else { line };
+                println!("{shown}");
+            }
             ExitCode::SUCCESS
         }
         None => {

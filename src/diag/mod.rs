@@ -57,6 +57,7 @@ pub struct Suggestion {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use = "a diagnostic built and dropped is a lost error"]
 pub struct Diagnostic {
     pub code: Code,
     pub severity: Severity,
@@ -70,6 +71,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error whose primary label is at `span`; its severity comes from the code.
+    #[must_use = "a diagnostic built and dropped is a lost error"]
     pub fn new(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
@@ -84,26 +86,31 @@ impl Diagnostic {
     }
 
     /// The primary label's text: what is wrong at the primary span.
+    #[must_use = "a diagnostic built and dropped is a lost error"]
     pub fn label(mut self, message: impl Into<String>) -> Diagnostic {
         self.primary.message = message.into();
         self
     }
 
+    #[must_use = "a diagnostic built and dropped is a lost error"]
     pub fn secondary(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
         self.secondary.push(Label { span, message: message.into() });
         self
     }
 
+    #[must_use = "a diagnostic built and dropped is a lost error"]
     pub fn note(mut self, note: impl Into<String>) -> Diagnostic {
         self.notes.push(note.into());
         self
     }
 
+    #[must_use = "a diagnostic built and dropped is a lost error"]
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
         self.helps.push(help.into());
         self
     }
 
+    #[must_use = "a diagnostic built and dropped is a lost error"]
     pub fn suggest(
         mut self,
         message: impl Into<String>,
