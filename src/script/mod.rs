@@ -9,8 +9,10 @@
 
 mod annotation;
 pub mod emit;
+mod errors;
 mod frontend;
 mod globals;
+mod literal;
 pub(crate) mod matching;
 pub mod signature;
 pub mod slots;

@@ -3,7 +3,7 @@
 //! attributes.
 
 use super::Unit;
-use super::annotation;
+use super::{annotation, literal};
 use crate::host::eval::Host;
 use crate::host::value::Value;
 use crate::ops::Default;
@@ -77,24 +77,18 @@ pub fn signature(host: &mut Host<'_>, unit: &Unit) -> Option<Signature> {
         };
         let default = match &param.default {
             None => None,
-            Some(e) => Some(match &e.kind {
-                ExprKind::Constant(Constant::None) => Default::None,
-                ExprKind::Constant(Constant::Bool(b)) => Default::Bool(*b),
-                ExprKind::Constant(Constant::Int(IntLit::Small(v))) => {
-                    if ty == Type::Float {
-                        Default::Float(*v as f64)
-                    } else {
-                        Default::Int(*v as i64)
-                    }
+            Some(e) => Some(match (literal::int(e), &e.kind) {
+                // An integer beyond 64 bits is no default TorchScript can hold.
+                (Some(literal), _) => {
+                    let v = literal.ok()?;
+                    if ty == Type::Float { Default::Float(v as f64) } else { Default::Int(v) }
                 }
-                ExprKind::Constant(Constant::Float(f)) => Default::Float(*f),
-                ExprKind::Constant(Constant::Str(s)) => Default::Str(host.name(*s).to_string()),
+                (None, ExprKind::Constant(Constant::None)) => Default::None,
+                (None, ExprKind::Constant(Constant::Bool(b))) => Default::Bool(*b),
+                (None, ExprKind::Constant(Constant::Float(f))) => Default::Float(*f),
+                (None, ExprKind::Constant(Constant::Str(s))) => Default::Str(host.name(*s).to_string()),
                 // `min_val: float = -1.0`
-                ExprKind::UnaryOp { op: UnaryOp::Neg, operand } => match operand.kind {
-                    ExprKind::Constant(Constant::Int(IntLit::Small(v))) if ty == Type::Float => {
-                        Default::Float(-(v as f64))
-                    }
-                    ExprKind::Constant(Constant::Int(IntLit::Small(v))) => Default::Int(-(v as i64)),
+                (None, ExprKind::UnaryOp { op: UnaryOp::Neg, operand }) => match operand.kind {
                     ExprKind::Constant(Constant::Float(f)) => Default::Float(-f),
                     _ => return None,
                 },

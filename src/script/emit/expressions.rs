@@ -69,13 +69,17 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
 
     pub(super) fn expr(&mut self, e: &Expr) -> Sugar {
         let hint = self.type_hint.take();
+        // `-1` is a constant too, as PyTorch's frontend folds it.
+        if let Some(literal) = literal::int(e) {
+            return Sugar::Value(match literal {
+                Ok(v) => self.constant(IrConstant::Int(v), Some(e.span)),
+                Err(at) => self.sure_error(errors::integer_out_of_range(at)),
+            });
+        }
         match &e.kind {
             ExprKind::Constant(c) => Sugar::Value(match c {
                 Constant::None => self.constant(IrConstant::None, Some(e.span)),
                 Constant::Bool(b) => self.constant(IrConstant::Bool(*b), Some(e.span)),
-                Constant::Int(IntLit::Small(v)) if *v <= i64::MAX as u64 => {
-                    self.constant(IrConstant::Int(*v as i64), Some(e.span))
-                }
                 Constant::Float(f) => self.constant(IrConstant::Float(*f), Some(e.span)),
                 Constant::Str(s) => {
                     let text = self.host.name(*s).to_string();
@@ -139,15 +143,10 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             }
             // `-1` is a constant, as PyTorch's frontend folds it.
             ExprKind::UnaryOp { op: UnaryOp::Neg, operand }
-                if matches!(operand.kind, ExprKind::Constant(Constant::Int(IntLit::Small(_)) | Constant::Float(_))) =>
+                if matches!(operand.kind, ExprKind::Constant(Constant::Float(_))) =>
             {
-                Sugar::Value(match operand.kind {
-                    ExprKind::Constant(Constant::Int(IntLit::Small(v))) => {
-                        self.constant(IrConstant::Int(-(v as i64)), Some(e.span))
-                    }
-                    ExprKind::Constant(Constant::Float(f)) => self.constant(IrConstant::Float(-f), Some(e.span)),
-                    _ => unreachable!("matched a numeric constant"),
-                })
+                let ExprKind::Constant(Constant::Float(f)) = operand.kind else { unreachable!("matched a float") };
+                Sugar::Value(self.constant(IrConstant::Float(-f), Some(e.span)))
             }
             ExprKind::UnaryOp { op, operand } => {
                 let v = self.value(operand);

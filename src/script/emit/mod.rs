@@ -24,6 +24,7 @@ use crate::types::Type;
 
 use super::Unit;
 use super::signature::{attribute_type, signature};
+use super::{errors, literal};
 use expressions::{binop_name, function_sugar};
 use statements::returns_somewhere;
 

@@ -10,19 +10,16 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             Type::Tuple(items) if matches!(index.kind, ExprKind::Slice { .. }) => {
                 let ExprKind::Slice { lower, upper, step } = &index.kind else { unreachable!("matched a slice") };
                 let n = items.len() as i64;
-                let bound = |e: &Option<Box<Expr>>| -> Option<Option<i64>> {
-                    match e.as_deref().map(|e| &e.kind) {
-                        None => Some(None),
-                        Some(ExprKind::Constant(Constant::Int(IntLit::Small(i)))) => Some(Some(*i as i64)),
-                        Some(ExprKind::UnaryOp { op: UnaryOp::Neg, operand }) => match operand.kind {
-                            ExprKind::Constant(Constant::Int(IntLit::Small(i))) => Some(Some(-(i as i64))),
-                            _ => None,
-                        },
-                        _ => None,
-                    }
+                let bound = |e: &Option<Box<Expr>>| match e.as_deref() {
+                    None => Some(Ok(None)),
+                    Some(e) => literal::int(e).map(|i| i.map(Some)),
                 };
-                let (Some(start), Some(end), Some(None)) = (bound(lower), bound(upper), bound(step)) else {
+                let (Some(start), Some(end), Some(Ok(None))) = (bound(lower), bound(upper), bound(step)) else {
                     return self.unsupported();
+                };
+                let (start, end) = match (start, end) {
+                    (Ok(start), Ok(end)) => (start, end),
+                    (Err(at), _) | (_, Err(at)) => return self.sure_error(errors::integer_out_of_range(at)),
                 };
                 let clamp = |i: i64| if i < 0 { (i + n).max(0) } else { i.min(n) };
                 let (start, end) = (clamp(start.unwrap_or(0)), clamp(end.unwrap_or(n)));
@@ -36,13 +33,10 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 self.node("prim::TupleConstruct", parts, vec![Type::Tuple(types)], Attr::None, span)[0]
             }
             Type::Tuple(items) => {
-                let constant = match &index.kind {
-                    ExprKind::Constant(Constant::Int(IntLit::Small(i))) => Some(*i as i64),
-                    ExprKind::UnaryOp { op: UnaryOp::Neg, operand } => match operand.kind {
-                        ExprKind::Constant(Constant::Int(IntLit::Small(i))) => Some(-(i as i64)),
-                        _ => None,
-                    },
-                    _ => None,
+                let constant = match literal::int(index) {
+                    Some(Ok(i)) => Some(i),
+                    Some(Err(at)) => return self.sure_error(errors::integer_out_of_range(at)),
+                    None => None,
                 };
                 let Some(given) = constant else {
                     // A non-literal index: only into a tuple whose items
