@@ -19,7 +19,7 @@ pub(super) fn parameters(
     unit: &crate::script::Unit,
     function: &Function,
 ) -> Vec<(String, crate::types::Type, Option<Default>)> {
-    let signature = crate::script::emit::signature(host, unit);
+    let signature = crate::script::signature::signature(host, unit);
     let inputs = function.graph.block(function.graph.top).params.len().saturating_sub(1);
     // (The signature lists `self` first.)
     signature.map(|s| s.params.into_iter().skip(1).take(inputs).collect()).unwrap_or_default()

@@ -9,9 +9,12 @@
 
 mod annotation;
 pub mod emit;
+mod errors;
 mod frontend;
 mod globals;
+mod literal;
 pub(crate) mod matching;
+pub mod signature;
 pub mod slots;
 
 use std::collections::{HashMap, HashSet};
@@ -113,8 +116,8 @@ fn compile_with_callees(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, Op
         return Ok(((*traced.function).clone(), (*traced.calls).clone()));
     }
     let name = unit.name(host);
-    let defaults = emit::signature(host, unit)
-        .map(|s| s.params.iter().map(|(_, _, d)| d.as_ref().map(emit::default_source)).collect())
+    let defaults = signature::signature(host, unit)
+        .map(|s| s.params.iter().map(|(_, _, d)| d.as_ref().map(signature::default_source)).collect())
         .unwrap_or_default();
     let mut emitter = emit::Emitter::new(host, unit);
     emitter.function();

@@ -12,8 +12,8 @@ use crate::host::eval::Host;
 use crate::host::value::{EntryKind, Instance, Value};
 use crate::types::Type;
 
-use super::emit::attribute_type;
 use super::emit::attributes::{class_annotation, class_list_contains, is_final};
+use super::signature::attribute_type;
 
 /// One attribute of a module object.
 pub struct Slot {

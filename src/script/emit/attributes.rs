@@ -410,3 +410,16 @@ fn traced_attribute(class: &str, receiver: &str, name: &str, span: Span) -> Diag
             "pass `{receiver}.{name}` to the constructor (`{receiver}_{name}`), store it in `__init__` (`self._{receiver}_{name} = {receiver}_{name}`) and read `self._{receiver}_{name}` here"
         ))
 }
+
+/// A constant attribute's value as an IR constant, if it is one.
+fn constant_of(value: &Value) -> Option<IrConstant> {
+    Some(match value {
+        Value::Int(i) => IrConstant::Int(*i),
+        Value::Float(f) => IrConstant::Float(*f),
+        Value::Bool(b) => IrConstant::Bool(*b),
+        Value::Str(s) => IrConstant::Str(s.to_string()),
+        Value::Device(d) => IrConstant::Device(d.to_string()),
+        Value::None => IrConstant::None,
+        _ => return None,
+    })
+}

@@ -511,3 +511,15 @@ impl Emitter<'_, '_, '_> {
         }
     }
 }
+
+/// A free function's TorchScript name: `__torch__.helper` for the user's
+/// file, `__torch__.torch.nn.functional.dropout` for the prelude's. A
+/// static method is named like a free function (`__torch__.clip`), as
+/// PyTorch names it by `__name__`.
+fn qualified_function_name(f: &Function) -> String {
+    let name = f.qualname.rsplit('.').next().unwrap_or(&f.qualname);
+    match &*f.globals.name {
+        "__main__" => format!("__torch__.{name}"),
+        module => format!("__torch__.{module}.{name}"),
+    }
+}

@@ -612,3 +612,23 @@ enum Unrolled {
     /// The key and the submodule (`ModuleDict.items()`).
     Items,
 }
+
+/// Names assigned anywhere in the statements.
+fn assigned_names(body: &[Stmt]) -> Vec<Symbol> {
+    let mut out = Vec::new();
+    let mut add = |e: &Expr| {
+        if let ExprKind::Name(n) = e.kind {
+            out.push(n);
+        }
+    };
+    super::super::each_statement_unchecked(body, &mut |s| match &s.kind {
+        StmtKind::Assign { targets, .. } => targets.iter().for_each(|t| super::super::each_target_name(t, &mut add)),
+        StmtKind::AugAssign { target, .. } | StmtKind::AnnAssign { target, .. } | StmtKind::For { target, .. } => {
+            super::super::each_target_name(target, &mut add)
+        }
+        _ => {}
+    });
+    out.sort();
+    out.dedup();
+    out
+}

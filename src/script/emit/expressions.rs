@@ -1,0 +1,514 @@
+//! Expressions: constants, names, operators, conditions and literals.
+
+use super::*;
+
+impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
+    /// `torch.jit.annotate`, spelled out.
+    pub(super) fn is_jit_annotate(&self, func: &Expr) -> bool {
+        let ExprKind::Attribute { value, attr } = &func.kind else { return false };
+        let ExprKind::Attribute { value: torch, attr: jit } = &value.kind else { return false };
+        matches!(torch.kind, ExprKind::Name(n) if self.host.name(n) == "torch")
+            && self.host.name(jit.name) == "jit"
+            && self.host.name(attr.name) == "annotate"
+    }
+
+    /// `torch.jit.annotate(T, value)`: `value` compiled for the type `T`
+    /// (`torch.jit.annotate(List[int], [])` is an empty `List[int]`).
+    pub(super) fn annotate(&mut self, annotation: &Expr, value: &Expr) -> ValueId {
+        let Some(declared) = annotation::parse(self.host, annotation) else { return self.unsupported() };
+        self.type_hint = Some(declared.clone());
+        let v = self.value(value);
+        self.type_hint = None;
+        let actual = self.ty(v);
+        if actual == declared || actual == Type::Any || matching::is_subtype(&actual, &declared, &mut HashMap::new()) {
+            v
+        } else {
+            self.unsupported()
+        }
+    }
+
+    /// A condition as a bool: Tensors through `aten::Bool`, ints through
+    /// `aten::Bool`; an Optional is an error, as in PyTorch.
+    pub(super) fn condition(&mut self, test: &Expr) -> ValueId {
+        let v = self.value(test);
+        match self.ty(v) {
+            Type::Bool | Type::Any => v,
+            // A list is true when it is not empty.
+            Type::List(_) => {
+                let n = self.node("aten::len", vec![v], vec![Type::Int], Attr::None, test.span)[0];
+                let zero = self.constant(IrConstant::Int(0), None);
+                self.node("aten::gt", vec![n, zero], vec![Type::Bool], Attr::None, test.span)[0]
+            }
+            Type::Tensor | Type::Int | Type::Float => {
+                self.node("aten::Bool", vec![v], vec![Type::Bool], Attr::None, test.span)[0]
+            }
+            Type::Optional(_) => {
+                let shown = self.ty(v);
+                self.error(
+                    Diagnostic::new(Code::E2011, test.span, format!("Could not cast value of type {shown} to bool"))
+                        .label("an Optional is not a condition")
+                        .help("test `is not None` first"),
+                )
+            }
+            _ => self.unsupported(),
+        }
+    }
+
+    /// An expression as an IR value.
+    pub(super) fn value(&mut self, e: &Expr) -> ValueId {
+        let sugar = self.expr(e);
+        self.materialize(sugar, e.span)
+    }
+
+    pub(super) fn materialize(&mut self, sugar: Sugar, _span: Span) -> ValueId {
+        match sugar {
+            Sugar::Value(v) | Sugar::Module(_, v) => v,
+            _ => self.unsupported(),
+        }
+    }
+
+    pub(super) fn expr(&mut self, e: &Expr) -> Sugar {
+        let hint = self.type_hint.take();
+        // `-1` is a constant too, as PyTorch's frontend folds it.
+        if let Some(literal) = literal::int(e) {
+            return Sugar::Value(match literal {
+                Ok(v) => self.constant(IrConstant::Int(v), Some(e.span)),
+                Err(at) => self.sure_error(errors::integer_out_of_range(at)),
+            });
+        }
+        match &e.kind {
+            ExprKind::Constant(c) => Sugar::Value(match c {
+                Constant::None => self.constant(IrConstant::None, Some(e.span)),
+                Constant::Bool(b) => self.constant(IrConstant::Bool(*b), Some(e.span)),
+                Constant::Float(f) => self.constant(IrConstant::Float(*f), Some(e.span)),
+                Constant::Str(s) => {
+                    let text = self.host.name(*s).to_string();
+                    self.constant(IrConstant::Str(text), Some(e.span))
+                }
+                _ => self.unsupported(),
+            }),
+            ExprKind::Name(name) => self.name(*name),
+            ExprKind::Attribute { value, attr } => {
+                let object = self.expr(value);
+                self.attribute(object, attr, e.span)
+            }
+            ExprKind::Call { func, args } => {
+                if self.is_jit_annotate(func)
+                    && let [
+                        Arg { kind: ArgKind::Positional(annotation), .. },
+                        Arg { kind: ArgKind::Positional(value), .. },
+                    ] = args.as_slice()
+                {
+                    return Sugar::Value(self.annotate(annotation, value));
+                }
+                // `x.tolist()` compiled for an annotated type: `prim::tolist`,
+                // not lowered yet. (Without one it is an error: see attributes.rs.)
+                if hint.is_some()
+                    && let ExprKind::Attribute { attr, .. } = &func.kind
+                    && self.host.name(attr.name) == "tolist"
+                {
+                    return Sugar::Value(self.unsupported());
+                }
+                if let ExprKind::Name(f) = func.kind
+                    && self.host.name(f) == "isinstance"
+                    && self.lookup(f).is_none()
+                    && let [
+                        Arg { kind: ArgKind::Positional(object), .. },
+                        Arg { kind: ArgKind::Positional(classinfo), .. },
+                    ] = args.as_slice()
+                {
+                    return Sugar::Value(self.isinstance(object, classinfo, e.span));
+                }
+                // `getattr(self, "fc")` is `self.fc`.
+                if let ExprKind::Name(f) = func.kind
+                    && self.host.name(f) == "getattr"
+                    && self.lookup(f).is_none()
+                    && let [
+                        Arg { kind: ArgKind::Positional(object), .. },
+                        Arg {
+                            kind: ArgKind::Positional(Expr { kind: ExprKind::Constant(Constant::Str(name)), span }),
+                            ..
+                        },
+                    ] = args.as_slice()
+                {
+                    let object = self.expr(object);
+                    return self.attribute(object, &Ident { name: *name, span: *span }, e.span);
+                }
+                let callee = self.expr(func);
+                self.call(callee, args, e.span)
+            }
+            ExprKind::BinOp { left, op, right } => {
+                let (l, r) = (self.value(left), self.value(right));
+                Sugar::Value(self.binop(*op, l, r, e.span))
+            }
+            // `-1` is a constant, as PyTorch's frontend folds it.
+            ExprKind::UnaryOp { op: UnaryOp::Neg, operand }
+                if matches!(operand.kind, ExprKind::Constant(Constant::Float(_))) =>
+            {
+                let ExprKind::Constant(Constant::Float(f)) = operand.kind else { unreachable!("matched a float") };
+                Sugar::Value(self.constant(IrConstant::Float(-f), Some(e.span)))
+            }
+            ExprKind::UnaryOp { op, operand } => {
+                let v = self.value(operand);
+                Sugar::Value(match op {
+                    UnaryOp::Neg => self.call_aten("aten::neg", vec![v], vec![], e.span),
+                    UnaryOp::Pos => v,
+                    UnaryOp::Not => {
+                        let b = match self.ty(v) {
+                            Type::Bool | Type::Any => v,
+                            _ => self.node("aten::Bool", vec![v], vec![Type::Bool], Attr::None, e.span)[0],
+                        };
+                        self.call_aten("aten::__not__", vec![b], vec![], e.span)
+                    }
+                    UnaryOp::Invert => self.call_aten("aten::bitwise_not", vec![v], vec![], e.span),
+                })
+            }
+            ExprKind::Compare { left, comparisons } if comparisons.len() == 1 => {
+                let (op, right) = &comparisons[0];
+                let (l, r) = (self.value(left), self.value(right));
+                Sugar::Value(self.compare(*op, l, r, e.span))
+            }
+            // `a < b < c` is `a < b and b < c`, with `b` evaluated once.
+            ExprKind::Compare { left, comparisons } => {
+                let (op, right) = &comparisons[0];
+                let (l, r) = (self.value(left), self.value(right));
+                let first = self.compare(*op, l, r, e.span);
+                Sugar::Value(self.compare_chain(first, r, &comparisons[1..], e.span))
+            }
+            // `a or b or c` is `(a or b) or c`, as PyTorch's frontend nests it.
+            ExprKind::BoolOp { op, values } if values.len() > 2 => {
+                let (last, init) = values.split_last().expect("more than two");
+                let span = Span::new(init[0].span.start, init[init.len() - 1].span.end);
+                let left = Expr { kind: ExprKind::BoolOp { op: *op, values: init.to_vec() }, span };
+                let nested =
+                    Expr { kind: ExprKind::BoolOp { op: *op, values: vec![left, last.clone()] }, span: e.span };
+                self.expr(&nested)
+            }
+            // `a and b`: `b` if `a`, else False; `a or b`: True if `a`, else `b`.
+            ExprKind::BoolOp { op, values } if values.len() == 2 => {
+                // The left side's refinements hold where the right side runs.
+                let refinements = self.refinements(&values[0]);
+                let a = self.condition(&values[0]);
+                let (node, then_block, else_block) = self.if_node(a, e.span);
+                let outer = self.block;
+                let is_and = *op == BoolOp::And;
+                let evaluated = if is_and { then_block } else { else_block };
+                let mut right = |this: &mut Self| this.condition(&values[1]);
+                let mut short = |this: &mut Self| this.constant(IrConstant::Bool(!is_and), None);
+                let (t, f, merges) = if is_and {
+                    self.expression_if(node, refinements, &mut right, &mut short)
+                } else {
+                    self.expression_if(node, refinements, &mut short, &mut right)
+                };
+                let b = if is_and { t } else { f };
+                // `a and True` is `a`, `a or True` is True, ...: when `b` is a
+                // constant, PyTorch's peephole leaves no If behind.
+                let only_constants =
+                    self.graph.block(evaluated).nodes.iter().all(|&n| self.graph.node(n).kind == "prim::Constant");
+                if let (Some(b), true, true) = (self.constant_bool(b), only_constants, merges.is_empty()) {
+                    self.graph.block_mut(outer).nodes.pop();
+                    let keeps_a = b == is_and;
+                    let result = if keeps_a { a } else { self.constant(IrConstant::Bool(b), Some(e.span)) };
+                    return Sugar::Value(result);
+                }
+                let out = self.graph.add_output(node, Type::Bool, None);
+                self.merge_refined(node, merges);
+                Sugar::Value(out)
+            }
+            ExprKind::ListComp { elt, generators } | ExprKind::GeneratorExp { elt, generators } => {
+                match generators.as_slice() {
+                    [generator] if generator.ifs.is_empty() && !generator.is_async => {
+                        match self.list_comprehension(elt, generator, hint, e.span) {
+                            Ok(v) => Sugar::Value(v),
+                            Err(Incomplete) => Sugar::Value(self.unsupported()),
+                        }
+                    }
+                    _ => Sugar::Value(self.unsupported()),
+                }
+            }
+            ExprKind::DictComp { key, value, generators } => match generators.as_slice() {
+                [generator] if generator.ifs.is_empty() && !generator.is_async => {
+                    match self.dict_comprehension(key, value, generator, hint, e.span) {
+                        Ok(v) => Sugar::Value(v),
+                        Err(Incomplete) => Sugar::Value(self.unsupported()),
+                    }
+                }
+                _ => Sugar::Value(self.unsupported()),
+            },
+            ExprKind::Dict(items) => Sugar::Value(self.dict_literal(items, hint, e.span)),
+            // `f"{a} and {b}"` is `aten::format("{} and {}", a, b)`.
+            ExprKind::FString(parts) => {
+                let mut template = String::new();
+                let mut fields = Vec::new();
+                for part in parts {
+                    match part {
+                        FStringPart::Literal(text) => template.push_str(self.host.name(*text)),
+                        FStringPart::Field(field)
+                            if field.conversion.is_none() && field.spec.is_empty() && field.debug.is_none() =>
+                        {
+                            template.push_str("{}");
+                            fields.push(&field.value);
+                        }
+                        FStringPart::Field(_) => return Sugar::Value(self.unsupported()),
+                    }
+                }
+                let template = self.constant(IrConstant::Str(template), Some(e.span));
+                let mut inputs = vec![template];
+                inputs.extend(fields.into_iter().map(|f| self.value(f)));
+                Sugar::Value(self.call_aten("aten::format", inputs, vec![], e.span))
+            }
+            ExprKind::Tuple(items) => {
+                let values: Vec<ValueId> = items.iter().map(|i| self.value(i)).collect();
+                let types = values.iter().map(|v| self.ty(*v)).collect();
+                Sugar::Value(self.node("prim::TupleConstruct", values, vec![Type::Tuple(types)], Attr::None, e.span)[0])
+            }
+            ExprKind::List(items) => {
+                let values: Vec<ValueId> = items.iter().map(|i| self.value(i)).collect();
+                if let Some(Type::List(expected)) = &hint {
+                    return Sugar::Value(self.hinted_list(values, expected, e.span));
+                }
+                let mut types: Vec<Type> = Vec::new();
+                for v in &values {
+                    let t = self.ty(*v);
+                    if t == Type::Any {
+                        return Sugar::Value(*v);
+                    }
+                    if !types.contains(&t) {
+                        types.push(t);
+                    }
+                }
+                // Items of different types make a list of their Union, as
+                // in PyTorch (`[1, "two", x]` is a `List[Union[Tensor, int, str]]`).
+                let element = match types.as_slice() {
+                    [] => Type::Tensor,
+                    [one] => one.clone(),
+                    many => dicts::union_of(many),
+                };
+                let list = self.node("prim::ListConstruct", values, vec![Type::list(element)], Attr::None, e.span)[0];
+                if items.is_empty() {
+                    // PyTorch gives an unannotated `[]` no variable name.
+                    self.anonymous.insert(list);
+                }
+                Sugar::Value(list)
+            }
+            ExprKind::Subscript { value, index } => {
+                let object = match self.expr(value) {
+                    // `self.heads["cls"]`, `self.layers[0]`: a submodule by
+                    // a constant key, read like an attribute.
+                    Sugar::Module(container, holder) => {
+                        let key = match &index.kind {
+                            ExprKind::Constant(Constant::Str(key)) => Some(self.host.name(*key).to_string()),
+                            ExprKind::Constant(Constant::Int(IntLit::Small(i))) => Some(i.to_string()),
+                            _ if container.class.name.as_ref() == "ModuleList"
+                                || container.class.name.as_ref() == "Sequential" =>
+                            {
+                                return Sugar::Value(self.sure_error(
+                                    Diagnostic::new(
+                                        Code::E3001,
+                                        index.span,
+                                        "Expected integer literal for index but got a variable or non-integer. ModuleList/Sequential indexing is only supported with integer literals. For example, 'i = 4; self.layers[i](x)' will fail because i is not a literal. Enumeration is supported, e.g. 'for index, v in enumerate(self): out = v(inp)'",
+                                    )
+                                    .label("not an integer literal")
+                                    .help("iterate over the modules with `for i, layer in enumerate(self.layers):`"),
+                                ));
+                            }
+                            _ => None,
+                        };
+                        let child = key.and_then(|key| {
+                            crate::host::module::child_instances(&container).into_iter().find(|(name, _)| *name == key)
+                        });
+                        let Some((name, child)) = child else { return Sugar::Value(self.unsupported()) };
+                        let ty = Type::Class(child.class.qualified_name().into());
+                        let v = self.node("prim::GetAttr", vec![holder], vec![ty], Attr::Name(name.clone()), e.span)[0];
+                        self.graph.value_mut(v).name = Some(submodule_value_name(&name));
+                        self.modules.insert(v, child.clone());
+                        return Sugar::Module(child, v);
+                    }
+                    sugar => self.materialize(sugar, value.span),
+                };
+                Sugar::Value(self.subscript(object, index, e.span))
+            }
+            ExprKind::IfExp { test, body, orelse } => {
+                let refinements = self.refinements(test);
+                let cond = self.condition(test);
+                // A constant condition (`2 if self.bidirectional else 1`)
+                // compiles only the branch it takes, as in PyTorch.
+                if let Some(taken) = self.constant_bool(cond) {
+                    return self.expr(if taken { body } else { orelse });
+                }
+                let (node, _, _) = self.if_node(cond, e.span);
+                let (then_value, else_value, merges) = self.expression_if(
+                    node,
+                    refinements,
+                    &mut |this: &mut Self| this.value(body),
+                    &mut |this: &mut Self| this.value(orelse),
+                );
+                let (t, f) = (self.ty(then_value), self.ty(else_value));
+                let ty = if t == f || f == Type::Any {
+                    t
+                } else if t == Type::Any {
+                    f
+                } else if t == Type::None || f == Type::None {
+                    // `x if c else None` is an `Optional`, as in PyTorch.
+                    Type::optional(if t == Type::None { f } else { t })
+                } else if matching::is_subtype(&f, &t, &mut HashMap::new()) {
+                    t
+                } else if matching::is_subtype(&t, &f, &mut HashMap::new()) {
+                    f
+                } else {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::E2006,
+                            e.span,
+                            format!("if-expression's true branch has type {t} but false branch has type {f}"),
+                        )
+                        .label("the two branches have different types"),
+                    );
+                    Type::Any
+                };
+                let out = self.graph.add_output(node, ty, None);
+                self.graph.value_mut(out).inferred = self.graph.value(else_value).inferred;
+                self.merge_refined(node, merges);
+                Sugar::Value(out)
+            }
+            _ => Sugar::Value(self.unsupported()),
+        }
+    }
+
+    pub(super) fn name(&mut self, name: Symbol) -> Sugar {
+        if let (None, Some(&(at, branch))) = (self.lookup(name), self.partial.get(&name)) {
+            let text = self.host.name(name).to_string();
+            return Sugar::Value(
+                self.error(
+                    Diagnostic::new(Code::E2004, at, format!("{text} is not defined in the {branch} branch"))
+                        .label(format!("`{text}` is assigned in only one branch of this `if`"))
+                        .help(format!("assign `{text}` before the `if`, or in both branches")),
+                ),
+            );
+        }
+        if let Some(v) = self.lookup(name) {
+            if let Some(instance) = self.modules.get(&v) {
+                return Sugar::Module(instance.clone(), v);
+            }
+            return Sugar::Value(v);
+        }
+        if let Some(sugar) = self.aliases.get(&name) {
+            return sugar.clone();
+        }
+        let global = self.unit.globals.attrs.borrow().get(&name).cloned();
+        match global {
+            Some(Value::Namespace(ns)) => Sugar::Namespace(ns.name.to_string()),
+            Some(Value::Builtin(b)) => Sugar::Builtin(b.name.clone()),
+            Some(Value::Class(c)) if c.module_path.as_ref() == "builtins" => Sugar::Builtin(c.name.to_string()),
+            Some(Value::Function(f)) => function_sugar(f),
+            Some(Value::Class(c)) if c.is_module() => Sugar::ModuleClass(c),
+            Some(Value::Class(c)) => match annotation::parse_str(&c.name) {
+                Some(t @ Type::NamedTuple(_)) if &*c.module_path == "torch.nn.utils.rnn" => Sugar::NamedTupleClass(t),
+                _ => Sugar::Opaque,
+            },
+            Some(_) => Sugar::Opaque,
+            None => {
+                let text = self.host.name(name).to_string();
+                if self.host.builtins.attrs.borrow().contains_key(&name) || text == "range" {
+                    Sugar::Builtin(text)
+                } else {
+                    Sugar::Opaque
+                }
+            }
+        }
+    }
+
+    pub(super) fn binop(&mut self, op: BinOp, l: ValueId, r: ValueId, span: Span) -> ValueId {
+        let (lt, rt) = (self.ty(l), self.ty(r));
+        let name = match op {
+            // A Tensor's `//` is `torch.floor_divide`; `aten::floordiv` is for numbers.
+            BinOp::FloorDiv if lt == Type::Tensor || rt == Type::Tensor => "aten::floor_divide".to_string(),
+            _ => format!("aten::{}", binop_name(op)),
+        };
+        let scalar = |t: &Type| matches!(t, Type::Int | Type::Float);
+        if scalar(&lt) && rt == Type::Tensor {
+            // `2 * x` is `x * 2`; `1 - x` is `rsub(x, 1)`.
+            match op {
+                BinOp::Add | BinOp::Mul => return self.call_aten(&name, vec![r, l], vec![], span),
+                // `1 - x` is `-x + 1`, as PyTorch's `__rsub__`.
+                BinOp::Sub => {
+                    let negated = self.call_aten("aten::neg", vec![r], vec![], span);
+                    return self.call_aten("aten::add", vec![negated, l], vec![], span);
+                }
+                // `2.0 / x` is `x.reciprocal() * 2.0`, as PyTorch's `__rtruediv__`.
+                BinOp::Div => {
+                    let reciprocal = self.call_aten("aten::reciprocal", vec![r], vec![], span);
+                    return self.call_aten("aten::mul", vec![reciprocal, l], vec![], span);
+                }
+                _ => return self.unsupported(),
+            }
+        }
+        self.call_aten(&name, vec![l, r], vec![], span)
+    }
+
+    /// A list literal compiled for an annotated `List[T]`: every element
+    /// must be a `T`; PyTorch names what the elements unified to otherwise.
+    pub(super) fn hinted_list(&mut self, values: Vec<ValueId>, expected: &Type, span: Span) -> ValueId {
+        let mut found: Vec<Type> = Vec::new();
+        for v in &values {
+            let t = self.ty(*v);
+            if t == Type::Any {
+                return self.any();
+            }
+            if !found.contains(&t) {
+                found.push(t);
+            }
+        }
+        let fits = found.iter().all(|t| t == expected || matching::is_subtype(t, expected, &mut HashMap::new()));
+        if !fits {
+            let unified = match found.as_slice() {
+                [one] => one.to_string(),
+                many => {
+                    let mut names: Vec<String> = many.iter().map(Type::to_string).collect();
+                    names.sort();
+                    format!("Union[{}]", names.join(", "))
+                }
+            };
+            return self.error(
+                Diagnostic::new(
+                    Code::E2006,
+                    span,
+                    format!("List type annotation `List[{expected}]` did not match the types of the given list elements, which were unified to {unified}"),
+                )
+                .label(format!("the annotation asks for a list of `{expected}`"))
+                .help(format!("write every element as a `{expected}` (`2.0`, not `2`, for floats)")),
+            );
+        }
+        self.node("prim::ListConstruct", values, vec![Type::list(expected.clone())], Attr::None, span)[0]
+    }
+}
+
+pub(super) fn binop_name(op: BinOp) -> &'static str {
+    match op {
+        BinOp::Add => "add",
+        BinOp::Sub => "sub",
+        BinOp::Mul => "mul",
+        BinOp::MatMul => "matmul",
+        BinOp::Div => "div",
+        BinOp::FloorDiv => "floordiv",
+        BinOp::Mod => "remainder",
+        BinOp::Pow => "pow",
+        BinOp::LShift => "__lshift__",
+        BinOp::RShift => "__rshift__",
+        BinOp::BitOr => "__or__",
+        BinOp::BitXor => "__xor__",
+        BinOp::BitAnd => "__and__",
+    }
+}
+
+/// A Python function as compiled code sees it: the few that TorchScript
+/// maps to operators by identity (`torch/jit/_builtins.py`) are those
+/// operators; the rest are compiled.
+pub(super) fn function_sugar(f: Rc<Function>) -> Sugar {
+    match (&*f.globals.name, f.qualname.as_str()) {
+        ("torch.nn.functional", "_no_grad_embedding_renorm_") => {
+            Sugar::Aten("aten::_no_grad_embedding_renorm_".to_string())
+        }
+        _ => Sugar::Function(f),
+    }
+}
