@@ -13,6 +13,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::ir::{Attr, BlockId, Constant, Graph, NodeId, User, Uses, ValueId};
+use crate::ops::op;
 use crate::ops::{Default, Schema, registry};
 use crate::source::Span;
 use crate::types::Type;
@@ -121,12 +122,12 @@ impl Places {
 }
 
 fn is_constant(graph: &Graph, v: ValueId) -> bool {
-    graph.definer(v).is_some_and(|n| n.kind == "prim::Constant")
+    graph.definer(v).is_some_and(|n| n.kind == op::prim::Constant)
 }
 
 /// A `prim::Drop` node of `values`, not yet in any block.
 fn drop_node(graph: &mut Graph, values: Vec<ValueId>) -> NodeId {
-    graph.create("prim::Drop", values, Vec::new(), Attr::None, None)
+    graph.create(op::prim::Drop, values, Vec::new(), Attr::None, None)
 }
 
 /// Drops what nothing reads: unused block parameters at the block's start,
@@ -313,7 +314,7 @@ impl<'g> CanEmitInline<'g> {
         nodes[..index]
             .iter()
             .rev()
-            .find(|&&n| self.graph.node(n).kind != "prim::Constant")
+            .find(|&&n| self.graph.node(n).kind != op::prim::Constant)
             .map_or(Point::Params, |&n| Point::Node(n))
     }
 }
@@ -413,7 +414,7 @@ impl FunctionWriter<'_> {
         self.store(&graph.block(b).params);
         for &n in &graph.block(b).nodes {
             let node = graph.node(n);
-            if node.kind == "prim::Constant" {
+            if node.kind == op::prim::Constant {
                 self.constant(n);
             } else if !self.inline.contains(&n) {
                 self.node(n);
@@ -487,14 +488,14 @@ impl FunctionWriter<'_> {
         let graph = self.graph;
         let node = graph.node(n);
         let inputs = &node.inputs;
-        match node.kind.as_str() {
-            "prim::Drop" => {
+        match node.kind {
+            op::prim::Drop => {
                 for &v in inputs {
                     self.use_value(v, true);
                 }
             }
-            "prim::Constant" => self.constant(n),
-            "prim::If" => {
+            op::prim::Constant => self.constant(n),
+            op::prim::If => {
                 self.load_all(inputs);
                 let jf = self.code.instructions.len();
                 self.insert("JF", 0, 0);
@@ -505,7 +506,7 @@ impl FunctionWriter<'_> {
                 self.block(node.blocks[1]);
                 self.code.instructions[start_else - 1].x = (self.code.instructions.len() - (start_else - 1)) as i64;
             }
-            "prim::Loop" => {
+            op::prim::Loop => {
                 let zero = self.code.constants.len() as i64;
                 self.code.constants.push(Constant::Int(0));
                 self.insert("LOADC", zero, 0);
@@ -517,15 +518,15 @@ impl FunctionWriter<'_> {
                 self.insert("JMP", back, 0);
                 self.code.instructions[start].x = (self.code.instructions.len() - start) as i64;
             }
-            "prim::GetAttr" | "prim::SetAttr" => {
+            op::prim::GetAttr | op::prim::SetAttr => {
                 self.load_all(inputs);
-                let op = if node.kind == "prim::GetAttr" { "GET_ATTR" } else { "SET_ATTR" };
+                let op = if node.kind == op::prim::GetAttr { "GET_ATTR" } else { "SET_ATTR" };
                 match self.slots.get(&n) {
                     Some(&slot) => self.insert(op, slot as i64, 0),
                     None => self.unsupported(n, format!("`{}` of an attribute with no slot", node.kind)),
                 }
             }
-            "prim::ListUnpack" => {
+            op::prim::ListUnpack => {
                 self.load_all(inputs);
                 self.insert("LIST_UNPACK", node.outputs.len() as i64, 0);
             }
@@ -535,7 +536,7 @@ impl FunctionWriter<'_> {
             // name for a torchbind class and cannot load the file (PyTorch's
             // own export of a packed sequence fails so). Reading items by
             // index or unpacking does not tell them apart.
-            "prim::TupleConstruct"
+            op::prim::TupleConstruct
                 if matches!(&self.graph.value(node.outputs[0]).ty,
                     Type::NamedTuple(t) if !t.name.starts_with("__torch__.torch.")) =>
             {
@@ -545,12 +546,12 @@ impl FunctionWriter<'_> {
                 self.code.types.push(type_table_entry(&ty));
                 self.insert("NAMED_TUPLE_CONSTRUCT", index, inputs.len() as i64);
             }
-            "prim::TupleConstruct" => {
+            op::prim::TupleConstruct => {
                 self.load_all(inputs);
                 self.insert("TUPLE_CONSTRUCT", inputs.len() as i64, 0);
             }
             // `isinstance(x, T)` of a Union: the types it tests, in the table.
-            "prim::isinstance" => {
+            op::prim::isinstance => {
                 let crate::ir::Attr::Types(types) = &node.attr else {
                     self.unsupported(n, "`prim::isinstance` without types".into());
                     return;
@@ -561,26 +562,26 @@ impl FunctionWriter<'_> {
                 self.code.types.extend(types.iter().map(type_table_entry));
                 self.insert("ISINSTANCE", index, types.len() as i64);
             }
-            "prim::ListConstruct" | "prim::DictConstruct" => {
+            op::prim::ListConstruct | op::prim::DictConstruct => {
                 self.load_all(inputs);
-                let op = if node.kind == "prim::ListConstruct" { "LIST_CONSTRUCT" } else { "DICT_CONSTRUCT" };
+                let op = if node.kind == op::prim::ListConstruct { "LIST_CONSTRUCT" } else { "DICT_CONSTRUCT" };
                 let ty = self.graph.value(node.outputs[0]).ty.clone();
                 let index = self.code.types.len() as i64;
                 self.code.types.push(type_table_entry(&ty));
                 self.insert(op, index, inputs.len() as i64);
             }
-            "prim::CallMethod" | "prim::CallFunction" => {
+            op::prim::CallMethod | op::prim::CallFunction => {
                 self.unsupported(n, format!("a `{}` that was not inlined", node.kind));
             }
             // The message and stack level, then `WARN` (its warn id unused
             // by the lite interpreter).
-            "aten::warn" => {
+            op::aten::warn => {
                 self.load_all(inputs);
                 self.insert("WARN", 0, 0);
             }
             _ => match self.promoted(n) {
                 Some((op, x)) => {
-                    if node.kind != "prim::Uninitialized" {
+                    if node.kind != op::prim::Uninitialized {
                         self.load_all(inputs);
                     }
                     self.insert(op, x, 0);
@@ -596,21 +597,21 @@ impl FunctionWriter<'_> {
             return None;
         }
         let node = self.graph.node(n);
-        let op = match node.kind.as_str() {
-            "prim::Uninitialized" => "UN_INITIALIZED",
-            "aten::__is__" => "__IS__",
-            "aten::__isnot__" => "__ISNOT__",
-            "aten::__not__" => "__NOT__",
-            "aten::dim" => "DIM",
-            "prim::dtype" => "DTYPE",
-            "prim::device" => "DEVICE",
-            "prim::is_cuda" => "IS_CUDA",
-            "aten::format" => return Some(("FORMAT", node.inputs.len() as i64)),
-            "prim::NumToTensor" => "NUM_TO_TENSOR",
-            "prim::tolist" => "TO_LIST",
-            "prim::RaiseException" => "RAISE_EXCEPTION",
-            "prim::TupleIndex" => "TUPLE_INDEX",
-            "aten::__getitem__" if matches!(self.graph.value(node.inputs[0]).ty, Type::Dict(..)) => "DICT_INDEX",
+        let op = match node.kind {
+            op::prim::Uninitialized => "UN_INITIALIZED",
+            op::aten::__is__ => "__IS__",
+            op::aten::__isnot__ => "__ISNOT__",
+            op::aten::__not__ => "__NOT__",
+            op::aten::dim => "DIM",
+            op::prim::dtype => "DTYPE",
+            op::prim::device => "DEVICE",
+            op::prim::is_cuda => "IS_CUDA",
+            op::aten::format => return Some(("FORMAT", node.inputs.len() as i64)),
+            op::prim::NumToTensor => "NUM_TO_TENSOR",
+            op::prim::tolist => "TO_LIST",
+            op::prim::RaiseException => "RAISE_EXCEPTION",
+            op::prim::TupleIndex => "TUPLE_INDEX",
+            op::aten::__getitem__ if matches!(self.graph.value(node.inputs[0]).ty, Type::Dict(..)) => "DICT_INDEX",
             _ => return None,
         };
         Some((op, 0))

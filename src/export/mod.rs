@@ -17,6 +17,7 @@ mod tables;
 use crate::diag::{Code, Diagnostic};
 use crate::host::Selected;
 use crate::host::eval::Host;
+use crate::ops::{OpKind, op};
 use crate::source::Span;
 use pickle::{Pickle, pickle};
 
@@ -136,12 +137,12 @@ impl Contents {
 /// The file-format version an operator needs (docs/ptl-format.md §3.1): below
 /// it, the loader wraps the operator in an upgrader with old semantics.
 pub(super) fn operator_version(name: &str) -> u32 {
-    match name {
-        "aten::div" | "aten::div_" => 4,
-        "aten::full" => 5,
-        "aten::linspace" => 8,
-        "aten::logspace" => 9,
-        "aten::gelu" => 10,
+    match OpKind::lookup(name) {
+        Some(op::aten::div | op::aten::div_) => 4,
+        Some(op::aten::full) => 5,
+        Some(op::aten::linspace) => 8,
+        Some(op::aten::logspace) => 9,
+        Some(op::aten::gelu) => 10,
         _ => 3,
     }
 }

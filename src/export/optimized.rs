@@ -11,6 +11,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::host::eval::Host;
 use crate::host::value::Instance;
 use crate::ir::{Attr, NodeId};
+use crate::ops::op;
 
 /// What `optimize_for_mobile(...)._save_for_lite_interpreter` writes:
 /// `forward` and the preserved methods, frozen and optimized; the module
@@ -58,7 +59,7 @@ pub(super) fn contents(
         for n in function.graph.walk() {
             let node = function.graph.node(n);
             if let (Attr::Name(name), Some(this)) = (&node.attr, this)
-                && matches!(node.kind.as_str(), "prim::GetAttr" | "prim::SetAttr")
+                && matches!(node.kind, op::prim::GetAttr | op::prim::SetAttr)
                 && node.inputs.first() == Some(&this)
                 && !kept.contains(name)
             {
@@ -112,7 +113,7 @@ pub(super) fn contents(
             .filter_map(|n| {
                 let node = function.graph.node(n);
                 let Attr::Name(name) = &node.attr else { return None };
-                if !matches!(node.kind.as_str(), "prim::GetAttr" | "prim::SetAttr") {
+                if !matches!(node.kind, op::prim::GetAttr | op::prim::SetAttr) {
                     return None;
                 }
                 names.iter().position(|k| k == name).map(|slot| (n, slot))

@@ -10,6 +10,7 @@ use crate::host::eval::Host;
 use crate::host::value::Instance;
 use crate::ir::{Constant, Function, Graph, NodeId, ValueId};
 use crate::ops::Default;
+use crate::ops::op;
 use crate::script::slots::submodule;
 
 /// A method's parameters after `self`, with types and defaults: as many as
@@ -39,7 +40,7 @@ pub(super) fn attribute_slots(
     let mut out = HashMap::new();
     for n in graph.walk() {
         let node = graph.node(n);
-        if node.kind != "prim::GetAttr" && node.kind != "prim::SetAttr" {
+        if node.kind != op::prim::GetAttr && node.kind != op::prim::SetAttr {
             continue;
         }
         let (Some(instance), crate::ir::Attr::Name(name)) = (modules.get(&node.inputs[0]).cloned(), &node.attr) else {
@@ -50,7 +51,7 @@ pub(super) fn attribute_slots(
         }
         let child =
             instance.module.borrow().as_ref().and_then(|state| state.modules.get(name)).and_then(|v| submodule(&v));
-        if let (Some(child), "prim::GetAttr") = (child, node.kind.as_str()) {
+        if let (Some(child), op::prim::GetAttr) = (child, node.kind) {
             modules.insert(node.outputs[0], child);
         }
     }

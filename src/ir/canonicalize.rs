@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use super::graph::{BlockId, Graph, NodeId, ValueId};
+use crate::ops::op;
 
 /// Reorders the outputs of every If and Loop of `graph`.
 pub fn canonicalize_outputs(graph: &mut Graph) {
@@ -18,12 +19,12 @@ fn block(graph: &mut Graph, b: BlockId) {
     // Outputs are ordered by uses after them: later nodes first, and a
     // node's outputs before what its blocks read.
     for n in graph.block(b).nodes.clone().into_iter().rev() {
-        match graph.node(n).kind.as_str() {
-            "prim::If" => {
+        match graph.node(n).kind {
+            op::prim::If => {
                 let order = first_use_order(graph, &graph.node(n).outputs.clone());
                 permute_if(graph, n, &order);
             }
-            "prim::Loop" => {
+            op::prim::Loop => {
                 let order = first_use_order(graph, &graph.node(n).outputs.clone());
                 permute_loop(graph, n, &order);
             }

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use super::graph::{Attr, Constant, Graph, NodeId, ValueId};
 use super::uses::Uses;
+use crate::ops::op;
 
 /// Rewrites `graph` in place.
 pub fn cleanup(graph: &mut Graph) {
@@ -38,7 +39,7 @@ fn fold_ifs(graph: &mut Graph) -> bool {
     for block in graph.live_blocks() {
         let mut nodes = Vec::with_capacity(graph.block(block).nodes.len());
         for n in std::mem::take(&mut graph.block_mut(block).nodes) {
-            if graph.node(n).kind != "prim::If" {
+            if graph.node(n).kind != op::prim::If {
                 nodes.push(n);
                 continue;
             }
@@ -70,7 +71,7 @@ fn fold_ifs(graph: &mut Graph) -> bool {
                             // output's readers can see it.
                             let ty = graph.value(t).ty.clone();
                             // (`block`'s nodes are in `nodes` meanwhile.)
-                            let copy = graph.create("prim::Constant", Vec::new(), vec![ty], a, None);
+                            let copy = graph.create(op::prim::Constant, Vec::new(), vec![ty], a, None);
                             nodes.push(copy);
                             Some(graph.node(copy).outputs[0])
                         }
@@ -106,15 +107,15 @@ fn lower_simple_tuples(graph: &mut Graph) -> bool {
     for n in graph.walk() {
         let node = graph.node(n);
         let Some(tuple) = node.inputs.first().and_then(|&t| graph.definer(t)) else { continue };
-        if tuple.kind != "prim::TupleConstruct" {
+        if tuple.kind != op::prim::TupleConstruct {
             continue;
         }
-        match node.kind.as_str() {
-            "prim::TupleUnpack" => {
+        match node.kind {
+            op::prim::TupleUnpack => {
                 substitute.extend(node.outputs.iter().copied().zip(tuple.inputs.iter().copied()));
                 dropped.push(n);
             }
-            "prim::TupleIndex" => {
+            op::prim::TupleIndex => {
                 let Some(Constant::Int(i)) = graph.constant_value(node.inputs[1]) else { continue };
                 // (`t[-1]` is the last part.)
                 let i = if *i < 0 { *i + tuple.inputs.len() as i64 } else { *i };
@@ -138,7 +139,7 @@ fn lower_simple_tuples(graph: &mut Graph) -> bool {
 fn remove_unchanged_loop_outputs(graph: &mut Graph) -> bool {
     let mut changed = false;
     for n in graph.walk() {
-        if graph.node(n).kind != "prim::Loop" {
+        if graph.node(n).kind != op::prim::Loop {
             continue;
         }
         let body = graph.node(n).blocks[0];
@@ -169,8 +170,8 @@ fn remove_unread_outputs(graph: &mut Graph) -> bool {
     let mut changed = false;
     for n in graph.walk() {
         let blocks = graph.node(n).blocks.clone();
-        match graph.node(n).kind.as_str() {
-            "prim::If" => {
+        match graph.node(n).kind {
+            op::prim::If => {
                 for i in (0..graph.node(n).outputs.len()).rev() {
                     if !uses.is_used(graph.node(n).outputs[i]) {
                         graph.node_mut(n).outputs.remove(i);
@@ -181,7 +182,7 @@ fn remove_unread_outputs(graph: &mut Graph) -> bool {
                     }
                 }
             }
-            "prim::Loop" => {
+            op::prim::Loop => {
                 let body = blocks[0];
                 for i in (0..graph.node(n).outputs.len()).rev() {
                     let param = graph.block(body).params[1 + i];
@@ -221,7 +222,7 @@ impl Places {
             prefix.push(i);
             self.path.insert(n, prefix.clone());
             self.in_loop.insert(n, looped);
-            let looping = looped || graph.node(n).kind == "prim::Loop";
+            let looping = looped || graph.node(n).kind == op::prim::Loop;
             for (k, &b) in graph.node(n).blocks.iter().enumerate() {
                 prefix.push(k);
                 self.visit(graph, b, prefix, looping);
@@ -257,7 +258,7 @@ fn remove_unobserved_writes(graph: &mut Graph) -> bool {
         s.returns.iter().filter_map(|r| r.alias.as_ref()).any(|r| r.before.iter().any(|set| sets.contains(&set)))
     };
     let fresh = |v: ValueId| match graph.definer(v) {
-        Some(node) if matches!(node.kind.as_str(), "prim::ListConstruct" | "prim::DictConstruct") => true,
+        Some(node) if matches!(node.kind, op::prim::ListConstruct | op::prim::DictConstruct) => true,
         Some(_) => graph.defining_node(v).and_then(schema).is_some_and(|s| !s.is_mutable() && !aliases_arguments(s)),
         None => false,
     };
@@ -317,21 +318,21 @@ fn remove_dead(graph: &mut Graph) -> bool {
             .filter(|&n| {
                 let node = graph.node(n);
                 let unread = node.outputs.iter().all(|&v| !uses.is_used(v));
-                let pure = match node.kind.as_str() {
-                    "prim::Constant"
-                    | "prim::TupleConstruct"
-                    | "prim::ListConstruct"
-                    | "prim::GetAttr"
-                    | "prim::Uninitialized"
-                    | "prim::unchecked_cast"
-                    | "prim::TupleIndex"
-                    | "prim::NumToTensor" => true,
+                let pure = match node.kind {
+                    op::prim::Constant
+                    | op::prim::TupleConstruct
+                    | op::prim::ListConstruct
+                    | op::prim::GetAttr
+                    | op::prim::Uninitialized
+                    | op::prim::unchecked_cast
+                    | op::prim::TupleIndex
+                    | op::prim::NumToTensor => true,
                     // An If that does nothing: no outputs, empty branches.
-                    "prim::If" => node.blocks.iter().all(|&b| graph.block(b).nodes.is_empty()),
-                    kind if kind.starts_with("aten::") => node
+                    op::prim::If => node.blocks.iter().all(|&b| graph.block(b).nodes.is_empty()),
+                    kind if kind.namespace() == "aten" => node
                         .overload
                         .as_deref()
-                        .and_then(|o| registry.get(kind, o))
+                        .and_then(|o| registry.get(kind.as_str(), o))
                         .is_some_and(|s| !s.is_mutable() && !s.returns.is_empty()),
                     _ => false,
                 };

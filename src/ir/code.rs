@@ -20,6 +20,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::graph::{Attr, BlockId, Constant, Graph, NodeId, ValueId};
 use super::uses::{User, Uses};
+use crate::ops::op;
 use crate::types::Type;
 
 /// `def name(...) -> T:` and the body. `method` leaves the first
@@ -164,7 +165,7 @@ impl<'g> Printer<'g> {
     }
 
     fn is_constant(&self, n: NodeId) -> bool {
-        self.graph.node(n).kind == "prim::Constant"
+        self.graph.node(n).kind == op::prim::Constant
     }
 
     // ---- deciding what is inline ----
@@ -182,8 +183,8 @@ impl<'g> Printer<'g> {
             User::Node(user) => {
                 let user = self.graph.node(user);
                 self.graph.value(v).name.is_none()
-                    && !(user.kind == "prim::Loop" && used.offset >= 2)
-                    && node.kind != "prim::isinstance"
+                    && !(user.kind == op::prim::Loop && used.offset >= 2)
+                    && node.kind != op::prim::isinstance
             }
         }
     }
@@ -330,8 +331,8 @@ impl<'g> Printer<'g> {
         // every call of it.
         for c in self.constants_in_use_order() {
             let node = graph.node(c);
-            match (&node.kind[..], &node.attr) {
-                ("prim::CallFunction", Attr::Function(name)) => {
+            match (node.kind, &node.attr) {
+                (op::prim::CallFunction, Attr::Function(name)) => {
                     if self.callees.contains_key(name) {
                         continue;
                     }
@@ -374,7 +375,7 @@ impl<'g> Printer<'g> {
         fn visit(p: &Printer<'_>, b: BlockId, seen: &mut HashSet<NodeId>, out: &mut Vec<NodeId>) {
             let block = p.graph.block(b);
             for &n in &block.nodes {
-                if p.graph.node(n).kind == "prim::CallFunction" {
+                if p.graph.node(n).kind == op::prim::CallFunction {
                     out.push(n);
                 }
                 for &v in &p.graph.node(n).inputs {
@@ -437,11 +438,11 @@ impl<'g> Printer<'g> {
     fn node(&mut self, n: NodeId) {
         let graph = self.graph;
         let node = graph.node(n);
-        match node.kind.as_str() {
-            "prim::Constant" => {}
-            "prim::If" => self.print_if(n),
-            "prim::Loop" => self.print_loop(n),
-            "prim::TupleUnpack" | "prim::ListUnpack" => {
+        match node.kind {
+            op::prim::Constant => {}
+            op::prim::If => self.print_if(n),
+            op::prim::Loop => self.print_loop(n),
+            op::prim::TupleUnpack | op::prim::ListUnpack => {
                 for &v in &node.outputs {
                     self.assign_unique_name(v);
                 }
@@ -449,7 +450,7 @@ impl<'g> Printer<'g> {
                 let text = format!("{lhs}= {}", self.use_of(node.inputs[0]));
                 self.line(&text);
             }
-            "prim::SetAttr" => {
+            op::prim::SetAttr => {
                 let Attr::Name(name) = &node.attr else { return };
                 let text = format!("{}.{name} = {}", self.use_of(node.inputs[0]), self.use_of(node.inputs[1]));
                 self.line(&text);
@@ -594,32 +595,32 @@ impl<'g> Printer<'g> {
         let node = graph.node(n);
         let args = |from: usize| node.inputs[from..].iter().map(|&v| self.use_of(v) + ", ").collect::<String>();
         let output_ty = || node.outputs.first().map(|&v| graph.value(v).ty.clone()).unwrap_or(Type::None);
-        match node.kind.as_str() {
-            "prim::Constant" => rhs_constant(node),
-            "prim::Uninitialized" => format!("uninitialized({})", output_ty()),
-            "aten::ScalarImplicit" | "aten::FloatImplicit" | "aten::IntImplicit" => {
+        match node.kind {
+            op::prim::Constant => rhs_constant(node),
+            op::prim::Uninitialized => format!("uninitialized({})", output_ty()),
+            op::aten::ScalarImplicit | op::aten::FloatImplicit | op::aten::IntImplicit => {
                 format!("annotate({}, {})", output_ty(), self.use_of(node.inputs[0]))
             }
-            "aten::Int" => format!("int({})", self.list(&node.inputs)),
-            "aten::Float" => format!("float({})", self.list(&node.inputs)),
-            "aten::Bool" => format!("bool({})", self.list(&node.inputs)),
-            "aten::str" => format!("str({})", self.list(&node.inputs)),
-            "prim::Print" => format!("print({})", self.list(&node.inputs)),
-            "aten::sorted" => format!("sorted({})", self.list(&node.inputs)),
-            "aten::__getitem__" => {
+            op::aten::Int => format!("int({})", self.list(&node.inputs)),
+            op::aten::Float => format!("float({})", self.list(&node.inputs)),
+            op::aten::Bool => format!("bool({})", self.list(&node.inputs)),
+            op::aten::str => format!("str({})", self.list(&node.inputs)),
+            op::prim::Print => format!("print({})", self.list(&node.inputs)),
+            op::aten::sorted => format!("sorted({})", self.list(&node.inputs)),
+            op::aten::__getitem__ => {
                 let object = self.use_of(node.inputs[0]);
                 let object = if is_identifier(&object) { object } else { format!("({object})") };
                 format!("{object}[{}]", self.use_of(node.inputs[1]))
             }
-            "prim::TupleConstruct" if matches!(output_ty(), crate::types::Type::NamedTuple(_)) => {
+            op::prim::TupleConstruct if matches!(output_ty(), crate::types::Type::NamedTuple(_)) => {
                 format!("{}({})", output_ty(), self.list(&node.inputs))
             }
-            "prim::TupleConstruct" => {
+            op::prim::TupleConstruct => {
                 let end = if node.inputs.len() == 1 { ",)" } else { ")" };
                 format!("({}{end}", self.list(&node.inputs))
             }
-            "prim::TupleIndex" => format!("({})[{}]", self.use_of(node.inputs[0]), self.use_of(node.inputs[1])),
-            "prim::ListConstruct" => {
+            op::prim::TupleIndex => format!("({})[{}]", self.use_of(node.inputs[0]), self.use_of(node.inputs[1])),
+            op::prim::ListConstruct => {
                 let ty = output_ty();
                 let items = format!("[{}]", self.list(&node.inputs));
                 let inferable = match &ty {
@@ -628,7 +629,7 @@ impl<'g> Printer<'g> {
                 };
                 if node.inputs.is_empty() || !inferable { format!("annotate({ty}, {items})") } else { items }
             }
-            "prim::DictConstruct" => {
+            op::prim::DictConstruct => {
                 let ty = output_ty();
                 let pairs: Vec<String> = node
                     .inputs
@@ -644,7 +645,7 @@ impl<'g> Printer<'g> {
                 };
                 if node.inputs.is_empty() || !inferable { format!("annotate({ty}, {dict})") } else { dict }
             }
-            "prim::GetAttr" => {
+            op::prim::GetAttr => {
                 let Attr::Name(field) = &node.attr else { return String::new() };
                 let object = self.use_of(node.inputs[0]);
                 if is_identifier(field) {
@@ -653,17 +654,17 @@ impl<'g> Printer<'g> {
                     format!("getattr({object}, \"{field}\")")
                 }
             }
-            "prim::CallFunction" => {
+            op::prim::CallFunction => {
                 let Attr::Function(name) = &node.attr else { return String::new() };
                 let callee = self.callees.get(name).unwrap_or(name);
                 format!("{callee}({})", args(0))
             }
-            "prim::CallMethod" => {
+            op::prim::CallMethod => {
                 let Attr::Name(method) = &node.attr else { return String::new() };
                 format!("({}).{method}({})", self.use_of(node.inputs[0]), args(1))
             }
-            "prim::unchecked_cast" => format!("unchecked_cast({}, {})", output_ty(), self.use_of(node.inputs[0])),
-            "prim::isinstance" => match &node.attr {
+            op::prim::unchecked_cast => format!("unchecked_cast({}, {})", output_ty(), self.use_of(node.inputs[0])),
+            op::prim::isinstance => match &node.attr {
                 Attr::Types(types) if types.len() == 1 => {
                     format!("isinstance({}, {})", self.list(&node.inputs), types[0])
                 }

@@ -18,12 +18,13 @@ use std::collections::HashMap;
 
 use super::graph::{Attr, BlockId, Constant, Graph, NodeId, ValueId};
 use super::uses::Uses;
+use crate::ops::{OpKind, op};
 use crate::types::Type;
 
 /// `continue`/`break`: the next continue condition and the loop-carried values.
-pub const LOOP_CONTINUATION: &str = "prim::LoopContinuation";
+pub const LOOP_CONTINUATION: OpKind = op::prim::LoopContinuation;
 /// `return value` in a function that returns from inside a loop.
-pub const RETURN_STMT: &str = "prim::ReturnStmt";
+pub const RETURN_STMT: OpKind = op::prim::ReturnStmt;
 
 /// Lowers every exit node of `graph`: loop continuations first, then
 /// returns, as PyTorch's `TransformExits` does.
@@ -36,7 +37,7 @@ pub fn transform(graph: &mut Graph) {
 
 /// Whether the graph has exit nodes to lower.
 pub fn has_exits(graph: &Graph) -> bool {
-    graph.walk().into_iter().any(|n| matches!(graph.node(n).kind.as_str(), LOOP_CONTINUATION | RETURN_STMT))
+    graph.walk().into_iter().any(|n| matches!(graph.node(n).kind, LOOP_CONTINUATION | RETURN_STMT))
 }
 
 /// Whether control has left the block: statically yes, no, maybe (a flag
@@ -59,7 +60,7 @@ struct ExitPair {
 struct Transformer<'g> {
     graph: &'g mut Graph,
     /// The exit node kind this run lowers.
-    kind: &'static str,
+    kind: OpKind,
     true_val: ValueId,
     false_val: ValueId,
     /// The flag of a block that raises (never read).
@@ -73,7 +74,7 @@ struct Transformer<'g> {
 }
 
 impl<'g> Transformer<'g> {
-    fn new(graph: &'g mut Graph, kind: &'static str) -> Transformer<'g> {
+    fn new(graph: &'g mut Graph, kind: OpKind) -> Transformer<'g> {
         let top = graph.top;
         let true_val = constant_at(graph, top, 0, Constant::Bool(true));
         let false_val = constant_at(graph, top, 1, Constant::Bool(false));
@@ -121,7 +122,7 @@ impl<'g> Transformer<'g> {
             return *v;
         }
         let top = self.graph.top;
-        let node = self.graph.insert(top, 0, "prim::Uninitialized", vec![], vec![ty.0.clone()], Attr::None, None);
+        let node = self.graph.insert(top, 0, op::prim::Uninitialized, vec![], vec![ty.0.clone()], Attr::None, None);
         let v = self.graph.node(node).outputs[0];
         self.graph.value_mut(v).inferred = ty.1;
         self.units.push((ty, v));
@@ -150,7 +151,7 @@ impl<'g> Transformer<'g> {
 
     /// An If on `cond` with two empty branches, at `index` of `block`.
     fn new_if(&mut self, block: BlockId, index: usize, cond: ValueId) -> NodeId {
-        let node = self.graph.insert(block, index, "prim::If", vec![cond], vec![], Attr::None, None);
+        let node = self.graph.insert(block, index, op::prim::If, vec![cond], vec![], Attr::None, None);
         let (a, b) = (self.graph.new_block(), self.graph.new_block());
         self.graph.node_mut(node).blocks = vec![a, b];
         self.owners.insert(a, node);
@@ -179,9 +180,9 @@ impl<'g> Transformer<'g> {
     /// block exits past its end.
     fn exits(&mut self, block: BlockId) -> ExitPair {
         let previous = self.target;
-        let owner_kind = self.owners.get(&block).map(|&n| self.graph.node(n).kind.clone());
-        match (owner_kind.as_deref(), self.kind) {
-            (Some("prim::Loop"), LOOP_CONTINUATION) | (None, RETURN_STMT) => self.target = Some(block),
+        let owner_kind = self.owners.get(&block).map(|&n| self.graph.node(n).kind);
+        match (owner_kind, self.kind) {
+            (Some(op::prim::Loop), LOOP_CONTINUATION) | (None, RETURN_STMT) => self.target = Some(block),
             _ => {}
         }
         let mut pair = self.wont();
@@ -189,14 +190,14 @@ impl<'g> Transformer<'g> {
         while i < self.graph.block(block).nodes.len() {
             let n = self.graph.block(block).nodes[i];
             let kind = self.graph.node(n).kind.clone();
-            match kind.as_str() {
-                "prim::RaiseException" => pair = self.throws(),
+            match kind {
+                op::prim::RaiseException => pair = self.throws(),
                 k if k == self.kind => {
                     pair = ExitPair { has_exited: self.true_val, values: self.graph.node(n).inputs.clone() };
                     self.graph.block_mut(block).nodes.remove(i);
                 }
-                "prim::If" => pair = self.transform_if(n),
-                "prim::Loop" => pair = self.transform_loop(n),
+                op::prim::If => pair = self.transform_if(n),
+                op::prim::Loop => pair = self.transform_loop(n),
                 _ => {}
             }
             // Values made at the top of the graph may have moved `n`: the
@@ -351,7 +352,7 @@ impl<'g> Transformer<'g> {
 
 fn constant_at(graph: &mut Graph, block: BlockId, index: usize, value: Constant) -> ValueId {
     let ty = value.ty();
-    let node = graph.insert(block, index, "prim::Constant", vec![], vec![ty], Attr::Constant(value), None);
+    let node = graph.insert(block, index, op::prim::Constant, vec![], vec![ty], Attr::Constant(value), None);
     graph.node(node).outputs[0]
 }
 
@@ -375,7 +376,7 @@ pub fn inline_consecutive_ifs(graph: &mut Graph, block: BlockId) {
 fn inline_next_if(graph: &mut Graph, block: BlockId, index: usize) -> bool {
     let nodes = &graph.block(block).nodes;
     let (Some(&first), Some(&second)) = (nodes.get(index), nodes.get(index + 1)) else { return false };
-    if graph.node(first).kind != "prim::If" || graph.node(second).kind != "prim::If" {
+    if graph.node(first).kind != op::prim::If || graph.node(second).kind != op::prim::If {
         return false;
     }
     let cond = graph.node(second).inputs[0];
@@ -462,7 +463,7 @@ fn canonicalize_loops_in(graph: &mut Graph, block: BlockId, uses: &Uses) {
         for inner in graph.node(n).blocks.clone() {
             canonicalize_loops_in(graph, inner, uses);
         }
-        if graph.node(n).kind == "prim::Loop" && is_modified_loop(graph, n, uses) {
+        if graph.node(n).kind == op::prim::Loop && is_modified_loop(graph, n, uses) {
             canonicalize_loop(graph, block, n);
         }
     }
@@ -483,7 +484,7 @@ fn canonicalize_loop(graph: &mut Graph, block: BlockId, node: NodeId) {
     let operator = |graph: &mut Graph,
                     block: BlockId,
                     index: usize,
-                    kind: &str,
+                    kind: OpKind,
                     inputs: Vec<ValueId>,
                     ty: Type,
                     overload: &str| {
@@ -494,12 +495,12 @@ fn canonicalize_loop(graph: &mut Graph, block: BlockId, node: NodeId) {
     let zero = constant_at(graph, block, at(graph), Constant::Int(0));
     let one = constant_at(graph, block, at(graph), Constant::Int(1));
     let trip = graph.node(node).inputs[0];
-    let mut condition = operator(graph, block, at(graph), "aten::gt", vec![trip, zero], Type::Bool, "int");
+    let mut condition = operator(graph, block, at(graph), op::aten::gt, vec![trip, zero], Type::Bool, "int");
     let unbounded = constant_at(graph, block, at(graph), Constant::Int(i64::MAX));
     graph.node_mut(node).inputs[0] = unbounded;
     let start = graph.node(node).inputs[1];
     if graph.constant_value(start) != Some(&Constant::Bool(true)) {
-        condition = operator(graph, block, at(graph), "aten::__and__", vec![condition, start], Type::Bool, "bool");
+        condition = operator(graph, block, at(graph), op::aten::__and__, vec![condition, start], Type::Bool, "bool");
     }
     graph.node_mut(node).inputs[1] = condition;
     graph.add_output(node, Type::Int, None);
@@ -511,12 +512,12 @@ fn canonicalize_loop(graph: &mut Graph, block: BlockId, node: NodeId) {
     graph.value_mut(old).name = None;
     graph.replace_all_uses(old, counter);
     let end = graph.block(body).nodes.len();
-    let next = operator(graph, body, end, "aten::add", vec![counter, one], Type::Int, "int");
+    let next = operator(graph, body, end, op::aten::add, vec![counter, one], Type::Int, "int");
     graph.block_mut(body).returns.push(next);
     let end = graph.block(body).nodes.len();
-    let below = operator(graph, body, end, "aten::lt", vec![next, trip], Type::Bool, "int");
+    let below = operator(graph, body, end, op::aten::lt, vec![next, trip], Type::Bool, "int");
     let go_on = graph.block(body).returns[0];
     let end = graph.block(body).nodes.len();
-    let condition = operator(graph, body, end, "aten::__and__", vec![below, go_on], Type::Bool, "bool");
+    let condition = operator(graph, body, end, op::aten::__and__, vec![below, go_on], Type::Bool, "bool");
     graph.block_mut(body).returns[0] = condition;
 }

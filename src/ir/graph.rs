@@ -2,6 +2,7 @@
 //! by the graph and are referred to by index, so passes rewrite in place
 //! without cloning and without reference cycles.
 
+use crate::ops::op;
 use crate::source::Span;
 use crate::types::Type;
 
@@ -303,7 +304,7 @@ impl Graph {
     /// A constant in `block`; returns its value.
     pub fn constant(&mut self, block: BlockId, value: Constant, span: Option<Span>) -> ValueId {
         let ty = value.ty();
-        let node = self.append(block, "prim::Constant", Vec::new(), vec![ty], Attr::Constant(value), span);
+        let node = self.append(block, op::prim::Constant, Vec::new(), vec![ty], Attr::Constant(value), span);
         self.node(node).outputs[0]
     }
 
@@ -374,6 +375,11 @@ impl Graph {
     /// The kinds of the non-constant nodes in print order: what the corpus
     /// test compares with PyTorch's graph.
     pub fn node_kinds(&self) -> Vec<String> {
-        self.walk().into_iter().map(|n| self.node(n).kind.to_string()).filter(|k| k != "prim::Constant").collect()
+        self.walk()
+            .into_iter()
+            .map(|n| self.node(n).kind)
+            .filter(|&k| k != op::prim::Constant)
+            .map(|k| k.to_string())
+            .collect()
     }
 }

@@ -11,6 +11,7 @@ use super::fold::fold;
 use std::collections::HashSet;
 
 use super::graph::{Attr, Constant, Graph, NodeId, ValueId};
+use crate::ops::op;
 use crate::types::Type;
 
 pub fn preoptimize(graph: &mut Graph) {
@@ -34,7 +35,7 @@ fn remove_redundant_casts(graph: &mut Graph) -> bool {
     let mut substitute = std::collections::HashMap::new();
     for n in graph.walk() {
         let node = graph.node(n);
-        if node.kind == "prim::unchecked_cast" && graph.value(node.inputs[0]).ty == graph.value(node.outputs[0]).ty {
+        if node.kind == op::prim::unchecked_cast && graph.value(node.inputs[0]).ty == graph.value(node.outputs[0]).ty {
             substitute.insert(node.outputs[0], node.inputs[0]);
         }
     }
@@ -52,10 +53,10 @@ fn propagate_constants(graph: &mut Graph) -> bool {
     let written = possibly_written(graph);
     for n in graph.walk() {
         let node = graph.node(n);
-        if node.kind == "prim::Constant" || node.outputs.len() != 1 || !node.blocks.is_empty() {
+        if node.kind == op::prim::Constant || node.outputs.len() != 1 || !node.blocks.is_empty() {
             continue;
         }
-        let folded = fold(graph, &node.kind, &node.inputs)
+        let folded = fold(graph, node.kind, &node.inputs)
             .or_else(|| list_length(graph, n, &written))
             .or_else(|| convolution_rank(graph, n, &written))
             .or_else(|| none_test_by_type(graph, n));
@@ -65,7 +66,7 @@ fn propagate_constants(graph: &mut Graph) -> bool {
             continue;
         }
         let node = graph.node_mut(n);
-        node.kind = "prim::Constant".into();
+        node.kind = op::prim::Constant.into();
         node.overload = None;
         node.inputs.clear();
         node.attr = Attr::Constant(value);
@@ -78,11 +79,11 @@ fn propagate_constants(graph: &mut Graph) -> bool {
 fn list_length(graph: &Graph, n: NodeId, written: &HashSet<ValueId>) -> Option<Constant> {
     let node = graph.node(n);
     let [list] = node.inputs.as_slice() else { return None };
-    if node.kind != "aten::len" || written.contains(list) {
+    if node.kind != op::aten::len || written.contains(list) {
         return None;
     }
     let producer = graph.definer(*list)?;
-    (producer.kind == "prim::ListConstruct").then_some(Constant::Int(producer.inputs.len() as i64))
+    (producer.kind == op::prim::ListConstruct).then_some(Constant::Int(producer.inputs.len() as i64))
 }
 
 /// `x.dim()` of a convolution's output: PyTorch's peephole takes batched
@@ -91,13 +92,13 @@ fn list_length(graph: &Graph, n: NodeId, written: &HashSet<ValueId>) -> Option<C
 fn convolution_rank(graph: &Graph, n: NodeId, written: &HashSet<ValueId>) -> Option<Constant> {
     let node = graph.node(n);
     let [x] = node.inputs.as_slice() else { return None };
-    if node.kind != "aten::dim" || written.contains(x) {
+    if node.kind != op::aten::dim || written.contains(x) {
         return None;
     }
-    match graph.definer(*x)?.kind.as_str() {
-        "aten::conv1d" => Some(Constant::Int(3)),
-        "aten::conv2d" => Some(Constant::Int(4)),
-        "aten::conv3d" => Some(Constant::Int(5)),
+    match graph.definer(*x)?.kind {
+        op::aten::conv1d => Some(Constant::Int(3)),
+        op::aten::conv2d => Some(Constant::Int(4)),
+        op::aten::conv3d => Some(Constant::Int(5)),
         _ => None,
     }
 }
@@ -106,9 +107,9 @@ fn convolution_rank(graph: &Graph, n: NodeId, written: &HashSet<ValueId>) -> Opt
 /// Optional parameter), or must (None itself).
 fn none_test_by_type(graph: &Graph, n: NodeId) -> Option<Constant> {
     let node = graph.node(n);
-    let is = match node.kind.as_str() {
-        "aten::__is__" => true,
-        "aten::__isnot__" => false,
+    let is = match node.kind {
+        op::aten::__is__ => true,
+        op::aten::__isnot__ => false,
         _ => return None,
     };
     let [a, b] = node.inputs.as_slice() else { return None };

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::graph::{Attr, BlockId, Constant, Graph, NodeId, ValueId};
+use crate::ops::op;
 use crate::source::SourceMap;
 use crate::types::Type;
 
@@ -33,7 +34,7 @@ impl Names {
             plain.insert(first);
         }
         for node in &graph.nodes {
-            if node.kind == "prim::GetAttr" {
+            if node.kind == op::prim::GetAttr {
                 plain.extend(node.outputs.iter().copied());
             }
         }

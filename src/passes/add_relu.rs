@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use super::prepack::replace;
 use crate::ir::{Graph, Uses};
+use crate::ops::op;
 
 /// Returns how many pairs were fused.
 pub fn fuse(graph: &mut Graph) -> usize {
@@ -15,15 +16,15 @@ pub fn fuse(graph: &mut Graph) -> usize {
     let mut removed = Vec::new();
     for relu in graph.walk() {
         let node = graph.node(relu);
-        if node.kind != "aten::relu" && node.kind != "aten::relu_" {
+        if node.kind != op::aten::relu && node.kind != op::aten::relu_ {
             continue;
         }
-        let in_place_relu = node.kind == "aten::relu_";
+        let in_place_relu = node.kind == op::aten::relu_;
         let Some(add) = graph.defining_node(node.inputs[0]) else { continue };
         let add_node = graph.node(add);
-        let fused = match (add_node.kind.as_str(), add_node.overload.as_deref(), in_place_relu) {
-            ("aten::add", Some("Tensor"), _) => "aten::_add_relu",
-            ("aten::add_", Some("Tensor"), true) => "aten::_add_relu_",
+        let fused = match (add_node.kind, add_node.overload.as_deref(), in_place_relu) {
+            (op::aten::add, Some("Tensor"), _) => op::aten::_add_relu,
+            (op::aten::add_, Some("Tensor"), true) => op::aten::_add_relu_,
             _ => continue,
         };
         if uses.only_reader(add_node.outputs[0]) != Some(relu) {

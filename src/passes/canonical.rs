@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use super::prepack;
 use crate::ir::Graph;
+use crate::ops::op;
 
 /// `torch.zeros`, `torch.ones`, `torch.full` of constant sizes, on the CPU:
 /// constant tensors, as PyTorch's full constant propagation makes them
@@ -18,10 +19,10 @@ pub fn constant_factories(graph: &mut Graph) {
     for n in graph.walk() {
         let node = graph.node(n);
         let c = |i: usize| graph.constant_value(node.inputs[i]);
-        let (fill, rest) = match (node.kind.as_str(), node.overload.as_deref(), node.inputs.len()) {
-            ("aten::zeros", Some(""), 5) => (Some(0.0), 1),
-            ("aten::ones", Some(""), 5) => (Some(1.0), 1),
-            ("aten::full", Some(""), 6) => match c(1) {
+        let (fill, rest) = match (node.kind, node.overload.as_deref(), node.inputs.len()) {
+            (op::aten::zeros, Some(""), 5) => (Some(0.0), 1),
+            (op::aten::ones, Some(""), 5) => (Some(1.0), 1),
+            (op::aten::full, Some(""), 6) => match c(1) {
                 Some(Constant::Int(v)) => (Some(*v as f64), 2),
                 Some(Constant::Float(v)) => (Some(*v), 2),
                 _ => (None, 0),
@@ -31,9 +32,9 @@ pub fn constant_factories(graph: &mut Graph) {
         let Some(fill) = fill else { continue };
         let Some(Constant::IntList(size)) = c(0) else { continue };
         let dtype = match c(rest) {
-            Some(Constant::None) => match node.kind.as_str() {
+            Some(Constant::None) => match node.kind {
                 // `full` with an int fill and no dtype makes int64.
-                "aten::full" if matches!(c(1), Some(Constant::Int(_))) => Some(ScalarType::Int64),
+                op::aten::full if matches!(c(1), Some(Constant::Int(_))) => Some(ScalarType::Int64),
                 _ => Some(ScalarType::Float32),
             },
             Some(Constant::Int(code)) => ScalarType::ALL.into_iter().find(|t| t.code() == *code),
@@ -50,7 +51,7 @@ pub fn constant_factories(graph: &mut Graph) {
         let Ok(shape) = size.iter().map(|&d| usize::try_from(d)).collect::<Result<Vec<_>, _>>() else { continue };
         let tensor = Tensor::lazy(shape, dtype, Fill::Constant(fill));
         let node = graph.node_mut(n);
-        node.kind = "prim::Constant".into();
+        node.kind = op::prim::Constant.into();
         node.overload = None;
         node.inputs.clear();
         node.attr = crate::ir::Attr::Constant(Constant::Tensor(TensorConstant(Rc::new(tensor))));
@@ -64,7 +65,7 @@ pub fn constant_transposes(graph: &mut Graph) {
     use crate::ir::{Constant, TensorConstant};
     for n in graph.walk() {
         let node = graph.node(n);
-        if node.kind != "aten::t" || node.inputs.len() != 1 {
+        if node.kind != op::aten::t || node.inputs.len() != 1 {
             continue;
         }
         let Some(Constant::Tensor(t)) = graph.constant_value(node.inputs[0]) else { continue };
@@ -88,7 +89,7 @@ pub fn constant_transposes(graph: &mut Graph) {
             _ => continue,
         };
         let node = graph.node_mut(n);
-        node.kind = "prim::Constant".into();
+        node.kind = op::prim::Constant.into();
         node.overload = None;
         node.inputs.clear();
         node.attr = crate::ir::Attr::Constant(Constant::Tensor(TensorConstant(Rc::new(transposed))));
@@ -111,9 +112,9 @@ pub fn identities(graph: &mut Graph) {
         if node.overload.as_deref() != Some("Scalar") {
             continue;
         }
-        let identity = match (node.kind.as_str(), node.inputs.as_slice()) {
-            ("aten::mul" | "aten::div", [_, other]) => is(graph, *other, 1.0),
-            ("aten::add" | "aten::sub", [_, other, alpha]) => is(graph, *other, 0.0) && is(graph, *alpha, 1.0),
+        let identity = match (node.kind, node.inputs.as_slice()) {
+            (op::aten::mul | op::aten::div, [_, other]) => is(graph, *other, 1.0),
+            (op::aten::add | op::aten::sub, [_, other, alpha]) => is(graph, *other, 0.0) && is(graph, *alpha, 1.0),
             _ => false,
         };
         if identity {
@@ -130,7 +131,7 @@ pub fn constant_lists(graph: &mut Graph) {
     let written = crate::ir::preoptimize::possibly_written(graph);
     for n in graph.walk() {
         let node = graph.node(n);
-        if node.kind != "prim::ListConstruct" || written.contains(&node.outputs[0]) {
+        if node.kind != op::prim::ListConstruct || written.contains(&node.outputs[0]) {
             continue;
         }
         let items: Option<Vec<i64>> = node
@@ -143,7 +144,7 @@ pub fn constant_lists(graph: &mut Graph) {
             .collect();
         let Some(items) = items else { continue };
         let node = graph.node_mut(n);
-        node.kind = "prim::Constant".into();
+        node.kind = op::prim::Constant.into();
         node.inputs.clear();
         node.attr = crate::ir::Attr::Constant(crate::ir::Constant::IntList(items));
     }
@@ -156,12 +157,12 @@ pub fn constant_membership(graph: &mut Graph) {
     use crate::ir::{Attr, fold::fold};
     for n in graph.walk() {
         let node = graph.node(n);
-        if !matches!(node.kind.as_str(), "aten::__contains__" | "aten::__not__") {
+        if !matches!(node.kind, op::aten::__contains__ | op::aten::__not__) {
             continue;
         }
-        let Some(value) = fold(graph, &node.kind, &node.inputs) else { continue };
+        let Some(value) = fold(graph, node.kind, &node.inputs) else { continue };
         let node = graph.node_mut(n);
-        node.kind = "prim::Constant".into();
+        node.kind = op::prim::Constant.into();
         node.overload = None;
         node.inputs.clear();
         node.attr = Attr::Constant(value);

@@ -7,6 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::ir::{Attr, Constant, Graph};
+use crate::ops::op;
 
 /// What makes two constants the same.
 #[derive(PartialEq, Eq, Hash)]
@@ -45,7 +46,7 @@ pub fn pool(graph: &mut Graph) {
     let mut hoisted = Vec::new();
     for n in graph.walk() {
         let node = graph.node(n);
-        let (Attr::Constant(c), "prim::Constant") = (&node.attr, node.kind.as_str()) else { continue };
+        let (Attr::Constant(c), op::prim::Constant) = (&node.attr, node.kind) else { continue };
         match first.get(&key(c, n)) {
             Some(&survivor) => {
                 substitute.insert(node.outputs[0], survivor);

@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use crate::host::tensor::Tensor;
 use crate::ir::{Attr, Constant, Graph, NodeId, TensorConstant};
+use crate::ops::op;
 use crate::types::Type;
 
 /// Returns how many convolutions were rewritten.
@@ -35,15 +36,17 @@ pub fn to_conv2d(graph: &mut Graph) -> usize {
 /// The nodes to put before and after `n` once it is a conv2d.
 fn rewrite(graph: &mut Graph, n: NodeId) -> Option<(Vec<NodeId>, Vec<NodeId>)> {
     let node = graph.node(n);
-    if node.kind != "aten::conv1d" || !node.overload.as_deref().unwrap_or("").is_empty() || node.inputs.len() != 7 {
+    if node.kind != op::aten::conv1d || !node.overload.as_deref().unwrap_or("").is_empty() || node.inputs.len() != 7 {
         return None;
     }
     let Some(Constant::Tensor(weight)) = graph.constant_value(node.inputs[1]) else { return None };
     let list = |i: usize| match graph.definer(node.inputs[i]) {
-        Some(p) if p.kind == "prim::ListConstruct" && p.inputs.len() == 1 => match graph.constant_value(p.inputs[0]) {
-            Some(Constant::Int(v)) => Some(*v),
-            _ => None,
-        },
+        Some(p) if p.kind == op::prim::ListConstruct && p.inputs.len() == 1 => {
+            match graph.constant_value(p.inputs[0]) {
+                Some(Constant::Int(v)) => Some(*v),
+                _ => None,
+            }
+        }
         _ => match graph.constant_value(node.inputs[i]) {
             Some(Constant::IntList(v)) if v.len() == 1 => Some(v[0]),
             _ => None,
@@ -66,7 +69,7 @@ fn rewrite(graph: &mut Graph, n: NodeId) -> Option<(Vec<NodeId>, Vec<NodeId>)> {
     let mut before = Vec::new();
     let mut constant = |graph: &mut Graph, c: Constant| {
         let ty = c.ty();
-        let k = graph.create("prim::Constant", vec![], vec![ty], Attr::Constant(c), None);
+        let k = graph.create(op::prim::Constant, vec![], vec![ty], Attr::Constant(c), None);
         before.push(k);
         graph.node(k).outputs[0]
     };
@@ -75,18 +78,18 @@ fn rewrite(graph: &mut Graph, n: NodeId) -> Option<(Vec<NodeId>, Vec<NodeId>)> {
     let stride = constant(graph, Constant::IntList(vec![1, stride]));
     let padding = constant(graph, Constant::IntList(vec![0, padding]));
     let dilation = constant(graph, Constant::IntList(vec![1, dilation]));
-    let unsqueeze = graph.create("aten::unsqueeze", vec![x, two], vec![Type::Tensor], Attr::None, None);
+    let unsqueeze = graph.create(op::aten::unsqueeze, vec![x, two], vec![Type::Tensor], Attr::None, None);
     graph.node_mut(unsqueeze).overload = Some(String::new());
     before.push(unsqueeze);
     let x_2d = graph.node(unsqueeze).outputs[0];
     // The conv2d's own output, squeezed into the old output value.
     let conv_out = graph.new_value(Type::Tensor, None);
     let conv = graph.node_mut(n);
-    conv.kind = "aten::conv2d".into();
+    conv.kind = op::aten::conv2d.into();
     conv.inputs = vec![x_2d, weight_2d, bias, stride, padding, dilation, groups];
     conv.outputs = vec![conv_out];
     graph.set_definer(conv_out, n);
-    let squeeze = graph.create("aten::squeeze", vec![conv_out, two], vec![], Attr::None, None);
+    let squeeze = graph.create(op::aten::squeeze, vec![conv_out, two], vec![], Attr::None, None);
     graph.node_mut(squeeze).overload = Some("dim".into());
     graph.node_mut(squeeze).outputs = vec![out];
     graph.set_definer(out, squeeze);

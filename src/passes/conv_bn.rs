@@ -20,6 +20,7 @@ use crate::host::eval::Host;
 use crate::host::tensor::Tensor;
 use crate::host::value::{Instance, Value};
 use crate::ir::{Attr, Function, Graph, NodeId, Uses};
+use crate::ops::op;
 use crate::script::Unit;
 use crate::types::ScalarType;
 
@@ -41,7 +42,7 @@ pub fn fold(
     let uses = Uses::of(graph);
     let forward_of = |n: NodeId, graph: &Graph| -> Option<Rc<Instance>> {
         let node = graph.node(n);
-        if node.kind != "prim::CallMethod" || node.attr != Attr::Name("forward".into()) {
+        if node.kind != op::prim::CallMethod || node.attr != Attr::Name("forward".into()) {
             return None;
         }
         callees.get(&n)?.owner.clone()

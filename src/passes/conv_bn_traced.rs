@@ -13,9 +13,10 @@ use super::freeze::child;
 use crate::host::eval::Host;
 use crate::host::value::Instance;
 use crate::ir::{Attr, Constant, Graph, NodeId, Uses, ValueId};
+use crate::ops::{OpKind, op};
 use crate::types::Type;
 
-const CONVS: [&str; 2] = ["aten::_convolution", "aten::conv2d"];
+const CONVS: [OpKind; 2] = [op::aten::_convolution, op::aten::conv2d];
 
 /// Folds the pairs of every traced module's recorded forward.
 pub fn fold_traced(host: &mut Host<'_>, folded: &mut HashSet<*const Instance>) {
@@ -38,7 +39,7 @@ pub fn fold(host: &Host<'_>, root: &Rc<Instance>, graph: &mut Graph, folded: &mu
     let top = graph.top;
     for &n in &graph.block(top).nodes {
         let node = graph.node(n);
-        if let (Attr::Name(name), "prim::GetAttr") = (&node.attr, node.kind.as_str()) {
+        if let (Attr::Name(name), op::prim::GetAttr) = (&node.attr, node.kind) {
             reads.insert(node.outputs[0], (node.inputs[0], name.clone()));
             if let Some(child) = modules.get(&node.inputs[0]).and_then(|owner| child(owner, name)) {
                 modules.insert(node.outputs[0], child);
@@ -53,15 +54,15 @@ pub fn fold(host: &Host<'_>, root: &Rc<Instance>, graph: &mut Graph, folded: &mu
     let mut pairs: Vec<(NodeId, NodeId, ValueId)> = Vec::new();
     for &n in &graph.block(top).nodes {
         let bn = graph.node(n);
-        if bn.kind != "aten::batch_norm" || graph.constant_value(bn.inputs[5]) != Some(&Constant::Bool(false)) {
+        if bn.kind != op::aten::batch_norm || graph.constant_value(bn.inputs[5]) != Some(&Constant::Bool(false)) {
             continue;
         }
         let Some(conv_node) = graph.defining_node(bn.inputs[0]) else { continue };
         let conv = graph.node(conv_node);
-        if !CONVS.contains(&conv.kind.as_str()) || uses.count(bn.inputs[0]) != 1 {
+        if !CONVS.contains(&conv.kind) || uses.count(bn.inputs[0]) != 1 {
             continue;
         }
-        if conv.kind == "aten::_convolution" && graph.constant_value(conv.inputs[6]) != Some(&Constant::Bool(false)) {
+        if conv.kind == op::aten::_convolution && graph.constant_value(conv.inputs[6]) != Some(&Constant::Bool(false)) {
             continue;
         }
         let Some(conv_module) = owner_of(conv.inputs[1], "weight") else { continue };
@@ -87,7 +88,7 @@ pub fn fold(host: &Host<'_>, root: &Rc<Instance>, graph: &mut Graph, folded: &mu
     let mut substitute = HashMap::new();
     for (conv_node, bn_node, conv_module) in &pairs {
         let read =
-            graph.create("prim::GetAttr", vec![*conv_module], vec![Type::Tensor], Attr::Name("bias".into()), None);
+            graph.create(op::prim::GetAttr, vec![*conv_module], vec![Type::Tensor], Attr::Name("bias".into()), None);
         let bias = graph.node(read).outputs[0];
         graph.value_mut(bias).name = Some("bias".into());
         graph.node_mut(*conv_node).inputs[2] = bias;

@@ -5,11 +5,12 @@
 //! Runs after freezing, when the weight's rank is known.
 
 use crate::ir::{Constant, Graph};
+use crate::ops::op;
 
 pub fn to_aten_conv(graph: &mut Graph) {
     for n in graph.walk() {
         let node = graph.node(n);
-        if node.kind != "aten::_convolution" || node.inputs.len() != 13 {
+        if node.kind != op::aten::_convolution || node.inputs.len() != 13 {
             continue;
         }
         let rank = match graph.constant_value(node.inputs[1]) {
@@ -22,14 +23,14 @@ pub fn to_aten_conv(graph: &mut Graph) {
         };
         let i = node.inputs.clone();
         let (kind, inputs) = match (rank, transposed) {
-            (3, false) => ("aten::conv1d", vec![i[0], i[1], i[2], i[3], i[4], i[5], i[8]]),
-            (4, false) => ("aten::conv2d", vec![i[0], i[1], i[2], i[3], i[4], i[5], i[8]]),
-            (4, true) => ("aten::conv_transpose2d", vec![i[0], i[1], i[2], i[3], i[4], i[7], i[8], i[5]]),
+            (3, false) => (op::aten::conv1d, vec![i[0], i[1], i[2], i[3], i[4], i[5], i[8]]),
+            (4, false) => (op::aten::conv2d, vec![i[0], i[1], i[2], i[3], i[4], i[5], i[8]]),
+            (4, true) => (op::aten::conv_transpose2d, vec![i[0], i[1], i[2], i[3], i[4], i[7], i[8], i[5]]),
             _ => continue,
         };
         let node = graph.node_mut(n);
         node.kind = kind.into();
-        node.overload = (kind == "aten::conv_transpose2d").then(|| "input".to_string());
+        node.overload = (kind == op::aten::conv_transpose2d).then(|| "input".to_string());
         node.inputs = inputs;
     }
 }

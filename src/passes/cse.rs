@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use super::prepack::replace;
 use crate::ir::preoptimize::possibly_written;
 use crate::ir::{Attr, BlockId, Graph, NodeId, ValueId};
+use crate::ops::op;
 
 /// Returns how many nodes went.
 pub fn eliminate(graph: &mut Graph) -> usize {
@@ -58,15 +59,15 @@ fn key(
     substitute: &HashMap<ValueId, ValueId>,
 ) -> Option<String> {
     let node = graph.node(n);
-    if node.outputs.len() != 1 || !node.blocks.is_empty() || node.kind == "prim::Constant" {
+    if node.outputs.len() != 1 || !node.blocks.is_empty() || node.kind == op::prim::Constant {
         return None;
     }
     let random = ["rand", "dropout", "bernoulli", "normal", "uniform", "multinomial", "poisson"];
     if random.iter().any(|r| node.kind.contains(r)) || written.contains(&node.outputs[0]) {
         return None;
     }
-    let pure = match node.kind.as_str() {
-        "prim::dtype" | "prim::device" | "prim::ListConstruct" | "prim::TupleConstruct" => true,
+    let pure = match node.kind {
+        op::prim::dtype | op::prim::device | op::prim::ListConstruct | op::prim::TupleConstruct => true,
         kind if kind.starts_with("aten::") => node.schema().is_some_and(|s| !s.is_mutable() && !s.returns.is_empty()),
         _ => false,
     };

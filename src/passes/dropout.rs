@@ -6,8 +6,10 @@ use std::collections::HashMap;
 
 use super::prepack::replace;
 use crate::ir::{Constant, Graph};
+use crate::ops::{OpKind, op};
 
-const DROPOUTS: [&str; 4] = ["aten::dropout", "aten::dropout_", "aten::feature_dropout", "aten::feature_dropout_"];
+const DROPOUTS: [OpKind; 4] =
+    [op::aten::dropout, op::aten::dropout_, op::aten::feature_dropout, op::aten::feature_dropout_];
 
 /// Returns how many dropouts went.
 pub fn remove(graph: &mut Graph) -> usize {
@@ -15,7 +17,7 @@ pub fn remove(graph: &mut Graph) -> usize {
     let mut removed = Vec::new();
     for n in graph.walk() {
         let node = graph.node(n);
-        if DROPOUTS.contains(&node.kind.as_str())
+        if DROPOUTS.contains(&node.kind)
             && node.inputs.len() == 3
             && graph.constant_value(node.inputs[2]) == Some(&Constant::Bool(false))
         {

@@ -10,6 +10,7 @@ use std::rc::Rc;
 use crate::host::eval::Host;
 use crate::host::value::{Instance, Value};
 use crate::ir::{Attr, Constant, Graph, TensorConstant, ValueId};
+use crate::ops::op;
 use crate::script::slots::submodule;
 
 /// Freezes `graph`, whose first input is `root`; returns how many reads
@@ -24,13 +25,13 @@ pub fn freeze(host: &Host<'_>, graph: &mut Graph, root: &Rc<Instance>) -> usize 
     let order = graph.walk();
     for &n in &order {
         let node = graph.node(n);
-        if let (crate::ir::Attr::Name(name), "prim::GetAttr") = (&node.attr, node.kind.as_str())
+        if let (crate::ir::Attr::Name(name), op::prim::GetAttr) = (&node.attr, node.kind)
             && let Some(owner) = modules.get(&node.inputs[0]).cloned()
             && let Some(child) = child(&owner, name)
         {
             modules.insert(node.outputs[0], child);
         }
-        if node.kind == "prim::SetAttr"
+        if node.kind == op::prim::SetAttr
             && let (Some(owner), Attr::Name(name)) = (modules.get(&node.inputs[0]), &node.attr)
         {
             written.insert((Rc::as_ptr(owner), name.clone()));
@@ -42,7 +43,7 @@ pub fn freeze(host: &Host<'_>, graph: &mut Graph, root: &Rc<Instance>) -> usize 
     for n in order {
         let node = graph.node(n);
         let Attr::Name(name) = &node.attr else { continue };
-        if node.kind != "prim::GetAttr" || modules.contains_key(&node.outputs[0]) {
+        if node.kind != op::prim::GetAttr || modules.contains_key(&node.outputs[0]) {
             continue;
         }
         let Some(owner) = modules.get(&node.inputs[0]) else { continue };
@@ -55,7 +56,7 @@ pub fn freeze(host: &Host<'_>, graph: &mut Graph, root: &Rc<Instance>) -> usize 
         }
         let Some(value) = constant(&value) else { continue };
         let node = graph.node_mut(n);
-        node.kind = "prim::Constant".into();
+        node.kind = op::prim::Constant.into();
         node.inputs.clear();
         node.attr = Attr::Constant(value);
         frozen += 1;

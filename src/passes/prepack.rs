@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 
 use crate::ir::{Attr, Constant, Graph, NodeId, Uses, ValueId};
+use crate::ops::{OpKind, op};
 
 const CONV: &str = "__torch__.torch.classes.xnnpack.Conv2dOpContext";
 const TRANSPOSED: &str = "__torch__.torch.classes.xnnpack.TransposeConv2dOpContext";
@@ -30,8 +31,8 @@ pub fn insert(graph: &mut Graph) -> usize {
         for n in graph.block(b).nodes.clone() {
             if let Some((run, state)) = context(graph, n) {
                 let class = match run {
-                    "prepacked::conv2d_clamp_run" => CONV,
-                    "prepacked::conv2d_transpose_clamp_run" => TRANSPOSED,
+                    op::prepacked::conv2d_clamp_run => CONV,
+                    op::prepacked::conv2d_transpose_clamp_run => TRANSPOSED,
                     _ => LINEAR,
                 };
                 let ctx = constant_node(graph, Constant::Object { class: class.into(), state });
@@ -54,12 +55,12 @@ pub fn insert(graph: &mut Graph) -> usize {
 /// A `prim::Constant` not placed in any block yet.
 fn constant_node(graph: &mut Graph, value: Constant) -> NodeId {
     let ty = value.ty();
-    graph.create("prim::Constant", Vec::new(), vec![ty], Attr::Constant(value), None)
+    graph.create(op::prim::Constant, Vec::new(), vec![ty], Attr::Constant(value), None)
 }
 
 /// The run op and context state a node becomes, when its weights and
 /// settings are constants.
-fn context(graph: &Graph, n: NodeId) -> Option<(&'static str, Vec<Constant>)> {
+fn context(graph: &Graph, n: NodeId) -> Option<(OpKind, Vec<Constant>)> {
     let node = graph.node(n);
     let c = |i: usize| graph.constant_value(node.inputs[i]).cloned();
     let tensor = |i: usize| matches!(c(i), Some(Constant::Tensor(_))).then(|| c(i)).flatten();
@@ -69,13 +70,14 @@ fn context(graph: &Graph, n: NodeId) -> Option<(&'static str, Vec<Constant>)> {
     };
     let ints = |i: usize| int_list(graph, node.inputs[i]).map(Constant::IntList);
     let int = |i: usize| matches!(c(i), Some(Constant::Int(_))).then(|| c(i)).flatten();
-    match (node.kind.as_str(), node.overload.as_deref().unwrap_or(""), node.inputs.len()) {
-        ("aten::linear", "", 3) => {
-            Some(("prepacked::linear_clamp_run", vec![tensor(1)?, optional_tensor(2)?, Constant::None, Constant::None]))
-        }
+    match (node.kind, node.overload.as_deref().unwrap_or(""), node.inputs.len()) {
+        (op::aten::linear, "", 3) => Some((
+            op::prepacked::linear_clamp_run,
+            vec![tensor(1)?, optional_tensor(2)?, Constant::None, Constant::None],
+        )),
         // `padding="same"`/`"valid"`: explicit padding when it is symmetric
         // (PyTorch's pass asserts on these instead).
-        ("aten::conv2d", "padding", 7) => {
+        (op::aten::conv2d, "padding", 7) => {
             let Some(Constant::Tensor(w)) = c(1) else { return None };
             let dilation = int_list(graph, node.inputs[5])?;
             let padding = match c(4)? {
@@ -91,7 +93,7 @@ fn context(graph: &Graph, n: NodeId) -> Option<(&'static str, Vec<Constant>)> {
                 _ => return None,
             };
             Some((
-                "prepacked::conv2d_clamp_run",
+                op::prepacked::conv2d_clamp_run,
                 vec![
                     tensor(1)?,
                     optional_tensor(2)?,
@@ -104,8 +106,8 @@ fn context(graph: &Graph, n: NodeId) -> Option<(&'static str, Vec<Constant>)> {
                 ],
             ))
         }
-        ("aten::conv2d", "", 7) => Some((
-            "prepacked::conv2d_clamp_run",
+        (op::aten::conv2d, "", 7) => Some((
+            op::prepacked::conv2d_clamp_run,
             vec![
                 tensor(1)?,
                 optional_tensor(2)?,
@@ -117,8 +119,8 @@ fn context(graph: &Graph, n: NodeId) -> Option<(&'static str, Vec<Constant>)> {
                 Constant::None,
             ],
         )),
-        ("aten::conv_transpose2d", "input", 8) => Some((
-            "prepacked::conv2d_transpose_clamp_run",
+        (op::aten::conv_transpose2d, "input", 8) => Some((
+            op::prepacked::conv2d_transpose_clamp_run,
             // (output_padding before dilation and groups, as the context keeps them)
             vec![
                 tensor(1)?,
@@ -142,7 +144,7 @@ fn int_list(graph: &Graph, v: ValueId) -> Option<Vec<i64>> {
         return Some(items.clone());
     }
     let producer = graph.definer(v)?;
-    if producer.kind != "prim::ListConstruct" {
+    if producer.kind != op::prim::ListConstruct {
         return None;
     }
     producer
@@ -164,15 +166,15 @@ pub fn fuse_clamp(graph: &mut Graph) -> usize {
     let mut removed = Vec::new();
     for n in graph.walk() {
         let node = graph.node(n);
-        if node.kind != "prepacked::conv2d_clamp_run" && node.kind != "prepacked::linear_clamp_run" {
+        if node.kind != op::prepacked::conv2d_clamp_run && node.kind != op::prepacked::linear_clamp_run {
             continue;
         }
         let out = node.outputs[0];
         let Some(activation) = uses.only_reader(out) else { continue };
         let act = graph.node(activation);
-        let bounds = match act.kind.as_str() {
-            "aten::relu" | "aten::relu_" => (Constant::Float(0.0), Constant::None),
-            "aten::hardtanh" | "aten::hardtanh_" if act.inputs.len() == 3 => {
+        let bounds = match act.kind {
+            op::aten::relu | op::aten::relu_ => (Constant::Float(0.0), Constant::None),
+            op::aten::hardtanh | op::aten::hardtanh_ if act.inputs.len() == 3 => {
                 let bound = |v: ValueId| match graph.constant_value(v) {
                     Some(c @ (Constant::Int(_) | Constant::Float(_))) => Some(c.clone()),
                     _ => None,

@@ -435,10 +435,10 @@ impl Emitter<'_, '_, '_> {
             };
             inputs.push(v);
         }
-        if let Some(folded) = self.fold(&schema.name, &inputs) {
+        if let Some(folded) = self.fold(schema.name.as_str(), &inputs) {
             return self.constant(folded, Some(span));
         }
-        let outputs = self.node(&schema.name, inputs, plan.returns.clone(), Attr::None, span);
+        let outputs = self.node(schema.name.as_str(), inputs, plan.returns.clone(), Attr::None, span);
         let node = self.graph.block(self.block).nodes.last().copied().expect("just appended");
         self.graph.node_mut(node).overload = Some(schema.overload.clone());
         match outputs.as_slice() {

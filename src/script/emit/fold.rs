@@ -50,8 +50,8 @@ impl Emitter<'_, '_, '_> {
 
     /// Arithmetic and comparisons of constants, computed now (see
     /// [`crate::ir::fold`]).
-    pub(super) fn fold(&self, kind: &str, inputs: &[ValueId]) -> Option<IrConstant> {
-        crate::ir::fold::fold(&self.graph, kind, inputs)
+    pub(super) fn fold(&self, kind: impl Into<crate::ops::OpKind>, inputs: &[ValueId]) -> Option<IrConstant> {
+        crate::ir::fold::fold(&self.graph, kind.into(), inputs)
     }
 
     /// The rest of a comparison chain after `cond` (whose right operand is

@@ -243,7 +243,14 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         self.graph.constant(self.block, c, span)
     }
 
-    fn node(&mut self, kind: &str, inputs: Vec<ValueId>, outputs: Vec<Type>, attr: Attr, span: Span) -> Vec<ValueId> {
+    fn node(
+        &mut self,
+        kind: impl Into<crate::ops::OpKind>,
+        inputs: Vec<ValueId>,
+        outputs: Vec<Type>,
+        attr: Attr,
+        span: Span,
+    ) -> Vec<ValueId> {
         let n = self.graph.append(self.block, kind, inputs, outputs, attr, Some(span));
         self.graph.node(n).outputs.clone()
     }
