@@ -91,7 +91,7 @@ fn parse(c: &mut Criterion) {
             let parsed = tsy::syntax::parse(&map, file, &mut interner);
             assert!(parsed.diagnostics.is_empty());
             (parsed, interner)
-        })
+        });
     });
     group.finish();
 }

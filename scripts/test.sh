@@ -16,4 +16,6 @@ export PROPTEST_RNG_SEED="${PROPTEST_RNG_SEED:-20261126}"
 
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
+# The portable build (the system allocator, as on macOS and Windows) compiles too.
+cargo clippy --locked --all-targets --features system-alloc -- -D warnings
 cargo test --locked --all-targets

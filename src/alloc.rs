@@ -4,9 +4,11 @@
 //! pages. A ResNet's 46 MB of weights then take a few dozen page faults
 //! instead of eleven thousand, and free as fast.
 
+#![allow(unsafe_code)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 
-pub struct Allocator;
+pub(crate) struct Allocator;
 
 const LARGE: usize = 4 << 20;
 const HUGE_PAGE: usize = 2 << 20;

@@ -7,10 +7,15 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+// Linux only (mmap with transparent huge pages); elsewhere, or with the
+// `system-alloc` feature, the system allocator.
+#[cfg(all(target_os = "linux", not(feature = "system-alloc")))]
 mod alloc;
 
+#[cfg(all(target_os = "linux", not(feature = "system-alloc")))]
 #[global_allocator]
 static ALLOCATOR: alloc::Allocator = alloc::Allocator;
+
 use tsy::diag::{self, Code, Diagnostic};
 use tsy::source::{FileId, SourceMap, Span};
 use tsy::syntax::Interner;

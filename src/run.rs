@@ -239,7 +239,7 @@ pub fn outputs_safetensors(outputs: &[(String, RValue)]) -> Result<Vec<u8>, Stri
             RValue::Tensor(t) => t.clone(),
             RValue::Int(i) => RTensor::from_i64s(vec![*i], &[], ScalarType::Int64).map_err(|e| e.message)?,
             RValue::Float(f) => RTensor::from_f64s(vec![*f], &[], ScalarType::Float64).map_err(|e| e.message)?,
-            RValue::Bool(b) => RTensor::from_i64s(vec![*b as i64], &[], ScalarType::Bool).map_err(|e| e.message)?,
+            RValue::Bool(b) => RTensor::from_i64s(vec![i64::from(*b)], &[], ScalarType::Bool).map_err(|e| e.message)?,
             other => return Err(format!("`{name}` is a {}, which a safetensors file cannot hold", other.type_name())),
         };
         let dtype = match t.dtype() {

@@ -51,7 +51,7 @@ fn corpus_verdicts_match_pytorch() {
         let file = map.add(format!("cases/{case}.py"), text);
         let mut interner = Interner::new();
         let diagnostics: Vec<_> =
-            tsy::check(&mut map, file, &mut interner).into_iter().filter(|d| d.is_error()).collect();
+            tsy::check(&mut map, file, &mut interner).into_iter().filter(tsy::diag::Diagnostic::is_error).collect();
         let row = table.entry(category).or_default();
         row.0 += 1;
         if record["accepted"] == Value::Bool(true) {
@@ -81,7 +81,7 @@ fn corpus_verdicts_match_pytorch() {
                 matched += 1;
             }
             Some((line, message)) => {
-                misses.push(format!("{case}: got line {line} `{message}`, PyTorch line {want_line:?} `{want}`"))
+                misses.push(format!("{case}: got line {line} `{message}`, PyTorch line {want_line:?} `{want}`"));
             }
             None => misses.push(format!("{case}: not rejected yet (PyTorch: `{want}`)")),
         }

@@ -109,7 +109,7 @@ impl Contents {
     ) -> zip::result::ZipResult<W> {
         let data_pkl = pickle(&self.data_pkl);
         let constants_pkl = pickle(&self.constants_pkl);
-        let mut bytecode = vec![Pickle::Int(version as i64)];
+        let mut bytecode = vec![Pickle::Int(i64::from(version))];
         bytecode.extend(self.functions);
         let bytecode = pickle(&Pickle::Tuple(bytecode));
         let file_version = self.operators.iter().map(|name| operator_version(name)).max().unwrap_or(3).max(3);

@@ -42,7 +42,7 @@ const EXCEPTIONS: &[(&str, &str)] = &[
 /// Builtin types usable as values (`isinstance(x, int)`, `int("3")`).
 const TYPES: &[&str] = &["object", "int", "float", "bool", "str", "list", "tuple", "dict", "type", "range"];
 
-pub fn native_class(name: &str, module_path: &str, bases: Vec<Rc<Class>>, native: NativeKind) -> Rc<Class> {
+pub(super) fn native_class(name: &str, module_path: &str, bases: Vec<Rc<Class>>, native: NativeKind) -> Rc<Class> {
     Rc::new(Class {
         name: name.into(),
         module_path: module_path.into(),
@@ -53,11 +53,11 @@ pub fn native_class(name: &str, module_path: &str, bases: Vec<Rc<Class>>, native
     })
 }
 
-pub fn builtin(name: &str, call: BuiltinFn) -> Value {
+pub(super) fn builtin(name: &str, call: BuiltinFn) -> Value {
     Value::Builtin(Rc::new(Builtin { name: name.to_string(), call }))
 }
 
-pub fn install(host: &mut Host<'_>) {
+pub(super) fn install(host: &mut Host<'_>) {
     for name in TYPES {
         let native = if *name == "object" { NativeKind::Object } else { NativeKind::Type };
         let class = native_class(name, "builtins", Vec::new(), native);
@@ -137,7 +137,7 @@ fn len(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 }
 
 /// `isinstance(v, cls)` for builtin types, classes and tuples of them.
-pub fn is_instance(v: &Value, cls: &Value) -> bool {
+pub(super) fn is_instance(v: &Value, cls: &Value) -> bool {
     match cls {
         Value::Tuple(items) => items.iter().any(|c| is_instance(v, c)),
         Value::Class(class) => match (class.native, &*class.name) {
@@ -238,7 +238,7 @@ fn max(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 fn abs(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     match one(host, &args, "abs")? {
         Value::Int(i) => Ok(Value::Int(i.abs())),
-        Value::Bool(b) => Ok(Value::Int(b as i64)),
+        Value::Bool(b) => Ok(Value::Int(i64::from(b))),
         Value::Float(f) => Ok(Value::Float(f.abs())),
         other => host.raise("TypeError", format!("bad operand type for abs(): '{}'", other.type_name()), args.span),
     }
@@ -336,7 +336,7 @@ fn repr_builtin(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 }
 
 /// `repr(v)`, calling a Python-level `__repr__` where a class defines one.
-pub fn repr_of(host: &mut Host<'_>, v: &Value, span: Span) -> Eval<String> {
+pub(super) fn repr_of(host: &mut Host<'_>, v: &Value, span: Span) -> Eval<String> {
     if let Value::Instance(i) = v {
         let key = host.sym("__repr__");
         if let Some(f) = i.class.lookup(key) {
@@ -467,13 +467,13 @@ fn super_builtin(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 }
 
 /// Calling a builtin type: `int("3")`, `list(range(3))`, `dict(a=1)`.
-pub fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span: Span) -> Eval<Value> {
+pub(super) fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span: Span) -> Eval<Value> {
     let first = args.positional.first().cloned();
     match &*class.name {
         "int" => match first {
             None => Ok(Value::Int(0)),
             Some(Value::Int(i)) => Ok(Value::Int(i)),
-            Some(Value::Bool(b)) => Ok(Value::Int(b as i64)),
+            Some(Value::Bool(b)) => Ok(Value::Int(i64::from(b))),
             Some(Value::Float(f)) if f.is_finite() => Ok(Value::Int(f.trunc() as i64)),
             Some(Value::Str(s)) => match s.trim().replace('_', "").parse::<i64>() {
                 Ok(i) => Ok(Value::Int(i)),
@@ -492,7 +492,7 @@ pub fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span: Span)
         "float" => match first {
             None => Ok(Value::Float(0.0)),
             Some(Value::Int(i)) => Ok(Value::Float(i as f64)),
-            Some(Value::Bool(b)) => Ok(Value::Float(b as i64 as f64)),
+            Some(Value::Bool(b)) => Ok(Value::Float(i64::from(b) as f64)),
             Some(Value::Float(f)) => Ok(Value::Float(f)),
             Some(Value::Str(s)) => {
                 let t = s.trim().to_ascii_lowercase();
@@ -567,7 +567,7 @@ pub fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span: Span)
                 .iter()
                 .map(|v| match v {
                     Value::Int(i) => Ok(*i),
-                    Value::Bool(b) => Ok(*b as i64),
+                    Value::Bool(b) => Ok(i64::from(*b)),
                     other => host.raise(
                         "TypeError",
                         format!("'{}' object cannot be interpreted as an integer", other.type_name()),
@@ -608,7 +608,7 @@ pub fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span: Span)
 
 /// Attribute access on values that are not instances, classes or modules:
 /// methods of `str`, `list`, `dict`, `tuple`, and tensor attributes.
-pub fn value_attr(host: &mut Host<'_>, value: &Value, name: Symbol, span: Span) -> Eval<Value> {
+pub(super) fn value_attr(host: &mut Host<'_>, value: &Value, name: Symbol, span: Span) -> Eval<Value> {
     let text = host.name(name).to_string();
     let method: Option<BuiltinFn> = match (value, text.as_str()) {
         (Value::Str(_), "format") => Some(str_format),

@@ -153,7 +153,7 @@ pub fn bind(host: &mut Host<'_>, f: &Rc<Function>, args: Args, span: Span) -> Ev
                 locals.insert(param.name.name, default.clone());
             }
             (None, ParamKind::PositionalOnly | ParamKind::Normal) => {
-                missing_positional.push(host.name(param.name.name).to_string())
+                missing_positional.push(host.name(param.name.name).to_string());
             }
             (None, ParamKind::KeywordOnly) => missing_keyword.push(host.name(param.name.name).to_string()),
             (None, _) => {}

@@ -1043,7 +1043,7 @@ impl<'a> Host<'a> {
                         }
                         DictItem::Unpack(e) => {
                             if let Value::Dict(other) = self.eval(e, frame)? {
-                                for (key, entry) in other.borrow().entries.iter() {
+                                for (key, entry) in &other.borrow().entries {
                                     dict.entries.insert(key.clone(), entry.clone());
                                 }
                             }
@@ -1195,7 +1195,7 @@ impl<'a> Host<'a> {
                     }
                     let value = self.eval(&field.value, frame)?;
                     let value = match field.conversion {
-                        Some('r') | Some('a') => Value::str(&super::ops::repr(self, &value)),
+                        Some('r' | 'a') => Value::str(&super::ops::repr(self, &value)),
                         Some('s') => Value::str(&super::ops::to_str(self, &value)),
                         _ => value,
                     };

@@ -23,11 +23,11 @@ fn is_prelude_package(path: &str) -> bool {
     })
 }
 
-pub fn exists(host: &Host<'_>, path: &str) -> bool {
+pub(super) fn exists(host: &Host<'_>, path: &str) -> bool {
     host.modules.contains_key(path) || prelude_source(path).is_some() || is_prelude_package(path)
 }
 
-pub fn import(host: &mut Host<'_>, path: &str, span: Span) -> Eval<Rc<Namespace>> {
+pub(super) fn import(host: &mut Host<'_>, path: &str, span: Span) -> Eval<Rc<Namespace>> {
     if let Some(ns) = host.modules.get(path) {
         return Ok(ns.clone());
     }

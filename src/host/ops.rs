@@ -18,7 +18,7 @@ enum Num {
 
 fn num(v: &Value) -> Option<Num> {
     match v {
-        Value::Bool(b) => Some(Num::Int(*b as i64)),
+        Value::Bool(b) => Some(Num::Int(i64::from(*b))),
         Value::Int(i) => Some(Num::Int(*i)),
         Value::Float(f) => Some(Num::Float(*f)),
         _ => None,
@@ -126,10 +126,10 @@ pub fn unary(host: &mut Host<'_>, op: UnaryOp, v: Value, span: Span) -> Eval<Val
     match (op, &v) {
         (UnaryOp::Not, _) => Ok(Value::Bool(!v.truthy())),
         (UnaryOp::Neg, Value::Int(i)) => Ok(Value::Int(-i)),
-        (UnaryOp::Neg, Value::Bool(b)) => Ok(Value::Int(-(*b as i64))),
+        (UnaryOp::Neg, Value::Bool(b)) => Ok(Value::Int(-i64::from(*b))),
         (UnaryOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
         (UnaryOp::Pos, Value::Int(_) | Value::Float(_)) => Ok(v),
-        (UnaryOp::Pos, Value::Bool(b)) => Ok(Value::Int(*b as i64)),
+        (UnaryOp::Pos, Value::Bool(b)) => Ok(Value::Int(i64::from(*b))),
         (UnaryOp::Invert, Value::Int(i)) => Ok(Value::Int(!i)),
         _ => host.raise("TypeError", format!("bad operand type for unary {}: '{}'", op.as_str(), v.type_name()), span),
     }
@@ -154,7 +154,7 @@ pub fn equal(a: &Value, b: &Value) -> bool {
         (Value::Dtype(x), Value::Dtype(y)) => x == y,
         (Value::Device(x), Value::Device(y)) => x == y,
         (Value::Typing(x), Value::Typing(y)) => x == y,
-        (Value::Range { .. }, _) | (Value::Dict(_), _) => a.identity() == b.identity(),
+        (Value::Range { .. } | Value::Dict(_), _) => a.identity() == b.identity(),
         _ => a.identity() == b.identity() && std::mem::discriminant(a) == std::mem::discriminant(b),
     }
 }
@@ -168,20 +168,17 @@ pub fn compare(host: &mut Host<'_>, op: CmpOp, a: &Value, b: &Value, span: Span)
         CmpOp::In => contains(host, b, a, span)?,
         CmpOp::NotIn => !contains(host, b, a, span)?,
         CmpOp::Lt | CmpOp::LtE | CmpOp::Gt | CmpOp::GtE => {
-            let ordering = match order(a, b) {
-                Some(o) => o,
-                None => {
-                    return host.raise(
-                        "TypeError",
-                        format!(
-                            "'{}' not supported between instances of '{}' and '{}'",
-                            op.as_str(),
-                            a.type_name(),
-                            b.type_name()
-                        ),
-                        span,
-                    );
-                }
+            let Some(ordering) = order(a, b) else {
+                return host.raise(
+                    "TypeError",
+                    format!(
+                        "'{}' not supported between instances of '{}' and '{}'",
+                        op.as_str(),
+                        a.type_name(),
+                        b.type_name()
+                    ),
+                    span,
+                );
             };
             match op {
                 CmpOp::Lt => ordering.is_lt(),
@@ -261,7 +258,7 @@ fn contains(host: &mut Host<'_>, container: &Value, item: &Value, span: Span) ->
 fn index(host: &Host<'_>, i: &Value, len: usize, what: &str, span: Span) -> Eval<usize> {
     let i = match i {
         Value::Int(i) => *i,
-        Value::Bool(b) => *b as i64,
+        Value::Bool(b) => i64::from(*b),
         other => {
             return host.raise(
                 "TypeError",

@@ -309,7 +309,7 @@ fn encode(numel: usize, dtype: ScalarType, mut value_at: impl FnMut(usize) -> f6
             ScalarType::Int16 => out.extend_from_slice(&(v as i16).to_le_bytes()),
             ScalarType::Int8 => out.push(v as i8 as u8),
             ScalarType::UInt8 => out.push(v as u8),
-            ScalarType::Bool => out.push((v != 0.0) as u8),
+            ScalarType::Bool => out.push(u8::from(v != 0.0)),
         }
     }
     out
@@ -331,7 +331,7 @@ fn f32_to_f16_bits(value: f32) -> u16 {
         let m = (mantissa | 0x80_0000) >> (1 - exponent);
         return sign | ((m + 0x1000) >> 13) as u16;
     }
-    let half = sign as u32 | (exponent as u32) << 10 | mantissa >> 13;
+    let half = u32::from(sign) | (exponent as u32) << 10 | mantissa >> 13;
     let round = mantissa & 0x1fff;
     (if round > 0x1000 || (round == 0x1000 && half & 1 == 1) { half + 1 } else { half }) as u16
 }
@@ -361,7 +361,7 @@ mod tests {
         let n = 200_000;
         let t = Tensor::lazy(vec![n], ScalarType::Float32, Fill::Normal { mean: 2.0, std: 0.5, seed: 11 });
         let values: Vec<f64> =
-            t.bytes().chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")) as f64).collect();
+            t.bytes().chunks_exact(4).map(|c| f64::from(f32::from_le_bytes(c.try_into().expect("4 bytes")))).collect();
         let mean = values.iter().sum::<f64>() / n as f64;
         let std = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
         assert!((mean - 2.0).abs() < 0.01, "mean {mean}");

@@ -16,7 +16,7 @@ use crate::source::Span;
 use crate::syntax::Symbol;
 use crate::types::ScalarType;
 
-pub fn namespace(host: &mut Host<'_>, path: &str, entries: Vec<(&str, Value)>) -> Rc<Namespace> {
+pub(super) fn namespace(host: &mut Host<'_>, path: &str, entries: Vec<(&str, Value)>) -> Rc<Namespace> {
     let mut attrs = IndexMap::new();
     let name_key = host.sym("__name__");
     attrs.insert(name_key, Value::str(path));
@@ -47,7 +47,7 @@ const DTYPES: &[(&str, ScalarType)] = &[
     ("bool", ScalarType::Bool),
 ];
 
-pub fn install(host: &mut Host<'_>) {
+pub(super) fn install(host: &mut Host<'_>) {
     let module_class = super::module::install(host);
     let tensor_class = native_class("Tensor", "torch", Vec::new(), NativeKind::Type);
     let parameter_class = native_class("Parameter", "torch.nn.parameter", vec![tensor_class.clone()], NativeKind::Type);
@@ -184,7 +184,7 @@ fn warn(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {
 
 /// `torch.relu`, `torch._C._nn.linear` and the other aten functions: module
 /// level code may name them (`conv2d = torch.conv2d`) but not run them yet.
-pub fn namespace_fallback(host: &mut Host<'_>, ns: &Namespace, name: Symbol) -> Option<Value> {
+pub(super) fn namespace_fallback(host: &mut Host<'_>, ns: &Namespace, name: Symbol) -> Option<Value> {
     let text = host.name(name);
     let native = matches!(&*ns.name, "torch" | "torch._C" | "torch._C._nn" | "torch._VF");
     (native && !text.starts_with("__")).then(|| builtin(&format!("{}.{text}", ns.name), aten_stub))
@@ -207,7 +207,7 @@ fn dtype_arg(host: &Host<'_>, v: &Option<Value>, span: Span) -> Eval<Option<Scal
 fn int_of(host: &Host<'_>, v: &Value, span: Span) -> Eval<i64> {
     match v {
         Value::Int(i) => Ok(*i),
-        Value::Bool(b) => Ok(*b as i64),
+        Value::Bool(b) => Ok(i64::from(*b)),
         other => host.raise("TypeError", format!("expected an int, got '{}'", other.type_name()), span),
     }
 }
@@ -215,7 +215,7 @@ fn int_of(host: &Host<'_>, v: &Value, span: Span) -> Eval<i64> {
 fn float_of(host: &Host<'_>, v: &Value, span: Span) -> Eval<f64> {
     match v {
         Value::Int(i) => Ok(*i as f64),
-        Value::Bool(b) => Ok(*b as i64 as f64),
+        Value::Bool(b) => Ok(i64::from(*b) as f64),
         Value::Float(f) => Ok(*f),
         other => host.raise("TypeError", format!("expected a number, got '{}'", other.type_name()), span),
     }
@@ -422,7 +422,7 @@ fn flatten(
         }
         Value::Bool(b) => {
             kinds.2 = true;
-            values.push(*b as i64 as f64);
+            values.push(i64::from(*b) as f64);
             Ok(())
         }
         other => host.raise("TypeError", format!("new(): invalid data type '{}'", other.type_name()), span),
@@ -499,7 +499,7 @@ fn parameter(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 // ---------------------------------------------------------------- tensors
 
 /// Attributes and methods of host tensors.
-pub fn tensor_attr(host: &mut Host<'_>, t: &Rc<Tensor>, name: &str, span: Span) -> Eval<Value> {
+pub(super) fn tensor_attr(host: &mut Host<'_>, t: &Rc<Tensor>, name: &str, span: Span) -> Eval<Value> {
     let shape = || Value::tuple(t.shape.iter().map(|d| Value::Int(*d as i64)).collect());
     Ok(match name {
         "shape" => shape(),
@@ -961,7 +961,7 @@ fn attribute(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 
 /// Attributes of a scripted/traced module: recorded saves, opaque `.code`
 /// and `.graph`, and the wrapped module's attributes.
-pub fn entry_attr(host: &mut Host<'_>, entry: &Rc<Entry>, name: Symbol, span: Span) -> Eval<Value> {
+pub(super) fn entry_attr(host: &mut Host<'_>, entry: &Rc<Entry>, name: Symbol, span: Span) -> Eval<Value> {
     let this = Value::Entry(entry.clone());
     match host.name(name) {
         "save" | "_save_for_lite_interpreter" => Ok(Value::Method(Rc::new((this, builtin("save", save))))),
@@ -1008,7 +1008,7 @@ fn entry_same(_host: &mut Host<'_>, args: Args) -> Eval<Value> {
     Ok(args.positional[0].clone())
 }
 
-pub fn call_entry(host: &mut Host<'_>, _entry: &Rc<Entry>, _args: Args, span: Span) -> Eval<Value> {
+pub(super) fn call_entry(host: &mut Host<'_>, _entry: &Rc<Entry>, _args: Args, span: Span) -> Eval<Value> {
     host.unsupported(
         "running a scripted or traced module in module-level code is not supported yet; `tsc run FILE` runs the entry",
         span,

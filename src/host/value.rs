@@ -332,7 +332,7 @@ impl Value {
             Value::Descriptor(v) => Rc::as_ptr(v) as *const () as usize,
             Value::None => 1,
             Value::Ellipsis => 2,
-            Value::Bool(b) => 3 + *b as usize,
+            Value::Bool(b) => 3 + usize::from(*b),
             Value::Int(i) => *i as usize,
             Value::Float(f) => f.to_bits() as usize,
             Value::Range { start, .. } => *start as usize,

@@ -47,16 +47,16 @@ impl RTensor {
     pub fn from_bytes(bytes: &[u8], dtype: ScalarType, shape: &[usize]) -> Result<RTensor, KernelError> {
         let data = match dtype {
             ScalarType::Int8 => {
-                let v: Vec<i64> = bytes.iter().map(|b| *b as i8 as i64).collect();
+                let v: Vec<i64> = bytes.iter().map(|b| i64::from(*b as i8)).collect();
                 Tensor::from_vec(v, shape, &Device::Cpu)?
             }
             ScalarType::Int16 => {
-                let v: Vec<i64> = bytes.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]]) as i64).collect();
+                let v: Vec<i64> = bytes.chunks_exact(2).map(|c| i64::from(i16::from_le_bytes([c[0], c[1]]))).collect();
                 Tensor::from_vec(v, shape, &Device::Cpu)?
             }
             ScalarType::Int32 => {
                 let v: Vec<i64> =
-                    bytes.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64).collect();
+                    bytes.chunks_exact(4).map(|c| i64::from(i32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect();
                 Tensor::from_vec(v, shape, &Device::Cpu)?
             }
             _ => Tensor::from_raw_buffer(bytes, storage_dtype(dtype), shape, &Device::Cpu)?,

@@ -91,7 +91,7 @@ impl RValue {
     pub fn as_int(&self) -> Option<i64> {
         match self {
             RValue::Int(i) => Some(*i),
-            RValue::Bool(b) => Some(*b as i64),
+            RValue::Bool(b) => Some(i64::from(*b)),
             _ => None,
         }
     }
@@ -101,7 +101,7 @@ impl RValue {
         match self {
             RValue::Int(i) => Some(*i as f64),
             RValue::Float(f) => Some(*f),
-            RValue::Bool(b) => Some(*b as i64 as f64),
+            RValue::Bool(b) => Some(i64::from(*b) as f64),
             _ => None,
         }
     }

@@ -594,7 +594,7 @@ impl<'g> Printer<'g> {
         let graph = self.graph;
         let node = graph.node(n);
         let args = |from: usize| node.inputs[from..].iter().map(|&v| self.use_of(v) + ", ").collect::<String>();
-        let output_ty = || node.outputs.first().map(|&v| graph.value(v).ty.clone()).unwrap_or(Type::None);
+        let output_ty = || node.outputs.first().map_or(Type::None, |&v| graph.value(v).ty.clone());
         match node.kind {
             op::prim::Constant => rhs_constant(node),
             op::prim::Uninitialized => format!("uninitialized({})", output_ty()),

@@ -189,7 +189,7 @@ impl<'g> Transformer<'g> {
         let mut i = 0;
         while i < self.graph.block(block).nodes.len() {
             let n = self.graph.block(block).nodes[i];
-            let kind = self.graph.node(n).kind.clone();
+            let kind = self.graph.node(n).kind;
             match kind {
                 op::prim::RaiseException => pair = self.throws(),
                 k if k == self.kind => {
@@ -248,7 +248,7 @@ impl<'g> Transformer<'g> {
             return;
         }
         // (Replacing one output's reads leaves the others' as they were.)
-        let uses = Uses::of(&self.graph);
+        let uses = Uses::of(self.graph);
         for &n in dead.iter().rev() {
             for out in self.graph.node(n).outputs.clone() {
                 if uses.is_used(out) {

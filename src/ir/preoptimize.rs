@@ -66,7 +66,7 @@ fn propagate_constants(graph: &mut Graph) -> bool {
             continue;
         }
         let node = graph.node_mut(n);
-        node.kind = op::prim::Constant.into();
+        node.kind = op::prim::Constant;
         node.overload = None;
         node.inputs.clear();
         node.attr = Attr::Constant(value);

@@ -139,7 +139,7 @@ fn scalar_tensor(t: &crate::host::tensor::Tensor) -> Option<String> {
     let bytes = t.bytes();
     let value = match t.dtype {
         ScalarType::Int64 => i64::from_le_bytes(bytes.get(..8)?.try_into().ok()?).to_string(),
-        ScalarType::Float32 => float(f32::from_le_bytes(bytes.get(..4)?.try_into().ok()?) as f64),
+        ScalarType::Float32 => float(f64::from(f32::from_le_bytes(bytes.get(..4)?.try_into().ok()?))),
         ScalarType::Float64 => float(f64::from_le_bytes(bytes.get(..8)?.try_into().ok()?)),
         _ => return None,
     };
@@ -150,7 +150,7 @@ fn scalar_tensor(t: &crate::host::tensor::Tensor) -> Option<String> {
 pub fn constant(c: &Constant) -> String {
     match c {
         Constant::None => "None".into(),
-        Constant::Bool(b) => (*b as i32).to_string(),
+        Constant::Bool(b) => i32::from(*b).to_string(),
         Constant::Int(i) => i.to_string(),
         Constant::Float(f) => float(*f),
         Constant::Str(s) | Constant::Device(s) => format!("\"{s}\""),

@@ -31,7 +31,7 @@ impl OpKind {
         if let Ok(i) = generated::BY_NAME.binary_search_by(|(n, _)| (*n).cmp(name)) {
             return Some(OpKind(generated::BY_NAME[i].1));
         }
-        let extra = extra().lock().unwrap_or_else(|e| e.into_inner());
+        let extra = extra().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let i = extra.iter().position(|n| *n == name)?;
         Some(OpKind((generated::NAMES.len() + i) as u32))
     }
@@ -41,7 +41,7 @@ impl OpKind {
         if let Some(kind) = OpKind::lookup(name) {
             return kind;
         }
-        let mut extra = extra().lock().unwrap_or_else(|e| e.into_inner());
+        let mut extra = extra().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         extra.push(Box::leak(name.to_owned().into_boxed_str()));
         OpKind((generated::NAMES.len() + extra.len() - 1) as u32)
     }
@@ -50,7 +50,7 @@ impl OpKind {
         let i = self.0 as usize;
         match generated::NAMES.get(i) {
             Some(name) => name,
-            None => extra().lock().unwrap_or_else(|e| e.into_inner())[i - generated::NAMES.len()],
+            None => extra().lock().unwrap_or_else(std::sync::PoisonError::into_inner)[i - generated::NAMES.len()],
         }
     }
 

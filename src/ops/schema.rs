@@ -649,7 +649,7 @@ impl<'a> Parser<'a> {
         let mut chars = rest.char_indices();
         while let Some((i, c)) = chars.next() {
             match c {
-                _ if c as u32 == quote as u32 => {
+                _ if c as u32 == u32::from(quote) => {
                     self.pos += i + 1;
                     return Ok(out);
                 }
@@ -962,7 +962,7 @@ pub fn format_double(x: f64) -> String {
 fn format_g17(x: f64) -> String {
     const PRECISION: i32 = 17;
     // `{:.16e}` is correctly rounded to 17 significant digits: `d.dddde±x`.
-    let e_form = format!("{:.16e}", x);
+    let e_form = format!("{x:.16e}");
     let (mantissa, exponent) = e_form.split_once('e').unwrap_or((&e_form, "0"));
     let exponent: i32 = exponent.parse().unwrap_or(0);
     let negative = mantissa.starts_with('-');

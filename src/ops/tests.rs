@@ -18,7 +18,7 @@ fn parse(text: &str) -> Schema {
 }
 
 fn alias(sets: &[&str], write: bool) -> Alias {
-    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let sets: Vec<String> = sets.iter().map(std::string::ToString::to_string).collect();
     Alias { before: sets.clone(), after: sets, is_write: write, contained: Vec::new() }
 }
 

@@ -32,7 +32,7 @@ pub fn fuse(graph: &mut Graph) -> usize {
         }
         let inputs = add_node.inputs.clone();
         let node = graph.node_mut(relu);
-        node.kind = fused.into();
+        node.kind = fused;
         node.overload = Some("Tensor".into());
         node.inputs = inputs;
         removed.push(add);

@@ -40,18 +40,18 @@ pub fn constant_factories(graph: &mut Graph) {
             Some(Constant::Int(code)) => ScalarType::ALL.into_iter().find(|t| t.code() == *code),
             _ => None,
         };
-        let cpu = matches!(c(rest + 2), Some(Constant::None) | Some(Constant::Device(_)))
+        let cpu = matches!(c(rest + 2), Some(Constant::None | Constant::Device(_)))
             && match c(rest + 2) {
                 Some(Constant::Device(d)) => d == "cpu",
                 _ => true,
             };
         let plain = matches!(c(rest + 1), Some(Constant::None))
-            && matches!(c(rest + 3), Some(Constant::None) | Some(Constant::Bool(false)));
+            && matches!(c(rest + 3), Some(Constant::None | Constant::Bool(false)));
         let (Some(dtype), true, true) = (dtype, cpu, plain) else { continue };
         let Ok(shape) = size.iter().map(|&d| usize::try_from(d)).collect::<Result<Vec<_>, _>>() else { continue };
         let tensor = Tensor::lazy(shape, dtype, Fill::Constant(fill));
         let node = graph.node_mut(n);
-        node.kind = op::prim::Constant.into();
+        node.kind = op::prim::Constant;
         node.overload = None;
         node.inputs.clear();
         node.attr = crate::ir::Attr::Constant(Constant::Tensor(TensorConstant(Rc::new(tensor))));
@@ -89,7 +89,7 @@ pub fn constant_transposes(graph: &mut Graph) {
             _ => continue,
         };
         let node = graph.node_mut(n);
-        node.kind = op::prim::Constant.into();
+        node.kind = op::prim::Constant;
         node.overload = None;
         node.inputs.clear();
         node.attr = crate::ir::Attr::Constant(Constant::Tensor(TensorConstant(Rc::new(transposed))));
@@ -144,7 +144,7 @@ pub fn constant_lists(graph: &mut Graph) {
             .collect();
         let Some(items) = items else { continue };
         let node = graph.node_mut(n);
-        node.kind = op::prim::Constant.into();
+        node.kind = op::prim::Constant;
         node.inputs.clear();
         node.attr = crate::ir::Attr::Constant(crate::ir::Constant::IntList(items));
     }
@@ -162,7 +162,7 @@ pub fn constant_membership(graph: &mut Graph) {
         }
         let Some(value) = fold(graph, node.kind, &node.inputs) else { continue };
         let node = graph.node_mut(n);
-        node.kind = op::prim::Constant.into();
+        node.kind = op::prim::Constant;
         node.overload = None;
         node.inputs.clear();
         node.attr = Attr::Constant(value);

@@ -85,7 +85,7 @@ fn rewrite(graph: &mut Graph, n: NodeId) -> Option<(Vec<NodeId>, Vec<NodeId>)> {
     // The conv2d's own output, squeezed into the old output value.
     let conv_out = graph.new_value(Type::Tensor, None);
     let conv = graph.node_mut(n);
-    conv.kind = op::aten::conv2d.into();
+    conv.kind = op::aten::conv2d;
     conv.inputs = vec![x_2d, weight_2d, bias, stride, padding, dilation, groups];
     conv.outputs = vec![conv_out];
     graph.set_definer(conv_out, n);

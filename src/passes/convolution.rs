@@ -29,7 +29,7 @@ pub fn to_aten_conv(graph: &mut Graph) {
             _ => continue,
         };
         let node = graph.node_mut(n);
-        node.kind = kind.into();
+        node.kind = kind;
         node.overload = (kind == op::aten::conv_transpose2d).then(|| "input".to_string());
         node.inputs = inputs;
     }

@@ -56,7 +56,7 @@ pub fn freeze(host: &Host<'_>, graph: &mut Graph, root: &Rc<Instance>) -> usize 
         }
         let Some(value) = constant(&value) else { continue };
         let node = graph.node_mut(n);
-        node.kind = op::prim::Constant.into();
+        node.kind = op::prim::Constant;
         node.inputs.clear();
         node.attr = Attr::Constant(value);
         frozen += 1;

@@ -40,7 +40,7 @@ pub fn insert(graph: &mut Graph) -> usize {
                 let x = graph.node(n).inputs[0];
                 let ctx_value = graph.node(ctx).outputs[0];
                 let node = graph.node_mut(n);
-                node.kind = run.into();
+                node.kind = run;
                 node.overload = Some(String::new());
                 node.inputs = vec![x, ctx_value];
                 count += 1;

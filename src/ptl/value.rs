@@ -166,9 +166,10 @@ impl Converter<'_> {
             }
             Obj::Tensor(args) => {
                 let args = self.all(args, depth)?;
-                tensor(&args, false)
-                    .map(IValue::Tensor)
-                    .unwrap_or_else(|| IValue::Call { function: "torch._utils._rebuild_tensor_v2".into(), args })
+                tensor(&args, false).map_or_else(
+                    || IValue::Call { function: "torch._utils._rebuild_tensor_v2".into(), args },
+                    IValue::Tensor,
+                )
             }
             Obj::Call { function, args } => {
                 let args = self.all(args, depth)?;
@@ -237,10 +238,7 @@ fn storage_ref(pid: &IValue) -> Option<StorageRef> {
 /// The arguments of `_rebuild_tensor_v2` (`quantized`: of `_rebuild_qtensor`,
 /// which has the quantizer before `requires_grad`).
 fn tensor(args: &[IValue], quantized: bool) -> Option<Tensor> {
-    let (storage, offset, size, stride, rest) = match args {
-        [storage, offset, size, stride, rest @ ..] => (storage, offset, size, stride, rest),
-        _ => return None,
-    };
+    let [storage, offset, size, stride, rest @ ..] = args else { return None };
     let (quantizer, rest) = if quantized {
         let (q, rest) = rest.split_first()?;
         (Some(Box::new(q.clone())), rest)

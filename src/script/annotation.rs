@@ -7,7 +7,7 @@ use crate::types::Type;
 
 /// The type an annotation names, or `None` if it names something this
 /// compiler does not know (the caller decides whether that is an error).
-pub fn parse(host: &Host<'_>, e: &Expr) -> Option<Type> {
+pub(super) fn parse(host: &Host<'_>, e: &Expr) -> Option<Type> {
     match &e.kind {
         ExprKind::Name(n) => simple(host.name(*n)),
         ExprKind::Constant(Constant::None) => Some(Type::None),
@@ -57,7 +57,7 @@ pub fn parse(host: &Host<'_>, e: &Expr) -> Option<Type> {
 }
 
 /// The `N` of a `BroadcastingListN[T]` annotation, also inside `Optional[...]`.
-pub fn list_size(host: &Host<'_>, e: &Expr) -> Option<usize> {
+pub(super) fn list_size(host: &Host<'_>, e: &Expr) -> Option<usize> {
     let ExprKind::Subscript { value, index } = &e.kind else { return None };
     let form = match &value.kind {
         ExprKind::Name(n) => host.name(*n),
@@ -89,7 +89,7 @@ fn simple(name: &str) -> Option<Type> {
 
 /// A type written as text (a `# type:` comment): `int`, `List[Tensor]`,
 /// `Optional[Tuple[int, float]]`.
-pub fn parse_str(text: &str) -> Option<Type> {
+pub(super) fn parse_str(text: &str) -> Option<Type> {
     let text = text.trim();
     let Some(open) = text.find('[') else {
         return match text {

@@ -8,7 +8,7 @@ use crate::syntax::ast::*;
 
 use super::{Unit, each_statement, for_each_expression};
 
-pub fn check(host: &Host<'_>, unit: &Unit) -> Vec<Diagnostic> {
+pub(super) fn check(host: &Host<'_>, unit: &Unit) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let def = &unit.def;
     if def.is_async {
@@ -92,7 +92,7 @@ fn statement(host: &Host<'_>, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
                 "import statements",
                 "imports inside compiled code",
                 "import at module level",
-            ))
+            ));
         }
         StmtKind::For { orelse, .. } if !orelse.is_empty() => out.push(
             Diagnostic::new(Code::E3003, keyword(stmt, "for"), "else branches of for loops aren't supported")

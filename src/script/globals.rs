@@ -79,7 +79,7 @@ fn traced_copy_held(unit: &Unit, global: &Value) -> Option<String> {
     })
 }
 
-pub fn check(host: &mut Host<'_>, unit: &Unit) -> Vec<Diagnostic> {
+pub(super) fn check(host: &mut Host<'_>, unit: &Unit) -> Vec<Diagnostic> {
     let def = &unit.def;
     let locals = local_names(def);
     let is_method = unit.owner.is_some();

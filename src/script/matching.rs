@@ -11,7 +11,7 @@ use crate::types::Type;
 
 /// How one schema argument gets its value.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Source {
+pub(crate) enum Source {
     /// The call's positional argument `i`, converted as needed.
     Positional(usize, Conversion),
     /// The call's keyword argument `i`, converted as needed.
@@ -26,7 +26,7 @@ pub enum Source {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Conversion {
+pub(crate) enum Conversion {
     None,
     /// `aten::Int`/`aten::Float` of a Tensor.
     TensorTo(Type),
@@ -39,7 +39,7 @@ pub enum Conversion {
 }
 
 #[derive(Clone, Debug)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub sources: Vec<Source>,
     /// The schema's return types with type variables bound.
     pub returns: Vec<Type>,
@@ -52,7 +52,7 @@ impl Plan {
     /// Whether an argument needs an implicit conversion. PyTorch tries every
     /// overload without conversions before any with them, so `s == "cpu"`
     /// compares strings rather than devices.
-    pub fn converts(&self) -> bool {
+    pub(crate) fn converts(&self) -> bool {
         self.packs_tensors
             || self.sources.iter().any(|s| match s {
                 Source::Positional(_, c) | Source::Keyword(_, c) => *c != Conversion::None,
@@ -64,13 +64,17 @@ impl Plan {
 /// Why a schema does not match: PyTorch's reason, and how many arguments
 /// matched before it (a later failure is a closer candidate).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Mismatch {
+pub(crate) struct Mismatch {
     pub matched: usize,
     pub reason: String,
 }
 
 /// Tries one schema; `Err` says why it does not match.
-pub fn match_schema(schema: &Schema, positional: &[Type], keywords: &[(String, Type)]) -> Result<Plan, Mismatch> {
+pub(crate) fn match_schema(
+    schema: &Schema,
+    positional: &[Type],
+    keywords: &[(String, Type)],
+) -> Result<Plan, Mismatch> {
     match_arguments(schema, positional, keywords)
 }
 
@@ -164,7 +168,7 @@ fn shown(ty: &Type, bindings: &HashMap<String, Type>) -> String {
 }
 
 /// Replaces bound type variables.
-pub fn substitute(ty: &Type, bindings: &HashMap<String, Type>) -> Type {
+pub(crate) fn substitute(ty: &Type, bindings: &HashMap<String, Type>) -> Type {
     match ty {
         Type::Var(name) => bindings.get(&**name).cloned().unwrap_or_else(|| ty.clone()),
         Type::Optional(inner) => Type::optional(substitute(inner, bindings)),
@@ -179,7 +183,7 @@ pub fn substitute(ty: &Type, bindings: &HashMap<String, Type>) -> Type {
 /// Whether a value of type `actual` can be passed where `formal` is
 /// expected, and how. `Type::Any` as the actual type is an error value that
 /// matches everything, so one error does not cascade.
-pub fn convert(
+pub(crate) fn convert(
     actual: &Type,
     formal: &Type,
     n: Option<usize>,
@@ -205,7 +209,7 @@ pub fn convert(
 }
 
 /// TorchScript's subtyping, binding type variables as it goes.
-pub fn is_subtype(actual: &Type, formal: &Type, bindings: &mut HashMap<String, Type>) -> bool {
+pub(crate) fn is_subtype(actual: &Type, formal: &Type, bindings: &mut HashMap<String, Type>) -> bool {
     if actual == formal || *actual == Type::Any || *formal == Type::Any {
         return true;
     }

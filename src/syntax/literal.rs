@@ -10,7 +10,7 @@ use crate::diag::{Applicability, Code, Diagnostic};
 use crate::source::Span;
 
 /// Where a literal is decoded: the interner and the diagnostics sink.
-pub struct Cooker<'a> {
+pub(super) struct Cooker<'a> {
     pub interner: &'a mut Interner,
     pub diagnostics: &'a mut Vec<Diagnostic>,
 }
@@ -22,7 +22,7 @@ impl Cooker<'_> {
     }
 
     /// An integer in any base; decimal literals may not have leading zeros.
-    pub fn int(&mut self, text: &str, span: Span) -> Token {
+    pub(super) fn int(&mut self, text: &str, span: Span) -> Token {
         let digits: String = text.chars().filter(|&c| c != '_').collect();
         let (radix, body) = match digits.get(..2).map(str::to_ascii_lowercase).as_deref() {
             Some("0x") => (16, &digits[2..]),
@@ -45,15 +45,15 @@ impl Cooker<'_> {
         }
     }
 
-    pub fn float(&mut self, text: &str) -> Token {
+    pub(super) fn float(&mut self, text: &str) -> Token {
         Token::Float(parse_float(text))
     }
 
-    pub fn imag(&mut self, text: &str) -> Token {
+    pub(super) fn imag(&mut self, text: &str) -> Token {
         Token::Imag(parse_float(&text[..text.len() - 1]))
     }
 
-    pub fn bad_number(&mut self, text: &str, span: Span) -> Token {
+    pub(super) fn bad_number(&mut self, text: &str, span: Span) -> Token {
         let what = if text.contains("__") || text.ends_with('_') {
             "invalid underscore placement in numeric literal"
         } else {
@@ -64,7 +64,7 @@ impl Cooker<'_> {
 
     /// A string, bytes or f-string literal: `text` runs from the prefix to
     /// the closing quote.
-    pub fn string(&mut self, text: &str, span: Span, terminated: bool) -> Token {
+    pub(super) fn string(&mut self, text: &str, span: Span, terminated: bool) -> Token {
         let quote_at = text.find(['"', '\'']).expect("the string regex starts with a prefix and a quote");
         let prefix = &text[..quote_at];
         let quote = &text[quote_at..quote_at + 1];

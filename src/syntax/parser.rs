@@ -16,7 +16,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, SourceMap, Span};
 
 lalrpop_util::lalrpop_mod!(
-    #[allow(clippy::all, clippy::pedantic, unused_parens, unused_imports, dead_code)]
+    #[allow(clippy::all, clippy::pedantic, unused_parens, unused_imports, dead_code, unreachable_pub)]
     grammar,
     "/tsy.rs"
 );

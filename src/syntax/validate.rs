@@ -28,7 +28,7 @@ struct Validator<'d> {
 }
 
 /// Checks a parsed module, adding a diagnostic per broken rule.
-pub fn module(module: &Module, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn module(module: &Module, diagnostics: &mut Vec<Diagnostic>) {
     let scope = Scope { function: None, in_loop: false, module_level: true };
     Validator { diagnostics }.block(&module.body, scope);
 }

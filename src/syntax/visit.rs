@@ -151,7 +151,7 @@ impl<'a> Node<'a> {
                     expr(f, value);
                 }
                 ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::Set(items) => {
-                    items.iter().for_each(|e| expr(f, e))
+                    items.iter().for_each(|e| expr(f, e));
                 }
                 ExprKind::Dict(items) => items.iter().for_each(|item| match item {
                     DictItem::Pair(k, v) => {

@@ -15,7 +15,7 @@ use crate::script::{InlineMemo, Unit};
 use crate::source::Span;
 use crate::syntax::ast::FunctionDef;
 
-pub struct Resolver<'h, 'a> {
+pub(super) struct Resolver<'h, 'a> {
     host: &'h mut Host<'a>,
     /// The callees of each graph run so far, by the graph's address.
     pub callees: HashMap<*const Graph, HashMap<NodeId, Unit>>,
@@ -30,7 +30,7 @@ pub struct Resolver<'h, 'a> {
 }
 
 impl<'h, 'a> Resolver<'h, 'a> {
-    pub fn new(host: &'h mut Host<'a>, root: &Rc<Instance>) -> Resolver<'h, 'a> {
+    pub(super) fn new(host: &'h mut Host<'a>, root: &Rc<Instance>) -> Resolver<'h, 'a> {
         let opaque = host
             .entries
             .iter()
@@ -51,7 +51,7 @@ impl<'h, 'a> Resolver<'h, 'a> {
     }
 
     /// The unit a call node of `caller` calls.
-    pub fn unit(&self, caller: *const Graph, node: NodeId) -> Option<Unit> {
+    pub(super) fn unit(&self, caller: *const Graph, node: NodeId) -> Option<Unit> {
         self.callees.get(&caller)?.get(&node).cloned()
     }
 }

@@ -33,7 +33,7 @@ const CONVERSIONS: &[(OpKind, &str)] = &[
 /// traced size.
 const ARITHMETIC: &[OpKind] = &[op::aten::add, op::aten::sub, op::aten::mul, op::aten::floordiv];
 
-pub struct Recorder {
+pub(super) struct Recorder {
     pub graph: Graph,
     /// Tensors by identity, to the value that holds them in the trace.
     tensors: HashMap<usize, ValueId>,
@@ -68,7 +68,7 @@ pub struct Recorder {
 impl Recorder {
     /// The trace's inputs: `self`, then one per example input (the traced
     /// forward takes only those).
-    pub fn new(
+    pub(super) fn new(
         scripted: &Graph,
         inputs: &[RValue],
         examples: usize,
@@ -418,7 +418,7 @@ impl Recorder {
     }
 
     /// The trace's outputs: the forward's, tuples rebuilt.
-    pub fn finish(&mut self, outputs: &[RValue]) -> Result<Graph, String> {
+    pub(super) fn finish(&mut self, outputs: &[RValue]) -> Result<Graph, String> {
         for out in outputs {
             let v = self.input(out, None)?;
             let top = self.graph.top;

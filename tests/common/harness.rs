@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use libtest_mimic::Trial;
 
 /// A test that fails by panicking, as a `#[test]` function does.
-pub fn trial(name: &str, test: fn()) -> Trial {
+pub(crate) fn trial(name: &str, test: fn()) -> Trial {
     Trial::test(name, move || {
         test();
         Ok(())
@@ -15,7 +15,7 @@ pub fn trial(name: &str, test: fn()) -> Trial {
 }
 
 /// One test per file, named `{kind}::{path from the repository root}`.
-pub fn file_trials(kind: &str, paths: Vec<PathBuf>, test: fn(&Path)) -> Vec<Trial> {
+pub(crate) fn file_trials(kind: &str, paths: Vec<PathBuf>, test: fn(&Path)) -> Vec<Trial> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     paths
         .into_iter()
@@ -31,6 +31,6 @@ pub fn file_trials(kind: &str, paths: Vec<PathBuf>, test: fn(&Path)) -> Vec<Tria
 
 /// Runs the tests as `cargo test` runs a `#[test]` target (filters and
 /// flags included) and exits with its status.
-pub fn run(trials: Vec<Trial>) -> ! {
+pub(crate) fn run(trials: Vec<Trial>) -> ! {
     libtest_mimic::run(&libtest_mimic::Arguments::from_args(), trials).exit()
 }

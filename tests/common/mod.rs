@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-pub mod harness;
+pub(crate) mod harness;
 
 use std::path::{Path, PathBuf};
 
@@ -14,7 +14,7 @@ use tsy::syntax::token::Token;
 use tsy::syntax::visit::{Node, walk};
 use tsy::syntax::{Interner, Parsed};
 
-pub struct Parse {
+pub(crate) struct Parse {
     pub map: SourceMap,
     pub file: FileId,
     pub interner: Interner,
@@ -22,7 +22,7 @@ pub struct Parse {
     pub tokens: Vec<(u32, Token, u32)>,
 }
 
-pub fn parse(name: &str, text: &str) -> Parse {
+pub(crate) fn parse(name: &str, text: &str) -> Parse {
     let mut map = SourceMap::new();
     let file = map.add(name, text);
     let mut interner = Interner::new();
@@ -35,7 +35,7 @@ pub fn parse(name: &str, text: &str) -> Parse {
 
 /// Token starts never go backwards, every token lies in the file, and every
 /// AST node lies inside its parent (and the module covers the file).
-pub fn check_invariants(p: &Parse) {
+pub(crate) fn check_invariants(p: &Parse) {
     let file = p.map.get(p.file);
     let whole = file.span();
     let mut previous = whole.start;
@@ -71,7 +71,7 @@ fn check_children(parent: Node<'_>) {
 }
 
 /// A span-free picture of the token stream, to compare an LF and a CRLF copy.
-pub fn token_shapes(p: &Parse) -> Vec<String> {
+pub(crate) fn token_shapes(p: &Parse) -> Vec<String> {
     p.tokens
         .iter()
         .map(|(_, token, _)| match token {
@@ -83,13 +83,13 @@ pub fn token_shapes(p: &Parse) -> Vec<String> {
 }
 
 /// (line, code) of every diagnostic.
-pub fn lines_and_codes(p: &Parse) -> Vec<(usize, String)> {
+pub(crate) fn lines_and_codes(p: &Parse) -> Vec<(usize, String)> {
     let file = p.map.get(p.file);
     p.parsed.diagnostics.iter().map(|d| (file.line_col(d.primary.span.start).0, d.code.to_string())).collect()
 }
 
 /// The (line, code) pairs a fixture's `#~` annotations expect.
-pub fn annotations(text: &str) -> Vec<(usize, String)> {
+pub(crate) fn annotations(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     for (index, line) in text.lines().enumerate() {
         if let Some(at) = line.find("#~") {
@@ -106,7 +106,7 @@ pub fn annotations(text: &str) -> Vec<(usize, String)> {
 }
 
 /// Every file with extension `ext` under `dir`, sorted.
-pub fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
+pub(crate) fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return out;
@@ -125,7 +125,7 @@ pub fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
 
 /// insta settings: snapshots live in the top-level `snapshots/` and name
 /// the file they are of.
-pub fn snapshot_settings(input: &Path) -> insta::Settings {
+pub(crate) fn snapshot_settings(input: &Path) -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.set_input_file(input);
     settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"));

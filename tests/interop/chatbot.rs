@@ -271,7 +271,7 @@ print(float((ours["output1"] - theirs["scores"]).abs().max()))
     std::fs::remove_dir_all(&dir).ok();
 }
 
-pub fn tests() -> Vec<Trial> {
+pub(crate) fn tests() -> Vec<Trial> {
     vec![
         trial(
             "chatbot::chatbot_is_python_that_pytorch_scripts_and_runs",

@@ -125,7 +125,7 @@ fn every_method_of_the_examples_prints_as_pytorchs() {
     assert!(compared >= 20, "compared only {compared} methods");
 }
 
-pub fn tests() -> Vec<Trial> {
+pub(crate) fn tests() -> Vec<Trial> {
     let files: Vec<PathBuf> = examples().into_iter().chain(fixtures()).collect();
     assert!(files.len() >= 6, "expected the examples and the compile fixtures");
     let mut tests = file_trials("compile::code_and_graph_match_pytorch", files, code_and_graph_match_pytorch);

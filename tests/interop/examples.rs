@@ -32,7 +32,7 @@ fn runs_and_scripts_under_pytorch(file: &Path) {
     assert!(diff <= 1e-5, "{}: scripted differs from eager by {diff}", file.display());
 }
 
-pub fn tests() -> Vec<Trial> {
+pub(crate) fn tests() -> Vec<Trial> {
     let files = examples();
     assert!(files.len() >= 3, "expected the recipe's examples");
     file_trials("examples::runs_and_scripts_under_pytorch", files, runs_and_scripts_under_pytorch)

@@ -124,6 +124,6 @@ fn inspect_matches_pytorch_state_dicts() {
     assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
 }
 
-pub fn tests() -> Vec<Trial> {
+pub(crate) fn tests() -> Vec<Trial> {
     vec![trial("inspect::inspect_matches_pytorch_state_dicts", inspect_matches_pytorch_state_dicts)]
 }

@@ -176,6 +176,6 @@ fn kernels_match_pytorch() {
     assert!(failures.is_empty(), "kernels differ from PyTorch:\n{}", failures.join("\n"));
 }
 
-pub fn tests() -> Vec<Trial> {
+pub(crate) fn tests() -> Vec<Trial> {
     vec![trial("kernels::kernels_match_pytorch", kernels_match_pytorch)]
 }

@@ -62,7 +62,7 @@ fn pytorch_state_dict_loads_with_identical_values(file: &Path) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-pub fn tests() -> Vec<Trial> {
+pub(crate) fn tests() -> Vec<Trial> {
     file_trials(
         "load::pytorch_state_dict_loads_with_identical_values",
         examples(),

@@ -74,7 +74,7 @@ fn packed_lstm_runs_as_pytorchs_in_the_lite_interpreter() {
     }
 }
 
-pub fn tests() -> Vec<Trial> {
+pub(crate) fn tests() -> Vec<Trial> {
     vec![trial(
         "packed::packed_lstm_runs_as_pytorchs_in_the_lite_interpreter",
         packed_lstm_runs_as_pytorchs_in_the_lite_interpreter,

@@ -769,7 +769,7 @@ fn probes_optimize_as_pytorch_does() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-pub fn tests() -> Vec<Trial> {
+pub(crate) fn tests() -> Vec<Trial> {
     let mut tests = file_trials(
         "ptl::example_runs_in_the_lite_interpreter_as_scripted",
         examples(),

@@ -191,7 +191,7 @@ fn inspect_of_pytorch_ptl_files_matches_torch_jit_mobile() {
     assert!(optimized_objects >= 3, "expected XNNPACK contexts among the constants");
 }
 
-pub fn tests() -> Vec<Trial> {
+pub(crate) fn tests() -> Vec<Trial> {
     vec![trial(
         "ptl_inspect::inspect_of_pytorch_ptl_files_matches_torch_jit_mobile",
         inspect_of_pytorch_ptl_files_matches_torch_jit_mobile,

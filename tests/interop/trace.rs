@@ -38,7 +38,7 @@ print(json.dumps({"kinds": kinds, "lines": lines}))
 /// its standard output.
 fn tsc(args: &[&dyn AsRef<std::ffi::OsStr>]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_tsc"))
-        .args(args.iter().map(|a| a.as_ref()))
+        .args(args.iter().map(std::convert::AsRef::as_ref))
         .args(["--format", "short"])
         .output()
         .expect("tsc runs");
@@ -273,7 +273,7 @@ fn traced_module_agrees_on_both_input_sets(fixture: &str) {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-pub fn tests() -> Vec<Trial> {
+pub(crate) fn tests() -> Vec<Trial> {
     vec![
         trial("trace::traces_record_pytorchs_operators_and_warnings", traces_record_pytorchs_operators_and_warnings),
         trial(

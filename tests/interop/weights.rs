@@ -171,7 +171,7 @@ fn weights_saved_by_pytorch_read_back_identically() {
     );
 }
 
-pub fn tests() -> Vec<Trial> {
+pub(crate) fn tests() -> Vec<Trial> {
     vec![trial(
         "weights::weights_saved_by_pytorch_read_back_identically",
         weights_saved_by_pytorch_read_back_identically,

@@ -168,6 +168,7 @@ pub fn read(path: &Path) -> Result<Vec<StoredTensor>, WeightsError> {
     // SAFETY: the mapping is private and only read. A file changed under it
     // while tsc runs gives wrong bytes (or SIGBUS if truncated), as for any
     // program that maps its input; nothing here writes through it.
+    #[allow(unsafe_code)]
     let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }.map_err(io)?;
     read_shared(&bytes::Bytes::from_owner(map))
 }

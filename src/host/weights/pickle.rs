@@ -89,7 +89,7 @@ pub(crate) struct Unpickled {
 }
 
 impl Unpickled {
-    pub fn obj(&self, value: &Value) -> Option<&Obj> {
+    pub(crate) fn obj(&self, value: &Value) -> Option<&Obj> {
         match value {
             Value::Obj(i) => self.arena.get(*i),
             _ => None,
@@ -98,7 +98,7 @@ impl Unpickled {
 
     /// What a value is, for error messages: "an int", "a list", "a
     /// `__main__.Net` object".
-    pub fn describe(&self, value: &Value) -> String {
+    pub(crate) fn describe(&self, value: &Value) -> String {
         match value {
             Value::None => "None".into(),
             Value::Bool(_) => "a bool".into(),
@@ -321,7 +321,7 @@ impl<'a> Vm<'a> {
             return Err(self.malformed(format!("the arguments of `{module}.{name}` are not a tuple")));
         };
         match (&*module, &*name) {
-            ("collections", "OrderedDict") | ("builtins", "dict") | ("__builtin__", "dict") => {
+            ("collections", "OrderedDict") | ("builtins" | "__builtin__", "dict") => {
                 // PyTorch pickles dicts as `OrderedDict()` then SETITEMS.
                 if !args.is_empty() {
                     return Err(self.malformed(format!("`{module}.{name}` called with arguments")));

@@ -43,7 +43,7 @@ pub(super) fn read(bytes: &bytes::Bytes) -> Result<Vec<StoredTensor>, WeightsErr
 /// The header parsed, but its offsets do not end where the file does: say
 /// by how much.
 fn length_error(bytes: &[u8]) -> WeightsError {
-    let header_len = bytes.get(..8).map(|n| u64::from_le_bytes(n.try_into().expect("8 bytes")) as usize).unwrap_or(0);
+    let header_len = bytes.get(..8).map_or(0, |n| u64::from_le_bytes(n.try_into().expect("8 bytes")) as usize);
     let header = bytes
         .get(8..8usize.saturating_add(header_len))
         .and_then(|h| serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(h).ok());

@@ -213,9 +213,8 @@ fn tensor_spec(u: &Unpickled, name: &str, value: &Value) -> Result<TensorSpec, W
     let Some(Obj::Persistent(pid)) = u.obj(storage) else {
         return Err(bad(format!("its storage is {}, not a storage reference", u.describe(storage))));
     };
-    let pid = match u.obj(pid) {
-        Some(Obj::Tuple(items)) => items,
-        _ => return Err(bad(format!("its storage id is {}", u.describe(pid)))),
+    let Some(Obj::Tuple(pid)) = u.obj(pid) else {
+        return Err(bad(format!("its storage id is {}", u.describe(pid))));
     };
     let [kind, class, key, _location, numel] = &**pid else {
         return Err(bad(format!("its storage id has {} items, expected 5", pid.len())));
@@ -223,11 +222,8 @@ fn tensor_spec(u: &Unpickled, name: &str, value: &Value) -> Result<TensorSpec, W
     if !matches!(kind, Value::Str(s) if &**s == "storage") {
         return Err(bad("its persistent id is not a storage".into()));
     }
-    let (module, class) = match u.obj(class) {
-        Some(Obj::Global { module, name }) => (module, name),
-        _ => {
-            return Err(bad(format!("its storage class is {}", u.describe(class))));
-        }
+    let Some(Obj::Global { module, name: class }) = u.obj(class) else {
+        return Err(bad(format!("its storage class is {}", u.describe(class))));
     };
     let dtype = (&**module == "torch").then(|| scalar_type_of_storage(class)).flatten().ok_or_else(|| {
         WeightsError::UnsupportedStorage { key: name.to_string(), storage: format!("{module}.{class}") }

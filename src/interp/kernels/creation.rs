@@ -11,7 +11,7 @@ use crate::interp::value::RValue;
 use crate::ops::{OpKind, op};
 use crate::types::ScalarType;
 
-pub fn register(table: &mut HashMap<OpKind, Kernel>) {
+pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
     let kernels: &[(OpKind, Kernel)] = &[
         (op::aten::zeros, zeros),
         (op::aten::ones, ones),
@@ -39,7 +39,7 @@ pub fn register(table: &mut HashMap<OpKind, Kernel>) {
 }
 
 /// A tensor of `shape` filled with `value`.
-pub fn filled(shape: &[usize], value: f64, dtype: ScalarType) -> Result<RTensor, KernelError> {
+pub(super) fn filled(shape: &[usize], value: f64, dtype: ScalarType) -> Result<RTensor, KernelError> {
     let t = Tensor::full(value, shape, &Device::Cpu)?.to_dtype(storage_dtype(dtype))?;
     RTensor::new(t, dtype)
 }
@@ -204,7 +204,7 @@ fn flatten_list(
             kinds.1 = true;
             values.push(*i as f64);
         }
-        RValue::Bool(b) => values.push(*b as i64 as f64),
+        RValue::Bool(b) => values.push(i64::from(*b) as f64),
         other => return Err(KernelError::new(format!("Could not infer dtype of {}", other.type_name()))),
     }
     Ok(())
@@ -228,7 +228,7 @@ fn tensor(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let t = if storage_dtype(dtype) == candle_core::DType::I64 {
         RTensor::from_i64s(values.iter().map(|v| *v as i64).collect(), &shape, dtype)?
     } else if dtype == ScalarType::Bool {
-        RTensor::from_f64s(values.iter().map(|v| (*v != 0.0) as u8 as f64).collect(), &shape, dtype)?
+        RTensor::from_f64s(values.iter().map(|v| f64::from(u8::from(*v != 0.0))).collect(), &shape, dtype)?
     } else {
         RTensor::from_f64s(values, &shape, dtype)?
     };

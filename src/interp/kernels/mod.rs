@@ -83,7 +83,7 @@ pub fn call(kind: OpKind, overload: &str, args: &[RValue]) -> Result<Vec<RValue>
             let why = panic
                 .downcast_ref::<String>()
                 .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .or_else(|| panic.downcast_ref::<&str>().map(std::string::ToString::to_string))
                 .unwrap_or_default();
             Err(KernelError::unsupported(format!("{kind}: not supported for these arguments ({why})")))
         })

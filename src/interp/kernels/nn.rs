@@ -15,7 +15,7 @@ use crate::interp::value::RValue;
 use crate::ops::{OpKind, op};
 use crate::types::ScalarType;
 
-pub fn register(table: &mut HashMap<OpKind, Kernel>) {
+pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
     let kernels: &[(OpKind, Kernel)] = &[
         (op::aten::conv1d, conv1d),
         (op::aten::conv2d, conv2d),
@@ -664,7 +664,7 @@ fn layer_norm(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     if k > rank || tail != shape {
         return Err(args.error(format!(
             "Given normalized_shape={shape:?}, expected input with shape [*, {}], but got input of size{:?}",
-            shape.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+            shape.iter().map(std::string::ToString::to_string).collect::<Vec<_>>().join(", "),
             x.dims()
         )));
     }
@@ -727,7 +727,7 @@ fn matmul_operands(args: &Args<'_>, a: &RTensor, b: &RTensor) -> Result<(Tensor,
 }
 
 /// `torch.matmul` on candle tensors: 1-d operands, broadcast batch dims.
-pub fn matmul_tensors(x: &Tensor, y: &Tensor) -> Result<Tensor, KernelError> {
+pub(super) fn matmul_tensors(x: &Tensor, y: &Tensor) -> Result<Tensor, KernelError> {
     let (rx, ry) = (x.rank(), y.rank());
     if rx == 0 || ry == 0 {
         return Err(KernelError::new("both arguments to matmul need to be at least 1D"));
@@ -807,7 +807,7 @@ fn linear(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     out(linear_raw(&input.data(), &w.data(), bias.as_ref())?, input.dtype())
 }
 
-pub fn linear_raw(x: &Tensor, w: &Tensor, bias: Option<&Tensor>) -> Result<Tensor, KernelError> {
+pub(super) fn linear_raw(x: &Tensor, w: &Tensor, bias: Option<&Tensor>) -> Result<Tensor, KernelError> {
     let y = matmul_tensors(x, &w.t()?)?;
     Ok(match bias {
         Some(b) => y.broadcast_add(b)?,

@@ -525,7 +525,7 @@ fn pow(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
             if q < 0 {
                 return Err(KernelError::new("Integers to negative integer powers are not allowed."));
             }
-            Ok(p.wrapping_pow(q.min(u32::MAX as i64) as u32))
+            Ok(p.wrapping_pow(q.min(i64::from(u32::MAX)) as u32))
         })?
     };
     one(finish(out, dtype)?)
@@ -570,20 +570,20 @@ fn abs(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
         if args.tensor(0)?.dtype() == ScalarType::Bool {
             return Err(args.error("\"abs_cpu\" not implemented for 'Bool'"));
         }
-        same_dtype(args, |x| x.abs())
+        same_dtype(args, candle_core::Tensor::abs)
     });
 }
 
 fn exp(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    scalar_or!(args, "exp", floating(args, |x| x.exp()));
+    scalar_or!(args, "exp", floating(args, candle_core::Tensor::exp));
 }
 
 fn log(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    scalar_or!(args, "log", floating(args, |x| x.log()));
+    scalar_or!(args, "log", floating(args, candle_core::Tensor::log));
 }
 
 fn sqrt(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    scalar_or!(args, "sqrt", floating(args, |x| x.sqrt()));
+    scalar_or!(args, "sqrt", floating(args, candle_core::Tensor::sqrt));
 }
 
 fn rsqrt(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
@@ -591,19 +591,19 @@ fn rsqrt(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 }
 
 fn reciprocal(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    floating(args, |x| x.recip())
+    floating(args, candle_core::Tensor::recip)
 }
 
 fn sin(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    scalar_or!(args, "sin", floating(args, |x| x.sin()));
+    scalar_or!(args, "sin", floating(args, candle_core::Tensor::sin));
 }
 
 fn cos(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    scalar_or!(args, "cos", floating(args, |x| x.cos()));
+    scalar_or!(args, "cos", floating(args, candle_core::Tensor::cos));
 }
 
 fn erf(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    floating(args, |x| x.erf())
+    floating(args, candle_core::Tensor::erf)
 }
 
 /// Rounding keeps integer tensors as they are.
@@ -616,11 +616,11 @@ fn rounding(args: &Args<'_>, f: impl Fn(&Tensor) -> candle_core::Result<Tensor>)
 }
 
 fn floor(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    scalar_or!(args, "floor", rounding(args, |x| x.floor()));
+    scalar_or!(args, "floor", rounding(args, candle_core::Tensor::floor));
 }
 
 fn ceil(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    scalar_or!(args, "ceil", rounding(args, |x| x.ceil()));
+    scalar_or!(args, "ceil", rounding(args, candle_core::Tensor::ceil));
 }
 
 /// Round half to even, as PyTorch does (candle rounds half away from zero).

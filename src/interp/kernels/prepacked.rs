@@ -20,7 +20,7 @@ const CONV: &str = "__torch__.torch.classes.xnnpack.Conv2dOpContext";
 const TRANSPOSED: &str = "__torch__.torch.classes.xnnpack.TransposeConv2dOpContext";
 const LINEAR: &str = "__torch__.torch.classes.xnnpack.LinearOpContext";
 
-pub fn register(table: &mut HashMap<OpKind, Kernel>) {
+pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
     table.insert(op::prepacked::conv2d_clamp_run, conv2d_clamp_run);
     table.insert(op::prepacked::conv2d_transpose_clamp_run, conv2d_transpose_clamp_run);
     table.insert(op::prepacked::linear_clamp_run, linear_clamp_run);
@@ -79,7 +79,7 @@ fn conv2d_clamp_run(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let values = state(args, 8)?;
     let s = state_args(args, &values);
     let w = s.tensor(0)?.data();
-    let b = s.opt_tensor(1)?.map(|t| t.data());
+    let b = s.opt_tensor(1)?.map(super::super::tensor::RTensor::data);
     let padding = pair(&s, 3)?;
     let y = conv2d_raw(
         &x.data(),
@@ -98,7 +98,7 @@ fn conv2d_transpose_clamp_run(args: &Args<'_>) -> Result<Vec<RValue>, KernelErro
     let values = state(args, 9)?;
     let s = state_args(args, &values);
     let w = s.tensor(0)?.data();
-    let b = s.opt_tensor(1)?.map(|t| t.data());
+    let b = s.opt_tensor(1)?.map(super::super::tensor::RTensor::data);
     let y = conv_transpose2d_raw(
         &x.data(),
         &w,
@@ -117,7 +117,7 @@ fn linear_clamp_run(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let values = state(args, 4)?;
     let s = state_args(args, &values);
     let w = s.tensor(0)?.data();
-    let b = s.opt_tensor(1)?.map(|t| t.data());
+    let b = s.opt_tensor(1)?.map(super::super::tensor::RTensor::data);
     let y = linear_raw(&x.data(), &w, b.as_ref())?;
     tensor_out(clamped(&s, y, 2)?, x.dtype())
 }

@@ -14,7 +14,7 @@ use crate::interp::value::RValue;
 use crate::ops::{OpKind, op};
 use crate::types::ScalarType;
 
-pub fn register(table: &mut HashMap<OpKind, Kernel>) {
+pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
     let kernels: &[(OpKind, Kernel)] = &[
         (op::aten::sum, sum),
         (op::aten::mean, mean),
@@ -473,7 +473,7 @@ fn cumsum(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 }
 
 /// `torch.equal`: same shape and the same values.
-pub fn tensors_equal(a: &RTensor, b: &RTensor) -> Result<bool, KernelError> {
+pub(super) fn tensors_equal(a: &RTensor, b: &RTensor) -> Result<bool, KernelError> {
     if a.shape() != b.shape() {
         return Ok(false);
     }

@@ -16,7 +16,7 @@ use crate::interp::value::RValue;
 use crate::ops::{OpKind, op};
 use crate::types::ScalarType;
 
-pub fn register(table: &mut HashMap<OpKind, Kernel>) {
+pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
     table.insert(op::aten::gru, gru);
     table.insert(op::aten::lstm, lstm);
     table.insert(op::aten::rnn_tanh, rnn_tanh);
@@ -337,7 +337,7 @@ mod tests {
 
     #[test]
     fn pack_then_pad_round_trips() {
-        let values: Vec<f64> = (0..12).map(|i| i as f64).collect();
+        let values: Vec<f64> = (0..12).map(f64::from).collect();
         let x = RValue::Tensor(RTensor::from_f64s(values, &[4, 3, 1], ScalarType::Float32).unwrap());
         let lengths = RValue::Tensor(RTensor::from_i64s(vec![4, 2, 1], &[3], ScalarType::Int64).unwrap());
         let packed =

@@ -10,7 +10,7 @@ use crate::interp::value::RValue;
 use crate::ops::{OpKind, op};
 use crate::types::ScalarType;
 
-pub fn register(table: &mut HashMap<OpKind, Kernel>) {
+pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
     let kernels: &[(OpKind, Kernel)] = &[
         (op::aten::floordiv, floordiv),
         (op::aten::__round_to_zero_floordiv, round_to_zero_floordiv),
@@ -77,7 +77,7 @@ fn zero_division(what: &str) -> KernelError {
 }
 
 /// Python's int `//`: floors toward negative infinity.
-pub fn int_floordiv(a: i64, b: i64) -> Result<i64, KernelError> {
+pub(super) fn int_floordiv(a: i64, b: i64) -> Result<i64, KernelError> {
     if b == 0 {
         return Err(zero_division("integer division or modulo by zero"));
     }
@@ -86,7 +86,7 @@ pub fn int_floordiv(a: i64, b: i64) -> Result<i64, KernelError> {
 }
 
 /// Python's int `%`: the result has the sign of the divisor.
-pub fn int_mod(a: i64, b: i64) -> Result<i64, KernelError> {
+pub(super) fn int_mod(a: i64, b: i64) -> Result<i64, KernelError> {
     if b == 0 {
         return Err(zero_division("integer division or modulo by zero"));
     }
@@ -95,7 +95,7 @@ pub fn int_mod(a: i64, b: i64) -> Result<i64, KernelError> {
 }
 
 /// Python's float `%`.
-pub fn float_mod(a: f64, b: f64) -> Result<f64, KernelError> {
+pub(super) fn float_mod(a: f64, b: f64) -> Result<f64, KernelError> {
     if b == 0.0 {
         return Err(zero_division("float modulo"));
     }
@@ -104,7 +104,7 @@ pub fn float_mod(a: f64, b: f64) -> Result<f64, KernelError> {
 }
 
 /// Python's float `//` (CPython's `float_floor_div`).
-pub fn float_floordiv(a: f64, b: f64) -> Result<f64, KernelError> {
+pub(super) fn float_floordiv(a: f64, b: f64) -> Result<f64, KernelError> {
     if b == 0.0 {
         return Err(zero_division("float floor division by zero"));
     }
@@ -123,14 +123,14 @@ pub fn float_floordiv(a: f64, b: f64) -> Result<f64, KernelError> {
 fn int_of(v: &RValue) -> Option<i64> {
     match v {
         RValue::Int(i) => Some(*i),
-        RValue::Bool(b) => Some(*b as i64),
+        RValue::Bool(b) => Some(i64::from(*b)),
         _ => None,
     }
 }
 
 /// Arithmetic on Python numbers: `add sub mul div floordiv remainder pow
 /// and or xor`, plus `+` on strings and lists, `*` of a list by an int.
-pub fn binary(args: &Args<'_>, name: &str) -> Result<Vec<RValue>, KernelError> {
+pub(super) fn binary(args: &Args<'_>, name: &str) -> Result<Vec<RValue>, KernelError> {
     let (a, b) = (args.get(0)?, args.get(1)?);
     let out = match (name, a, b) {
         ("add", RValue::Str(x), RValue::Str(y)) => RValue::Str(format!("{x}{y}").into()),
@@ -172,7 +172,7 @@ fn number_binary(args: &Args<'_>, name: &str, a: &RValue, b: &RValue) -> Result<
                 if y < 0 {
                     return Err(args.error("Integers to negative integer powers are not allowed."));
                 }
-                RValue::Int(x.wrapping_pow(y.min(u32::MAX as i64) as u32))
+                RValue::Int(x.wrapping_pow(y.min(i64::from(u32::MAX)) as u32))
             }
             "pow" => RValue::Float((x as f64).powf(y as f64)),
             "and" => RValue::Int(x & y),
@@ -218,7 +218,7 @@ fn round_to_zero_floordiv(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 }
 
 /// Unary math on Python numbers (`neg abs exp log sqrt sin cos floor ceil round`).
-pub fn unary(args: &Args<'_>, name: &str) -> Result<Vec<RValue>, KernelError> {
+pub(super) fn unary(args: &Args<'_>, name: &str) -> Result<Vec<RValue>, KernelError> {
     let a = args.get(0)?;
     if name == "log" && args.len() == 2 {
         return Ok(vec![RValue::Float(args.float(0)?.ln() / args.float(1)?.ln())]);
@@ -269,14 +269,14 @@ fn math(args: &Args<'_>, f: fn(f64) -> f64) -> Result<Vec<RValue>, KernelError> 
 
 fn isnan(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     if let RValue::Tensor(t) = args.get(0)? {
-        let values: Vec<f64> = t.to_f64s()?.into_iter().map(|x| x.is_nan() as u8 as f64).collect();
+        let values: Vec<f64> = t.to_f64s()?.into_iter().map(|x| f64::from(u8::from(x.is_nan()))).collect();
         return Ok(vec![RValue::Tensor(RTensor::from_f64s(values, &t.shape(), ScalarType::Bool)?)]);
     }
     Ok(vec![RValue::Bool(args.float(0)?.is_nan())])
 }
 
 /// Python equality of two values (None for values that do not compare).
-pub fn values_equal(a: &RValue, b: &RValue) -> Result<bool, KernelError> {
+pub(super) fn values_equal(a: &RValue, b: &RValue) -> Result<bool, KernelError> {
     Ok(match (a, b) {
         (RValue::None, RValue::None) => true,
         (RValue::None, _) | (_, RValue::None) => false,
@@ -340,7 +340,7 @@ fn ordering(args: &Args<'_>, a: &RValue, b: &RValue) -> Result<std::cmp::Orderin
 }
 
 /// `eq ne lt le gt ge` on non-tensors.
-pub fn compare(args: &Args<'_>, name: &str) -> Result<Vec<RValue>, KernelError> {
+pub(super) fn compare(args: &Args<'_>, name: &str) -> Result<Vec<RValue>, KernelError> {
     let (a, b) = (args.get(0)?, args.get(1)?);
     let nan = a.as_f64().is_some_and(f64::is_nan) || b.as_f64().is_some_and(f64::is_nan);
     let out = match name {
@@ -390,7 +390,7 @@ fn isnot(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 }
 
 /// A one-element tensor's value as the Python number of its dtype.
-pub fn tensor_scalar(t: &RTensor) -> Result<RValue, KernelError> {
+pub(super) fn tensor_scalar(t: &RTensor) -> Result<RValue, KernelError> {
     let x = t.item()?;
     Ok(match t.dtype() {
         ScalarType::Bool => RValue::Bool(x != 0.0),
@@ -417,7 +417,7 @@ fn to_int(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
             RValue::Float(f) => float_to_int(f.trunc())?,
             other => int_of(&other).unwrap_or(0),
         },
-        RValue::Bool(b) => *b as i64,
+        RValue::Bool(b) => i64::from(*b),
         RValue::Int(i) => *i,
         RValue::Float(f) => float_to_int(f.trunc())?,
         RValue::Str(s) => s
@@ -484,7 +484,7 @@ fn item(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 fn num_to_tensor(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let t = match args.get(0)? {
         RValue::Int(i) => RTensor::from_i64s(vec![*i], &[], ScalarType::Int64)?,
-        RValue::Bool(b) => RTensor::scalar(*b as i64 as f64, ScalarType::Bool)?,
+        RValue::Bool(b) => RTensor::scalar(i64::from(*b) as f64, ScalarType::Bool)?,
         RValue::Float(f) => RTensor::scalar(*f, ScalarType::Float64)?,
         other => return Err(args.error(format!("expected a number, got {}", other.type_name()))),
     };
@@ -577,7 +577,7 @@ fn len(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 }
 
 /// A Python index into a sequence of `len` items.
-pub fn seq_index(index: i64, len: usize, what: &str) -> Result<usize, KernelError> {
+pub(super) fn seq_index(index: i64, len: usize, what: &str) -> Result<usize, KernelError> {
     let i = if index < 0 { index + len as i64 } else { index };
     if i < 0 || i >= len as i64 {
         return Err(KernelError::new(format!("IndexError: {what} index out of range")));
@@ -708,7 +708,7 @@ fn list(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 }
 
 /// Python's `repr` of a value (strings quoted), as `str` of containers shows items.
-pub fn repr(v: &RValue) -> String {
+pub(super) fn repr(v: &RValue) -> String {
     match v {
         RValue::Str(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
         other => to_str(other),
@@ -716,7 +716,7 @@ pub fn repr(v: &RValue) -> String {
 }
 
 /// Python's `str` of a value.
-pub fn to_str(v: &RValue) -> String {
+pub(super) fn to_str(v: &RValue) -> String {
     match v {
         RValue::None => "None".into(),
         RValue::Bool(b) => if *b { "True" } else { "False" }.into(),

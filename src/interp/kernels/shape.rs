@@ -14,7 +14,7 @@ use crate::interp::value::RValue;
 use crate::ops::{OpKind, op};
 use crate::types::ScalarType;
 
-pub fn register(table: &mut HashMap<OpKind, Kernel>) {
+pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
     let kernels: &[(OpKind, Kernel)] = &[
         (op::aten::view, view),
         (op::aten::reshape, view),
@@ -73,7 +73,7 @@ fn out(t: Tensor, dtype: ScalarType) -> Result<Vec<RValue>, KernelError> {
 
 /// A tensor converted to `dtype` (to bool: non-zero; floats to integers
 /// truncate toward zero).
-pub fn convert(t: &RTensor, dtype: ScalarType) -> Result<RTensor, KernelError> {
+pub(super) fn convert(t: &RTensor, dtype: ScalarType) -> Result<RTensor, KernelError> {
     let x = t.data();
     if dtype == ScalarType::Bool {
         return RTensor::new(mask_of(&x)?, dtype);
@@ -459,7 +459,7 @@ fn split_str(args: &Args<'_>, s: &str) -> Result<Vec<RValue>, KernelError> {
         None => {
             let words: Vec<&str> = s.split_whitespace().collect();
             if max >= 0 && words.len() > max as usize + 1 {
-                let mut out: Vec<String> = words[..max as usize].iter().map(|w| w.to_string()).collect();
+                let mut out: Vec<String> = words[..max as usize].iter().map(std::string::ToString::to_string).collect();
                 let mut rest = s.trim_start();
                 for _ in 0..max {
                     rest = rest.trim_start();
@@ -498,7 +498,7 @@ fn unbind(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 }
 
 /// `x[start:end:step]` along `dim` (positive step; bounds clamp).
-pub fn slice_tensor(
+pub(super) fn slice_tensor(
     x: &Tensor,
     dim: usize,
     start: Option<i64>,
@@ -523,7 +523,7 @@ pub fn slice_tensor(
 }
 
 /// Python's `slice.indices(len)`: the positions a slice selects.
-pub fn py_slice(len: usize, start: Option<i64>, end: Option<i64>, step: i64) -> Result<Vec<usize>, KernelError> {
+pub(super) fn py_slice(len: usize, start: Option<i64>, end: Option<i64>, step: i64) -> Result<Vec<usize>, KernelError> {
     if step == 0 {
         return Err(KernelError::new("ValueError: slice step cannot be zero"));
     }
@@ -590,7 +590,7 @@ fn select(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 }
 
 /// The coordinates of the non-zero elements: an int64 `(n, rank)` tensor.
-pub fn nonzero(t: &RTensor) -> Result<Tensor, KernelError> {
+pub(super) fn nonzero(t: &RTensor) -> Result<Tensor, KernelError> {
     let shape = t.shape();
     let values = t.to_f64s()?;
     let rank = shape.len();

@@ -429,7 +429,7 @@ impl Emitter<'_, '_, '_> {
                     self.node("prim::ListConstruct", items, vec![Type::list(element)], Attr::None, span)[0]
                 }
                 Source::Default(default) => {
-                    let ty = argument.map(|a| a.ty.clone()).unwrap_or(Type::Any);
+                    let ty = argument.map_or(Type::Any, |a| a.ty.clone());
                     self.default_value(default, &ty)
                 }
             };

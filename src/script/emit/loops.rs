@@ -624,7 +624,7 @@ fn assigned_names(body: &[Stmt]) -> Vec<Symbol> {
     super::super::each_statement_unchecked(body, &mut |s| match &s.kind {
         StmtKind::Assign { targets, .. } => targets.iter().for_each(|t| super::super::each_target_name(t, &mut add)),
         StmtKind::AugAssign { target, .. } | StmtKind::AnnAssign { target, .. } | StmtKind::For { target, .. } => {
-            super::super::each_target_name(target, &mut add)
+            super::super::each_target_name(target, &mut add);
         }
         _ => {}
     });

@@ -217,7 +217,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 return Err(Incomplete);
             }
             StmtKind::For { target, iter, body, orelse, .. } if orelse.is_empty() => {
-                self.for_loop(target, iter, body, stmt.span)?
+                self.for_loop(target, iter, body, stmt.span)?;
             }
             StmtKind::Assert { test, msg } => self.assert(test, msg.as_ref(), stmt.span)?,
             StmtKind::Delete(targets) => self.delete(targets)?,
