@@ -50,9 +50,9 @@ pub fn run(
         vec![Diagnostic::new(Code::E5007, Span::point(file_span.start), "the entry has no function to run")]
     })?;
     let at = unit.def.name.span;
-    let stops = |found: Option<Span>| {
+    let stops = |stop: crate::script::Stop| {
         vec![
-            Diagnostic::new(Code::E3010, found.unwrap_or(at), "tsc cannot compile this statement yet")
+            Diagnostic::new(Code::E3010, stop.span_or(at), "tsc cannot compile this statement yet")
                 .label("the script compiler stops here"),
         ]
     };

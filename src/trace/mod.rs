@@ -145,11 +145,11 @@ pub fn trace(
         .into_iter()
         .find(|u| u.def.name.name == forward)
         .ok_or_else(|| vec![Diagnostic::new(Code::E6001, at, "the traced module has no `forward` to run")])?;
-    let stops = |found: Option<Span>| {
+    let stops = |stop: crate::script::Stop| {
         vec![
             Diagnostic::new(
                 Code::E3010,
-                found.unwrap_or(at),
+                stop.span_or(at),
                 "tsc cannot trace this module: it cannot compile this statement yet",
             )
             .label("the script compiler stops here")
@@ -190,8 +190,8 @@ pub fn trace(
         &mut recorder,
         Some(&mut resolver),
     );
-    if let Some(found) = resolver.stopped.take() {
-        return Err(stops(found));
+    if let Some(stop) = resolver.stopped.take() {
+        return Err(stops(stop));
     }
     let outputs = run.map_err(|e| {
         let span = e.span.unwrap_or(at);

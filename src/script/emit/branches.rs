@@ -14,7 +14,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         then: &[Stmt],
         orelse: &[Stmt],
         span: Span,
-    ) -> Result<bool, Incomplete> {
+    ) -> Result<bool, Stop> {
         let (node, then_block, else_block) = self.if_node(cond, span);
         let outer = self.block;
         // A refinement is an assignment of the branch (`if stride is None:
@@ -29,7 +29,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             if matches!(then_flow, Flow::Exits) || matches!(else_flow, Flow::Exits) {
                 return Ok(true);
             }
-            return Err(Incomplete);
+            return Err(self.stop_here());
         }
         // Outputs: names assigned in a branch that exist afterwards, in
         // the order of the names (PyTorch's sorted set). A branch that
@@ -101,14 +101,14 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         block: BlockId,
         body: &[Stmt],
         refined: &[refine::Refined],
-    ) -> Result<(HashMap<Symbol, ValueId>, Flow), Incomplete> {
+    ) -> Result<(HashMap<Symbol, ValueId>, Flow), Stop> {
         self.block = block;
         self.scopes.push(HashMap::new());
         self.refine(refined);
         let result = self.statements(body);
         let scope = self.scopes.pop().expect("pushed above");
         match result? {
-            Flow::Returns(_) => Err(Incomplete),
+            Flow::Returns(_) => Err(self.stop_here()),
             flow => Ok((scope, flow)),
         }
     }
@@ -150,7 +150,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         then: &[Stmt],
         orelse: &[Stmt],
         span: Span,
-    ) -> Result<Flow, Incomplete> {
+    ) -> Result<Flow, Stop> {
         let (node, then_block, else_block) = self.if_node(cond, span);
         let outer = self.block;
         let mut results = Vec::new();
@@ -164,7 +164,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             self.scopes.pop();
             let v = match flow? {
                 Flow::Returns(v) => v,
-                Flow::Exits => return Err(Incomplete),
+                Flow::Exits => return Err(self.stop_here()),
                 // Filled in below with the other branch's type.
                 Flow::Raises => {
                     results.push(None);
@@ -208,7 +208,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 self.graph.block_mut(raising).returns = vec![missing];
                 if results[0].is_none() { vec![missing, *v] } else { vec![*v, missing] }
             }
-            _ => return Err(Incomplete),
+            _ => return Err(self.stop_here()),
         };
         let (t, e) = (self.ty(results[0]), self.ty(results[1]));
         let ty = self.merge_return_types(&t, &e, span);

@@ -78,26 +78,26 @@ impl Emitter<'_, '_, '_> {
 
     /// `del d[k]` and `del xs[i]`: `aten::Delete`; `del name`: the name is
     /// no longer defined.
-    pub(super) fn delete(&mut self, targets: &[Expr]) -> Result<(), Incomplete> {
+    pub(super) fn delete(&mut self, targets: &[Expr]) -> Result<(), Stop> {
         for target in targets {
             match &target.kind {
                 ExprKind::Subscript { value, index } if !matches!(index.kind, ExprKind::Slice { .. }) => {
                     let object = self.value(value);
                     if !matches!(self.ty(object), Type::List(_) | Type::Dict(..) | Type::Any) {
-                        return Err(Incomplete);
+                        return Err(self.stop_here());
                     }
                     let key = self.value(index);
                     self.call_aten("aten::Delete", vec![object, key], vec![], target.span);
                 }
                 ExprKind::Name(name) => {
                     if self.lookup(*name).is_none() {
-                        return Err(Incomplete);
+                        return Err(self.stop_here());
                     }
                     for scope in &mut self.scopes {
                         scope.remove(name);
                     }
                 }
-                _ => return Err(Incomplete),
+                _ => return Err(self.stop_here()),
             }
         }
         Ok(())

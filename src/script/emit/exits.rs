@@ -25,7 +25,7 @@ impl Emitter<'_, '_, '_> {
     /// of every carried variable. Unlike a `return`, PyTorch does not treat
     /// the block as left: an `if` merges the branch's variables as they are
     /// (so `if x is None: continue` does not refine `x` after it).
-    pub(super) fn loop_exit(&mut self, is_break: bool, span: Span) -> Result<Flow, Incomplete> {
+    pub(super) fn loop_exit(&mut self, is_break: bool, span: Span) -> Result<Flow, Stop> {
         let keyword = if is_break { "break" } else { "continue" };
         let Some(context) = self.loops.last().cloned() else {
             self.error(
@@ -58,7 +58,7 @@ impl Emitter<'_, '_, '_> {
         };
         let mut inputs = vec![cond];
         for name in &context.carried {
-            inputs.push(self.lookup(*name).ok_or(Incomplete)?);
+            inputs.push(self.lookup(*name).ok_or_else(|| self.stop_here())?);
         }
         self.node(LOOP_CONTINUATION, inputs, vec![], Attr::None, span);
         // What follows in the block is never run (lowering drops it).

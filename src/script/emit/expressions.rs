@@ -220,7 +220,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     [generator] if generator.ifs.is_empty() && !generator.is_async => {
                         match self.list_comprehension(elt, generator, hint, e.span) {
                             Ok(v) => Sugar::Value(v),
-                            Err(Incomplete) => Sugar::Value(self.unsupported()),
+                            Err(stop) => Sugar::Value(self.recover(stop)),
                         }
                     }
                     _ => Sugar::Value(self.unsupported()),
@@ -230,7 +230,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 [generator] if generator.ifs.is_empty() && !generator.is_async => {
                     match self.dict_comprehension(key, value, generator, hint, e.span) {
                         Ok(v) => Sugar::Value(v),
-                        Err(Incomplete) => Sugar::Value(self.unsupported()),
+                        Err(stop) => Sugar::Value(self.recover(stop)),
                     }
                 }
                 _ => Sugar::Value(self.unsupported()),

@@ -6,7 +6,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// Emits statements in the current block. An `if` whose branches return
     /// takes the rest of the statements into its other branch, so every
     /// return becomes an output of the `prim::If` that contains it.
-    pub(super) fn statements(&mut self, body: &[Stmt]) -> Result<Flow, Incomplete> {
+    pub(super) fn statements(&mut self, body: &[Stmt]) -> Result<Flow, Stop> {
         for (i, stmt) in body.iter().enumerate() {
             self.current = stmt.span;
             match &stmt.kind {
@@ -123,7 +123,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
     }
 
-    pub(super) fn statement(&mut self, stmt: &Stmt) -> Result<(), Incomplete> {
+    pub(super) fn statement(&mut self, stmt: &Stmt) -> Result<(), Stop> {
         match &stmt.kind {
             StmtKind::Expr(e) => {
                 if !matches!(e.kind, ExprKind::Constant(Constant::Str(_))) {
@@ -214,7 +214,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             }
             StmtKind::If { .. } | StmtKind::Return(_) => {
                 // Handled in `statements`, which sees the statements after them.
-                return Err(Incomplete);
+                return Err(self.stop_here());
             }
             StmtKind::For { target, iter, body, orelse, .. } if orelse.is_empty() => {
                 self.for_loop(target, iter, body, stmt.span)?
@@ -241,13 +241,13 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         }
                     }
                 }
-                return Err(Incomplete);
+                return Err(self.stop_here());
             }
             StmtKind::While { test, body, orelse } if orelse.is_empty() => self.while_loop(test, body, stmt.span)?,
             StmtKind::Raise { .. } | StmtKind::While { .. } | StmtKind::For { .. } => {
-                return Err(Incomplete);
+                return Err(self.stop_here());
             }
-            _ => return Err(Incomplete),
+            _ => return Err(self.stop_here()),
         }
         Ok(())
     }
@@ -255,11 +255,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// `assert test, "message"`: an If whose false branch raises
     /// `AssertionError`. After `assert x is not None`, `x` is refined: the
     /// If returns the cast value (and an uninitialized one where it raises).
-    pub(super) fn assert(&mut self, test: &Expr, msg: Option<&Expr>, span: Span) -> Result<(), Incomplete> {
+    pub(super) fn assert(&mut self, test: &Expr, msg: Option<&Expr>, span: Span) -> Result<(), Stop> {
         let message = match msg.map(|m| &m.kind) {
             None => "AssertionError: ".to_string(),
             Some(ExprKind::Constant(Constant::Str(s))) => format!("AssertionError: {}", self.host.name(*s)),
-            Some(_) => return Err(Incomplete),
+            Some(_) => return Err(self.stop_here()),
         };
         let refinements = self.refinements(test);
         let cond = self.condition(test);
@@ -442,26 +442,26 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     }
 
     /// `raise ValueError("...")`: `prim::RaiseException(message, "builtins.ValueError")`.
-    pub(super) fn raise(&mut self, exc: Option<&Expr>, span: Span) -> Result<(), Incomplete> {
-        let Some(exc) = exc else { return Err(Incomplete) };
+    pub(super) fn raise(&mut self, exc: Option<&Expr>, span: Span) -> Result<(), Stop> {
+        let Some(exc) = exc else { return Err(self.stop_here()) };
         let (class, message) = match &exc.kind {
             ExprKind::Call { func, args } => match (&func.kind, args.as_slice()) {
                 (ExprKind::Name(class), []) => (*class, None),
                 (ExprKind::Name(class), [arg]) => match &arg.kind {
                     ArgKind::Positional(message) => (*class, Some(message)),
-                    _ => return Err(Incomplete),
+                    _ => return Err(self.stop_here()),
                 },
-                _ => return Err(Incomplete),
+                _ => return Err(self.stop_here()),
             },
             ExprKind::Name(class) => (*class, None),
-            _ => return Err(Incomplete),
+            _ => return Err(self.stop_here()),
         };
         let class = self.host.name(class).to_string();
         let message = match message {
             Some(m) => {
                 let v = self.value(m);
                 if self.ty(v) != Type::Str {
-                    return Err(Incomplete);
+                    return Err(self.stop_here());
                 }
                 v
             }
