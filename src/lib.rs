@@ -172,12 +172,7 @@ pub fn compile(
     let Prepared { mut evaluated, selected, warnings } = prepare(map, file, interner, entry, weights, trace)?;
     let function = script::entry_graph(&mut evaluated.host, &selected).map_err(|stop| {
         let span = stop.span_or(source::Span::point(file_start));
-        vec![
-            Diagnostic::new(diag::Code::E3010, span, "tsc cannot compile this statement yet")
-                .label("the script compiler stops here")
-                .note("`tsc check` found no error here: PyTorch may well accept this file")
-                .help("`tsc explain E3010` lists what the compiler handles today"),
-        ]
+        vec![script::errors::cannot_compile_yet(span, script::errors::Purpose::Compile)]
     })?;
     Ok((function, warnings))
 }

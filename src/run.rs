@@ -51,10 +51,7 @@ pub fn run(
     })?;
     let at = unit.def.name.span;
     let stops = |stop: crate::script::Stop| {
-        vec![
-            Diagnostic::new(Code::E3010, stop.span_or(at), "tsc cannot compile this statement yet")
-                .label("the script compiler stops here"),
-        ]
+        vec![crate::script::errors::cannot_compile_yet(stop.span_or(at), crate::script::errors::Purpose::Run)]
     };
     let root = selected.root_module();
     let optimize = options.optimize.as_ref().zip(root.as_ref());

@@ -17,6 +17,7 @@ mod tables;
 use crate::diag::{Code, Diagnostic};
 use crate::host::Selected;
 use crate::host::eval::Host;
+use crate::script::errors;
 use crate::source::Span;
 use pickle::{Pickle, pickle};
 
@@ -71,11 +72,7 @@ pub fn ptl<W: std::io::Write + std::io::Seek>(
 }
 
 pub(super) fn gave_up(stop: crate::script::Stop, fallback: Span) -> Box<Diagnostic> {
-    Box::new(
-        Diagnostic::new(Code::E3010, stop.span_or(fallback), "tsc cannot compile this statement yet")
-            .label("the script compiler stops here")
-            .help("`tsc explain E3010` lists what the compiler handles today"),
-    )
+    Box::new(errors::cannot_compile_yet(stop.span_or(fallback), errors::Purpose::Export))
 }
 
 pub(super) fn cannot_export(problem: bytecode::Unsupported, fallback: Span) -> Box<Diagnostic> {

@@ -9,7 +9,7 @@
 
 mod annotation;
 pub mod emit;
-mod errors;
+pub(crate) mod errors;
 mod frontend;
 mod globals;
 mod literal;

@@ -146,16 +146,7 @@ pub fn trace(
         .find(|u| u.def.name.name == forward)
         .ok_or_else(|| vec![Diagnostic::new(Code::E6001, at, "the traced module has no `forward` to run")])?;
     let stops = |stop: crate::script::Stop| {
-        vec![
-            Diagnostic::new(
-                Code::E3010,
-                stop.span_or(at),
-                "tsc cannot trace this module: it cannot compile this statement yet",
-            )
-            .label("the script compiler stops here")
-            .secondary(at, "traced here")
-            .note("tsc traces by running the compiled forward on the example inputs"),
-        ]
+        vec![crate::script::errors::cannot_compile_yet(stop.span_or(at), crate::script::errors::Purpose::Trace(at))]
     };
     let (scripted, callees) = crate::script::compiled(host, &unit).map_err(stops)?;
     let mut converter = Converter::new();

@@ -74,14 +74,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 Type::optional(other)
             } else {
                 let text = self.host.name(name).to_string();
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::E2006,
-                        span,
-                        format!("Type mismatch: {text} is set to type {tt} in the true branch and type {et} in the false branch"),
-                    )
-                    .label(format!("`{text}` gets different types in the two branches")),
-                );
+                let mismatch = errors::Mismatch::Branches { variable: text, then: tt, orelse: et };
+                self.diagnostics.push(errors::type_mismatch(span, mismatch));
                 Type::Any
             };
             self.graph.block_mut(then_block).returns.push(t);

@@ -22,16 +22,8 @@ impl Emitter<'_, '_, '_> {
             }
             match &key_type {
                 Some(expected) if *expected != kt => {
-                    return self.error(
-                        Diagnostic::new(
-                            Code::E2006,
-                            k.span,
-                            format!(
-                                "Dict keys must contain only a single type. Expected: {expected} but found {kt} instead"
-                            ),
-                        )
-                        .label(format!("a key of type `{kt}` among keys of type `{expected}`")),
-                    );
+                    let mismatch = errors::Mismatch::DictKey { expected: expected.clone(), found: kt };
+                    return self.error(errors::type_mismatch(k.span, mismatch));
                 }
                 _ => key_type = Some(kt),
             }
@@ -59,14 +51,8 @@ impl Emitter<'_, '_, '_> {
                     value.map(|v| ("values", v))
                 };
                 if let Some((part, found)) = what {
-                    return self.error(
-                        Diagnostic::new(
-                            Code::E2006,
-                            span,
-                            format!("Type annotation was inferred to be `{hinted}`, but the type of {part} given by the dict literal is {found}"),
-                        )
-                        .label(format!("the annotation asks for a `{hinted}`")),
-                    );
+                    let mismatch = errors::Mismatch::DictAnnotation { annotated: hinted, part, found };
+                    return self.error(errors::type_mismatch(span, mismatch));
                 }
                 hinted
             }

@@ -356,14 +356,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 } else if matching::is_subtype(&t, &f, &mut HashMap::new()) {
                     f
                 } else {
-                    self.diagnostics.push(
-                        Diagnostic::new(
-                            Code::E2006,
-                            e.span,
-                            format!("if-expression's true branch has type {t} but false branch has type {f}"),
-                        )
-                        .label("the two branches have different types"),
-                    );
+                    let mismatch = errors::Mismatch::IfExpression { then: t, orelse: f };
+                    self.diagnostics.push(errors::type_mismatch(e.span, mismatch));
                     Type::Any
                 };
                 let out = self.graph.add_output(node, ty, None);
@@ -469,15 +463,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     format!("Union[{}]", names.join(", "))
                 }
             };
-            return self.error(
-                Diagnostic::new(
-                    Code::E2006,
-                    span,
-                    format!("List type annotation `List[{expected}]` did not match the types of the given list elements, which were unified to {unified}"),
-                )
-                .label(format!("the annotation asks for a list of `{expected}`"))
-                .help(format!("write every element as a `{expected}` (`2.0`, not `2`, for floats)")),
-            );
+            let mismatch = errors::Mismatch::ListAnnotation { element: expected.clone(), unified };
+            return self.error(errors::type_mismatch(span, mismatch));
         }
         self.node("prim::ListConstruct", values, vec![Type::list(expected.clone())], Attr::None, span)[0]
     }

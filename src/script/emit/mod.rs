@@ -285,16 +285,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             {
                 let text = self.host.name(name).to_string();
                 let old_text = self.type_text(previous);
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::E2006,
-                        span,
-                        format!("Variable '{text}' previously had type {old_text} but is now being assigned to a value of type {new}"),
-                    )
-                    .label(format!("assigned a `{new}` here"))
-                    .note("a variable keeps its type across branches and loop iterations")
-                    .help(format!("use another name for the `{new}` value")),
-                );
+                let mismatch = errors::Mismatch::Rebound { variable: text, previous: old_text, new };
+                self.diagnostics.push(errors::type_mismatch(span, mismatch));
                 // PyTorch stops here; the merge after the branch has
                 // nothing more to say about it.
                 value = self.any();

@@ -183,14 +183,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                                 ExprKind::Name(n) => self.host.name(*n).to_string(),
                                 _ => "value".to_string(),
                             };
-                            self.error(
-                                Diagnostic::new(
-                                    Code::E2006,
-                                    stmt.span,
-                                    format!("Variable '{name}' is annotated with type {declared} but is being assigned to a value of type {actual}"),
-                                )
-                                .label(format!("a `{actual}` assigned to a `{declared}` variable")),
-                            );
+                            let mismatch = errors::Mismatch::Annotated { variable: name, declared, actual };
+                            self.error(errors::type_mismatch(stmt.span, mismatch));
                         }
                     }
                     None => self.give_up(),
@@ -399,14 +393,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     && got != Type::Any
                     && !matching::is_subtype(&got, &expected, &mut HashMap::new())
                 {
-                    self.error(
-                        Diagnostic::new(
-                            Code::E2006,
-                            target.span,
-                            format!("Wrong type for attribute assignment. Expected {expected} but got {got}"),
-                        )
-                        .label(format!("`self.{name}` is a `{expected}`")),
-                    );
+                    let mismatch = errors::Mismatch::Attribute { name: name.clone(), expected, got };
+                    self.error(errors::type_mismatch(target.span, mismatch));
                     return;
                 }
                 self.node("prim::SetAttr", vec![module, value], vec![], Attr::Name(name), span);
