@@ -2,10 +2,11 @@
 //! `torch.jit.script` compiles — `forward`, `@torch.jit.export` methods, the
 //! submodules' forwards, and every method and free function they call.
 //!
-//! So far this runs the checks that need no type inference: the constructs
-//! TorchScript's frontend rejects (`frontend.rs`) and the closed-over globals
-//! and `range` arguments the recipe documents (`globals.rs`). Every problem
-//! is reported; compilation does not stop at the first.
+//! The constructs TorchScript's frontend rejects (`frontend.rs`) and the
+//! closed-over globals and `range` arguments the recipe documents
+//! (`globals.rs`) are checked first; then each function is typed and
+//! lowered to IR (`emit/`). Every problem is reported; compilation does
+//! not stop at the first.
 
 mod annotation;
 pub mod emit;

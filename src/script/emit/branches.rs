@@ -24,9 +24,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         let (then_vars, then_flow) = self.branch(then_block, then, &refinements.when_true)?;
         let (else_vars, else_flow) = self.branch(else_block, orelse, &refinements.when_false)?;
         self.block = outer;
-        let (then_falls, else_falls) = (matches!(then_flow, Flow::Falls), matches!(else_flow, Flow::Falls));
+        let (then_falls, else_falls) = (matches!(then_flow, Completion::Falls), matches!(else_flow, Completion::Falls));
         if !then_falls && !else_falls {
-            if matches!(then_flow, Flow::Exits) || matches!(else_flow, Flow::Exits) {
+            if matches!(then_flow, Completion::Exits) || matches!(else_flow, Completion::Exits) {
                 return Ok(true);
             }
             return Err(self.stop_here());
@@ -95,14 +95,14 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         block: BlockId,
         body: &[Stmt],
         refined: &[refine::Refined],
-    ) -> Result<(HashMap<Symbol, ValueId>, Flow), Stop> {
+    ) -> Result<(HashMap<Symbol, ValueId>, Completion), Stop> {
         self.block = block;
         self.scopes.push(HashMap::new());
         self.refine(refined);
         let result = self.statements(body);
         let scope = self.scopes.pop().expect("pushed above");
         match result? {
-            Flow::Returns(_) => Err(self.stop_here()),
+            Completion::Returns(_) => Err(self.stop_here()),
             flow => Ok((scope, flow)),
         }
     }
@@ -144,7 +144,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         then: &[Stmt],
         orelse: &[Stmt],
         span: Span,
-    ) -> Result<Flow, Stop> {
+    ) -> Result<Completion, Stop> {
         let (node, then_block, else_block) = self.if_node(cond, span);
         let outer = self.block;
         let mut results = Vec::new();
@@ -157,14 +157,14 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             let flow = self.statements(body);
             self.scopes.pop();
             let v = match flow? {
-                Flow::Returns(v) => v,
-                Flow::Exits => return Err(self.stop_here()),
+                Completion::Returns(v) => v,
+                Completion::Exits => return Err(self.stop_here()),
                 // Filled in below with the other branch's type.
-                Flow::Raises => {
+                Completion::Raises => {
                     results.push(None);
                     continue;
                 }
-                Flow::Falls => match self.return_annotation.clone() {
+                Completion::Falls => match self.return_annotation.clone() {
                     Some(annotated) if !matches!(annotated, Type::None | Type::Optional(_) | Type::Any) => {
                         let def = self.unit.def.clone();
                         let name = self.host.name(def.name.name).to_string();
@@ -208,7 +208,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         let ty = self.merge_return_types(&t, &e, span);
         let out = self.graph.add_output(node, ty, None);
         self.graph.value_mut(out).inferred = self.graph.value(results[1]).inferred;
-        Ok(Flow::Returns(out))
+        Ok(Completion::Returns(out))
     }
 
     pub(super) fn merge_return_types(&mut self, t: &Type, e: &Type, span: Span) -> Type {

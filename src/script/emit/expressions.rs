@@ -27,8 +27,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
     }
 
-    /// A condition as a bool: Tensors through `aten::Bool`, ints through
-    /// `aten::Bool`; an Optional is an error, as in PyTorch.
+    /// A condition as a bool, as PyTorch converts one: a Tensor, int or
+    /// float through `aten::Bool`, a list by whether it is empty; an
+    /// Optional is an error.
     pub(super) fn condition(&mut self, test: &Expr) -> ValueId {
         let v = self.value(test);
         match self.ty(v) {

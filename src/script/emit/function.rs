@@ -55,12 +55,12 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         self.return_exits = exits::returns_in_loop(&def.body);
         let flow = self.statements(&def.body);
         let result = match flow {
-            Ok(Flow::Returns(v)) => v,
-            Ok(Flow::Raises) if !self.return_exits => {
+            Ok(Completion::Returns(v)) => v,
+            Ok(Completion::Raises) if !self.return_exits => {
                 self.give_up();
                 self.any()
             }
-            Ok(Flow::Falls) => {
+            Ok(Completion::Falls) => {
                 self.check_falls_off(&def);
                 let none = self.constant(IrConstant::None, None);
                 if self.return_exits {
@@ -69,7 +69,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 }
                 none
             }
-            Ok(Flow::Raises | Flow::Exits) => self.any(),
+            Ok(Completion::Raises | Completion::Exits) => self.any(),
             Err(stop) => self.recover(stop),
         };
         let result = if self.return_exits {

@@ -21,7 +21,7 @@ impl Emitter<'_, '_, '_> {
         body: &mut F,
     ) -> Result<(), Stop>
     where
-        F: FnMut(&mut Self) -> Result<Flow, Stop>,
+        F: FnMut(&mut Self) -> Result<Completion, Stop>,
     {
         let (key, name) = match (what, &target.kind) {
             (Unrolled::Modules, ExprKind::Name(n)) => (None, Some(*n)),
@@ -62,7 +62,7 @@ impl Emitter<'_, '_, '_> {
                 self.scopes[depth - 1].insert(name, v);
             }
             let context = exits::LoopContext { carried: Vec::new(), test: None, truth: None, unrolled: true };
-            if !matches!(self.in_loop(context, |this| body(this))?, Flow::Falls) {
+            if !matches!(self.in_loop(context, |this| body(this))?, Completion::Falls) {
                 return Err(self.stop_here());
             }
         }
@@ -74,7 +74,7 @@ impl Emitter<'_, '_, '_> {
     /// values).
     fn unrolled_items<F>(&mut self, target: &Expr, items: Vec<ValueId>, span: Span, body: &mut F) -> Result<(), Stop>
     where
-        F: FnMut(&mut Self) -> Result<Flow, Stop>,
+        F: FnMut(&mut Self) -> Result<Completion, Stop>,
     {
         for item in items {
             let mut bindings = Vec::new();
@@ -83,7 +83,7 @@ impl Emitter<'_, '_, '_> {
                 self.bind(name, v, span);
             }
             let context = exits::LoopContext { carried: Vec::new(), test: None, truth: None, unrolled: true };
-            if !matches!(self.in_loop(context, |this| body(this))?, Flow::Falls) {
+            if !matches!(self.in_loop(context, |this| body(this))?, Completion::Falls) {
                 return Err(self.stop_here());
             }
         }
@@ -120,7 +120,7 @@ impl Emitter<'_, '_, '_> {
                 typed = true;
             }
             this.call_aten("aten::append", vec![list, v], vec![], span);
-            Ok(Flow::Falls)
+            Ok(Completion::Falls)
         });
         self.scopes.pop();
         result.map(|()| list)
@@ -156,7 +156,7 @@ impl Emitter<'_, '_, '_> {
                 typed = true;
             }
             this.call_aten("aten::_set_item", vec![dict, k, v], vec![], span);
-            Ok(Flow::Falls)
+            Ok(Completion::Falls)
         });
         self.scopes.pop();
         result.map(|()| dict)
@@ -207,7 +207,7 @@ impl Emitter<'_, '_, '_> {
         body: &mut F,
     ) -> Result<(), Stop>
     where
-        F: FnMut(&mut Self) -> Result<Flow, Stop>,
+        F: FnMut(&mut Self) -> Result<Completion, Stop>,
     {
         // `self.heads.items()` (`.keys()`, `.values()`) of a ModuleDict
         // unrolls; of a dict, it is the method's list.
@@ -247,7 +247,7 @@ impl Emitter<'_, '_, '_> {
         body: &mut F,
     ) -> Result<(), Stop>
     where
-        F: FnMut(&mut Self) -> Result<Flow, Stop>,
+        F: FnMut(&mut Self) -> Result<Completion, Stop>,
     {
         // `zip(a, b)` and `enumerate(a)` iterate several sources in step;
         // `enumerate(self.layers)` unrolls like `self.layers`.
@@ -528,7 +528,7 @@ impl Emitter<'_, '_, '_> {
         body: &mut F,
     ) -> Result<(), Stop>
     where
-        F: FnMut(&mut Self) -> Result<Flow, Stop>,
+        F: FnMut(&mut Self) -> Result<Completion, Stop>,
     {
         let initial: Vec<ValueId> = carried.iter().map(|n| self.lookup(*n).expect("carried names exist")).collect();
         let mut inputs = vec![trip, cond];
@@ -569,10 +569,10 @@ impl Emitter<'_, '_, '_> {
         let flow = body(self);
         // A body that ends in an exit has no condition of its own to test
         // (lowering the exits replaces it).
-        let next = if matches!(flow, Ok(Flow::Falls)) { next(self) } else { cond };
+        let next = if matches!(flow, Ok(Completion::Falls)) { next(self) } else { cond };
         let body_scope = self.scopes.pop().expect("pushed above");
         let params_scope = self.scopes.pop().expect("pushed above");
-        if !matches!(flow?, Flow::Falls | Flow::Exits | Flow::Raises) {
+        if !matches!(flow?, Completion::Falls | Completion::Exits | Completion::Raises) {
             return Err(self.stop_here());
         }
         let mut returns = vec![next];

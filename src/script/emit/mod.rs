@@ -4,8 +4,8 @@
 //! compiler knows (a submodule, a method, a `torch` namespace, a builtin).
 //! A type error reports a diagnostic and yields a value of type `Any`, which
 //! matches everything, so one error does not cascade. A construct this
-//! compiler does not handle yet marks the function incomplete: no graph,
-//! and no diagnostic either — the code is not known to be wrong.
+//! compiler does not handle yet stops it ([`Stop::Unsupported`]): no
+//! graph, and no diagnostic either — the code is not known to be wrong.
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -125,8 +125,8 @@ pub struct Emitter<'u, 'h, 'a> {
     merged_return: Option<(Type, bool)>,
 }
 
-/// The result of emitting a list of statements.
-enum Flow {
+/// How a list of statements completes.
+enum Completion {
     /// Control reaches the end.
     Falls,
     /// Every path returns; the value to return.

@@ -6,7 +6,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// Emits statements in the current block. An `if` whose branches return
     /// takes the rest of the statements into its other branch, so every
     /// return becomes an output of the `prim::If` that contains it.
-    pub(super) fn statements(&mut self, body: &[Stmt]) -> Result<Flow, Stop> {
+    pub(super) fn statements(&mut self, body: &[Stmt]) -> Result<Completion, Stop> {
         for (i, stmt) in body.iter().enumerate() {
             self.current = stmt.span;
             match &stmt.kind {
@@ -28,13 +28,13 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     if self.return_exits {
                         return Ok(self.return_exit(v, stmt.span));
                     }
-                    return Ok(Flow::Returns(v));
+                    return Ok(Completion::Returns(v));
                 }
                 StmtKind::Break => return self.loop_exit(true, stmt.span),
                 StmtKind::Continue => return self.loop_exit(false, stmt.span),
                 StmtKind::Raise { exc, cause: None } => {
                     self.raise(exc.as_ref(), stmt.span)?;
-                    return Ok(Flow::Raises);
+                    return Ok(Completion::Raises);
                 }
                 StmtKind::If { test, body: then, orelse } => {
                     let known = super::super::static_condition(self.host, self.unit, test)
@@ -69,13 +69,13 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     let cond = cond.expect("computed when not static");
                     if self.if_statement(test, cond, then, orelse, stmt.span)? {
                         // Both branches leave the block.
-                        return Ok(Flow::Exits);
+                        return Ok(Completion::Exits);
                     }
                 }
                 _ => self.statement(stmt)?,
             }
         }
-        Ok(Flow::Falls)
+        Ok(Completion::Falls)
     }
 
     /// `x is None` / `x is not None` where `x` is a local that cannot be
