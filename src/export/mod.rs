@@ -17,7 +17,6 @@ mod tables;
 use crate::diag::{Code, Diagnostic};
 use crate::host::Selected;
 use crate::host::eval::Host;
-use crate::script::errors;
 use crate::source::Span;
 use pickle::{Pickle, pickle};
 
@@ -72,7 +71,7 @@ pub fn ptl<W: std::io::Write + std::io::Seek>(
 }
 
 pub(super) fn gave_up(stop: crate::script::Stop, fallback: Span) -> Box<Diagnostic> {
-    Box::new(errors::cannot_compile_yet(stop.span_or(fallback), errors::Purpose::Export))
+    Box::new(crate::script::errors::cannot_compile_yet(stop.span_or(fallback), crate::script::errors::Purpose::Export))
 }
 
 pub(super) fn cannot_export(problem: bytecode::Unsupported, fallback: Span) -> Box<Diagnostic> {
