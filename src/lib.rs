@@ -170,14 +170,9 @@ pub fn compile(
 ) -> Result<(ir::Function, Vec<Diagnostic>), Vec<Diagnostic>> {
     let file_start = map.get(file).span().start;
     let Prepared { mut evaluated, selected, warnings } = prepare(map, file, interner, entry, weights, trace)?;
-    let function = script::entry_graph(&mut evaluated.host, &selected).map_err(|gave_up| {
-        let span = gave_up.unwrap_or(source::Span::point(file_start));
-        vec![
-            Diagnostic::new(diag::Code::E3010, span, "tsc cannot compile this statement yet")
-                .label("the script compiler stops here")
-                .note("`tsc check` found no error here: PyTorch may well accept this file")
-                .help("`tsc explain E3010` lists what the compiler handles today"),
-        ]
+    let function = script::entry_graph(&mut evaluated.host, &selected).map_err(|stop| {
+        let span = stop.span_or(source::Span::point(file_start));
+        vec![script::errors::cannot_compile_yet(span, script::errors::Purpose::Compile)]
     })?;
     Ok((function, warnings))
 }
@@ -213,7 +208,7 @@ pub fn compile_ptl<W: std::io::Write + std::io::Seek>(
     Ok((sink, report))
 }
 
-/// Every function the file's entry compiles, each compiled or with where the
+/// Every function the file's entry compiles, each compiled or with why the
 /// compiler stopped (see [`script::compile_all`]); `None` when the file does
 /// not get that far.
 #[allow(clippy::type_complexity)]
@@ -221,7 +216,7 @@ pub fn compile_all(
     map: &mut SourceMap,
     file: FileId,
     interner: &mut Interner,
-) -> Option<Vec<(String, Result<ir::Function, Option<source::Span>>)>> {
+) -> Option<Vec<(String, Result<ir::Function, script::Stop>)>> {
     let (mut evaluated, selected) = evaluate_entry(map, file, interner, None).ok()?;
     Some(script::compile_all(&mut evaluated.host, &selected))
 }

@@ -50,11 +50,8 @@ pub fn run(
         vec![Diagnostic::new(Code::E5007, Span::point(file_span.start), "the entry has no function to run")]
     })?;
     let at = unit.def.name.span;
-    let stops = |found: Option<Span>| {
-        vec![
-            Diagnostic::new(Code::E3010, found.unwrap_or(at), "tsc cannot compile this statement yet")
-                .label("the script compiler stops here"),
-        ]
+    let stops = |stop: crate::script::Stop| {
+        vec![crate::script::errors::cannot_compile_yet(stop.span_or(at), crate::script::errors::Purpose::Run)]
     };
     let root = selected.root_module();
     let optimize = options.optimize.as_ref().zip(root.as_ref());

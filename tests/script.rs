@@ -208,12 +208,15 @@ fn example_functions_compile() {
             total += 1;
             match result {
                 Ok(_) => compiled += 1,
-                Err(at) => {
-                    let at = at.map(|span| {
-                        let f = map.get(map.file_of(span.start));
-                        format!("{}:{}", f.name, f.line_col(span.start).0)
-                    });
-                    println!("{}: {name} stops at {}", path.display(), at.unwrap_or_default());
+                Err(stop) => {
+                    let at = match stop {
+                        tsy::script::Stop::Unsupported(span) => {
+                            let f = map.get(map.file_of(span.start));
+                            format!("{}:{}", f.name, f.line_col(span.start).0)
+                        }
+                        tsy::script::Stop::Reported => String::new(),
+                    };
+                    println!("{}: {name} stops at {at}", path.display());
                 }
             }
         }

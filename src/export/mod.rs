@@ -71,12 +71,8 @@ pub fn ptl<W: std::io::Write + std::io::Seek>(
         .map_err(|e| Box::new(Diagnostic::new(Code::E4002, at, format!("cannot write the archive: {e}"))))
 }
 
-pub(super) fn gave_up(at: Option<Span>, fallback: Span) -> Box<Diagnostic> {
-    Box::new(
-        Diagnostic::new(Code::E3010, at.unwrap_or(fallback), "tsc cannot compile this statement yet")
-            .label("the script compiler stops here")
-            .help("`tsc explain E3010` lists what the compiler handles today"),
-    )
+pub(super) fn gave_up(stop: crate::script::Stop, fallback: Span) -> Box<Diagnostic> {
+    Box::new(crate::script::errors::cannot_compile_yet(stop.span_or(fallback), crate::script::errors::Purpose::Export))
 }
 
 pub(super) fn cannot_export(problem: bytecode::Unsupported, fallback: Span) -> Box<Diagnostic> {

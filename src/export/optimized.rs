@@ -50,7 +50,7 @@ pub(super) fn contents(
             stages.push((stage.to_string(), crate::ir::print::graph(graph, None)));
         }
     })
-    .map_err(|at| gave_up(at, fallback))?;
+    .map_err(|stop| gave_up(stop, fallback))?;
     let class = root.class.qualified_name();
     // The attributes the methods still read (written ones), then the flag.
     let mut kept: Vec<String> = Vec::new();

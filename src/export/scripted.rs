@@ -30,7 +30,7 @@ pub(super) fn contents(
             .label("a method of a submodule of this module does not compile yet")
             .note("the lite interpreter runs the bytecode, which holds every method the model calls")
             .help("`tsc explain W4001`");
-            if let Some(at) = stopped {
+            if let crate::script::Stop::Unsupported(at) = stopped {
                 warning = warning.secondary(at, "the script compiler stops here");
             }
             warnings.push(warning);
@@ -60,7 +60,8 @@ pub(super) fn contents(
     };
     let mut memo = crate::script::InlineMemo::new();
     for unit in crate::script::module_methods(host, root) {
-        let function = crate::script::inlined(host, &unit, &mut memo).map_err(|at| gave_up(at, unit.def.name.span))?;
+        let function =
+            crate::script::inlined(host, &unit, &mut memo).map_err(|stop| gave_up(stop, unit.def.name.span))?;
         let slots = attribute_slots(&function.graph, root, &objects.slots);
         let code =
             bytecode::emit(&function.graph, &slots, version).map_err(|p| cannot_export(p, unit.def.name.span))?;

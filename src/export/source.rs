@@ -14,9 +14,8 @@ use std::rc::Rc;
 use crate::host::eval::Host;
 use crate::host::value::{Class, Instance};
 use crate::ir::NodeId;
-use crate::script::Unit;
 use crate::script::slots::{module_slots, submodule};
-use crate::source::Span;
+use crate::script::{Stop, Unit};
 
 /// The module tree's class types and the source files that define them.
 pub struct Sources {
@@ -46,8 +45,8 @@ struct ClassType {
 }
 
 /// Compiles every method of every module under `root` (and the functions
-/// they call) for `code/`; `None` with where the compiler stopped.
-pub fn sources(host: &mut Host<'_>, root: &Rc<Instance>) -> Result<Sources, Option<Span>> {
+/// they call) for `code/`; or why the compiler stopped.
+pub fn sources(host: &mut Host<'_>, root: &Rc<Instance>) -> Result<Sources, Stop> {
     let mut state =
         State { names: HashMap::new(), types: Vec::new(), keys: HashMap::new(), functions: BTreeMap::new() };
     state.module(host, root)?;
@@ -94,7 +93,7 @@ struct State {
 impl State {
     /// Names the instance's class type (children first: the declaration
     /// names their types) and records its source.
-    fn module(&mut self, host: &mut Host<'_>, instance: &Rc<Instance>) -> Result<(), Option<Span>> {
+    fn module(&mut self, host: &mut Host<'_>, instance: &Rc<Instance>) -> Result<(), Stop> {
         for (_, child) in crate::host::module::child_instances(instance) {
             if !self.names.contains_key(&Rc::as_ptr(&child)) {
                 self.module(host, &child)?;
@@ -157,7 +156,7 @@ impl State {
     }
 
     /// The free functions a method calls, and theirs.
-    fn callees(&mut self, host: &mut Host<'_>, callees: HashMap<NodeId, Unit>) -> Result<(), Option<Span>> {
+    fn callees(&mut self, host: &mut Host<'_>, callees: HashMap<NodeId, Unit>) -> Result<(), Stop> {
         let mut pending: Vec<Unit> = callees.into_values().filter(|u| u.owner.is_none()).collect();
         while let Some(unit) = pending.pop() {
             let qualified = crate::script::function_name(host, &unit);

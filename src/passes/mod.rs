@@ -34,7 +34,6 @@ use crate::host::eval::Host;
 use crate::host::value::Instance;
 use crate::ir::{Function, Graph};
 use crate::script::Unit;
-use crate::source::Span;
 
 /// A pass that can be switched off (PyTorch's `MobileOptimizerType`
 /// blocklist).
@@ -85,7 +84,7 @@ pub fn optimize(
     units: &[Unit],
     options: &Options,
     observe: &mut dyn FnMut(&str, &Graph),
-) -> Result<Vec<Function>, Option<Span>> {
+) -> Result<Vec<Function>, crate::script::Stop> {
     crate::host::module::set_training(host, root, false);
     let mut memo = crate::script::InlineMemo::new();
     let mut folded = std::collections::HashSet::new();

@@ -2,14 +2,15 @@
 //! `torch.jit.script` compiles — `forward`, `@torch.jit.export` methods, the
 //! submodules' forwards, and every method and free function they call.
 //!
-//! So far this runs the checks that need no type inference: the constructs
-//! TorchScript's frontend rejects (`frontend.rs`) and the closed-over globals
-//! and `range` arguments the recipe documents (`globals.rs`). Every problem
-//! is reported; compilation does not stop at the first.
+//! The constructs TorchScript's frontend rejects (`frontend.rs`) and the
+//! closed-over globals and `range` arguments the recipe documents
+//! (`globals.rs`) are checked first; then each function is typed and
+//! lowered to IR (`emit/`). Every problem is reported; compilation does
+//! not stop at the first.
 
 mod annotation;
 pub mod emit;
-mod errors;
+pub(crate) mod errors;
 mod frontend;
 mod globals;
 mod literal;
@@ -40,6 +41,27 @@ pub struct Unit {
     /// The name PyTorch compiles it under when that is not the
     /// definition's: `__out_dim_getter` for the property `out_dim`.
     pub alias: Option<Rc<str>>,
+}
+
+/// Why the compiler made no graph of a function.
+#[derive(Clone, Copy, Debug)]
+pub enum Stop {
+    /// The code has errors, reported as diagnostics (`check` shows them).
+    Reported,
+    /// A construct this compiler does not handle yet, in this statement:
+    /// the code is not known to be wrong, so nothing was reported.
+    Unsupported(crate::source::Span),
+}
+
+impl Stop {
+    /// Where to point at the stop: the unsupported statement, else
+    /// `fallback` (the errors have their own spans).
+    pub fn span_or(self, fallback: crate::source::Span) -> crate::source::Span {
+        match self {
+            Stop::Unsupported(at) => at,
+            Stop::Reported => fallback,
+        }
+    }
 }
 
 /// The name PyTorch compiles a method under when it declares overloads of
@@ -102,16 +124,15 @@ fn entry_units(host: &mut Host<'_>, selected: &Selected) -> Units {
     units
 }
 
-/// One unit compiled and cleaned up, or where the compiler stopped (`None`:
-/// it stopped on an error, which `check` reports).
-fn compile_unit(host: &mut Host<'_>, unit: &Unit) -> Result<crate::ir::Function, Option<crate::source::Span>> {
+/// One unit compiled and cleaned up, or why the compiler stopped.
+fn compile_unit(host: &mut Host<'_>, unit: &Unit) -> Result<crate::ir::Function, Stop> {
     compile_with_callees(host, unit).map(|(function, _)| function)
 }
 
 /// A unit compiled and cleaned up, with what each of its calls calls.
 pub type Compiled = (crate::ir::Function, HashMap<crate::ir::NodeId, Unit>);
 
-fn compile_with_callees(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, Option<crate::source::Span>> {
+fn compile_with_callees(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, Stop> {
     if let Some(traced) = traced_forward(host, unit) {
         return Ok(((*traced.function).clone(), (*traced.calls).clone()));
     }
@@ -121,8 +142,8 @@ fn compile_with_callees(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, Op
         .unwrap_or_default();
     let mut emitter = emit::Emitter::new(host, unit);
     emitter.function();
-    if emitter.incomplete || !emitter.diagnostics.is_empty() {
-        return Err(emitter.gave_up);
+    if let Some(stop) = emitter.stop() {
+        return Err(stop);
     }
     let mut graph = emitter.graph;
     crate::ir::cleanup::cleanup(&mut graph);
@@ -148,11 +169,7 @@ pub type InlineMemo = HashMap<(*const FunctionDef, Option<*const Instance>), cra
 /// (constants propagated into them, see [`crate::ir::preoptimize`]) and
 /// memoized per (function, instance); the unit itself is not optimized, as
 /// in PyTorch's export.
-pub fn inlined(
-    host: &mut Host<'_>,
-    unit: &Unit,
-    memo: &mut InlineMemo,
-) -> Result<crate::ir::Function, Option<crate::source::Span>> {
+pub fn inlined(host: &mut Host<'_>, unit: &Unit, memo: &mut InlineMemo) -> Result<crate::ir::Function, Stop> {
     inlined_with(host, unit, memo, &mut |_, _, _| {})
 }
 
@@ -168,7 +185,7 @@ pub fn inlined_with(
     unit: &Unit,
     memo: &mut InlineMemo,
     rewrite: &mut BeforeInlining<'_>,
-) -> Result<crate::ir::Function, Option<crate::source::Span>> {
+) -> Result<crate::ir::Function, Stop> {
     let (mut function, mut callees) = compile_with_callees(host, unit)?;
     rewrite(host, &mut function, &mut callees);
     let live: HashSet<crate::ir::NodeId> = function.graph.walk().into_iter().collect();
@@ -214,7 +231,7 @@ pub fn module_methods(host: &mut Host<'_>, module: &Rc<Instance>) -> Vec<Unit> {
 
 /// A unit compiled and cleaned up (not inlined), with what each of its
 /// calls calls; or where the compiler stopped.
-pub fn compiled(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, Option<crate::source::Span>> {
+pub fn compiled(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, Stop> {
     compile_with_callees(host, unit)
 }
 
@@ -247,25 +264,20 @@ pub fn entry_unit(host: &mut Host<'_>, selected: &Selected) -> Option<Unit> {
 
 /// The graph of the entry's `forward` (or of the scripted function), when
 /// this compiler handles everything in it; otherwise where it gave up (the
-/// innermost statement it could not compile), or `None` when the entry has
-/// no function to compile.
-pub fn entry_graph(
-    host: &mut Host<'_>,
-    selected: &Selected,
-) -> Result<crate::ir::Function, Option<crate::source::Span>> {
+/// innermost statement it could not compile, the function's name when it
+/// has errors), or [`Stop::Reported`] when the entry has no function to
+/// compile.
+pub fn entry_graph(host: &mut Host<'_>, selected: &Selected) -> Result<crate::ir::Function, Stop> {
     // The entry's own function is the last one added for a module (after
     // its submodules) and the only one for a function.
-    let unit = entry_unit(host, selected).ok_or(None)?;
-    compile_unit(host, &unit).map_err(|at| Some(at.unwrap_or(unit.def.name.span)))
+    let unit = entry_unit(host, selected).ok_or(Stop::Reported)?;
+    compile_unit(host, &unit).map_err(|stop| Stop::Unsupported(stop.span_or(unit.def.name.span)))
 }
 
 /// Every function the entry compiles (its methods, its submodules' and the
 /// functions they call, the prelude's included), by owner class and name,
 /// each compiled or with where the compiler stopped. What export will need.
-pub fn compile_all(
-    host: &mut Host<'_>,
-    selected: &Selected,
-) -> Vec<(String, Result<crate::ir::Function, Option<crate::source::Span>>)> {
+pub fn compile_all(host: &mut Host<'_>, selected: &Selected) -> Vec<(String, Result<crate::ir::Function, Stop>)> {
     let mut units = entry_units(host, selected);
     let mut out = Vec::new();
     let mut next = 0;

@@ -12,7 +12,6 @@ use crate::host::value::{EntryKind, Instance, Value};
 use crate::interp::exec::Calls;
 use crate::ir::{Graph, NodeId};
 use crate::script::{InlineMemo, Unit};
-use crate::source::Span;
 use crate::syntax::ast::FunctionDef;
 
 pub(super) struct Resolver<'h, 'a> {
@@ -25,8 +24,8 @@ pub(super) struct Resolver<'h, 'a> {
     /// Modules that are scripted or traced entries themselves.
     opaque: HashSet<*const Instance>,
     memo: InlineMemo,
-    /// Where the compiler stopped on a callee, if it did.
-    pub stopped: Option<Option<Span>>,
+    /// Why the compiler stopped on a callee, if it did.
+    pub stopped: Option<crate::script::Stop>,
 }
 
 impl<'h, 'a> Resolver<'h, 'a> {
@@ -69,8 +68,8 @@ impl Calls for Resolver<'_, '_> {
         let graph = if opaque {
             match crate::script::inlined(self.host, &unit, &mut self.memo) {
                 Ok(function) => Rc::new(function.graph),
-                Err(at) => {
-                    self.stopped = Some(at);
+                Err(stop) => {
+                    self.stopped = Some(stop);
                     return None;
                 }
             }
@@ -81,8 +80,8 @@ impl Calls for Resolver<'_, '_> {
                     self.callees.insert(Rc::as_ptr(&graph), callees);
                     graph
                 }
-                Err(at) => {
-                    self.stopped = Some(at);
+                Err(stop) => {
+                    self.stopped = Some(stop);
                     return None;
                 }
             }

@@ -145,17 +145,8 @@ pub fn trace(
         .into_iter()
         .find(|u| u.def.name.name == forward)
         .ok_or_else(|| vec![Diagnostic::new(Code::E6001, at, "the traced module has no `forward` to run")])?;
-    let stops = |found: Option<Span>| {
-        vec![
-            Diagnostic::new(
-                Code::E3010,
-                found.unwrap_or(at),
-                "tsc cannot trace this module: it cannot compile this statement yet",
-            )
-            .label("the script compiler stops here")
-            .secondary(at, "traced here")
-            .note("tsc traces by running the compiled forward on the example inputs"),
-        ]
+    let stops = |stop: crate::script::Stop| {
+        vec![crate::script::errors::cannot_compile_yet(stop.span_or(at), crate::script::errors::Purpose::Trace(at))]
     };
     let (scripted, callees) = crate::script::compiled(host, &unit).map_err(stops)?;
     let mut converter = Converter::new();
@@ -190,8 +181,8 @@ pub fn trace(
         &mut recorder,
         Some(&mut resolver),
     );
-    if let Some(found) = resolver.stopped.take() {
-        return Err(stops(found));
+    if let Some(stop) = resolver.stopped.take() {
+        return Err(stops(stop));
     }
     let outputs = run.map_err(|e| {
         let span = e.span.unwrap_or(at);

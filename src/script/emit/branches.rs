@@ -14,7 +14,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         then: &[Stmt],
         orelse: &[Stmt],
         span: Span,
-    ) -> Result<bool, Incomplete> {
+    ) -> Result<bool, Stop> {
         let (node, then_block, else_block) = self.if_node(cond, span);
         let outer = self.block;
         // A refinement is an assignment of the branch (`if stride is None:
@@ -24,12 +24,12 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         let (then_vars, then_flow) = self.branch(then_block, then, &refinements.when_true)?;
         let (else_vars, else_flow) = self.branch(else_block, orelse, &refinements.when_false)?;
         self.block = outer;
-        let (then_falls, else_falls) = (matches!(then_flow, Flow::Falls), matches!(else_flow, Flow::Falls));
+        let (then_falls, else_falls) = (matches!(then_flow, Completion::Falls), matches!(else_flow, Completion::Falls));
         if !then_falls && !else_falls {
-            if matches!(then_flow, Flow::Exits) || matches!(else_flow, Flow::Exits) {
+            if matches!(then_flow, Completion::Exits) || matches!(else_flow, Completion::Exits) {
                 return Ok(true);
             }
-            return Err(Incomplete);
+            return Err(self.stop_here());
         }
         // Outputs: names assigned in a branch that exist afterwards, in
         // the order of the names (PyTorch's sorted set). A branch that
@@ -74,14 +74,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 Type::optional(other)
             } else {
                 let text = self.host.name(name).to_string();
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::E2006,
-                        span,
-                        format!("Type mismatch: {text} is set to type {tt} in the true branch and type {et} in the false branch"),
-                    )
-                    .label(format!("`{text}` gets different types in the two branches")),
-                );
+                let mismatch = errors::Mismatch::Branches { variable: text, then: tt, orelse: et };
+                self.diagnostics.push(errors::type_mismatch(span, mismatch));
                 Type::Any
             };
             self.graph.block_mut(then_block).returns.push(t);
@@ -101,14 +95,14 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         block: BlockId,
         body: &[Stmt],
         refined: &[refine::Refined],
-    ) -> Result<(HashMap<Symbol, ValueId>, Flow), Incomplete> {
+    ) -> Result<(HashMap<Symbol, ValueId>, Completion), Stop> {
         self.block = block;
         self.scopes.push(HashMap::new());
         self.refine(refined);
         let result = self.statements(body);
         let scope = self.scopes.pop().expect("pushed above");
         match result? {
-            Flow::Returns(_) => Err(Incomplete),
+            Completion::Returns(_) => Err(self.stop_here()),
             flow => Ok((scope, flow)),
         }
     }
@@ -150,7 +144,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         then: &[Stmt],
         orelse: &[Stmt],
         span: Span,
-    ) -> Result<Flow, Incomplete> {
+    ) -> Result<Completion, Stop> {
         let (node, then_block, else_block) = self.if_node(cond, span);
         let outer = self.block;
         let mut results = Vec::new();
@@ -163,14 +157,14 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             let flow = self.statements(body);
             self.scopes.pop();
             let v = match flow? {
-                Flow::Returns(v) => v,
-                Flow::Exits => return Err(Incomplete),
+                Completion::Returns(v) => v,
+                Completion::Exits => return Err(self.stop_here()),
                 // Filled in below with the other branch's type.
-                Flow::Raises => {
+                Completion::Raises => {
                     results.push(None);
                     continue;
                 }
-                Flow::Falls => match self.return_annotation.clone() {
+                Completion::Falls => match self.return_annotation.clone() {
                     Some(annotated) if !matches!(annotated, Type::None | Type::Optional(_) | Type::Any) => {
                         let def = self.unit.def.clone();
                         let name = self.host.name(def.name.name).to_string();
@@ -208,13 +202,13 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 self.graph.block_mut(raising).returns = vec![missing];
                 if results[0].is_none() { vec![missing, *v] } else { vec![*v, missing] }
             }
-            _ => return Err(Incomplete),
+            _ => return Err(self.stop_here()),
         };
         let (t, e) = (self.ty(results[0]), self.ty(results[1]));
         let ty = self.merge_return_types(&t, &e, span);
         let out = self.graph.add_output(node, ty, None);
         self.graph.value_mut(out).inferred = self.graph.value(results[1]).inferred;
-        Ok(Flow::Returns(out))
+        Ok(Completion::Returns(out))
     }
 
     pub(super) fn merge_return_types(&mut self, t: &Type, e: &Type, span: Span) -> Type {

@@ -254,7 +254,7 @@ impl Emitter<'_, '_, '_> {
                 emitter.all_overloads = self.all_overloads;
                 emitter.stack = stack;
                 emitter.function();
-                if emitter.incomplete || !emitter.diagnostics.is_empty() {
+                if emitter.stop().is_some() {
                     return self.unsupported();
                 }
                 let top = emitter.graph.top;

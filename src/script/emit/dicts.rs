@@ -22,16 +22,8 @@ impl Emitter<'_, '_, '_> {
             }
             match &key_type {
                 Some(expected) if *expected != kt => {
-                    return self.error(
-                        Diagnostic::new(
-                            Code::E2006,
-                            k.span,
-                            format!(
-                                "Dict keys must contain only a single type. Expected: {expected} but found {kt} instead"
-                            ),
-                        )
-                        .label(format!("a key of type `{kt}` among keys of type `{expected}`")),
-                    );
+                    let mismatch = errors::Mismatch::DictKey { expected: expected.clone(), found: kt };
+                    return self.error(errors::type_mismatch(k.span, mismatch));
                 }
                 _ => key_type = Some(kt),
             }
@@ -59,14 +51,8 @@ impl Emitter<'_, '_, '_> {
                     value.map(|v| ("values", v))
                 };
                 if let Some((part, found)) = what {
-                    return self.error(
-                        Diagnostic::new(
-                            Code::E2006,
-                            span,
-                            format!("Type annotation was inferred to be `{hinted}`, but the type of {part} given by the dict literal is {found}"),
-                        )
-                        .label(format!("the annotation asks for a `{hinted}`")),
-                    );
+                    let mismatch = errors::Mismatch::DictAnnotation { annotated: hinted, part, found };
+                    return self.error(errors::type_mismatch(span, mismatch));
                 }
                 hinted
             }
@@ -78,26 +64,26 @@ impl Emitter<'_, '_, '_> {
 
     /// `del d[k]` and `del xs[i]`: `aten::Delete`; `del name`: the name is
     /// no longer defined.
-    pub(super) fn delete(&mut self, targets: &[Expr]) -> Result<(), Incomplete> {
+    pub(super) fn delete(&mut self, targets: &[Expr]) -> Result<(), Stop> {
         for target in targets {
             match &target.kind {
                 ExprKind::Subscript { value, index } if !matches!(index.kind, ExprKind::Slice { .. }) => {
                     let object = self.value(value);
                     if !matches!(self.ty(object), Type::List(_) | Type::Dict(..) | Type::Any) {
-                        return Err(Incomplete);
+                        return Err(self.stop_here());
                     }
                     let key = self.value(index);
                     self.call_aten("aten::Delete", vec![object, key], vec![], target.span);
                 }
                 ExprKind::Name(name) => {
                     if self.lookup(*name).is_none() {
-                        return Err(Incomplete);
+                        return Err(self.stop_here());
                     }
                     for scope in &mut self.scopes {
                         scope.remove(name);
                     }
                 }
-                _ => return Err(Incomplete),
+                _ => return Err(self.stop_here()),
             }
         }
         Ok(())

@@ -25,19 +25,19 @@ impl Emitter<'_, '_, '_> {
     /// of every carried variable. Unlike a `return`, PyTorch does not treat
     /// the block as left: an `if` merges the branch's variables as they are
     /// (so `if x is None: continue` does not refine `x` after it).
-    pub(super) fn loop_exit(&mut self, is_break: bool, span: Span) -> Result<Flow, Incomplete> {
+    pub(super) fn loop_exit(&mut self, is_break: bool, span: Span) -> Result<Completion, Stop> {
         let keyword = if is_break { "break" } else { "continue" };
         let Some(context) = self.loops.last().cloned() else {
             self.error(
                 Diagnostic::new(Code::E3001, span, format!("SyntaxError: '{keyword}' outside loop"))
                     .label("not inside a loop"),
             );
-            return Ok(Flow::Falls);
+            return Ok(Completion::Falls);
         };
         if context.unrolled {
             // Once, not once per unrolled trip.
             if self.diagnostics.iter().any(|d| d.span() == span) {
-                return Ok(Flow::Falls);
+                return Ok(Completion::Falls);
             }
             self.error(
                 Diagnostic::new(
@@ -48,7 +48,7 @@ impl Emitter<'_, '_, '_> {
                 .label(format!("`{keyword}` in a loop over a module container"))
                 .help("collect the results in a list and decide after the loop"),
             );
-            return Ok(Flow::Falls);
+            return Ok(Completion::Falls);
         }
         let cond = match (&context.test, context.truth, is_break) {
             (_, _, true) => self.constant(IrConstant::Bool(false), None),
@@ -58,17 +58,17 @@ impl Emitter<'_, '_, '_> {
         };
         let mut inputs = vec![cond];
         for name in &context.carried {
-            inputs.push(self.lookup(*name).ok_or(Incomplete)?);
+            inputs.push(self.lookup(*name).ok_or_else(|| self.stop_here())?);
         }
         self.node(LOOP_CONTINUATION, inputs, vec![], Attr::None, span);
         // What follows in the block is never run (lowering drops it).
-        Ok(Flow::Falls)
+        Ok(Completion::Falls)
     }
 
     /// `return value` in a function that returns from inside a loop:
     /// `prim::ReturnStmt(value)`. The function's result type is the
     /// annotated one, or what its returns unify to.
-    pub(super) fn return_exit(&mut self, value: ValueId, span: Span) -> Flow {
+    pub(super) fn return_exit(&mut self, value: ValueId, span: Span) -> Completion {
         let ty = self.ty(value);
         let merged = match (&self.return_annotation, self.merged_return.clone()) {
             (Some(annotated), _) => annotated.clone(),
@@ -79,7 +79,7 @@ impl Emitter<'_, '_, '_> {
         let inferred = self.return_annotation.is_none() && self.graph.value(value).inferred;
         self.merged_return = Some((merged, inferred));
         self.node(RETURN_STMT, vec![value], vec![], Attr::None, span);
-        Flow::Exits
+        Completion::Exits
     }
 
     /// Runs `body` as the body of a loop that carries `carried`.

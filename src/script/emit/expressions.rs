@@ -27,8 +27,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
     }
 
-    /// A condition as a bool: Tensors through `aten::Bool`, ints through
-    /// `aten::Bool`; an Optional is an error, as in PyTorch.
+    /// A condition as a bool, as PyTorch converts one: a Tensor, int or
+    /// float through `aten::Bool`, a list by whether it is empty; an
+    /// Optional is an error.
     pub(super) fn condition(&mut self, test: &Expr) -> ValueId {
         let v = self.value(test);
         match self.ty(v) {
@@ -220,7 +221,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     [generator] if generator.ifs.is_empty() && !generator.is_async => {
                         match self.list_comprehension(elt, generator, hint, e.span) {
                             Ok(v) => Sugar::Value(v),
-                            Err(Incomplete) => Sugar::Value(self.unsupported()),
+                            Err(stop) => Sugar::Value(self.recover(stop)),
                         }
                     }
                     _ => Sugar::Value(self.unsupported()),
@@ -230,7 +231,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 [generator] if generator.ifs.is_empty() && !generator.is_async => {
                     match self.dict_comprehension(key, value, generator, hint, e.span) {
                         Ok(v) => Sugar::Value(v),
-                        Err(Incomplete) => Sugar::Value(self.unsupported()),
+                        Err(stop) => Sugar::Value(self.recover(stop)),
                     }
                 }
                 _ => Sugar::Value(self.unsupported()),
@@ -356,14 +357,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 } else if matching::is_subtype(&t, &f, &mut HashMap::new()) {
                     f
                 } else {
-                    self.diagnostics.push(
-                        Diagnostic::new(
-                            Code::E2006,
-                            e.span,
-                            format!("if-expression's true branch has type {t} but false branch has type {f}"),
-                        )
-                        .label("the two branches have different types"),
-                    );
+                    let mismatch = errors::Mismatch::IfExpression { then: t, orelse: f };
+                    self.diagnostics.push(errors::type_mismatch(e.span, mismatch));
                     Type::Any
                 };
                 let out = self.graph.add_output(node, ty, None);
@@ -469,15 +464,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     format!("Union[{}]", names.join(", "))
                 }
             };
-            return self.error(
-                Diagnostic::new(
-                    Code::E2006,
-                    span,
-                    format!("List type annotation `List[{expected}]` did not match the types of the given list elements, which were unified to {unified}"),
-                )
-                .label(format!("the annotation asks for a list of `{expected}`"))
-                .help(format!("write every element as a `{expected}` (`2.0`, not `2`, for floats)")),
-            );
+            let mismatch = errors::Mismatch::ListAnnotation { element: expected.clone(), unified };
+            return self.error(errors::type_mismatch(span, mismatch));
         }
         self.node("prim::ListConstruct", values, vec![Type::list(expected.clone())], Attr::None, span)[0]
     }

@@ -55,12 +55,12 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         self.return_exits = exits::returns_in_loop(&def.body);
         let flow = self.statements(&def.body);
         let result = match flow {
-            Ok(Flow::Returns(v)) => v,
-            Ok(Flow::Raises) if !self.return_exits => {
+            Ok(Completion::Returns(v)) => v,
+            Ok(Completion::Raises) if !self.return_exits => {
                 self.give_up();
                 self.any()
             }
-            Ok(Flow::Falls) => {
+            Ok(Completion::Falls) => {
                 self.check_falls_off(&def);
                 let none = self.constant(IrConstant::None, None);
                 if self.return_exits {
@@ -69,11 +69,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 }
                 none
             }
-            Ok(Flow::Raises | Flow::Exits) => self.any(),
-            Err(Incomplete) => {
-                self.give_up();
-                self.any()
-            }
+            Ok(Completion::Raises | Completion::Exits) => self.any(),
+            Err(stop) => self.recover(stop),
         };
         let result = if self.return_exits {
             // A placeholder of the result type; lowering the returns
@@ -91,22 +88,20 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         let top = self.graph.top;
         self.graph.block_mut(top).returns = vec![result];
         self.remove_dead_packing();
-        if !self.incomplete && self.diagnostics.is_empty() {
+        if self.stop().is_none() {
             crate::ir::exits::transform(&mut self.graph);
             crate::ir::exits::canonicalize_modified_loops(&mut self.graph, top);
         }
         if cfg!(debug_assertions)
-            && !self.incomplete
-            && self.diagnostics.is_empty()
+            && self.stop().is_none()
             && let Err(problem) = crate::ir::verify::verify(&self.graph)
         {
             panic!("the script compiler built an invalid graph for `{}`: {problem}", self.host.name(def.name.name));
         }
-        if self.incomplete {
+        if let Some((_, before)) = self.unsupported {
             // Types after a construct this compiler skipped are guesses:
             // report what was found before it, and what holds regardless.
             let sure = std::mem::take(&mut self.sure);
-            let before = self.reported_before_giving_up.unwrap_or(0);
             let all = std::mem::take(&mut self.diagnostics);
             self.diagnostics =
                 all.into_iter().enumerate().filter(|(i, _)| *i < before || sure.contains(i)).map(|(_, d)| d).collect();
@@ -118,7 +113,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         if let Some(annotated) = &self.return_annotation
             && *annotated != Type::None
             && *annotated != Type::Any
-            && !self.incomplete
+            && self.unsupported.is_none()
         {
             let span = def.name.span;
             self.diagnostics.push(

@@ -19,18 +19,18 @@ impl Emitter<'_, '_, '_> {
         value: ValueId,
         span: Span,
         body: &mut F,
-    ) -> Result<(), Incomplete>
+    ) -> Result<(), Stop>
     where
-        F: FnMut(&mut Self) -> Result<Flow, Incomplete>,
+        F: FnMut(&mut Self) -> Result<Completion, Stop>,
     {
         let (key, name) = match (what, &target.kind) {
             (Unrolled::Modules, ExprKind::Name(n)) => (None, Some(*n)),
             (Unrolled::Keys, ExprKind::Name(n)) => (Some(*n), None),
             (Unrolled::Items, ExprKind::Tuple(items)) => match items.as_slice() {
                 [Expr { kind: ExprKind::Name(k), .. }, Expr { kind: ExprKind::Name(m), .. }] => (Some(*k), Some(*m)),
-                _ => return Err(Incomplete),
+                _ => return Err(self.stop_here()),
             },
-            _ => return Err(Incomplete),
+            _ => return Err(self.stop_here()),
         };
         let instances = crate::host::module::child_instances(container);
         let keys: Vec<String> = instances.iter().map(|(k, _)| k.clone()).collect();
@@ -62,8 +62,8 @@ impl Emitter<'_, '_, '_> {
                 self.scopes[depth - 1].insert(name, v);
             }
             let context = exits::LoopContext { carried: Vec::new(), test: None, truth: None, unrolled: true };
-            if !matches!(self.in_loop(context, |this| body(this))?, Flow::Falls) {
-                return Err(Incomplete);
+            if !matches!(self.in_loop(context, |this| body(this))?, Completion::Falls) {
+                return Err(self.stop_here());
             }
         }
         Ok(())
@@ -72,15 +72,9 @@ impl Emitter<'_, '_, '_> {
     /// A loop over a tuple's items, unrolled as PyTorch does: the target is
     /// each item in turn, in the enclosing scope (no loop, no carried
     /// values).
-    fn unrolled_items<F>(
-        &mut self,
-        target: &Expr,
-        items: Vec<ValueId>,
-        span: Span,
-        body: &mut F,
-    ) -> Result<(), Incomplete>
+    fn unrolled_items<F>(&mut self, target: &Expr, items: Vec<ValueId>, span: Span, body: &mut F) -> Result<(), Stop>
     where
-        F: FnMut(&mut Self) -> Result<Flow, Incomplete>,
+        F: FnMut(&mut Self) -> Result<Completion, Stop>,
     {
         for item in items {
             let mut bindings = Vec::new();
@@ -89,8 +83,8 @@ impl Emitter<'_, '_, '_> {
                 self.bind(name, v, span);
             }
             let context = exits::LoopContext { carried: Vec::new(), test: None, truth: None, unrolled: true };
-            if !matches!(self.in_loop(context, |this| body(this))?, Flow::Falls) {
-                return Err(Incomplete);
+            if !matches!(self.in_loop(context, |this| body(this))?, Completion::Falls) {
+                return Err(self.stop_here());
             }
         }
         Ok(())
@@ -106,11 +100,11 @@ impl Emitter<'_, '_, '_> {
         generator: &Comprehension,
         hint: Option<Type>,
         span: Span,
-    ) -> Result<ValueId, Incomplete> {
+    ) -> Result<ValueId, Stop> {
         let (ty, mut typed) = match hint {
             Some(t @ Type::List(_)) => (t, true),
             Some(Type::Any) | None => (Type::list(Type::Tensor), false),
-            Some(_) => return Err(Incomplete),
+            Some(_) => return Err(self.stop_here()),
         };
         let list = self.node("prim::ListConstruct", vec![], vec![ty], Attr::None, span)[0];
         // The comprehension's names are its own.
@@ -120,13 +114,13 @@ impl Emitter<'_, '_, '_> {
             if !typed {
                 let element = this.ty(v);
                 if element == Type::Any {
-                    return Err(Incomplete);
+                    return Err(this.stop_here());
                 }
                 this.graph.value_mut(list).ty = Type::list(element);
                 typed = true;
             }
             this.call_aten("aten::append", vec![list, v], vec![], span);
-            Ok(Flow::Falls)
+            Ok(Completion::Falls)
         });
         self.scopes.pop();
         result.map(|()| list)
@@ -142,11 +136,11 @@ impl Emitter<'_, '_, '_> {
         generator: &Comprehension,
         hint: Option<Type>,
         span: Span,
-    ) -> Result<ValueId, Incomplete> {
+    ) -> Result<ValueId, Stop> {
         let (ty, mut typed) = match hint {
             Some(t @ Type::Dict(..)) => (t, true),
             Some(Type::Any) | None => (Type::Dict(Box::new(Type::Str), Box::new(Type::Tensor)), false),
-            Some(_) => return Err(Incomplete),
+            Some(_) => return Err(self.stop_here()),
         };
         let dict = self.node("prim::DictConstruct", vec![], vec![ty], Attr::None, span)[0];
         self.scopes.push(HashMap::new());
@@ -156,13 +150,13 @@ impl Emitter<'_, '_, '_> {
             if !typed {
                 let (kt, vt) = (this.ty(k), this.ty(v));
                 if kt == Type::Any || vt == Type::Any {
-                    return Err(Incomplete);
+                    return Err(this.stop_here());
                 }
                 this.graph.value_mut(dict).ty = Type::Dict(Box::new(kt), Box::new(vt));
                 typed = true;
             }
             this.call_aten("aten::_set_item", vec![dict, k, v], vec![], span);
-            Ok(Flow::Falls)
+            Ok(Completion::Falls)
         });
         self.scopes.pop();
         result.map(|()| dict)
@@ -170,7 +164,7 @@ impl Emitter<'_, '_, '_> {
 
     /// `while test:`: a `prim::Loop` with no trip limit whose condition is
     /// tested before the first trip and again at the end of each.
-    pub(super) fn while_loop(&mut self, test: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
+    pub(super) fn while_loop(&mut self, test: &Expr, body: &[Stmt], span: Span) -> Result<(), Stop> {
         // Locals the body refines are assigned there too.
         let mut carried: Vec<Symbol> = assigned_names(body)
             .into_iter()
@@ -194,7 +188,7 @@ impl Emitter<'_, '_, '_> {
         })
     }
 
-    pub(super) fn for_loop(&mut self, target: &Expr, iter: &Expr, body: &[Stmt], span: Span) -> Result<(), Incomplete> {
+    pub(super) fn for_loop(&mut self, target: &Expr, iter: &Expr, body: &[Stmt], span: Span) -> Result<(), Stop> {
         // Locals the body refines are assigned there too.
         let mut assigned = assigned_names(body);
         assigned.extend(refine::tested_names(body));
@@ -211,9 +205,9 @@ impl Emitter<'_, '_, '_> {
         assigned: Vec<Symbol>,
         span: Span,
         body: &mut F,
-    ) -> Result<(), Incomplete>
+    ) -> Result<(), Stop>
     where
-        F: FnMut(&mut Self) -> Result<Flow, Incomplete>,
+        F: FnMut(&mut Self) -> Result<Completion, Stop>,
     {
         // `self.heads.items()` (`.keys()`, `.values()`) of a ModuleDict
         // unrolls; of a dict, it is the method's list.
@@ -233,7 +227,7 @@ impl Emitter<'_, '_, '_> {
                 }
                 receiver => {
                     let method = self.attribute(receiver, attr, func.span);
-                    let Sugar::Value(list) = self.call(method, args, iter.span) else { return Err(Incomplete) };
+                    let Sugar::Value(list) = self.call(method, args, iter.span) else { return Err(self.stop_here()) };
                     return self.iterate_from(target, iter, Some(list), assigned, span, body);
                 }
             }
@@ -251,9 +245,9 @@ impl Emitter<'_, '_, '_> {
         assigned: Vec<Symbol>,
         span: Span,
         body: &mut F,
-    ) -> Result<(), Incomplete>
+    ) -> Result<(), Stop>
     where
-        F: FnMut(&mut Self) -> Result<Flow, Incomplete>,
+        F: FnMut(&mut Self) -> Result<Completion, Stop>,
     {
         // `zip(a, b)` and `enumerate(a)` iterate several sources in step;
         // `enumerate(self.layers)` unrolls like `self.layers`.
@@ -299,7 +293,7 @@ impl Emitter<'_, '_, '_> {
             if bounds.iter().any(|b| !matches!(self.ty(*b), Type::Int | Type::Any)) {
                 // globals.rs reports range over a Tensor parameter; other
                 // cases are left to a later version of this compiler.
-                return Err(Incomplete);
+                return Err(self.stop_here());
             }
             let n = match bounds.as_slice() {
                 [n] => *n,
@@ -311,7 +305,7 @@ impl Emitter<'_, '_, '_> {
                     derive = Some((*lo, step));
                     self.call_aten("aten::__range_length", vec![*lo, *hi, step], vec![], iter.span)
                 }
-                _ => return Err(Incomplete),
+                _ => return Err(self.stop_here()),
             };
             sources.push(None);
             lengths.push(n);
@@ -377,7 +371,7 @@ impl Emitter<'_, '_, '_> {
                     Type::List(element) => *element,
                     Type::Str => Type::Str,
                     Type::Tensor => Type::Tensor,
-                    _ => return Err(Incomplete),
+                    _ => return Err(self.stop_here()),
                 };
                 let n = self.call_aten("aten::len", vec![iterable], vec![], iter.span);
                 lengths.push(n);
@@ -397,7 +391,7 @@ impl Emitter<'_, '_, '_> {
         let targets: Vec<&Expr> = match (&target.kind, sources.len()) {
             (_, 1) => vec![target],
             (ExprKind::Tuple(items), k) if items.len() == k => items.iter().collect(),
-            _ => return Err(Incomplete),
+            _ => return Err(self.stop_here()),
         };
         let mut names = Vec::new();
         for t in &targets {
@@ -471,7 +465,7 @@ impl Emitter<'_, '_, '_> {
         value: ValueId,
         span: Span,
         out: &mut Vec<(Symbol, ValueId)>,
-    ) -> Result<(), Incomplete> {
+    ) -> Result<(), Stop> {
         match &target.kind {
             ExprKind::Name(name) => {
                 if self.graph.value(value).name.is_none() {
@@ -484,7 +478,7 @@ impl Emitter<'_, '_, '_> {
                 let types = match self.tuple_view(value) {
                     Type::Tuple(types) if types.len() == items.len() => types,
                     Type::List(element) => vec![*element; items.len()],
-                    _ => return Err(Incomplete),
+                    _ => return Err(self.stop_here()),
                 };
                 let kind = if matches!(self.tuple_view(value), Type::Tuple(_)) {
                     "prim::TupleUnpack"
@@ -497,7 +491,7 @@ impl Emitter<'_, '_, '_> {
                 }
                 Ok(())
             }
-            _ => Err(Incomplete),
+            _ => Err(self.stop_here()),
         }
     }
 
@@ -529,12 +523,12 @@ impl Emitter<'_, '_, '_> {
         carried: Vec<Symbol>,
         counter_label: Option<String>,
         span: Span,
-        bind: impl FnOnce(&mut Self, ValueId) -> Result<Vec<(Symbol, ValueId)>, Incomplete>,
+        bind: impl FnOnce(&mut Self, ValueId) -> Result<Vec<(Symbol, ValueId)>, Stop>,
         next: impl FnOnce(&mut Self) -> ValueId,
         body: &mut F,
-    ) -> Result<(), Incomplete>
+    ) -> Result<(), Stop>
     where
-        F: FnMut(&mut Self) -> Result<Flow, Incomplete>,
+        F: FnMut(&mut Self) -> Result<Completion, Stop>,
     {
         let initial: Vec<ValueId> = carried.iter().map(|n| self.lookup(*n).expect("carried names exist")).collect();
         let mut inputs = vec![trip, cond];
@@ -549,10 +543,10 @@ impl Emitter<'_, '_, '_> {
         self.scopes.push(HashMap::new());
         let bindings = match bind(self, i) {
             Ok(bindings) => bindings,
-            Err(Incomplete) => {
+            Err(stop) => {
                 self.scopes.pop();
                 self.block = outer;
-                return Err(Incomplete);
+                return Err(stop);
             }
         };
         let depth = self.scopes.len();
@@ -575,11 +569,11 @@ impl Emitter<'_, '_, '_> {
         let flow = body(self);
         // A body that ends in an exit has no condition of its own to test
         // (lowering the exits replaces it).
-        let next = if matches!(flow, Ok(Flow::Falls)) { next(self) } else { cond };
+        let next = if matches!(flow, Ok(Completion::Falls)) { next(self) } else { cond };
         let body_scope = self.scopes.pop().expect("pushed above");
         let params_scope = self.scopes.pop().expect("pushed above");
-        if !matches!(flow?, Flow::Falls | Flow::Exits | Flow::Raises) {
-            return Err(Incomplete);
+        if !matches!(flow?, Completion::Falls | Completion::Exits | Completion::Raises) {
+            return Err(self.stop_here());
         }
         let mut returns = vec![next];
         for name in &carried {

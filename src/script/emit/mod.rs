@@ -4,8 +4,8 @@
 //! compiler knows (a submodule, a method, a `torch` namespace, a builtin).
 //! A type error reports a diagnostic and yields a value of type `Any`, which
 //! matches everything, so one error does not cascade. A construct this
-//! compiler does not handle yet marks the function incomplete: no graph,
-//! and no diagnostic either — the code is not known to be wrong.
+//! compiler does not handle yet stops it ([`Stop::Unsupported`]): no
+//! graph, and no diagnostic either — the code is not known to be wrong.
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -22,8 +22,8 @@ use crate::syntax::Symbol;
 use crate::syntax::ast::*;
 use crate::types::Type;
 
-use super::Unit;
 use super::signature::{attribute_type, signature};
+use super::{Stop, Unit};
 use super::{errors, literal};
 use expressions::{binop_name, function_sugar};
 use statements::returns_somewhere;
@@ -71,18 +71,15 @@ enum Sugar {
     Opaque,
 }
 
-/// Why emission of a function stopped early.
-pub struct Incomplete;
-
 pub struct Emitter<'u, 'h, 'a> {
     host: &'h mut Host<'a>,
     unit: &'u Unit,
     pub graph: Graph,
     pub diagnostics: Vec<Diagnostic>,
-    /// A construct this compiler does not handle yet was met.
-    pub incomplete: bool,
-    /// The innermost statement being compiled when it first gave up.
-    pub gave_up: Option<Span>,
+    /// Where the compiler first met a construct it does not handle yet
+    /// (the innermost statement being compiled), and how many diagnostics
+    /// there were then: those hold (they were found with everything known).
+    unsupported: Option<(Span, usize)>,
     /// The innermost statement being compiled.
     current: Span,
     /// List every failing overload of an operator call, not the closest three.
@@ -103,9 +100,6 @@ pub struct Emitter<'u, 'h, 'a> {
     pub stack: Vec<(*const FunctionDef, Option<*const Instance>)>,
     /// Indexes of `diagnostics` that are [`Emitter::sure_error`]s.
     sure: Vec<usize>,
-    /// How many diagnostics there were when the compiler first gave up:
-    /// those hold (they were found with everything known).
-    reported_before_giving_up: Option<usize>,
     /// Names an `if` defines in one branch only: the `if` and the branch
     /// that lacks them.
     partial: HashMap<Symbol, (Span, &'static str)>,
@@ -131,8 +125,8 @@ pub struct Emitter<'u, 'h, 'a> {
     merged_return: Option<(Type, bool)>,
 }
 
-/// The result of emitting a list of statements.
-enum Flow {
+/// How a list of statements completes.
+enum Completion {
     /// Control reaches the end.
     Falls,
     /// Every path returns; the value to return.
@@ -153,8 +147,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             unit,
             graph,
             diagnostics: Vec::new(),
-            incomplete: false,
-            gave_up: None,
+            unsupported: None,
             current: unit.def.name.span,
             all_overloads: false,
             type_hint: None,
@@ -164,7 +157,6 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             return_annotation: None,
             stack: vec![(Rc::as_ptr(&unit.def), unit.owner.as_ref().map(Rc::as_ptr))],
             sure: Vec::new(),
-            reported_before_giving_up: None,
             partial: HashMap::new(),
             modules: HashMap::new(),
             traced: HashSet::new(),
@@ -206,9 +198,36 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
 
     /// Marks the function as beyond this compiler, remembering where.
     fn give_up(&mut self) {
-        self.incomplete = true;
-        self.reported_before_giving_up.get_or_insert(self.diagnostics.len());
-        self.gave_up.get_or_insert(self.current);
+        self.give_up_at(self.current);
+    }
+
+    fn give_up_at(&mut self, at: Span) {
+        let reported = self.diagnostics.len();
+        self.unsupported.get_or_insert((at, reported));
+    }
+
+    /// Where emission stops on a construct this compiler does not handle:
+    /// the innermost statement being compiled.
+    fn stop_here(&self) -> Stop {
+        Stop::Unsupported(self.current)
+    }
+
+    /// Goes on past a stop as past an error: a value of type `Any`, the
+    /// stop remembered.
+    fn recover(&mut self, stop: Stop) -> ValueId {
+        if let Stop::Unsupported(at) = stop {
+            self.give_up_at(at);
+        }
+        self.any()
+    }
+
+    /// Why the function has no graph, if it has none: errors reported, or
+    /// where the compiler gave up.
+    pub fn stop(&self) -> Option<Stop> {
+        match self.unsupported {
+            Some((at, _)) => Some(Stop::Unsupported(at)),
+            None => (!self.diagnostics.is_empty()).then_some(Stop::Reported),
+        }
     }
 
     /// The node that produced a value in the current function, if any.
@@ -273,16 +292,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             {
                 let text = self.host.name(name).to_string();
                 let old_text = self.type_text(previous);
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::E2006,
-                        span,
-                        format!("Variable '{text}' previously had type {old_text} but is now being assigned to a value of type {new}"),
-                    )
-                    .label(format!("assigned a `{new}` here"))
-                    .note("a variable keeps its type across branches and loop iterations")
-                    .help(format!("use another name for the `{new}` value")),
-                );
+                let mismatch = errors::Mismatch::Rebound { variable: text, previous: old_text, new };
+                self.diagnostics.push(errors::type_mismatch(span, mismatch));
                 // PyTorch stops here; the merge after the branch has
                 // nothing more to say about it.
                 value = self.any();

@@ -6,7 +6,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// Emits statements in the current block. An `if` whose branches return
     /// takes the rest of the statements into its other branch, so every
     /// return becomes an output of the `prim::If` that contains it.
-    pub(super) fn statements(&mut self, body: &[Stmt]) -> Result<Flow, Incomplete> {
+    pub(super) fn statements(&mut self, body: &[Stmt]) -> Result<Completion, Stop> {
         for (i, stmt) in body.iter().enumerate() {
             self.current = stmt.span;
             match &stmt.kind {
@@ -28,13 +28,13 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     if self.return_exits {
                         return Ok(self.return_exit(v, stmt.span));
                     }
-                    return Ok(Flow::Returns(v));
+                    return Ok(Completion::Returns(v));
                 }
                 StmtKind::Break => return self.loop_exit(true, stmt.span),
                 StmtKind::Continue => return self.loop_exit(false, stmt.span),
                 StmtKind::Raise { exc, cause: None } => {
                     self.raise(exc.as_ref(), stmt.span)?;
-                    return Ok(Flow::Raises);
+                    return Ok(Completion::Raises);
                 }
                 StmtKind::If { test, body: then, orelse } => {
                     let known = super::super::static_condition(self.host, self.unit, test)
@@ -69,13 +69,13 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     let cond = cond.expect("computed when not static");
                     if self.if_statement(test, cond, then, orelse, stmt.span)? {
                         // Both branches leave the block.
-                        return Ok(Flow::Exits);
+                        return Ok(Completion::Exits);
                     }
                 }
                 _ => self.statement(stmt)?,
             }
         }
-        Ok(Flow::Falls)
+        Ok(Completion::Falls)
     }
 
     /// `x is None` / `x is not None` where `x` is a local that cannot be
@@ -123,7 +123,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
     }
 
-    pub(super) fn statement(&mut self, stmt: &Stmt) -> Result<(), Incomplete> {
+    pub(super) fn statement(&mut self, stmt: &Stmt) -> Result<(), Stop> {
         match &stmt.kind {
             StmtKind::Expr(e) => {
                 if !matches!(e.kind, ExprKind::Constant(Constant::Str(_))) {
@@ -183,14 +183,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                                 ExprKind::Name(n) => self.host.name(*n).to_string(),
                                 _ => "value".to_string(),
                             };
-                            self.error(
-                                Diagnostic::new(
-                                    Code::E2006,
-                                    stmt.span,
-                                    format!("Variable '{name}' is annotated with type {declared} but is being assigned to a value of type {actual}"),
-                                )
-                                .label(format!("a `{actual}` assigned to a `{declared}` variable")),
-                            );
+                            let mismatch = errors::Mismatch::Annotated { variable: name, declared, actual };
+                            self.error(errors::type_mismatch(stmt.span, mismatch));
                         }
                     }
                     None => self.give_up(),
@@ -214,7 +208,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             }
             StmtKind::If { .. } | StmtKind::Return(_) => {
                 // Handled in `statements`, which sees the statements after them.
-                return Err(Incomplete);
+                return Err(self.stop_here());
             }
             StmtKind::For { target, iter, body, orelse, .. } if orelse.is_empty() => {
                 self.for_loop(target, iter, body, stmt.span)?;
@@ -241,13 +235,13 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         }
                     }
                 }
-                return Err(Incomplete);
+                return Err(self.stop_here());
             }
             StmtKind::While { test, body, orelse } if orelse.is_empty() => self.while_loop(test, body, stmt.span)?,
             StmtKind::Raise { .. } | StmtKind::While { .. } | StmtKind::For { .. } => {
-                return Err(Incomplete);
+                return Err(self.stop_here());
             }
-            _ => return Err(Incomplete),
+            _ => return Err(self.stop_here()),
         }
         Ok(())
     }
@@ -255,11 +249,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// `assert test, "message"`: an If whose false branch raises
     /// `AssertionError`. After `assert x is not None`, `x` is refined: the
     /// If returns the cast value (and an uninitialized one where it raises).
-    pub(super) fn assert(&mut self, test: &Expr, msg: Option<&Expr>, span: Span) -> Result<(), Incomplete> {
+    pub(super) fn assert(&mut self, test: &Expr, msg: Option<&Expr>, span: Span) -> Result<(), Stop> {
         let message = match msg.map(|m| &m.kind) {
             None => "AssertionError: ".to_string(),
             Some(ExprKind::Constant(Constant::Str(s))) => format!("AssertionError: {}", self.host.name(*s)),
-            Some(_) => return Err(Incomplete),
+            Some(_) => return Err(self.stop_here()),
         };
         let refinements = self.refinements(test);
         let cond = self.condition(test);
@@ -399,14 +393,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     && got != Type::Any
                     && !matching::is_subtype(&got, &expected, &mut HashMap::new())
                 {
-                    self.error(
-                        Diagnostic::new(
-                            Code::E2006,
-                            target.span,
-                            format!("Wrong type for attribute assignment. Expected {expected} but got {got}"),
-                        )
-                        .label(format!("`self.{name}` is a `{expected}`")),
-                    );
+                    let mismatch = errors::Mismatch::Attribute { name: name.clone(), expected, got };
+                    self.error(errors::type_mismatch(target.span, mismatch));
                     return;
                 }
                 self.node("prim::SetAttr", vec![module, value], vec![], Attr::Name(name), span);
@@ -442,26 +430,26 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     }
 
     /// `raise ValueError("...")`: `prim::RaiseException(message, "builtins.ValueError")`.
-    pub(super) fn raise(&mut self, exc: Option<&Expr>, span: Span) -> Result<(), Incomplete> {
-        let Some(exc) = exc else { return Err(Incomplete) };
+    pub(super) fn raise(&mut self, exc: Option<&Expr>, span: Span) -> Result<(), Stop> {
+        let Some(exc) = exc else { return Err(self.stop_here()) };
         let (class, message) = match &exc.kind {
             ExprKind::Call { func, args } => match (&func.kind, args.as_slice()) {
                 (ExprKind::Name(class), []) => (*class, None),
                 (ExprKind::Name(class), [arg]) => match &arg.kind {
                     ArgKind::Positional(message) => (*class, Some(message)),
-                    _ => return Err(Incomplete),
+                    _ => return Err(self.stop_here()),
                 },
-                _ => return Err(Incomplete),
+                _ => return Err(self.stop_here()),
             },
             ExprKind::Name(class) => (*class, None),
-            _ => return Err(Incomplete),
+            _ => return Err(self.stop_here()),
         };
         let class = self.host.name(class).to_string();
         let message = match message {
             Some(m) => {
                 let v = self.value(m);
                 if self.ty(v) != Type::Str {
-                    return Err(Incomplete);
+                    return Err(self.stop_here());
                 }
                 v
             }
