@@ -2,6 +2,7 @@
 //! attributes typed by value or class annotation), namespaces and values.
 
 use super::*;
+use crate::ops::{OpKind, op};
 
 impl Emitter<'_, '_, '_> {
     pub(super) fn attribute(&mut self, object: Sugar, attr: &Ident, span: Span) -> Sugar {
@@ -24,7 +25,7 @@ impl Emitter<'_, '_, '_> {
                     ("torch", "nn" | "jit" | "_C") | ("torch._C", "_nn") => Sugar::Namespace(full),
                     // `torch._C._nn.adaptive_avg_pool2d`: the aten operator.
                     ("torch._C._nn", _) if registry().contains(&format!("aten::{name}")) => {
-                        Sugar::Aten(format!("aten::{name}"))
+                        Sugar::Aten(OpKind::intern(&format!("aten::{name}")))
                     }
                     ("math", "pi") => Sugar::Value(self.constant(IrConstant::Float(std::f64::consts::PI), Some(span))),
                     ("math", "e") => Sugar::Value(self.constant(IrConstant::Float(std::f64::consts::E), Some(span))),
@@ -33,17 +34,17 @@ impl Emitter<'_, '_, '_> {
                     }
                     ("math", "inf") => Sugar::Value(self.constant(IrConstant::Float(f64::INFINITY), Some(span))),
                     ("math", "nan") => Sugar::Value(self.constant(IrConstant::Float(f64::NAN), Some(span))),
-                    ("warnings", "warn") => Sugar::Aten("aten::warn".into()),
+                    ("warnings", "warn") => Sugar::Aten(op::aten::warn),
                     // `math.sqrt(x)` is `aten::sqrt.int` / `.float` on numbers.
                     ("math", _) if registry().contains(&format!("aten::{name}")) => {
-                        Sugar::Aten(format!("aten::{name}"))
+                        Sugar::Aten(OpKind::intern(&format!("aten::{name}")))
                     }
                     (_, _) if self.namespace_module_class(&path, attr.name).is_some() => {
                         Sugar::ModuleClass(self.namespace_module_class(&path, attr.name).expect("checked"))
                     }
                     ("torch", _) => {
                         if registry().contains(&format!("aten::{name}")) {
-                            Sugar::Aten(format!("aten::{name}"))
+                            Sugar::Aten(OpKind::intern(&format!("aten::{name}")))
                         } else if self
                             .host
                             .modules
@@ -70,7 +71,7 @@ impl Emitter<'_, '_, '_> {
                             Some(Value::Namespace(ns)) => Sugar::Namespace(ns.name.to_string()),
                             Some(Value::Builtin(b)) => {
                                 let op = format!("aten::{}", b.name.rsplit('.').next().unwrap_or_default());
-                                if registry().contains(&op) { Sugar::Aten(op) } else { Sugar::Opaque }
+                                if registry().contains(&op) { Sugar::Aten(OpKind::intern(&op)) } else { Sugar::Opaque }
                             }
                             _ => Sugar::Opaque,
                         }
@@ -91,9 +92,9 @@ impl Emitter<'_, '_, '_> {
                     // `x.dtype` is `prim::dtype(x)`, `x.T` is `aten::numpy_T(x)`.
                     Sugar::Value(self.call_aten(op, vec![v], vec![], span))
                 } else if registry().contains(&format!("aten::{name}")) {
-                    Sugar::TensorMethod(v, format!("aten::{name}"))
+                    Sugar::TensorMethod(v, OpKind::intern(&format!("aten::{name}")))
                 } else if name == "shape" {
-                    Sugar::Value(self.call_aten("aten::size", vec![v], vec![], span))
+                    Sugar::Value(self.call_aten(op::aten::size, vec![v], vec![], span))
                 } else if name == "tolist" {
                     // Its result type comes only from an annotation, which
                     // the call did not have (see `expr`).
@@ -124,12 +125,12 @@ impl Emitter<'_, '_, '_> {
                 if matches!(self.ty(v), Type::List(_) | Type::Dict(..) | Type::Str)
                     && registry().contains(&format!("aten::{name}")) =>
             {
-                Sugar::TensorMethod(v, format!("aten::{name}"))
+                Sugar::TensorMethod(v, OpKind::intern(&format!("aten::{name}")))
             }
             Sugar::Value(v) if self.ty(v) == Type::Any => Sugar::Value(v),
             // `x.device.type`: `prim::type`, the device's kind as a string.
             Sugar::Value(v) if self.ty(v) == Type::Device && name == "type" => {
-                Sugar::Value(self.call_aten("prim::type", vec![v], vec![], span))
+                Sugar::Value(self.call_aten(op::prim::r#type, vec![v], vec![], span))
             }
             // `sequence.batch_sizes`: the field's item of the named tuple.
             Sugar::Value(v) if matches!(self.ty(v), Type::NamedTuple(_)) => {
@@ -138,7 +139,7 @@ impl Emitter<'_, '_, '_> {
                     Some(i) => {
                         let at = self.constant(IrConstant::Int(i as i64), None);
                         let ty = class.fields[i].1.clone();
-                        Sugar::Value(self.node("prim::TupleIndex", vec![v, at], vec![ty], Attr::None, span)[0])
+                        Sugar::Value(self.node(op::prim::TupleIndex, vec![v, at], vec![ty], Attr::None, span)[0])
                     }
                     None => Sugar::Value(self.unsupported()),
                 }
@@ -235,7 +236,7 @@ impl Emitter<'_, '_, '_> {
                     let types: Vec<Type> = items.iter().map(IrConstant::ty).collect();
                     let values: Vec<ValueId> = items.into_iter().map(|c| self.constant(c, Some(span))).collect();
                     let tuple =
-                        self.node("prim::TupleConstruct", values, vec![Type::Tuple(types)], Attr::None, span)[0];
+                        self.node(op::prim::TupleConstruct, values, vec![Type::Tuple(types)], Attr::None, span)[0];
                     return Sugar::Value(tuple);
                 }
             }
@@ -246,7 +247,7 @@ impl Emitter<'_, '_, '_> {
                 Value::Tensor(_) => annotated.clone().unwrap_or(Type::Tensor),
                 Value::Instance(child) if child.class.is_module() => {
                     let ty = Type::Class(child.class.qualified_name().into());
-                    let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(name.clone()), span)[0];
+                    let v = self.node(op::prim::GetAttr, vec![value], vec![ty], Attr::Name(name.clone()), span)[0];
                     self.graph.value_mut(v).name = Some(name);
                     self.modules.insert(v, child.clone());
                     if traced {
@@ -259,7 +260,7 @@ impl Emitter<'_, '_, '_> {
                     None => return Sugar::Value(self.unsupported()),
                 },
             };
-            let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(name.clone()), span)[0];
+            let v = self.node(op::prim::GetAttr, vec![value], vec![ty], Attr::Name(name.clone()), span)[0];
             self.graph.value_mut(v).name = Some(name);
             return Sugar::Value(v);
         }
@@ -345,15 +346,15 @@ impl Emitter<'_, '_, '_> {
 }
 
 /// The operator a Tensor property reads.
-fn tensor_property(name: &str) -> Option<&'static str> {
+fn tensor_property(name: &str) -> Option<OpKind> {
     Some(match name {
-        "dtype" => "prim::dtype",
-        "device" => "prim::device",
-        "layout" => "prim::layout",
-        "is_cuda" => "prim::is_cuda",
-        "requires_grad" => "prim::requires_grad",
-        "data" => "prim::data",
-        "T" => "aten::numpy_T",
+        "dtype" => op::prim::dtype,
+        "device" => op::prim::device,
+        "layout" => op::prim::layout,
+        "is_cuda" => op::prim::is_cuda,
+        "requires_grad" => op::prim::requires_grad,
+        "data" => op::prim::data,
+        "T" => op::aten::numpy_T,
         _ => return None,
     })
 }

@@ -2,6 +2,7 @@
 //! and an `if` whose paths return, whose output is the function's result.
 
 use super::*;
+use crate::ops::op;
 
 impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// An `if` with no returns (or whose returns are exit nodes): both
@@ -130,7 +131,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// Lowering the exits ([`crate::ir::exits`]) replaces it with one value
     /// per type at the top of the graph, as PyTorch's does.
     pub(super) fn uninitialized(&mut self, ty: Type, block: BlockId) -> ValueId {
-        let node = self.graph.append(block, "prim::Uninitialized", vec![], vec![ty], Attr::None, None);
+        let node = self.graph.append(block, op::prim::Uninitialized, vec![], vec![ty], Attr::None, None);
         self.graph.node(node).outputs[0]
     }
 
@@ -242,7 +243,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// A `prim::If` on `cond` in the current block, with its two (empty)
     /// branches.
     pub(super) fn if_node(&mut self, cond: ValueId, span: Span) -> (crate::ir::NodeId, BlockId, BlockId) {
-        let node = self.graph.append(self.block, "prim::If", vec![cond], vec![], Attr::None, Some(span));
+        let node = self.graph.append(self.block, op::prim::If, vec![cond], vec![], Attr::None, Some(span));
         let (then_block, else_block) = (self.graph.new_block(), self.graph.new_block());
         self.graph.node_mut(node).blocks = vec![then_block, else_block];
         (node, then_block, else_block)

@@ -3,6 +3,7 @@
 //! matched against their signatures, and the conversions they need.
 
 use super::*;
+use crate::ops::{OpKind, op};
 
 impl Emitter<'_, '_, '_> {
     pub(super) fn call(&mut self, callee: Sugar, args: &[Arg], span: Span) -> Sugar {
@@ -22,8 +23,8 @@ impl Emitter<'_, '_, '_> {
                     match self.ty(v) {
                         Type::Tuple(items) => {
                             let parts = match self.producer(v) {
-                                Some((kind, inputs)) if kind == "prim::TupleConstruct" => inputs,
-                                _ => self.node("prim::TupleUnpack", vec![v], items, Attr::None, e.span),
+                                Some((kind, inputs)) if kind == op::prim::TupleConstruct => inputs,
+                                _ => self.node(op::prim::TupleUnpack, vec![v], items, Attr::None, e.span),
                             };
                             positional.extend(parts);
                         }
@@ -48,10 +49,10 @@ impl Emitter<'_, '_, '_> {
             }
         }
         match callee {
-            Sugar::Aten(name) => Sugar::Value(self.call_aten(&name, positional, keywords, span)),
+            Sugar::Aten(name) => Sugar::Value(self.call_aten(name, positional, keywords, span)),
             Sugar::TensorMethod(object, name) => {
                 positional.insert(0, object);
-                Sugar::Value(self.call_aten(&name, positional, keywords, span))
+                Sugar::Value(self.call_aten(name, positional, keywords, span))
             }
             Sugar::Module(instance, module) => {
                 let forward = self.host.sym("forward");
@@ -98,7 +99,8 @@ impl Emitter<'_, '_, '_> {
                         Sugar::Value(self.apply(*x, &Conversion::TupleToList, span))
                     }
                     Type::Int => Sugar::Value(
-                        self.node("prim::ListConstruct", vec![*x; n], vec![Type::list(Type::Int)], Attr::None, span)[0],
+                        self.node(op::prim::ListConstruct, vec![*x; n], vec![Type::list(Type::Int)], Attr::None, span)
+                            [0],
                     ),
                     _ => Sugar::Value(self.unsupported()),
                 }
@@ -118,38 +120,48 @@ impl Emitter<'_, '_, '_> {
                 )
             }),
             Sugar::Builtin(name) => match name.as_str() {
-                "len" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::len", positional, keywords, span)),
+                "len" if positional.len() == 1 => {
+                    Sugar::Value(self.call_aten(op::aten::len, positional, keywords, span))
+                }
                 // `int(n)` of an int is `n` itself.
                 "float" if positional.len() == 1 && self.ty(positional[0]) == Type::Float => {
                     Sugar::Value(positional[0])
                 }
                 "int" if positional.len() == 1 && self.ty(positional[0]) == Type::Int => Sugar::Value(positional[0]),
                 "float" if positional.len() == 1 => {
-                    Sugar::Value(self.call_aten("aten::Float", positional, keywords, span))
+                    Sugar::Value(self.call_aten(op::aten::Float, positional, keywords, span))
                 }
-                "int" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::Int", positional, keywords, span)),
+                "int" if positional.len() == 1 => {
+                    Sugar::Value(self.call_aten(op::aten::Int, positional, keywords, span))
+                }
                 "bool" if positional.len() == 1 => {
-                    Sugar::Value(self.call_aten("aten::Bool", positional, keywords, span))
+                    Sugar::Value(self.call_aten(op::aten::Bool, positional, keywords, span))
                 }
-                "str" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::str", positional, keywords, span)),
+                "str" if positional.len() == 1 => {
+                    Sugar::Value(self.call_aten(op::aten::str, positional, keywords, span))
+                }
                 // `list(xs)` copies a list (or a string's characters).
                 "list" if positional.len() == 1 => {
-                    Sugar::Value(self.call_aten("aten::list", positional, keywords, span))
+                    Sugar::Value(self.call_aten(op::aten::list, positional, keywords, span))
                 }
-                "sum" if positional.len() == 1 => Sugar::Value(self.call_aten("aten::sum", positional, keywords, span)),
+                "sum" if positional.len() == 1 => {
+                    Sugar::Value(self.call_aten(op::aten::sum, positional, keywords, span))
+                }
                 "sorted" if positional.len() == 1 => {
-                    Sugar::Value(self.call_aten("aten::sorted", positional, keywords, span))
+                    Sugar::Value(self.call_aten(op::aten::sorted, positional, keywords, span))
                 }
-                "abs" if positional.len() == 1 => Sugar::Value(self.call_aten("prim::abs", positional, keywords, span)),
+                "abs" if positional.len() == 1 => {
+                    Sugar::Value(self.call_aten(op::prim::abs, positional, keywords, span))
+                }
                 "round" if positional.len() == 1 => {
-                    Sugar::Value(self.call_aten("aten::round", positional, keywords, span))
+                    Sugar::Value(self.call_aten(op::aten::round, positional, keywords, span))
                 }
                 // `max(a, b)`, and `max(xs)` of a list.
                 "min" | "max" if matches!(positional.len(), 1 | 2) => {
-                    Sugar::Value(self.call_aten(&format!("prim::{name}"), positional, keywords, span))
+                    Sugar::Value(self.call_aten(OpKind::intern(&format!("prim::{name}")), positional, keywords, span))
                 }
                 "print" => {
-                    self.node("prim::Print", positional, vec![], Attr::None, span);
+                    self.node(op::prim::Print, positional, vec![], Attr::None, span);
                     Sugar::Value(self.constant(IrConstant::None, None))
                 }
                 _ => Sugar::Value(self.unsupported()),
@@ -188,7 +200,7 @@ impl Emitter<'_, '_, '_> {
                 None => return self.unsupported(),
             }
         }
-        self.node("prim::TupleConstruct", inputs, vec![ty], Attr::None, span)[0]
+        self.node(op::prim::TupleConstruct, inputs, vec![ty], Attr::None, span)[0]
     }
 
     /// `_list_with_default(out_size, defaults)`: a TorchScript builtin
@@ -199,13 +211,13 @@ impl Emitter<'_, '_, '_> {
         if !matches!(self.ty(*out_size), Type::List(_)) || !matches!(self.ty(*defaults), Type::List(_)) {
             return self.unsupported();
         }
-        let have = self.call_aten("aten::len", vec![*defaults], vec![], span);
-        let want = self.call_aten("aten::len", vec![*out_size], vec![], span);
-        let cond = self.call_aten("aten::gt", vec![have, want], vec![], span);
+        let have = self.call_aten(op::aten::len, vec![*defaults], vec![], span);
+        let want = self.call_aten(op::aten::len, vec![*out_size], vec![], span);
+        let cond = self.call_aten(op::aten::gt, vec![have, want], vec![], span);
         let text = self.constant(IrConstant::Str("AssertionError: ".into()), None);
         let none = self.constant(IrConstant::None, None);
         let (_, _, else_block) = self.if_node(cond, span);
-        self.graph.append(else_block, "prim::RaiseException", vec![text, none], vec![], Attr::None, Some(span));
+        self.graph.append(else_block, op::prim::RaiseException, vec![text, none], vec![], Attr::None, Some(span));
         *out_size
     }
 
@@ -285,9 +297,9 @@ impl Emitter<'_, '_, '_> {
                     });
                 }
                 let (kind, attr) = if object.is_some() {
-                    ("prim::CallMethod", Attr::Name(alias.map_or(name, |a| a.to_string())))
+                    (op::prim::CallMethod, Attr::Name(alias.map_or(name, |a| a.to_string())))
                 } else {
-                    ("prim::CallFunction", Attr::Function(qualified_function_name(f)))
+                    (op::prim::CallFunction, Attr::Function(qualified_function_name(f)))
                 };
                 let call = self.graph.append(self.block, kind, inputs, plan.returns, attr, Some(span));
                 self.callees.insert(call, unit);
@@ -324,7 +336,7 @@ impl Emitter<'_, '_, '_> {
             _ => return None,
         };
         Some(match self.graph.definer(v) {
-            Some(node) if node.kind == "prim::GetAttr" => format!(
+            Some(node) if node.kind == op::prim::GetAttr => format!(
                 "`self.{name}` is `Optional[{inner}]` and TorchScript never refines attributes: copy it into a local and test that: `{name} = self.{name}` then `if {name} is not None:` and use `{name}`"
             ),
             _ => format!(
@@ -337,7 +349,7 @@ impl Emitter<'_, '_, '_> {
     /// and emits the call with defaults as constants.
     pub(super) fn call_aten(
         &mut self,
-        name: &str,
+        name: OpKind,
         positional: Vec<ValueId>,
         keywords: Vec<(String, ValueId)>,
         span: Span,
@@ -347,7 +359,7 @@ impl Emitter<'_, '_, '_> {
             return self.any();
         }
         let keyword_types: Vec<(String, Type)> = keywords.iter().map(|(k, v)| (k.clone(), self.ty(*v))).collect();
-        let overloads = registry().overloads(name);
+        let overloads = registry().overloads(name.as_str());
         if overloads.is_empty() {
             return self.unsupported();
         }
@@ -426,7 +438,7 @@ impl Emitter<'_, '_, '_> {
                         let conversion = matching::convert(&self.ty(v), &element, None, &mut HashMap::new());
                         items.push(self.apply(v, &conversion.unwrap_or(Conversion::None), span));
                     }
-                    self.node("prim::ListConstruct", items, vec![Type::list(element)], Attr::None, span)[0]
+                    self.node(op::prim::ListConstruct, items, vec![Type::list(element)], Attr::None, span)[0]
                 }
                 Source::Default(default) => {
                     let ty = argument.map_or(Type::Any, |a| a.ty.clone());
@@ -435,10 +447,10 @@ impl Emitter<'_, '_, '_> {
             };
             inputs.push(v);
         }
-        if let Some(folded) = self.fold(schema.name.as_str(), &inputs) {
+        if let Some(folded) = self.fold(OpKind::intern(&schema.name), &inputs) {
             return self.constant(folded, Some(span));
         }
-        let outputs = self.node(schema.name.as_str(), inputs, plan.returns.clone(), Attr::None, span);
+        let outputs = self.node(OpKind::intern(&schema.name), inputs, plan.returns.clone(), Attr::None, span);
         let node = self.graph.block(self.block).nodes.last().copied().expect("just appended");
         self.graph.node_mut(node).overload = Some(schema.overload.clone());
         match outputs.as_slice() {
@@ -446,7 +458,7 @@ impl Emitter<'_, '_, '_> {
             [] => self.constant(IrConstant::None, None),
             many => {
                 let types = many.iter().map(|v| self.ty(*v)).collect();
-                self.node("prim::TupleConstruct", many.to_vec(), vec![Type::Tuple(types)], Attr::None, span)[0]
+                self.node(op::prim::TupleConstruct, many.to_vec(), vec![Type::Tuple(types)], Attr::None, span)[0]
             }
         }
     }
@@ -457,7 +469,7 @@ impl Emitter<'_, '_, '_> {
             Conversion::TensorTo(t) => self.tensor_to(v, t, span),
             Conversion::Repeat(n) => {
                 let items = vec![v; *n];
-                self.node("prim::ListConstruct", items, vec![Type::list(Type::Int)], Attr::None, span)[0]
+                self.node(op::prim::ListConstruct, items, vec![Type::list(Type::Int)], Attr::None, span)[0]
             }
             Conversion::StrToDevice => self.str_to_device(v, span),
             Conversion::TupleToList => {
@@ -465,10 +477,10 @@ impl Emitter<'_, '_, '_> {
                 let element = items.first().cloned().unwrap_or(Type::Int);
                 // A tuple literal becomes the list of its parts.
                 let parts = match self.producer(v) {
-                    Some((kind, inputs)) if kind == "prim::TupleConstruct" => inputs,
-                    _ => self.node("prim::TupleUnpack", vec![v], items, Attr::None, span),
+                    Some((kind, inputs)) if kind == op::prim::TupleConstruct => inputs,
+                    _ => self.node(op::prim::TupleUnpack, vec![v], items, Attr::None, span),
                 };
-                self.node("prim::ListConstruct", parts, vec![Type::list(element)], Attr::None, span)[0]
+                self.node(op::prim::ListConstruct, parts, vec![Type::list(element)], Attr::None, span)[0]
             }
         }
     }
@@ -482,14 +494,14 @@ impl Emitter<'_, '_, '_> {
         };
         match literal {
             Some(device) => self.constant(IrConstant::Device(device), Some(span)),
-            None => self.node("aten::device", vec![v], vec![Type::Device], Attr::None, span)[0],
+            None => self.node(op::aten::device, vec![v], vec![Type::Device], Attr::None, span)[0],
         }
     }
 
     /// The implicit conversion PyTorch inserts where a Tensor is passed for
     /// an int or float (`aten::IntImplicit`, which checks it is a scalar).
     pub(super) fn tensor_to(&mut self, v: ValueId, t: &Type, span: Span) -> ValueId {
-        let kind = if *t == Type::Int { "aten::IntImplicit" } else { "aten::FloatImplicit" };
+        let kind = if *t == Type::Int { op::aten::IntImplicit } else { op::aten::FloatImplicit };
         self.node(kind, vec![v], vec![t.clone()], Attr::None, span)[0]
     }
 
@@ -502,7 +514,7 @@ impl Emitter<'_, '_, '_> {
             Default::Str(s) => self.constant(IrConstant::Str(s.clone()), None),
             Default::IntList(items) => {
                 let values = items.iter().map(|i| self.constant(IrConstant::Int(*i), None)).collect();
-                self.node("prim::ListConstruct", values, vec![Type::list(Type::Int)], Attr::None, Span::default())[0]
+                self.node(op::prim::ListConstruct, values, vec![Type::list(Type::Int)], Attr::None, Span::default())[0]
             }
             _ => {
                 let _ = ty;

@@ -3,6 +3,7 @@
 //! `aten::_set_item`, `aten::keys`, ...)
 
 use super::*;
+use crate::ops::op;
 
 impl Emitter<'_, '_, '_> {
     /// `{k: v, ...}`: `prim::DictConstruct(k0, v0, k1, v1, ...)`. Keys
@@ -59,7 +60,7 @@ impl Emitter<'_, '_, '_> {
             (_, Some(k), Some(v)) => Type::Dict(Box::new(k), Box::new(v)),
             _ => Type::Dict(Box::new(Type::Str), Box::new(Type::Tensor)),
         };
-        self.node("prim::DictConstruct", inputs, vec![ty], Attr::None, span)[0]
+        self.node(op::prim::DictConstruct, inputs, vec![ty], Attr::None, span)[0]
     }
 
     /// `del d[k]` and `del xs[i]`: `aten::Delete`; `del name`: the name is
@@ -73,7 +74,7 @@ impl Emitter<'_, '_, '_> {
                         return Err(self.stop_here());
                     }
                     let key = self.value(index);
-                    self.call_aten("aten::Delete", vec![object, key], vec![], target.span);
+                    self.call_aten(op::aten::Delete, vec![object, key], vec![], target.span);
                 }
                 ExprKind::Name(name) => {
                     if self.lookup(*name).is_none() {

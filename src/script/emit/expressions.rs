@@ -1,6 +1,7 @@
 //! Expressions: constants, names, operators, conditions and literals.
 
 use super::*;
+use crate::ops::{OpKind, op};
 
 impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// `torch.jit.annotate`, spelled out.
@@ -36,12 +37,12 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             Type::Bool | Type::Any => v,
             // A list is true when it is not empty.
             Type::List(_) => {
-                let n = self.node("aten::len", vec![v], vec![Type::Int], Attr::None, test.span)[0];
+                let n = self.node(op::aten::len, vec![v], vec![Type::Int], Attr::None, test.span)[0];
                 let zero = self.constant(IrConstant::Int(0), None);
-                self.node("aten::gt", vec![n, zero], vec![Type::Bool], Attr::None, test.span)[0]
+                self.node(op::aten::gt, vec![n, zero], vec![Type::Bool], Attr::None, test.span)[0]
             }
             Type::Tensor | Type::Int | Type::Float => {
-                self.node("aten::Bool", vec![v], vec![Type::Bool], Attr::None, test.span)[0]
+                self.node(op::aten::Bool, vec![v], vec![Type::Bool], Attr::None, test.span)[0]
             }
             Type::Optional(_) => {
                 let shown = self.ty(v);
@@ -152,16 +153,16 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             ExprKind::UnaryOp { op, operand } => {
                 let v = self.value(operand);
                 Sugar::Value(match op {
-                    UnaryOp::Neg => self.call_aten("aten::neg", vec![v], vec![], e.span),
+                    UnaryOp::Neg => self.call_aten(op::aten::neg, vec![v], vec![], e.span),
                     UnaryOp::Pos => v,
                     UnaryOp::Not => {
                         let b = match self.ty(v) {
                             Type::Bool | Type::Any => v,
-                            _ => self.node("aten::Bool", vec![v], vec![Type::Bool], Attr::None, e.span)[0],
+                            _ => self.node(op::aten::Bool, vec![v], vec![Type::Bool], Attr::None, e.span)[0],
                         };
-                        self.call_aten("aten::__not__", vec![b], vec![], e.span)
+                        self.call_aten(op::aten::__not__, vec![b], vec![], e.span)
                     }
-                    UnaryOp::Invert => self.call_aten("aten::bitwise_not", vec![v], vec![], e.span),
+                    UnaryOp::Invert => self.call_aten(op::aten::bitwise_not, vec![v], vec![], e.span),
                 })
             }
             ExprKind::Compare { left, comparisons } if comparisons.len() == 1 => {
@@ -205,7 +206,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 // `a and True` is `a`, `a or True` is True, ...: when `b` is a
                 // constant, PyTorch's peephole leaves no If behind.
                 let only_constants =
-                    self.graph.block(evaluated).nodes.iter().all(|&n| self.graph.node(n).kind == "prim::Constant");
+                    self.graph.block(evaluated).nodes.iter().all(|&n| self.graph.node(n).kind == op::prim::Constant);
                 if let (Some(b), true, true) = (self.constant_bool(b), only_constants, merges.is_empty()) {
                     self.graph.block_mut(outer).nodes.pop();
                     let keeps_a = b == is_and;
@@ -256,12 +257,14 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let template = self.constant(IrConstant::Str(template), Some(e.span));
                 let mut inputs = vec![template];
                 inputs.extend(fields.into_iter().map(|f| self.value(f)));
-                Sugar::Value(self.call_aten("aten::format", inputs, vec![], e.span))
+                Sugar::Value(self.call_aten(op::aten::format, inputs, vec![], e.span))
             }
             ExprKind::Tuple(items) => {
                 let values: Vec<ValueId> = items.iter().map(|i| self.value(i)).collect();
                 let types = values.iter().map(|v| self.ty(*v)).collect();
-                Sugar::Value(self.node("prim::TupleConstruct", values, vec![Type::Tuple(types)], Attr::None, e.span)[0])
+                Sugar::Value(
+                    self.node(op::prim::TupleConstruct, values, vec![Type::Tuple(types)], Attr::None, e.span)[0],
+                )
             }
             ExprKind::List(items) => {
                 let values: Vec<ValueId> = items.iter().map(|i| self.value(i)).collect();
@@ -285,7 +288,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     [one] => one.clone(),
                     many => dicts::union_of(many),
                 };
-                let list = self.node("prim::ListConstruct", values, vec![Type::list(element)], Attr::None, e.span)[0];
+                let list = self.node(op::prim::ListConstruct, values, vec![Type::list(element)], Attr::None, e.span)[0];
                 if items.is_empty() {
                     // PyTorch gives an unannotated `[]` no variable name.
                     self.anonymous.insert(list);
@@ -320,7 +323,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         });
                         let Some((name, child)) = child else { return Sugar::Value(self.unsupported()) };
                         let ty = Type::Class(child.class.qualified_name().into());
-                        let v = self.node("prim::GetAttr", vec![holder], vec![ty], Attr::Name(name.clone()), e.span)[0];
+                        let v =
+                            self.node(op::prim::GetAttr, vec![holder], vec![ty], Attr::Name(name.clone()), e.span)[0];
                         self.graph.value_mut(v).name = Some(submodule_value_name(&name));
                         self.modules.insert(v, child.clone());
                         return Sugar::Module(child, v);
@@ -417,28 +421,28 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         let (lt, rt) = (self.ty(l), self.ty(r));
         let name = match op {
             // A Tensor's `//` is `torch.floor_divide`; `aten::floordiv` is for numbers.
-            BinOp::FloorDiv if lt == Type::Tensor || rt == Type::Tensor => "aten::floor_divide".to_string(),
-            _ => format!("aten::{}", binop_name(op)),
+            BinOp::FloorDiv if lt == Type::Tensor || rt == Type::Tensor => op::aten::floor_divide,
+            _ => OpKind::intern(&format!("aten::{}", binop_name(op))),
         };
         let scalar = |t: &Type| matches!(t, Type::Int | Type::Float);
         if scalar(&lt) && rt == Type::Tensor {
             // `2 * x` is `x * 2`; `1 - x` is `rsub(x, 1)`.
             match op {
-                BinOp::Add | BinOp::Mul => return self.call_aten(&name, vec![r, l], vec![], span),
+                BinOp::Add | BinOp::Mul => return self.call_aten(name, vec![r, l], vec![], span),
                 // `1 - x` is `-x + 1`, as PyTorch's `__rsub__`.
                 BinOp::Sub => {
-                    let negated = self.call_aten("aten::neg", vec![r], vec![], span);
-                    return self.call_aten("aten::add", vec![negated, l], vec![], span);
+                    let negated = self.call_aten(op::aten::neg, vec![r], vec![], span);
+                    return self.call_aten(op::aten::add, vec![negated, l], vec![], span);
                 }
                 // `2.0 / x` is `x.reciprocal() * 2.0`, as PyTorch's `__rtruediv__`.
                 BinOp::Div => {
-                    let reciprocal = self.call_aten("aten::reciprocal", vec![r], vec![], span);
-                    return self.call_aten("aten::mul", vec![reciprocal, l], vec![], span);
+                    let reciprocal = self.call_aten(op::aten::reciprocal, vec![r], vec![], span);
+                    return self.call_aten(op::aten::mul, vec![reciprocal, l], vec![], span);
                 }
                 _ => return self.unsupported(),
             }
         }
-        self.call_aten(&name, vec![l, r], vec![], span)
+        self.call_aten(name, vec![l, r], vec![], span)
     }
 
     /// A list literal compiled for an annotated `List[T]`: every element
@@ -467,7 +471,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             let mismatch = errors::Mismatch::ListAnnotation { element: expected.clone(), unified };
             return self.error(errors::type_mismatch(span, mismatch));
         }
-        self.node("prim::ListConstruct", values, vec![Type::list(expected.clone())], Attr::None, span)[0]
+        self.node(op::prim::ListConstruct, values, vec![Type::list(expected.clone())], Attr::None, span)[0]
     }
 }
 
@@ -494,9 +498,7 @@ pub(super) fn binop_name(op: BinOp) -> &'static str {
 /// operators; the rest are compiled.
 pub(super) fn function_sugar(f: Rc<Function>) -> Sugar {
     match (&*f.globals.name, f.qualname.as_str()) {
-        ("torch.nn.functional", "_no_grad_embedding_renorm_") => {
-            Sugar::Aten("aten::_no_grad_embedding_renorm_".to_string())
-        }
+        ("torch.nn.functional", "_no_grad_embedding_renorm_") => Sugar::Aten(op::aten::_no_grad_embedding_renorm_),
         _ => Sugar::Function(f),
     }
 }

@@ -2,6 +2,7 @@
 //! anyone sees a graph (`i + 1` on constants, `is None` decided by type).
 
 use super::*;
+use crate::ops::{OpKind, op};
 
 impl Emitter<'_, '_, '_> {
     pub(super) fn compare(&mut self, op: CmpOp, l: ValueId, r: ValueId, span: Span) -> ValueId {
@@ -20,21 +21,21 @@ impl Emitter<'_, '_, '_> {
             }
         }
         let name = match op {
-            CmpOp::Eq => "aten::eq",
-            CmpOp::NotEq => "aten::ne",
-            CmpOp::Lt => "aten::lt",
-            CmpOp::LtE => "aten::le",
-            CmpOp::Gt => "aten::gt",
-            CmpOp::GtE => "aten::ge",
-            CmpOp::Is => "aten::__is__",
-            CmpOp::IsNot => "aten::__isnot__",
+            CmpOp::Eq => op::aten::eq,
+            CmpOp::NotEq => op::aten::ne,
+            CmpOp::Lt => op::aten::lt,
+            CmpOp::LtE => op::aten::le,
+            CmpOp::Gt => op::aten::gt,
+            CmpOp::GtE => op::aten::ge,
+            CmpOp::Is => op::aten::__is__,
+            CmpOp::IsNot => op::aten::__isnot__,
             CmpOp::In | CmpOp::NotIn => {
                 // `x in xs` is `aten::__contains__(xs, x)`.
-                let contains = self.call_aten("aten::__contains__", vec![r, l], vec![], span);
+                let contains = self.call_aten(op::aten::__contains__, vec![r, l], vec![], span);
                 if op == CmpOp::In {
                     return contains;
                 }
-                return self.call_aten("aten::__not__", vec![contains], vec![], span);
+                return self.call_aten(op::aten::__not__, vec![contains], vec![], span);
             }
         };
         self.call_aten(name, vec![l, r], vec![], span)
@@ -50,8 +51,8 @@ impl Emitter<'_, '_, '_> {
 
     /// Arithmetic and comparisons of constants, computed now (see
     /// [`crate::ir::fold`]).
-    pub(super) fn fold(&self, kind: impl Into<crate::ops::OpKind>, inputs: &[ValueId]) -> Option<IrConstant> {
-        crate::ir::fold::fold(&self.graph, kind.into(), inputs)
+    pub(super) fn fold(&self, kind: OpKind, inputs: &[ValueId]) -> Option<IrConstant> {
+        crate::ir::fold::fold(&self.graph, kind, inputs)
     }
 
     /// The rest of a comparison chain after `cond` (whose right operand is
@@ -66,7 +67,7 @@ impl Emitter<'_, '_, '_> {
         let Some(((op, right), rest)) = rest.split_first() else { return cond };
         let cond = match self.ty(cond) {
             Type::Bool | Type::Any => cond,
-            _ => self.node("aten::Bool", vec![cond], vec![Type::Bool], Attr::None, span)[0],
+            _ => self.node(op::aten::Bool, vec![cond], vec![Type::Bool], Attr::None, span)[0],
         };
         let (node, then_block, else_block) = self.if_node(cond, span);
         let outer = self.block;
@@ -76,7 +77,7 @@ impl Emitter<'_, '_, '_> {
         let result = self.compare_chain(next, r, rest, span);
         let result = match self.ty(result) {
             Type::Bool | Type::Any => result,
-            _ => self.node("aten::Bool", vec![result], vec![Type::Bool], Attr::None, span)[0],
+            _ => self.node(op::aten::Bool, vec![result], vec![Type::Bool], Attr::None, span)[0],
         };
         self.graph.block_mut(then_block).returns = vec![result];
         self.block = else_block;

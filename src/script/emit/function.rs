@@ -2,6 +2,7 @@
 //! comments, defaults), the body, and the result.
 
 use super::*;
+use crate::ops::op;
 
 impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// Emits the whole function: parameters, body, return.
@@ -79,7 +80,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 .merged_return
                 .clone()
                 .unwrap_or_else(|| (self.return_annotation.clone().unwrap_or(Type::None), false));
-            let placeholder = self.node("prim::Uninitialized", vec![], vec![ty], Attr::None, def.name.span)[0];
+            let placeholder = self.node(op::prim::Uninitialized, vec![], vec![ty], Attr::None, def.name.span)[0];
             self.graph.value_mut(placeholder).inferred = inferred;
             placeholder
         } else {
@@ -170,19 +171,13 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// nothing uses (left over where a tuple was unpacked at once).
     pub(super) fn remove_dead_packing(&mut self) {
         loop {
-            let mut used = std::collections::HashSet::new();
-            for n in self.graph.walk() {
-                used.extend(self.graph.node(n).inputs.iter().copied());
-            }
-            for b in &self.graph.blocks {
-                used.extend(b.returns.iter().copied());
-            }
+            let uses = crate::ir::Uses::of(&self.graph);
             let dead = |g: &Graph, n: crate::ir::NodeId| {
                 let node = g.node(n);
                 matches!(
-                    node.kind.as_str(),
-                    "prim::TupleConstruct" | "prim::ListConstruct" | "prim::TupleUnpack" | "prim::Constant"
-                ) && node.outputs.iter().all(|o| !used.contains(o))
+                    node.kind,
+                    op::prim::TupleConstruct | op::prim::ListConstruct | op::prim::TupleUnpack | op::prim::Constant
+                ) && node.outputs.iter().all(|&o| !uses.is_used(o))
             };
             let mut removed = false;
             for b in 0..self.graph.blocks.len() {

@@ -3,6 +3,7 @@
 //! tuple)` in `ConvTranspose2d.forward` compiles to nothing).
 
 use super::*;
+use crate::ops::op;
 
 /// A class `isinstance` tests against: a TorchScript type, any list or
 /// tuple (`list`, `tuple`), or a Python class (`PackedSequence`), which no
@@ -56,7 +57,7 @@ impl Emitter<'_, '_, '_> {
                     .collect();
                 match (types, &actual) {
                     (Some(types), Type::Union(_)) => {
-                        self.node("prim::isinstance", vec![v], vec![Type::Bool], Attr::Types(types), span)[0]
+                        self.node(op::prim::isinstance, vec![v], vec![Type::Bool], Attr::Types(types), span)[0]
                     }
                     _ => self.unsupported(),
                 }

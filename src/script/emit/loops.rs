@@ -3,6 +3,7 @@
 //! `for` loops that append to a list or set items of a dict.
 
 use super::*;
+use crate::ops::op;
 
 impl Emitter<'_, '_, '_> {
     /// A loop over a module container, unrolled as PyTorch does: `body`
@@ -40,7 +41,7 @@ impl Emitter<'_, '_, '_> {
             .map(|(child_name, child)| {
                 let ty = Type::Class(child.class.qualified_name().into());
                 let name = submodule_value_name(&child_name);
-                let v = self.node("prim::GetAttr", vec![value], vec![ty], Attr::Name(child_name), span)[0];
+                let v = self.node(op::prim::GetAttr, vec![value], vec![ty], Attr::Name(child_name), span)[0];
                 self.graph.value_mut(v).name = Some(name);
                 self.modules.insert(v, child);
                 v
@@ -106,7 +107,7 @@ impl Emitter<'_, '_, '_> {
             Some(Type::Any) | None => (Type::list(Type::Tensor), false),
             Some(_) => return Err(self.stop_here()),
         };
-        let list = self.node("prim::ListConstruct", vec![], vec![ty], Attr::None, span)[0];
+        let list = self.node(op::prim::ListConstruct, vec![], vec![ty], Attr::None, span)[0];
         // The comprehension's names are its own.
         self.scopes.push(HashMap::new());
         let result = self.iterate(&generator.target, &generator.iter, Vec::new(), span, &mut |this| {
@@ -119,7 +120,7 @@ impl Emitter<'_, '_, '_> {
                 this.graph.value_mut(list).ty = Type::list(element);
                 typed = true;
             }
-            this.call_aten("aten::append", vec![list, v], vec![], span);
+            this.call_aten(op::aten::append, vec![list, v], vec![], span);
             Ok(Completion::Falls)
         });
         self.scopes.pop();
@@ -142,7 +143,7 @@ impl Emitter<'_, '_, '_> {
             Some(Type::Any) | None => (Type::Dict(Box::new(Type::Str), Box::new(Type::Tensor)), false),
             Some(_) => return Err(self.stop_here()),
         };
-        let dict = self.node("prim::DictConstruct", vec![], vec![ty], Attr::None, span)[0];
+        let dict = self.node(op::prim::DictConstruct, vec![], vec![ty], Attr::None, span)[0];
         self.scopes.push(HashMap::new());
         let result = self.iterate(&generator.target, &generator.iter, Vec::new(), span, &mut |this| {
             let k = this.value(key);
@@ -155,7 +156,7 @@ impl Emitter<'_, '_, '_> {
                 this.graph.value_mut(dict).ty = Type::Dict(Box::new(kt), Box::new(vt));
                 typed = true;
             }
-            this.call_aten("aten::_set_item", vec![dict, k, v], vec![], span);
+            this.call_aten(op::aten::_set_item, vec![dict, k, v], vec![], span);
             Ok(Completion::Falls)
         });
         self.scopes.pop();
@@ -303,7 +304,7 @@ impl Emitter<'_, '_, '_> {
                         _ => self.constant(IrConstant::Int(1), None),
                     };
                     derive = Some((*lo, step));
-                    self.call_aten("aten::__range_length", vec![*lo, *hi, step], vec![], iter.span)
+                    self.call_aten(op::aten::__range_length, vec![*lo, *hi, step], vec![], iter.span)
                 }
                 _ => return Err(self.stop_here()),
             };
@@ -347,7 +348,7 @@ impl Emitter<'_, '_, '_> {
                         // A dict iterates over its keys.
                         if let Type::Dict(key, _) = self.ty(iterable) {
                             let keys = Type::list(*key);
-                            iterable = self.node("aten::keys", vec![iterable], vec![keys], Attr::None, iter.span)[0];
+                            iterable = self.node(op::aten::keys, vec![iterable], vec![keys], Attr::None, iter.span)[0];
                             self.set_overload(iterable);
                         }
                         iterables.push(iterable);
@@ -360,8 +361,8 @@ impl Emitter<'_, '_, '_> {
                 && let Type::Tuple(items) = self.ty(*tuple)
             {
                 let parts = match self.producer(*tuple) {
-                    Some((kind, inputs)) if kind == "prim::TupleConstruct" => inputs,
-                    _ => self.node("prim::TupleUnpack", vec![*tuple], items, Attr::None, iter.span),
+                    Some((kind, inputs)) if kind == op::prim::TupleConstruct => inputs,
+                    _ => self.node(op::prim::TupleUnpack, vec![*tuple], items, Attr::None, iter.span),
                 };
                 return self.unrolled_items(target, parts, span, body);
             }
@@ -373,7 +374,7 @@ impl Emitter<'_, '_, '_> {
                     Type::Tensor => Type::Tensor,
                     _ => return Err(self.stop_here()),
                 };
-                let n = self.call_aten("aten::len", vec![iterable], vec![], iter.span);
+                let n = self.call_aten(op::aten::len, vec![iterable], vec![], iter.span);
                 lengths.push(n);
                 sources.push(Some((iterable, element)));
             }
@@ -381,10 +382,14 @@ impl Emitter<'_, '_, '_> {
         let n = match lengths.as_slice() {
             [one] => *one,
             many => {
-                let list =
-                    self.node("prim::ListConstruct", many.to_vec(), vec![Type::list(Type::Int)], Attr::None, iter.span)
-                        [0];
-                self.node("prim::min", vec![list], vec![Type::Int], Attr::None, iter.span)[0]
+                let list = self.node(
+                    op::prim::ListConstruct,
+                    many.to_vec(),
+                    vec![Type::list(Type::Int)],
+                    Attr::None,
+                    iter.span,
+                )[0];
+                self.node(op::prim::min, vec![list], vec![Type::Int], Attr::None, iter.span)[0]
             }
         };
         // One target per source: `for i, (a, b) in enumerate(pairs)`.
@@ -422,10 +427,10 @@ impl Emitter<'_, '_, '_> {
                     Some((iterable, element)) => {
                         let v = if this.ty(*iterable) == Type::Tensor {
                             let dim = this.constant(IrConstant::Int(0), None);
-                            this.call_aten("aten::select", vec![*iterable, dim, i], vec![], iter.span)
+                            this.call_aten(op::aten::select, vec![*iterable, dim, i], vec![], iter.span)
                         } else {
                             let v = this.node(
-                                "aten::__getitem__",
+                                op::aten::__getitem__,
                                 vec![*iterable, i],
                                 vec![element.clone()],
                                 Attr::None,
@@ -441,7 +446,7 @@ impl Emitter<'_, '_, '_> {
                     }
                     None => match derive {
                         Some((lo, step)) => {
-                            this.call_aten("aten::__derive_index", vec![i, lo, step], vec![], iter.span)
+                            this.call_aten(op::aten::__derive_index, vec![i, lo, step], vec![], iter.span)
                         }
                         None => i,
                     },
@@ -481,9 +486,9 @@ impl Emitter<'_, '_, '_> {
                     _ => return Err(self.stop_here()),
                 };
                 let kind = if matches!(self.tuple_view(value), Type::Tuple(_)) {
-                    "prim::TupleUnpack"
+                    op::prim::TupleUnpack
                 } else {
-                    "prim::ListUnpack"
+                    op::prim::ListUnpack
                 };
                 let parts = self.node(kind, vec![value], types, Attr::None, span);
                 for (item, part) in items.iter().zip(parts) {
@@ -533,7 +538,7 @@ impl Emitter<'_, '_, '_> {
         let initial: Vec<ValueId> = carried.iter().map(|n| self.lookup(*n).expect("carried names exist")).collect();
         let mut inputs = vec![trip, cond];
         inputs.extend(initial.iter().copied());
-        let node = self.graph.append(self.block, "prim::Loop", inputs, vec![], Attr::None, Some(span));
+        let node = self.graph.append(self.block, op::prim::Loop, inputs, vec![], Attr::None, Some(span));
         let body_block = self.graph.new_block();
         self.graph.node_mut(node).blocks = vec![body_block];
         let i = self.graph.new_value(Type::Int, counter_label);

@@ -16,7 +16,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::host::eval::Host;
 use crate::host::value::{Descriptor, Function, Instance, Value};
 use crate::ir::{Attr, BlockId, Constant as IrConstant, Graph, ValueId};
-use crate::ops::{Default, registry};
+use crate::ops::{Default, OpKind, registry};
 use crate::source::Span;
 use crate::syntax::Symbol;
 use crate::syntax::ast::*;
@@ -53,11 +53,11 @@ enum Sugar {
     /// `self.helper`: a Python method of a module.
     Method(Rc<Instance>, ValueId, Symbol),
     /// `x.add`: a tensor method, resolved against `aten::add`.
-    TensorMethod(ValueId, String),
+    TensorMethod(ValueId, OpKind),
     /// A module of Python names (`torch`, `torch.nn.functional`, `math`).
     Namespace(String),
     /// `torch.relu` and friends: an aten operator.
-    Aten(String),
+    Aten(OpKind),
     /// A Python builtin (`len`, `range`, `int`).
     Builtin(String),
     /// A Python function of the model file, compiled alongside.
@@ -231,8 +231,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     }
 
     /// The node that produced a value in the current function, if any.
-    fn producer(&self, v: ValueId) -> Option<(String, Vec<ValueId>)> {
-        self.graph.definer(v).map(|n| (n.kind.to_string(), n.inputs.clone()))
+    fn producer(&self, v: ValueId) -> Option<(OpKind, Vec<ValueId>)> {
+        self.graph.definer(v).map(|n| (n.kind, n.inputs.clone()))
     }
 
     fn ty(&self, v: ValueId) -> Type {
@@ -262,14 +262,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         self.graph.constant(self.block, c, span)
     }
 
-    fn node(
-        &mut self,
-        kind: impl Into<crate::ops::OpKind>,
-        inputs: Vec<ValueId>,
-        outputs: Vec<Type>,
-        attr: Attr,
-        span: Span,
-    ) -> Vec<ValueId> {
+    fn node(&mut self, kind: OpKind, inputs: Vec<ValueId>, outputs: Vec<Type>, attr: Attr, span: Span) -> Vec<ValueId> {
         let n = self.graph.append(self.block, kind, inputs, outputs, attr, Some(span));
         self.graph.node(n).outputs.clone()
     }

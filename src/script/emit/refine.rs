@@ -6,6 +6,7 @@
 //! whose body refines `x` carries it.
 
 use super::*;
+use crate::ops::op;
 
 /// A local refined: an `Optional[T]` to `T` (`to` is `None`), or a
 /// `Union` to the part an `isinstance` test leaves.
@@ -102,7 +103,7 @@ impl Emitter<'_, '_, '_> {
                 _ => continue,
             };
             let n =
-                self.graph.append(self.block, "prim::unchecked_cast", vec![original], vec![inner], Attr::None, None);
+                self.graph.append(self.block, op::prim::unchecked_cast, vec![original], vec![inner], Attr::None, None);
             let cast = self.graph.node(n).outputs[0];
             self.graph.value_mut(cast).name = Some(self.host.name(name).to_string());
             let depth = self.scopes.len();

@@ -1,6 +1,7 @@
 //! Statements: returns and raises, assignment and unpacking, asserts.
 
 use super::*;
+use crate::ops::{OpKind, op};
 
 impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// Emits statements in the current block. An `if` whose branches return
@@ -104,7 +105,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         match matching::convert(&actual, &annotated, None, &mut HashMap::new()) {
             Some(Conversion::None) => v,
             Some(Conversion::TensorTo(t)) => {
-                let kind = if t == Type::Int { "aten::IntImplicit" } else { "aten::FloatImplicit" };
+                let kind = if t == Type::Int { op::aten::IntImplicit } else { op::aten::FloatImplicit };
                 self.node(kind, vec![v], vec![t], Attr::None, span)[0]
             }
             _ => {
@@ -164,7 +165,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 // `xs: List[int] = []`: the annotation types the empty literal.
                 let v = match (&value.kind, &declared) {
                     (ExprKind::List(items), Some(t @ Type::List(_))) if items.is_empty() => {
-                        self.node("prim::ListConstruct", vec![], vec![t.clone()], Attr::None, value.span)[0]
+                        self.node(op::prim::ListConstruct, vec![], vec![t.clone()], Attr::None, value.span)[0]
                     }
                     _ => {
                         self.type_hint = Some(declared.clone().unwrap_or(Type::Any));
@@ -196,8 +197,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let rhs = self.value(value);
                 let tensor = self.ty(current) == Type::Tensor;
                 let result = if tensor {
-                    let name = format!("aten::{}_", binop_name(*op));
-                    self.call_aten(&name, vec![current, rhs], vec![], stmt.span)
+                    let name = OpKind::intern(&format!("aten::{}_", binop_name(*op)));
+                    self.call_aten(name, vec![current, rhs], vec![], stmt.span)
                 } else {
                     self.binop(*op, current, rhs, stmt.span)
                 };
@@ -267,7 +268,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         self.block = else_block;
         let text = self.constant(IrConstant::Str(message), None);
         let none = self.constant(IrConstant::None, None);
-        self.graph.append(else_block, "prim::RaiseException", vec![text, none], vec![], Attr::None, Some(span));
+        self.graph.append(else_block, op::prim::RaiseException, vec![text, none], vec![], Attr::None, Some(span));
         let missing = self.uninitialized_like(&refined, else_block);
         self.block = outer;
         let mut names: Vec<Symbol> = refined.keys().copied().collect();
@@ -290,8 +291,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 Type::Tuple(items) if items.len() == targets.len() => {
                     // A tuple built right here unpacks to its parts.
                     let outputs = match self.producer(value) {
-                        Some((kind, inputs)) if kind == "prim::TupleConstruct" => inputs,
-                        _ => self.node("prim::TupleUnpack", vec![value], items, Attr::None, span),
+                        Some((kind, inputs)) if kind == op::prim::TupleConstruct => inputs,
+                        _ => self.node(op::prim::TupleUnpack, vec![value], items, Attr::None, span),
                     };
                     for (t, v) in targets.iter().zip(outputs) {
                         self.assign(t, v, span);
@@ -313,7 +314,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 // the length is checked when the model runs.
                 Type::List(element) if !targets.iter().any(|t| matches!(t.kind, ExprKind::Starred(_))) => {
                     let items = vec![*element; targets.len()];
-                    let outputs = self.node("prim::ListUnpack", vec![value], items, Attr::None, span);
+                    let outputs = self.node(op::prim::ListUnpack, vec![value], items, Attr::None, span);
                     for (t, v) in targets.iter().zip(outputs) {
                         self.assign(t, v, span);
                     }
@@ -397,7 +398,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     self.error(errors::type_mismatch(target.span, mismatch));
                     return;
                 }
-                self.node("prim::SetAttr", vec![module, value], vec![], Attr::Name(name), span);
+                self.node(op::prim::SetAttr, vec![module, value], vec![], Attr::Name(name), span);
             }
             ExprKind::Subscript { value: object, .. } => {
                 let o = self.value(object);
@@ -415,7 +416,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 } else if matches!(self.ty(o), Type::List(_) | Type::Dict(..)) {
                     let ExprKind::Subscript { index, .. } = &target.kind else { unreachable!("matched a subscript") };
                     let i = self.value(index);
-                    self.call_aten("aten::_set_item", vec![o, i, value], vec![], span);
+                    self.call_aten(op::aten::_set_item, vec![o, i, value], vec![], span);
                 } else if self.ty(o) == Type::Tensor {
                     let ExprKind::Subscript { index, .. } = &target.kind else { unreachable!("matched a subscript") };
                     self.tensor_assign(o, index, value, span);
@@ -456,7 +457,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             None => self.constant(IrConstant::Str(String::new()), None),
         };
         let qualified = self.constant(IrConstant::Str(format!("builtins.{class}")), None);
-        self.node("prim::RaiseException", vec![message, qualified], vec![], Attr::None, span);
+        self.node(op::prim::RaiseException, vec![message, qualified], vec![], Attr::None, span);
         Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! indexing.
 
 use super::*;
+use crate::ops::op;
 
 impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     pub(super) fn subscript(&mut self, object: ValueId, index: &Expr, span: Span) -> ValueId {
@@ -27,10 +28,10 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 for i in start..end.max(start) {
                     let at = self.constant(IrConstant::Int(i), None);
                     let ty = items[i as usize].clone();
-                    parts.push(self.node("prim::TupleIndex", vec![object, at], vec![ty], Attr::None, span)[0]);
+                    parts.push(self.node(op::prim::TupleIndex, vec![object, at], vec![ty], Attr::None, span)[0]);
                 }
                 let types = parts.iter().map(|v| self.ty(*v)).collect();
-                self.node("prim::TupleConstruct", parts, vec![Type::Tuple(types)], Attr::None, span)[0]
+                self.node(op::prim::TupleConstruct, parts, vec![Type::Tuple(types)], Attr::None, span)[0]
             }
             Type::Tuple(items) => {
                 let constant = match literal::int(index) {
@@ -58,7 +59,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         );
                     };
                     let ty = first.clone();
-                    return self.node("prim::TupleIndex", vec![object, i], vec![ty], Attr::None, span)[0];
+                    return self.node(op::prim::TupleIndex, vec![object, i], vec![ty], Attr::None, span)[0];
                 };
                 // `t[-1]` is the last item.
                 let n = items.len() as i64;
@@ -75,7 +76,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 }
                 // (The index stays as written: `(t)[-1]`.)
                 let at = self.constant(IrConstant::Int(given), None);
-                self.node("prim::TupleIndex", vec![object, at], vec![items[i as usize].clone()], Attr::None, span)[0]
+                self.node(op::prim::TupleIndex, vec![object, at], vec![items[i as usize].clone()], Attr::None, span)[0]
             }
             // `xs[1:]`, `s[:3]`: `aten::slice.t` / `.str`.
             Type::List(_) | Type::Str if matches!(index.kind, ExprKind::Slice { .. }) => {
@@ -87,20 +88,20 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let start = bound(lower, IrConstant::None);
                 let end = bound(upper, IrConstant::None);
                 let step = bound(step, IrConstant::Int(1));
-                self.call_aten("aten::slice", vec![object, start, end, step], vec![], span)
+                self.call_aten(op::aten::slice, vec![object, start, end, step], vec![], span)
             }
             Type::List(element) => {
                 let i = self.value(index);
                 if self.ty(i) != Type::Int {
                     return self.unsupported();
                 }
-                self.node("aten::__getitem__", vec![object, i], vec![*element], Attr::None, span)[0]
+                self.node(op::aten::__getitem__, vec![object, i], vec![*element], Attr::None, span)[0]
             }
             Type::Tensor => self.tensor_index(object, index, span),
             // `d[key]`: `aten::__getitem__.Dict_str` and its kin.
             Type::Dict(..) => {
                 let key = self.value(index);
-                self.call_aten("aten::__getitem__", vec![object, key], vec![], span)
+                self.call_aten(op::aten::__getitem__, vec![object, key], vec![], span)
             }
             Type::Any => object,
             _ => self.unsupported(),

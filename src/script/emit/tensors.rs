@@ -2,6 +2,7 @@
 //! slices and selects, gathers, `copy_` and `index_put_`.
 
 use super::*;
+use crate::ops::op;
 
 impl Emitter<'_, '_, '_> {
     /// `x[:, 0] = v`: the indexed view, then `copy_` into it; a number
@@ -10,7 +11,7 @@ impl Emitter<'_, '_, '_> {
     pub(super) fn tensor_assign(&mut self, object: ValueId, index: &Expr, value: ValueId, span: Span) {
         let view = self.tensor_index(object, index, span);
         // `x[mask] = v`: `index_put_` with the indices `x[mask]` gathered by.
-        if let Some(gather) = self.graph.definer(view).filter(|n| n.kind == "aten::index")
+        if let Some(gather) = self.graph.definer(view).filter(|n| n.kind == op::aten::index)
             && gather.inputs[0] == object
         {
             let gathered = gather.inputs[1];
@@ -18,14 +19,14 @@ impl Emitter<'_, '_, '_> {
             // PyTorch builds the index list after the value; the gather's own
             // list and the gather itself are left for cleanup to drop.
             let Some(parts) =
-                self.graph.definer(gathered).filter(|n| n.kind == "prim::ListConstruct").map(|n| n.inputs.clone())
+                self.graph.definer(gathered).filter(|n| n.kind == op::prim::ListConstruct).map(|n| n.inputs.clone())
             else {
                 self.unsupported();
                 return;
             };
             let ty = self.ty(gathered);
-            let indices = self.node("prim::ListConstruct", parts, vec![ty], Attr::None, span)[0];
-            self.call_aten("aten::index_put_", vec![object, indices, source], vec![], span);
+            let indices = self.node(op::prim::ListConstruct, parts, vec![ty], Attr::None, span)[0];
+            self.call_aten(op::aten::index_put_, vec![object, indices, source], vec![], span);
             return;
         }
         if view == object {
@@ -33,7 +34,7 @@ impl Emitter<'_, '_, '_> {
             return;
         }
         let Some(source) = self.as_tensor_like(value, view, span) else { return };
-        self.call_aten("aten::copy_", vec![view, source], vec![], span);
+        self.call_aten(op::aten::copy_, vec![view, source], vec![], span);
     }
 
     /// `value` as a tensor: itself, or a number made a tensor of `like`'s
@@ -42,10 +43,10 @@ impl Emitter<'_, '_, '_> {
         match self.ty(value) {
             Type::Tensor => Some(value),
             Type::Int | Type::Float | Type::Bool => {
-                let dtype = self.node("prim::dtype", vec![like], vec![Type::Int], Attr::None, span)[0];
-                let device = self.node("prim::device", vec![like], vec![Type::Device], Attr::None, span)[0];
+                let dtype = self.node(op::prim::dtype, vec![like], vec![Type::Int], Attr::None, span)[0];
+                let device = self.node(op::prim::device, vec![like], vec![Type::Device], Attr::None, span)[0];
                 let keywords = vec![("dtype".to_string(), dtype), ("device".to_string(), device)];
-                Some(self.call_aten("aten::tensor", vec![value], keywords, span))
+                Some(self.call_aten(op::aten::tensor, vec![value], keywords, span))
             }
             Type::Any => None,
             _ => {
@@ -88,12 +89,12 @@ impl Emitter<'_, '_, '_> {
                         Some(s) => self.value(s),
                         None => self.constant(IrConstant::Int(1), None),
                     };
-                    value = self.call_aten("aten::slice", vec![value, d, start, end, step], vec![], span);
+                    value = self.call_aten(op::aten::slice, vec![value, d, start, end, step], vec![], span);
                     dim += 1;
                 }
                 ExprKind::Constant(Constant::None) => {
                     let d = self.constant(IrConstant::Int(dim), None);
-                    value = self.call_aten("aten::unsqueeze", vec![value, d], vec![], span);
+                    value = self.call_aten(op::aten::unsqueeze, vec![value, d], vec![], span);
                     dim += 1;
                 }
                 _ => {
@@ -101,7 +102,7 @@ impl Emitter<'_, '_, '_> {
                     match self.ty(i) {
                         Type::Int => {
                             let d = self.constant(IrConstant::Int(dim), None);
-                            value = self.call_aten("aten::select", vec![value, d, i], vec![], span);
+                            value = self.call_aten(op::aten::select, vec![value, d, i], vec![], span);
                         }
                         Type::Tensor => {
                             gathers.push((dim, i));
@@ -123,9 +124,13 @@ impl Emitter<'_, '_, '_> {
                 None => indices.push(self.constant(IrConstant::None, None)),
             }
         }
-        let list =
-            self.node("prim::ListConstruct", indices, vec![Type::list(Type::optional(Type::Tensor))], Attr::None, span)
-                [0];
-        self.call_aten("aten::index", vec![value, list], vec![], span)
+        let list = self.node(
+            op::prim::ListConstruct,
+            indices,
+            vec![Type::list(Type::optional(Type::Tensor))],
+            Attr::None,
+            span,
+        )[0];
+        self.call_aten(op::aten::index, vec![value, list], vec![], span)
     }
 }
