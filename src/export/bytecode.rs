@@ -357,10 +357,10 @@ impl FunctionWriter<'_> {
     fn schema(&self, node: NodeId) -> Option<&'static Schema> {
         let node = self.graph.node(node);
         if let Some(overload) = &node.overload {
-            return registry().get(&node.kind, overload);
+            return registry().get(node.kind.as_str(), overload);
         }
         let types: Vec<Type> = node.inputs.iter().map(|&v| self.graph.value(v).ty.clone()).collect();
-        let overloads = registry().overloads(&node.kind);
+        let overloads = registry().overloads(node.kind.as_str());
         overloads
             .iter()
             .find(|s| crate::script::matching::match_schema(s, &types, &[]).is_ok_and(|p| !p.converts()))

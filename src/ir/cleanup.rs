@@ -244,7 +244,7 @@ fn remove_unobserved_writes(graph: &mut Graph) -> bool {
     let registry = crate::ops::registry();
     let schema = |n: NodeId| {
         let node = graph.node(n);
-        node.overload.as_deref().and_then(|o| registry.get(&node.kind, o))
+        node.overload.as_deref().and_then(|o| registry.get(node.kind.as_str(), o))
     };
     let places = Places::of(graph);
     let (path, in_loop) = (&places.path, &places.in_loop);

@@ -682,7 +682,7 @@ impl<'g> Printer<'g> {
     /// `torch.add(x, y)` / `ops.prim.max(a, b)`: trailing arguments equal to
     /// their default are left out; keyword-only ones are named.
     fn operator_call(&self, node: &super::graph::Node) -> String {
-        let (namespace, name) = node.kind.split_once("::").unwrap_or(("", &node.kind));
+        let (namespace, name) = (node.kind.namespace(), node.kind.unqualified());
         let callee = if namespace == "aten" { format!("torch.{name}") } else { format!("ops.{namespace}.{name}") };
         let schema = node.schema();
         let necessary = match schema {

@@ -198,7 +198,7 @@ impl Graph {
     pub fn append(
         &mut self,
         block: BlockId,
-        kind: impl Into<crate::ops::OpKind>,
+        kind: crate::ops::OpKind,
         inputs: Vec<ValueId>,
         output_types: Vec<Type>,
         attr: Attr,
@@ -212,14 +212,14 @@ impl Graph {
     /// A node in no block yet, for a rewrite that places it itself.
     pub fn create(
         &mut self,
-        kind: impl Into<crate::ops::OpKind>,
+        kind: crate::ops::OpKind,
         inputs: Vec<ValueId>,
         output_types: Vec<Type>,
         attr: Attr,
         span: Option<Span>,
     ) -> NodeId {
         let outputs = output_types.into_iter().map(|ty| self.new_value(ty, None)).collect();
-        self.nodes.push(Node { kind: kind.into(), overload: None, inputs, outputs, blocks: Vec::new(), attr, span });
+        self.nodes.push(Node { kind, overload: None, inputs, outputs, blocks: Vec::new(), attr, span });
         let id = NodeId(self.nodes.len() as u32 - 1);
         for &v in &self.nodes[id.0 as usize].outputs {
             self.defined_by[v.0 as usize] = Some(id);
@@ -234,7 +234,7 @@ impl Graph {
         &mut self,
         block: BlockId,
         index: usize,
-        kind: impl Into<crate::ops::OpKind>,
+        kind: crate::ops::OpKind,
         inputs: Vec<ValueId>,
         output_types: Vec<Type>,
         attr: Attr,

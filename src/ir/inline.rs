@@ -77,6 +77,7 @@ fn copy_block(
 mod tests {
     use super::*;
     use crate::ir::Attr;
+    use crate::ops::op;
     use crate::types::Type;
 
     #[test]
@@ -86,17 +87,23 @@ mod tests {
         let _self = callee.add_input(Type::Class("__torch__.M".into()), Some("self".into()));
         let x = callee.add_input(Type::Tensor, Some("x".into()));
         let top = callee.top;
-        let neg = callee.append(top, "aten::neg", vec![x], vec![Type::Tensor], Attr::None, None);
+        let neg = callee.append(top, op::aten::neg, vec![x], vec![Type::Tensor], Attr::None, None);
         callee.block_mut(top).returns = vec![callee.node(neg).outputs[0]];
         // caller(self, y) = tanh(self.forward(y))
         let mut caller = Graph::new();
         let s = caller.add_input(Type::Class("__torch__.M".into()), Some("self".into()));
         let y = caller.add_input(Type::Tensor, Some("y".into()));
         let top = caller.top;
-        let call =
-            caller.append(top, "prim::CallMethod", vec![s, y], vec![Type::Tensor], Attr::Name("forward".into()), None);
+        let call = caller.append(
+            top,
+            op::prim::CallMethod,
+            vec![s, y],
+            vec![Type::Tensor],
+            Attr::Name("forward".into()),
+            None,
+        );
         let r = caller.node(call).outputs[0];
-        let tanh = caller.append(top, "aten::tanh", vec![r], vec![Type::Tensor], Attr::None, None);
+        let tanh = caller.append(top, op::aten::tanh, vec![r], vec![Type::Tensor], Attr::None, None);
         caller.block_mut(top).returns = vec![caller.node(tanh).outputs[0]];
 
         let inlined = inline(&caller, &HashMap::from([(call, callee)]));

@@ -130,8 +130,8 @@ pub fn possibly_written(graph: &Graph) -> HashSet<ValueId> {
     for n in graph.walk() {
         let node = graph.node(n);
         // (`prepacked::` run operators read their input too.)
-        let reads_only = (node.kind.starts_with("aten::") || node.kind.starts_with("prepacked::"))
-            && node.schema().is_some_and(|s| !s.is_mutable());
+        let reads_only =
+            matches!(node.kind.namespace(), "aten" | "prepacked") && node.schema().is_some_and(|s| !s.is_mutable());
         if !reads_only {
             out.extend(node.inputs.iter().copied());
         }

@@ -209,13 +209,13 @@ mod tests {
         let x = g.add_input(Type::Tensor, Some("x".into()));
         let top = g.top;
         let zero = g.constant(top, Constant::Int(0), None);
-        let cond = g.append(top, "aten::Bool", vec![x], vec![Type::Bool], Attr::None, None);
+        let cond = g.append(top, op::aten::Bool, vec![x], vec![Type::Bool], Attr::None, None);
         let cond = g.node(cond).outputs[0];
-        let node = g.append(top, "prim::If", vec![cond], vec![Type::Tensor], Attr::None, None);
+        let node = g.append(top, op::prim::If, vec![cond], vec![Type::Tensor], Attr::None, None);
         let (then, other) = (g.new_block(), g.new_block());
         g.node_mut(node).blocks = vec![then, other];
         g.block_mut(then).returns = vec![x];
-        let mul = g.append(other, "aten::mul", vec![x, zero], vec![Type::Tensor], Attr::None, None);
+        let mul = g.append(other, op::aten::mul, vec![x, zero], vec![Type::Tensor], Attr::None, None);
         let product = g.node(mul).outputs[0];
         g.block_mut(other).returns = vec![product];
         let result = g.node(node).outputs[0];

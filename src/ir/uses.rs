@@ -86,9 +86,10 @@ impl Uses {
 mod tests {
     use super::*;
     use crate::ir::{Attr, Constant};
+    use crate::ops::{OpKind, op};
     use crate::types::Type;
 
-    fn op(graph: &mut Graph, block: BlockId, kind: &str, inputs: Vec<ValueId>) -> (NodeId, ValueId) {
+    fn op(graph: &mut Graph, block: BlockId, kind: OpKind, inputs: Vec<ValueId>) -> (NodeId, ValueId) {
         let n = graph.append(block, kind, inputs, vec![Type::Tensor], Attr::None, None);
         (n, graph.node(n).outputs[0])
     }
@@ -98,8 +99,8 @@ mod tests {
         let mut g = Graph::new();
         let x = g.add_input(Type::Tensor, None);
         let top = g.top;
-        let (add, sum) = op(&mut g, top, "aten::add", vec![x, x]);
-        let (neg, out) = op(&mut g, top, "aten::neg", vec![sum]);
+        let (add, sum) = op(&mut g, top, op::aten::add, vec![x, x]);
+        let (neg, out) = op(&mut g, top, op::aten::neg, vec![sum]);
         g.block_mut(top).returns = vec![out];
         let uses = Uses::of(&g);
         assert_eq!(uses.get(x), [Use { user: User::Node(add), offset: 0 }, Use { user: User::Node(add), offset: 1 }]);
@@ -121,9 +122,9 @@ mod tests {
         let top = g.top;
         let (then, other) = (g.new_block(), g.new_block());
         g.block_mut(then).returns = vec![x];
-        let (relu, y) = op(&mut g, other, "aten::relu", vec![x]);
+        let (relu, y) = op(&mut g, other, op::aten::relu, vec![x]);
         g.block_mut(other).returns = vec![y];
-        let if_node = g.append(top, "prim::If", vec![c], vec![Type::Tensor], Attr::None, None);
+        let if_node = g.append(top, op::prim::If, vec![c], vec![Type::Tensor], Attr::None, None);
         g.node_mut(if_node).blocks = vec![then, other];
         let merged = g.node(if_node).outputs[0];
         let trips = g.constant(top, Constant::Int(3), None);
@@ -131,9 +132,9 @@ mod tests {
         let i = g.new_value(Type::Int, None);
         let carried = g.new_value(Type::Tensor, None);
         g.block_mut(body).params = vec![i, carried];
-        let (_, next) = op(&mut g, body, "aten::neg", vec![carried]);
+        let (_, next) = op(&mut g, body, op::aten::neg, vec![carried]);
         g.block_mut(body).returns = vec![c, next];
-        let loop_node = g.append(top, "prim::Loop", vec![trips, c, merged], vec![Type::Tensor], Attr::None, None);
+        let loop_node = g.append(top, op::prim::Loop, vec![trips, c, merged], vec![Type::Tensor], Attr::None, None);
         g.node_mut(loop_node).blocks = vec![body];
         let result = g.node(loop_node).outputs[0];
         g.block_mut(top).returns = vec![result];
@@ -164,10 +165,10 @@ mod tests {
         let c = g.add_input(Type::Bool, None);
         let top = g.top;
         let (then, other) = (g.new_block(), g.new_block());
-        let (_, y) = op(&mut g, then, "aten::relu", vec![x]);
+        let (_, y) = op(&mut g, then, op::aten::relu, vec![x]);
         g.block_mut(then).returns = vec![y];
         g.block_mut(other).returns = vec![x];
-        let if_node = g.append(top, "prim::If", vec![c], vec![Type::Tensor], Attr::None, None);
+        let if_node = g.append(top, op::prim::If, vec![c], vec![Type::Tensor], Attr::None, None);
         g.node_mut(if_node).blocks = vec![then, other];
         g.block_mut(top).returns = vec![x];
         g.remove_nodes(&[if_node].into());

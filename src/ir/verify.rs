@@ -49,6 +49,7 @@ fn block(graph: &Graph, b: BlockId, defined: &mut HashSet<ValueId>, visible: &mu
 mod tests {
     use super::*;
     use crate::ir::{Attr, Constant};
+    use crate::ops::op;
     use crate::types::Type;
 
     #[test]
@@ -56,17 +57,17 @@ mod tests {
         let mut g = Graph::new();
         let x = g.add_input(Type::Tensor, Some("x".into()));
         let top = g.top;
-        let n = g.append(top, "aten::neg", vec![x], vec![Type::Tensor], Attr::None, None);
+        let n = g.append(top, op::aten::neg, vec![x], vec![Type::Tensor], Attr::None, None);
         let out = g.node(n).outputs[0];
         g.block_mut(top).returns = vec![out];
         assert_eq!(verify(&g), Ok(()));
         let orphan = g.new_value(Type::Int, None);
-        g.append(top, "aten::neg", vec![orphan], vec![Type::Tensor], Attr::None, None);
+        g.append(top, op::aten::neg, vec![orphan], vec![Type::Tensor], Attr::None, None);
         assert!(verify(&g).is_err());
         let mut h = Graph::new();
         let top = h.top;
         let c = h.constant(top, Constant::Int(1), None);
-        let node = h.append(top, "prim::If", vec![c], vec![], Attr::None, None);
+        let node = h.append(top, op::prim::If, vec![c], vec![], Attr::None, None);
         let inner = h.new_block();
         h.node_mut(node).blocks = vec![inner];
         let inside = h.constant(inner, Constant::Int(2), None);

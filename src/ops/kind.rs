@@ -65,34 +65,6 @@ impl OpKind {
     }
 }
 
-impl From<&str> for OpKind {
-    fn from(name: &str) -> OpKind {
-        OpKind::intern(name)
-    }
-}
-
-impl PartialEq<&str> for OpKind {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
-impl PartialEq<str> for OpKind {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-/// A bridge while the code moves from names to constants: an `OpKind`
-/// reads as its name.
-impl std::ops::Deref for OpKind {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        self.as_str()
-    }
-}
-
 impl fmt::Display for OpKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

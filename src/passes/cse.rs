@@ -63,12 +63,12 @@ fn key(
         return None;
     }
     let random = ["rand", "dropout", "bernoulli", "normal", "uniform", "multinomial", "poisson"];
-    if random.iter().any(|r| node.kind.contains(r)) || written.contains(&node.outputs[0]) {
+    if random.iter().any(|r| node.kind.as_str().contains(r)) || written.contains(&node.outputs[0]) {
         return None;
     }
     let pure = match node.kind {
         op::prim::dtype | op::prim::device | op::prim::ListConstruct | op::prim::TupleConstruct => true,
-        kind if kind.starts_with("aten::") => node.schema().is_some_and(|s| !s.is_mutable() && !s.returns.is_empty()),
+        kind if kind.namespace() == "aten" => node.schema().is_some_and(|s| !s.is_mutable() && !s.returns.is_empty()),
         _ => false,
     };
     if !pure || node.inputs.iter().any(|v| written.contains(v)) {

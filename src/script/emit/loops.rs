@@ -507,7 +507,7 @@ impl Emitter<'_, '_, '_> {
         let n = self.graph.node(node);
         let types: Vec<Type> = n.inputs.iter().map(|&i| self.ty(i)).collect();
         let overload = registry()
-            .overloads(&n.kind)
+            .overloads(n.kind.as_str())
             .iter()
             .find(|s| matching::match_schema(s, &types, &[]).is_ok_and(|plan| !plan.converts()))
             .map(|s| s.overload.clone());
