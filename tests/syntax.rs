@@ -125,7 +125,7 @@ fn type_comments_are_kept_for_the_checker() {
 }
 
 fn literals_decode_like_python() {
-    use tsy::syntax::ast::{Constant, ExprKind, IntLit, StmtKind};
+    use tsy::syntax::ast::{ExprKind, IntLit, Literal, StmtKind};
     let p = parse(
         "l.tsy",
         "a = 0x_FF\nb = 1_000.5\nc = 'x\\ty'\nd = r'x\\ty'\ne = 18446744073709551616\nf = '''a\r\nb'''\n",
@@ -138,12 +138,12 @@ fn literals_decode_like_python() {
         .iter()
         .map(|s| match &s.kind {
             StmtKind::Assign { value, .. } => match &value.kind {
-                ExprKind::Constant(Constant::Int(IntLit::Small(v))) => v.to_string(),
-                ExprKind::Constant(Constant::Int(IntLit::Big(s))) => {
+                ExprKind::Literal(Literal::Int(IntLit::Small(v))) => v.to_string(),
+                ExprKind::Literal(Literal::Int(IntLit::Big(s))) => {
                     format!("big {}", p.interner.resolve(*s))
                 }
-                ExprKind::Constant(Constant::Float(v)) => v.to_string(),
-                ExprKind::Constant(Constant::Str(s)) => format!("{:?}", p.interner.resolve(*s)),
+                ExprKind::Literal(Literal::Float(v)) => v.to_string(),
+                ExprKind::Literal(Literal::Str(s)) => format!("{:?}", p.interner.resolve(*s)),
                 other => format!("{other:?}"),
             },
             other => format!("{other:?}"),

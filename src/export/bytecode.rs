@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::ir::{Attr, BlockId, Constant, Graph, NodeId, User, Uses, ValueId};
 use crate::ops::op;
-use crate::ops::{Default, Schema, registry};
+use crate::ops::{DefaultValue, Schema, registry};
 use crate::source::Span;
 use crate::types::Type;
 
@@ -39,7 +39,7 @@ pub struct Operator {
 
 /// One function's code table.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Code {
+pub struct CodeTable {
     pub instructions: Vec<Instruction>,
     pub operators: Vec<Operator>,
     pub constants: Vec<Constant>,
@@ -57,7 +57,7 @@ pub struct Unsupported {
 
 /// Emits the code of an inlined graph. `slots` gives the attribute slot of
 /// each `prim::GetAttr`/`prim::SetAttr` node.
-pub fn emit(graph: &Graph, slots: &HashMap<NodeId, usize>, version: u32) -> Result<Code, Unsupported> {
+pub fn emit(graph: &Graph, slots: &HashMap<NodeId, usize>, version: u32) -> Result<CodeTable, Unsupported> {
     let mut graph = graph.clone();
     drop_unused(&mut graph);
     insert_last_uses(&mut graph);
@@ -72,7 +72,7 @@ pub fn emit(graph: &Graph, slots: &HashMap<NodeId, usize>, version: u32) -> Resu
         inline,
         registers: HashMap::new(),
         use_count: HashMap::new(),
-        code: Code {
+        code: CodeTable {
             instructions: Vec::new(),
             operators: Vec::new(),
             constants: Vec::new(),
@@ -329,7 +329,7 @@ struct FunctionWriter<'g> {
     /// Registers of values (for constants: their constant-table index).
     registers: HashMap<ValueId, i64>,
     use_count: HashMap<ValueId, usize>,
-    code: Code,
+    code: CodeTable,
     /// (operator, number of inputs) -> operator-table index.
     operator_index: HashMap<(String, usize), usize>,
     /// Per operator: (arguments to push, of which trailing out arguments).
@@ -682,13 +682,13 @@ fn is_out(argument: &crate::ops::Argument) -> bool {
 
 /// Whether an argument's constant equals the schema default (as IValues
 /// compare: an int never equals a float).
-fn equals_default(actual: &Constant, default: &Default) -> bool {
+fn equals_default(actual: &Constant, default: &DefaultValue) -> bool {
     match (actual, default) {
-        (Constant::None, Default::None) => true,
-        (Constant::Bool(a), Default::Bool(b)) => a == b,
-        (Constant::Int(a), Default::Int(b)) => a == b,
-        (Constant::Float(a), Default::Float(b)) => a == b,
-        (Constant::Str(a), Default::Str(b)) => a == b,
+        (Constant::None, DefaultValue::None) => true,
+        (Constant::Bool(a), DefaultValue::Bool(b)) => a == b,
+        (Constant::Int(a), DefaultValue::Int(b)) => a == b,
+        (Constant::Float(a), DefaultValue::Float(b)) => a == b,
+        (Constant::Str(a), DefaultValue::Str(b)) => a == b,
         _ => false,
     }
 }

@@ -121,7 +121,7 @@ pub(super) fn contents(
             .collect();
         let code =
             bytecode::emit(&function.graph, &slots, version).map_err(|p| cannot_export(p, unit.def.name.span))?;
-        let source = crate::ir::code::function_with_constants(
+        let source = crate::ir::python_print::function_with_constants(
             &function.graph,
             &function.name,
             true,

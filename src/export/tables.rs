@@ -9,7 +9,7 @@ use super::{bytecode, object};
 use crate::host::eval::Host;
 use crate::host::value::Instance;
 use crate::ir::{Constant, Function, Graph, NodeId, ValueId};
-use crate::ops::Default;
+use crate::ops::DefaultValue;
 use crate::ops::op;
 use crate::script::slots::submodule;
 
@@ -19,7 +19,7 @@ pub(super) fn parameters(
     host: &mut Host<'_>,
     unit: &crate::script::Unit,
     function: &Function,
-) -> Vec<(String, crate::types::Type, Option<Default>)> {
+) -> Vec<(String, crate::types::Type, Option<DefaultValue>)> {
     let signature = crate::script::signature::signature(host, unit);
     let inputs = function.graph.block(function.graph.top).params.len().saturating_sub(1);
     // (The signature lists `self` first.)
@@ -66,8 +66,8 @@ fn row(name: &str, value: Pickle) -> Pickle {
 pub(super) fn function_tuple(
     class: &str,
     function: &Function,
-    params: &[(String, crate::types::Type, Option<Default>)],
-    code: bytecode::Code,
+    params: &[(String, crate::types::Type, Option<DefaultValue>)],
+    code: bytecode::CodeTable,
     version: u32,
     storages: &mut object::Storages,
 ) -> Pickle {
@@ -147,22 +147,22 @@ pub(super) fn constant(c: &Constant, storages: &mut object::Storages) -> Pickle 
     }
 }
 
-fn default_value(d: &Default) -> Pickle {
+fn default_value(d: &DefaultValue) -> Pickle {
     match d {
-        Default::None | Default::Ident(_) => Pickle::None,
-        Default::Bool(b) => Pickle::Bool(*b),
-        Default::Int(i) => Pickle::Int(*i),
-        Default::Float(f) => Pickle::Float(*f),
-        Default::Str(s) => Pickle::Str(s.clone()),
-        Default::IntList(items) => {
+        DefaultValue::None | DefaultValue::Ident(_) => Pickle::None,
+        DefaultValue::Bool(b) => Pickle::Bool(*b),
+        DefaultValue::Int(i) => Pickle::Int(*i),
+        DefaultValue::Float(f) => Pickle::Float(*f),
+        DefaultValue::Str(s) => Pickle::Str(s.clone()),
+        DefaultValue::IntList(items) => {
             Pickle::SpecializedList(ListKind::Int, items.iter().map(|i| Pickle::Int(*i)).collect())
         }
-        Default::FloatList(items) => {
+        DefaultValue::FloatList(items) => {
             Pickle::SpecializedList(ListKind::Float, items.iter().map(|f| Pickle::Float(*f)).collect())
         }
-        Default::BoolList(items) => {
+        DefaultValue::BoolList(items) => {
             Pickle::SpecializedList(ListKind::Bool, items.iter().map(|b| Pickle::Bool(*b)).collect())
         }
-        Default::EmptyList => Pickle::TaggedList { items: Vec::new(), tag: "List[int]".into() },
+        DefaultValue::EmptyList => Pickle::TaggedList { items: Vec::new(), tag: "List[int]".into() },
     }
 }

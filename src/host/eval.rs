@@ -937,27 +937,27 @@ impl<'a> Host<'a> {
     pub fn eval(&mut self, expr: &Expr, frame: &mut Frame) -> Eval<Value> {
         match &expr.kind {
             ExprKind::Name(name) => self.lookup(*name, expr.span, frame),
-            ExprKind::Constant(c) => Ok(match c {
-                Constant::None => Value::None,
-                Constant::Bool(b) => Value::Bool(*b),
-                Constant::Int(IntLit::Small(v)) => match i64::try_from(*v) {
+            ExprKind::Literal(c) => Ok(match c {
+                Literal::None => Value::None,
+                Literal::Bool(b) => Value::Bool(*b),
+                Literal::Int(IntLit::Small(v)) => match i64::try_from(*v) {
                     Ok(v) => Value::Int(v),
                     Err(_) => {
                         return self.unsupported("integer literal does not fit in 64 bits", expr.span);
                     }
                 },
-                Constant::Int(IntLit::Big(_)) => {
+                Literal::Int(IntLit::Big(_)) => {
                     return self.unsupported("integer literal does not fit in 64 bits", expr.span);
                 }
-                Constant::Float(f) => Value::Float(*f),
-                Constant::Imag(_) => {
+                Literal::Float(f) => Value::Float(*f),
+                Literal::Imag(_) => {
                     return self.unsupported("complex numbers are not supported in module-level code", expr.span);
                 }
-                Constant::Str(s) => Value::str(self.name(*s)),
-                Constant::Bytes(_) => {
+                Literal::Str(s) => Value::str(self.name(*s)),
+                Literal::Bytes(_) => {
                     return self.unsupported("bytes literals are not supported", expr.span);
                 }
-                Constant::Ellipsis => Value::Ellipsis,
+                Literal::Ellipsis => Value::Ellipsis,
             }),
             ExprKind::FString(parts) => Ok(Value::str(&self.fstring(parts, frame)?)),
             ExprKind::Attribute { value, attr } => {

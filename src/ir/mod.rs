@@ -5,13 +5,13 @@
 
 pub mod canonicalize;
 pub mod cleanup;
-pub mod code;
 pub mod exits;
 pub mod fold;
 pub mod graph;
 pub mod inline;
 pub mod preoptimize;
 pub mod print;
+pub mod python_print;
 pub mod uses;
 pub mod verify;
 
@@ -37,6 +37,6 @@ impl Function {
 
     /// As `scripted.code` prints it.
     pub fn code(&self) -> String {
-        code::function(&self.graph, &self.name, self.method, &self.defaults)
+        python_print::function(&self.graph, &self.name, self.method, &self.defaults)
     }
 }

@@ -10,7 +10,7 @@ pub mod schema;
 
 pub use kind::OpKind;
 pub use registry::{Registry, RegistryError, registry};
-pub use schema::{Alias, Argument, Default, Return, Schema, SchemaError};
+pub use schema::{Alias, Argument, DefaultValue, Return, Schema, SchemaError};
 
 #[cfg(test)]
 mod tests;

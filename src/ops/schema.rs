@@ -42,7 +42,7 @@ pub struct Argument {
     pub ty: Type,
     /// The size of a sized list: `int[2]` has `Some(2)`.
     pub n: Option<usize>,
-    pub default: Option<Default>,
+    pub default: Option<DefaultValue>,
     /// After `*` in the argument list: can only be passed by keyword.
     pub kwarg_only: bool,
     pub alias: Option<Alias>,
@@ -85,7 +85,7 @@ pub struct Alias {
 /// with a single-value default holds the repeated list (`int[2] padding=0` is
 /// `IntList([0, 0])`).
 #[derive(Clone, Debug, PartialEq)]
-pub enum Default {
+pub enum DefaultValue {
     None,
     Bool(bool),
     Int(i64),
@@ -694,14 +694,14 @@ impl<'a> Parser<'a> {
 }
 
 /// Gives a literal its argument's type, as PyTorch's `parseDefaultValue`.
-fn convert_default(literal: Literal, ty: &Type, n: Option<usize>) -> Result<Default, String> {
+fn convert_default(literal: Literal, ty: &Type, n: Option<usize>) -> Result<DefaultValue, String> {
     let core = match ty {
         Type::Optional(inner) => inner.as_ref(),
         other => other,
     };
     match literal {
-        Literal::None => Ok(Default::None),
-        Literal::Ident(word) => Ok(Default::Ident(word)),
+        Literal::None => Ok(DefaultValue::None),
+        Literal::Ident(word) => Ok(DefaultValue::Ident(word)),
         Literal::List(items) => {
             let Type::List(elem) = core else {
                 return Err("a list default needs a list type".into());
@@ -719,21 +719,21 @@ fn convert_default(literal: Literal, ty: &Type, n: Option<usize>) -> Result<Defa
     }
 }
 
-fn scalar_default(literal: Literal, ty: &Type) -> Result<Default, String> {
+fn scalar_default(literal: Literal, ty: &Type) -> Result<DefaultValue, String> {
     Ok(match (literal, ty) {
-        (Literal::Int(i), Type::Float) => Default::Float(i as f64),
+        (Literal::Int(i), Type::Float) => DefaultValue::Float(i as f64),
         (Literal::Float(_), Type::Int) => return Err("expected an integer".into()),
-        (Literal::Int(i), _) => Default::Int(i),
-        (Literal::Float(x), _) => Default::Float(x),
-        (Literal::Bool(b), _) => Default::Bool(b),
-        (Literal::Str(s), _) => Default::Str(s),
-        (Literal::None, _) => Default::None,
-        (Literal::Ident(s), _) => Default::Ident(s),
+        (Literal::Int(i), _) => DefaultValue::Int(i),
+        (Literal::Float(x), _) => DefaultValue::Float(x),
+        (Literal::Bool(b), _) => DefaultValue::Bool(b),
+        (Literal::Str(s), _) => DefaultValue::Str(s),
+        (Literal::None, _) => DefaultValue::None,
+        (Literal::Ident(s), _) => DefaultValue::Ident(s),
         (Literal::List(_), _) => return Err("unexpected list".into()),
     })
 }
 
-fn list_default(items: Vec<Literal>, elem: &Type) -> Result<Default, String> {
+fn list_default(items: Vec<Literal>, elem: &Type) -> Result<DefaultValue, String> {
     match elem {
         Type::Int => items
             .into_iter()
@@ -742,7 +742,7 @@ fn list_default(items: Vec<Literal>, elem: &Type) -> Result<Default, String> {
                 _ => Err("expected an integer list".to_string()),
             })
             .collect::<Result<_, _>>()
-            .map(Default::IntList),
+            .map(DefaultValue::IntList),
         Type::Float => items
             .into_iter()
             .map(|item| match item {
@@ -751,7 +751,7 @@ fn list_default(items: Vec<Literal>, elem: &Type) -> Result<Default, String> {
                 _ => Err("expected a float list".to_string()),
             })
             .collect::<Result<_, _>>()
-            .map(Default::FloatList),
+            .map(DefaultValue::FloatList),
         Type::Bool => items
             .into_iter()
             .map(|item| match item {
@@ -759,8 +759,8 @@ fn list_default(items: Vec<Literal>, elem: &Type) -> Result<Default, String> {
                 _ => Err("expected a bool list".to_string()),
             })
             .collect::<Result<_, _>>()
-            .map(Default::BoolList),
-        _ if items.is_empty() => Ok(Default::EmptyList),
+            .map(DefaultValue::BoolList),
+        _ if items.is_empty() => Ok(DefaultValue::EmptyList),
         _ => Err(format!("unsupported default for a list of `{}`", elem.schema())),
     }
 }
@@ -825,7 +825,9 @@ impl fmt::Display for Argument {
             let collapsible = !self.symint && matches!(&self.ty, Type::List(elem) if **elem == Type::Int);
             match default {
                 // `int[2] padding=0`: a list of equal ints prints as one.
-                Default::IntList(items) if collapsible && items.len() > 1 && items.iter().all(|&i| i == items[0]) => {
+                DefaultValue::IntList(items)
+                    if collapsible && items.len() > 1 && items.iter().all(|&i| i == items[0]) =>
+                {
                     write!(f, "{}", items[0])?;
                 }
                 other => write!(f, "{other}")?,
@@ -918,23 +920,23 @@ impl fmt::Display for Alias {
     }
 }
 
-impl fmt::Display for Default {
+impl fmt::Display for DefaultValue {
     /// As PyTorch prints an `IValue` default.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fn list<T>(f: &mut fmt::Formatter<'_>, items: &[T], item: impl Fn(&T) -> String) -> fmt::Result {
             write!(f, "[{}]", items.iter().map(item).collect::<Vec<_>>().join(", "))
         }
         match self {
-            Default::None => f.write_str("None"),
-            Default::Bool(b) => f.write_str(if *b { "True" } else { "False" }),
-            Default::Int(i) => write!(f, "{i}"),
-            Default::Float(x) => f.write_str(&format_double(*x)),
-            Default::Str(s) => f.write_str(&quote_string(s)),
-            Default::IntList(items) => list(f, items, i64::to_string),
-            Default::FloatList(items) => list(f, items, |x| format_double(*x)),
-            Default::BoolList(items) => list(f, items, |b| if *b { "True".into() } else { "False".into() }),
-            Default::EmptyList => f.write_str("[]"),
-            Default::Ident(s) => f.write_str(s),
+            DefaultValue::None => f.write_str("None"),
+            DefaultValue::Bool(b) => f.write_str(if *b { "True" } else { "False" }),
+            DefaultValue::Int(i) => write!(f, "{i}"),
+            DefaultValue::Float(x) => f.write_str(&format_double(*x)),
+            DefaultValue::Str(s) => f.write_str(&quote_string(s)),
+            DefaultValue::IntList(items) => list(f, items, i64::to_string),
+            DefaultValue::FloatList(items) => list(f, items, |x| format_double(*x)),
+            DefaultValue::BoolList(items) => list(f, items, |b| if *b { "True".into() } else { "False".into() }),
+            DefaultValue::EmptyList => f.write_str("[]"),
+            DefaultValue::Ident(s) => f.write_str(s),
         }
     }
 }

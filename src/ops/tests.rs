@@ -6,7 +6,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 
 use super::registry::{Registry, SCHEMAS, registry};
-use super::schema::{Alias, Default, Schema, format_double};
+use super::schema::{Alias, DefaultValue, Schema, format_double};
 use crate::types::Type;
 
 fn schema_lines() -> impl Iterator<Item = &'static str> {
@@ -69,12 +69,12 @@ fn conv2d() {
     let names: Vec<&str> = s.arguments.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["input", "weight", "bias", "stride", "padding", "dilation", "groups"]);
     assert_eq!(s.arguments[2].ty, Type::optional(Type::Tensor));
-    assert_eq!(s.arguments[2].default, Some(Default::None));
+    assert_eq!(s.arguments[2].default, Some(DefaultValue::None));
     let stride = &s.arguments[3];
     assert_eq!((stride.ty.clone(), stride.n, stride.symint), (Type::list(Type::Int), Some(2), true));
-    assert_eq!(stride.default, Some(Default::IntList(vec![1, 1])));
+    assert_eq!(stride.default, Some(DefaultValue::IntList(vec![1, 1])));
     assert_eq!(s.arguments[6].ty, Type::Int);
-    assert_eq!(s.arguments[6].default, Some(Default::Int(1)));
+    assert_eq!(s.arguments[6].default, Some(DefaultValue::Int(1)));
     assert!(s.arguments.iter().all(|a| !a.kwarg_only && a.alias.is_none()));
     assert_eq!(s.returns.len(), 1);
     assert_eq!(s.returns[0].ty, Type::Tensor);
@@ -94,11 +94,11 @@ fn sum_dim_int_list() {
         (dim.ty.clone(), dim.n, dim.default.clone(), dim.symint),
         (Type::optional(Type::list(Type::Int)), Some(1), None, false)
     );
-    assert_eq!(s.arguments[2].default, Some(Default::Bool(false)));
+    assert_eq!(s.arguments[2].default, Some(DefaultValue::Bool(false)));
     assert!(!s.arguments[2].kwarg_only);
     let dtype = &s.arguments[3];
     assert!(dtype.kwarg_only);
-    assert_eq!((dtype.ty.clone(), dtype.default.clone()), (Type::optional(Type::ScalarType), Some(Default::None)));
+    assert_eq!((dtype.ty.clone(), dtype.default.clone()), (Type::optional(Type::ScalarType), Some(DefaultValue::None)));
     assert_eq!(registry().get("aten::sum", "dim_IntList"), Some(&s));
 }
 
@@ -184,14 +184,14 @@ fn sized_list_single_value_default() {
         "aten::max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, \
          int[2] dilation=1, bool ceil_mode=False) -> Tensor"
     );
-    assert_eq!(s.arguments[2].default, Some(Default::IntList(vec![])));
-    assert_eq!(s.arguments[3].default, Some(Default::IntList(vec![0, 0])));
-    assert_eq!(s.arguments[4].default, Some(Default::IntList(vec![1, 1])));
+    assert_eq!(s.arguments[2].default, Some(DefaultValue::IntList(vec![])));
+    assert_eq!(s.arguments[3].default, Some(DefaultValue::IntList(vec![0, 0])));
+    assert_eq!(s.arguments[4].default, Some(DefaultValue::IntList(vec![1, 1])));
 
     // PyTorch's own spelling: `stride=1` repeats, and prints back collapsed.
     let s = parse("aten::foo(int[2] stride=1, int[3] pad=[1, 1, 1], int[2] d=[1, 2], SymInt[2] s=1) -> Tensor");
-    assert_eq!(s.arguments[0].default, Some(Default::IntList(vec![1, 1])));
-    assert_eq!(s.arguments[3].default, Some(Default::IntList(vec![1, 1])));
+    assert_eq!(s.arguments[0].default, Some(DefaultValue::IntList(vec![1, 1])));
+    assert_eq!(s.arguments[3].default, Some(DefaultValue::IntList(vec![1, 1])));
     assert_eq!(
         s.to_string(),
         "aten::foo(int[2] stride=1, int[3] pad=1, int[2] d=[1, 2], SymInt[2] s=[1, 1]) -> Tensor"
@@ -236,15 +236,15 @@ fn tuple_return_keeps_its_parentheses() {
 #[test]
 fn float_and_string_defaults() {
     let strip = registry().get("aten::strip", "").expect("aten::strip");
-    assert_eq!(strip.arguments[1].default, Some(Default::Str(" \n\t\u{c}\u{b}".into())));
+    assert_eq!(strip.arguments[1].default, Some(DefaultValue::Str(" \n\t\u{c}\u{b}".into())));
     let s = parse(
         r#"aten::foo(str a="\"\'\\", float eps=1.0000000000000001e-05, float b=1, Scalar c=1, Scalar d=2.) -> str"#,
     );
-    assert_eq!(s.arguments[0].default, Some(Default::Str("\"'\\".into())));
-    assert_eq!(s.arguments[1].default, Some(Default::Float(1e-5)));
-    assert_eq!(s.arguments[2].default, Some(Default::Float(1.0)));
-    assert_eq!(s.arguments[3].default, Some(Default::Int(1)));
-    assert_eq!(s.arguments[4].default, Some(Default::Float(2.0)));
+    assert_eq!(s.arguments[0].default, Some(DefaultValue::Str("\"'\\".into())));
+    assert_eq!(s.arguments[1].default, Some(DefaultValue::Float(1e-5)));
+    assert_eq!(s.arguments[2].default, Some(DefaultValue::Float(1.0)));
+    assert_eq!(s.arguments[3].default, Some(DefaultValue::Int(1)));
+    assert_eq!(s.arguments[4].default, Some(DefaultValue::Float(2.0)));
     assert_eq!(
         s.to_string(),
         r#"aten::foo(str a="\"\'\\", float eps=1.0000000000000001e-05, float b=1., Scalar c=1, Scalar d=2.) -> str"#
@@ -276,7 +276,7 @@ fn float_and_string_defaults() {
 #[test]
 fn enum_identifier_defaults() {
     let s = parse("aten::foo(MemoryFormat? memory_format=contiguous_format, int reduction=Mean) -> Tensor");
-    assert_eq!(s.arguments[0].default, Some(Default::Ident("contiguous_format".into())));
+    assert_eq!(s.arguments[0].default, Some(DefaultValue::Ident("contiguous_format".into())));
     assert_eq!(s.to_string(), "aten::foo(MemoryFormat? memory_format=contiguous_format, int reduction=Mean) -> Tensor");
 }
 

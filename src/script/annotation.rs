@@ -2,7 +2,7 @@
 //! TorchScript types.
 
 use crate::host::eval::Host;
-use crate::syntax::ast::{Constant, Expr, ExprKind};
+use crate::syntax::ast::{Expr, ExprKind, Literal};
 use crate::types::Type;
 
 /// The type an annotation names, or `None` if it names something this
@@ -10,8 +10,8 @@ use crate::types::Type;
 pub(super) fn parse(host: &Host<'_>, e: &Expr) -> Option<Type> {
     match &e.kind {
         ExprKind::Name(n) => simple(host.name(*n)),
-        ExprKind::Constant(Constant::None) => Some(Type::None),
-        ExprKind::Constant(Constant::Str(s)) => simple(host.name(*s)),
+        ExprKind::Literal(Literal::None) => Some(Type::None),
+        ExprKind::Literal(Literal::Str(s)) => simple(host.name(*s)),
         ExprKind::Attribute { value, attr } => {
             let base = match &value.kind {
                 ExprKind::Name(n) => host.name(*n),

@@ -202,7 +202,7 @@ fn expression(host: &Host<'_>, e: &Expr, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        ExprKind::Constant(Constant::Bytes(_)) => out.push(
+        ExprKind::Literal(Literal::Bytes(_)) => out.push(
             Diagnostic::new(Code::E3007, e.span, "Unknown Constant expression type")
                 .label("a bytes literal")
                 .help("TorchScript has no bytes type; use a `str`"),
@@ -212,5 +212,5 @@ fn expression(host: &Host<'_>, e: &Expr, out: &mut Vec<Diagnostic>) {
 }
 
 fn is_string_literal(arg: &Arg) -> bool {
-    matches!(&arg.kind, ArgKind::Positional(e) if matches!(e.kind, ExprKind::Constant(Constant::Str(_))))
+    matches!(&arg.kind, ArgKind::Positional(e) if matches!(e.kind, ExprKind::Literal(Literal::Str(_))))
 }

@@ -1,7 +1,7 @@
 //! Integer literals as TorchScript reads them.
 
 use crate::source::Span;
-use crate::syntax::ast::{Constant, Expr, ExprKind, IntLit, UnaryOp};
+use crate::syntax::ast::{Expr, ExprKind, IntLit, Literal, UnaryOp};
 
 /// An integer literal, maybe negated (`-1`): `None` if `e` is not one,
 /// the literal's span if it does not fit in an `i64` (PyTorch rejects
@@ -11,7 +11,7 @@ pub(super) fn int(e: &Expr) -> Option<Result<i64, Span>> {
         ExprKind::UnaryOp { op: UnaryOp::Neg, operand } => (true, &**operand),
         _ => (false, e),
     };
-    let ExprKind::Constant(Constant::Int(digits)) = &literal.kind else { return None };
+    let ExprKind::Literal(Literal::Int(digits)) = &literal.kind else { return None };
     let value = match digits {
         IntLit::Small(v) => i64::try_from(*v).ok(),
         IntLit::Big(_) => None,

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use crate::ops::{Default, Schema};
+use crate::ops::{DefaultValue, Schema};
 use crate::types::Type;
 
 /// How one schema argument gets its value.
@@ -17,7 +17,7 @@ pub(crate) enum Source {
     /// The call's keyword argument `i`, converted as needed.
     Keyword(usize, Conversion),
     /// The schema's default.
-    Default(Default),
+    Default(DefaultValue),
     /// Extra positional arguments of a `...` schema.
     Vararg(usize),
     /// Positional arguments `start..end` packed into the list argument that

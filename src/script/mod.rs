@@ -26,7 +26,7 @@ use crate::host::Selected;
 use crate::host::eval::Host;
 use crate::host::value::{Class, Descriptor, Function, Instance, Namespace, Value};
 use crate::source::FileId;
-use crate::syntax::ast::{ArgKind, CmpOp, Constant, Expr, ExprKind, FunctionDef, Stmt, StmtKind, UnaryOp};
+use crate::syntax::ast::{ArgKind, CmpOp, Expr, ExprKind, FunctionDef, Literal, Stmt, StmtKind, UnaryOp};
 use crate::syntax::visit::{Node, walk};
 
 /// One function to compile.
@@ -563,8 +563,8 @@ pub(crate) fn for_each_expression<'a>(stmt: &'a Stmt, f: &mut dyn FnMut(&'a Expr
 /// A condition TorchScript evaluates while compiling, if this is one.
 pub(crate) fn static_condition(host: &Host<'_>, unit: &Unit, test: &Expr) -> Option<bool> {
     match &test.kind {
-        ExprKind::Constant(Constant::Bool(b)) => Some(*b),
-        ExprKind::Constant(Constant::None) => Some(false),
+        ExprKind::Literal(Literal::Bool(b)) => Some(*b),
+        ExprKind::Literal(Literal::None) => Some(false),
         ExprKind::UnaryOp { op: UnaryOp::Not, operand } => static_condition(host, unit, operand).map(|b| !b),
         ExprKind::Call { func, args } => {
             let name = dotted(host, func)?;
@@ -576,7 +576,7 @@ pub(crate) fn static_condition(host: &Host<'_>, unit: &Unit, test: &Expr) -> Opt
                     let (ArgKind::Positional(object), ArgKind::Positional(attr)) = (&self_arg.kind, &attr.kind) else {
                         return None;
                     };
-                    let ExprKind::Constant(Constant::Str(attr)) = attr.kind else { return None };
+                    let ExprKind::Literal(Literal::Str(attr)) = attr.kind else { return None };
                     if !matches!(object.kind, ExprKind::Name(n) if host.name(n) == "self") {
                         return None;
                     }
@@ -587,7 +587,7 @@ pub(crate) fn static_condition(host: &Host<'_>, unit: &Unit, test: &Expr) -> Opt
         }
         ExprKind::Compare { left, comparisons } if comparisons.len() == 1 => {
             let (op, right) = &comparisons[0];
-            if !matches!(right.kind, ExprKind::Constant(Constant::None)) || !matches!(op, CmpOp::Is | CmpOp::IsNot) {
+            if !matches!(right.kind, ExprKind::Literal(Literal::None)) || !matches!(op, CmpOp::Is | CmpOp::IsNot) {
                 return None;
             }
             let ExprKind::Attribute { value, attr } = &left.kind else { return None };

@@ -6,7 +6,7 @@ use super::Unit;
 use super::{annotation, literal};
 use crate::host::eval::Host;
 use crate::host::value::Value;
-use crate::ops::Default;
+use crate::ops::DefaultValue;
 use crate::source::Span;
 use crate::syntax::ast::*;
 use crate::types::Type;
@@ -16,7 +16,7 @@ use crate::types::Type;
 /// compiler does not know.
 pub struct Signature {
     /// Name, type, default.
-    pub params: Vec<(String, Type, Option<Default>)>,
+    pub params: Vec<(String, Type, Option<DefaultValue>)>,
     /// Each parameter's `N` if it is a `BroadcastingListN` (an `int[N]`).
     pub sizes: Vec<Option<usize>>,
     /// The annotated result type, if annotated.
@@ -81,15 +81,15 @@ pub fn signature(host: &mut Host<'_>, unit: &Unit) -> Option<Signature> {
                 // An integer beyond 64 bits is no default TorchScript can hold.
                 (Some(literal), _) => {
                     let v = literal.ok()?;
-                    if ty == Type::Float { Default::Float(v as f64) } else { Default::Int(v) }
+                    if ty == Type::Float { DefaultValue::Float(v as f64) } else { DefaultValue::Int(v) }
                 }
-                (None, ExprKind::Constant(Constant::None)) => Default::None,
-                (None, ExprKind::Constant(Constant::Bool(b))) => Default::Bool(*b),
-                (None, ExprKind::Constant(Constant::Float(f))) => Default::Float(*f),
-                (None, ExprKind::Constant(Constant::Str(s))) => Default::Str(host.name(*s).to_string()),
+                (None, ExprKind::Literal(Literal::None)) => DefaultValue::None,
+                (None, ExprKind::Literal(Literal::Bool(b))) => DefaultValue::Bool(*b),
+                (None, ExprKind::Literal(Literal::Float(f))) => DefaultValue::Float(*f),
+                (None, ExprKind::Literal(Literal::Str(s))) => DefaultValue::Str(host.name(*s).to_string()),
                 // `min_val: float = -1.0`
                 (None, ExprKind::UnaryOp { op: UnaryOp::Neg, operand }) => match operand.kind {
-                    ExprKind::Constant(Constant::Float(f)) => Default::Float(-f),
+                    ExprKind::Literal(Literal::Float(f)) => DefaultValue::Float(-f),
                     _ => return None,
                 },
                 _ => return None,
@@ -97,9 +97,9 @@ pub fn signature(host: &mut Host<'_>, unit: &Unit) -> Option<Signature> {
         };
         // `padding: BroadcastingList2[int] = 0` defaults to `[0, 0]`.
         let default = match (default, size) {
-            (Some(Default::Int(v)), Some(n)) => Some(Default::IntList(vec![v; n])),
-            (Some(Default::Float(v)), Some(n)) => Some(Default::FloatList(vec![v; n])),
-            (Some(Default::Bool(v)), Some(n)) => Some(Default::BoolList(vec![v; n])),
+            (Some(DefaultValue::Int(v)), Some(n)) => Some(DefaultValue::IntList(vec![v; n])),
+            (Some(DefaultValue::Float(v)), Some(n)) => Some(DefaultValue::FloatList(vec![v; n])),
+            (Some(DefaultValue::Bool(v)), Some(n)) => Some(DefaultValue::BoolList(vec![v; n])),
             (default, _) => default,
         };
         params.push((name, ty, default));
@@ -113,19 +113,21 @@ pub fn signature(host: &mut Host<'_>, unit: &Unit) -> Option<Signature> {
 }
 
 /// A parameter default as `.code` writes it: `None`, `True`, `2.5`, `[1, 1]`.
-pub fn default_source(default: &Default) -> String {
+pub fn default_source(default: &DefaultValue) -> String {
     let join = |items: Vec<String>| format!("[{}]", items.join(", "));
     match default {
-        Default::None => "None".into(),
-        Default::Bool(b) => if *b { "True" } else { "False" }.into(),
-        Default::Int(i) => i.to_string(),
-        Default::Float(f) => crate::ir::print::float(*f),
-        Default::Str(s) => format!("{s:?}"),
-        Default::IntList(items) => join(items.iter().map(i64::to_string).collect()),
-        Default::FloatList(items) => join(items.iter().map(|f| crate::ir::print::float(*f)).collect()),
-        Default::BoolList(items) => join(items.iter().map(|b| if *b { "True" } else { "False" }.to_string()).collect()),
-        Default::EmptyList => "[]".into(),
-        Default::Ident(name) => name.clone(),
+        DefaultValue::None => "None".into(),
+        DefaultValue::Bool(b) => if *b { "True" } else { "False" }.into(),
+        DefaultValue::Int(i) => i.to_string(),
+        DefaultValue::Float(f) => crate::ir::print::float(*f),
+        DefaultValue::Str(s) => format!("{s:?}"),
+        DefaultValue::IntList(items) => join(items.iter().map(i64::to_string).collect()),
+        DefaultValue::FloatList(items) => join(items.iter().map(|f| crate::ir::print::float(*f)).collect()),
+        DefaultValue::BoolList(items) => {
+            join(items.iter().map(|b| if *b { "True" } else { "False" }.to_string()).collect())
+        }
+        DefaultValue::EmptyList => "[]".into(),
+        DefaultValue::Ident(name) => name.clone(),
     }
 }
 

@@ -182,7 +182,7 @@ pub struct Expr {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
     Name(Symbol),
-    Constant(Constant),
+    Literal(Literal),
     /// A string with replacement fields, after adjacent literals are joined.
     FString(Vec<FStringPart>),
     Attribute {
@@ -266,7 +266,7 @@ pub enum ExprKind {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Constant {
+pub enum Literal {
     None,
     Bool(bool),
     Int(IntLit),

@@ -82,16 +82,16 @@ fn label(n: Node<'_>, interner: &Interner) -> String {
         },
         Node::Expr(e) => match &e.kind {
             ExprKind::Name(s) => format!("Name {}", name(*s)),
-            ExprKind::Constant(c) => match c {
-                Constant::None => "None".into(),
-                Constant::Bool(b) => format!("Bool {b}"),
-                Constant::Int(IntLit::Small(v)) => format!("Int {v}"),
-                Constant::Int(IntLit::Big(s)) => format!("Int {}", name(*s)),
-                Constant::Float(v) => format!("Float {v:?}"),
-                Constant::Imag(v) => format!("Imag {v:?}j"),
-                Constant::Str(s) => format!("Str {:?}", name(*s)),
-                Constant::Bytes(s) => format!("Bytes {:?}", name(*s)),
-                Constant::Ellipsis => "Ellipsis".into(),
+            ExprKind::Literal(c) => match c {
+                Literal::None => "None".into(),
+                Literal::Bool(b) => format!("Bool {b}"),
+                Literal::Int(IntLit::Small(v)) => format!("Int {v}"),
+                Literal::Int(IntLit::Big(s)) => format!("Int {}", name(*s)),
+                Literal::Float(v) => format!("Float {v:?}"),
+                Literal::Imag(v) => format!("Imag {v:?}j"),
+                Literal::Str(s) => format!("Str {:?}", name(*s)),
+                Literal::Bytes(s) => format!("Bytes {:?}", name(*s)),
+                Literal::Ellipsis => "Ellipsis".into(),
             },
             ExprKind::FString(parts) => {
                 let literals: Vec<String> = parts

@@ -463,8 +463,8 @@ pub(super) fn strings(ctx: &mut Ctx<'_>, l: u32, pieces: Vec<(u32, StrLit, u32)>
     }
     if pieces.len() == 1 && kinds[0] != StrKind::FString {
         let (_, piece, _) = pieces.into_iter().next().expect("checked: one piece");
-        let constant = if has_bytes { Constant::Bytes(piece.value) } else { Constant::Str(piece.value) };
-        return Expr::new(ExprKind::Constant(constant), span);
+        let constant = if has_bytes { Literal::Bytes(piece.value) } else { Literal::Str(piece.value) };
+        return Expr::new(ExprKind::Literal(constant), span);
     }
     if kinds.contains(&StrKind::FString) {
         let mut parts: Vec<FStringPart> = Vec::new();
@@ -479,8 +479,8 @@ pub(super) fn strings(ctx: &mut Ctx<'_>, l: u32, pieces: Vec<(u32, StrLit, u32)>
     }
     let joined: String = pieces.iter().map(|(_, s, _)| ctx.interner.resolve(s.value)).collect();
     let value = ctx.interner.intern(&joined);
-    let constant = if has_bytes { Constant::Bytes(value) } else { Constant::Str(value) };
-    Expr::new(ExprKind::Constant(constant), span)
+    let constant = if has_bytes { Literal::Bytes(value) } else { Literal::Str(value) };
+    Expr::new(ExprKind::Literal(constant), span)
 }
 
 fn merge_literals(ctx: &mut Ctx<'_>, parts: Vec<FStringPart>) -> Vec<FStringPart> {

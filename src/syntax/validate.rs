@@ -237,7 +237,7 @@ impl Validator<'_> {
                     TargetUse::Assign => (format!("cannot assign to {what}"), "not assignable".to_string()),
                 };
                 let mut diagnostic = Diagnostic::new(Code::E1012, target.span, message).label(label);
-                if usage == TargetUse::Assign && matches!(target.kind, ExprKind::Call { .. } | ExprKind::Constant(_)) {
+                if usage == TargetUse::Assign && matches!(target.kind, ExprKind::Call { .. } | ExprKind::Literal(_)) {
                     diagnostic = diagnostic.help("to compare values, use `==` instead of `=`");
                 }
                 self.error(diagnostic);
@@ -255,10 +255,10 @@ fn keyword(stmt: &Stmt, word: &str) -> crate::source::Span {
 fn describe(e: &Expr) -> &'static str {
     match &e.kind {
         ExprKind::Call { .. } => "function call",
-        ExprKind::Constant(Constant::None) => "`None`",
-        ExprKind::Constant(Constant::Bool(_)) => "a boolean literal",
-        ExprKind::Constant(Constant::Ellipsis) => "ellipsis",
-        ExprKind::Constant(_) | ExprKind::FString(_) => "literal",
+        ExprKind::Literal(Literal::None) => "`None`",
+        ExprKind::Literal(Literal::Bool(_)) => "a boolean literal",
+        ExprKind::Literal(Literal::Ellipsis) => "ellipsis",
+        ExprKind::Literal(_) | ExprKind::FString(_) => "literal",
         ExprKind::Compare { .. } => "comparison",
         ExprKind::IfExp { .. } => "conditional expression",
         ExprKind::Lambda { .. } => "lambda",

@@ -112,7 +112,7 @@ impl<'a> Node<'a> {
                 StmtKind::Pass | StmtKind::Break | StmtKind::Continue | StmtKind::Error => {}
             },
             Node::Expr(e) => match &e.kind {
-                ExprKind::Name(_) | ExprKind::Constant(_) | ExprKind::Error => {}
+                ExprKind::Name(_) | ExprKind::Literal(_) | ExprKind::Error => {}
                 ExprKind::FString(parts) => fstring_parts(f, parts),
                 ExprKind::Attribute { value, attr } => {
                     expr(f, value);

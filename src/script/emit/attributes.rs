@@ -11,29 +11,27 @@ impl Emitter<'_, '_, '_> {
             Sugar::Namespace(path) => {
                 let full = format!("{path}.{name}");
                 match (path.as_str(), name.as_str()) {
-                    ("torch", "long" | "int64") => Sugar::Value(self.constant(IrConstant::Int(4), None)),
-                    ("torch", "float" | "float32") => Sugar::Value(self.constant(IrConstant::Int(6), None)),
-                    ("torch", "int" | "int32") => Sugar::Value(self.constant(IrConstant::Int(3), None)),
-                    ("torch", "bool") => Sugar::Value(self.constant(IrConstant::Int(11), None)),
-                    ("torch", "double" | "float64") => Sugar::Value(self.constant(IrConstant::Int(7), None)),
+                    ("torch", "long" | "int64") => Sugar::Value(self.constant(Constant::Int(4), None)),
+                    ("torch", "float" | "float32") => Sugar::Value(self.constant(Constant::Int(6), None)),
+                    ("torch", "int" | "int32") => Sugar::Value(self.constant(Constant::Int(3), None)),
+                    ("torch", "bool") => Sugar::Value(self.constant(Constant::Int(11), None)),
+                    ("torch", "double" | "float64") => Sugar::Value(self.constant(Constant::Int(7), None)),
                     // Memory formats are ints too (`c10::MemoryFormat`).
                     ("torch", "contiguous_format" | "legacy_contiguous_format") => {
-                        Sugar::Value(self.constant(IrConstant::Int(0), None))
+                        Sugar::Value(self.constant(Constant::Int(0), None))
                     }
-                    ("torch", "preserve_format") => Sugar::Value(self.constant(IrConstant::Int(1), None)),
-                    ("torch", "channels_last") => Sugar::Value(self.constant(IrConstant::Int(2), None)),
+                    ("torch", "preserve_format") => Sugar::Value(self.constant(Constant::Int(1), None)),
+                    ("torch", "channels_last") => Sugar::Value(self.constant(Constant::Int(2), None)),
                     ("torch", "nn" | "jit" | "_C") | ("torch._C", "_nn") => Sugar::Namespace(full),
                     // `torch._C._nn.adaptive_avg_pool2d`: the aten operator.
                     ("torch._C._nn", _) if registry().contains(&format!("aten::{name}")) => {
                         Sugar::Aten(OpKind::intern(&format!("aten::{name}")))
                     }
-                    ("math", "pi") => Sugar::Value(self.constant(IrConstant::Float(std::f64::consts::PI), Some(span))),
-                    ("math", "e") => Sugar::Value(self.constant(IrConstant::Float(std::f64::consts::E), Some(span))),
-                    ("math", "tau") => {
-                        Sugar::Value(self.constant(IrConstant::Float(std::f64::consts::TAU), Some(span)))
-                    }
-                    ("math", "inf") => Sugar::Value(self.constant(IrConstant::Float(f64::INFINITY), Some(span))),
-                    ("math", "nan") => Sugar::Value(self.constant(IrConstant::Float(f64::NAN), Some(span))),
+                    ("math", "pi") => Sugar::Value(self.constant(Constant::Float(std::f64::consts::PI), Some(span))),
+                    ("math", "e") => Sugar::Value(self.constant(Constant::Float(std::f64::consts::E), Some(span))),
+                    ("math", "tau") => Sugar::Value(self.constant(Constant::Float(std::f64::consts::TAU), Some(span))),
+                    ("math", "inf") => Sugar::Value(self.constant(Constant::Float(f64::INFINITY), Some(span))),
+                    ("math", "nan") => Sugar::Value(self.constant(Constant::Float(f64::NAN), Some(span))),
                     ("warnings", "warn") => Sugar::Aten(op::aten::warn),
                     // `math.sqrt(x)` is `aten::sqrt.int` / `.float` on numbers.
                     ("math", _) if registry().contains(&format!("aten::{name}")) => {
@@ -137,7 +135,7 @@ impl Emitter<'_, '_, '_> {
                 let Type::NamedTuple(class) = self.ty(v) else { unreachable!("matched a named tuple") };
                 match class.index(&name) {
                     Some(i) => {
-                        let at = self.constant(IrConstant::Int(i as i64), None);
+                        let at = self.constant(Constant::Int(i as i64), None);
                         let ty = class.fields[i].1.clone();
                         Sugar::Value(self.node(op::prim::TupleIndex, vec![v, at], vec![ty], Attr::None, span)[0])
                     }
@@ -233,7 +231,7 @@ impl Emitter<'_, '_, '_> {
                 if let Value::Tuple(items) = found
                     && let Some(items) = items.iter().map(constant_of).collect::<Option<Vec<_>>>()
                 {
-                    let types: Vec<Type> = items.iter().map(IrConstant::ty).collect();
+                    let types: Vec<Type> = items.iter().map(Constant::ty).collect();
                     let values: Vec<ValueId> = items.into_iter().map(|c| self.constant(c, Some(span))).collect();
                     let tuple =
                         self.node(op::prim::TupleConstruct, values, vec![Type::Tuple(types)], Attr::None, span)[0];
@@ -413,14 +411,14 @@ fn traced_attribute(class: &str, receiver: &str, name: &str, span: Span) -> Diag
 }
 
 /// A constant attribute's value as an IR constant, if it is one.
-fn constant_of(value: &Value) -> Option<IrConstant> {
+fn constant_of(value: &Value) -> Option<Constant> {
     Some(match value {
-        Value::Int(i) => IrConstant::Int(*i),
-        Value::Float(f) => IrConstant::Float(*f),
-        Value::Bool(b) => IrConstant::Bool(*b),
-        Value::Str(s) => IrConstant::Str(s.to_string()),
-        Value::Device(d) => IrConstant::Device(d.to_string()),
-        Value::None => IrConstant::None,
+        Value::Int(i) => Constant::Int(*i),
+        Value::Float(f) => Constant::Float(*f),
+        Value::Bool(b) => Constant::Bool(*b),
+        Value::Str(s) => Constant::Str(s.to_string()),
+        Value::Device(d) => Constant::Device(d.to_string()),
+        Value::None => Constant::None,
         _ => return None,
     })
 }

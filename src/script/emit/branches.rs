@@ -185,7 +185,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         )
                     }
                     _ => {
-                        let none = self.constant(IrConstant::None, None);
+                        let none = self.constant(Constant::None, None);
                         self.check_return(none, span)
                     }
                 },

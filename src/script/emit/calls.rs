@@ -162,7 +162,7 @@ impl Emitter<'_, '_, '_> {
                 }
                 "print" => {
                     self.node(op::prim::Print, positional, vec![], Attr::None, span);
-                    Sugar::Value(self.constant(IrConstant::None, None))
+                    Sugar::Value(self.constant(Constant::None, None))
                 }
                 _ => Sugar::Value(self.unsupported()),
             },
@@ -214,8 +214,8 @@ impl Emitter<'_, '_, '_> {
         let have = self.call_aten(op::aten::len, vec![*defaults], vec![], span);
         let want = self.call_aten(op::aten::len, vec![*out_size], vec![], span);
         let cond = self.call_aten(op::aten::gt, vec![have, want], vec![], span);
-        let text = self.constant(IrConstant::Str("AssertionError: ".into()), None);
-        let none = self.constant(IrConstant::None, None);
+        let text = self.constant(Constant::Str("AssertionError: ".into()), None);
+        let none = self.constant(Constant::None, None);
         let (_, _, else_block) = self.if_node(cond, span);
         self.graph.append(else_block, op::prim::RaiseException, vec![text, none], vec![], Attr::None, Some(span));
         *out_size
@@ -455,7 +455,7 @@ impl Emitter<'_, '_, '_> {
         self.graph.node_mut(node).overload = Some(schema.overload.clone());
         match outputs.as_slice() {
             [one] => *one,
-            [] => self.constant(IrConstant::None, None),
+            [] => self.constant(Constant::None, None),
             many => {
                 let types = many.iter().map(|v| self.ty(*v)).collect();
                 self.node(op::prim::TupleConstruct, many.to_vec(), vec![Type::Tuple(types)], Attr::None, span)[0]
@@ -489,11 +489,11 @@ impl Emitter<'_, '_, '_> {
     /// PyTorch folds for a literal: `device="cpu"` becomes a Device constant.
     pub(super) fn str_to_device(&mut self, v: ValueId, span: Span) -> ValueId {
         let literal = match self.graph.constant_value(v) {
-            Some(IrConstant::Str(s)) => Some(s.clone()),
+            Some(Constant::Str(s)) => Some(s.clone()),
             _ => None,
         };
         match literal {
-            Some(device) => self.constant(IrConstant::Device(device), Some(span)),
+            Some(device) => self.constant(Constant::Device(device), Some(span)),
             None => self.node(op::aten::device, vec![v], vec![Type::Device], Attr::None, span)[0],
         }
     }
@@ -505,15 +505,15 @@ impl Emitter<'_, '_, '_> {
         self.node(kind, vec![v], vec![t.clone()], Attr::None, span)[0]
     }
 
-    pub(super) fn default_value(&mut self, default: &Default, ty: &Type) -> ValueId {
+    pub(super) fn default_value(&mut self, default: &DefaultValue, ty: &Type) -> ValueId {
         match default {
-            Default::None => self.constant(IrConstant::None, None),
-            Default::Bool(b) => self.constant(IrConstant::Bool(*b), None),
-            Default::Int(i) => self.constant(IrConstant::Int(*i), None),
-            Default::Float(f) => self.constant(IrConstant::Float(*f), None),
-            Default::Str(s) => self.constant(IrConstant::Str(s.clone()), None),
-            Default::IntList(items) => {
-                let values = items.iter().map(|i| self.constant(IrConstant::Int(*i), None)).collect();
+            DefaultValue::None => self.constant(Constant::None, None),
+            DefaultValue::Bool(b) => self.constant(Constant::Bool(*b), None),
+            DefaultValue::Int(i) => self.constant(Constant::Int(*i), None),
+            DefaultValue::Float(f) => self.constant(Constant::Float(*f), None),
+            DefaultValue::Str(s) => self.constant(Constant::Str(s.clone()), None),
+            DefaultValue::IntList(items) => {
+                let values = items.iter().map(|i| self.constant(Constant::Int(*i), None)).collect();
                 self.node(op::prim::ListConstruct, values, vec![Type::list(Type::Int)], Attr::None, Span::default())[0]
             }
             _ => {

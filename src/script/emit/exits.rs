@@ -51,10 +51,10 @@ impl Emitter<'_, '_, '_> {
             return Ok(Completion::Falls);
         }
         let cond = match (&context.test, context.truth, is_break) {
-            (_, _, true) => self.constant(IrConstant::Bool(false), None),
+            (_, _, true) => self.constant(Constant::Bool(false), None),
             (Some(test), _, false) => self.condition(test),
             (None, Some(truth), false) => truth,
-            (None, None, false) => self.constant(IrConstant::Bool(true), None),
+            (None, None, false) => self.constant(Constant::Bool(true), None),
         };
         let mut inputs = vec![cond];
         for name in &context.carried {

@@ -38,7 +38,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             // A list is true when it is not empty.
             Type::List(_) => {
                 let n = self.node(op::aten::len, vec![v], vec![Type::Int], Attr::None, test.span)[0];
-                let zero = self.constant(IrConstant::Int(0), None);
+                let zero = self.constant(Constant::Int(0), None);
                 self.node(op::aten::gt, vec![n, zero], vec![Type::Bool], Attr::None, test.span)[0]
             }
             Type::Tensor | Type::Int | Type::Float => {
@@ -74,18 +74,18 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         // `-1` is a constant too, as PyTorch's frontend folds it.
         if let Some(literal) = literal::int(e) {
             return Sugar::Value(match literal {
-                Ok(v) => self.constant(IrConstant::Int(v), Some(e.span)),
+                Ok(v) => self.constant(Constant::Int(v), Some(e.span)),
                 Err(at) => self.sure_error(errors::integer_out_of_range(at)),
             });
         }
         match &e.kind {
-            ExprKind::Constant(c) => Sugar::Value(match c {
-                Constant::None => self.constant(IrConstant::None, Some(e.span)),
-                Constant::Bool(b) => self.constant(IrConstant::Bool(*b), Some(e.span)),
-                Constant::Float(f) => self.constant(IrConstant::Float(*f), Some(e.span)),
-                Constant::Str(s) => {
+            ExprKind::Literal(c) => Sugar::Value(match c {
+                Literal::None => self.constant(Constant::None, Some(e.span)),
+                Literal::Bool(b) => self.constant(Constant::Bool(*b), Some(e.span)),
+                Literal::Float(f) => self.constant(Constant::Float(*f), Some(e.span)),
+                Literal::Str(s) => {
                     let text = self.host.name(*s).to_string();
-                    self.constant(IrConstant::Str(text), Some(e.span))
+                    self.constant(Constant::Str(text), Some(e.span))
                 }
                 _ => self.unsupported(),
             }),
@@ -128,7 +128,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     && let [
                         Arg { kind: ArgKind::Positional(object), .. },
                         Arg {
-                            kind: ArgKind::Positional(Expr { kind: ExprKind::Constant(Constant::Str(name)), span }),
+                            kind: ArgKind::Positional(Expr { kind: ExprKind::Literal(Literal::Str(name)), span }),
                             ..
                         },
                     ] = args.as_slice()
@@ -145,10 +145,10 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             }
             // `-1` is a constant, as PyTorch's frontend folds it.
             ExprKind::UnaryOp { op: UnaryOp::Neg, operand }
-                if matches!(operand.kind, ExprKind::Constant(Constant::Float(_))) =>
+                if matches!(operand.kind, ExprKind::Literal(Literal::Float(_))) =>
             {
-                let ExprKind::Constant(Constant::Float(f)) = operand.kind else { unreachable!("matched a float") };
-                Sugar::Value(self.constant(IrConstant::Float(-f), Some(e.span)))
+                let ExprKind::Literal(Literal::Float(f)) = operand.kind else { unreachable!("matched a float") };
+                Sugar::Value(self.constant(Constant::Float(-f), Some(e.span)))
             }
             ExprKind::UnaryOp { op, operand } => {
                 let v = self.value(operand);
@@ -196,7 +196,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let is_and = *op == BoolOp::And;
                 let evaluated = if is_and { then_block } else { else_block };
                 let mut right = |this: &mut Self| this.condition(&values[1]);
-                let mut short = |this: &mut Self| this.constant(IrConstant::Bool(!is_and), None);
+                let mut short = |this: &mut Self| this.constant(Constant::Bool(!is_and), None);
                 let (t, f, merges) = if is_and {
                     self.expression_if(node, refinements, &mut right, &mut short)
                 } else {
@@ -210,7 +210,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 if let (Some(b), true, true) = (self.constant_bool(b), only_constants, merges.is_empty()) {
                     self.graph.block_mut(outer).nodes.pop();
                     let keeps_a = b == is_and;
-                    let result = if keeps_a { a } else { self.constant(IrConstant::Bool(b), Some(e.span)) };
+                    let result = if keeps_a { a } else { self.constant(Constant::Bool(b), Some(e.span)) };
                     return Sugar::Value(result);
                 }
                 let out = self.graph.add_output(node, Type::Bool, None);
@@ -254,7 +254,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         FStringPart::Field(_) => return Sugar::Value(self.unsupported()),
                     }
                 }
-                let template = self.constant(IrConstant::Str(template), Some(e.span));
+                let template = self.constant(Constant::Str(template), Some(e.span));
                 let mut inputs = vec![template];
                 inputs.extend(fields.into_iter().map(|f| self.value(f)));
                 Sugar::Value(self.call_aten(op::aten::format, inputs, vec![], e.span))
@@ -301,8 +301,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     // a constant key, read like an attribute.
                     Sugar::Module(container, holder) => {
                         let key = match &index.kind {
-                            ExprKind::Constant(Constant::Str(key)) => Some(self.host.name(*key).to_string()),
-                            ExprKind::Constant(Constant::Int(IntLit::Small(i))) => Some(i.to_string()),
+                            ExprKind::Literal(Literal::Str(key)) => Some(self.host.name(*key).to_string()),
+                            ExprKind::Literal(Literal::Int(IntLit::Small(i))) => Some(i.to_string()),
                             _ if container.class.name.as_ref() == "ModuleList"
                                 || container.class.name.as_ref() == "Sequential" =>
                             {

@@ -17,7 +17,7 @@ impl Emitter<'_, '_, '_> {
                 _ => None,
             };
             if let Some(is) = known {
-                return self.constant(IrConstant::Bool(is == (op == CmpOp::Is)), Some(span));
+                return self.constant(Constant::Bool(is == (op == CmpOp::Is)), Some(span));
             }
         }
         let name = match op {
@@ -44,14 +44,14 @@ impl Emitter<'_, '_, '_> {
     /// The value of a bool constant.
     pub(super) fn constant_bool(&self, v: ValueId) -> Option<bool> {
         match self.graph.constant_value(v)? {
-            IrConstant::Bool(b) => Some(*b),
+            Constant::Bool(b) => Some(*b),
             _ => None,
         }
     }
 
     /// Arithmetic and comparisons of constants, computed now (see
     /// [`crate::ir::fold`]).
-    pub(super) fn fold(&self, kind: OpKind, inputs: &[ValueId]) -> Option<IrConstant> {
+    pub(super) fn fold(&self, kind: OpKind, inputs: &[ValueId]) -> Option<Constant> {
         crate::ir::fold::fold(&self.graph, kind, inputs)
     }
 
@@ -81,7 +81,7 @@ impl Emitter<'_, '_, '_> {
         };
         self.graph.block_mut(then_block).returns = vec![result];
         self.block = else_block;
-        let no = self.constant(IrConstant::Bool(false), None);
+        let no = self.constant(Constant::Bool(false), None);
         self.graph.block_mut(else_block).returns = vec![no];
         self.block = outer;
 

@@ -63,7 +63,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             }
             Ok(Completion::Falls) => {
                 self.check_falls_off(&def);
-                let none = self.constant(IrConstant::None, None);
+                let none = self.constant(Constant::None, None);
                 if self.return_exits {
                     let none = self.check_return(none, def.name.span);
                     self.return_exit(none, def.name.span);
@@ -134,11 +134,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     pub(super) fn check_default(&mut self, param: &Param, ty: &Type, inferred: bool) {
         let Some(default) = &param.default else { return };
         let default_type = match &default.kind {
-            ExprKind::Constant(Constant::Int(_)) => Type::Int,
-            ExprKind::Constant(Constant::Float(_)) => Type::Float,
-            ExprKind::Constant(Constant::Bool(_)) => Type::Bool,
-            ExprKind::Constant(Constant::Str(_)) => Type::Str,
-            ExprKind::Constant(Constant::None) => return,
+            ExprKind::Literal(Literal::Int(_)) => Type::Int,
+            ExprKind::Literal(Literal::Float(_)) => Type::Float,
+            ExprKind::Literal(Literal::Bool(_)) => Type::Bool,
+            ExprKind::Literal(Literal::Str(_)) => Type::Str,
+            ExprKind::Literal(Literal::None) => return,
             _ => return,
         };
         if matching::is_subtype(&default_type, ty, &mut HashMap::new())

@@ -44,8 +44,8 @@ impl Emitter<'_, '_, '_> {
             Class::Other => !matches!(actual, Type::Class(_) | Type::Tuple(_)),
         });
         match (statically_true, statically_false) {
-            (true, _) => self.constant(IrConstant::Bool(true), Some(span)),
-            (false, true) => self.constant(IrConstant::Bool(false), Some(span)),
+            (true, _) => self.constant(Constant::Bool(true), Some(span)),
+            (false, true) => self.constant(Constant::Bool(false), Some(span)),
             // A Union value's kind is known only when the model runs.
             (false, false) => {
                 let types: Option<Vec<Type>> = classes

@@ -50,13 +50,13 @@ impl Emitter<'_, '_, '_> {
         for (k, v) in children.into_iter().enumerate() {
             if let Some(index) = index {
                 // `enumerate`'s index is a constant on each unrolled trip.
-                let constant = self.constant(IrConstant::Int(k as i64), None);
+                let constant = self.constant(Constant::Int(k as i64), None);
                 let depth = self.scopes.len();
                 self.scopes[depth - 1].insert(index, constant);
             }
             let depth = self.scopes.len();
             if let Some(key) = key {
-                let constant = self.constant(IrConstant::Str(keys[k].clone()), None);
+                let constant = self.constant(Constant::Str(keys[k].clone()), None);
                 self.scopes[depth - 1].insert(key, constant);
             }
             if let Some(name) = name {
@@ -176,7 +176,7 @@ impl Emitter<'_, '_, '_> {
         carried.sort_by(|a, b| self.host.name(*a).cmp(self.host.name(*b)));
         carried.dedup();
         let cond = self.condition(test);
-        let unbounded = self.constant(IrConstant::Int(i64::MAX), None);
+        let unbounded = self.constant(Constant::Int(i64::MAX), None);
         // The condition again, on this trip's values (a condition that
         // failed to type has said so once).
         let failed = self.ty(cond) == Type::Any;
@@ -301,7 +301,7 @@ impl Emitter<'_, '_, '_> {
                 [lo, hi, rest @ ..] => {
                     let step = match rest {
                         [step] => *step,
-                        _ => self.constant(IrConstant::Int(1), None),
+                        _ => self.constant(Constant::Int(1), None),
                     };
                     derive = Some((*lo, step));
                     self.call_aten(op::aten::__range_length, vec![*lo, *hi, step], vec![], iter.span)
@@ -313,7 +313,7 @@ impl Emitter<'_, '_, '_> {
         } else {
             if form == "enumerate" {
                 sources.push(None);
-                lengths.push(self.constant(IrConstant::Int(i64::MAX), Some(iter.span)));
+                lengths.push(self.constant(Constant::Int(i64::MAX), Some(iter.span)));
             }
 
             // Every iterable is evaluated, then their lengths taken.
@@ -414,7 +414,7 @@ impl Emitter<'_, '_, '_> {
         // As PyTorch makes them: in the order of the names.
         carried.sort_by(|a, b| self.host.name(*a).cmp(self.host.name(*b)));
         carried.dedup();
-        let truth = self.constant(IrConstant::Bool(true), None);
+        let truth = self.constant(Constant::Bool(true), None);
         // The counter takes the name of the target it binds, if one does.
         let counter_label = sources.iter().zip(&targets).find_map(|(source, t)| match (source, &t.kind) {
             (None, ExprKind::Name(n)) if derive.is_none() => Some(self.host.name(*n).to_string()),
@@ -426,7 +426,7 @@ impl Emitter<'_, '_, '_> {
                 let element = match source {
                     Some((iterable, element)) => {
                         let v = if this.ty(*iterable) == Type::Tensor {
-                            let dim = this.constant(IrConstant::Int(0), None);
+                            let dim = this.constant(Constant::Int(0), None);
                             this.call_aten(op::aten::select, vec![*iterable, dim, i], vec![], iter.span)
                         } else {
                             let v = this.node(

@@ -15,8 +15,8 @@ use super::matching::{self, Conversion, Plan, Source};
 use crate::diag::{Code, Diagnostic};
 use crate::host::eval::Host;
 use crate::host::value::{Descriptor, Function, Instance, Value};
-use crate::ir::{Attr, BlockId, Constant as IrConstant, Graph, ValueId};
-use crate::ops::{Default, OpKind, registry};
+use crate::ir::{Attr, BlockId, Constant, Graph, ValueId};
+use crate::ops::{DefaultValue, OpKind, registry};
 use crate::source::Span;
 use crate::syntax::Symbol;
 use crate::syntax::ast::*;
@@ -258,7 +258,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
     }
 
-    fn constant(&mut self, c: IrConstant, span: Option<Span>) -> ValueId {
+    fn constant(&mut self, c: Constant, span: Option<Span>) -> ValueId {
         self.graph.constant(self.block, c, span)
     }
 

@@ -66,8 +66,8 @@ impl Emitter<'_, '_, '_> {
             ExprKind::Compare { left, comparisons } if comparisons.len() == 1 => {
                 let (op, right) = &comparisons[0];
                 let name = match (&left.kind, &right.kind) {
-                    (ExprKind::Name(n), ExprKind::Constant(Constant::None))
-                    | (ExprKind::Constant(Constant::None), ExprKind::Name(n)) => *n,
+                    (ExprKind::Name(n), ExprKind::Literal(Literal::None))
+                    | (ExprKind::Literal(Literal::None), ExprKind::Name(n)) => *n,
                     _ => return Refinements::default(),
                 };
                 let optional = self.lookup(name).is_some_and(|v| matches!(self.ty(v), Type::Optional(_)));
@@ -180,8 +180,8 @@ pub(super) fn tested_names(body: &[Stmt]) -> Vec<Symbol> {
             let ExprKind::Compare { left, comparisons } = &e.kind else { return };
             let [(CmpOp::Is | CmpOp::IsNot, right)] = comparisons.as_slice() else { return };
             match (&left.kind, &right.kind) {
-                (ExprKind::Name(n), ExprKind::Constant(Constant::None))
-                | (ExprKind::Constant(Constant::None), ExprKind::Name(n)) => out.push(*n),
+                (ExprKind::Name(n), ExprKind::Literal(Literal::None))
+                | (ExprKind::Literal(Literal::None), ExprKind::Name(n)) => out.push(*n),
                 _ => {}
             }
         });

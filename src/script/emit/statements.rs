@@ -23,7 +23,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                             };
                             self.value(e)
                         }
-                        None => self.constant(IrConstant::None, None),
+                        None => self.constant(Constant::None, None),
                     };
                     let v = self.check_return(v, stmt.span);
                     if self.return_exits {
@@ -84,7 +84,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     pub(super) fn static_none_test(&self, test: &Expr) -> Option<bool> {
         let ExprKind::Compare { left, comparisons } = &test.kind else { return None };
         let [(op, right)] = comparisons.as_slice() else { return None };
-        if !matches!(right.kind, ExprKind::Constant(Constant::None)) {
+        if !matches!(right.kind, ExprKind::Literal(Literal::None)) {
             return None;
         }
         let ExprKind::Name(name) = left.kind else { return None };
@@ -127,7 +127,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     pub(super) fn statement(&mut self, stmt: &Stmt) -> Result<(), Stop> {
         match &stmt.kind {
             StmtKind::Expr(e) => {
-                if !matches!(e.kind, ExprKind::Constant(Constant::Str(_))) {
+                if !matches!(e.kind, ExprKind::Literal(Literal::Str(_))) {
                     self.expr(e);
                 }
             }
@@ -253,7 +253,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     pub(super) fn assert(&mut self, test: &Expr, msg: Option<&Expr>, span: Span) -> Result<(), Stop> {
         let message = match msg.map(|m| &m.kind) {
             None => "AssertionError: ".to_string(),
-            Some(ExprKind::Constant(Constant::Str(s))) => format!("AssertionError: {}", self.host.name(*s)),
+            Some(ExprKind::Literal(Literal::Str(s))) => format!("AssertionError: {}", self.host.name(*s)),
             Some(_) => return Err(self.stop_here()),
         };
         let refinements = self.refinements(test);
@@ -266,8 +266,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         self.refine(&refinements.when_true);
         let refined = self.scopes.pop().expect("pushed above");
         self.block = else_block;
-        let text = self.constant(IrConstant::Str(message), None);
-        let none = self.constant(IrConstant::None, None);
+        let text = self.constant(Constant::Str(message), None);
+        let none = self.constant(Constant::None, None);
         self.graph.append(else_block, op::prim::RaiseException, vec![text, none], vec![], Attr::None, Some(span));
         let missing = self.uninitialized_like(&refined, else_block);
         self.block = outer;
@@ -454,9 +454,9 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 }
                 v
             }
-            None => self.constant(IrConstant::Str(String::new()), None),
+            None => self.constant(Constant::Str(String::new()), None),
         };
-        let qualified = self.constant(IrConstant::Str(format!("builtins.{class}")), None);
+        let qualified = self.constant(Constant::Str(format!("builtins.{class}")), None);
         self.node(op::prim::RaiseException, vec![message, qualified], vec![], Attr::None, span);
         Ok(())
     }

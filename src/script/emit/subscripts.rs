@@ -26,7 +26,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let (start, end) = (clamp(start.unwrap_or(0)), clamp(end.unwrap_or(n)));
                 let mut parts = Vec::new();
                 for i in start..end.max(start) {
-                    let at = self.constant(IrConstant::Int(i), None);
+                    let at = self.constant(Constant::Int(i), None);
                     let ty = items[i as usize].clone();
                     parts.push(self.node(op::prim::TupleIndex, vec![object, at], vec![ty], Attr::None, span)[0]);
                 }
@@ -75,19 +75,19 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     );
                 }
                 // (The index stays as written: `(t)[-1]`.)
-                let at = self.constant(IrConstant::Int(given), None);
+                let at = self.constant(Constant::Int(given), None);
                 self.node(op::prim::TupleIndex, vec![object, at], vec![items[i as usize].clone()], Attr::None, span)[0]
             }
             // `xs[1:]`, `s[:3]`: `aten::slice.t` / `.str`.
             Type::List(_) | Type::Str if matches!(index.kind, ExprKind::Slice { .. }) => {
                 let ExprKind::Slice { lower, upper, step } = &index.kind else { unreachable!("matched a slice") };
-                let mut bound = |e: &Option<Box<Expr>>, default: IrConstant| match e {
+                let mut bound = |e: &Option<Box<Expr>>, default: Constant| match e {
                     Some(e) => self.value(e),
                     None => self.constant(default, None),
                 };
-                let start = bound(lower, IrConstant::None);
-                let end = bound(upper, IrConstant::None);
-                let step = bound(step, IrConstant::Int(1));
+                let start = bound(lower, Constant::None);
+                let end = bound(upper, Constant::None);
+                let step = bound(step, Constant::Int(1));
                 self.call_aten(op::aten::slice, vec![object, start, end, step], vec![], span)
             }
             Type::List(element) => {

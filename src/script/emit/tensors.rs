@@ -65,10 +65,10 @@ impl Emitter<'_, '_, '_> {
             _ => vec![index],
         };
         // A trailing `...` selects nothing more.
-        if items.len() > 1 && items.last().is_some_and(|i| matches!(i.kind, ExprKind::Constant(Constant::Ellipsis))) {
+        if items.len() > 1 && items.last().is_some_and(|i| matches!(i.kind, ExprKind::Literal(Literal::Ellipsis))) {
             items.pop();
         }
-        if items.iter().any(|i| matches!(i.kind, ExprKind::Constant(Constant::Ellipsis))) {
+        if items.iter().any(|i| matches!(i.kind, ExprKind::Literal(Literal::Ellipsis))) {
             return self.unsupported();
         }
         let mut value = object;
@@ -78,22 +78,22 @@ impl Emitter<'_, '_, '_> {
         for item in items {
             match &item.kind {
                 ExprKind::Slice { lower, upper, step } => {
-                    let d = self.constant(IrConstant::Int(dim), None);
+                    let d = self.constant(Constant::Int(dim), None);
                     let bound = |e: &Option<Box<Expr>>, this: &mut Self| match e {
                         Some(e) => this.value(e),
-                        None => this.constant(IrConstant::None, None),
+                        None => this.constant(Constant::None, None),
                     };
                     let start = bound(lower, self);
                     let end = bound(upper, self);
                     let step = match step {
                         Some(s) => self.value(s),
-                        None => self.constant(IrConstant::Int(1), None),
+                        None => self.constant(Constant::Int(1), None),
                     };
                     value = self.call_aten(op::aten::slice, vec![value, d, start, end, step], vec![], span);
                     dim += 1;
                 }
-                ExprKind::Constant(Constant::None) => {
-                    let d = self.constant(IrConstant::Int(dim), None);
+                ExprKind::Literal(Literal::None) => {
+                    let d = self.constant(Constant::Int(dim), None);
                     value = self.call_aten(op::aten::unsqueeze, vec![value, d], vec![], span);
                     dim += 1;
                 }
@@ -101,7 +101,7 @@ impl Emitter<'_, '_, '_> {
                     let i = self.value(item);
                     match self.ty(i) {
                         Type::Int => {
-                            let d = self.constant(IrConstant::Int(dim), None);
+                            let d = self.constant(Constant::Int(dim), None);
                             value = self.call_aten(op::aten::select, vec![value, d, i], vec![], span);
                         }
                         Type::Tensor => {
@@ -121,7 +121,7 @@ impl Emitter<'_, '_, '_> {
         for d in 0..=last {
             match gathers.iter().find(|(g, _)| *g == d) {
                 Some((_, t)) => indices.push(*t),
-                None => indices.push(self.constant(IrConstant::None, None)),
+                None => indices.push(self.constant(Constant::None, None)),
             }
         }
         let list = self.node(

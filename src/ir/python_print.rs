@@ -727,8 +727,8 @@ impl<'g> Printer<'g> {
 }
 
 /// Whether a constant input equals a schema default.
-fn default_matches(default: &crate::ops::Default, value: &Constant) -> bool {
-    use crate::ops::Default as D;
+fn default_matches(default: &crate::ops::DefaultValue, value: &Constant) -> bool {
+    use crate::ops::DefaultValue as D;
     match (default, value) {
         (D::None, Constant::None) => true,
         (D::Bool(a), Constant::Bool(b)) => a == b,
