@@ -132,8 +132,10 @@ pub(super) fn check(host: &mut Host<'_>, unit: &Unit) -> Vec<Diagnostic> {
             continue;
         }
         let diagnostic = match (attr, &value) {
-            (Some(attr), Value::Entry(_)) => Some(
-                Diagnostic::new(Code::E2005, span.to(attr.span), "Cannot call a ScriptModule that is not a submodule of the caller")
+            // A scripted module read at all (`decoder(x)`, `decoder.forward(x)`);
+            // a scripted function is fine to call.
+            (_, Value::Entry(e)) if matches!(e.target, Value::Instance(_)) => Some(
+                Diagnostic::new(Code::E2005, attr.map_or(span, |a| span.to(a.span)), "Cannot call a ScriptModule that is not a submodule of the caller")
                     .label(format!("`{text}` is a scripted module at module level, not a submodule"))
                     .help(format!("pass `{text}` to the constructor and store it on `self` (`self.{text} = {text}`), then use `self.{text}`")),
             ),

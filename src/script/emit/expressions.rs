@@ -400,6 +400,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             Some(Value::Builtin(b)) => Sugar::Builtin(b.name.clone()),
             Some(Value::Class(c)) if c.module_path.as_ref() == "builtins" => Sugar::Builtin(c.name.to_string()),
             Some(Value::Function(f)) => function_sugar(f),
+            // `@torch.jit.script def f`: compiled code calls it as the function.
+            Some(Value::Entry(ref e)) if let Value::Function(f) = &e.target => function_sugar(f.clone()),
             Some(Value::Class(c)) if c.is_module() => Sugar::ModuleClass(c),
             Some(Value::Class(c)) => match annotation::parse_str(&c.name) {
                 Some(t @ Type::NamedTuple(_)) if &*c.module_path == "torch.nn.utils.rnn" => Sugar::NamedTupleClass(t),
