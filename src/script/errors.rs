@@ -108,3 +108,13 @@ pub(super) fn type_mismatch(at: Span, mismatch: Mismatch) -> Diagnostic {
         }
     }
 }
+
+/// E2014: a call whose arguments fit no schema. One schema gives its
+/// reason as the message, as PyTorch does; several share PyTorch's
+/// headline and each schema's reason becomes a note at the site.
+pub(super) fn arguments_not_valid(at: Span, only: Option<(&str, &str)>) -> Diagnostic {
+    match only {
+        Some((schema, reason)) => Diagnostic::new(Code::E2014, at, format!("{schema}: {reason}")),
+        None => Diagnostic::new(Code::E2014, at, "Arguments for call are not valid."),
+    }
+}

@@ -310,11 +310,11 @@ impl Emitter<'_, '_, '_> {
                 // An overloaded method (`GRU.forward__0`): PyTorch lists the
                 // overloads.
                 let overloaded = alias.as_deref().is_some_and(|a| a.starts_with("forward__"));
+                let schema = schema.to_string();
                 let mut d = if overloaded {
-                    Diagnostic::new(Code::E2014, span, "Arguments for call are not valid.")
-                        .note(format!("{schema}:\n{reason}"))
+                    errors::arguments_not_valid(span, None).note(format!("{schema}:\n{reason}"))
                 } else {
-                    Diagnostic::new(Code::E2014, span, format!("{schema}: {reason}"))
+                    errors::arguments_not_valid(span, Some((&schema, &reason)))
                 };
                 d = d.label(format!("this call does not fit `{name}`'s signature"));
                 if let Some(help) = self.refinement_help(positional.iter().chain(keywords.iter().map(|(_, v)| v))) {
@@ -381,11 +381,10 @@ impl Emitter<'_, '_, '_> {
         failures.sort_by_key(|(_, mismatch)| std::cmp::Reverse(mismatch.matched));
         let mut d = if failures.len() == 1 {
             let (schema, mismatch) = &failures[0];
-            Diagnostic::new(Code::E2014, span, format!("{schema}: {}", mismatch.reason))
+            errors::arguments_not_valid(span, Some((schema, &mismatch.reason)))
                 .label("no overload accepts these arguments")
         } else {
-            Diagnostic::new(Code::E2014, span, "Arguments for call are not valid.")
-                .label(format!("no overload of `{name}` accepts these arguments"))
+            errors::arguments_not_valid(span, None).label(format!("no overload of `{name}` accepts these arguments"))
         };
         let shown = if self.all_overloads { failures.len() } else { 3 };
         for (schema, mismatch) in failures.iter().take(shown) {

@@ -300,12 +300,34 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     // `self.heads["cls"]`, `self.layers[0]`: a submodule by
                     // a constant key, read like an attribute.
                     Sugar::Module(container, holder) => {
-                        let key = match &index.kind {
-                            ExprKind::Literal(Literal::Str(key)) => Some(self.host.name(*key).to_string()),
-                            ExprKind::Literal(Literal::Int(IntLit::Small(i))) => Some(i.to_string()),
-                            _ if container.class.name.as_ref() == "ModuleList"
-                                || container.class.name.as_ref() == "Sequential" =>
-                            {
+                        let indexed = matches!(container.class.name.as_ref(), "ModuleList" | "Sequential");
+                        let key = match (&index.kind, literal::int(index)) {
+                            (ExprKind::Literal(Literal::Str(key)), _) => Some(self.host.name(*key).to_string()),
+                            (_, Some(Err(digits))) => {
+                                return Sugar::Value(self.sure_error(errors::integer_out_of_range(digits)));
+                            }
+                            // `self.layers[-1]`: counted from the end, as PyTorch.
+                            (_, Some(Ok(i))) if indexed => {
+                                let len = crate::host::module::child_instances(&container).len();
+                                let at = if i < 0 { i.checked_add_unsigned(len as u64) } else { Some(i) };
+                                match at.filter(|&at| at >= 0 && (at as usize) < len) {
+                                    Some(at) => Some(at.to_string()),
+                                    None => {
+                                        return Sugar::Value(
+                                            self.sure_error(
+                                                Diagnostic::new(
+                                                    Code::E2013,
+                                                    e.span,
+                                                    format!("Index {i} out of range of length {len}"),
+                                                )
+                                                .label(format!("`{}` holds {len} modules", container.class.name)),
+                                            ),
+                                        );
+                                    }
+                                }
+                            }
+                            (_, Some(Ok(i))) => Some(i.to_string()),
+                            _ if indexed => {
                                 return Sugar::Value(self.sure_error(
                                     Diagnostic::new(
                                         Code::E3001,
