@@ -13,12 +13,16 @@ pub mod ir;
 pub mod ops;
 pub mod passes;
 pub mod ptl;
+pub mod repr;
 pub mod run;
+pub mod runtime;
 pub mod script;
 pub mod source;
 pub mod syntax;
+pub mod tensor;
 pub mod trace;
 pub mod types;
+pub mod weights;
 
 use diag::Diagnostic;
 use source::{FileId, SourceMap};
@@ -108,7 +112,7 @@ pub(crate) fn load_weights(
     path: &std::path::Path,
 ) -> Result<usize, Vec<Diagnostic>> {
     let span = root.created_at;
-    let stored = host::weights::read(path).map_err(|error| {
+    let stored = weights::read(path).map_err(|error| {
         vec![
             Diagnostic::new(diag::Code::E5008, span, format!("cannot load weights from `{}`", path.display()))
                 .label("the weights were to be loaded into this module")

@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use crate::diag::{Code, Diagnostic};
-use crate::interp::{Converter, RTensor, RValue};
+use crate::interp::Converter;
+use crate::runtime::{RTensor, RValue};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::Interner;
 use crate::types::{ScalarType, Type};
@@ -171,8 +172,8 @@ fn inputs_file(path: &Path, wanted: &[Type], at: Span) -> Result<Vec<RValue>, Ve
                 .help("`tsc explain E6003`"),
         ]
     };
-    let stored = crate::host::weights::read(path)
-        .map_err(|e| unfit(format!("cannot read inputs from `{}`: {e}", path.display())))?;
+    let stored =
+        crate::weights::read(path).map_err(|e| unfit(format!("cannot read inputs from `{}`: {e}", path.display())))?;
     let extra = stored
         .iter()
         .find(|t| t.name.strip_prefix("input").and_then(|n| n.parse::<usize>().ok()).is_none_or(|n| n >= wanted.len()));

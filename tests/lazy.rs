@@ -16,11 +16,11 @@ fn checking_resnet18_materializes_no_weight_data() {
     let mut interner = Interner::new();
     let diagnostics = tsy::check(&mut map, file, &mut interner);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    assert_eq!(tsy::host::materialized_bytes(), 0, "check materialized weight data");
+    assert_eq!(tsy::tensor::materialized_bytes(), 0, "check materialized weight data");
 
     // The same model through inspect: 11.7M parameters, all still lazy.
     let report = tsy::inspect(&mut map, file, &mut interner, None, None).expect("resnet18 inspects");
     assert_eq!(report.parameters, 11_689_512);
     assert!(report.state.iter().all(|row| row.sha256.is_none()), "a tensor was materialized");
-    assert_eq!(tsy::host::materialized_bytes(), 0);
+    assert_eq!(tsy::tensor::materialized_bytes(), 0);
 }

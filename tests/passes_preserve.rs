@@ -8,7 +8,7 @@ use std::path::Path;
 
 use common::files;
 use common::harness::{file_trials, run};
-use tsy::interp::RValue;
+use tsy::runtime::RValue;
 
 fn values(v: &RValue) -> Vec<f64> {
     match v {

@@ -8,9 +8,9 @@ use std::rc::Rc;
 
 use super::pickle::{ListKind, Pickle, TensorRef};
 use crate::host::eval::Host;
-use crate::host::tensor::Tensor;
 use crate::host::value::{Instance, Value};
 use crate::script::slots::{module_slots, submodule};
+use crate::tensor::Tensor;
 use crate::types::Type;
 
 /// Storages written once each, keyed by the order they are met.

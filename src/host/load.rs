@@ -5,12 +5,12 @@
 use std::rc::Rc;
 
 use super::module::state_entries;
-use super::tensor::Tensor;
 use super::value::Instance;
-use super::weights::StoredTensor;
 use crate::diag::{Code, Diagnostic};
 use crate::source::Span;
+use crate::tensor::Tensor;
 use crate::types::ScalarType;
+use crate::weights::StoredTensor;
 
 /// Why a state_dict does not fit a model, in PyTorch's terms.
 #[derive(Debug, Default)]

@@ -11,10 +11,8 @@ pub mod inspect;
 pub mod load;
 pub mod module;
 pub mod ops;
-pub mod tensor;
 mod torch;
 pub mod value;
-pub mod weights;
 
 use std::rc::Rc;
 
@@ -26,7 +24,6 @@ use eval::Host;
 use value::{Entry, EntryKind, Instance, Namespace, Value};
 
 pub use error::similar;
-pub use tensor::materialized_bytes;
 
 /// What running a model file produced, with the evaluator still alive (its
 /// classes' Python methods, such as `extra_repr`, can still be called).

@@ -8,10 +8,10 @@ use std::rc::Rc;
 use super::builtins::{builtin, native_class, repr_of};
 use super::call::Args;
 use super::eval::{Eval, Host};
-use super::tensor::Tensor;
 use super::value::*;
 use crate::source::Span;
 use crate::syntax::Symbol;
+use crate::tensor::Tensor;
 
 /// `_parameters`, `_buffers` or `_modules`: a Python dict of name → value
 /// (a tensor, a module, or None), shared with Python code that reads and
@@ -592,7 +592,7 @@ fn load_state_dict(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
             for (target, i) in matched {
                 let source = &entries[i].1;
                 let whole = source.offset == 0
-                    && matches!(&*source.storage.borrow(), super::tensor::Storage::Lazy { numel, .. } if *numel == source.numel());
+                    && matches!(&*source.storage.borrow(), crate::tensor::Storage::Lazy { numel, .. } if *numel == source.numel());
                 if whole {
                     let storage = source.storage.borrow().clone();
                     *target.storage.borrow_mut() = storage;

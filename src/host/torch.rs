@@ -10,10 +10,10 @@ use indexmap::IndexMap;
 use super::builtins::{builtin, native_class};
 use super::call::Args;
 use super::eval::{Eval, Host};
-use super::tensor::{Fill, Tensor};
 use super::value::*;
 use crate::source::Span;
 use crate::syntax::Symbol;
+use crate::tensor::{Fill, Tensor};
 use crate::types::ScalarType;
 
 pub(super) fn namespace(host: &mut Host<'_>, path: &str, entries: Vec<(&str, Value)>) -> Rc<Namespace> {
@@ -621,7 +621,7 @@ fn retyped(mut args: Args, dtype: ScalarType) -> Eval<Value> {
         return Ok(Value::Tensor(t));
     }
     let fill = match &*t.storage.borrow() {
-        super::tensor::Storage::Lazy { fill, patches, .. } if patches.is_empty() && t.offset == 0 => fill.clone(),
+        crate::tensor::Storage::Lazy { fill, patches, .. } if patches.is_empty() && t.offset == 0 => fill.clone(),
         _ => Fill::Uninitialized,
     };
     Ok(Value::Tensor(Rc::new(Tensor::lazy(t.shape.clone(), dtype, fill))))
@@ -665,10 +665,10 @@ fn tensor_item(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
         );
     }
     match &*t.storage.borrow() {
-        super::tensor::Storage::Lazy { fill: Fill::Constant(c), patches, .. } if patches.is_empty() => {
+        crate::tensor::Storage::Lazy { fill: Fill::Constant(c), patches, .. } if patches.is_empty() => {
             Ok(if t.dtype.is_floating_point() { Value::Float(*c) } else { Value::Int(*c as i64) })
         }
-        super::tensor::Storage::Lazy { fill: Fill::Values(v), patches, .. } if patches.is_empty() => {
+        crate::tensor::Storage::Lazy { fill: Fill::Values(v), patches, .. } if patches.is_empty() => {
             let c = v.get(t.offset).copied().unwrap_or(0.0);
             Ok(if t.dtype.is_floating_point() { Value::Float(c) } else { Value::Int(c as i64) })
         }

@@ -7,10 +7,10 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 
 use super::module::ModuleState;
-use super::tensor::Tensor;
 use crate::source::{FileId, Span};
 use crate::syntax::Symbol;
 use crate::syntax::ast::{ClassDef, FunctionDef};
+use crate::tensor::Tensor;
 use crate::types::ScalarType;
 
 /// A Python value as the host evaluator sees it.

@@ -8,13 +8,13 @@ use std::rc::Rc;
 
 use indexmap::IndexMap;
 
-use super::kernels::KernelError;
-use super::tensor::RTensor;
-use super::value::{Object, RValue};
 use crate::host::eval::Host;
-use crate::host::tensor::Tensor;
 use crate::host::value::{Instance, Value};
 use crate::ir::Constant;
+use crate::runtime::kernels::KernelError;
+use crate::runtime::tensor::RTensor;
+use crate::runtime::value::{Object, RValue};
+use crate::tensor::Tensor;
 
 #[derive(Default)]
 pub struct Converter {

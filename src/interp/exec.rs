@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 
 use super::convert::Converter;
-use super::kernels::{self, KernelError};
-use super::value::{Object, RValue};
 use crate::ir::graph::Node;
 use crate::ir::{Attr, BlockId, Graph, NodeId, ValueId};
 use crate::ops::op;
+use crate::runtime::kernels::{self, KernelError};
+use crate::runtime::value::{Object, RValue};
 use crate::source::Span;
 
 /// Why a run stopped: the node's error, where it was.

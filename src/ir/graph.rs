@@ -42,7 +42,7 @@ pub enum Constant {
 
 /// A tensor held by a constant; equal only to itself.
 #[derive(Clone, Debug)]
-pub struct TensorConstant(pub std::rc::Rc<crate::host::tensor::Tensor>);
+pub struct TensorConstant(pub std::rc::Rc<crate::tensor::Tensor>);
 
 impl PartialEq for TensorConstant {
     fn eq(&self, other: &TensorConstant) -> bool {

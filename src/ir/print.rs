@@ -131,7 +131,7 @@ fn print_node(graph: &Graph, id: NodeId, depth: usize, map: Option<&SourceMap>, 
 
 /// A 0-dim integer or float tensor already in memory as PyTorch prints it,
 /// `{2}` (a traced size's Python operand); others are `<Tensor>`.
-fn scalar_tensor(t: &crate::host::tensor::Tensor) -> Option<String> {
+fn scalar_tensor(t: &crate::tensor::Tensor) -> Option<String> {
     use crate::types::ScalarType;
     if !t.shape.is_empty() || !t.is_materialized() {
         return None;

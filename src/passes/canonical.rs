@@ -13,8 +13,8 @@ use crate::ops::op;
 /// constant tensors, as PyTorch's full constant propagation makes them
 /// (created lazily; their bytes exist only when the file is written).
 pub fn constant_factories(graph: &mut Graph) {
-    use crate::host::tensor::{Fill, Tensor};
     use crate::ir::{Constant, TensorConstant};
+    use crate::tensor::{Fill, Tensor};
     use crate::types::ScalarType;
     for n in graph.walk() {
         let node = graph.node(n);
@@ -61,8 +61,8 @@ pub fn constant_factories(graph: &mut Graph) {
 /// `w.t()` of a frozen weight (a tied embedding read as a projection): a
 /// constant, transposed once now, as PyTorch's constant propagation does.
 pub fn constant_transposes(graph: &mut Graph) {
-    use crate::host::tensor::Tensor;
     use crate::ir::{Constant, TensorConstant};
+    use crate::tensor::Tensor;
     for n in graph.walk() {
         let node = graph.node(n);
         if node.kind != op::aten::t || node.inputs.len() != 1 {

@@ -7,9 +7,9 @@
 
 use std::rc::Rc;
 
-use crate::host::tensor::Tensor;
 use crate::ir::{Attr, Constant, Graph, NodeId, TensorConstant};
 use crate::ops::op;
+use crate::tensor::Tensor;
 use crate::types::Type;
 
 /// Returns how many convolutions were rewritten.

@@ -7,7 +7,7 @@
 //! `(name, code table, schema)` (see `docs/ptl-format.md` §2–§8).
 //! Only the central directory, `bytecode.pkl` and the version record are
 //! read, so inspecting a large model costs little. The pickle VM is the one
-//! that reads `torch.save` files ([`crate::host::weights::pickle`]).
+//! that reads `torch.save` files ([`crate::weights::pickle`]).
 //!
 //! Whatever the bytes, reading gives a [`Model`] or a [`PtlError`]: never a
 //! panic, and no allocation beyond what the file's size justifies.
@@ -22,10 +22,10 @@ use zip::ZipArchive;
 use zip::result::ZipError;
 
 use crate::diag::{Code, Diagnostic};
-use crate::host::weights::WeightsError;
-use crate::host::weights::pickle;
-use crate::host::weights::torch_save::read_record;
 use crate::source::Span;
+use crate::weights::WeightsError;
+use crate::weights::pickle;
+use crate::weights::torch_save::read_record;
 pub use value::{IValue, StorageRef, Tensor};
 
 /// Everything `tsc inspect` shows about one `.ptl` file.

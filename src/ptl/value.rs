@@ -7,8 +7,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::host::weights::pickle::{Obj, Unpickled, Value};
-use crate::host::weights::scalar_type_of_storage;
+use crate::weights::pickle::{Obj, Unpickled, Value};
+use crate::weights::scalar_type_of_storage;
 
 /// One value of a constant table, a default value or any part of
 /// `bytecode.pkl`. The JSON form is `{"kind": ..., "value": ...}`.
@@ -407,13 +407,13 @@ pub fn contiguous_strides(shape: &[i64]) -> Vec<i64> {
 
 /// Python's `repr` of a float (`1e-05`, `0.1`, `6.0`).
 pub fn py_float(v: f64) -> String {
-    crate::host::ops::float_repr(v)
+    crate::repr::float_repr(v)
 }
 
 /// Python's `repr` of a str (single quotes unless the text has one and no
 /// double quote), cut after 200 characters.
 pub fn py_str(s: &str) -> String {
-    crate::host::ops::string_repr_cut(s, 200)
+    crate::repr::string_repr_cut(s, 200)
 }
 
 #[cfg(test)]

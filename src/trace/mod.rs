@@ -19,8 +19,9 @@ use std::rc::Rc;
 use crate::diag::{Code, Diagnostic};
 use crate::host::eval::Host;
 use crate::host::value::{EntryKind, Instance, Value};
-use crate::interp::{Converter, RValue};
+use crate::interp::Converter;
 use crate::ir::{Function, Graph, NodeId};
+use crate::runtime::RValue;
 use crate::script::Unit;
 use crate::source::Span;
 

@@ -7,14 +7,14 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use crate::diag::{Code, Diagnostic};
-use crate::host::tensor::Tensor;
 use crate::host::value::Instance;
 use crate::interp::exec::Observer;
-use crate::interp::value::Object;
-use crate::interp::{RTensor, RValue};
 use crate::ir::{Attr, Constant, Graph, NodeId, TensorConstant, ValueId};
 use crate::ops::{OpKind, op};
+use crate::runtime::value::Object;
+use crate::runtime::{RTensor, RValue};
 use crate::source::Span;
+use crate::tensor::Tensor;
 use crate::types::{ScalarType, Type};
 
 /// Operators that turn a tensor into a Python value, and the word

@@ -1,7 +1,7 @@
 //! The reference interpreter's kernels against PyTorch 2.5.1:
 //! `scripts/kernel-cases.py` calls each operator with seeded inputs and
 //! every schema argument explicit; each call is replayed through
-//! `tsy::interp::kernels::call` and the outputs compared (shape, dtype,
+//! `tsy::runtime::kernels::call` and the outputs compared (shape, dtype,
 //! values: 1e-5 relative/absolute for floats, exact otherwise).
 
 use std::path::{Path, PathBuf};
@@ -10,9 +10,9 @@ use indexmap::IndexMap;
 use libtest_mimic::Trial;
 use safetensors::SafeTensors;
 use serde_json::Value;
-use tsy::interp::kernels;
-use tsy::interp::value::Object;
-use tsy::interp::{RTensor, RValue};
+use tsy::runtime::kernels;
+use tsy::runtime::value::Object;
+use tsy::runtime::{RTensor, RValue};
 use tsy::types::ScalarType;
 
 use crate::harness::trial;

@@ -1,5 +1,5 @@
 //! Weight files written by PyTorch 2.5.1 (`torch.save`, and
-//! `safetensors.torch.save_file`) read back by `tsy::host::weights` with
+//! `safetensors.torch.save_file`) read back by `tsy::weights` with
 //! the same names, order, dtypes, shapes and bytes.
 
 use std::path::{Path, PathBuf};
@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use libtest_mimic::Trial;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use tsy::host::weights::{self, StoredTensor, WeightsError};
+use tsy::weights::{self, StoredTensor, WeightsError};
 
 use crate::harness::trial;
 use crate::run_python;

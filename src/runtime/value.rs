@@ -152,7 +152,7 @@ impl fmt::Debug for RValue {
             RValue::None => write!(f, "None"),
             RValue::Bool(b) => write!(f, "{}", if *b { "True" } else { "False" }),
             RValue::Int(i) => write!(f, "{i}"),
-            RValue::Float(x) => write!(f, "{}", crate::host::ops::float_repr(*x)),
+            RValue::Float(x) => write!(f, "{}", crate::repr::float_repr(*x)),
             RValue::Str(s) => write!(f, "{s:?}"),
             RValue::Device(d) => write!(f, "device({d:?})"),
             RValue::Tensor(t) => write!(f, "{t:?}"),

@@ -13,8 +13,8 @@ use indexmap::IndexMap;
 use super::args::tensor_out;
 use super::nn::{conv_transpose2d_raw, conv2d_raw, linear_raw};
 use super::{Args, Kernel, KernelError};
-use crate::interp::value::{Object, RValue};
 use crate::ops::{OpKind, op};
+use crate::runtime::value::{Object, RValue};
 
 const CONV: &str = "__torch__.torch.classes.xnnpack.Conv2dOpContext";
 const TRANSPOSED: &str = "__torch__.torch.classes.xnnpack.TransposeConv2dOpContext";
@@ -125,7 +125,7 @@ fn linear_clamp_run(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::interp::tensor::RTensor;
+    use crate::runtime::tensor::RTensor;
     use crate::types::ScalarType;
 
     #[test]

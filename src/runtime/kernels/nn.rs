@@ -10,9 +10,9 @@ use super::args::{scalar_type, tensor_out, wrap_dim};
 use super::pointwise::{Operand, finish, operand_tensor, result_type};
 use super::shape::slice_tensor;
 use super::{Args, Kernel, KernelError};
-use crate::interp::tensor::RTensor;
-use crate::interp::value::RValue;
 use crate::ops::{OpKind, op};
+use crate::runtime::tensor::RTensor;
+use crate::runtime::value::RValue;
 use crate::types::ScalarType;
 
 pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {

@@ -9,9 +9,9 @@ use candle_core::{DType, Device, Tensor};
 
 use super::args::{tensor_out, wrap_dim};
 use super::{Args, Kernel, KernelError};
-use crate::interp::tensor::{RTensor, storage_dtype};
-use crate::interp::value::RValue;
 use crate::ops::{OpKind, op};
+use crate::runtime::tensor::{RTensor, storage_dtype};
+use crate::runtime::value::RValue;
 use crate::types::ScalarType;
 
 pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {

@@ -65,7 +65,7 @@ impl RTensor {
     }
 
     /// A host tensor's current contents (materializing a lazy fill).
-    pub fn from_host(t: &crate::host::tensor::Tensor) -> Result<RTensor, KernelError> {
+    pub fn from_host(t: &crate::tensor::Tensor) -> Result<RTensor, KernelError> {
         RTensor::from_bytes(&t.bytes(), t.dtype, &t.shape)
     }
 

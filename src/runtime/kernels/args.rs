@@ -4,8 +4,8 @@
 use candle_core::Tensor;
 
 use super::KernelError;
-use crate::interp::tensor::RTensor;
-use crate::interp::value::RValue;
+use crate::runtime::tensor::RTensor;
+use crate::runtime::value::RValue;
 use crate::types::ScalarType;
 
 pub struct Args<'a> {

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 
 use super::{Args, Kernel, KernelError};
-use crate::interp::tensor::RTensor;
-use crate::interp::value::RValue;
 use crate::ops::{OpKind, op};
+use crate::runtime::tensor::RTensor;
+use crate::runtime::value::RValue;
 use crate::types::ScalarType;
 
 pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
@@ -585,7 +585,7 @@ pub(super) fn seq_index(index: i64, len: usize, what: &str) -> Result<usize, Ker
     Ok(i as usize)
 }
 
-fn key_of(args: &Args<'_>, v: &RValue) -> Result<crate::interp::value::Key, KernelError> {
+fn key_of(args: &Args<'_>, v: &RValue) -> Result<crate::runtime::value::Key, KernelError> {
     v.dict_key().ok_or_else(|| args.error(format!("unhashable key of type {}", v.type_name())))
 }
 
@@ -721,7 +721,7 @@ pub(super) fn to_str(v: &RValue) -> String {
         RValue::None => "None".into(),
         RValue::Bool(b) => if *b { "True" } else { "False" }.into(),
         RValue::Int(i) => i.to_string(),
-        RValue::Float(f) => crate::host::ops::float_repr(*f),
+        RValue::Float(f) => crate::repr::float_repr(*f),
         RValue::Str(s) => s.to_string(),
         RValue::Device(d) => d.to_string(),
         RValue::Tensor(t) => format!("{t:?}"),
@@ -785,7 +785,7 @@ fn dict(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 
 fn dict_ref<'a>(
     args: &'a Args<'_>,
-) -> Result<&'a std::rc::Rc<std::cell::RefCell<indexmap::IndexMap<crate::interp::value::Key, RValue>>>, KernelError> {
+) -> Result<&'a std::rc::Rc<std::cell::RefCell<indexmap::IndexMap<crate::runtime::value::Key, RValue>>>, KernelError> {
     match args.get(0)? {
         RValue::Dict(d) => Ok(d),
         other => Err(args.error(format!("argument 0 must be a dict, not {}", other.type_name()))),

@@ -6,9 +6,9 @@ use candle_core::op::CmpOp;
 use candle_core::{DType, Device, Tensor};
 
 use super::{Args, Kernel, KernelError};
-use crate::interp::tensor::RTensor;
-use crate::interp::value::RValue;
 use crate::ops::{OpKind, op};
+use crate::runtime::tensor::RTensor;
+use crate::runtime::value::RValue;
 use crate::types::ScalarType;
 
 pub fn register(table: &mut HashMap<OpKind, Kernel>) {
@@ -238,7 +238,7 @@ pub fn operand_tensor(v: &RValue, dtype: ScalarType) -> Result<Tensor, KernelErr
             Tensor::new(x, &candle_core::Device::Cpu)?
         }
     };
-    let storage = crate::interp::tensor::storage_dtype(dtype);
+    let storage = crate::runtime::tensor::storage_dtype(dtype);
     Ok(if t.dtype() == storage { t } else { t.to_dtype(storage)? })
 }
 

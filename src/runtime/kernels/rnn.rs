@@ -11,9 +11,9 @@ use candle_core::{DType, Device, Tensor};
 use super::args::tensor_out;
 use super::nn::{linear_raw, sigmoid_tensor};
 use super::{Args, Kernel, KernelError};
-use crate::interp::tensor::RTensor;
-use crate::interp::value::RValue;
 use crate::ops::{OpKind, op};
+use crate::runtime::tensor::RTensor;
+use crate::runtime::value::RValue;
 use crate::types::ScalarType;
 
 pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
