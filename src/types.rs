@@ -56,6 +56,22 @@ impl ScalarType {
     }
 
     /// As Python prints it: `torch.float32`.
+    /// `c10::toString`'s name, as PyTorch's error messages spell dtypes.
+    pub fn c10_name(self) -> &'static str {
+        match self {
+            ScalarType::UInt8 => "Byte",
+            ScalarType::Int8 => "Char",
+            ScalarType::Int16 => "Short",
+            ScalarType::Int32 => "Int",
+            ScalarType::Int64 => "Long",
+            ScalarType::Float16 => "Half",
+            ScalarType::Float32 => "Float",
+            ScalarType::Float64 => "Double",
+            ScalarType::Bool => "Bool",
+            ScalarType::BFloat16 => "BFloat16",
+        }
+    }
+
     pub fn torch_name(self) -> &'static str {
         match self {
             ScalarType::UInt8 => "torch.uint8",

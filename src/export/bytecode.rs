@@ -363,8 +363,8 @@ impl FunctionWriter<'_> {
         let overloads = registry().overloads(node.kind.as_str());
         overloads
             .iter()
-            .find(|s| crate::script::matching::match_schema(s, &types, &[]).is_ok_and(|p| !p.converts()))
-            .or_else(|| overloads.iter().find(|s| crate::script::matching::match_schema(s, &types, &[]).is_ok()))
+            .find(|s| crate::ops::matching::match_schema(s, &types, &[]).is_ok_and(|p| !p.converts()))
+            .or_else(|| overloads.iter().find(|s| crate::ops::matching::match_schema(s, &types, &[]).is_ok()))
     }
 
     /// `num_specified_args` per operator, the most any call site needs

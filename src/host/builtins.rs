@@ -54,7 +54,13 @@ pub(super) fn native_class(name: &str, module_path: &str, bases: Vec<Rc<Class>>,
 }
 
 pub(super) fn builtin(name: &str, call: BuiltinFn) -> Value {
-    Value::Builtin(Rc::new(Builtin { name: name.to_string(), call }))
+    Value::Builtin(Rc::new(Builtin { name: name.to_string(), call: Native::Fn(call) }))
+}
+
+/// `torch.{op}` or `Tensor.{op}`, computed by aten's `op` (a name the
+/// registry holds, so it lives as long as the registry).
+pub(super) fn aten_builtin(name: &str, op: &'static str) -> Value {
+    Value::Builtin(Rc::new(Builtin { name: name.to_string(), call: Native::Aten(op) }))
 }
 
 pub(super) fn install(host: &mut Host<'_>) {
@@ -483,6 +489,16 @@ pub(super) fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span
                     span,
                 ),
             },
+            Some(Value::Tensor(t)) => match super::eager::scalar(host, &t, span)? {
+                Value::Float(f) if f.is_finite() => Ok(Value::Int(f.trunc() as i64)),
+                Value::Float(f) => host.raise(
+                    "ValueError",
+                    format!("cannot convert float {} to integer", if f.is_nan() { "NaN" } else { "infinity" }),
+                    span,
+                ),
+                Value::Bool(b) => Ok(Value::Int(i64::from(b))),
+                v => Ok(v),
+            },
             Some(other) => host.raise(
                 "TypeError",
                 format!("int() argument must be a string or a number, not '{}'", other.type_name()),
@@ -491,6 +507,11 @@ pub(super) fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span
         },
         "float" => match first {
             None => Ok(Value::Float(0.0)),
+            Some(Value::Tensor(t)) => match super::eager::scalar(host, &t, span)? {
+                Value::Int(i) => Ok(Value::Float(i as f64)),
+                Value::Bool(b) => Ok(Value::Float(f64::from(u8::from(b)))),
+                v => Ok(v),
+            },
             Some(Value::Int(i)) => Ok(Value::Float(i as f64)),
             Some(Value::Bool(b)) => Ok(Value::Float(i64::from(b) as f64)),
             Some(Value::Float(f)) => Ok(Value::Float(f)),
@@ -517,7 +538,10 @@ pub(super) fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span
                 span,
             ),
         },
-        "bool" => Ok(Value::Bool(first.is_some_and(|v| v.truthy()))),
+        "bool" => Ok(Value::Bool(match &first {
+            Some(v) => host.truth(v, span)?,
+            None => false,
+        })),
         "str" => match first {
             None => Ok(Value::str("")),
             Some(v) => {

@@ -62,6 +62,9 @@ pub struct Host<'a> {
     /// The recorded `forward` of each traced module (`crate::trace`), which
     /// the script compiler uses in place of compiling its source.
     pub traced: crate::trace::TracedForwards,
+    /// Tensors that basic indexing copied out of another (see
+    /// `tensor_index::check_writable`).
+    pub(super) copied_views: Vec<std::rc::Weak<crate::tensor::Tensor>>,
 }
 
 impl<'a> Host<'a> {
@@ -82,6 +85,7 @@ impl<'a> Host<'a> {
             handling: Vec::new(),
             definitions: HashMap::new(),
             traced: HashMap::new(),
+            copied_views: Vec::new(),
         };
         super::builtins::install(&mut host);
         super::torch::install(&mut host);
@@ -195,7 +199,17 @@ impl<'a> Host<'a> {
             StmtKind::AugAssign { target, op, value } => {
                 let current = self.eval(target, frame)?;
                 let rhs = self.eval(value, frame)?;
-                let result = self.augmented(*op, current, rhs, stmt.span)?;
+                let result = match (&target.kind, &current) {
+                    // `t[i:j] += v`: PyTorch adds into the view `t[i:j]`;
+                    // tsc's slice is a copy, so the sum is stored back
+                    // through `t` by the assignment below.
+                    (ExprKind::Subscript { .. }, Value::Tensor(view)) => {
+                        let view = view.clone();
+                        let sum = super::ops::binary(self, *op, current, rhs, stmt.span)?;
+                        Value::Tensor(super::eager::in_place_result(self, &view, sum, stmt.span)?)
+                    }
+                    _ => self.augmented(*op, current, rhs, stmt.span)?,
+                };
                 self.assign(target, result, frame)?;
             }
             StmtKind::AnnAssign { target, value, .. } => {
@@ -205,7 +219,7 @@ impl<'a> Host<'a> {
                 }
             }
             StmtKind::If { test, body, orelse } => {
-                if self.eval(test, frame)?.truthy() {
+                if self.truth_of(test, frame)? {
                     self.exec_block(body, frame)?;
                 } else {
                     self.exec_block(orelse, frame)?;
@@ -213,7 +227,7 @@ impl<'a> Host<'a> {
             }
             StmtKind::While { test, body, orelse } => {
                 let mut broke = false;
-                while !broke && self.eval(test, frame)?.truthy() {
+                while !broke && self.truth_of(test, frame)? {
                     self.step(test.span)?;
                     broke = self.loop_body(body, frame)?;
                 }
@@ -262,7 +276,7 @@ impl<'a> Host<'a> {
                 return Err(self.raise_statement(exc.as_ref(), stmt.span, frame));
             }
             StmtKind::Assert { test, msg } => {
-                if !self.eval(test, frame)?.truthy() {
+                if !self.truth_of(test, frame)? {
                     let message = match msg {
                         Some(m) => {
                             let v = self.eval(m, frame)?;
@@ -578,6 +592,19 @@ impl<'a> Host<'a> {
         }
     }
 
+    /// Python's truth of a value; a tensor's is its one element's.
+    pub fn truth(&self, v: &Value, span: Span) -> Eval<bool> {
+        match v {
+            Value::Tensor(t) => super::eager::truth(self, t, span),
+            v => Ok(v.truthy()),
+        }
+    }
+
+    fn truth_of(&mut self, test: &Expr, frame: &mut Frame) -> Eval<bool> {
+        let v = self.eval(test, frame)?;
+        self.truth(&v, test.span)
+    }
+
     // ------------------------------------------------------------ calls
 
     /// Calls any callable value.
@@ -585,7 +612,10 @@ impl<'a> Host<'a> {
         self.step(span)?;
         match callee {
             Value::Function(f) => self.call_function(&f, args, span, None),
-            Value::Builtin(b) => (b.call)(self, args),
+            Value::Builtin(b) => match b.call {
+                Native::Fn(f) => f(self, args),
+                Native::Aten(op) => super::eager::call(self, op, args),
+            },
             Value::Method(bound) => {
                 let (this, function) = (bound.0.clone(), bound.1.clone());
                 args.positional.insert(0, this.clone());
@@ -993,9 +1023,10 @@ impl<'a> Host<'a> {
                 let mut last = Value::None;
                 for value in values {
                     last = self.eval(value, frame)?;
+                    let truth = self.truth(&last, value.span)?;
                     let stop = match op {
-                        BoolOp::And => !last.truthy(),
-                        BoolOp::Or => last.truthy(),
+                        BoolOp::And => !truth,
+                        BoolOp::Or => truth,
                     };
                     if stop {
                         break;
@@ -1004,18 +1035,26 @@ impl<'a> Host<'a> {
                 Ok(last)
             }
             ExprKind::Compare { left, comparisons } => {
+                // `a < b < c` is `a < b and b < c`: a result is tested
+                // only when another comparison follows it.
                 let mut l = self.eval(left, frame)?;
-                for (op, right) in comparisons {
+                for (i, (op, right)) in comparisons.iter().enumerate() {
                     let r = self.eval(right, frame)?;
-                    if !super::ops::compare(self, *op, &l, &r, expr.span)? {
-                        return Ok(Value::Bool(false));
+                    let tensors = matches!(l, Value::Tensor(_)) || matches!(r, Value::Tensor(_));
+                    let result =
+                        match tensors.then(|| super::eager::compare(self, *op, l.clone(), r.clone(), expr.span)) {
+                            Some(Some(result)) => result?,
+                            _ => Value::Bool(super::ops::compare(self, *op, &l, &r, expr.span)?),
+                        };
+                    if i + 1 == comparisons.len() || !self.truth(&result, expr.span)? {
+                        return Ok(result);
                     }
                     l = r;
                 }
                 Ok(Value::Bool(true))
             }
             ExprKind::IfExp { test, body, orelse } => {
-                if self.eval(test, frame)?.truthy() {
+                if self.truth_of(test, frame)? {
                     self.eval(body, frame)
                 } else {
                     self.eval(orelse, frame)
@@ -1175,7 +1214,7 @@ impl<'a> Host<'a> {
             self.step(first.span)?;
             self.assign(&first.target, item, frame)?;
             for condition in &first.ifs {
-                if !self.eval(condition, frame)?.truthy() {
+                if !self.truth_of(condition, frame)? {
                     continue 'items;
                 }
             }
@@ -1212,6 +1251,12 @@ impl<'a> Host<'a> {
         if let (BinOp::Add, Value::List(list)) = (op, &current) {
             let items = self.iterate(&rhs, span)?;
             list.borrow_mut().extend(items);
+            return Ok(current);
+        }
+        // Tensors too: `t += x` writes into `t`, which its aliases see.
+        if let Value::Tensor(t) = &current {
+            let result = super::ops::binary(self, op, current.clone(), rhs, span)?;
+            super::eager::write_into(self, t, result, span)?;
             return Ok(current);
         }
         super::ops::binary(self, op, current, rhs, span)

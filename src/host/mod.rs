@@ -4,6 +4,7 @@
 
 mod builtins;
 pub mod call;
+mod eager;
 mod error;
 pub mod eval;
 mod imports;
@@ -11,6 +12,7 @@ pub mod inspect;
 pub mod load;
 pub mod module;
 pub mod ops;
+mod tensor_index;
 mod torch;
 pub mod value;
 

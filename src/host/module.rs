@@ -671,14 +671,22 @@ fn apply(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     Ok(Value::Instance(instance))
 }
 
-/// Calling a module in module-level code runs `forward` eagerly, which the
-/// host does not do (the reference interpreter runs compiled graphs: `tsc run`).
-pub fn call_module(host: &mut Host<'_>, instance: &Rc<Instance>, _args: Args, span: Span) -> Eval<Value> {
-    let name = instance.class.name.clone();
-    host.unsupported(
-        format!("calling `{name}` at module level runs its forward eagerly, which tsc cannot do yet"),
-        span,
-    )
+/// Calling a module in code the host runs runs its Python `forward`
+/// eagerly, as `nn.Module.__call__` does (the prelude's forwards are Python
+/// too); tensor operations compute on the kernels.
+pub fn call_module(host: &mut Host<'_>, instance: &Rc<Instance>, args: Args, span: Span) -> Eval<Value> {
+    let forward = host.sym("forward");
+    match instance.class.lookup(forward) {
+        Some(f) => host.call(Value::Method(Rc::new((Value::Instance(instance.clone()), f))), args, span),
+        None => {
+            let name = instance.class.name.clone();
+            host.raise(
+                "NotImplementedError",
+                format!("Module [{name}] is missing the required \"forward\" function"),
+                span,
+            )
+        }
+    }
 }
 
 /// `repr(module)`, as PyTorch's `Module.__repr__` builds it from

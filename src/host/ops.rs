@@ -56,10 +56,15 @@ pub fn binary(host: &mut Host<'_>, op: BinOp, l: Value, r: Value, span: Span) ->
             Ok(Value::tuple((0..(*n).max(0)).flat_map(|_| items.iter().cloned()).collect()))
         }
         (BinOp::Mod, Value::Str(format), args) => percent_format(host, format, args, span),
-        (_, Value::Tensor(_), _) | (_, _, Value::Tensor(_)) => host.unsupported(
-            format!("tensor arithmetic (`{}`) is not supported in module-level code yet", op.as_str()),
-            span,
-        ),
+        (_, Value::Tensor(_), _) | (_, _, Value::Tensor(_)) => {
+            match super::eager::binary(host, op, l.clone(), r.clone(), span) {
+                Some(result) => result,
+                None => host.unsupported(
+                    format!("tensor arithmetic (`{}`) is not supported in module-level code yet", op.as_str()),
+                    span,
+                ),
+            }
+        }
         _ => host.raise(
             "TypeError",
             format!("unsupported operand type(s) for {}: '{}' and '{}'", op.as_str(), l.type_name(), r.type_name()),
@@ -125,6 +130,7 @@ fn arithmetic(host: &mut Host<'_>, op: BinOp, a: Num, b: Num, span: Span) -> Eva
 
 pub fn unary(host: &mut Host<'_>, op: UnaryOp, v: Value, span: Span) -> Eval<Value> {
     match (op, &v) {
+        (_, Value::Tensor(_)) => super::eager::unary(host, op, v, span),
         (UnaryOp::Not, _) => Ok(Value::Bool(!v.truthy())),
         (UnaryOp::Neg, Value::Int(i)) => Ok(Value::Int(-i)),
         (UnaryOp::Neg, Value::Bool(b)) => Ok(Value::Int(-i64::from(*b))),
@@ -276,7 +282,7 @@ fn index(host: &Host<'_>, i: &Value, len: usize, what: &str, span: Span) -> Eval
 }
 
 /// The positions a slice selects from a sequence of `len`.
-fn slice_positions(host: &Host<'_>, parts: &[Value; 3], len: usize, span: Span) -> Eval<Vec<usize>> {
+pub(super) fn slice_positions(host: &Host<'_>, parts: &[Value; 3], len: usize, span: Span) -> Eval<Vec<usize>> {
     let int = |v: &Value| -> Eval<Option<i64>> {
         match v {
             Value::None => Ok(None),
@@ -379,9 +385,7 @@ pub fn get_item(host: &mut Host<'_>, object: &Value, key: Value, span: Span) -> 
             }
             Ok(Value::Tensor(Rc::new(t.select(at as usize))))
         }
-        (Value::Tensor(_), _) => {
-            host.unsupported("this tensor indexing is not supported in module-level code yet", span)
-        }
+        (Value::Tensor(t), _) => super::tensor_index::get(host, t, key, span),
         _ => host.raise("TypeError", format!("'{}' object is not subscriptable", object.type_name()), span),
     }
 }
@@ -410,6 +414,7 @@ pub fn set_item(host: &mut Host<'_>, object: &Value, key: Value, value: Value, s
             let mut dict = d.borrow_mut();
             dict_insert(host, &mut dict, key, value, span)
         }
+        Value::Tensor(t) => super::tensor_index::set(host, t, key, value, span),
         Value::Instance(_) => {
             let setitem = host.sym("__setitem__");
             let method = host.get_attr(object, setitem, span)?;

@@ -7,8 +7,9 @@ use std::rc::Rc;
 
 use indexmap::IndexMap;
 
-use super::builtins::{builtin, native_class};
+use super::builtins::{aten_builtin, builtin, native_class};
 use super::call::Args;
+use super::eager;
 use super::eval::{Eval, Host};
 use super::value::*;
 use crate::source::Span;
@@ -182,12 +183,17 @@ fn warn(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {
     Ok(Value::None)
 }
 
-/// `torch.relu`, `torch._C._nn.linear` and the other aten functions: module
-/// level code may name them (`conv2d = torch.conv2d`) but not run them yet.
+/// `torch.relu`, `torch._C._nn.linear` and the other aten functions:
+/// computed by their kernels (see [`super::eager`]); a name aten does not
+/// have can be named but not run.
 pub(super) fn namespace_fallback(host: &mut Host<'_>, ns: &Namespace, name: Symbol) -> Option<Value> {
     let text = host.name(name);
     let native = matches!(&*ns.name, "torch" | "torch._C" | "torch._C._nn" | "torch._VF");
-    (native && !text.starts_with("__")).then(|| builtin(&format!("{}.{text}", ns.name), aten_stub))
+    let qualified = format!("{}.{text}", ns.name);
+    (native && !text.starts_with("__")).then(|| match eager::operator(text) {
+        Some(op) => aten_builtin(&qualified, op),
+        None => builtin(&qualified, aten_stub),
+    })
 }
 
 fn aten_stub(host: &mut Host<'_>, args: Args) -> Eval<Value> {
@@ -509,8 +515,8 @@ pub(super) fn tensor_attr(host: &mut Host<'_>, t: &Rc<Tensor>, name: &str, span:
         "requires_grad" => Value::Bool(t.requires_grad),
         "is_leaf" => Value::Bool(true),
         "data" => Value::Tensor(Rc::new(t.alias(false, false))),
-        "size" | "dim" | "numel" | "uniform_" | "normal_" | "zero_" | "fill_" | "detach" | "clone" | "to" | "float"
-        | "double" | "long" | "int" | "half" | "requires_grad_" | "contiguous" | "cpu" | "item"
+        "size" | "dim" | "numel" | "uniform_" | "normal_" | "zero_" | "fill_" | "detach" | "to" | "float"
+        | "double" | "long" | "int" | "half" | "bool" | "requires_grad_" | "contiguous" | "cpu" | "item"
         | "is_floating_point" | "element_size" => {
             let f: BuiltinFn = match name {
                 "size" => tensor_size,
@@ -525,17 +531,29 @@ pub(super) fn tensor_attr(host: &mut Host<'_>, t: &Rc<Tensor>, name: &str, span:
                 "long" => tensor_long,
                 "int" => tensor_int,
                 "half" => tensor_half,
+                "bool" => tensor_bool,
                 "is_floating_point" => tensor_is_floating_point,
                 "element_size" => tensor_element_size,
                 "item" => tensor_item,
+                "to" => tensor_to,
                 _ => tensor_same,
             };
             Value::Method(Rc::new((Value::Tensor(t.clone()), builtin(name, f))))
         }
-        _ => {
-            return host.unsupported(format!("`Tensor.{name}` cannot be used in module-level code yet"), span);
-        }
+        "tolist" => Value::Method(Rc::new((Value::Tensor(t.clone()), builtin(name, tensor_tolist)))),
+        _ => match eager::operator(name) {
+            Some(op) => Value::Method(Rc::new((Value::Tensor(t.clone()), aten_builtin(name, op)))),
+            None => {
+                return host.unsupported(format!("`Tensor.{name}` cannot be used in module-level code yet"), span);
+            }
+        },
     })
+}
+
+/// `t.tolist()`: nested lists of Python numbers.
+fn tensor_tolist(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let t = receiver_tensor(&mut args);
+    eager::to_list(host, &t, args.span)
 }
 
 fn receiver_tensor(args: &mut Args) -> Rc<Tensor> {
@@ -580,6 +598,7 @@ fn tensor_numel(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
 
 fn tensor_uniform(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let t = receiver_tensor(&mut args);
+    super::tensor_index::check_writable(host, &t, args.span)?;
     let slots = args.bind(host, "uniform_", &["from", "to"], 0)?;
     let low = slots[0].as_ref().map_or(Ok(0.0), |v| float_of(host, v, args.span))?;
     let high = slots[1].as_ref().map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
@@ -590,6 +609,7 @@ fn tensor_uniform(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
 
 fn tensor_normal(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let t = receiver_tensor(&mut args);
+    super::tensor_index::check_writable(host, &t, args.span)?;
     let slots = args.bind(host, "normal_", &["mean", "std"], 0)?;
     let mean = slots[0].as_ref().map_or(Ok(0.0), |v| float_of(host, v, args.span))?;
     let std = slots[1].as_ref().map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
@@ -598,14 +618,16 @@ fn tensor_normal(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     Ok(Value::Tensor(t))
 }
 
-fn tensor_zero(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+fn tensor_zero(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let t = receiver_tensor(&mut args);
+    super::tensor_index::check_writable(host, &t, args.span)?;
     t.refill(Fill::Constant(0.0));
     Ok(Value::Tensor(t))
 }
 
 fn tensor_fill(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let t = receiver_tensor(&mut args);
+    super::tensor_index::check_writable(host, &t, args.span)?;
     let v = args.bind(host, "fill_", &["value"], 1)?.remove(0).expect("required");
     t.refill(Fill::Constant(float_of(host, &v, args.span)?));
     Ok(Value::Tensor(t))
@@ -615,36 +637,60 @@ fn tensor_same(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     Ok(Value::Tensor(receiver_tensor(&mut args)))
 }
 
-fn retyped(mut args: Args, dtype: ScalarType) -> Eval<Value> {
+/// `t.to("cpu")` is `t` itself (tsc computes on the CPU); `t.to(dtype)` and
+/// the other forms are aten's `to`.
+fn tensor_to(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let device_only =
+        args.keywords.is_empty() && args.positional[1..].iter().all(|v| matches!(v, Value::Device(_) | Value::Str(_)));
+    if device_only {
+        return Ok(args.positional[0].clone());
+    }
+    eager::call(host, "to", args)
+}
+
+/// `t.float()` and the like: a lazy fill stays lazy in the new dtype;
+/// data is converted by the kernel.
+fn retyped(host: &mut Host<'_>, mut args: Args, dtype: ScalarType) -> Eval<Value> {
     let t = receiver_tensor(&mut args);
     if t.dtype == dtype {
         return Ok(Value::Tensor(t));
     }
     let fill = match &*t.storage.borrow() {
-        crate::tensor::Storage::Lazy { fill, patches, .. } if patches.is_empty() && t.offset == 0 => fill.clone(),
-        _ => Fill::Uninitialized,
+        crate::tensor::Storage::Lazy { fill, patches, numel }
+            if patches.is_empty() && t.offset == 0 && *numel == t.numel() =>
+        {
+            Some(fill.clone())
+        }
+        _ => None,
     };
-    Ok(Value::Tensor(Rc::new(Tensor::lazy(t.shape.clone(), dtype, fill))))
+    match fill {
+        Some(fill) => Ok(Value::Tensor(Rc::new(Tensor::lazy(t.shape.clone(), dtype, fill)))),
+        None => eager::call(host, "to", Args::positional(vec![Value::Tensor(t), Value::Dtype(dtype)], args.span)),
+    }
 }
 
-fn tensor_float(_host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    retyped(args, ScalarType::Float32)
+fn tensor_float(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    retyped(host, args, ScalarType::Float32)
 }
 
-fn tensor_double(_host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    retyped(args, ScalarType::Float64)
+fn tensor_double(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    retyped(host, args, ScalarType::Float64)
 }
 
-fn tensor_long(_host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    retyped(args, ScalarType::Int64)
+fn tensor_long(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    retyped(host, args, ScalarType::Int64)
 }
 
-fn tensor_int(_host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    retyped(args, ScalarType::Int32)
+fn tensor_int(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    retyped(host, args, ScalarType::Int32)
 }
 
-fn tensor_half(_host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    retyped(args, ScalarType::Float16)
+fn tensor_half(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    retyped(host, args, ScalarType::Float16)
+}
+
+fn tensor_bool(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    retyped(host, args, ScalarType::Bool)
 }
 
 fn tensor_is_floating_point(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
@@ -672,7 +718,7 @@ fn tensor_item(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
             let c = v.get(t.offset).copied().unwrap_or(0.0);
             Ok(if t.dtype.is_floating_point() { Value::Float(c) } else { Value::Int(c as i64) })
         }
-        _ => host.unsupported("reading a random tensor's value in module-level code is not supported yet", args.span),
+        _ => eager::item(host, &t, args.span),
     }
 }
 

@@ -105,7 +105,17 @@ pub struct Function {
 /// A function implemented in Rust.
 pub struct Builtin {
     pub name: String,
-    pub call: BuiltinFn,
+    pub call: Native,
+}
+
+/// What runs when a builtin is called.
+#[derive(Clone, Copy)]
+pub enum Native {
+    /// Rust code of the host's own.
+    Fn(BuiltinFn),
+    /// The aten operator (`sin` for `torch.sin` and `Tensor.sin`), on the
+    /// kernels (see `host::eager`).
+    Aten(&'static str),
 }
 
 pub type BuiltinFn = fn(&mut super::eval::Host<'_>, super::call::Args) -> super::eval::Eval<Value>;

@@ -5,6 +5,7 @@
 //! arguments from it.
 
 pub mod kind;
+pub mod matching;
 pub mod registry;
 pub mod schema;
 

@@ -14,7 +14,6 @@ pub(crate) mod errors;
 mod frontend;
 mod globals;
 mod literal;
-pub(crate) mod matching;
 pub mod signature;
 pub mod slots;
 

@@ -11,6 +11,7 @@ mod harness;
 
 mod chatbot;
 mod compile;
+mod eager;
 mod examples;
 mod inspect;
 mod kernels;
@@ -31,6 +32,7 @@ fn main() {
     let tests = [
         chatbot::tests(),
         compile::tests(),
+        eager::tests(),
         examples::tests(),
         inspect::tests(),
         kernels::tests(),

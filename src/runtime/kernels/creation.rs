@@ -26,6 +26,8 @@ pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
         (op::aten::new_empty, new_zeros),
         (op::aten::new_full, new_full),
         (op::aten::arange, arange),
+        (op::aten::linspace, linspace),
+        (op::aten::meshgrid, meshgrid),
         (op::aten::tensor, tensor),
         (op::aten::as_tensor, as_tensor),
         (op::aten::scalar_tensor, scalar_tensor),
@@ -128,6 +130,60 @@ fn zero(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 }
 
 /// `arange(end, …)`, `arange.start(start, end, …)`, `arange.start_step(start, end, step, …)`.
+/// `linspace` as ATen's CPU kernel computes it, in the output's own type:
+/// the first half counts up from `start`, the second down from `end`.
+fn linspace(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let bound = |i: usize| match args.get(i)? {
+        RValue::Tensor(t) => t.item(),
+        other => other.as_f64().ok_or_else(|| args.error("linspace bounds must be numbers")),
+    };
+    let (start, end) = (bound(0)?, bound(1)?);
+    let steps = args.int(2)?;
+    if steps < 0 {
+        return Err(args.error("number of steps must be non-negative"));
+    }
+    let dtype = args.opt_dtype(3)?.unwrap_or(ScalarType::Float32);
+    let n = steps as usize;
+    let halfway = n / 2;
+    let values: Vec<f64> = if dtype == ScalarType::Float32 {
+        let (start, end) = (start as f32, end as f32);
+        let step = if n > 1 { (end - start) / (n - 1) as f32 } else { 0.0 };
+        (0..n)
+            .map(|i| f64::from(if i < halfway { start + step * i as f32 } else { end - step * (n - i - 1) as f32 }))
+            .collect()
+    } else {
+        let step = if n > 1 { (end - start) / (n - 1) as f64 } else { 0.0 };
+        (0..n).map(|i| if i < halfway { start + step * i as f64 } else { end - step * (n - i - 1) as f64 }).collect()
+    };
+    Ok(vec![RValue::Tensor(RTensor::from_f64s(values, &[n], dtype)?)])
+}
+
+/// `meshgrid(tensors, indexing=...)`: each 1-D input broadcast along the
+/// others' dimensions; `"xy"` swaps the first two.
+fn meshgrid(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let tensors = args.tensors(0)?;
+    let indexing = if args.overload == "indexing" { args.str(1)? } else { "ij" };
+    if indexing != "ij" && indexing != "xy" {
+        return Err(
+            args.error(format!("torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}"))
+        );
+    }
+    let swap = indexing == "xy" && tensors.len() >= 2;
+    let mut lens: Vec<usize> = tensors.iter().map(RTensor::numel).collect();
+    if swap {
+        lens.swap(0, 1);
+    }
+    let mut out = Vec::with_capacity(tensors.len());
+    for (i, t) in tensors.iter().enumerate() {
+        let at = if swap && i < 2 { 1 - i } else { i };
+        let mut view = vec![1; lens.len()];
+        view[at] = t.numel();
+        let data = t.data().reshape(view)?.broadcast_as(lens.as_slice())?.contiguous()?;
+        out.push(RValue::Tensor(RTensor::new(data, t.dtype())?));
+    }
+    Ok(vec![RValue::list(out)])
+}
+
 fn arange(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let overload = match args.overload {
         "" if args.len() == 7 => "start_step",

@@ -61,6 +61,8 @@ pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
         (op::aten::type_as, type_as),
         (op::aten::nonzero, nonzero_kernel),
         (op::aten::copy_, copy_),
+        (op::aten::triu, triu),
+        (op::aten::tril, tril),
     ];
     for (name, kernel) in kernels {
         table.insert(*name, *kernel);
@@ -904,6 +906,30 @@ fn copy_(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let converted = convert(src, this.dtype())?;
     this.assign(&converted)?;
     Ok(vec![RValue::Tensor(this.clone())])
+}
+
+fn triu(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    triangle(args, "triu", |row, column, diagonal| column - row >= diagonal)
+}
+
+fn tril(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    triangle(args, "tril", |row, column, diagonal| column - row <= diagonal)
+}
+
+/// `triu`/`tril`: the elements of each matrix (the last two dimensions) on
+/// the kept side of the `diagonal`-th diagonal; zeros elsewhere.
+fn triangle(args: &Args<'_>, name: &str, keep: fn(i64, i64, i64) -> bool) -> Result<Vec<RValue>, KernelError> {
+    let t = args.tensor(0)?;
+    let diagonal = args.int(1)?;
+    let shape = t.shape();
+    let [.., rows, columns] = shape[..] else {
+        return Err(KernelError::new(format!("{name}: input tensor must have at least 2 dimensions")));
+    };
+    let mask: Vec<u8> =
+        (0..rows as i64).flat_map(|r| (0..columns as i64).map(move |c| u8::from(keep(r, c, diagonal)))).collect();
+    let data = t.data();
+    let mask = Tensor::from_vec(mask, (rows, columns), &Device::Cpu)?.broadcast_as(data.shape())?;
+    tensor_out(mask.where_cond(&data, &data.zeros_like()?)?, t.dtype())
 }
 
 #[cfg(test)]

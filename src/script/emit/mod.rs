@@ -11,11 +11,11 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use super::annotation;
-use super::matching::{self, Conversion, Plan, Source};
 use crate::diag::{Code, Diagnostic};
 use crate::host::eval::Host;
 use crate::host::value::{Descriptor, Function, Instance, Value};
 use crate::ir::{Attr, BlockId, Constant, Graph, ValueId};
+use crate::ops::matching::{self, Conversion, Plan, Source};
 use crate::ops::{DefaultValue, OpKind, registry};
 use crate::source::Span;
 use crate::syntax::Symbol;
