@@ -4,6 +4,7 @@
 //! lowering records the chosen overload, the exporter counts specified
 //! arguments from it.
 
+pub mod aliases;
 pub mod kind;
 pub mod matching;
 pub mod registry;

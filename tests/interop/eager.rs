@@ -1,8 +1,8 @@
 //! Code the host runs computes what PyTorch computes: every file in
 //! `tests/fixtures/eager/` builds its model with tensor code in `__init__`
-//! and at module level; `tsc compile` writes it, and PyTorch 2.5.1 compares
-//! each buffer of our `.ptl` (loaded by the full JIT) with the eager
-//! model's — exact, or within 1 ulp where a transcendental kernel differs —
+//! and at module level (its parameters set deterministically); `tsc compile`
+//! writes it, and PyTorch 2.5.1 compares each buffer and parameter of our
+//! `.ptl` (loaded by the full JIT) with the eager model's — exact, or within 1 ulp where a transcendental kernel differs —
 //! and our module's outputs — unoptimized in the full JIT and the lite
 //! interpreter, optimized in the lite interpreter — with the eager model's
 //! (1e-5 relative).
@@ -17,7 +17,8 @@ use crate::harness::file_trials;
 use crate::run_python;
 
 /// argv: the fixture, our .ptl unoptimized (buffers stay attributes), our
-/// .ptl optimized for mobile (buffers folded into constants). Prints, per buffer, `exact`, `N ulp` or
+/// .ptl optimized for mobile (buffers folded into constants). Prints, per
+/// buffer and parameter, `exact`, `N ulp` or
 /// why it differs, and each run's max |Δ| relative to max(1, max|ref|).
 const COMPARE: &str = r#"
 import json, runpy, sys, torch, torch.jit.mobile
@@ -25,9 +26,9 @@ ns = runpy.run_path(sys.argv[1], run_name="__main__")
 model, inputs = ns["model"], ns["example_inputs"]
 full = torch.jit.load(sys.argv[2])
 runs = [full] + [torch.jit.mobile._load_for_lite_interpreter(p) for p in sys.argv[2:4]]
-ours = dict(full.named_buffers())
+ours = dict(list(full.named_buffers()) + list(full.named_parameters()))
 buffers = {}
-for name, want in model.named_buffers():
+for name, want in list(model.named_buffers()) + list(model.named_parameters()):
     got = ours.get(name)
     if got is None:
         buffers[name] = "missing"

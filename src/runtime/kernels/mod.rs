@@ -63,6 +63,11 @@ fn table() -> &'static HashMap<OpKind, Kernel> {
         nn::register(&mut table);
         rnn::register(&mut table);
         prepacked::register(&mut table);
+        for (alias, target) in crate::ops::aliases::ALIASES {
+            if let Some(&kernel) = table.get(target) {
+                table.insert(*alias, kernel);
+            }
+        }
         table
     })
 }

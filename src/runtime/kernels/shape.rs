@@ -62,6 +62,7 @@ pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
         (op::aten::nonzero, nonzero_kernel),
         (op::aten::copy_, copy_),
         (op::aten::triu, triu),
+        (op::aten::diff, diff),
         (op::aten::tril, tril),
     ];
     for (name, kernel) in kernels {
@@ -906,6 +907,49 @@ fn copy_(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let converted = convert(src, this.dtype())?;
     this.assign(&converted)?;
     Ok(vec![RValue::Tensor(this.clone())])
+}
+
+/// `diff(x, n, dim, prepend, append)`: `n` times the differences of
+/// neighbours along `dim` (`!=` for bools), after joining the extra parts.
+fn diff(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    let first = |kind, overload, values: &[RValue]| -> Result<RValue, KernelError> {
+        super::call(kind, overload, values)?.into_iter().next().ok_or_else(|| KernelError::new("no result"))
+    };
+    let n = args.int(1)?;
+    if n < 0 {
+        return Err(args.error(format!("order must be non-negative but got {n}")));
+    }
+    let x = args.tensor(0)?;
+    let dim = wrap_dim(args.int(2)?, x.dim())? as i64;
+    let mut parts = Vec::new();
+    parts.extend(args.opt_tensor(3)?.cloned().map(RValue::Tensor));
+    parts.push(RValue::Tensor(x.clone()));
+    parts.extend(args.opt_tensor(4)?.cloned().map(RValue::Tensor));
+    let mut t = if parts.len() > 1 {
+        first(op::aten::cat, "", &[RValue::list(parts), RValue::Int(dim)])?
+    } else {
+        parts.remove(0)
+    };
+    for _ in 0..n {
+        let len = t.as_tensor().map_or(0, |t| t.shape()[dim as usize]) as i64;
+        if len == 0 {
+            break;
+        }
+        let slice = |start: i64, end: i64| {
+            first(
+                op::aten::slice,
+                "Tensor",
+                &[t.clone(), RValue::Int(dim), RValue::Int(start), RValue::Int(end), RValue::Int(1)],
+            )
+        };
+        let (high, low) = (slice(1, len)?, slice(0, len - 1)?);
+        t = if x.dtype() == ScalarType::Bool {
+            first(op::aten::ne, "Tensor", &[high, low])?
+        } else {
+            first(op::aten::sub, "Tensor", &[high, low, RValue::Int(1)])?
+        };
+    }
+    Ok(vec![t])
 }
 
 fn triu(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {

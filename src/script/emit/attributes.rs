@@ -89,6 +89,8 @@ impl Emitter<'_, '_, '_> {
                 if let Some(op) = tensor_property(&name) {
                     // `x.dtype` is `prim::dtype(x)`, `x.T` is `aten::numpy_T(x)`.
                     Sugar::Value(self.call_aten(op, vec![v], vec![], span))
+                } else if let Some(dtype) = cast_method(&name) {
+                    Sugar::TensorCast(v, dtype)
                 } else if registry().contains(&format!("aten::{name}")) {
                     Sugar::TensorMethod(v, OpKind::intern(&format!("aten::{name}")))
                 } else if name == "shape" {
@@ -419,6 +421,23 @@ fn constant_of(value: &Value) -> Option<Constant> {
         Value::Str(s) => Constant::Str(s.to_string()),
         Value::Device(d) => Constant::Device(d.to_string()),
         Value::None => Constant::None,
+        _ => return None,
+    })
+}
+
+/// The dtype of a cast method (`x.float()`), as TorchScript's
+/// `builtin_cast_method_to_scalar_type` lists them: `bool` is not one.
+fn cast_method(name: &str) -> Option<crate::types::ScalarType> {
+    use crate::types::ScalarType;
+    Some(match name {
+        "byte" => ScalarType::UInt8,
+        "char" => ScalarType::Int8,
+        "short" => ScalarType::Int16,
+        "int" => ScalarType::Int32,
+        "long" => ScalarType::Int64,
+        "half" => ScalarType::Float16,
+        "float" => ScalarType::Float32,
+        "double" => ScalarType::Float64,
         _ => return None,
     })
 }

@@ -54,6 +54,11 @@ impl Emitter<'_, '_, '_> {
                 positional.insert(0, object);
                 Sugar::Value(self.call_aten(name, positional, keywords, span))
             }
+            Sugar::TensorCast(object, dtype) => {
+                let dtype = self.constant(Constant::Int(dtype.code()), Some(span));
+                positional.splice(0..0, [object, dtype]);
+                Sugar::Value(self.call_aten(op::aten::to, positional, keywords, span))
+            }
             Sugar::Module(instance, module) => {
                 let forward = self.host.sym("forward");
                 match instance.class.lookup(forward) {

@@ -54,6 +54,8 @@ enum Sugar {
     Method(Rc<Instance>, ValueId, Symbol),
     /// `x.add`: a tensor method, resolved against `aten::add`.
     TensorMethod(ValueId, OpKind),
+    /// `x.float()` and the other cast methods: `aten::to` with the dtype.
+    TensorCast(ValueId, crate::types::ScalarType),
     /// A module of Python names (`torch`, `torch.nn.functional`, `math`).
     Namespace(String),
     /// `torch.relu` and friends: an aten operator.
