@@ -130,6 +130,7 @@ fn len(host: &mut Host<'_>, args: Args) -> Eval<Value> {
         Value::Dict(d) => d.borrow().entries.len(),
         Value::Range { start, stop, step } => range_len(*start, *stop, *step) as usize,
         Value::Tensor(t) if !t.shape.is_empty() => t.shape[0],
+        Value::Instance(i) if let Some(items) = super::named_tuple::items(i) => items.len(),
         Value::Instance(_) => {
             let key = host.sym("__len__");
             let method = host.get_attr(&v, key, args.span)?;

@@ -533,11 +533,12 @@ impl<'a> Host<'a> {
 
     fn define_class(&mut self, def: &Rc<ClassDef>, frame: &mut Frame) -> Eval<Rc<Class>> {
         let mut bases = Vec::new();
+        let mut named_tuple = false;
         for arg in &def.bases {
             if let ArgKind::Positional(e) = &arg.kind {
                 match self.eval(e, frame)? {
                     Value::Class(c) => bases.push(c),
-                    Value::Typing(_) => {} // Generic[T], NamedTuple bases: no behaviour here
+                    Value::Typing(form) => named_tuple |= &*form == "NamedTuple", // Generic[T]: no behaviour
                     other => {
                         return self.raise(
                             "TypeError",
@@ -566,6 +567,7 @@ impl<'a> Host<'a> {
         let module_path = self.module_path_of(&frame.globals);
         let native = bases.first().map_or(NativeKind::Object, |b| match b.native {
             NativeKind::Exception => NativeKind::Exception,
+            _ if named_tuple => NativeKind::NamedTuple,
             _ => NativeKind::Object,
         });
         let class = Rc::new(Class {
@@ -682,6 +684,7 @@ impl<'a> Host<'a> {
                 };
                 return Ok(Value::Exception(Rc::new(Exception { class: class.clone(), message })));
             }
+            NativeKind::NamedTuple => return super::named_tuple::construct(self, class, args, span),
             NativeKind::Object | NativeKind::Module => {}
         }
         if class.mro().iter().any(|c| c.native == NativeKind::Exception) {
@@ -1276,6 +1279,7 @@ impl<'a> Host<'a> {
                 }
                 (0..len).map(|i| Value::Int(start + i * step)).collect()
             }
+            Value::Instance(instance) if let Some(items) = super::named_tuple::items(instance) => items,
             Value::Instance(instance) => {
                 let iter = self.sym("__iter__");
                 match instance.class.lookup(iter) {
@@ -1290,12 +1294,11 @@ impl<'a> Host<'a> {
                     }
                 }
             }
-            Value::Tensor(t) => {
-                return self.unsupported(
-                    format!("iterating over a tensor of shape {:?} is not supported in module-level code", t.shape),
-                    span,
-                );
+            // A tensor's rows, each a view of it, as `t[i]` reads them.
+            Value::Tensor(t) if !t.shape.is_empty() => {
+                (0..t.shape[0]).map(|i| Value::Tensor(Rc::new(t.select(i)))).collect()
             }
+            Value::Tensor(_) => return self.raise("TypeError", "iteration over a 0-d tensor", span),
             other => {
                 return self.raise("TypeError", format!("'{}' object is not iterable", other.type_name()), span);
             }

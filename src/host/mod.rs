@@ -11,6 +11,7 @@ mod imports;
 pub mod inspect;
 pub mod load;
 pub mod module;
+mod named_tuple;
 pub mod ops;
 mod tensor_index;
 mod torch;

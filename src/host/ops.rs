@@ -364,6 +364,9 @@ pub fn get_item(host: &mut Host<'_>, object: &Value, key: Value, span: Span) -> 
             };
             Ok(Value::Typing(format!("{form}[{inner}]").into()))
         }
+        (Value::Instance(instance), _) if let Some(items) = super::named_tuple::items(instance) => {
+            get_item(host, &Value::tuple(items), key, span)
+        }
         (Value::Instance(_), _) => {
             let getitem = host.sym("__getitem__");
             let method = host.get_attr(object, getitem, span)?;

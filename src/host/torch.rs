@@ -214,6 +214,12 @@ fn int_of(host: &Host<'_>, v: &Value, span: Span) -> Eval<i64> {
     match v {
         Value::Int(i) => Ok(*i),
         Value::Bool(b) => Ok(i64::from(*b)),
+        // A one-element integer tensor reads as its value (`__index__`).
+        Value::Tensor(t) if t.numel() == 1 && !t.dtype.is_floating_point() => match eager::item(host, t, span)? {
+            Value::Int(i) => Ok(i),
+            Value::Bool(b) => Ok(i64::from(b)),
+            _ => unreachable!("an integer tensor's item is an int or a bool"),
+        },
         other => host.raise("TypeError", format!("expected an int, got '{}'", other.type_name()), span),
     }
 }
@@ -1054,11 +1060,37 @@ fn entry_same(_host: &mut Host<'_>, args: Args) -> Eval<Value> {
     Ok(args.positional[0].clone())
 }
 
-pub(super) fn call_entry(host: &mut Host<'_>, _entry: &Rc<Entry>, _args: Args, span: Span) -> Eval<Value> {
-    host.unsupported(
-        "running a scripted or traced module in module-level code is not supported yet; `tsc run FILE` runs the entry",
-        span,
-    )
+/// Calling `torch.jit.script(m)` at module level runs `m`'s Python forward
+/// eagerly: for a program TorchScript accepts, what its graph computes. A
+/// traced module runs the graph recorded on its example inputs; that is
+/// the eager run only on those same inputs, the only ones tsc runs it on.
+pub(super) fn call_entry(host: &mut Host<'_>, entry: &Rc<Entry>, args: Args, span: Span) -> Eval<Value> {
+    if entry.kind == EntryKind::Trace && !traced_on(entry, &args) {
+        return host.unsupported(
+            "a traced module runs the graph recorded when it was traced; tsc runs it in module-level code only on the example inputs it was traced with",
+            span,
+        );
+    }
+    match &entry.target {
+        Value::Instance(instance) => super::module::call_module(host, instance, args, span),
+        Value::Entry(inner) => call_entry(host, inner, args, span),
+        target => host.call(target.clone(), args, span),
+    }
+}
+
+/// Whether `args` are the very example inputs `entry` was traced with.
+fn traced_on(entry: &Entry, args: &Args) -> bool {
+    let examples = match &entry.example_inputs {
+        Some(Value::Tuple(items)) => items.to_vec(),
+        Some(one) => vec![one.clone()],
+        None => return false,
+    };
+    args.keywords.is_empty()
+        && args.positional.len() == examples.len()
+        && args.positional.iter().zip(&examples).all(|(a, b)| match (a, b) {
+            (Value::Tensor(a), Value::Tensor(b)) => Rc::ptr_eq(a, b),
+            (a, b) => super::ops::equal(a, b),
+        })
 }
 
 // ---------------------------------------------------------------- math

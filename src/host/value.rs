@@ -135,6 +135,8 @@ pub enum NativeKind {
     Exception,
     /// A builtin type used as a value (`int`, `list`, `torch.Tensor`).
     Type,
+    /// A `typing.NamedTuple` class (see `host::named_tuple`).
+    NamedTuple,
 }
 
 #[derive(Debug)]
