@@ -64,16 +64,13 @@ pub(super) fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span
     }
     let mut attrs = IndexMap::new();
     for (field, value) in names.iter().zip(values) {
-        let value = match value.or_else(|| class.attrs.borrow().get(field).cloned()) {
-            Some(v) => v,
-            None => {
-                let field = host.name(*field).to_string();
-                return host.raise(
-                    "TypeError",
-                    format!("{name}.__new__() missing 1 required positional argument: '{field}'"),
-                    span,
-                );
-            }
+        let Some(value) = value.or_else(|| class.attrs.borrow().get(field).cloned()) else {
+            let field = host.name(*field).to_string();
+            return host.raise(
+                "TypeError",
+                format!("{name}.__new__() missing 1 required positional argument: '{field}'"),
+                span,
+            );
         };
         attrs.insert(*field, value);
     }
