@@ -17,7 +17,7 @@ use crate::script::slots::submodule;
 /// its graph takes (a traced `forward` takes only its example inputs).
 pub(super) fn parameters(
     host: &mut Host<'_>,
-    unit: &crate::script::Unit,
+    unit: &crate::host::unit::Unit,
     function: &Function,
 ) -> Vec<(String, crate::types::Type, Option<DefaultValue>)> {
     let signature = crate::script::signature::signature(host, unit);

@@ -61,7 +61,7 @@ pub struct Host<'a> {
     pub definitions: HashMap<(*const Namespace, Symbol), Span>,
     /// The recorded `forward` of each traced module (`crate::trace`), which
     /// the script compiler uses in place of compiling its source.
-    pub traced: crate::trace::TracedForwards,
+    pub traced: crate::host::traced::TracedForwards,
     /// Tensors that basic indexing copied out of another (see
     /// `tensor_index::check_writable`).
     pub(super) copied_views: Vec<std::rc::Weak<crate::tensor::Tensor>>,

@@ -15,6 +15,8 @@ mod named_tuple;
 pub mod ops;
 mod tensor_index;
 mod torch;
+pub mod traced;
+pub mod unit;
 pub mod value;
 
 use std::rc::Rc;

@@ -17,10 +17,10 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::host::eval::Host;
+use crate::host::unit::Unit;
 use crate::host::value::{Instance, Value};
 use crate::ir::{Attr, Function, Graph, NodeId, Uses};
 use crate::ops::op;
-use crate::script::Unit;
 use crate::tensor::Tensor;
 use crate::types::ScalarType;
 

@@ -31,9 +31,9 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use crate::host::eval::Host;
+use crate::host::unit::Unit;
 use crate::host::value::Instance;
 use crate::ir::{Function, Graph};
-use crate::script::Unit;
 
 /// A pass that can be switched off (PyTorch's `MobileOptimizerType`
 /// blocklist).

@@ -23,24 +23,10 @@ use std::rc::Rc;
 use crate::diag::Diagnostic;
 use crate::host::Selected;
 use crate::host::eval::Host;
-use crate::host::value::{Class, Descriptor, Function, Instance, Namespace, Value};
-use crate::source::FileId;
+pub use crate::host::unit::Unit;
+use crate::host::value::{Class, Descriptor, Function, Instance, Value};
 use crate::syntax::ast::{ArgKind, CmpOp, Expr, ExprKind, FunctionDef, Literal, Stmt, StmtKind, UnaryOp};
 use crate::syntax::visit::{Node, walk};
-
-/// One function to compile.
-#[derive(Clone)]
-pub struct Unit {
-    pub def: Rc<FunctionDef>,
-    pub file: FileId,
-    /// The module namespace it was defined in.
-    pub globals: Rc<Namespace>,
-    /// For methods: the module instance whose class defines it.
-    pub owner: Option<Rc<Instance>>,
-    /// The name PyTorch compiles it under when that is not the
-    /// definition's: `__out_dim_getter` for the property `out_dim`.
-    pub alias: Option<Rc<str>>,
-}
 
 /// Why the compiler made no graph of a function.
 #[derive(Clone, Copy, Debug)]
@@ -102,16 +88,6 @@ pub(crate) fn overload_types(unit: &Unit) -> Option<(Vec<crate::types::Type>, cr
     Some((vec![packed.clone(), Type::optional(hidden.clone())], Type::Tuple(vec![packed, hidden])))
 }
 
-impl Unit {
-    /// The compiled function's name.
-    pub fn name(&self, host: &Host<'_>) -> String {
-        match &self.alias {
-            Some(alias) => alias.to_string(),
-            None => host.name(self.def.name.name).to_string(),
-        }
-    }
-}
-
 /// The units an entry starts from: the scripted function, or the module's
 /// methods and its submodules'.
 fn entry_units(host: &mut Host<'_>, selected: &Selected) -> Units {
@@ -152,7 +128,7 @@ fn compile_with_callees(host: &mut Host<'_>, unit: &Unit) -> Result<Compiled, St
 
 /// The recorded graph of a traced module's `forward`: what a traced module
 /// runs, whatever its source says.
-fn traced_forward(host: &Host<'_>, unit: &Unit) -> Option<crate::trace::TracedForward> {
+fn traced_forward(host: &Host<'_>, unit: &Unit) -> Option<crate::host::traced::TracedForward> {
     let owner = unit.owner.as_ref()?;
     let traced = host.traced.get(&Rc::as_ptr(owner))?;
     (unit.alias.is_none() && host.name(unit.def.name.name) == "forward").then(|| traced.clone())

@@ -18,11 +18,12 @@ use std::rc::Rc;
 
 use crate::diag::{Code, Diagnostic};
 use crate::host::eval::Host;
+use crate::host::traced::TracedForward;
+use crate::host::unit::Unit;
 use crate::host::value::{EntryKind, Instance, Value};
 use crate::interp::Converter;
 use crate::ir::{Function, Graph, NodeId};
 use crate::runtime::RValue;
-use crate::script::Unit;
 use crate::source::Span;
 
 /// A traced module's recorded `forward`, and the warnings tracing gave.
@@ -33,19 +34,8 @@ pub struct Traced {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// What the compiler uses for a traced module's `forward`.
-#[derive(Clone)]
-pub struct TracedForward {
-    pub module: Rc<Instance>,
-    pub function: Rc<Function>,
-    /// Calls kept in the trace (a scripted submodule's `forward`).
-    pub calls: Rc<HashMap<NodeId, Unit>>,
-}
-
-impl TracedForward {
-    fn new(module: &Rc<Instance>, traced: Traced) -> TracedForward {
-        TracedForward { module: module.clone(), function: Rc::new(traced.function), calls: Rc::new(traced.calls) }
-    }
+fn traced_forward(module: &Rc<Instance>, traced: Traced) -> TracedForward {
+    TracedForward { module: module.clone(), function: Rc::new(traced.function), calls: Rc::new(traced.calls) }
 }
 
 /// Traces every `torch.jit.trace` entry of the file whose target is a
@@ -68,7 +58,7 @@ pub fn trace_entries(host: &mut Host<'_>) -> Result<Vec<Diagnostic>, Vec<Diagnos
         match trace(host, module, &examples, entry.span) {
             Ok(mut traced) => {
                 warnings.extend(std::mem::take(&mut traced.warnings));
-                host.traced.insert(Rc::as_ptr(module), TracedForward::new(module, traced));
+                host.traced.insert(Rc::as_ptr(module), traced_forward(module, traced));
             }
             // Something tsc cannot run yet: the module is scripted instead.
             Err(found) if !found.iter().any(Diagnostic::is_error) => warnings.extend(found),
@@ -97,7 +87,7 @@ pub fn trace_root(
     })?;
     let mut traced = trace(host, &root, &examples, root.created_at)?;
     let warnings = std::mem::take(&mut traced.warnings);
-    host.traced.insert(Rc::as_ptr(&root), TracedForward::new(&root, traced));
+    host.traced.insert(Rc::as_ptr(&root), traced_forward(&root, traced));
     Ok(warnings)
 }
 
@@ -231,6 +221,3 @@ fn literal(text: &str) -> Option<RValue> {
         _ => text.parse::<i64>().map(RValue::Int).ok().or_else(|| text.parse::<f64>().ok().map(RValue::Float)),
     }
 }
-
-/// Traced forwards by module instance.
-pub type TracedForwards = HashMap<*const Instance, TracedForward>;
