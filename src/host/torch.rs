@@ -81,6 +81,12 @@ pub(super) fn install(host: &mut Host<'_>) {
         ("manual_seed", manual_seed),
         ("get_default_dtype", default_dtype),
         ("is_tensor", is_tensor),
+        ("FloatTensor", float_tensor),
+        ("DoubleTensor", double_tensor),
+        ("LongTensor", long_tensor),
+        ("IntTensor", int_tensor),
+        ("BoolTensor", bool_tensor),
+        ("ByteTensor", byte_tensor),
     ];
     for (name, f) in functions {
         torch_entries.push((name, builtin(name, *f)));
@@ -352,6 +358,42 @@ fn randint(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     Ok(Value::Tensor(Rc::new(t)))
 }
 
+/// The legacy constructors (`torch.LongTensor(10, 1)`,
+/// `torch.LongTensor([3])`): sizes give an uninitialized tensor, a sequence
+/// gives its values, in the constructor's dtype.
+fn legacy(host: &mut Host<'_>, mut args: Args, dtype: ScalarType) -> Eval<Value> {
+    let key = host.sym("dtype");
+    args.keywords.push((key, Value::Dtype(dtype)));
+    match args.positional.as_slice() {
+        [Value::List(_) | Value::Tuple(_)] => tensor(host, args),
+        _ => factory(host, args, dtype.torch_name(), |_| Fill::Uninitialized),
+    }
+}
+
+fn float_tensor(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    legacy(host, args, ScalarType::Float32)
+}
+
+fn double_tensor(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    legacy(host, args, ScalarType::Float64)
+}
+
+fn long_tensor(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    legacy(host, args, ScalarType::Int64)
+}
+
+fn int_tensor(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    legacy(host, args, ScalarType::Int32)
+}
+
+fn bool_tensor(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    legacy(host, args, ScalarType::Bool)
+}
+
+fn byte_tensor(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    legacy(host, args, ScalarType::UInt8)
+}
+
 fn arange(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     check_factory_keywords(host, &args, "arange", &[])?;
     let numbers: Vec<f64> = args.positional.iter().map(|v| float_of(host, v, args.span)).collect::<Eval<_>>()?;
@@ -521,14 +563,15 @@ pub(super) fn tensor_attr(host: &mut Host<'_>, t: &Rc<Tensor>, name: &str, span:
         "requires_grad" => Value::Bool(t.requires_grad),
         "is_leaf" => Value::Bool(true),
         "data" => Value::Tensor(Rc::new(t.alias(false, false))),
-        "size" | "dim" | "numel" | "uniform_" | "normal_" | "zero_" | "fill_" | "detach" | "to" | "float"
-        | "double" | "long" | "int" | "half" | "bool" | "requires_grad_" | "contiguous" | "cpu" | "item"
+        "size" | "dim" | "numel" | "uniform_" | "random_" | "normal_" | "zero_" | "fill_" | "detach" | "to"
+        | "float" | "double" | "long" | "int" | "half" | "bool" | "requires_grad_" | "contiguous" | "cpu" | "item"
         | "is_floating_point" | "element_size" => {
             let f: BuiltinFn = match name {
                 "size" => tensor_size,
                 "dim" => tensor_dim,
                 "numel" => tensor_numel,
                 "uniform_" => tensor_uniform,
+                "random_" => tensor_random,
                 "normal_" => tensor_normal,
                 "zero_" => tensor_zero,
                 "fill_" => tensor_fill,
@@ -610,6 +653,29 @@ fn tensor_uniform(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let high = slots[1].as_ref().map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
     let seed = new_seed(host);
     t.refill(Fill::Uniform { low, high, seed });
+    Ok(Value::Tensor(t))
+}
+
+/// `t.random_(to)`, `t.random_(from, to)`: integers in `[from, to)`, from
+/// tsc's own random stream.
+fn tensor_random(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let t = receiver_tensor(&mut args);
+    super::tensor_index::check_writable(host, &t, args.span)?;
+    let bounds: Vec<i64> = args.positional.iter().map(|v| int_of(host, v, args.span)).collect::<Eval<_>>()?;
+    let (low, high) = match bounds[..] {
+        [to] => (0, to),
+        [from, to] => (from, to),
+        _ => return host.unsupported("`random_` without bounds is not supported in module-level code", args.span),
+    };
+    if low >= high {
+        return host.raise(
+            "RuntimeError",
+            format!("random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"),
+            args.span,
+        );
+    }
+    let seed = new_seed(host);
+    t.refill(Fill::Uniform { low: low as f64, high: high as f64 - 1e-9, seed });
     Ok(Value::Tensor(t))
 }
 
