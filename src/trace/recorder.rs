@@ -109,6 +109,15 @@ impl Recorder {
         }
     }
 
+    /// Whether a list operation only regroups tensors the trace already
+    /// has (its outputs are lists of them, or them unpacked).
+    fn only_regroups(&self, kind: OpKind, outputs: &[RValue]) -> bool {
+        let mut leaves = Vec::new();
+        outputs.iter().for_each(|o| tensor_leaves(o, &mut leaves));
+        let lists = outputs.iter().all(|o| matches!(o, RValue::List(_))) || kind == op::prim::ListUnpack;
+        lists && leaves.iter().all(|t| self.tensors.contains_key(&t.identity()))
+    }
+
     fn is_traced(&self, t: &RTensor) -> bool {
         self.tensors.contains_key(&t.identity()) || self.state.contains_key(&t.identity())
     }
@@ -544,6 +553,11 @@ impl Observer for Recorder {
         }) {
             // Other Python values computed from tensors (dims, whole
             // shapes) become constants where they are used.
+            return;
+        } else if self.only_regroups(kind, outputs) {
+            // Lists are Python values to PyTorch's tracer: building,
+            // appending to or unpacking a list of traced tensors records
+            // nothing; the tensors keep their traced values.
             return;
         } else {
             self.record(graph, node, inputs, outputs)

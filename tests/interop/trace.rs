@@ -81,6 +81,7 @@ fn traces_record_pytorchs_operators_and_warnings() {
         ("examples/chatbot.tsy", "traced_encoder"),
         ("examples/chatbot.tsy", "traced_decoder"),
         ("tests/fixtures/trace/shuffle.tsy", "traced"),
+        ("tests/fixtures/eager/traced_qkv_comprehension.tsy", "traced"),
     ];
     for (name, entry) in cases {
         let file = root.join(name);

@@ -131,7 +131,9 @@ fn zero(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 
 /// `arange(end, …)`, `arange.start(start, end, …)`, `arange.start_step(start, end, step, …)`.
 /// `linspace` as ATen's CPU kernel computes it, in the output's own type:
-/// the first half counts up from `start`, the second down from `end`.
+/// the first half counts up from `start`, the second down from `end`, each
+/// element one fused multiply-add (PyTorch 2.5.1's wheels contract
+/// `start + step * i` to an FMA: checked element for element).
 fn linspace(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let bound = |i: usize| match args.get(i)? {
         RValue::Tensor(t) => t.item(),
@@ -149,11 +151,19 @@ fn linspace(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
         let (start, end) = (start as f32, end as f32);
         let step = if n > 1 { (end - start) / (n - 1) as f32 } else { 0.0 };
         (0..n)
-            .map(|i| f64::from(if i < halfway { start + step * i as f32 } else { end - step * (n - i - 1) as f32 }))
+            .map(|i| {
+                f64::from(if i < halfway {
+                    step.mul_add(i as f32, start)
+                } else {
+                    (-step).mul_add((n - i - 1) as f32, end)
+                })
+            })
             .collect()
     } else {
         let step = if n > 1 { (end - start) / (n - 1) as f64 } else { 0.0 };
-        (0..n).map(|i| if i < halfway { start + step * i as f64 } else { end - step * (n - i - 1) as f64 }).collect()
+        (0..n)
+            .map(|i| if i < halfway { step.mul_add(i as f64, start) } else { (-step).mul_add((n - i - 1) as f64, end) })
+            .collect()
     };
     Ok(vec![RValue::Tensor(RTensor::from_f64s(values, &[n], dtype)?)])
 }
