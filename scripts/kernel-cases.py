@@ -74,7 +74,13 @@ def case(qual, *args, expect=None):
                 kw[schema.arguments[i].name] = real
             else:
                 pos.append(real)
-        r = op(*pos, **kw)
+        try:
+            r = op(*pos, **kw)
+        except (RuntimeError, IndexError) as e:
+            # What PyTorch raised: the kernel must fail with the same words.
+            cases.append({"id": f"{qual} #{len(cases)}", "op": f"{ns}::{name}", "overload": overload,
+                          "args": saved, "raises": str(e).strip().splitlines()[-1]})
+            return
         n = len(schema.returns)
         outs = [] if n == 0 else (list(r) if n > 1 else [r])
     else:
@@ -402,6 +408,16 @@ case("aten::__getitem__.str", "hey", 1)
 case("aten::slice.t", [1, 2, 3, 4, 5], -4, None, 2, expect=[[2, 4]])
 case("aten::slice.str", "abcdef", 1, -1, 1)
 case("aten::__contains__.int_list", [1, 2, 3], 2)
+# str methods with bounds: PyTorch's (byte) rules, every kind of start/end
+bounds = [(0, -1), (0, -5), (0, -6), (0, -7), (1, 4), (-2, -1), (-10, 10), (3, 2), (6, 10), (5, 5), (0, 5),
+          (2, -2), (-3, -1), (0, 0), (10, -1), (-1, -1), (4, -1), (5, -1), (1, 100), (-100, -100)]
+for text in ("hello", "", "lolol", "héllo"):
+    for sub in ("lo", "l", "", "hello!", "é"):
+        for start, end in bounds:
+            for qual in ("aten::startswith", "aten::endswith", "aten::find", "aten::rfind", "aten::index.str", "aten::rindex"):
+                case(qual, text, sub, start, end)
+            if sub:
+                case("aten::count", text, sub, start, end)
 case("aten::list.t", [1, 2], expect=[[1, 2]])
 case("aten::__is__", None, None, expect=[True])
 case("aten::__isnot__", 1, None, expect=[True])

@@ -18,6 +18,7 @@ mod load;
 mod packed;
 mod ptl;
 mod ptl_inspect;
+mod run;
 mod trace;
 mod weights;
 
@@ -38,6 +39,7 @@ fn main() {
         packed::tests(),
         ptl::tests(),
         ptl_inspect::tests(),
+        run::tests(),
         trace::tests(),
         weights::tests(),
     ]

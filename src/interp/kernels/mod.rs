@@ -6,6 +6,7 @@
 
 pub mod args;
 mod creation;
+mod membership;
 mod nn;
 pub mod pointwise;
 mod prepacked;
@@ -13,6 +14,7 @@ mod reduce;
 mod rnn;
 mod scalars;
 mod shape;
+mod strings;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -63,6 +65,8 @@ fn table() -> &'static HashMap<OpKind, Kernel> {
         nn::register(&mut table);
         rnn::register(&mut table);
         prepacked::register(&mut table);
+        strings::register(&mut table);
+        membership::register(&mut table);
         table
     })
 }

@@ -621,21 +621,9 @@ fn nonzero_kernel(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 fn index(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let t = match args.get(0)? {
         RValue::Tensor(t) => t,
-        RValue::Str(s) => {
-            let sub = args.str(1)?;
-            let pos = s.find(sub).ok_or_else(|| args.error("ValueError: substring not found"))?;
-            return Ok(vec![RValue::Int(s[..pos].chars().count() as i64)]);
-        }
-        other => {
-            let items = other.items().ok_or_else(|| args.error("index expects a Tensor or a list"))?;
-            let el = args.get(1)?;
-            for (i, x) in items.iter().enumerate() {
-                if super::scalars::values_equal(x, el)? {
-                    return Ok(vec![RValue::Int(i as i64)]);
-                }
-            }
-            return Err(args.error("ValueError: element is not in list"));
-        }
+        RValue::Str(_) => return super::strings::index(args, false),
+        RValue::List(_) => return super::membership::list_index(args),
+        other => return Err(args.error(format!("argument 0 must be a Tensor, str or list, not {}", other.type_name()))),
     };
     let raw = args.get(1)?.items().ok_or_else(|| args.error("indices must be a list"))?;
     // Bool masks become one long index per dim they cover.
