@@ -252,11 +252,12 @@ impl Frame<'_, '_> {
             }
             kind => {
                 let overload = node.overload.as_deref().unwrap_or("");
-                let outputs = match static_dtype(graph, node, &inputs) {
+                let mut outputs = match static_dtype(graph, node, &inputs) {
                     Some(given) => kernels::call(kind, overload, &given),
                     None => kernels::call(kind, overload, &inputs),
                 }
                 .map_err(|e| self.fail(node, e))?;
+                super::views::alias(kind, overload, &inputs, &mut outputs).map_err(|e| self.fail(node, e))?;
                 self.observer.operator(graph, id, &inputs, &outputs);
                 outputs
             }

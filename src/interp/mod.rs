@@ -11,6 +11,7 @@ pub mod exec;
 pub mod kernels;
 pub mod tensor;
 pub mod value;
+mod views;
 
 pub use convert::Converter;
 pub use exec::{RunError, run};
