@@ -28,7 +28,7 @@ def render(v, out):
         values = ", ".join(repr(float(x)) if v.is_floating_point() else str(int(x)) for x in v.flatten().tolist())
         out.append("tensor(%s, %s, [%s])" % (str(v.dtype), list(v.shape), values))
     elif isinstance(v, str):
-        out.append(json.dumps(v))
+        out.append(json.dumps(v, ensure_ascii=False))
     else:
         out.append(repr(v))
 outcomes = {}

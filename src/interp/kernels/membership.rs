@@ -61,7 +61,7 @@ fn shown(v: &RValue) -> String {
 
 fn count(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     if args.overload.is_empty() {
-        return super::strings::count(args);
+        return super::str_search::count(args);
     }
     let el = args.get(1)?;
     let mut n = 0;

@@ -14,7 +14,8 @@ mod reduce;
 mod rnn;
 mod scalars;
 mod shape;
-mod strings;
+mod str_methods;
+mod str_search;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -65,7 +66,8 @@ fn table() -> &'static HashMap<OpKind, Kernel> {
         nn::register(&mut table);
         rnn::register(&mut table);
         prepacked::register(&mut table);
-        strings::register(&mut table);
+        str_search::register(&mut table);
+        str_methods::register(&mut table);
         membership::register(&mut table);
         table
     })

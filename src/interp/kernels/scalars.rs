@@ -60,10 +60,7 @@ pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
         (op::aten::log1p, |a| math(a, f64::ln_1p)),
         (op::aten::expm1, |a| math(a, f64::exp_m1)),
         (op::aten::isnan, isnan),
-        (op::aten::lower, lower),
-        (op::aten::upper, upper),
         (op::aten::join, join),
-        (op::aten::strip, strip),
     ];
     for (name, kernel) in kernels {
         table.insert(*name, *kernel);
@@ -853,23 +850,6 @@ fn derive_index(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 
 fn warn(_args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     Ok(vec![])
-}
-
-fn string(args: &Args<'_>, f: impl Fn(&str) -> RValue) -> Result<Vec<RValue>, KernelError> {
-    Ok(vec![f(args.str(0)?)])
-}
-
-fn lower(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    string(args, |s| RValue::Str(s.to_lowercase().into()))
-}
-
-fn upper(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    string(args, |s| RValue::Str(s.to_uppercase().into()))
-}
-
-fn strip(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    let chars: Vec<char> = args.opt(1).map(|_| args.str(1)).transpose()?.unwrap_or(" \t\n\r\x0b\x0c").chars().collect();
-    string(args, |s| RValue::Str(s.trim_matches(|c| chars.contains(&c)).into()))
 }
 
 fn join(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
