@@ -152,16 +152,21 @@ impl RTensor {
         let views: Vec<RTensor> = {
             let mut inner = self.0.borrow_mut();
             inner.data = data.clone();
-            let Alias::Base(views) = &mut inner.alias else { unreachable!("only a base is replaced") };
-            views.retain(|v| v.strong_count() > 0);
-            views.iter().filter_map(Weak::upgrade).map(RTensor).collect()
+            match &mut inner.alias {
+                Alias::Base(views) => {
+                    views.retain(|v| v.strong_count() > 0);
+                    views.iter().filter_map(Weak::upgrade).map(RTensor).collect()
+                }
+                Alias::View { .. } => Vec::new(),
+            }
         };
         let flat = data.flatten_all()?;
         for view in views {
             let mut inner = view.0.borrow_mut();
-            let Alias::View { offsets, .. } = &inner.alias else { unreachable!("a base's views are views") };
-            let shown = flat.index_select(&offsets.flatten_all()?, 0)?.reshape(offsets.dims())?;
-            inner.data = shown;
+            if let Alias::View { offsets, .. } = &inner.alias {
+                let shown = flat.index_select(&offsets.flatten_all()?, 0)?.reshape(offsets.dims())?;
+                inner.data = shown;
+            }
         }
         Ok(())
     }
@@ -192,6 +197,9 @@ impl RTensor {
     /// at `positions` (as [`RTensor::positions`] gives them, in this
     /// tensor's shape).
     pub fn become_view(&self, of: &RTensor, positions: &RTensor) -> Result<(), KernelError> {
+        if !matches!(&self.0.borrow().alias, Alias::Base(views) if views.iter().all(|v| v.strong_count() == 0)) {
+            return Err(KernelError::unsupported("a view operator returned a tensor that other tensors share"));
+        }
         let base = of.owner();
         let offsets = positions.data().to_dtype(DType::U32)?;
         let mut seen: Vec<u32> = offsets.flatten_all()?.to_vec1()?;

@@ -19,7 +19,9 @@ pub(super) fn register(table: &mut std::collections::HashMap<OpKind, Kernel>) {
 /// `bool(a == b)` of two tensors (`at::native::is_nonzero`).
 pub(super) fn tensors_eq_truth(a: &RTensor, b: &RTensor) -> Result<bool, KernelError> {
     let eq = super::call(op::aten::eq, "Tensor", &[RValue::Tensor(a.clone()), RValue::Tensor(b.clone())])?;
-    let Some(RValue::Tensor(eq)) = eq.first() else { unreachable!("aten::eq.Tensor returns a tensor") };
+    let Some(RValue::Tensor(eq)) = eq.first() else {
+        return Err(KernelError::unsupported("aten::eq.Tensor returned no tensor"));
+    };
     match eq.numel() {
         0 => Err(KernelError::new("Boolean value of Tensor with no values is ambiguous")),
         1 => Ok(eq.item()? != 0.0),
