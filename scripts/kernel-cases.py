@@ -74,7 +74,13 @@ def case(qual, *args, expect=None):
                 kw[schema.arguments[i].name] = real
             else:
                 pos.append(real)
-        r = op(*pos, **kw)
+        try:
+            r = op(*pos, **kw)
+        except (RuntimeError, IndexError) as e:
+            # What PyTorch raised: the kernel must fail with the same words.
+            cases.append({"id": f"{qual} #{len(cases)}", "op": f"{ns}::{name}", "overload": overload,
+                          "args": saved, "raises": str(e).strip().splitlines()[-1]})
+            return
         n = len(schema.returns)
         outs = [] if n == 0 else (list(r) if n > 1 else [r])
     else:
@@ -402,6 +408,54 @@ case("aten::__getitem__.str", "hey", 1)
 case("aten::slice.t", [1, 2, 3, 4, 5], -4, None, 2, expect=[[2, 4]])
 case("aten::slice.str", "abcdef", 1, -1, 1)
 case("aten::__contains__.int_list", [1, 2, 3], 2)
+# the other str methods: byte-wise under the C locale, as PyTorch
+words = ["", "hello", "Hello World", "  a b\tc\n", "ABC def_1", "x\r\ny\x0bz\x1c", "héllo É", "12", "a1!", "Title Case", "mIxEd", "\t"]
+for w in words:
+    for qual in ("aten::lower", "aten::upper", "aten::swapcase", "aten::capitalize", "aten::title", "aten::isdigit",
+                 "aten::isdecimal", "aten::isnumeric", "aten::isspace", "aten::isalnum", "aten::isalpha",
+                 "aten::isupper", "aten::islower", "aten::isidentifier", "aten::istitle", "aten::isprintable",
+                 "aten::splitlines"):
+        if qual != "aten::splitlines":
+            case(qual, w)
+        elif w.isascii():
+            # (PyTorch splits UTF-8 characters at their bytes 0x85, 0xa8, 0xa9.)
+            case(qual, w, False)
+            case(qual, w, True)
+    for chars in (" \n\t\x0c\x0b", "ho", "é"):
+        for qual in ("aten::strip", "aten::lstrip", "aten::rstrip"):
+            case(qual, w, chars)
+    for sep in (None, " ", "l", "ll") if w.isascii() else (" ", "l"):
+        for mx in (-1, 0, 1):
+            case("aten::split.str", w, sep, mx)
+    for sep in (" ", "l", "o W"):
+        for mx in (-1, 0, 1, 5):
+            case("aten::rsplit", w, sep, mx)
+    for sep in ("l", " ", "zz", "É"):
+        case("aten::partition", w, sep)
+        case("aten::rpartition", w, sep)
+    for width in (-3, 0, 4, 11, 12):
+        case("aten::zfill", w, width)
+        for fill in (" ", "*"):
+            for qual in ("aten::ljust", "aten::rjust", "aten::center"):
+                if not (qual == "aten::center" and width < 0):
+                    case(qual, w, width, fill)
+    for tab in (-1, 0, 1, 4, 8):
+        case("aten::expandtabs", w + "\tx\t", tab)
+    for old, new, mx in (("l", "L", -1), ("l", "", 1), ("", "-", 2), ("lo", "xyz", -1), ("o", "oo", 0)):
+        case("aten::replace", w, old, new, mx)
+case("aten::split.str", "a,b", "", -1)
+case("aten::center", "ab", 5, "**")
+case("aten::ljust", "ab", 5, "")
+# str methods with bounds: PyTorch's (byte) rules, every kind of start/end
+bounds = [(0, -1), (0, -5), (0, -6), (0, -7), (1, 4), (-2, -1), (-10, 10), (3, 2), (6, 10), (5, 5), (0, 5),
+          (2, -2), (-3, -1), (0, 0), (10, -1), (-1, -1), (4, -1), (5, -1), (1, 100), (-100, -100)]
+for text in ("hello", "", "lolol", "héllo"):
+    for sub in ("lo", "l", "", "hello!", "é"):
+        for start, end in bounds:
+            for qual in ("aten::startswith", "aten::endswith", "aten::find", "aten::rfind", "aten::index.str", "aten::rindex"):
+                case(qual, text, sub, start, end)
+            if sub:
+                case("aten::count", text, sub, start, end)
 case("aten::list.t", [1, 2], expect=[[1, 2]])
 case("aten::__is__", None, None, expect=[True])
 case("aten::__isnot__", 1, None, expect=[True])

@@ -325,3 +325,13 @@ fn a_rank_check_on_a_convolution_folds_away() {
     assert_eq!(count(&graph, "aten::feature_dropout"), 0, "{graph}");
     assert_eq!(count(&graph, "prepacked::conv2d_clamp_run"), 1, "{graph}");
 }
+
+#[test]
+fn a_write_whose_result_is_returned_stays() {
+    // `pop` writes a list nothing reads afterwards, but its result is the
+    // block's return: clean-up keeps it (it panicked, returning a value it
+    // had removed). tests/fixtures/run/list_pop.tsy runs it against PyTorch.
+    let source = model("        pass", "        items = [x, x + 1]\n        return items.pop()");
+    let graph = final_graph("pop_returned", &source, &[]);
+    assert_eq!(count(&graph, "aten::pop"), 1, "{graph}");
+}

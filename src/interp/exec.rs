@@ -11,6 +11,7 @@ use crate::ops::op;
 use crate::runtime::kernels::{self, KernelError};
 use crate::runtime::value::{Object, RValue};
 use crate::source::Span;
+use crate::types::{ScalarType, Type};
 
 /// Why a run stopped: the node's error, where it was.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -251,7 +252,12 @@ impl Frame<'_, '_> {
             }
             kind => {
                 let overload = node.overload.as_deref().unwrap_or("");
-                let outputs = kernels::call(kind, overload, &inputs).map_err(|e| self.fail(node, e))?;
+                let mut outputs = match static_dtype(graph, node, &inputs) {
+                    Some(given) => kernels::call(kind, overload, &given),
+                    None => kernels::call(kind, overload, &inputs),
+                }
+                .map_err(|e| self.fail(node, e))?;
+                crate::runtime::views::alias(kind, overload, &inputs, &mut outputs).map_err(|e| self.fail(node, e))?;
                 self.observer.operator(graph, id, &inputs, &outputs);
                 outputs
             }
@@ -330,4 +336,31 @@ fn print_form(v: &RValue) -> String {
 /// A fresh object with the given attributes (used for torchbind contexts).
 pub fn object(class: &str, attrs: Vec<(String, RValue)>) -> RValue {
     RValue::Object(Object::new(class, attrs.into_iter().collect()))
+}
+
+/// `torch.tensor(list)` without a dtype: TorchScript takes the dtype from
+/// the list's static element type (int64, the default float32, bool), not
+/// from its values as eager Python does, so an empty `List[int]` makes an
+/// int64 tensor (register_special_ops.cpp). The inputs with that dtype
+/// filled in, where it applies.
+fn static_dtype(graph: &Graph, node: &Node, inputs: &[RValue]) -> Option<Vec<RValue>> {
+    if !matches!(node.kind, op::aten::tensor | op::aten::as_tensor) || !matches!(inputs.get(1), Some(RValue::None)) {
+        return None;
+    }
+    let mut ty = &graph.value(*node.inputs.first()?).ty;
+    if !matches!(ty, Type::List(_)) {
+        return None;
+    }
+    while let Type::List(inner) = ty {
+        ty = inner;
+    }
+    let dtype = match ty {
+        Type::Int => ScalarType::Int64,
+        Type::Float => ScalarType::Float32,
+        Type::Bool => ScalarType::Bool,
+        _ => return None,
+    };
+    let mut given = inputs.to_vec();
+    given[1] = RValue::Int(dtype.code());
+    Some(given)
 }

@@ -265,7 +265,7 @@ fn remove_unobserved_writes(graph: &mut Graph) -> bool {
     let mut dead = Vec::new();
     for (&n, at) in path {
         let Some(s) = schema(n) else { continue };
-        if !s.is_mutable() || in_loop[&n] || graph.node(n).outputs.iter().any(|&o| uses.readers(o).next().is_some()) {
+        if !s.is_mutable() || in_loop[&n] || graph.node(n).outputs.iter().any(|&o| uses.is_used(o)) {
             continue;
         }
         let written: Vec<ValueId> = s

@@ -5,6 +5,7 @@
 pub mod kernels;
 pub mod tensor;
 pub mod value;
+pub mod views;
 
 pub use kernels::KernelError;
 pub use tensor::RTensor;

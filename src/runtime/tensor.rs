@@ -2,13 +2,16 @@
 //!
 //! Shared and mutable (`Rc<RefCell<…>>`) because TorchScript's in-place ops
 //! (`add_`, `relu_`) change the tensor every holder of it sees; an in-place
-//! kernel computes the new contents and [`RTensor::assign`]s them. Views
-//! made before the mutation do not see it (candle tensors are immutable),
-//! a difference no graph the compiler emits depends on.
+//! kernel computes the new contents and [`RTensor::assign`]s them. A view
+//! (`x[0]`, `x.view(-1)`: see `views.rs`) shares its base's
+//! elements as PyTorch's views share storage: it knows which of the base's
+//! elements it shows, a write through it goes into the base, and every
+//! write to a base refreshes the views of it still alive (candle tensors
+//! are immutable, so each holds its own copy of what it shows).
 
 use std::cell::RefCell;
 use std::fmt;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use candle_core::{DType, Device, Tensor};
 
@@ -21,6 +24,16 @@ pub struct RTensor(Rc<RefCell<Inner>>);
 struct Inner {
     data: Tensor,
     dtype: ScalarType,
+    alias: Alias,
+}
+
+/// How a tensor shares its elements.
+enum Alias {
+    /// Its own, and the views of it made so far.
+    Base(Vec<Weak<RefCell<Inner>>>),
+    /// A view of `base` (which is no view): `offsets` (u32, this tensor's
+    /// shape) are the row-major positions in `base` of its elements.
+    View { base: RTensor, offsets: Tensor, overlapping: bool },
 }
 
 /// The candle dtype that stores a PyTorch dtype. Small integer types are
@@ -40,7 +53,7 @@ impl RTensor {
     /// Wraps a candle tensor, converting it to the storage of `dtype`.
     pub fn new(data: Tensor, dtype: ScalarType) -> Result<RTensor, KernelError> {
         let data = if data.dtype() == storage_dtype(dtype) { data } else { data.to_dtype(storage_dtype(dtype))? };
-        Ok(RTensor(Rc::new(RefCell::new(Inner { data, dtype }))))
+        Ok(RTensor(Rc::new(RefCell::new(Inner { data, dtype, alias: Alias::Base(Vec::new()) }))))
     }
 
     /// From little-endian bytes of `dtype` (a host tensor, a weights file).
@@ -121,7 +134,83 @@ impl RTensor {
         let target = self.shape();
         let data = if data.dims() == target.as_slice() { data } else { data.broadcast_as(target)?.contiguous()? };
         let data = if data.dtype() == storage_dtype(dtype) { data } else { data.to_dtype(storage_dtype(dtype))? };
-        self.0.borrow_mut().data = data;
+        let view = match &self.0.borrow().alias {
+            Alias::View { base, offsets, overlapping } => Some((base.clone(), offsets.clone(), *overlapping)),
+            Alias::Base(_) => None,
+        };
+        match view {
+            None => self.replace(data),
+            Some((_, _, true)) => Err(KernelError::new(
+                "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.",
+            )),
+            Some((base, offsets, false)) => base.replace(scatter(&base.data(), &offsets, &data)?),
+        }
+    }
+
+    /// New contents of a base, shown again by its live views.
+    fn replace(&self, data: Tensor) -> Result<(), KernelError> {
+        let views: Vec<RTensor> = {
+            let mut inner = self.0.borrow_mut();
+            inner.data = data.clone();
+            match &mut inner.alias {
+                Alias::Base(views) => {
+                    views.retain(|v| v.strong_count() > 0);
+                    views.iter().filter_map(Weak::upgrade).map(RTensor).collect()
+                }
+                Alias::View { .. } => Vec::new(),
+            }
+        };
+        let flat = data.flatten_all()?;
+        for view in views {
+            let mut inner = view.0.borrow_mut();
+            if let Alias::View { offsets, .. } = &inner.alias {
+                let shown = flat.index_select(&offsets.flatten_all()?, 0)?.reshape(offsets.dims())?;
+                inner.data = shown;
+            }
+        }
+        Ok(())
+    }
+
+    /// The row-major positions of this tensor's elements in the tensor
+    /// that owns them (itself, unless it is a view), as int64.
+    pub fn positions(&self) -> Result<RTensor, KernelError> {
+        let positions = match &self.0.borrow().alias {
+            Alias::View { offsets, .. } => offsets.to_dtype(DType::I64)?,
+            Alias::Base(_) => Tensor::arange(0i64, self.numel() as i64, &Device::Cpu)?.reshape(self.shape())?,
+        };
+        RTensor::new(positions, ScalarType::Int64)
+    }
+
+    /// The tensor that owns this one's elements: its base, or itself.
+    pub fn owner(&self) -> RTensor {
+        match &self.0.borrow().alias {
+            Alias::View { base, .. } => base.clone(),
+            Alias::Base(_) => self.clone(),
+        }
+    }
+
+    pub fn is_view(&self) -> bool {
+        matches!(self.0.borrow().alias, Alias::View { .. })
+    }
+
+    /// Makes this fresh tensor a view of `of`'s owner, showing the elements
+    /// at `positions` (as [`RTensor::positions`] gives them, in this
+    /// tensor's shape).
+    pub fn become_view(&self, of: &RTensor, positions: &RTensor) -> Result<(), KernelError> {
+        if !matches!(&self.0.borrow().alias, Alias::Base(views) if views.iter().all(|v| v.strong_count() == 0)) {
+            return Err(KernelError::unsupported("a view operator returned a tensor that other tensors share"));
+        }
+        let base = of.owner();
+        let offsets = positions.data().to_dtype(DType::U32)?;
+        let mut seen: Vec<u32> = offsets.flatten_all()?.to_vec1()?;
+        let n = seen.len();
+        seen.sort_unstable();
+        seen.dedup();
+        let overlapping = seen.len() != n;
+        if let Alias::Base(views) = &mut base.0.borrow_mut().alias {
+            views.push(Rc::downgrade(&self.0));
+        }
+        self.0.borrow_mut().alias = Alias::View { base, offsets, overlapping };
         Ok(())
     }
 
@@ -164,6 +253,28 @@ impl RTensor {
             ScalarType::Float16 => data.to_vec1::<half::f16>()?.iter().flat_map(|x| x.to_le_bytes()).collect(),
             ScalarType::BFloat16 => data.to_vec1::<half::bf16>()?.iter().flat_map(|x| x.to_le_bytes()).collect(),
         })
+    }
+}
+
+/// `base` with the elements at `offsets` set to `values` (same shape as
+/// `offsets`, `base`'s storage dtype).
+fn scatter(base: &Tensor, offsets: &Tensor, values: &Tensor) -> Result<Tensor, KernelError> {
+    fn set<T: candle_core::WithDType>(base: &Tensor, at: &[u32], values: &Tensor) -> Result<Tensor, KernelError> {
+        let mut all: Vec<T> = base.flatten_all()?.to_vec1()?;
+        for (i, v) in at.iter().zip(values.flatten_all()?.to_vec1::<T>()?) {
+            all[*i as usize] = v;
+        }
+        Ok(Tensor::from_vec(all, base.dims(), &Device::Cpu)?)
+    }
+    let at: Vec<u32> = offsets.flatten_all()?.to_vec1()?;
+    match base.dtype() {
+        DType::F32 => set::<f32>(base, &at, values),
+        DType::F64 => set::<f64>(base, &at, values),
+        DType::F16 => set::<half::f16>(base, &at, values),
+        DType::BF16 => set::<half::bf16>(base, &at, values),
+        DType::I64 => set::<i64>(base, &at, values),
+        DType::U8 => set::<u8>(base, &at, values),
+        other => Err(KernelError::unsupported(format!("a write through a view of {other:?} storage"))),
     }
 }
 

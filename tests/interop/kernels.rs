@@ -2,7 +2,8 @@
 //! `scripts/kernel-cases.py` calls each operator with seeded inputs and
 //! every schema argument explicit; each call is replayed through
 //! `tsy::runtime::kernels::call` and the outputs compared (shape, dtype,
-//! values: 1e-5 relative/absolute for floats, exact otherwise).
+//! values: 1e-5 relative/absolute for floats, exact otherwise), or, where
+//! PyTorch raises, the kernel fails with its message.
 
 use std::path::{Path, PathBuf};
 
@@ -146,8 +147,20 @@ fn kernels_match_pytorch() {
         let overload = c["overload"].as_str().expect("an overload");
         ops.insert(format!("{op}.{overload}"));
         let args = items(&c["args"], &st);
+        let got = kernels::call(tsy::ops::OpKind::intern(op), overload, &args);
+        if let Some(raised) = c["raises"].as_str() {
+            let verdict = match got {
+                Err(e) if e.message.ends_with(raised) => None,
+                Err(e) => Some(format!("error `{}`, PyTorch raised `{raised}`", e.message)),
+                Ok(got) => Some(format!("{got:?}, PyTorch raised `{raised}`")),
+            };
+            let status = if verdict.is_none() { "ok" } else { "FAIL" };
+            println!("{status:4} {id:55} {}", verdict.clone().unwrap_or_default());
+            failures.extend(verdict.map(|v| format!("{id}: {v}")));
+            continue;
+        }
         let want = items(&c["out"], &st);
-        let verdict = match kernels::call(tsy::ops::OpKind::intern(op), overload, &args) {
+        let verdict = match got {
             Err(e) => Some(format!("error: {}", e.message)),
             Ok(got) if got.len() != want.len() => Some(format!("{} outputs, expected {}", got.len(), want.len())),
             Ok(got) => {

@@ -19,6 +19,7 @@ mod load;
 mod packed;
 mod ptl;
 mod ptl_inspect;
+mod run;
 mod trace;
 mod weights;
 
@@ -40,6 +41,7 @@ fn main() {
         packed::tests(),
         ptl::tests(),
         ptl_inspect::tests(),
+        run::tests(),
         trace::tests(),
         weights::tests(),
     ]

@@ -6,6 +6,7 @@
 
 pub mod args;
 mod creation;
+mod membership;
 mod nn;
 pub mod pointwise;
 mod prepacked;
@@ -13,6 +14,8 @@ mod reduce;
 mod rnn;
 mod scalars;
 mod shape;
+mod str_methods;
+mod str_search;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -63,6 +66,9 @@ fn table() -> &'static HashMap<OpKind, Kernel> {
         nn::register(&mut table);
         rnn::register(&mut table);
         prepacked::register(&mut table);
+        str_search::register(&mut table);
+        str_methods::register(&mut table);
+        membership::register(&mut table);
         for (alias, target) in crate::ops::aliases::ALIASES {
             if let Some(&kernel) = table.get(target) {
                 table.insert(*alias, kernel);

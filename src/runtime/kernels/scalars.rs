@@ -60,12 +60,7 @@ pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
         (op::aten::log1p, |a| math(a, f64::ln_1p)),
         (op::aten::expm1, |a| math(a, f64::exp_m1)),
         (op::aten::isnan, isnan),
-        (op::aten::lower, lower),
-        (op::aten::upper, upper),
-        (op::aten::startswith, startswith),
-        (op::aten::endswith, endswith),
         (op::aten::join, join),
-        (op::aten::strip, strip),
     ];
     for (name, kernel) in kernels {
         table.insert(*name, *kernel);
@@ -282,14 +277,20 @@ pub(super) fn values_equal(a: &RValue, b: &RValue) -> Result<bool, KernelError> 
         (RValue::None, _) | (_, RValue::None) => false,
         (RValue::Str(x), RValue::Str(y)) => x == y,
         (RValue::Device(x), RValue::Device(y)) => x == y,
-        (RValue::Tensor(x), RValue::Tensor(y)) => super::reduce::tensors_equal(x, y)?,
+        // IValue equality: the same tensor, or bool() of `eq`.
+        (RValue::Tensor(x), RValue::Tensor(y)) => x.same(y) || super::membership::tensors_eq_truth(x, y)?,
         (x @ (RValue::List(_) | RValue::Tuple(_)), y @ (RValue::List(_) | RValue::Tuple(_))) => {
             let (xs, ys) = (x.items().unwrap_or_default(), y.items().unwrap_or_default());
             if xs.len() != ys.len() {
                 return Ok(false);
             }
             for (p, q) in xs.iter().zip(&ys) {
-                if !values_equal(p, q)? {
+                // Tensors in a list compare without the identity shortcut.
+                let equal = match (p, q) {
+                    (RValue::Tensor(p), RValue::Tensor(q)) => super::membership::tensors_eq_truth(p, q)?,
+                    _ => values_equal(p, q)?,
+                };
+                if !equal {
                     return Ok(false);
                 }
             }
@@ -654,10 +655,10 @@ fn pop(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
             let l = list_ref(args, 0)?;
             let mut items = l.borrow_mut();
             if items.is_empty() {
-                return Err(args.error("IndexError: pop from empty list"));
+                return Err(KernelError::new("pop from empty list"));
             }
             let idx = args.opt_int(1)?.unwrap_or(-1);
-            let i = seq_index(idx, items.len(), "pop")?;
+            let i = seq_index(idx, items.len(), "list")?;
             Ok(vec![items.remove(i)])
         }
     }
@@ -849,33 +850,6 @@ fn derive_index(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 
 fn warn(_args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     Ok(vec![])
-}
-
-fn string(args: &Args<'_>, f: impl Fn(&str) -> RValue) -> Result<Vec<RValue>, KernelError> {
-    Ok(vec![f(args.str(0)?)])
-}
-
-fn lower(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    string(args, |s| RValue::Str(s.to_lowercase().into()))
-}
-
-fn upper(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    string(args, |s| RValue::Str(s.to_uppercase().into()))
-}
-
-fn strip(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    let chars: Vec<char> = args.opt(1).map(|_| args.str(1)).transpose()?.unwrap_or(" \t\n\r\x0b\x0c").chars().collect();
-    string(args, |s| RValue::Str(s.trim_matches(|c| chars.contains(&c)).into()))
-}
-
-fn startswith(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    let prefix = args.str(1)?.to_string();
-    string(args, |s| RValue::Bool(s.starts_with(&prefix)))
-}
-
-fn endswith(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    let suffix = args.str(1)?.to_string();
-    string(args, |s| RValue::Bool(s.ends_with(&suffix)))
 }
 
 fn join(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {

@@ -430,8 +430,8 @@ fn split_sizes(n: usize, size: usize) -> Vec<usize> {
 /// `split.Tensor(self, int size, dim)`, `split.sizes`/`split_with_sizes(self,
 /// int[] sizes, dim)`, and `split.str(self, separator?, max)`.
 fn split(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    if let RValue::Str(s) = args.get(0)? {
-        return split_str(args, s);
+    if let RValue::Str(_) = args.get(0)? {
+        return super::str_methods::split(args);
     }
     let t = args.tensor(0)?;
     let d = args.dim(2, t.dim())?;
@@ -454,40 +454,6 @@ fn split(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
         }
     };
     pieces(t, d, &sizes)
-}
-
-fn split_str(args: &Args<'_>, s: &str) -> Result<Vec<RValue>, KernelError> {
-    let max = args.opt_int(2)?.unwrap_or(-1);
-    let parts: Vec<String> = match args.opt(1) {
-        None => {
-            let words: Vec<&str> = s.split_whitespace().collect();
-            if max >= 0 && words.len() > max as usize + 1 {
-                let mut out: Vec<String> = words[..max as usize].iter().map(std::string::ToString::to_string).collect();
-                let mut rest = s.trim_start();
-                for _ in 0..max {
-                    rest = rest.trim_start();
-                    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-                    rest = &rest[end..];
-                }
-                out.push(rest.trim_start().to_string());
-                out
-            } else {
-                words.into_iter().map(String::from).collect()
-            }
-        }
-        Some(_) => {
-            let sep = args.str(1)?;
-            if sep.is_empty() {
-                return Err(args.error("ValueError: empty separator"));
-            }
-            if max >= 0 {
-                s.splitn(max as usize + 1, sep).map(String::from).collect()
-            } else {
-                s.split(sep).map(String::from).collect()
-            }
-        }
-    };
-    Ok(vec![RValue::list(parts.into_iter().map(|p| RValue::Str(p.into())).collect())])
 }
 
 fn unbind(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
@@ -624,21 +590,9 @@ fn nonzero_kernel(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 fn index(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let t = match args.get(0)? {
         RValue::Tensor(t) => t,
-        RValue::Str(s) => {
-            let sub = args.str(1)?;
-            let pos = s.find(sub).ok_or_else(|| args.error("ValueError: substring not found"))?;
-            return Ok(vec![RValue::Int(s[..pos].chars().count() as i64)]);
-        }
-        other => {
-            let items = other.items().ok_or_else(|| args.error("index expects a Tensor or a list"))?;
-            let el = args.get(1)?;
-            for (i, x) in items.iter().enumerate() {
-                if super::scalars::values_equal(x, el)? {
-                    return Ok(vec![RValue::Int(i as i64)]);
-                }
-            }
-            return Err(args.error("ValueError: element is not in list"));
-        }
+        RValue::Str(_) => return super::str_search::index(args, false),
+        RValue::List(_) => return super::membership::list_index(args),
+        other => return Err(args.error(format!("argument 0 must be a Tensor, str or list, not {}", other.type_name()))),
     };
     let raw = args.get(1)?.items().ok_or_else(|| args.error("indices must be a list"))?;
     // Bool masks become one long index per dim they cover.
