@@ -470,6 +470,13 @@ fn flatten(
             Ok(())
         }
         Value::Int(i) => {
+            // Values are kept as f64, exact up to 2^53; refuse beyond.
+            if i.unsigned_abs() > 1 << 53 {
+                return host.unsupported(
+                    format!("`torch.tensor` of the integer {i} (beyond 2^53) is not supported in module-level code yet"),
+                    span,
+                );
+            }
             kinds.1 = true;
             values.push(*i as f64);
             Ok(())
