@@ -227,8 +227,27 @@ enum Color {
     Never,
 }
 
+/// The stack tsc runs on. The phases after parsing recurse once per level
+/// of an expression, up to the parser's limit of 3000 (`E1015`), and
+/// evaluated Python once per call up to its recursion limit (`E5006`);
+/// the main thread's 8 MiB is not enough for either. Untouched pages cost
+/// nothing.
+const STACK_SIZE: usize = 256 << 20;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let worker = std::thread::Builder::new().name("tsc".into()).stack_size(STACK_SIZE).spawn(move || command(cli));
+    match worker.map(std::thread::JoinHandle::join) {
+        Ok(Ok(code)) => code,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(error) => {
+            eprintln!("error: cannot start tsc's thread: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn command(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check { files, format, color, verbose } => check(&files, format, color, verbose),
         Command::Inspect { file, entry, weights, ops, format, color } => {
