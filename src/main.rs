@@ -25,6 +25,10 @@ use tsy::syntax::Interner;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The most memory one list, string or tensor may take (bytes, or with a unit: 512MB,
+    /// 8GiB); a larger one is an error at the expression that builds it, not an abort
+    #[arg(long, global = true, value_parser = tsy::budget::parse, default_value = "4GiB")]
+    max_memory: u64,
 }
 
 #[derive(Subcommand)]
@@ -248,6 +252,7 @@ fn main() -> ExitCode {
 }
 
 fn command(cli: Cli) -> ExitCode {
+    tsy::budget::set_limit(cli.max_memory);
     match cli.command {
         Command::Check { files, format, color, verbose } => check(&files, format, color, verbose),
         Command::Inspect { file, entry, weights, ops, format, color } => {

@@ -162,3 +162,44 @@ fn reference_python_agrees_at_the_limits() {
         }
     }
 }
+
+#[test]
+fn a_list_repeated_ten_billion_times_is_beyond_the_memory_budget() {
+    let file = temp_file("list.tsy", "x = [0] * (10 ** 10)\n");
+    let outcome = tsc(&["check", "--format", "short", &file.display().to_string()]);
+    assert!(outcome.stdout.contains("error[E5006]: the repeated sequence would need 320.0 GB"), "{}", outcome.stdout);
+}
+
+#[test]
+fn a_string_repeated_a_hundred_billion_times_is_beyond_the_memory_budget() {
+    let file = temp_file("str.tsy", "x = 'a' * (10 ** 11)\n");
+    let outcome = tsc(&["check", "--format", "short", &file.display().to_string()]);
+    assert!(outcome.stdout.contains("error[E5006]: the repeated sequence would need 100.0 GB"), "{}", outcome.stdout);
+}
+
+#[test]
+fn compiling_a_four_terabyte_parameter_is_refused_and_writes_no_file() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/host/huge_parameter.tsy");
+    let dir = std::env::temp_dir().join(format!("tsy-hostile-ptl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let output = dir.join("huge.ptl");
+    let outcome = tsc(&["compile", fixture, "-o", &output.display().to_string(), "--format", "short"]);
+    assert!(outcome.stdout.contains("error[E5006]: this tensor would need 4.0 TB"), "{}", outcome.stdout);
+    let left: Vec<_> = std::fs::read_dir(&dir).expect("the folder").collect();
+    assert!(left.is_empty(), "files were written: {left:?}");
+    // With a budget the machine cannot honour, the export's allocation fails:
+    // a diagnostic again, no file.
+    let outcome =
+        tsc(&["compile", fixture, "-o", &output.display().to_string(), "--format", "short", "--max-memory", "5TB"]);
+    assert!(outcome.stdout.contains("error[E4002]: cannot write the archive: i/o error: a tensor would need 4.0 TB"));
+    let left: Vec<_> = std::fs::read_dir(&dir).expect("the folder").collect();
+    assert!(left.is_empty(), "files were written: {left:?}");
+}
+
+#[test]
+fn running_a_forward_that_allocates_four_terabytes_is_an_error() {
+    let source = "import torch\nimport torch.nn as nn\n\n\nclass Grow(nn.Module):\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n        big = torch.zeros(1000000, 1000000)\n        return x + big.sum()\n\n\nmodel = torch.jit.script(Grow())\nexample_inputs = (torch.ones(2),)\n";
+    let file = temp_file("grow.tsy", source);
+    let outcome = tsc(&["run", &file.display().to_string(), "--format", "short"]);
+    assert!(outcome.stdout.contains("error[E6001]: the tensor would need 4.0 TB"), "{}", outcome.stdout);
+}
