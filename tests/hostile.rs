@@ -113,6 +113,15 @@ fn twenty_thousand_nested_blocks_are_too_many_levels_of_indentation() {
 }
 
 #[test]
+fn the_text_after_a_nesting_error_is_not_read() {
+    // An invalid character where the block too many would start, and an
+    // unclosed bracket after it: one error, the first.
+    let source: String = (0..100).map(|i| format!("{}if True:\n", " ".repeat(i))).collect();
+    let codes = check("after.tsy", &format!("{source}{}$ = (\n", " ".repeat(100)));
+    one_error(&codes, "E1015", "100 blocks and then an invalid character");
+}
+
+#[test]
 fn a_flat_million_term_sum_just_works() {
     let file = temp_file("sum.tsy", &format!("x = 1{}\nassert x == 1000001\n", " + 1".repeat(1_000_000)));
     let outcome = tsc(&["check", "--format", "short", &file.display().to_string()]);

@@ -398,6 +398,9 @@ impl Layout<'_, '_> {
         if self.at_line_start {
             self.at_line_start = false;
             self.indent(range.start);
+            if self.out.stopped.is_some() {
+                return;
+            }
         }
         let span = self.span(range.clone());
         let text = &self.text[range.clone()];
