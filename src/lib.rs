@@ -5,6 +5,7 @@
 //! (running module-level code and `__init__`), `script/` (TorchScript's
 //! rules over what gets compiled), `ir/` (graphs), `diag/` (diagnostics).
 
+pub mod budget;
 pub mod diag;
 pub mod export;
 pub mod host;

@@ -25,6 +25,10 @@ use tsy::syntax::Interner;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The most memory one list, string or tensor may take (bytes, or with a unit: 512MB,
+    /// 8GiB); a larger one is an error at the expression that builds it, not an abort
+    #[arg(long, global = true, value_parser = tsy::budget::parse, default_value = "4GiB")]
+    max_memory: u64,
 }
 
 #[derive(Subcommand)]
@@ -227,8 +231,28 @@ enum Color {
     Never,
 }
 
+/// The stack tsc runs on. The phases after parsing recurse once per level
+/// of an expression, up to the parser's limit of 3000 (`E1015`), and
+/// evaluated Python once per call up to its recursion limit (`E5006`);
+/// the main thread's 8 MiB is not enough for either. Untouched pages cost
+/// nothing.
+const STACK_SIZE: usize = 256 << 20;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let worker = std::thread::Builder::new().name("tsc".into()).stack_size(STACK_SIZE).spawn(move || command(cli));
+    match worker.map(std::thread::JoinHandle::join) {
+        Ok(Ok(code)) => code,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(error) => {
+            eprintln!("error: cannot start tsc's thread: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn command(cli: Cli) -> ExitCode {
+    tsy::budget::set_limit(cli.max_memory);
     match cli.command {
         Command::Check { files, format, color, verbose } => check(&files, format, color, verbose),
         Command::Inspect { file, entry, weights, ops, format, color } => {

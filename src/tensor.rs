@@ -7,6 +7,7 @@
 //! computed only as it is written out.
 
 use std::cell::RefCell;
+use std::collections::TryReserveError;
 use std::io::Write;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -203,7 +204,7 @@ impl Tensor {
                 drop(storage);
                 let size = self.dtype.size();
                 let mut data = self.storage_bytes().to_vec();
-                let block = materialize(&fill, numel, self.dtype);
+                let block = materialize(&fill, numel, self.dtype).expect(WITHIN_BUDGET);
                 data[self.offset * size..(self.offset + numel) * size].copy_from_slice(&block);
                 self.set_bytes(data.into());
             }
@@ -227,19 +228,25 @@ impl Tensor {
     /// The whole storage this tensor views, materialized once (views of it
     /// share the bytes).
     pub fn storage_bytes(&self) -> Bytes {
+        self.try_storage_bytes().expect(WITHIN_BUDGET)
+    }
+
+    /// [`Tensor::storage_bytes`], or the allocation that failed.
+    pub fn try_storage_bytes(&self) -> Result<Bytes, TryReserveError> {
         let materialized = match &*self.storage.borrow() {
-            Storage::Bytes(all) => return all.clone(),
+            Storage::Bytes(all) => return Ok(all.clone()),
             Storage::Lazy { fill, numel, patches } => {
                 let size = self.dtype.size();
-                let mut data = materialize(fill, *numel, self.dtype);
+                let mut data = materialize(fill, *numel, self.dtype)?;
                 for (offset, len, patch) in patches {
-                    data[offset * size..(offset + len) * size].copy_from_slice(&materialize(patch, *len, self.dtype));
+                    data[offset * size..(offset + len) * size].copy_from_slice(&materialize(patch, *len, self.dtype)?);
                 }
                 MATERIALIZED_BYTES.fetch_add(data.len() as u64, Ordering::Relaxed);
                 data
             }
             Storage::Scaled { source, factors } => {
-                let mut data = Vec::with_capacity(source.len());
+                let mut data = Vec::new();
+                data.try_reserve_exact(source.len())?;
                 scale_into(source, factors, &mut |piece| {
                     data.extend_from_slice(piece);
                     Ok(())
@@ -250,7 +257,7 @@ impl Tensor {
         };
         let all = Bytes::from(materialized);
         *self.storage.borrow_mut() = Storage::Bytes(all.clone());
-        all
+        Ok(all)
     }
 
     /// Writes the whole storage this tensor views to `out`; a folded weight
@@ -259,7 +266,11 @@ impl Tensor {
         if let Storage::Scaled { source, factors } = &*self.storage.borrow() {
             return scale_into(source, factors, &mut |piece| out.write_all(piece));
         }
-        out.write_all(&self.storage_bytes())
+        let bytes = self.try_storage_bytes().map_err(|_| {
+            let needed = crate::budget::size(self.storage_len() as u128);
+            std::io::Error::new(std::io::ErrorKind::OutOfMemory, format!("a tensor would need {needed}"))
+        })?;
+        out.write_all(&bytes)
     }
 
     /// The whole storage's size in bytes, without materializing it.
@@ -268,7 +279,13 @@ impl Tensor {
     }
 }
 
-fn materialize(fill: &Fill, numel: usize, dtype: ScalarType) -> Vec<u8> {
+/// Lazy tensors are created within the memory budget (`crate::budget`), so
+/// materializing one outside the fallible export path does not fail.
+const WITHIN_BUDGET: &str = "a lazy tensor is created within the memory budget";
+
+/// The elements of a fill, or the allocation that failed (the export of a
+/// tensor larger than the machine is an error, not an abort).
+fn materialize(fill: &Fill, numel: usize, dtype: ScalarType) -> Result<Vec<u8>, TryReserveError> {
     use rand::{Rng, SeedableRng, rngs::SmallRng};
     match fill {
         Fill::Uninitialized => encode(numel, dtype, |_| 0.0),
@@ -288,14 +305,15 @@ fn materialize(fill: &Fill, numel: usize, dtype: ScalarType) -> Vec<u8> {
     }
 }
 
-fn encode(numel: usize, dtype: ScalarType, mut value_at: impl FnMut(usize) -> f64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(numel * dtype.size());
+fn encode(numel: usize, dtype: ScalarType, mut value_at: impl FnMut(usize) -> f64) -> Result<Vec<u8>, TryReserveError> {
+    let mut out = Vec::new();
+    out.try_reserve_exact(numel.saturating_mul(dtype.size()))?;
     if dtype == ScalarType::Float32 {
         // The common case, without a dtype dispatch per element.
         for i in 0..numel {
             out.extend_from_slice(&(value_at(i) as f32).to_le_bytes());
         }
-        return out;
+        return Ok(out);
     }
     for i in 0..numel {
         let v = value_at(i);
@@ -312,7 +330,7 @@ fn encode(numel: usize, dtype: ScalarType, mut value_at: impl FnMut(usize) -> f6
             ScalarType::Bool => out.push(u8::from(v != 0.0)),
         }
     }
-    out
+    Ok(out)
 }
 
 /// IEEE half precision, round to nearest even (finite values and infinities).

@@ -48,6 +48,7 @@ codes! {
     E1012: "invalid assignment or deletion target",
     E1013: "invalid parameter list",
     E1014: "statement outside of its context",
+    E1015: "brackets, blocks or an expression nested too deeply",
     E2001: "a global Python value is used in compiled code",
     E2002: "attribute lookup on a global Python value in compiled code",
     E2003: "all inputs of range must be ints",

@@ -25,6 +25,7 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("ImportError", "Exception"),
     ("ModuleNotFoundError", "ImportError"),
     ("LookupError", "Exception"),
+    ("MemoryError", "Exception"),
     ("IndexError", "LookupError"),
     ("KeyError", "LookupError"),
     ("NameError", "Exception"),

@@ -1013,10 +1013,17 @@ impl<'a> Host<'a> {
                 let args = self.eval_args(args, expr.span, frame)?;
                 self.call(callee, args, expr.span)
             }
-            ExprKind::BinOp { left, op, right } => {
-                let l = self.eval(left, frame)?;
-                let r = self.eval(right, frame)?;
-                super::ops::binary(self, *op, l, r, expr.span)
+            ExprKind::BinOp { .. } => {
+                // A flat `a + b + … + z` nests to the left, as deep as it is long:
+                // down the left spine in a loop, then back up applying each operator.
+                let (first, spine) = crate::syntax::ast::left_spine(expr);
+                let mut l = self.eval(first, frame)?;
+                for node in spine.into_iter().rev() {
+                    let ExprKind::BinOp { op, right, .. } = &node.kind else { unreachable!("the spine is BinOps") };
+                    let r = self.eval(right, frame)?;
+                    l = super::ops::binary(self, *op, l, r, node.span)?;
+                }
+                Ok(l)
             }
             ExprKind::UnaryOp { op, operand } => {
                 let v = self.eval(operand, frame)?;

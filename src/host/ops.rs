@@ -6,6 +6,7 @@ use std::rc::Rc;
 use super::call::Args;
 use super::eval::{Eval, Host};
 use super::value::{Dict, Value, range_len};
+use crate::diag::Code;
 use crate::repr::{float_repr, string_repr};
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, CmpOp, UnaryOp};
@@ -33,6 +34,13 @@ fn as_f64(n: Num) -> f64 {
     }
 }
 
+/// `sequence * n` within the memory budget (Python's `MemoryError` beyond it).
+fn repetition(host: &Host<'_>, len: usize, item_size: usize, n: i64, span: Span) -> Eval<()> {
+    let count = (len as u128).saturating_mul(n.max(0) as u128);
+    crate::budget::check(count, item_size as u128)
+        .or_else(|why| host.raise_code(Code::E5006, "MemoryError", format!("the repeated sequence {why}"), span))
+}
+
 pub fn binary(host: &mut Host<'_>, op: BinOp, l: Value, r: Value, span: Span) -> Eval<Value> {
     if let (Some(a), Some(b)) = (num(&l), num(&r)) {
         return arithmetic(host, op, a, b, span);
@@ -46,13 +54,16 @@ pub fn binary(host: &mut Host<'_>, op: BinOp, l: Value, r: Value, span: Span) ->
         }
         (BinOp::Add, Value::Tuple(a), Value::Tuple(b)) => Ok(Value::tuple(a.iter().chain(b.iter()).cloned().collect())),
         (BinOp::Mul, Value::Str(s), Value::Int(n)) | (BinOp::Mul, Value::Int(n), Value::Str(s)) => {
+            repetition(host, s.len(), 1, *n, span)?;
             Ok(Value::str(&s.repeat((*n).max(0) as usize)))
         }
         (BinOp::Mul, Value::List(items), Value::Int(n)) | (BinOp::Mul, Value::Int(n), Value::List(items)) => {
             let items = items.borrow();
+            repetition(host, items.len(), std::mem::size_of::<Value>(), *n, span)?;
             Ok(Value::list((0..(*n).max(0)).flat_map(|_| items.iter().cloned()).collect()))
         }
         (BinOp::Mul, Value::Tuple(items), Value::Int(n)) | (BinOp::Mul, Value::Int(n), Value::Tuple(items)) => {
+            repetition(host, items.len(), std::mem::size_of::<Value>(), *n, span)?;
             Ok(Value::tuple((0..(*n).max(0)).flat_map(|_| items.iter().cloned()).collect()))
         }
         (BinOp::Mod, Value::Str(format), args) => percent_format(host, format, args, span),

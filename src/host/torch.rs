@@ -12,6 +12,7 @@ use super::call::Args;
 use super::eager;
 use super::eval::{Eval, Host};
 use super::value::*;
+use crate::diag::Code;
 use crate::source::Span;
 use crate::syntax::Symbol;
 use crate::tensor::{Fill, Tensor};
@@ -260,6 +261,13 @@ fn shape_args(host: &mut Host<'_>, positional: &[Value], span: Span) -> Eval<Vec
         .collect()
 }
 
+/// Refuses a tensor larger than the memory budget, as PyTorch's allocator
+/// refuses one larger than the machine ("not enough memory").
+fn allocation(host: &Host<'_>, shape: &[usize], dtype: ScalarType, span: Span) -> Eval<()> {
+    crate::budget::tensor(shape, dtype.size())
+        .or_else(|why| host.raise_code(Code::E5006, "RuntimeError", format!("this tensor {why}"), span))
+}
+
 fn keyword(host: &Host<'_>, args: &Args, name: &str) -> Option<Value> {
     args.keywords.iter().find(|(k, _)| host.name(*k) == name).map(|(_, v)| v.clone())
 }
@@ -292,6 +300,7 @@ fn factory(host: &mut Host<'_>, args: Args, function: &str, fill: impl FnOnce(&m
     check_factory_keywords(host, &args, function, &[])?;
     let shape = shape_args(host, &args.positional, args.span)?;
     let dtype = dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(ScalarType::Float32);
+    allocation(host, &shape, dtype, args.span)?;
     let fill = fill(host);
     let mut t = Tensor::lazy(shape, dtype, fill);
     t.requires_grad = keyword(host, &args, "requires_grad").is_some_and(|v| v.truthy());
@@ -338,6 +347,7 @@ fn full(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     };
     let dtype = dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(default);
     let v = float_of(host, &value, args.span)?;
+    allocation(host, &shape, dtype, args.span)?;
     Ok(Value::Tensor(Rc::new(Tensor::lazy(shape, dtype, Fill::Constant(v)))))
 }
 
@@ -353,6 +363,7 @@ fn randint(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let shape = shape_args(host, &[size], args.span)?;
     let dtype = dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(ScalarType::Int64);
     // Uniform integers in [low, high): a floor of a uniform real.
+    allocation(host, &shape, dtype, args.span)?;
     let seed = new_seed(host);
     let t = Tensor::lazy(shape, dtype, Fill::Uniform { low: low as f64, high: high as f64 - 1e-9, seed });
     Ok(Value::Tensor(Rc::new(t)))
@@ -412,6 +423,7 @@ fn arange(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let all_int = args.positional.iter().all(|v| matches!(v, Value::Int(_) | Value::Bool(_)));
     let default = if all_int { ScalarType::Int64 } else { ScalarType::Float32 };
     let dtype = dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(default);
+    allocation(host, &[count], dtype, args.span)?;
     Ok(Value::Tensor(Rc::new(Tensor::lazy(vec![count], dtype, Fill::Arange { start, step }))))
 }
 
@@ -473,7 +485,9 @@ fn flatten(
             // Values are kept as f64, exact up to 2^53; refuse beyond.
             if i.unsigned_abs() > 1 << 53 {
                 return host.unsupported(
-                    format!("`torch.tensor` of the integer {i} (beyond 2^53) is not supported in module-level code yet"),
+                    format!(
+                        "`torch.tensor` of the integer {i} (beyond 2^53) is not supported in module-level code yet"
+                    ),
                     span,
                 );
             }

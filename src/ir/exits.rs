@@ -202,9 +202,16 @@ impl<'g> Transformer<'g> {
             }
             // Values made at the top of the graph may have moved `n`: the
             // next node is the one after it (or at its place, if it went).
-            i = match self.graph.block(block).nodes.iter().position(|&m| m == n) {
-                Some(at) => at + 1,
-                None => i,
+            // Most often it stayed, and a search per node would make a long
+            // block (a flat `x + x + … + x`) quadratic.
+            let nodes = &self.graph.block(block).nodes;
+            i = if nodes.get(i) == Some(&n) {
+                i + 1
+            } else {
+                match nodes.iter().position(|&m| m == n) {
+                    Some(at) => at + 1,
+                    None => i,
+                }
             };
             match self.status(&pair) {
                 Status::Will | Status::Throws => {

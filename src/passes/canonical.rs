@@ -49,6 +49,10 @@ pub fn constant_factories(graph: &mut Graph) {
             && matches!(c(rest + 3), Some(Constant::None | Constant::Bool(false)));
         let (Some(dtype), true, true) = (dtype, cpu, plain) else { continue };
         let Ok(shape) = size.iter().map(|&d| usize::try_from(d)).collect::<Result<Vec<_>, _>>() else { continue };
+        // Beyond the memory budget the factory stays, to be refused where it runs.
+        if crate::budget::tensor(&shape, dtype.size()).is_err() {
+            continue;
+        }
         let tensor = Tensor::lazy(shape, dtype, Fill::Constant(fill));
         let node = graph.node_mut(n);
         node.kind = op::prim::Constant;

@@ -441,6 +441,19 @@ impl Expr {
     }
 }
 
+/// The binary operations down the left of `expr`, outermost first, and the
+/// operand they start from: a flat `a + b + … + z` is a left spine as long
+/// as the chain, which evaluators walk with a loop instead of recursion.
+pub fn left_spine(expr: &Expr) -> (&Expr, Vec<&Expr>) {
+    let mut spine = Vec::new();
+    let mut at = expr;
+    while let ExprKind::BinOp { left, .. } = &at.kind {
+        spine.push(at);
+        at = left;
+    }
+    (at, spine)
+}
+
 impl Stmt {
     pub fn new(kind: StmtKind, span: Span) -> Stmt {
         Stmt { kind, span }

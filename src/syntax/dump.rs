@@ -41,13 +41,15 @@ pub fn tokens(file: &SourceFile, tokens: &[(u32, Token, u32)], interner: &Intern
 /// The tree, one node per line, indented by depth.
 pub fn ast(file: &SourceFile, module: &Module, interner: &Interner) -> String {
     let mut out = String::new();
-    node(&mut out, file, interner, Node::Module(module), 0);
+    // A stack of its own: a flat `1 + … + 1` is a tree as deep as it is long.
+    let mut pending = vec![(Node::Module(module), 0)];
+    let mut children = Vec::new();
+    while let Some((n, depth)) = pending.pop() {
+        let _ = writeln!(out, "{}{} {}", "  ".repeat(depth), label(n, interner), at(file, n.span()));
+        n.children(&mut |child| children.push((child, depth + 1)));
+        pending.extend(children.drain(..).rev());
+    }
     out
-}
-
-fn node(out: &mut String, file: &SourceFile, interner: &Interner, n: Node<'_>, depth: usize) {
-    let _ = writeln!(out, "{}{} {}", "  ".repeat(depth), label(n, interner), at(file, n.span()));
-    n.children(&mut |child| node(out, file, interner, child, depth + 1));
 }
 
 fn label(n: Node<'_>, interner: &Interner) -> String {

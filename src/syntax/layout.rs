@@ -27,7 +27,17 @@ pub struct Lexed {
     /// From each never-closed bracket to where the layout gave up on it: the
     /// parser's errors inside are consequences, already reported.
     pub unclosed: Vec<Span>,
+    /// Where the layout stopped because brackets or blocks nested deeper
+    /// than Python allows (reported): the parser's errors from there on
+    /// are consequences.
+    pub stopped: Option<Span>,
 }
+
+/// How deep brackets may nest, and blocks be indented: CPython's tokenizer
+/// limits (`MAXLEVEL`, `MAXINDENT`), so tsc reads what Python reads and
+/// no later phase meets deeper statements or bracketed expressions.
+const MAX_BRACKETS: usize = 200;
+const MAX_INDENTS: usize = 100;
 
 /// What the token stream is for: a whole file, or one expression (an
 /// f-string field, lexed as if inside parentheses).
@@ -152,6 +162,9 @@ pub fn lex(text: &str, base: u32, mode: Mode, interner: &mut Interner, diagnosti
     }
     let mut raw_tokens = RawToken::lexer(text);
     while let Some(result) = raw_tokens.next() {
+        if layout.out.stopped.is_some() {
+            break;
+        }
         let range = raw_tokens.span();
         match result {
             Ok(raw) => layout.token(raw, range),
@@ -202,6 +215,9 @@ impl Layout<'_, '_> {
         if self.at_line_start {
             self.at_line_start = false;
             self.indent(range.start);
+            if self.out.stopped.is_some() {
+                return;
+            }
         }
         let text = &self.text[range];
         let token = match raw {
@@ -212,6 +228,18 @@ impl Layout<'_, '_> {
             RawToken::BadNumber => self.cooker.bad_number(text, span),
             RawToken::Str(end) => self.cooker.string(text, span, end.terminated),
             RawToken::LParen | RawToken::LBracket | RawToken::LBrace => {
+                // An f-string field sits in an implicit bracket of its own.
+                let implicit = usize::from(self.mode == Mode::Expression);
+                if self.brackets.len() - implicit >= MAX_BRACKETS {
+                    self.report(
+                        Diagnostic::new(Code::E1015, span, "too many nested parentheses")
+                            .label(format!("this bracket opens level {}", MAX_BRACKETS + 1))
+                            .note(format!("Python allows brackets nested {MAX_BRACKETS} deep"))
+                            .help("name the inner parts with variables"),
+                    );
+                    self.stop(span);
+                    return;
+                }
                 let line_indent = self.indents.last().map_or(0, |i| i.tab8);
                 self.brackets.push(Bracket { raw, span, line_indent });
                 Token::Fixed(raw)
@@ -249,6 +277,16 @@ impl Layout<'_, '_> {
             current.tab1 = current.tab8;
         }
         if current.tab8 > top.tab8 {
+            if self.indents.len() >= MAX_INDENTS {
+                self.report(
+                    Diagnostic::new(Code::E1015, ws_span, "too many levels of indentation")
+                        .label(format!("this line opens block level {MAX_INDENTS}"))
+                        .note(format!("Python allows blocks nested {} deep", MAX_INDENTS - 1))
+                        .help("move the inner blocks into a function"),
+                );
+                self.stop(ws_span);
+                return;
+            }
             self.indents.push(current);
             self.push(ws_span, Token::Indent);
             return;
@@ -360,6 +398,9 @@ impl Layout<'_, '_> {
         if self.at_line_start {
             self.at_line_start = false;
             self.indent(range.start);
+            if self.out.stopped.is_some() {
+                return;
+            }
         }
         let span = self.span(range.clone());
         let text = &self.text[range.clone()];
@@ -377,6 +418,14 @@ impl Layout<'_, '_> {
         self.report(diagnostic);
         self.push(span, Token::Error);
         self.last_invalid = Some(range.end);
+    }
+
+    /// Gives up on the rest of the text at `at`: the statement there ends,
+    /// and its brackets and blocks with it, without further reports.
+    fn stop(&mut self, at: Span) {
+        self.out.stopped = Some(at);
+        self.brackets.clear();
+        self.at_line_start = false;
     }
 
     fn finish(&mut self, mode: Mode) {

@@ -2,11 +2,13 @@
 //! parser behind `parse`, and the checks Python makes right after parsing.
 
 pub mod ast;
+mod depth;
 pub mod dump;
 pub mod intern;
 pub mod layout;
 mod literal;
 pub mod parser;
+mod teardown;
 pub mod token;
 mod validate;
 pub mod visit;

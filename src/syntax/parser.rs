@@ -59,8 +59,14 @@ pub fn parse(map: &SourceMap, file: FileId, interner: &mut Interner) -> Parsed {
         Some(Top::Module(body)) => body,
         _ => Vec::new(),
     };
-    let module = Module { body, span };
-    validate::module(&module, &mut diagnostics);
+    let mut module = Module { body, span };
+    if let Some(too_deep) = super::depth::check(&module) {
+        // Nothing after the parser may walk this tree.
+        diagnostics.push(too_deep);
+        module.body.clear();
+    } else {
+        validate::module(&module, &mut diagnostics);
+    }
     crate::diag::sort(&mut diagnostics);
     Parsed { module, diagnostics, type_comments: lexed.type_comments }
 }
@@ -132,6 +138,9 @@ impl Reporter<'_> {
             ParseError::User { error } => match error {},
         };
         if token == Some(Token::Error) || self.lexed.unclosed.iter().any(|s| s.start <= start && start <= s.end) {
+            return None;
+        }
+        if self.lexed.stopped.is_some_and(|s| start >= s.start) {
             return None;
         }
         if self.same_logical_line(start) {

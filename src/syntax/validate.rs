@@ -152,6 +152,12 @@ impl Validator<'_> {
     /// Expression-level rules: `yield`/`await` need a function, and
     /// comprehension targets must be assignable. A lambda is a function.
     fn node(&mut self, node: Node<'_>, scope: Scope) {
+        // A flat `a + b + … + z` nests to the left as deep as it is long.
+        let mut node = node;
+        while let Node::Expr(Expr { kind: ExprKind::BinOp { left, right, .. }, .. }) = node {
+            self.expr(right, scope);
+            node = Node::Expr(left);
+        }
         if let Node::Expr(e) = node {
             match &e.kind {
                 ExprKind::Yield(_) | ExprKind::YieldFrom(_) if scope.function.is_none() => self.error(

@@ -224,8 +224,14 @@ fn fstring_parts<'a>(f: &mut dyn FnMut(Node<'a>), parts: &'a [FStringPart]) {
     }
 }
 
-/// Calls `f` on `node` and every node below it, parents first.
+/// Calls `f` on `node` and every node below it, parents first, in source
+/// order; with a stack of its own, as trees can be deeper than the thread's.
 pub fn walk<'a>(node: Node<'a>, f: &mut dyn FnMut(Node<'a>)) {
-    f(node);
-    node.children(&mut |child| walk(child, f));
+    let mut pending = vec![node];
+    let mut children = Vec::new();
+    while let Some(node) = pending.pop() {
+        f(node);
+        node.children(&mut |child| children.push(child));
+        pending.extend(children.drain(..).rev());
+    }
 }

@@ -139,9 +139,16 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let callee = self.expr(func);
                 self.call(callee, args, e.span)
             }
-            ExprKind::BinOp { left, op, right } => {
-                let (l, r) = (self.value(left), self.value(right));
-                Sugar::Value(self.binop(*op, l, r, e.span))
+            ExprKind::BinOp { .. } => {
+                // Iterative down the left spine: a flat chain nests as deep as it is long.
+                let (first, spine) = crate::syntax::ast::left_spine(e);
+                let mut l = self.value(first);
+                for node in spine.into_iter().rev() {
+                    let ExprKind::BinOp { op, right, .. } = &node.kind else { unreachable!("the spine is BinOps") };
+                    let r = self.value(right);
+                    l = self.binop(*op, l, r, node.span);
+                }
+                Sugar::Value(l)
             }
             // `-1` is a constant, as PyTorch's frontend folds it.
             ExprKind::UnaryOp { op: UnaryOp::Neg, operand }
