@@ -12,7 +12,7 @@ use super::call::Args;
 use super::eval::{Eval, Host};
 use super::value::Value;
 use crate::ops::matching::{Conversion, Plan, Source, match_schema};
-use crate::ops::{DefaultValue, OpKind, Schema, registry};
+use crate::ops::{DefaultValue, OpKind, Schema, op, registry};
 use crate::runtime::{KernelError, RTensor, RValue, kernels};
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, CmpOp, UnaryOp};
@@ -35,6 +35,15 @@ pub(super) fn call(host: &mut Host<'_>, name: &str, args: Args) -> Eval<Value> {
     let keywords: Vec<(String, Value)> =
         args.keywords.into_iter().map(|(k, v)| (host.name(k).to_string(), v)).collect();
     let positional = args.positional;
+    // `x.contiguous()` is `x` itself where PyTorch's `x` is contiguous: a
+    // tensor of the host's own, or a copy standing for a view that keeps
+    // its elements in order. A reordered view's is a fresh tensor.
+    if name == "contiguous"
+        && let Some(Value::Tensor(input)) = positional.first()
+        && super::tensor_index::copy_of_view(host, input) != Some(super::tensor_index::Order::Reordered)
+    {
+        return Ok(Value::Tensor(input.clone()));
+    }
     let (Some(types), Some(keyword_types)) = (
         positional.iter().map(type_of).collect::<Option<Vec<_>>>(),
         keywords.iter().map(|(k, v)| type_of(v).map(|t| (k.clone(), t))).collect::<Option<Vec<_>>>(),
@@ -75,6 +84,14 @@ pub(super) fn call(host: &mut Host<'_>, name: &str, args: Args) -> Eval<Value> {
         Err(e) => return kernel_error(host, &e, span),
     };
     let mut results = outputs.iter().map(|v| from_runtime(host, v, span)).collect::<Eval<Vec<_>>>()?;
+    // PyTorch's result would share its input's storage; the host's is a
+    // copy, so writing into it in place is refused (see `tensor_index`).
+    if crate::runtime::views::may_alias(kind) {
+        let order = reorders(kind, &positional);
+        for result in &results {
+            super::tensor_index::mark_copies(host, result, order);
+        }
+    }
     let result = if results.len() == 1 { results.remove(0) } else { Value::tuple(results) };
     // `t.mul_(2)`: the kernel computed on a copy; `t` takes its value.
     if name.ends_with('_')
@@ -400,5 +417,45 @@ pub(super) fn in_place_result(host: &mut Host<'_>, target: &Tensor, result: Valu
     match call(host, "to", Args::positional(vec![Value::Tensor(result), Value::Dtype(to)], span))? {
         Value::Tensor(t) => Ok(t),
         _ => unreachable!("`to` returns a tensor"),
+    }
+}
+
+/// Whether a view operator's result has its input's non-trivial dimensions
+/// in another order (PyTorch's result is then not contiguous).
+fn reorders(kind: OpKind, positional: &[Value]) -> super::tensor_index::Order {
+    use super::tensor_index::Order;
+    let Some(Value::Tensor(input)) = positional.first() else { return Order::InOrder };
+    let size = |d: &Value| match d {
+        Value::Int(d) => {
+            let rank = input.shape.len() as i64;
+            let d = if *d < 0 { d + rank } else { *d };
+            usize::try_from(d).ok().and_then(|d| input.shape.get(d).copied()).unwrap_or(1)
+        }
+        _ => 1,
+    };
+    let reordered = match kind {
+        op::aten::transpose | op::aten::swapaxes => {
+            positional.get(1).is_some_and(|a| size(a) > 1) && positional.get(2).is_some_and(|b| size(b) > 1)
+        }
+        op::aten::t | op::aten::numpy_T => input.shape.iter().filter(|&&n| n > 1).count() > 1,
+        op::aten::permute => match positional.get(1) {
+            Some(Value::List(dims)) => {
+                let kept: Vec<usize> =
+                    dims.borrow().iter().filter(|d| size(d) > 1).map(|d| size_index(d, input.shape.len())).collect();
+                kept.windows(2).any(|w| w[0] > w[1])
+            }
+            _ => true,
+        },
+        op::aten::movedim | op::aten::moveaxis => true,
+        _ => false,
+    };
+    if reordered { Order::Reordered } else { Order::InOrder }
+}
+
+fn size_index(d: &Value, rank: usize) -> usize {
+    match d {
+        Value::Int(d) if *d < 0 => (*d + rank as i64).max(0) as usize,
+        Value::Int(d) => *d as usize,
+        _ => 0,
     }
 }

@@ -64,7 +64,7 @@ pub struct Host<'a> {
     pub traced: crate::host::traced::TracedForwards,
     /// Tensors that basic indexing copied out of another (see
     /// `tensor_index::check_writable`).
-    pub(super) copied_views: Vec<std::rc::Weak<crate::tensor::Tensor>>,
+    pub(super) copied_views: Vec<(std::rc::Weak<crate::tensor::Tensor>, super::tensor_index::Order)>,
 }
 
 impl<'a> Host<'a> {

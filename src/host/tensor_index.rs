@@ -2,7 +2,7 @@
 //! indexing (ints, slices, `None`, `...`). A read copies the elements it
 //! picks; a write stores into the storage every alias of `t` shares.
 
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use bytes::Bytes;
 
@@ -120,9 +120,9 @@ pub(super) fn get(host: &mut Host<'_>, t: &Rc<Tensor>, key: Value, span: Span) -
     for &p in &picked.positions {
         out.extend_from_slice(&storage[p * size..(p + 1) * size]);
     }
-    let copy = Rc::new(Tensor::from_bytes(picked.shape, t.dtype, Bytes::from(out)));
-    host.copied_views.push(Rc::downgrade(&copy));
-    Ok(Value::Tensor(copy))
+    let copy = Value::Tensor(Rc::new(Tensor::from_bytes(picked.shape, t.dtype, Bytes::from(out))));
+    mark_copies(host, &copy, Order::InOrder);
+    Ok(copy)
 }
 
 /// `t[key] = value`: `value` (a tensor or a number) converted to `t`'s
@@ -186,13 +186,38 @@ fn broadcasts(from: &[usize], to: &[usize]) -> bool {
         && from[extra..].iter().rev().zip(to.iter().rev()).all(|(&f, &t)| f == t || f == 1)
 }
 
+/// How a view PyTorch would return keeps its input's elements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Order {
+    /// In order (`x[1:]`, `x.view(-1)`): contiguous where `x` is.
+    InOrder,
+    /// Dimensions swapped (`x.t()`, `x.permute(...)`): not contiguous.
+    Reordered,
+}
+
+/// Records the tensors in `v` as copies of what PyTorch would return as
+/// views, so that writing into them in place is refused.
+pub(super) fn mark_copies(host: &mut Host<'_>, v: &Value, order: Order) {
+    match v {
+        Value::Tensor(t) => host.copied_views.push((Rc::downgrade(t), order)),
+        Value::Tuple(items) => items.iter().for_each(|i| mark_copies(host, i, order)),
+        Value::List(items) => items.borrow().iter().for_each(|i| mark_copies(host, i, order)),
+        _ => {}
+    }
+}
+
+/// How `t` stands for a view PyTorch would have made, if it does.
+pub(super) fn copy_of_view(host: &mut Host<'_>, t: &Rc<Tensor>) -> Option<Order> {
+    host.copied_views.retain(|(w, _)| w.strong_count() > 0);
+    host.copied_views.iter().find(|(w, _)| std::ptr::eq(w.as_ptr(), Rc::as_ptr(t))).map(|(_, order)| *order)
+}
+
 /// In-place writes into a copy that [`get`] made would not reach the
 /// tensor it was read from, as they do in PyTorch: refused.
 pub(super) fn check_writable(host: &mut Host<'_>, t: &Rc<Tensor>, span: Span) -> Eval<()> {
-    host.copied_views.retain(|w| w.strong_count() > 0);
-    if host.copied_views.iter().any(|w: &Weak<Tensor>| std::ptr::eq(w.as_ptr(), Rc::as_ptr(t))) {
+    if copy_of_view(host, t).is_some() {
         return host.unsupported(
-            "writing into a sliced tensor in module-level code is not supported yet: tsc's slices are copies; assign through the original (`t[...] = value`)",
+            "writing in place into a view (a slice, `view`, `transpose`, ...) in module-level code is not supported yet: tsc's views there are copies; assign through the original (`t[...] = value`)",
             span,
         );
     }

@@ -585,7 +585,7 @@ pub(super) fn tensor_attr(host: &mut Host<'_>, t: &Rc<Tensor>, name: &str, span:
         "is_leaf" => Value::Bool(true),
         "data" => Value::Tensor(Rc::new(t.alias(false, false))),
         "size" | "dim" | "numel" | "uniform_" | "random_" | "normal_" | "zero_" | "fill_" | "detach" | "to"
-        | "float" | "double" | "long" | "int" | "half" | "bool" | "requires_grad_" | "contiguous" | "cpu" | "item"
+        | "float" | "double" | "long" | "int" | "half" | "bool" | "requires_grad_" | "cpu" | "item"
         | "is_floating_point" | "element_size" => {
             let f: BuiltinFn = match name {
                 "size" => tensor_size,

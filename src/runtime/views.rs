@@ -41,6 +41,24 @@ const RESHAPES: &[OpKind] = &[
     op::aten::unflatten,
 ];
 
+/// Operators whose results may be views of their input in PyTorch: those
+/// above, and the view operators tsc's interpreter does not alias yet.
+pub(crate) fn may_alias(kind: OpKind) -> bool {
+    VIEWS.contains(&kind)
+        || RESHAPES.contains(&kind)
+        || [
+            op::aten::alias,
+            op::aten::diagonal,
+            op::aten::movedim,
+            op::aten::moveaxis,
+            op::aten::unfold,
+            op::aten::as_strided,
+            op::aten::numpy_T,
+            op::aten::view_as_real,
+        ]
+        .contains(&kind)
+}
+
 /// Makes the tensors `kind` returned views of its input, where PyTorch's
 /// are. `outputs` are the kernel's results for `inputs`.
 pub(crate) fn alias(
