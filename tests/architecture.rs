@@ -107,3 +107,22 @@ fn the_host_sits_below_the_compiler_and_above_the_runtime() {
         assert!(!graph[module].contains(above), "{module} depends on {above}, which is above it");
     }
 }
+
+/// The search itself finds a cycle where there is one, and names it.
+#[test]
+fn a_cycle_is_found_and_named() {
+    let edges = |list: &[&str]| list.iter().map(|s| (*s).to_string()).collect::<BTreeSet<_>>();
+    let graph: BTreeMap<String, BTreeSet<String>> = [
+        ("a".to_string(), edges(&["b"])),
+        ("b".to_string(), edges(&["c"])),
+        ("c".to_string(), edges(&["a"])),
+        ("d".to_string(), edges(&["a"])),
+    ]
+    .into_iter()
+    .collect();
+    let found = cycle(&graph, "d", &mut Vec::new(), &mut BTreeSet::new());
+    assert_eq!(found, Some(vec!["a".to_string(), "b".to_string(), "c".to_string(), "a".to_string()]));
+    let acyclic: BTreeMap<String, BTreeSet<String>> =
+        [("a".to_string(), edges(&["b"])), ("b".to_string(), edges(&[]))].into_iter().collect();
+    assert_eq!(cycle(&acyclic, "a", &mut Vec::new(), &mut BTreeSet::new()), None);
+}
