@@ -47,7 +47,7 @@ pub(super) fn import(host: &mut Host<'_>, path: &str, span: Span) -> Eval<Rc<Nam
         let top = path.split('.').next().unwrap_or(path);
         return host.unsupported(
             format!(
-                "`import {path}`: a model file may import torch, torch.nn, torch.nn.functional, typing, math, collections and warnings, not `{top}`"
+                "`import {path}`: a model file may import torch, torch.nn, torch.nn.functional, typing, math, collections, functools and warnings, not `{top}`"
             ),
             span,
         );
