@@ -12,14 +12,17 @@ fn main() {
         .emit_rerun_directives(true)
         .process()
         .expect("the grammar in grammar/ must generate a parser");
-    prelude_table(Path::new(&out_dir));
-    op_kinds(Path::new(&out_dir));
+    // Read at run time, not baked in with `env!`: a build script copied
+    // with a target folder into another checkout reads that checkout.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR for build scripts");
+    prelude_table(Path::new(&manifest), Path::new(&out_dir));
+    op_kinds(Path::new(&manifest), Path::new(&out_dir));
 }
 
 /// `pub(crate) const FILES: &[(&str, &str)]`: (dotted module path, source) for every
 /// `.tsy` file of the prelude; `pkg/__init__.tsy` is the package `pkg`.
-fn prelude_table(out_dir: &Path) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/host/prelude");
+fn prelude_table(manifest: &Path, out_dir: &Path) {
+    let root = manifest.join("src/host/prelude");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     collect(&root, &mut files);
@@ -59,8 +62,8 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 /// IR's own kinds of `src/ops/ir_kinds.txt`, as `NAMES`, a sorted index
 /// `BY_NAME`, and a constant per name in a module per namespace
 /// (`aten::conv2d`, `prim::If`).
-fn op_kinds(out_dir: &Path) {
-    let ops = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ops");
+fn op_kinds(manifest: &Path, out_dir: &Path) {
+    let ops = manifest.join("src/ops");
     let mut names: Vec<String> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for file in ["schemas.txt", "ir_kinds.txt"] {
