@@ -35,14 +35,13 @@ pub(super) fn call(host: &mut Host<'_>, name: &str, args: Args) -> Eval<Value> {
     let keywords: Vec<(String, Value)> =
         args.keywords.into_iter().map(|(k, v)| (host.name(k).to_string(), v)).collect();
     let positional = args.positional;
-    // `x.contiguous()` is `x` itself where PyTorch's `x` is contiguous: a
-    // tensor of the host's own, or a copy standing for a view that keeps
-    // its elements in order. A reordered view's is a fresh tensor.
+    // `x.contiguous()` is `x` itself (the kernel returns its argument),
+    // but a fresh tensor where PyTorch's `x` is a reordered view.
     if name == "contiguous"
         && let Some(Value::Tensor(input)) = positional.first()
-        && super::tensor_index::copy_of_view(host, input) != Some(super::tensor_index::Order::Reordered)
+        && super::tensor_index::copy_of_view(host, input) == Some(super::tensor_index::Order::Reordered)
     {
-        return Ok(Value::Tensor(input.clone()));
+        return Ok(Value::Tensor(Rc::new(Tensor::from_bytes(input.shape.clone(), input.dtype, input.bytes()))));
     }
     let (Some(types), Some(keyword_types)) = (
         positional.iter().map(type_of).collect::<Option<Vec<_>>>(),
@@ -62,7 +61,15 @@ pub(super) fn call(host: &mut Host<'_>, name: &str, args: Args) -> Eval<Value> {
         );
     };
     let mut values = Vec::with_capacity(plan.sources.len());
+    // The host tensor each argument came from, for a kernel that returns
+    // its argument itself.
+    let mut sources = Vec::with_capacity(plan.sources.len());
     for source in &plan.sources {
+        sources.push(match source {
+            Source::Positional(i, _) | Source::Vararg(i) => positional.get(*i).cloned(),
+            Source::Keyword(i, _) => keywords.get(*i).map(|(_, v)| v.clone()),
+            _ => None,
+        });
         let value = match source {
             Source::Positional(i, conversion) => convert(host, &positional[*i], conversion, span)?,
             Source::Keyword(i, conversion) => convert(host, &keywords[*i].1, conversion, span)?,
@@ -83,7 +90,25 @@ pub(super) fn call(host: &mut Host<'_>, name: &str, args: Args) -> Eval<Value> {
         Ok(outputs) => outputs,
         Err(e) => return kernel_error(host, &e, span),
     };
-    let mut results = outputs.iter().map(|v| from_runtime(host, v, span)).collect::<Eval<Vec<_>>>()?;
+    let in_place = name.ends_with('_') && !name.starts_with("__");
+    // A result that is an argument itself (`x.to(x.dtype)`) is that host
+    // tensor, as PyTorch returns `self`: writes through it reach it. (An
+    // in-place kernel's result is new contents, stored below.)
+    let mut results = outputs
+        .iter()
+        .map(|v| match v {
+            RValue::Tensor(out) if !in_place => {
+                match values.iter().zip(&sources).find_map(|(arg, source)| match (arg, source) {
+                    (RValue::Tensor(a), Some(Value::Tensor(t))) if a.same(out) => Some(t.clone()),
+                    _ => None,
+                }) {
+                    Some(t) => Ok(Value::Tensor(t)),
+                    None => from_runtime(host, v, span),
+                }
+            }
+            _ => from_runtime(host, v, span),
+        })
+        .collect::<Eval<Vec<_>>>()?;
     // PyTorch's result would share its input's storage; the host's is a
     // copy, so writing into it in place is refused (see `tensor_index`).
     if crate::runtime::views::may_alias(kind) {
@@ -94,10 +119,7 @@ pub(super) fn call(host: &mut Host<'_>, name: &str, args: Args) -> Eval<Value> {
     }
     let result = if results.len() == 1 { results.remove(0) } else { Value::tuple(results) };
     // `t.mul_(2)`: the kernel computed on a copy; `t` takes its value.
-    if name.ends_with('_')
-        && !name.starts_with("__")
-        && let Some(Value::Tensor(receiver)) = positional.first()
-    {
+    if in_place && let Some(Value::Tensor(receiver)) = positional.first() {
         write_into(host, receiver, result, span)?;
         return Ok(Value::Tensor(receiver.clone()));
     }
