@@ -12,6 +12,7 @@ use crate::host::value::{Instance, Value};
 use crate::ir::{Attr, Constant, Graph, TensorConstant, ValueId};
 use crate::ops::op;
 use crate::script::slots::submodule;
+use crate::types::Type;
 
 /// Freezes `graph`, whose first input is `root`; returns how many reads
 /// became constants.
@@ -54,6 +55,13 @@ pub fn freeze(host: &Host<'_>, graph: &mut Graph, root: &Rc<Instance>) -> usize 
         if matches!(value, Value::List(_)) && mutated.contains(&node.outputs[0]) {
             continue;
         }
+        // A tuple in an attribute declared `List[int]`
+        // (`Conv2d._reversed_padding_repeated_twice`) is a list to
+        // compiled code: TorchScript converts it when it makes the slot.
+        let value = match (value, &graph.value(node.outputs[0]).ty) {
+            (Value::Tuple(items), Type::List(_)) => Value::list(items.to_vec()),
+            (value, _) => value,
+        };
         let Some(value) = constant(&value) else { continue };
         let node = graph.node_mut(n);
         node.kind = op::prim::Constant;

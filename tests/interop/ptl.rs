@@ -293,6 +293,17 @@ if run:
 print(json.dumps({"error": error, "full": full is not None, "ops": sorted(torch.jit.mobile._export_operator_list(m))}))
 "#;
 
+/// Model files beside the examples whose `.ptl` once failed to load or run
+/// (`tests/fixtures/ptl/`), held to the examples' checks.
+fn fixtures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ptl");
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(dir).expect("tests/fixtures/ptl").flatten().map(|e| e.path()).collect();
+    files.retain(|p| p.extension().is_some_and(|e| e == "tsy"));
+    files.sort();
+    files
+}
+
 /// The accepted corpus cases with a module entry, and the entries' names.
 fn corpus_modules() -> Vec<(PathBuf, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
@@ -770,12 +781,13 @@ fn probes_optimize_as_pytorch_does() {
 }
 
 pub(crate) fn tests() -> Vec<Trial> {
+    let files: Vec<PathBuf> = examples().into_iter().chain(fixtures()).collect();
     let mut tests = file_trials(
         "ptl::example_runs_in_the_lite_interpreter_as_scripted",
-        examples(),
+        files.clone(),
         example_runs_in_the_lite_interpreter_as_scripted,
     );
-    tests.extend(file_trials("ptl::example_optimizes_as_pytorch_does", examples(), example_optimizes_as_pytorch_does));
+    tests.extend(file_trials("ptl::example_optimizes_as_pytorch_does", files, example_optimizes_as_pytorch_does));
     tests.extend([
         trial(
             "ptl::corpus_modules_run_in_the_lite_interpreter_as_scripted",
