@@ -41,6 +41,13 @@ pub enum Fill {
         std: f64,
         seed: u64,
     },
+    /// Integers uniform in `[low, high)` (`randint`, `random_`): whole
+    /// numbers in every dtype, `low` drawn as often as the others.
+    Integers {
+        low: i64,
+        high: i64,
+        seed: u64,
+    },
     /// `start + i * step`.
     Arange {
         start: f64,
@@ -299,6 +306,10 @@ fn materialize(fill: &Fill, numel: usize, dtype: ScalarType) -> Result<Vec<u8>, 
             // milliseconds (Box–Muller's log and sin_cos took 200).
             let mut rng = SmallRng::seed_from_u64(*seed);
             encode(numel, dtype, |_| mean + std * rng.sample::<f64, _>(rand_distr::StandardNormal))
+        }
+        Fill::Integers { low, high, seed } => {
+            let mut rng = SmallRng::seed_from_u64(*seed);
+            encode(numel, dtype, |_| rng.random_range(*low..*high) as f64)
         }
         Fill::Arange { start, step } => encode(numel, dtype, |i| start + step * i as f64),
         Fill::Values(values) => encode(numel, dtype, |i| values.get(i).copied().unwrap_or(0.0)),

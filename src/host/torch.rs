@@ -362,10 +362,10 @@ fn randint(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     };
     let shape = shape_args(host, &[size], args.span)?;
     let dtype = dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(ScalarType::Int64);
-    // Uniform integers in [low, high): a floor of a uniform real.
+    random_bounds(host, low, high, dtype, args.span)?;
     allocation(host, &shape, dtype, args.span)?;
     let seed = new_seed(host);
-    let t = Tensor::lazy(shape, dtype, Fill::Uniform { low: low as f64, high: high as f64 - 1e-9, seed });
+    let t = Tensor::lazy(shape, dtype, Fill::Integers { low, high, seed });
     Ok(Value::Tensor(Rc::new(t)))
 }
 
@@ -677,6 +677,30 @@ fn tensor_uniform(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     Ok(Value::Tensor(t))
 }
 
+/// PyTorch's checks of `[low, high)` for integers of `dtype`, with its
+/// words (which name the C type).
+fn random_bounds(host: &mut Host<'_>, low: i64, high: i64, dtype: ScalarType, span: Span) -> Eval<()> {
+    if low >= high {
+        let message = format!("random_ expects 'from' to be less than 'to', but got from={low} >= to={high}");
+        return host.raise("RuntimeError", message, span);
+    }
+    let (min, max, name) = match dtype {
+        ScalarType::Bool => (0, 1, "bool"),
+        ScalarType::UInt8 => (0, i64::from(u8::MAX), "unsigned char"),
+        ScalarType::Int8 => (i64::from(i8::MIN), i64::from(i8::MAX), "signed char"),
+        ScalarType::Int16 => (i64::from(i16::MIN), i64::from(i16::MAX), "short"),
+        ScalarType::Int32 => (i64::from(i32::MIN), i64::from(i32::MAX), "int"),
+        _ => return Ok(()),
+    };
+    if !(min..=max).contains(&low) {
+        return host.raise("RuntimeError", format!("from is out of bounds for {name}"), span);
+    }
+    if !(min..=max).contains(&(high - 1)) {
+        return host.raise("RuntimeError", format!("to - 1 is out of bounds for {name}"), span);
+    }
+    Ok(())
+}
+
 /// `t.random_(to)`, `t.random_(from, to)`: integers in `[from, to)`, from
 /// tsc's own random stream.
 fn tensor_random(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
@@ -688,15 +712,9 @@ fn tensor_random(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
         [from, to] => (from, to),
         _ => return host.unsupported("`random_` without bounds is not supported in module-level code", args.span),
     };
-    if low >= high {
-        return host.raise(
-            "RuntimeError",
-            format!("random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"),
-            args.span,
-        );
-    }
+    random_bounds(host, low, high, t.dtype, args.span)?;
     let seed = new_seed(host);
-    t.refill(Fill::Uniform { low: low as f64, high: high as f64 - 1e-9, seed });
+    t.refill(Fill::Integers { low, high, seed });
     Ok(Value::Tensor(t))
 }
 
