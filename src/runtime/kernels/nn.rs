@@ -25,6 +25,8 @@ pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
         (op::aten::conv_transpose2d, conv_transpose2d),
         (op::aten::max_pool1d, max_pool1d),
         (op::aten::max_pool2d, max_pool2d),
+        (op::aten::max_pool1d_with_indices, max_pool1d_with_indices),
+        (op::aten::max_pool2d_with_indices, max_pool2d_with_indices),
         (op::aten::avg_pool1d, avg_pool1d),
         (op::aten::avg_pool2d, avg_pool2d),
         (op::aten::adaptive_avg_pool1d, adaptive_avg_pool1d),
@@ -496,6 +498,60 @@ fn max_pool(args: &Args<'_>, spatial: usize) -> Result<Vec<RValue>, KernelError>
     let (x, was) = pool_input(&t.data(), spatial)?;
     let y = pool.windows(&x, f64::NEG_INFINITY)?.max(D::Minus1)?.max(D::Minus1)?;
     out(pool_output(y, spatial, was)?, t.dtype())
+}
+
+/// The maxima and, for each, its index in the flattened spatial plane of the
+/// input: PyTorch's CPU kernel scans each window row by row and keeps the
+/// first maximum, or the last NaN.
+fn max_pool_with_indices(args: &Args<'_>, spatial: usize) -> Result<Vec<RValue>, KernelError> {
+    let t = float_tensor(args, 0)?;
+    let pool = pool_args(args, spatial, true)?;
+    let (x, was) = pool_input(&t.data(), spatial)?;
+    let &[n, c, h, w] = x.dims() else { return Err(args.error("expected a 3-d or 4-d input")) };
+    let mut outs = [0; 2];
+    for a in 0..2 {
+        let (k, p) = (pool.kernel[a], pool.padding[a]);
+        if p * 2 > k {
+            return Err(KernelError::new("pad should be at most half of effective kernel size"));
+        }
+        outs[a] = pool_out([h, w][a], k, p, pool.stride[a], pool.dilation[a], pool.ceil)?;
+    }
+    let [oh, ow] = outs;
+    let data: Vec<f64> = x.to_dtype(DType::F64)?.flatten_all()?.to_vec1()?;
+    let (mut maxima, mut indices) = (Vec::with_capacity(n * c * oh * ow), Vec::with_capacity(n * c * oh * ow));
+    for plane in data.chunks(h * w) {
+        for (i, j) in (0..oh).flat_map(|i| (0..ow).map(move |j| (i, j))) {
+            let (mut best, mut at) = (f64::NEG_INFINITY, -1i64);
+            for ki in 0..pool.kernel[0] {
+                let y = (i * pool.stride[0] + ki * pool.dilation[0]) as i64 - pool.padding[0] as i64;
+                for kj in 0..pool.kernel[1] {
+                    let z = (j * pool.stride[1] + kj * pool.dilation[1]) as i64 - pool.padding[1] as i64;
+                    if y < 0 || z < 0 || y >= h as i64 || z >= w as i64 {
+                        continue;
+                    }
+                    let index = y * w as i64 + z;
+                    let v = plane[index as usize];
+                    if v > best || v.is_nan() || at < 0 {
+                        (best, at) = (v, index);
+                    }
+                }
+            }
+            maxima.push(best);
+            indices.push(at);
+        }
+    }
+    let shape = (n, c, oh, ow);
+    let maxima = pool_output(Tensor::from_vec(maxima, shape, &Device::Cpu)?, spatial, was)?;
+    let indices = pool_output(Tensor::from_vec(indices, shape, &Device::Cpu)?, spatial, was)?;
+    Ok([out(maxima, t.dtype())?, out(indices, ScalarType::Int64)?].concat())
+}
+
+fn max_pool1d_with_indices(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    max_pool_with_indices(args, 1)
+}
+
+fn max_pool2d_with_indices(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    max_pool_with_indices(args, 2)
 }
 
 fn max_pool1d(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {

@@ -65,6 +65,7 @@ impl Emitter<'_, '_, '_> {
                             self.host.modules.get(&path).and_then(|ns| ns.attrs.borrow().get(&attr.name).cloned());
                         match value {
                             Some(Value::Function(f)) => function_sugar(f),
+                            Some(Value::Instance(i)) if is_boolean_dispatch(&i) => Sugar::BooleanDispatch(i),
                             // `nn.functional`, `torch.nn.init`: a module of a module.
                             Some(Value::Namespace(ns)) => Sugar::Namespace(ns.name.to_string()),
                             Some(Value::Builtin(b)) => {

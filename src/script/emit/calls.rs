@@ -111,6 +111,9 @@ impl Emitter<'_, '_, '_> {
                 }
             }
             Sugar::Function(f) => Sugar::Value(self.user_call(None, &f, positional, keywords, span, None)),
+            Sugar::BooleanDispatch(dispatch) => {
+                Sugar::Value(self.boolean_dispatch(&dispatch, positional, keywords, span))
+            }
             Sugar::NamedTupleClass(ty) => Sugar::Value(self.construct_named_tuple(ty, positional, keywords, span)),
             Sugar::ModuleClass(class) => Sugar::Value({
                 let class = class.name.clone();
@@ -352,6 +355,46 @@ impl Emitter<'_, '_, '_> {
 
     /// Resolves an aten operator against its overloads, in registry order,
     /// and emits the call with defaults as constants.
+    /// PyTorch's `boolean_dispatch` (`F.max_pool2d`): the flag is the
+    /// positional argument at its index if given, else the keyword, else the
+    /// default; given, it must be a constant, and picks the function called.
+    fn boolean_dispatch(
+        &mut self,
+        dispatch: &Instance,
+        positional: Vec<ValueId>,
+        keywords: Vec<(String, ValueId)>,
+        span: Span,
+    ) -> ValueId {
+        let field = |host: &mut Host<'_>, name: &str| dispatch.attrs.borrow().get(&host.sym(name)).cloned();
+        let (Some(Value::Str(arg_name)), Some(Value::Int(index)), Some(default)) =
+            (field(self.host, "arg_name"), field(self.host, "arg_index"), field(self.host, "default"))
+        else {
+            return self.unsupported();
+        };
+        let index = usize::try_from(index).unwrap_or(usize::MAX);
+        let (flag, message) = if let Some(v) = positional.get(index) {
+            (self.constant_bool(*v), format!("Argument for boolean dispatch at position {index} was not constant"))
+        } else if let Some((_, v)) = keywords.iter().find(|(k, _)| **k == *arg_name) {
+            let message = format!("Keyword argument '{arg_name}' for boolean dispatch at position was not constant");
+            (self.constant_bool(*v), message)
+        } else {
+            (Some(default.truthy()), String::new())
+        };
+        let Some(flag) = flag else {
+            return self.error(
+                Diagnostic::new(Code::E2017, span, message)
+                    .label(format!("`{arg_name}` picks the function this calls, so it must be known when compiling"))
+                    .help(format!(
+                        "pass `{arg_name}=True` or `{arg_name}=False`, or an attribute listed in `__constants__`"
+                    )),
+            );
+        };
+        match field(self.host, if flag { "if_true" } else { "if_false" }) {
+            Some(Value::Function(f)) => self.user_call(None, &f, positional, keywords, span, None),
+            _ => self.unsupported(),
+        }
+    }
+
     pub(super) fn call_aten(
         &mut self,
         name: OpKind,

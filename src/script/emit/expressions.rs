@@ -429,6 +429,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             Some(Value::Builtin(b)) => Sugar::Builtin(b.name.clone()),
             Some(Value::Class(c)) if c.module_path.as_ref() == "builtins" => Sugar::Builtin(c.name.to_string()),
             Some(Value::Function(f)) => function_sugar(f),
+            Some(Value::Instance(i)) if is_boolean_dispatch(&i) => Sugar::BooleanDispatch(i),
             // `@torch.jit.script def f`: compiled code calls it as the function.
             Some(Value::Entry(ref e)) if let Value::Function(f) = &e.target => function_sugar(f.clone()),
             Some(Value::Class(c)) if c.is_module() => Sugar::ModuleClass(c),
@@ -522,6 +523,11 @@ pub(super) fn binop_name(op: BinOp) -> &'static str {
         BinOp::BitXor => "__xor__",
         BinOp::BitAnd => "__and__",
     }
+}
+
+/// A `boolean_dispatch` of the prelude's `torch.nn.functional`.
+pub(super) fn is_boolean_dispatch(i: &Instance) -> bool {
+    &*i.class.module_path == "torch.nn.functional" && &*i.class.name == "_BooleanDispatch"
 }
 
 /// A Python function as compiled code sees it: the few that TorchScript

@@ -25,7 +25,7 @@ use crate::types::Type;
 use super::signature::{attribute_type, signature};
 use super::{Stop, Unit};
 use super::{errors, literal};
-use expressions::{binop_name, function_sugar};
+use expressions::{binop_name, function_sugar, is_boolean_dispatch};
 use statements::returns_somewhere;
 
 // One file per idea; this one holds the emitter's state and scopes.
@@ -69,6 +69,8 @@ enum Sugar {
     ModuleClass(Rc<crate::host::value::Class>),
     /// A `NamedTuple` class (`PackedSequence`): calling it builds one.
     NamedTupleClass(Type),
+    /// `F.max_pool2d`: PyTorch's `boolean_dispatch` between two functions.
+    BooleanDispatch(Rc<Instance>),
     /// Anything else: compiled code cannot use it here.
     Opaque,
 }
