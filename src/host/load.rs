@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use super::module::state_entries;
+use super::module::{every_state_entry, state_entries};
 use super::value::Instance;
 use crate::diag::{Code, Diagnostic};
 use crate::source::Span;
@@ -48,6 +48,17 @@ impl Mismatch {
 /// did not pair (allowed when not strict).
 pub type Matched = (Vec<(Rc<Tensor>, usize)>, Mismatch);
 
+/// Whose state_dict the sources are.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Saved {
+    /// The eager module's (`model.load_state_dict(sd)` in the file).
+    Eager,
+    /// Either the eager or the scripted module's (`--weights`): the scripted
+    /// one also has the buffers registered with `persistent=False`, which
+    /// are then loaded too.
+    EagerOrScripted,
+}
+
 /// Pairs each state entry of `root` with the source of the same name
 /// (given as name, shape, dtype). Strict: every key on both sides must
 /// match. Returns (model tensor, source index) pairs, or every problem.
@@ -55,12 +66,14 @@ pub fn match_state(
     root: &Rc<Instance>,
     sources: &[(&str, &[usize], ScalarType)],
     strict: bool,
+    saved: Saved,
 ) -> Result<Matched, Mismatch> {
-    let entries = state_entries(root);
+    let entries = if saved == Saved::Eager { state_entries(root) } else { every_state_entry(root) };
     let mut mismatch = Mismatch::default();
     let mut matched = Vec::new();
     for entry in &entries {
         match sources.iter().position(|(name, _, _)| *name == entry.name) {
+            None if entry.non_persistent => {}
             None => mismatch.missing.push(entry.name.clone()),
             Some(i) if sources[i].1 != entry.tensor.shape.as_slice() => mismatch.wrong.push(format!(
                 "size mismatch for {}: copying a param with shape {:?} from checkpoint, the shape in current model is {:?}",
@@ -96,7 +109,7 @@ pub fn load_state(
 ) -> Result<usize, Box<Diagnostic>> {
     let sources: Vec<(&str, &[usize], ScalarType)> =
         stored.iter().map(|s| (s.name.as_str(), s.shape.as_slice(), s.dtype)).collect();
-    match match_state(root, &sources, strict) {
+    match match_state(root, &sources, strict, Saved::EagerOrScripted) {
         Ok((matched, _)) => {
             let loaded = matched.len();
             for (tensor, i) in matched {

@@ -476,22 +476,32 @@ pub struct StateEntry {
     pub name: String,
     pub tensor: Rc<Tensor>,
     pub is_parameter: bool,
+    /// A buffer registered with `persistent=False`: in a scripted module's
+    /// state_dict (PyTorch 2.5.1), not in the eager module's.
+    pub non_persistent: bool,
 }
 
 /// `state_dict()`: each module's parameters, then its persistent buffers,
 /// then its children's, recursively (shared tensors appear under every name).
 pub fn state_entries(root: &Rc<Instance>) -> Vec<StateEntry> {
+    let mut entries = every_state_entry(root);
+    entries.retain(|e| !e.non_persistent);
+    entries
+}
+
+/// [`state_entries`] and the buffers registered with `persistent=False`.
+pub fn every_state_entry(root: &Rc<Instance>) -> Vec<StateEntry> {
     fn visit(prefix: &str, module: &Rc<Instance>, out: &mut Vec<StateEntry>) {
         {
             let state = module.module.borrow();
             let Some(state) = state.as_ref() else { return };
             for (name, tensor) in state.parameters.tensors() {
-                out.push(StateEntry { name: format!("{prefix}{name}"), tensor, is_parameter: true });
+                let name = format!("{prefix}{name}");
+                out.push(StateEntry { name, tensor, is_parameter: true, non_persistent: false });
             }
             for (name, tensor) in state.buffers.tensors() {
-                if !state.non_persistent.contains(&name) {
-                    out.push(StateEntry { name: format!("{prefix}{name}"), tensor, is_parameter: false });
-                }
+                let non_persistent = state.non_persistent.contains(&name);
+                out.push(StateEntry { name: format!("{prefix}{name}"), tensor, is_parameter: false, non_persistent });
             }
         }
         for (name, child) in child_instances(module) {
@@ -587,7 +597,7 @@ fn load_state_dict(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     };
     let sources: Vec<(&str, &[usize], crate::types::ScalarType)> =
         entries.iter().map(|(n, t)| (n.as_str(), t.shape.as_slice(), t.dtype)).collect();
-    match super::load::match_state(&instance, &sources, strict) {
+    match super::load::match_state(&instance, &sources, strict, super::load::Saved::Eager) {
         Ok((matched, mismatch)) => {
             for (target, i) in matched {
                 let source = &entries[i].1;

@@ -171,9 +171,84 @@ fn weights_saved_by_pytorch_read_back_identically() {
     );
 }
 
+/// argv: the model file, the work folder. Saves the scripted module's
+/// state_dict (which has the `persistent=False` buffer, set to 2) and the
+/// eager module's (which has not), both ways; prints the keys of each and
+/// saves the scripted module's output.
+const SAVE_SCRIPTED: &str = r#"
+import json, runpy, sys, torch
+from safetensors.torch import save_file
+ns = runpy.run_path(sys.argv[1], run_name="__main__")
+out = sys.argv[2]
+scripted, model = ns["scripted"], ns["model"]
+torch.manual_seed(0)
+with torch.no_grad():
+    scripted.mask.fill_(2.0)
+    scripted.scale.uniform_(0.5, 1.5)
+torch.save(scripted.state_dict(), f"{out}/scripted.pt")
+save_file({k: v.contiguous() for k, v in scripted.state_dict().items()}, f"{out}/scripted.safetensors")
+model.load_state_dict({k: v for k, v in scripted.state_dict().items() if k != "mask"})
+torch.save(model.state_dict(), f"{out}/eager.pt")
+# (The scripted module shares its tensors with `model`: a fresh one loads
+# the eager file, as a user's new process would.)
+fresh = type(model)().eval()
+fresh.load_state_dict(torch.load(f"{out}/eager.pt"))
+x = ns["example_inputs"][0]
+save_file({"x": x, "scripted": scripted(x), "eager": fresh(x)}, f"{out}/io.safetensors")
+print(json.dumps({"scripted": list(scripted.state_dict()), "eager": list(model.state_dict())}))
+"#;
+
+/// Runs a `.ptl` in the lite interpreter on the saved input; prints the
+/// largest difference from the named saved output.
+const RUN_SAVED: &str = r#"
+import sys, torch, torch.jit.mobile
+from safetensors.torch import load_file
+io = load_file(sys.argv[2])
+m = torch.jit.mobile._load_for_lite_interpreter(sys.argv[1])
+print(float((m(io["x"]) - io[sys.argv[3]]).abs().max()))
+"#;
+
+fn scripted_state_dicts_load_with_their_non_persistent_buffers() {
+    let dir = TempDir::new("non-persistent");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/weights/non_persistent_buffer.tsy");
+    let keys: Value = serde_json::from_str(
+        run_python(SAVE_SCRIPTED, &[&file.display().to_string(), &dir.0.display().to_string()]).trim(),
+    )
+    .expect("SAVE_SCRIPTED prints the keys");
+    assert!(strings(&keys["scripted"]).contains(&"mask".to_string()), "{keys}");
+    assert!(!strings(&keys["eager"]).contains(&"mask".to_string()), "{keys}");
+    let io = dir.0.join("io.safetensors").display().to_string();
+    for (weights, expected) in
+        [("scripted.pt", "scripted"), ("scripted.safetensors", "scripted"), ("eager.pt", "eager")]
+    {
+        let ptl = dir.0.join(format!("{weights}.ptl"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tsc"))
+            .arg("compile")
+            .arg(&file)
+            .arg("-o")
+            .arg(&ptl)
+            .arg("--weights")
+            .arg(dir.0.join(weights))
+            .output()
+            .expect("tsc runs");
+        assert!(out.status.success(), "{weights}: {}", String::from_utf8_lossy(&out.stderr));
+        let error: f64 = run_python(RUN_SAVED, &[&ptl.display().to_string(), &io, expected])
+            .trim()
+            .parse()
+            .expect("RUN_SAVED prints a number");
+        assert!(error <= 1e-6, "{weights}: the .ptl differs from PyTorch's {expected} module by {error}");
+    }
+}
+
 pub(crate) fn tests() -> Vec<Trial> {
-    vec![trial(
-        "weights::weights_saved_by_pytorch_read_back_identically",
-        weights_saved_by_pytorch_read_back_identically,
-    )]
+    vec![
+        trial(
+            "weights::weights_saved_by_pytorch_read_back_identically",
+            weights_saved_by_pytorch_read_back_identically,
+        ),
+        trial(
+            "weights::scripted_state_dicts_load_with_their_non_persistent_buffers",
+            scripted_state_dicts_load_with_their_non_persistent_buffers,
+        ),
+    ]
 }
