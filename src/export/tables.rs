@@ -21,9 +21,19 @@ pub(super) fn parameters(
     function: &Function,
 ) -> Vec<(String, crate::types::Type, Option<DefaultValue>)> {
     let signature = crate::script::signature::signature(host, unit);
-    let inputs = function.graph.block(function.graph.top).params.len().saturating_sub(1);
-    // (The signature lists `self` first.)
-    signature.map(|s| s.params.into_iter().skip(1).take(inputs).collect()).unwrap_or_default()
+    let graph = &function.graph;
+    let inputs = &graph.block(graph.top).params;
+    // (The signature lists `self` first.) An unannotated parameter has the
+    // type its graph input has: `Tensor`, or in a trace the example input's.
+    let mut params: Vec<_> = signature
+        .map(|s| s.params.into_iter().skip(1).take(inputs.len().saturating_sub(1)).collect())
+        .unwrap_or_default();
+    for (i, (_, ty, _)) in params.iter_mut().enumerate() {
+        if unit.def.params.get(i + 1).is_some_and(|p| p.annotation.is_none()) {
+            *ty = graph.value(inputs[i + 1]).ty.clone();
+        }
+    }
+    params
 }
 
 /// The attribute slot of each `prim::GetAttr`/`prim::SetAttr`, following

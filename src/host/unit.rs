@@ -7,6 +7,7 @@ use super::eval::Host;
 use super::value::{Instance, Namespace};
 use crate::source::FileId;
 use crate::syntax::ast::FunctionDef;
+use crate::types::Type;
 
 /// One function to compile.
 #[derive(Clone)]
@@ -20,6 +21,10 @@ pub struct Unit {
     /// The name PyTorch compiles it under when that is not the
     /// definition's: `__out_dim_getter` for the property `out_dim`.
     pub alias: Option<Rc<str>>,
+    /// For a `forward` being traced: its example inputs' types, which its
+    /// unannotated parameters take (a trace is specialized to its inputs,
+    /// as PyTorch's is, so a tuple `(h, c)` is a tuple, not a `Tensor`).
+    pub example_types: Option<Rc<[Type]>>,
 }
 
 impl Unit {

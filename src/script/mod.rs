@@ -322,7 +322,14 @@ impl Units {
 
     fn add_aliased(&mut self, f: &Rc<Function>, owner: Option<Rc<Instance>>, alias: Option<Rc<str>>) {
         if self.seen_functions.insert(Rc::as_ptr(&f.def)) {
-            self.list.push(Unit { def: f.def.clone(), file: f.file, globals: f.globals.clone(), owner, alias });
+            self.list.push(Unit {
+                def: f.def.clone(),
+                file: f.file,
+                globals: f.globals.clone(),
+                owner,
+                alias,
+                example_types: None,
+            });
         }
     }
 

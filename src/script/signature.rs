@@ -52,6 +52,12 @@ impl Signature {
     }
 }
 
+/// The type of the `index`th parameter (after `self`) without an
+/// annotation: `Tensor`, or the example input's type in a traced `forward`.
+pub fn unannotated(unit: &Unit, index: usize) -> Type {
+    unit.example_types.as_ref().and_then(|types| types.get(index).cloned()).unwrap_or(Type::Tensor)
+}
+
 pub fn signature(host: &mut Host<'_>, unit: &Unit) -> Option<Signature> {
     let def = unit.def.clone();
     let commented = type_comment(host, unit);
@@ -70,7 +76,7 @@ pub fn signature(host: &mut Host<'_>, unit: &Unit) -> Option<Signature> {
             _ => match commented.as_ref().and_then(|(types, _)| types.get(i - offset)) {
                 Some(t) => t.clone(),
                 None => match &param.annotation {
-                    None => Type::Tensor,
+                    None => unannotated(unit, i - offset),
                     Some(a) => annotation::parse(host, a)?,
                 },
             },

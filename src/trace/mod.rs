@@ -25,6 +25,7 @@ use crate::interp::Converter;
 use crate::ir::{Function, Graph, NodeId};
 use crate::runtime::RValue;
 use crate::source::Span;
+use crate::types::Type;
 
 /// A traced module's recorded `forward`, and the warnings tracing gave.
 pub struct Traced {
@@ -132,10 +133,11 @@ pub fn trace(
     at: Span,
 ) -> Result<Traced, Vec<Diagnostic>> {
     let forward = host.sym("forward");
-    let unit = crate::script::module_methods(host, module)
+    let mut unit = crate::script::module_methods(host, module)
         .into_iter()
         .find(|u| u.def.name.name == forward)
         .ok_or_else(|| vec![Diagnostic::new(Code::E6001, at, "the traced module has no `forward` to run")])?;
+    unit.example_types = Some(examples.iter().map(example_type).collect());
     let stops = |stop: crate::script::Stop| {
         vec![crate::script::errors::cannot_compile_yet(stop.span_or(at), crate::script::errors::Purpose::Trace(at))]
     };
@@ -212,6 +214,29 @@ pub fn trace(
         .collect();
     let function = Function { name: "forward".into(), method: true, graph, defaults: Vec::new() };
     Ok(Traced { function, calls, warnings })
+}
+
+/// The type an example input gives an unannotated parameter of the traced
+/// `forward`: its own (tensors, and tuples, lists and dicts of them).
+fn example_type(v: &Value) -> Type {
+    match v {
+        Value::Tuple(items) => Type::Tuple(items.iter().map(example_type).collect()),
+        Value::List(items) => Type::list(items.borrow().first().map_or(Type::Tensor, example_type)),
+        Value::Dict(d) => {
+            let entries = d.borrow();
+            let (key, value) = entries
+                .entries
+                .values()
+                .next()
+                .map_or((Type::Str, Type::Tensor), |(k, v)| (example_type(k), example_type(v)));
+            Type::Dict(Box::new(key), Box::new(value))
+        }
+        Value::Str(_) => Type::Str,
+        Value::Int(_) => Type::Int,
+        Value::Float(_) => Type::Float,
+        Value::Bool(_) => Type::Bool,
+        _ => Type::Tensor,
+    }
 }
 
 fn literal(text: &str) -> Option<RValue> {

@@ -83,9 +83,7 @@ impl Recorder {
             let source = scripted.value(params[i]);
             let ty = if matches!(input, RValue::Tensor(_)) { Type::Tensor } else { source.ty.clone() };
             let v = graph.add_input(ty, source.name.clone());
-            if let RValue::Tensor(t) = input {
-                tensors.insert(t.identity(), v);
-            }
+            unpack_input(&mut graph, input, v, &mut tensors);
         }
         let mut state = HashMap::new();
         let mut classes = HashMap::new();
@@ -109,13 +107,15 @@ impl Recorder {
         }
     }
 
-    /// Whether a list operation only regroups tensors the trace already
-    /// has (its outputs are lists of them, or them unpacked).
+    /// Whether a list or tuple operation only regroups tensors the trace
+    /// already has (its outputs are lists or tuples of them, or them
+    /// unpacked): Python values to PyTorch's tracer.
     fn only_regroups(&self, kind: OpKind, outputs: &[RValue]) -> bool {
         let mut leaves = Vec::new();
         outputs.iter().for_each(|o| tensor_leaves(o, &mut leaves));
-        let lists = outputs.iter().all(|o| matches!(o, RValue::List(_))) || kind == op::prim::ListUnpack;
-        lists && leaves.iter().all(|t| self.tensors.contains_key(&t.identity()))
+        let containers = outputs.iter().all(|o| matches!(o, RValue::List(_) | RValue::Tuple(_)))
+            || [op::prim::ListUnpack, op::prim::TupleUnpack, op::prim::TupleIndex].contains(&kind);
+        containers && leaves.iter().all(|t| self.tensors.contains_key(&t.identity()))
     }
 
     fn is_traced(&self, t: &RTensor) -> bool {
@@ -626,6 +626,26 @@ fn value_type(v: &RValue) -> Type {
         RValue::List(items) => Type::list(items.borrow().first().map_or(Type::Tensor, value_type)),
         RValue::Tuple(items) => Type::Tuple(items.iter().map(value_type).collect()),
         _ => Type::None,
+    }
+}
+
+/// A trace input's tensors: the input itself, or a tuple's or list's
+/// unpacked right away (recursively), as PyTorch's tracer unpacks them.
+fn unpack_input(graph: &mut Graph, input: &RValue, v: ValueId, tensors: &mut HashMap<usize, ValueId>) {
+    let (kind, items) = match input {
+        RValue::Tensor(t) => {
+            tensors.insert(t.identity(), v);
+            return;
+        }
+        RValue::Tuple(items) => (op::prim::TupleUnpack, items.to_vec()),
+        RValue::List(items) => (op::prim::ListUnpack, items.borrow().clone()),
+        _ => return,
+    };
+    let types = items.iter().map(value_type).collect();
+    let top = graph.top;
+    let n = graph.append(top, kind, vec![v], types, Attr::None, None);
+    for (item, unpacked) in items.iter().zip(graph.node(n).outputs.clone()) {
+        unpack_input(graph, item, unpacked, tensors);
     }
 }
 

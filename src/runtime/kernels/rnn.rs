@@ -21,6 +21,10 @@ pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
     table.insert(op::aten::lstm, lstm);
     table.insert(op::aten::rnn_tanh, rnn_tanh);
     table.insert(op::aten::rnn_relu, rnn_relu);
+    table.insert(op::aten::gru_cell, gru_cell);
+    table.insert(op::aten::lstm_cell, lstm_cell);
+    table.insert(op::aten::rnn_tanh_cell, rnn_tanh_cell);
+    table.insert(op::aten::rnn_relu_cell, rnn_relu_cell);
     table.insert(op::aten::_pack_padded_sequence, pack_padded_sequence);
     table.insert(op::aten::_pad_packed_sequence, pad_packed_sequence);
 }
@@ -245,6 +249,63 @@ fn rnn_tanh(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 
 fn rnn_relu(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     recurrent(args, Cell::Relu)
+}
+
+/// `gru_cell`/`lstm_cell`/`rnn_*_cell(input, hx, w_ih, w_hh, b_ih, b_hh)`:
+/// one step of one layer (`nn.GRUCell` and friends), `hx` is `[h, c]`
+/// for the LSTM: the layers' step, on a batch of rows.
+fn one_step(args: &Args<'_>, cell: Cell) -> Result<Vec<RValue>, KernelError> {
+    let input = args.tensor(0)?;
+    let dtype = input.dtype();
+    if !dtype.is_floating_point() {
+        return Err(args.error("recurrent cells expect a floating point input"));
+    }
+    let (h, c) = if cell == Cell::Lstm {
+        let hx = args.tensors(1)?;
+        if hx.len() != 2 {
+            return Err(args.error("lstm_cell expects hx to be [h, c]"));
+        }
+        (hx[0].data(), Some(hx[1].data()))
+    } else {
+        (args.tensor(1)?.data(), None)
+    };
+    let x = input.data();
+    if x.rank() != 2 || h.rank() != 2 || h.dims()[0] != x.dims()[0] {
+        return Err(args.error(format!(
+            "expected an input and a state of 2 dimensions with one batch size, got {:?} and {:?}",
+            x.dims(),
+            h.dims()
+        )));
+    }
+    let weights = Weights {
+        w_ih: args.tensor(2)?.data(),
+        w_hh: args.tensor(3)?.data(),
+        b_ih: args.opt_tensor(4)?.map(RTensor::data),
+        b_hh: args.opt_tensor(5)?.map(RTensor::data),
+    };
+    let batch = x.dims()[0];
+    let (_, state) = run_direction(cell, &x, &[batch], State { h, c }, &weights, false)?;
+    let mut outs = vec![RValue::Tensor(RTensor::new(state.h, dtype)?)];
+    if let Some(c) = state.c {
+        outs.push(RValue::Tensor(RTensor::new(c, dtype)?));
+    }
+    Ok(outs)
+}
+
+fn gru_cell(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    one_step(args, Cell::Gru)
+}
+
+fn lstm_cell(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    one_step(args, Cell::Lstm)
+}
+
+fn rnn_tanh_cell(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    one_step(args, Cell::Tanh)
+}
+
+fn rnn_relu_cell(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+    one_step(args, Cell::Relu)
 }
 
 /// `_pack_padded_sequence(input, lengths, batch_first) -> (data, batch_sizes)`.

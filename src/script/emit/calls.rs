@@ -250,6 +250,7 @@ impl Emitter<'_, '_, '_> {
             globals: f.globals.clone(),
             owner: object.as_ref().map(|(_, i)| i.clone()),
             alias: alias.clone(),
+            example_types: None,
         };
         let Some(signature) = signature(self.host, &unit) else { return self.unsupported() };
         let name = self.host.name(f.def.name.name).to_string();

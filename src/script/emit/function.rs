@@ -21,7 +21,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 (t, false)
             } else {
                 match &param.annotation {
-                    None => (Type::Tensor, true),
+                    None => (super::super::signature::unannotated(self.unit, i - offset), true),
                     Some(a) => match annotation::parse(self.host, a) {
                         Some(t) => (t, false),
                         None => {

@@ -73,12 +73,24 @@ impl Emitter<'_, '_, '_> {
     /// A loop over a tuple's items, unrolled as PyTorch does: the target is
     /// each item in turn, in the enclosing scope (no loop, no carried
     /// values).
-    fn unrolled_items<F>(&mut self, target: &Expr, items: Vec<ValueId>, span: Span, body: &mut F) -> Result<(), Stop>
+    /// With `enumerate`, `index` is the trip's number, a constant.
+    fn unrolled_items<F>(
+        &mut self,
+        target: &Expr,
+        index: Option<&Expr>,
+        items: Vec<ValueId>,
+        span: Span,
+        body: &mut F,
+    ) -> Result<(), Stop>
     where
         F: FnMut(&mut Self) -> Result<Completion, Stop>,
     {
-        for item in items {
+        for (trip, item) in items.into_iter().enumerate() {
             let mut bindings = Vec::new();
+            if let Some(index) = index {
+                let number = self.constant(Constant::Int(trip as i64), Some(span));
+                self.destructure(index, number, span, &mut bindings)?;
+            }
             self.destructure(target, item, span, &mut bindings)?;
             for (name, v) in bindings {
                 self.bind(name, v, span);
@@ -355,16 +367,22 @@ impl Emitter<'_, '_, '_> {
                     }
                 }
             }
-            // A tuple unrolls: the body once per item.
+            // A tuple unrolls: the body once per item (`enumerate`'s index
+            // a constant on each trip).
             if let [tuple] = iterables.as_slice()
-                && form.is_empty()
+                && (form.is_empty() || form == "enumerate")
                 && let Type::Tuple(items) = self.ty(*tuple)
             {
+                let (target, index) = match (&target.kind, form) {
+                    (ExprKind::Tuple(names), "enumerate") if names.len() == 2 => (&names[1], Some(&names[0])),
+                    (_, "enumerate") => return Err(self.stop_here()),
+                    _ => (target, None),
+                };
                 let parts = match self.producer(*tuple) {
                     Some((kind, inputs)) if kind == op::prim::TupleConstruct => inputs,
                     _ => self.node(op::prim::TupleUnpack, vec![*tuple], items, Attr::None, iter.span),
                 };
-                return self.unrolled_items(target, parts, span, body);
+                return self.unrolled_items(target, index, parts, span, body);
             }
             for iterable in iterables {
                 // A list's items, a string's characters, a tensor's rows.
