@@ -11,7 +11,7 @@ use crate::host::value::Instance;
 use crate::interp::exec::Observer;
 use crate::ir::{Attr, Constant, Graph, NodeId, TensorConstant, ValueId};
 use crate::ops::{OpKind, op};
-use crate::runtime::value::Object;
+use crate::runtime::value::{Key, Object};
 use crate::runtime::{RTensor, RValue};
 use crate::source::Span;
 use crate::tensor::Tensor;
@@ -639,6 +639,24 @@ fn unpack_input(graph: &mut Graph, input: &RValue, v: ValueId, tensors: &mut Has
         }
         RValue::Tuple(items) => (op::prim::TupleUnpack, items.to_vec()),
         RValue::List(items) => (op::prim::ListUnpack, items.borrow().clone()),
+        // A dict's values read one by one, in its order.
+        RValue::Dict(entries) => {
+            let top = graph.top;
+            for (key, item) in entries.borrow().iter() {
+                let (key, overload) = match key {
+                    Key::Str(s) => (Constant::Str(s.to_string()), "Dict_str"),
+                    Key::Int(i) => (Constant::Int(*i), "Dict_int"),
+                    _ => continue,
+                };
+                let key = graph.constant(top, key, None);
+                let n =
+                    graph.append(top, op::aten::__getitem__, vec![v, key], vec![value_type(item)], Attr::None, None);
+                graph.node_mut(n).overload = Some(overload.into());
+                let read = graph.node(n).outputs[0];
+                unpack_input(graph, item, read, tensors);
+            }
+            return;
+        }
         _ => return,
     };
     let types = items.iter().map(value_type).collect();

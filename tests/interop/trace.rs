@@ -197,7 +197,12 @@ ns = runpy.run_path(sys.argv[1], run_name="__main__")
 out, traced, inputs = sys.argv[2], ns["traced"], ns["example_inputs"]
 save_file({k: v.contiguous() for k, v in ns["model"].state_dict().items()}, f"{out}/weights.safetensors")
 # Inputs and outputs may nest tensors in tuples and lists: pickled whole.
-negated = lambda v: -v if isinstance(v, torch.Tensor) else type(v)(negated(x) for x in v)
+def negated(v):
+    if isinstance(v, torch.Tensor):
+        return -v
+    if isinstance(v, dict):
+        return {k: negated(x) for k, x in v.items()}
+    return type(v)(negated(x) for x in v)
 sets = []
 with torch.no_grad():
     for s in [inputs, ns.get("other_inputs", negated(inputs))]:
