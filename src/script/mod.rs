@@ -24,7 +24,7 @@ use crate::diag::Diagnostic;
 use crate::host::Selected;
 use crate::host::eval::Host;
 pub use crate::host::unit::Unit;
-use crate::host::value::{Class, Descriptor, Function, Instance, Value};
+use crate::host::value::{Class, Descriptor, EntryKind, Function, Instance, Value};
 use crate::syntax::ast::{ArgKind, CmpOp, Expr, ExprKind, FunctionDef, Literal, Stmt, StmtKind, UnaryOp};
 use crate::syntax::visit::{Node, walk};
 
@@ -273,6 +273,7 @@ pub fn compile_all(host: &mut Host<'_>, selected: &Selected) -> Vec<(String, Res
 /// overload's reason, not the closest three (`--verbose`).
 pub fn check(host: &mut Host<'_>, selected: &Selected, all_overloads: bool) -> Vec<Diagnostic> {
     let mut units = entry_units(host, selected);
+    let traced = traced_only(host);
     let mut diagnostics = Vec::new();
     let mut next = 0;
     while next < units.list.len() {
@@ -280,6 +281,15 @@ pub fn check(host: &mut Host<'_>, selected: &Selected, all_overloads: bool) -> V
         next += 1;
         if host.map.get(unit.file).name.starts_with("<prelude>") {
             // The prelude mirrors PyTorch's own scriptable source.
+            continue;
+        }
+        // A traced module's `forward` runs as Python when it is traced
+        // (PyTorch does not script it): scripting rules do not apply to it,
+        // nor to what only it calls.
+        if unit.alias.is_none()
+            && host.name(unit.def.name.name) == "forward"
+            && unit.owner.as_ref().is_some_and(|o| traced.contains(&Rc::as_ptr(o)))
+        {
             continue;
         }
         let mut found = frontend::check(host, &unit);
@@ -306,6 +316,22 @@ pub fn check(host: &mut Host<'_>, selected: &Selected, all_overloads: bool) -> V
     }
     crate::diag::sort(&mut diagnostics);
     diagnostics
+}
+
+/// The modules the file traces and never scripts.
+fn traced_only(host: &Host<'_>) -> HashSet<*const Instance> {
+    let targets = |kind: EntryKind| -> HashSet<*const Instance> {
+        host.entries
+            .iter()
+            .filter(|e| e.kind == kind)
+            .filter_map(|e| match &e.target {
+                Value::Instance(i) => Some(Rc::as_ptr(i)),
+                _ => None,
+            })
+            .collect()
+    };
+    let scripted = targets(EntryKind::Script);
+    targets(EntryKind::Trace).into_iter().filter(|t| !scripted.contains(t)).collect()
 }
 
 #[derive(Default)]
