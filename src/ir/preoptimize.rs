@@ -124,17 +124,101 @@ fn none_test_by_type(graph: &Graph, n: NodeId) -> Option<Constant> {
 }
 
 /// Values some node may write to: inputs of anything but an operator
-/// whose schema writes nothing.
+/// whose schema writes nothing, a query of a tensor's dtype or device, or
+/// a container operation; and with each, whatever may alias it (a view of
+/// it, a tuple or list holding it, an item read from one). Never a value of
+/// an immutable type (an int, a string, a dtype...).
 pub fn possibly_written(graph: &Graph) -> HashSet<ValueId> {
-    let mut out = HashSet::new();
+    use crate::ops::op;
+    const CONTAINERS: &[crate::ops::OpKind] = &[
+        op::prim::TupleConstruct,
+        op::prim::TupleUnpack,
+        op::prim::TupleIndex,
+        op::prim::ListConstruct,
+        op::prim::ListUnpack,
+        op::prim::DictConstruct,
+    ];
+    let mut classes = Classes::default();
+    let mut direct = Vec::new();
     for n in graph.walk() {
         let node = graph.node(n);
+        let schema = node.schema().filter(|_| matches!(node.kind.namespace(), "aten" | "prepacked"));
         // (`prepacked::` run operators read their input too.)
-        let reads_only =
-            matches!(node.kind.namespace(), "aten" | "prepacked") && node.schema().is_some_and(|s| !s.is_mutable());
+        let reads_only = schema.is_some_and(|s| !s.is_mutable())
+            || [op::prim::dtype, op::prim::device].contains(&node.kind)
+            || CONTAINERS.contains(&node.kind);
         if !reads_only {
-            out.extend(node.inputs.iter().copied());
+            direct.extend(node.inputs.iter().copied());
+        }
+        // What the outputs may alias: a container's items, a view's base.
+        let aliased: Vec<ValueId> = if CONTAINERS.contains(&node.kind) {
+            node.inputs.clone()
+        } else if let Some(s) = schema {
+            node.inputs.iter().zip(&s.arguments).filter(|(_, a)| a.alias.is_some()).map(|(v, _)| *v).collect()
+        } else {
+            Vec::new()
+        };
+        for v in aliased.into_iter().chain(node.outputs.iter().copied()).filter(|_| !node.outputs.is_empty()) {
+            classes.union(v, node.outputs[0]);
+        }
+        // An `If`'s outputs are its branches' results; a `Loop`'s carried
+        // values are its inputs, its body's parameters and results, and its
+        // outputs.
+        let carried_from = usize::from(node.kind == op::prim::Loop);
+        for &b in &node.blocks {
+            let block = graph.block(b);
+            for (i, &out) in node.outputs.iter().enumerate() {
+                let inner = [block.returns.get(i + carried_from), block.params.get(i + carried_from)];
+                for v in inner
+                    .into_iter()
+                    .flatten()
+                    .chain(node.inputs.get(i + 2 * carried_from).filter(|_| carried_from == 1))
+                {
+                    classes.union(*v, out);
+                }
+            }
         }
     }
-    out
+    let written: HashSet<ValueId> = direct.into_iter().map(|v| classes.find(v)).collect();
+    (0..graph.values.len() as u32)
+        .map(ValueId)
+        .filter(|v| !immutable(&graph.value(*v).ty) && written.contains(&classes.find(*v)))
+        .collect()
+}
+
+/// Values that may alias each other, as disjoint sets.
+#[derive(Default)]
+struct Classes(std::collections::HashMap<ValueId, ValueId>);
+
+impl Classes {
+    fn find(&mut self, v: ValueId) -> ValueId {
+        let mut root = v;
+        while let Some(&parent) = self.0.get(&root).filter(|p| **p != root) {
+            root = parent;
+        }
+        // Path compression keeps later finds short.
+        let mut at = v;
+        while let Some(&parent) = self.0.get(&at).filter(|p| **p != root) {
+            self.0.insert(at, root);
+            at = parent;
+        }
+        root
+    }
+
+    fn union(&mut self, a: ValueId, b: ValueId) {
+        let (a, b) = (self.find(a), self.find(b));
+        if a != b {
+            self.0.insert(a, b);
+        }
+    }
+}
+
+/// Types whose values nothing can write to.
+fn immutable(ty: &Type) -> bool {
+    match ty {
+        Type::Int | Type::Float | Type::Bool | Type::Str | Type::Complex | Type::Number | Type::None => true,
+        Type::Device | Type::ScalarType | Type::Layout | Type::MemoryFormat | Type::QScheme => true,
+        Type::Optional(inner) => immutable(inner),
+        _ => false,
+    }
 }
