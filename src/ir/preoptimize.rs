@@ -162,20 +162,25 @@ pub fn possibly_written(graph: &Graph) -> HashSet<ValueId> {
             classes.union(v, node.outputs[0]);
         }
         // An `If`'s outputs are its branches' results; a `Loop`'s carried
-        // values are its inputs, its body's parameters and results, and its
-        // outputs.
-        let carried_from = usize::from(node.kind == op::prim::Loop);
-        for &b in &node.blocks {
-            let block = graph.block(b);
-            for (i, &out) in node.outputs.iter().enumerate() {
-                let inner = [block.returns.get(i + carried_from), block.params.get(i + carried_from)];
-                for v in inner
-                    .into_iter()
-                    .flatten()
-                    .chain(node.inputs.get(i + 2 * carried_from).filter(|_| carried_from == 1))
-                {
-                    classes.union(*v, out);
+        // values are its inputs (after the trip count and condition), its
+        // body's parameters (after the trip number) and results (after the
+        // condition), and its outputs.
+        let looping = node.kind == op::prim::Loop;
+        let skip = usize::from(looping);
+        for (i, &out) in node.outputs.iter().enumerate() {
+            let mut same: Vec<ValueId> = Vec::new();
+            for &b in &node.blocks {
+                let block = graph.block(b);
+                same.extend(block.returns.get(i + skip));
+                if looping {
+                    same.extend(block.params.get(i + skip));
                 }
+            }
+            if looping {
+                same.extend(node.inputs.get(i + 2));
+            }
+            for v in same {
+                classes.union(v, out);
             }
         }
     }
