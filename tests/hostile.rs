@@ -227,3 +227,31 @@ fn running_a_forward_that_allocates_four_terabytes_is_an_error() {
     let outcome = tsc(&["run", &file.display().to_string(), "--format", "short"]);
     assert!(outcome.stdout.contains("error[E6001]: the tensor would need 4.0 TB"), "{}", outcome.stdout);
 }
+
+/// Doubling in a loop: each `+` makes a value twice the last, past any
+/// budget in a few dozen steps (and past the machine before the step limit).
+#[test]
+fn doubling_a_list_or_a_string_in_a_loop_is_beyond_the_memory_budget() {
+    let probes = [
+        ("x = [0] * 1000\nfor i in range(64):\n    x = x + x\n", "the concatenated sequence would need"),
+        ("x = [0] * 1000\nfor i in range(64):\n    x += x\n", "the concatenated sequence would need"),
+        ("x = 'ab' * 1000\nfor i in range(64):\n    x = x + x\n", "the concatenated sequence would need"),
+        ("x = (0,) * 1000\nfor i in range(64):\n    x = x + x\n", "the concatenated sequence would need"),
+    ];
+    for (i, (source, refusal)) in probes.iter().enumerate() {
+        let file = temp_file(&format!("doubling{i}.tsy"), source);
+        let outcome = tsc(&["check", "--format", "short", "--max-memory", "100MB", &file.display().to_string()]);
+        assert!(outcome.stdout.contains(&format!("error[E5006]: {refusal}")), "{source}\n{}", outcome.stdout);
+        assert!(outcome.stdout.contains("more than tsc's memory budget of 100.0 MB"), "{}", outcome.stdout);
+    }
+}
+
+#[test]
+fn a_comprehension_larger_than_the_memory_budget_is_refused() {
+    let file = temp_file("comprehension.tsy", "x = [i for i in range(10 ** 7)]\n");
+    let outcome = tsc(&["check", "--format", "short", "--max-memory", "10MB", &file.display().to_string()]);
+    assert!(outcome.stdout.contains("error[E5006]: the range's items would need"), "{}", outcome.stdout);
+    let file = temp_file("comprehension_nested.tsy", "x = [i * j for i in range(3000) for j in range(3000)]\n");
+    let outcome = tsc(&["check", "--format", "short", "--max-memory", "10MB", &file.display().to_string()]);
+    assert!(outcome.stdout.contains("error[E5006]: the list being built would need"), "{}", outcome.stdout);
+}

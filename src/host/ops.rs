@@ -41,18 +41,41 @@ fn repetition(host: &Host<'_>, len: usize, item_size: usize, n: i64, span: Span)
         .or_else(|why| host.raise_code(Code::E5006, "MemoryError", format!("the repeated sequence {why}"), span))
 }
 
+/// A list being built item by item (a comprehension) within the memory
+/// budget: checked as its length passes each power of two, as its buffer grows.
+pub fn growing(host: &Host<'_>, len: usize, span: Span) -> Eval<()> {
+    if !len.is_power_of_two() {
+        return Ok(());
+    }
+    crate::budget::check(len as u128 * 2, std::mem::size_of::<Value>() as u128)
+        .or_else(|why| host.raise_code(Code::E5006, "MemoryError", format!("the list being built {why}"), span))
+}
+
+/// `a + b` of `len` items in all within the memory budget: doubling a list
+/// or string in a loop outgrows it in a few dozen steps.
+pub fn concatenation(host: &Host<'_>, len: usize, item_size: usize, span: Span) -> Eval<()> {
+    crate::budget::check(len as u128, item_size as u128)
+        .or_else(|why| host.raise_code(Code::E5006, "MemoryError", format!("the concatenated sequence {why}"), span))
+}
+
 pub fn binary(host: &mut Host<'_>, op: BinOp, l: Value, r: Value, span: Span) -> Eval<Value> {
     if let (Some(a), Some(b)) = (num(&l), num(&r)) {
         return arithmetic(host, op, a, b, span);
     }
     match (op, &l, &r) {
-        (BinOp::Add, Value::Str(a), Value::Str(b)) => Ok(Value::str(&format!("{a}{b}"))),
-        (BinOp::Add, Value::List(a), Value::List(b)) => {
-            let mut items = a.borrow().clone();
-            items.extend(b.borrow().iter().cloned());
-            Ok(Value::list(items))
+        (BinOp::Add, Value::Str(a), Value::Str(b)) => {
+            concatenation(host, a.len().saturating_add(b.len()), 1, span)?;
+            Ok(Value::str(&format!("{a}{b}")))
         }
-        (BinOp::Add, Value::Tuple(a), Value::Tuple(b)) => Ok(Value::tuple(a.iter().chain(b.iter()).cloned().collect())),
+        (BinOp::Add, Value::List(a), Value::List(b)) => {
+            let (a, b) = (a.borrow(), b.borrow());
+            concatenation(host, a.len().saturating_add(b.len()), std::mem::size_of::<Value>(), span)?;
+            Ok(Value::list(a.iter().chain(b.iter()).cloned().collect()))
+        }
+        (BinOp::Add, Value::Tuple(a), Value::Tuple(b)) => {
+            concatenation(host, a.len().saturating_add(b.len()), std::mem::size_of::<Value>(), span)?;
+            Ok(Value::tuple(a.iter().chain(b.iter()).cloned().collect()))
+        }
         (BinOp::Mul, Value::Str(s), Value::Int(n)) | (BinOp::Mul, Value::Int(n), Value::Str(s)) => {
             repetition(host, s.len(), 1, *n, span)?;
             Ok(Value::str(&s.repeat((*n).max(0) as usize)))
