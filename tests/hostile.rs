@@ -255,3 +255,23 @@ fn a_comprehension_larger_than_the_memory_budget_is_refused() {
     let outcome = tsc(&["check", "--format", "short", "--max-memory", "10MB", &file.display().to_string()]);
     assert!(outcome.stdout.contains("error[E5006]: the list being built would need"), "{}", outcome.stdout);
 }
+
+/// `a or a or … or a` in compiled code nests one level per operand as
+/// TorchScript compiles it. PyTorch 2.5.1's `torch.jit.script` compiles
+/// 3,000 operands and dies of a segmentation fault on 10,000 (asked with a
+/// function `def f(a: bool) -> bool: return a or a or … or a`); tsc
+/// compiles up to 3,000 and refuses more (module-level code, which Python
+/// runs, has no limit).
+#[test]
+fn an_or_chain_in_compiled_code_is_limited_as_pytorch_can_compile_it() {
+    let source = |n: usize| {
+        let chain = vec!["a"; n].join(" or ");
+        format!(
+            "import torch\n\n\ndef f(a: bool) -> bool:\n    return {chain}\n\n\nentry = torch.jit.script(f)\na = False\ny = {chain}\n"
+        )
+    };
+    let codes = check("or_chain.tsy", &source(100_000));
+    one_error(&codes, "E1015", "100,000 operands");
+    let codes = check("or_chain_3000.tsy", &source(3_000));
+    assert!(codes.is_empty(), "{codes:?}");
+}
