@@ -275,3 +275,29 @@ fn an_or_chain_in_compiled_code_is_limited_as_pytorch_can_compile_it() {
     let codes = check("or_chain_3000.tsy", &source(3_000));
     assert!(codes.is_empty(), "{codes:?}");
 }
+
+/// Module-level integers beyond 64 bits: CPython 3.11 computes each (a
+/// bigger int, or its own error, quoted); tsc stops with the error, never a
+/// wrapped, saturated or panicked result.
+#[test]
+fn integers_beyond_sixty_four_bits_are_errors_in_module_level_code() {
+    let probes = [
+        ("-MIN", "OverflowError: integer overflow"),
+        ("MIN // -1", "OverflowError: integer overflow"),
+        ("abs(MIN)", "OverflowError: integer overflow"),
+        ("divmod(MIN, -1)", "OverflowError: integer overflow"),
+        ("3 << 62", "OverflowError: integer overflow"),
+        ("int(1e30)", "OverflowError: integer overflow"),
+        ("round(1e300)", "OverflowError: integer overflow"),
+        ("1 << -1", "ValueError: negative shift count"),
+        ("1 >> -1", "ValueError: negative shift count"),
+        ("round(float('inf'))", "OverflowError: cannot convert float infinity to integer"),
+        ("len(range(MIN, MAX))", "OverflowError: Python int too large to convert to C ssize_t"),
+    ];
+    for (i, (expression, error)) in probes.iter().enumerate() {
+        let source = format!("MIN = -9223372036854775807 - 1\nMAX = 9223372036854775807\nx = {expression}\n");
+        let file = temp_file(&format!("int{i}.tsy"), &source);
+        let outcome = tsc(&["check", "--format", "short", &file.display().to_string()]);
+        assert!(outcome.stdout.contains(&format!("error[E5009]: {error}")), "{expression}: {}", outcome.stdout);
+    }
+}
