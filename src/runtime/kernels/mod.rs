@@ -12,7 +12,7 @@ pub mod pointwise;
 mod prepacked;
 mod reduce;
 mod rnn;
-mod scalars;
+pub(crate) mod scalars;
 mod shape;
 mod str_methods;
 mod str_search;
