@@ -301,3 +301,34 @@ fn integers_beyond_sixty_four_bits_are_errors_in_module_level_code() {
         assert!(outcome.stdout.contains(&format!("error[E5009]: {error}")), "{expression}: {}", outcome.stdout);
     }
 }
+
+/// Kernels whose result outgrows their operands: a million-element vector
+/// broadcast against itself, multiplied as a column by a row, repeated,
+/// expanded and materialized, concatenated, chosen from with `where`: each
+/// a 4 TB result, refused before it is allocated, in `tsc run` and in
+/// module-level code alike.
+#[test]
+fn kernels_with_results_beyond_the_memory_budget_are_errors() {
+    let expressions = [
+        "x.reshape(-1, 1) + x.reshape(1, -1)",
+        "torch.matmul(x.reshape(-1, 1), x.reshape(1, -1))",
+        "x.repeat(1000000)",
+        "x.expand(1000000, 1000000).contiguous()",
+        "torch.cat([x.expand(1000000, 1000000), x.expand(1000000, 1000000)])",
+        "torch.where(x.reshape(-1, 1) > 0, x.reshape(1, -1), x)",
+    ];
+    for (i, expression) in expressions.iter().enumerate() {
+        let source = format!(
+            "import torch\nimport torch.nn as nn\n\n\nclass Big(nn.Module):\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n        y = {expression}\n        return y.sum()\n\n\nmodel = torch.jit.script(Big())\nexample_inputs = (torch.ones(1000000),)\n"
+        );
+        let file = temp_file(&format!("kernel{i}.tsy"), &source);
+        let outcome = tsc(&["run", "--format", "short", "--max-memory", "100MB", &file.display().to_string()]);
+        assert!(outcome.stdout.contains("error[E6001]: the tensor would need"), "{expression}: {}", outcome.stdout);
+        let file = temp_file(
+            &format!("kernel_host{i}.tsy"),
+            &format!("import torch\nx = torch.ones(1000000)\ny = {expression}\n"),
+        );
+        let outcome = tsc(&["check", "--format", "short", "--max-memory", "100MB", &file.display().to_string()]);
+        assert!(outcome.stdout.contains("the tensor would need"), "{expression}: {}", outcome.stdout);
+    }
+}

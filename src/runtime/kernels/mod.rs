@@ -44,6 +44,14 @@ impl KernelError {
     }
 }
 
+/// A result of `shape` with elements of `item_size` bytes, if it fits the
+/// memory budget: checked before a kernel whose output can outgrow its
+/// inputs (creation, broadcasting, matmul, repeat, expand, cat) allocates,
+/// as candle aborts when an allocation fails.
+pub(crate) fn within_budget(shape: &[usize], item_size: usize) -> Result<(), KernelError> {
+    crate::budget::tensor(shape, item_size).map_err(|why| KernelError::new(format!("the tensor {why}")))
+}
+
 impl From<candle_core::Error> for KernelError {
     fn from(e: candle_core::Error) -> KernelError {
         KernelError::new(e.to_string())
