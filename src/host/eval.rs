@@ -16,8 +16,6 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::*;
 use crate::syntax::{Interner, Symbol};
 
-/// Statements and calls one evaluation may run before it is stopped.
-const STEP_LIMIT: u64 = 5_000_000;
 /// Nested Python calls before `RecursionError`.
 const DEPTH_LIMIT: u32 = 150;
 
@@ -137,11 +135,12 @@ impl<'a> Host<'a> {
 
     fn step(&mut self, span: Span) -> Eval<()> {
         self.steps += 1;
-        if self.steps > STEP_LIMIT {
+        let limit = crate::budget::step_limit();
+        if self.steps > limit {
             return self.raise_code(
                 Code::E5006,
                 "RuntimeError",
-                format!("evaluation stopped after {STEP_LIMIT} steps; is there an endless loop?"),
+                format!("evaluation stopped after {limit} steps; is there an endless loop?"),
                 span,
             );
         }
