@@ -2,7 +2,8 @@
 //! tensor) may take. Checked before the allocation, so a source that asks
 //! for more than the machine has gets a diagnostic at the expression, with
 //! the size it would have needed, instead of an abort; `--max-memory` sets
-//! it for the process.
+//! it for the process. And the step budget of module-level evaluation,
+//! which the fuzz targets make small.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -11,12 +12,27 @@ pub const DEFAULT: u64 = 4 << 30;
 
 static LIMIT: AtomicU64 = AtomicU64::new(DEFAULT);
 
+/// Statements and calls one host evaluation may run before it is stopped.
+pub const DEFAULT_STEPS: u64 = 5_000_000;
+
+static STEPS: AtomicU64 = AtomicU64::new(DEFAULT_STEPS);
+
 pub fn set_limit(bytes: u64) {
     LIMIT.store(bytes, Ordering::Relaxed);
 }
 
 pub fn limit() -> u64 {
     LIMIT.load(Ordering::Relaxed)
+}
+
+/// A smaller step limit: the fuzz targets' (an endless loop is refused
+/// sooner, so a run explores more inputs).
+pub fn set_step_limit(steps: u64) {
+    STEPS.store(steps, Ordering::Relaxed);
+}
+
+pub fn step_limit() -> u64 {
+    STEPS.load(Ordering::Relaxed)
 }
 
 /// `count` items of `item_size` bytes, if that fits the budget; else what

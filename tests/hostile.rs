@@ -227,3 +227,108 @@ fn running_a_forward_that_allocates_four_terabytes_is_an_error() {
     let outcome = tsc(&["run", &file.display().to_string(), "--format", "short"]);
     assert!(outcome.stdout.contains("error[E6001]: the tensor would need 4.0 TB"), "{}", outcome.stdout);
 }
+
+/// Doubling in a loop: each `+` makes a value twice the last, past any
+/// budget in a few dozen steps (and past the machine before the step limit).
+#[test]
+fn doubling_a_list_or_a_string_in_a_loop_is_beyond_the_memory_budget() {
+    let probes = [
+        ("x = [0] * 1000\nfor i in range(64):\n    x = x + x\n", "the concatenated sequence would need"),
+        ("x = [0] * 1000\nfor i in range(64):\n    x += x\n", "the concatenated sequence would need"),
+        ("x = 'ab' * 1000\nfor i in range(64):\n    x = x + x\n", "the concatenated sequence would need"),
+        ("x = (0,) * 1000\nfor i in range(64):\n    x = x + x\n", "the concatenated sequence would need"),
+    ];
+    for (i, (source, refusal)) in probes.iter().enumerate() {
+        let file = temp_file(&format!("doubling{i}.tsy"), source);
+        let outcome = tsc(&["check", "--format", "short", "--max-memory", "100MB", &file.display().to_string()]);
+        assert!(outcome.stdout.contains(&format!("error[E5006]: {refusal}")), "{source}\n{}", outcome.stdout);
+        assert!(outcome.stdout.contains("more than tsc's memory budget of 100.0 MB"), "{}", outcome.stdout);
+    }
+}
+
+#[test]
+fn a_comprehension_larger_than_the_memory_budget_is_refused() {
+    let file = temp_file("comprehension.tsy", "x = [i for i in range(10 ** 7)]\n");
+    let outcome = tsc(&["check", "--format", "short", "--max-memory", "10MB", &file.display().to_string()]);
+    assert!(outcome.stdout.contains("error[E5006]: the range's items would need"), "{}", outcome.stdout);
+    let file = temp_file("comprehension_nested.tsy", "x = [i * j for i in range(3000) for j in range(3000)]\n");
+    let outcome = tsc(&["check", "--format", "short", "--max-memory", "10MB", &file.display().to_string()]);
+    assert!(outcome.stdout.contains("error[E5006]: the list being built would need"), "{}", outcome.stdout);
+}
+
+/// `a or a or … or a` in compiled code nests one level per operand as
+/// TorchScript compiles it. PyTorch 2.5.1's `torch.jit.script` compiles
+/// 3,000 operands and dies of a segmentation fault on 10,000 (asked with a
+/// function `def f(a: bool) -> bool: return a or a or … or a`); tsc
+/// compiles up to 3,000 and refuses more (module-level code, which Python
+/// runs, has no limit).
+#[test]
+fn an_or_chain_in_compiled_code_is_limited_as_pytorch_can_compile_it() {
+    let source = |n: usize| {
+        let chain = vec!["a"; n].join(" or ");
+        format!(
+            "import torch\n\n\ndef f(a: bool) -> bool:\n    return {chain}\n\n\nentry = torch.jit.script(f)\na = False\ny = {chain}\n"
+        )
+    };
+    let codes = check("or_chain.tsy", &source(100_000));
+    one_error(&codes, "E1015", "100,000 operands");
+    let codes = check("or_chain_3000.tsy", &source(3_000));
+    assert!(codes.is_empty(), "{codes:?}");
+}
+
+/// Module-level integers beyond 64 bits: CPython 3.11 computes each (a
+/// bigger int, or its own error, quoted); tsc stops with the error, never a
+/// wrapped, saturated or panicked result.
+#[test]
+fn integers_beyond_sixty_four_bits_are_errors_in_module_level_code() {
+    let probes = [
+        ("-MIN", "OverflowError: integer overflow"),
+        ("MIN // -1", "OverflowError: integer overflow"),
+        ("abs(MIN)", "OverflowError: integer overflow"),
+        ("divmod(MIN, -1)", "OverflowError: integer overflow"),
+        ("3 << 62", "OverflowError: integer overflow"),
+        ("int(1e30)", "OverflowError: integer overflow"),
+        ("round(1e300)", "OverflowError: integer overflow"),
+        ("1 << -1", "ValueError: negative shift count"),
+        ("1 >> -1", "ValueError: negative shift count"),
+        ("round(float('inf'))", "OverflowError: cannot convert float infinity to integer"),
+        ("len(range(MIN, MAX))", "OverflowError: Python int too large to convert to C ssize_t"),
+    ];
+    for (i, (expression, error)) in probes.iter().enumerate() {
+        let source = format!("MIN = -9223372036854775807 - 1\nMAX = 9223372036854775807\nx = {expression}\n");
+        let file = temp_file(&format!("int{i}.tsy"), &source);
+        let outcome = tsc(&["check", "--format", "short", &file.display().to_string()]);
+        assert!(outcome.stdout.contains(&format!("error[E5009]: {error}")), "{expression}: {}", outcome.stdout);
+    }
+}
+
+/// Kernels whose result outgrows their operands: a million-element vector
+/// broadcast against itself, multiplied as a column by a row, repeated,
+/// expanded and materialized, concatenated, chosen from with `where`: each
+/// a 4 TB result, refused before it is allocated, in `tsc run` and in
+/// module-level code alike.
+#[test]
+fn kernels_with_results_beyond_the_memory_budget_are_errors() {
+    let expressions = [
+        "x.reshape(-1, 1) + x.reshape(1, -1)",
+        "torch.matmul(x.reshape(-1, 1), x.reshape(1, -1))",
+        "x.repeat(1000000)",
+        "x.expand(1000000, 1000000).contiguous()",
+        "torch.cat([x.expand(1000000, 1000000), x.expand(1000000, 1000000)])",
+        "torch.where(x.reshape(-1, 1) > 0, x.reshape(1, -1), x)",
+    ];
+    for (i, expression) in expressions.iter().enumerate() {
+        let source = format!(
+            "import torch\nimport torch.nn as nn\n\n\nclass Big(nn.Module):\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n        y = {expression}\n        return y.sum()\n\n\nmodel = torch.jit.script(Big())\nexample_inputs = (torch.ones(1000000),)\n"
+        );
+        let file = temp_file(&format!("kernel{i}.tsy"), &source);
+        let outcome = tsc(&["run", "--format", "short", "--max-memory", "100MB", &file.display().to_string()]);
+        assert!(outcome.stdout.contains("error[E6001]: the tensor would need"), "{expression}: {}", outcome.stdout);
+        let file = temp_file(
+            &format!("kernel_host{i}.tsy"),
+            &format!("import torch\nx = torch.ones(1000000)\ny = {expression}\n"),
+        );
+        let outcome = tsc(&["check", "--format", "short", "--max-memory", "100MB", &file.display().to_string()]);
+        assert!(outcome.stdout.contains("the tensor would need"), "{expression}: {}", outcome.stdout);
+    }
+}

@@ -129,7 +129,12 @@ fn len(host: &mut Host<'_>, args: Args) -> Eval<Value> {
         Value::List(l) => l.borrow().len(),
         Value::Tuple(t) => t.len(),
         Value::Dict(d) => d.borrow().entries.len(),
-        Value::Range { start, stop, step } => range_len(*start, *stop, *step) as usize,
+        // Python's limit is `sys.maxsize` items; `range_len` saturates there
+        // (a range of exactly that many is refused too).
+        Value::Range { start, stop, step } => match range_len(*start, *stop, *step) {
+            i64::MAX => return host.raise("OverflowError", "Python int too large to convert to C ssize_t", args.span),
+            n => n as usize,
+        },
         Value::Tensor(t) if !t.shape.is_empty() => t.shape[0],
         Value::Instance(i) if let Some(items) = super::named_tuple::items(i) => items.len(),
         Value::Instance(_) => {
@@ -245,7 +250,10 @@ fn max(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 
 fn abs(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     match one(host, &args, "abs")? {
-        Value::Int(i) => Ok(Value::Int(i.abs())),
+        Value::Int(i) => match i.checked_abs() {
+            Some(a) => Ok(Value::Int(a)),
+            None => host.raise("OverflowError", "integer overflow (TorchScript ints are 64-bit)", args.span),
+        },
         Value::Bool(b) => Ok(Value::Int(i64::from(b))),
         Value::Float(f) => Ok(Value::Float(f.abs())),
         other => host.raise("TypeError", format!("bad operand type for abs(): '{}'", other.type_name()), args.span),
@@ -280,7 +288,7 @@ fn round(host: &mut Host<'_>, args: Args) -> Eval<Value> {
             // Python rounds half to even.
             let r = f.round();
             let r = if (f - f.trunc()).abs() == 0.5 && r % 2.0 != 0.0 { r - f.signum() } else { r };
-            Ok(Value::Int(r as i64))
+            ops::float_to_int(host, r, args.span)
         }
         Some(Value::Int(n)) => {
             let scale = 10f64.powi(*n as i32);
@@ -482,7 +490,7 @@ pub(super) fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span
             None => Ok(Value::Int(0)),
             Some(Value::Int(i)) => Ok(Value::Int(i)),
             Some(Value::Bool(b)) => Ok(Value::Int(i64::from(b))),
-            Some(Value::Float(f)) if f.is_finite() => Ok(Value::Int(f.trunc() as i64)),
+            Some(Value::Float(f)) if f.is_finite() => ops::float_to_int(host, f, span),
             Some(Value::Str(s)) => match s.trim().replace('_', "").parse::<i64>() {
                 Ok(i) => Ok(Value::Int(i)),
                 Err(_) => host.raise(
@@ -492,7 +500,7 @@ pub(super) fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span
                 ),
             },
             Some(Value::Tensor(t)) => match super::eager::scalar(host, &t, span)? {
-                Value::Float(f) if f.is_finite() => Ok(Value::Int(f.trunc() as i64)),
+                Value::Float(f) if f.is_finite() => ops::float_to_int(host, f, span),
                 Value::Float(f) => host.raise(
                     "ValueError",
                     format!("cannot convert float {} to integer", if f.is_nan() { "NaN" } else { "infinity" }),

@@ -16,8 +16,6 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::*;
 use crate::syntax::{Interner, Symbol};
 
-/// Statements and calls one evaluation may run before it is stopped.
-const STEP_LIMIT: u64 = 5_000_000;
 /// Nested Python calls before `RecursionError`.
 const DEPTH_LIMIT: u32 = 150;
 
@@ -137,11 +135,12 @@ impl<'a> Host<'a> {
 
     fn step(&mut self, span: Span) -> Eval<()> {
         self.steps += 1;
-        if self.steps > STEP_LIMIT {
+        let limit = crate::budget::step_limit();
+        if self.steps > limit {
             return self.raise_code(
                 Code::E5006,
                 "RuntimeError",
-                format!("evaluation stopped after {STEP_LIMIT} steps; is there an endless loop?"),
+                format!("evaluation stopped after {limit} steps; is there an endless loop?"),
                 span,
             );
         }
@@ -1104,6 +1103,7 @@ impl<'a> Host<'a> {
             ExprKind::ListComp { elt, generators } | ExprKind::GeneratorExp { elt, generators } => {
                 let mut out = Vec::new();
                 self.comprehension(generators, frame, &mut |host, frame| {
+                    super::ops::growing(host, out.len(), elt.span)?;
                     out.push(host.eval(elt, frame)?);
                     Ok(())
                 })?;
@@ -1260,6 +1260,8 @@ impl<'a> Host<'a> {
         // Lists extend in place, as `+=` does in Python.
         if let (BinOp::Add, Value::List(list)) = (op, &current) {
             let items = self.iterate(&rhs, span)?;
+            let len = list.borrow().len().saturating_add(items.len());
+            super::ops::concatenation(self, len, std::mem::size_of::<Value>(), span)?;
             list.borrow_mut().extend(items);
             return Ok(current);
         }
@@ -1283,6 +1285,9 @@ impl<'a> Host<'a> {
                 let len = range_len(*start, *stop, *step);
                 if len > 100_000_000 {
                     return self.raise_code(Code::E5006, "RuntimeError", "range too large to iterate", span);
+                }
+                if let Err(why) = crate::budget::check(len.max(0) as u128, std::mem::size_of::<Value>() as u128) {
+                    return self.raise_code(Code::E5006, "MemoryError", format!("the range's items {why}"), span);
                 }
                 (0..len).map(|i| Value::Int(start + i * step)).collect()
             }

@@ -41,18 +41,41 @@ fn repetition(host: &Host<'_>, len: usize, item_size: usize, n: i64, span: Span)
         .or_else(|why| host.raise_code(Code::E5006, "MemoryError", format!("the repeated sequence {why}"), span))
 }
 
+/// A list being built item by item (a comprehension) within the memory
+/// budget: checked as its length passes each power of two, as its buffer grows.
+pub fn growing(host: &Host<'_>, len: usize, span: Span) -> Eval<()> {
+    if !len.is_power_of_two() {
+        return Ok(());
+    }
+    crate::budget::check(len as u128 * 2, std::mem::size_of::<Value>() as u128)
+        .or_else(|why| host.raise_code(Code::E5006, "MemoryError", format!("the list being built {why}"), span))
+}
+
+/// `a + b` of `len` items in all within the memory budget: doubling a list
+/// or string in a loop outgrows it in a few dozen steps.
+pub fn concatenation(host: &Host<'_>, len: usize, item_size: usize, span: Span) -> Eval<()> {
+    crate::budget::check(len as u128, item_size as u128)
+        .or_else(|why| host.raise_code(Code::E5006, "MemoryError", format!("the concatenated sequence {why}"), span))
+}
+
 pub fn binary(host: &mut Host<'_>, op: BinOp, l: Value, r: Value, span: Span) -> Eval<Value> {
     if let (Some(a), Some(b)) = (num(&l), num(&r)) {
         return arithmetic(host, op, a, b, span);
     }
     match (op, &l, &r) {
-        (BinOp::Add, Value::Str(a), Value::Str(b)) => Ok(Value::str(&format!("{a}{b}"))),
-        (BinOp::Add, Value::List(a), Value::List(b)) => {
-            let mut items = a.borrow().clone();
-            items.extend(b.borrow().iter().cloned());
-            Ok(Value::list(items))
+        (BinOp::Add, Value::Str(a), Value::Str(b)) => {
+            concatenation(host, a.len().saturating_add(b.len()), 1, span)?;
+            Ok(Value::str(&format!("{a}{b}")))
         }
-        (BinOp::Add, Value::Tuple(a), Value::Tuple(b)) => Ok(Value::tuple(a.iter().chain(b.iter()).cloned().collect())),
+        (BinOp::Add, Value::List(a), Value::List(b)) => {
+            let (a, b) = (a.borrow(), b.borrow());
+            concatenation(host, a.len().saturating_add(b.len()), std::mem::size_of::<Value>(), span)?;
+            Ok(Value::list(a.iter().chain(b.iter()).cloned().collect()))
+        }
+        (BinOp::Add, Value::Tuple(a), Value::Tuple(b)) => {
+            concatenation(host, a.len().saturating_add(b.len()), std::mem::size_of::<Value>(), span)?;
+            Ok(Value::tuple(a.iter().chain(b.iter()).cloned().collect()))
+        }
         (BinOp::Mul, Value::Str(s), Value::Int(n)) | (BinOp::Mul, Value::Int(n), Value::Str(s)) => {
             repetition(host, s.len(), 1, *n, span)?;
             Ok(Value::str(&s.repeat((*n).max(0) as usize)))
@@ -101,12 +124,27 @@ fn arithmetic(host: &mut Host<'_>, op: BinOp, a: Num, b: Num, span: Span) -> Eva
                 BinOp::FloorDiv | BinOp::Mod if y == 0 => {
                     return host.raise("ZeroDivisionError", "integer division or modulo by zero", span);
                 }
-                BinOp::FloorDiv => Ok(x.div_euclid(y) - if (x.rem_euclid(y) != 0) && (y < 0) { 1 } else { 0 }),
-                BinOp::Mod => Ok(((x % y) + y) % y),
+                // Python's: the quotient rounded down, the remainder with the
+                // divisor's sign (`-2**63 // -1` alone does not fit).
+                BinOp::FloorDiv => x
+                    .checked_div(y)
+                    .map(|q| if x % y != 0 && (x < 0) != (y < 0) { q - 1 } else { q })
+                    .ok_or_else(overflow),
+                BinOp::Mod => {
+                    let r = x.checked_rem(y).unwrap_or(0);
+                    Ok(if r != 0 && (r < 0) != (y < 0) { r + y } else { r })
+                }
                 BinOp::Pow if y < 0 => return Ok(Value::Float((x as f64).powf(y as f64))),
                 BinOp::Pow => u32::try_from(y).ok().and_then(|y| x.checked_pow(y)).ok_or_else(overflow),
-                BinOp::LShift => u32::try_from(y).ok().and_then(|y| x.checked_shl(y)).ok_or_else(overflow),
-                BinOp::RShift => Ok(x >> y.clamp(0, 63)),
+                BinOp::LShift | BinOp::RShift if y < 0 => {
+                    return host.raise("ValueError", "negative shift count", span);
+                }
+                // Bits shifted out of 64 are an overflow, as the value would not fit.
+                BinOp::LShift if x == 0 => Ok(0),
+                BinOp::LShift => {
+                    u32::try_from(y).ok().filter(|&y| y < 64 && (x << y) >> y == x).map(|y| x << y).ok_or_else(overflow)
+                }
+                BinOp::RShift => Ok(x >> y.min(63)),
                 BinOp::BitAnd => Ok(x & y),
                 BinOp::BitOr => Ok(x | y),
                 BinOp::BitXor => Ok(x ^ y),
@@ -139,11 +177,27 @@ fn arithmetic(host: &mut Host<'_>, op: BinOp, a: Num, b: Num, span: Span) -> Eva
     }))
 }
 
+/// `int(f)` of a finite or infinite float, as Python's (an int beyond 64
+/// bits is an overflow here).
+pub fn float_to_int(host: &Host<'_>, f: f64, span: Span) -> Eval<Value> {
+    // Exactly the floats in [-2**63, 2**63) convert.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    match f.trunc() {
+        t if (-LIMIT..LIMIT).contains(&t) => Ok(Value::Int(t as i64)),
+        t if t.is_nan() => host.raise("ValueError", "cannot convert float NaN to integer", span),
+        t if t.is_infinite() => host.raise("OverflowError", "cannot convert float infinity to integer", span),
+        _ => host.raise("OverflowError", "integer overflow (TorchScript ints are 64-bit)", span),
+    }
+}
+
 pub fn unary(host: &mut Host<'_>, op: UnaryOp, v: Value, span: Span) -> Eval<Value> {
     match (op, &v) {
         (_, Value::Tensor(_)) => super::eager::unary(host, op, v, span),
         (UnaryOp::Not, _) => Ok(Value::Bool(!v.truthy())),
-        (UnaryOp::Neg, Value::Int(i)) => Ok(Value::Int(-i)),
+        (UnaryOp::Neg, Value::Int(i)) => match i.checked_neg() {
+            Some(n) => Ok(Value::Int(n)),
+            None => host.raise("OverflowError", "integer overflow (TorchScript ints are 64-bit)", span),
+        },
         (UnaryOp::Neg, Value::Bool(b)) => Ok(Value::Int(-i64::from(*b))),
         (UnaryOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
         (UnaryOp::Pos, Value::Int(_) | Value::Float(_)) => Ok(v),

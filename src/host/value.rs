@@ -353,12 +353,16 @@ impl Value {
     }
 }
 
+/// How many items a range has, at most `i64::MAX` (a range from `-2**63`
+/// to `2**63 - 1` has more; Python's `len` of it is an `OverflowError`).
 pub fn range_len(start: i64, stop: i64, step: i64) -> i64 {
-    if step > 0 && start < stop {
+    let (start, stop, step) = (i128::from(start), i128::from(stop), i128::from(step));
+    let len = if step > 0 && start < stop {
         (stop - start + step - 1) / step
     } else if step < 0 && start > stop {
         (start - stop - step - 1) / -step
     } else {
         0
-    }
+    };
+    i64::try_from(len).unwrap_or(i64::MAX)
 }

@@ -85,9 +85,7 @@ pub fn fold(graph: &Graph, kind: OpKind, inputs: &[ValueId]) -> Option<Constant>
         (op::aten::neg, [N::I(a)]) => Constant::Int(a.checked_neg()?),
         (op::aten::neg, [N::F(a)]) => Constant::Float(-a),
         (op::aten::__range_length, [N::I(lo), N::I(hi), N::I(step)]) if *step != 0 => {
-            let span = if *step > 0 { hi - lo } else { lo - hi };
-            let step = step.abs();
-            Constant::Int(if span > 0 { (span + step - 1) / step } else { 0 })
+            Constant::Int(crate::runtime::kernels::scalars::range_length_of(*lo, *hi, *step))
         }
         (op::prim::abs, [N::I(a)]) => Constant::Int(a.checked_abs()?),
         (op::prim::abs, [N::F(a)]) => Constant::Float(a.abs()),

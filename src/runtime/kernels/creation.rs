@@ -42,7 +42,7 @@ pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
 
 /// A tensor of `shape` filled with `value`.
 pub(super) fn filled(shape: &[usize], value: f64, dtype: ScalarType) -> Result<RTensor, KernelError> {
-    crate::budget::tensor(shape, dtype.size()).map_err(|why| KernelError::new(format!("the tensor {why}")))?;
+    super::within_budget(shape, dtype.size())?;
     let t = Tensor::full(value, shape, &Device::Cpu)?.to_dtype(storage_dtype(dtype))?;
     RTensor::new(t, dtype)
 }

@@ -12,7 +12,7 @@ pub mod pointwise;
 mod prepacked;
 mod reduce;
 mod rnn;
-mod scalars;
+pub(crate) mod scalars;
 mod shape;
 mod str_methods;
 mod str_search;
@@ -42,6 +42,14 @@ impl KernelError {
     pub fn unsupported(message: impl Into<String>) -> KernelError {
         KernelError { message: message.into(), unsupported: true }
     }
+}
+
+/// A result of `shape` with elements of `item_size` bytes, if it fits the
+/// memory budget: checked before a kernel whose output can outgrow its
+/// inputs (creation, broadcasting, matmul, repeat, expand, cat) allocates,
+/// as candle aborts when an allocation fails.
+pub(crate) fn within_budget(shape: &[usize], item_size: usize) -> Result<(), KernelError> {
+    crate::budget::tensor(shape, item_size).map_err(|why| KernelError::new(format!("the tensor {why}")))
 }
 
 impl From<candle_core::Error> for KernelError {

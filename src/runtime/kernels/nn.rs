@@ -803,6 +803,10 @@ pub(super) fn matmul_tensors(x: &Tensor, y: &Tensor) -> Result<Tensor, KernelErr
         return Err(KernelError::new(format!("mat1 and mat2 shapes cannot be multiplied ({m}x{k1} and {k2}x{n})")));
     }
     let bsz: usize = batch.elem_count();
+    let item = x.dtype().size_in_bytes();
+    for shape in [&sx, &sy, &vec![bsz, m, n]] {
+        super::within_budget(shape, item)?;
+    }
     let xb = x2.broadcast_as(sx)?.contiguous()?.reshape((bsz, m, k1))?;
     let yb = y2.broadcast_as(sy)?.contiguous()?.reshape((bsz, k2, n))?;
     let r = xb.matmul(&yb)?;

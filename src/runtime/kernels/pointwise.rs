@@ -245,6 +245,7 @@ pub fn operand_tensor(v: &RValue, dtype: ScalarType) -> Result<Tensor, KernelErr
 /// Broadcasts two tensors to their common shape.
 pub fn broadcast(a: &Tensor, b: &Tensor) -> Result<(Tensor, Tensor), KernelError> {
     let shape = a.shape().broadcast_shape_binary_op(b.shape(), "broadcast")?;
+    super::within_budget(shape.dims(), a.dtype().size_in_bytes().max(b.dtype().size_in_bytes()))?;
     Ok((a.broadcast_as(shape.clone())?, b.broadcast_as(shape)?))
 }
 
@@ -699,6 +700,7 @@ fn where_(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let (x, y) = both(a, b, dtype)?;
     let c = mask_of(&cond.data())?;
     let shape = c.shape().broadcast_shape_binary_op(x.shape(), "where")?;
+    super::within_budget(shape.dims(), x.dtype().size_in_bytes())?;
     let (x, y, c) = (x.broadcast_as(shape.clone())?, y.broadcast_as(shape.clone())?, c.broadcast_as(shape)?);
     one(finish(c.where_cond(&x, &y)?, dtype)?)
 }

@@ -833,14 +833,19 @@ fn range_length(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     if step == 0 {
         return Err(args.error("range() arg 3 must not be zero"));
     }
-    let n = if step > 0 && lo < hi {
-        1 + (hi - 1 - lo) / step
+    Ok(vec![RValue::Int(range_length_of(lo, hi, step))])
+}
+
+/// PyTorch's `aten::__range_length` (register_prim_ops.cpp), in its int64
+/// arithmetic: a range longer than `i64::MAX` wraps there, and here alike.
+pub(crate) fn range_length_of(lo: i64, hi: i64, step: i64) -> i64 {
+    if step > 0 && lo < hi {
+        hi.wrapping_sub(1).wrapping_sub(lo).wrapping_div(step).wrapping_add(1)
     } else if step < 0 && lo > hi {
-        1 + (lo - 1 - hi) / (-step)
+        lo.wrapping_sub(1).wrapping_sub(hi).wrapping_div(step.wrapping_neg()).wrapping_add(1)
     } else {
         0
-    };
-    Ok(vec![RValue::Int(n)])
+    }
 }
 
 fn derive_index(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
@@ -896,6 +901,11 @@ mod tests {
         assert_eq!(n(10, 0, -3), 4);
         assert_eq!(n(0, 0, 1), 0);
         assert_eq!(n(5, 0, 1), 0);
+        // Beyond i64 (it panicked): PyTorch 2.5.1's int64 arithmetic wraps, so a
+        // scripted `for i in range(-2**63, 2**63 - 1)` runs no time (length -1)
+        // and `range(2**63 - 1, -2**63, -2**63)` once (Python's has two items).
+        assert_eq!(n(i64::MIN, i64::MAX, 1), -1);
+        assert_eq!(n(i64::MAX, i64::MIN, i64::MIN), 1);
     }
 
     #[test]

@@ -378,6 +378,9 @@ fn cat(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
         return Err(args.error("zero-dimensional tensor cannot be concatenated"));
     }
     let d = args.dim(1, first.dim())?;
+    let mut shape = first.shape();
+    shape[d] = parts.iter().map(|t| t.shape().get(d).copied().unwrap_or(0)).fold(0usize, usize::saturating_add);
+    super::within_budget(&shape, dtype.size())?;
     let data: Vec<Tensor> = parts.iter().map(|t| convert(t, dtype).map(|t| t.data())).collect::<Result<_, _>>()?;
     out(Tensor::cat(&data, d)?, dtype)
 }
@@ -389,6 +392,9 @@ fn stack(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     }
     let dtype = common_dtype(&tensors);
     let d = wrap_dim(args.int(1)?, tensors[0].dim() + 1)?;
+    let mut shape = tensors[0].shape();
+    shape.insert(d, tensors.len());
+    super::within_budget(&shape, dtype.size())?;
     let data: Vec<Tensor> = tensors.iter().map(|t| convert(t, dtype).map(|t| t.data())).collect::<Result<_, _>>()?;
     out(Tensor::stack(&data, d)?, dtype)
 }
@@ -730,9 +736,11 @@ fn expand(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
             }
             target.push(s[i - lead]);
         } else {
-            target.push(*size as usize);
+            target.push(usize::try_from(*size).map_err(|_| args.error("numel: integer multiplication overflow"))?);
         }
     }
+    // A view in PyTorch; here the operators after it materialize it.
+    super::within_budget(&target, t.dtype().size())?;
     out(t.data().broadcast_as(target)?, t.dtype())
 }
 
@@ -751,6 +759,8 @@ fn repeat(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     }
     let mut shape = vec![1; reps.len() - t.dim()];
     shape.extend(t.shape());
+    let repeated: Vec<usize> = shape.iter().zip(&reps).map(|(s, r)| s.saturating_mul(*r)).collect();
+    super::within_budget(&repeated, t.dtype().size())?;
     let x = t.data().reshape(shape)?;
     out(x.repeat(reps)?, t.dtype())
 }

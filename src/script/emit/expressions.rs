@@ -3,6 +3,10 @@
 use super::*;
 use crate::ops::{OpKind, op};
 
+/// The most operands of one `and`/`or` chain in compiled code: the emitter
+/// nests the chain, a level of recursion per operand.
+const MAX_BOOL_OPERANDS: usize = 3000;
+
 impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     /// `torch.jit.annotate`, spelled out.
     pub(super) fn is_jit_annotate(&self, func: &Expr) -> bool {
@@ -183,6 +187,18 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let (l, r) = (self.value(left), self.value(right));
                 let first = self.compare(*op, l, r, e.span);
                 Sugar::Value(self.compare_chain(first, r, &comparisons[1..], e.span))
+            }
+            // PyTorch 2.5.1 compiles 3,000 operands and overflows its stack on
+            // 10,000 (asked with `torch.jit.script` of `a or a or ... or a`).
+            ExprKind::BoolOp { op, values } if values.len() > MAX_BOOL_OPERANDS => {
+                let word = if *op == BoolOp::And { "and" } else { "or" };
+                let d = Diagnostic::new(Code::E1015, e.span, "expression nested too deeply")
+                    .label(format!("this `{word}` chain has {} operands", values.len()))
+                    .note(format!(
+                        "TorchScript compiles `a {word} b {word} c` as `(a {word} b) {word} c`, one level per operand; tsc compiles up to {MAX_BOOL_OPERANDS}"
+                    ))
+                    .help("combine the parts in a loop, or with `any(...)`/`all(...)` over a list");
+                Sugar::Value(self.error(d))
             }
             // `a or b or c` is `(a or b) or c`, as PyTorch's frontend nests it.
             ExprKind::BoolOp { op, values } if values.len() > 2 => {

@@ -1,0 +1,6 @@
+#![no_main]
+
+// safetensors files (the seeds); the reader picks the format from the bytes.
+libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
+    let _ = tsy::fuzz::weights(bytes);
+});
