@@ -109,6 +109,11 @@ pub(super) fn install(host: &mut Host<'_>) {
         ("classmethod", classmethod),
         ("property", property),
         ("super", super_builtin),
+        ("pow", pow),
+        ("chr", chr),
+        ("ord", ord),
+        ("filter", filter),
+        ("format", format),
     ];
     for (name, f) in functions {
         let key = host.sym(name);
@@ -213,25 +218,41 @@ fn zip(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     Ok(Value::list((0..n).map(|i| Value::tuple(columns.iter().map(|c| c[i].clone()).collect())).collect()))
 }
 
-fn extreme(host: &mut Host<'_>, args: Args, name: &str, want: std::cmp::Ordering) -> Eval<Value> {
-    let items = if args.positional.len() == 1 {
-        host.iterate(&args.positional[0], args.span)?
-    } else {
-        args.positional.clone()
+fn extreme(host: &mut Host<'_>, mut args: Args, name: &str, want: std::cmp::Ordering) -> Eval<Value> {
+    let (key, default) = (host.sym("key"), host.sym("default"));
+    let mut key_fn = None;
+    let mut fallback = None;
+    for (k, v) in std::mem::take(&mut args.keywords) {
+        if k == key {
+            key_fn = Some(v).filter(|v| !matches!(v, Value::None));
+        } else if k == default && args.positional.len() == 1 {
+            fallback = Some(v);
+        } else {
+            let text = host.name(k).to_string();
+            return host.raise("TypeError", format!("'{text}' is an invalid keyword argument for {name}()"), args.span);
+        }
+    }
+    let items = match args.positional.len() {
+        0 => return host.raise("TypeError", format!("{name} expected at least 1 argument, got 0"), args.span),
+        1 => host.iterate(&args.positional[0], args.span)?,
+        _ => args.positional.clone(),
     };
-    let mut best: Option<Value> = None;
+    let op = if want.is_lt() { crate::syntax::ast::CmpOp::Lt } else { crate::syntax::ast::CmpOp::Gt };
+    let mut best: Option<(Value, Value)> = None;
     for item in items {
+        let rank = match &key_fn {
+            Some(f) => host.call(f.clone(), Args::positional(vec![item.clone()], args.span), args.span)?,
+            None => item.clone(),
+        };
         best = Some(match best {
-            None => item,
-            Some(b) => {
-                let op = if want.is_lt() { crate::syntax::ast::CmpOp::Lt } else { crate::syntax::ast::CmpOp::Gt };
-                if ops::compare(host, op, &item, &b, args.span)? { item } else { b }
-            }
+            Some((b, b_rank)) if !ops::compare(host, op, &rank, &b_rank, args.span)? => (b, b_rank),
+            _ => (item, rank),
         });
     }
-    match best {
-        Some(v) => Ok(v),
-        None => host.raise("ValueError", format!("{name}() arg is an empty sequence"), args.span),
+    match (best, fallback) {
+        (Some((v, _)), _) => Ok(v),
+        (None, Some(v)) => Ok(v),
+        (None, None) => host.raise("ValueError", format!("{name}() arg is an empty sequence"), args.span),
     }
 }
 
@@ -290,9 +311,45 @@ fn round(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     }
 }
 
-/// Printing is the file's business when it runs under Python; `tsc` stays quiet.
-fn print(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {
+/// Printing is the file's business when it runs under Python; `tsc` stays
+/// quiet, and keeps the text in `Host::printed`.
+fn print(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let mut text = |name: &str, default: &str| -> Eval<String> {
+        let key = host.sym(name);
+        match args.keywords.iter().find(|(k, _)| *k == key) {
+            None | Some((_, Value::None)) => Ok(default.to_string()),
+            Some((_, Value::Str(s))) => Ok(s.to_string()),
+            Some((_, other)) => host.raise(
+                "TypeError",
+                format!("{name} must be None or a string, not {}", other.type_name()),
+                args.span,
+            ),
+        }
+    };
+    let (sep, end) = (text("sep", " ")?, text("end", "\n")?);
+    let mut line = Vec::with_capacity(args.positional.len());
+    for v in &args.positional {
+        line.push(match v {
+            Value::Instance(_) => str_of(host, v, args.span)?,
+            _ => to_str(host, v),
+        });
+    }
+    host.printed.push_str(&line.join(&sep));
+    host.printed.push_str(&end);
     Ok(Value::None)
+}
+
+/// `str(v)`, calling a Python-level `__str__` or `__repr__` where a class defines one.
+pub(super) fn str_of(host: &mut Host<'_>, v: &Value, span: Span) -> Eval<String> {
+    if let Value::Instance(i) = v {
+        let key = host.sym("__str__");
+        if let Some(f) = i.class.lookup(key) {
+            let method = Value::Method(Rc::new((v.clone(), f)));
+            let text = host.call(method, Args::positional(Vec::new(), span), span)?;
+            return Ok(to_str(host, &text));
+        }
+    }
+    repr_of(host, v, span)
 }
 
 fn name_arg(host: &Host<'_>, v: &Option<Value>, function: &str, span: Span) -> Eval<String> {
@@ -361,29 +418,66 @@ pub(super) fn repr_of(host: &mut Host<'_>, v: &Value, span: Span) -> Eval<String
 
 fn sorted(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let slots = args.bind(host, "sorted", &["iterable", "key", "reverse"], 1)?;
-    let mut items = host.iterate(slots[0].as_ref().expect("required"), args.span)?;
+    let items = host.iterate(slots[0].as_ref().expect("required"), args.span)?;
+    let reverse = slots[2].as_ref().is_some_and(Value::truthy);
+    Ok(Value::list(sort_values(
+        host,
+        items,
+        slots[1].clone().filter(|k| !matches!(k, Value::None)),
+        reverse,
+        args.span,
+    )?))
+}
+
+/// Python's stable sort: by `key(item)` where given; `reverse` keeps equal
+/// items in their order, as CPython's does.
+pub(super) fn sort_values(
+    host: &mut Host<'_>,
+    mut items: Vec<Value>,
+    key: Option<Value>,
+    reverse: bool,
+    span: Span,
+) -> Eval<Vec<Value>> {
+    if reverse {
+        items.reverse();
+    }
+    let mut ranked = Vec::with_capacity(items.len());
+    for item in items {
+        let rank = match &key {
+            Some(f) => host.call(f.clone(), Args::positional(vec![item.clone()], span), span)?,
+            None => item.clone(),
+        };
+        ranked.push((rank, item));
+    }
     let mut failed = None;
-    items.sort_by(|a, b| {
-        let mut ordering = std::cmp::Ordering::Equal;
-        for (op, result) in [
-            (crate::syntax::ast::CmpOp::Lt, std::cmp::Ordering::Less),
-            (crate::syntax::ast::CmpOp::Gt, std::cmp::Ordering::Greater),
-        ] {
-            match ops::compare(host, op, a, b, args.span) {
-                Ok(true) => ordering = result,
-                Ok(false) => {}
-                Err(e) => failed = Some(e),
+    ranked.sort_by(|(a, _), (b, _)| {
+        if failed.is_some() {
+            return std::cmp::Ordering::Equal;
+        }
+        match ops::compare(host, crate::syntax::ast::CmpOp::Lt, a, b, span) {
+            Ok(true) => std::cmp::Ordering::Less,
+            Ok(false) => match ops::compare(host, crate::syntax::ast::CmpOp::Lt, b, a, span) {
+                Ok(true) => std::cmp::Ordering::Greater,
+                Ok(false) => std::cmp::Ordering::Equal,
+                Err(e) => {
+                    failed = Some(e);
+                    std::cmp::Ordering::Equal
+                }
+            },
+            Err(e) => {
+                failed = Some(e);
+                std::cmp::Ordering::Equal
             }
         }
-        ordering
     });
     if let Some(e) = failed {
         return Err(e);
     }
-    if slots[2].as_ref().is_some_and(Value::truthy) {
-        items.reverse();
+    let mut out: Vec<Value> = ranked.into_iter().map(|(_, item)| item).collect();
+    if reverse {
+        out.reverse();
     }
-    Ok(Value::list(items))
+    Ok(out)
 }
 
 fn reversed(host: &mut Host<'_>, args: Args) -> Eval<Value> {
@@ -448,6 +542,78 @@ fn map(host: &mut Host<'_>, args: Args) -> Eval<Value> {
         out.push(host.call(f.clone(), call_args, args.span)?);
     }
     Ok(Value::list(out))
+}
+
+fn pow(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "pow", &["base", "exp", "mod"], 2)?;
+    let (base, exp) = (slots[0].clone().expect("required"), slots[1].clone().expect("required"));
+    let power = ops::binary(host, crate::syntax::ast::BinOp::Pow, base, exp, args.span)?;
+    match slots[2].clone() {
+        None | Some(Value::None) => Ok(power),
+        Some(m) => ops::binary(host, crate::syntax::ast::BinOp::Mod, power, m, args.span),
+    }
+}
+
+fn chr(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    match one(host, &args, "chr")? {
+        Value::Int(i) => match u32::try_from(i).ok().and_then(char::from_u32) {
+            Some(c) => Ok(Value::str(&c.to_string())),
+            None => host.raise("ValueError", "chr() arg not in range(0x110000)", args.span),
+        },
+        other => host.raise(
+            "TypeError",
+            format!("'{}' object cannot be interpreted as an integer", other.type_name()),
+            args.span,
+        ),
+    }
+}
+
+fn ord(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    match one(host, &args, "ord")? {
+        Value::Str(s) if s.chars().count() == 1 => Ok(Value::Int(i64::from(u32::from(s.chars().next().expect("one"))))),
+        Value::Str(s) => host.raise(
+            "TypeError",
+            format!("ord() expected a character, but string of length {} found", s.chars().count()),
+            args.span,
+        ),
+        other => host.raise(
+            "TypeError",
+            format!("ord() expected string of length 1, but {} found", other.type_name()),
+            args.span,
+        ),
+    }
+}
+
+fn filter(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "filter", &["function", "iterable"], 2)?;
+    let function = slots[0].clone().expect("required");
+    let mut out = Vec::new();
+    for item in host.iterate(slots[1].as_ref().expect("required"), args.span)? {
+        let keep = match &function {
+            Value::None => item.clone(),
+            f => host.call(f.clone(), Args::positional(vec![item.clone()], args.span), args.span)?,
+        };
+        if host.truth(&keep, args.span)? {
+            out.push(item);
+        }
+    }
+    Ok(Value::list(out))
+}
+
+fn format(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "format", &["value", "format_spec"], 1)?;
+    let spec = match &slots[1] {
+        None => String::new(),
+        Some(Value::Str(s)) => s.to_string(),
+        Some(other) => {
+            return host.raise(
+                "TypeError",
+                format!("format() argument 2 must be str, not {}", other.type_name()),
+                args.span,
+            );
+        }
+    };
+    Ok(Value::str(&ops::format_value(host, slots[0].as_ref().expect("required"), &spec, args.span)?))
 }
 
 fn staticmethod(host: &mut Host<'_>, args: Args) -> Eval<Value> {
@@ -548,7 +714,7 @@ pub(super) fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span
             None => Ok(Value::str("")),
             Some(v) => {
                 let text = match &v {
-                    Value::Instance(_) => repr_of(host, &v, span)?,
+                    Value::Instance(_) => str_of(host, &v, span)?,
                     _ => to_str(host, &v),
                 };
                 Ok(Value::str(&text))
@@ -618,16 +784,68 @@ pub(super) fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span
             }
             Ok(Value::Range { start, stop, step })
         }
-        "type" => match first {
-            Some(Value::Instance(i)) => Ok(Value::Class(i.class.clone())),
-            Some(v) => {
-                let name = v.type_name();
-                Ok(host.classes.get(name.as_str()).map_or(Value::Opaque(name.into()), |c| Value::Class(c.clone())))
-            }
-            None => host.raise("TypeError", "type() takes 1 or 3 arguments", span),
+        "type" => match args.positional.as_slice() {
+            [v] if args.keywords.is_empty() => Ok(type_of(host, v)),
+            [Value::Str(name), bases, Value::Dict(attrs)] => new_class(host, name, bases, attrs, span),
+            [_, _, _] => host.raise("TypeError", "type.__new__() argument 1 must be str, not a name", span),
+            _ => host.raise("TypeError", "type() takes 1 or 3 arguments", span),
         },
         other => host.unsupported(format!("`{other}(...)` is not supported in module-level code"), span),
     }
+}
+
+/// `type(v)`, and `v.__class__`.
+pub(super) fn type_of(host: &Host<'_>, v: &Value) -> Value {
+    match v {
+        Value::Instance(i) => Value::Class(i.class.clone()),
+        Value::Exception(e) => Value::Class(e.class.clone()),
+        Value::Class(_) => Value::Class(host.class("type")),
+        v => {
+            let name = v.type_name();
+            host.classes.get(name.as_str()).map_or(Value::Opaque(name.into()), |c| Value::Class(c.clone()))
+        }
+    }
+}
+
+/// `type(name, bases, namespace)`: a class, as a `class` statement makes it.
+fn new_class(host: &mut Host<'_>, name: &str, bases: &Value, attrs: &RefCell<Dict>, span: Span) -> Eval<Value> {
+    let mut classes = Vec::new();
+    for base in host.iterate(bases, span)? {
+        match base {
+            Value::Class(c) => classes.push(c),
+            other => {
+                return host.raise("TypeError", format!("bases must be types, not {}", other.type_name()), span);
+            }
+        }
+    }
+    if classes.is_empty() {
+        classes.push(host.class("object"));
+    }
+    let mut body = IndexMap::new();
+    let mut module_path: Rc<str> = "__main__".into();
+    for (key, value) in attrs.borrow().entries.values() {
+        let Value::Str(key) = key else {
+            return host.raise("TypeError", "type() argument 3 must have string keys", span);
+        };
+        if &**key == "__module__"
+            && let Value::Str(path) = value
+        {
+            module_path = path.clone();
+        }
+        body.insert(host.sym(key), value.clone());
+    }
+    let native = match classes[0].native {
+        NativeKind::Exception | NativeKind::NamedTuple => classes[0].native,
+        _ => NativeKind::Object,
+    };
+    Ok(Value::Class(Rc::new(Class {
+        name: name.into(),
+        module_path,
+        bases: classes,
+        attrs: RefCell::new(body),
+        native,
+        def: None,
+    })))
 }
 
 // ---------------------------------------------------------------- methods
@@ -651,6 +869,10 @@ pub(super) fn value_attr(host: &mut Host<'_>, value: &Value, name: Symbol, span:
         (Value::Str(_), "endswith") => Some(str_endswith),
         (Value::Str(_), "replace") => Some(str_replace),
         (Value::Str(_), "isdigit") => Some(str_isdigit),
+        (Value::Str(_), "find") => Some(str_find),
+        (Value::Str(_), "rfind") => Some(str_rfind),
+        (Value::Str(_), "count") => Some(str_count),
+        (Value::List(_), "sort") => Some(list_sort),
         (Value::List(_), "append") => Some(list_append),
         (Value::List(_), "extend") => Some(list_extend),
         (Value::List(_), "insert") => Some(list_insert),
@@ -672,6 +894,10 @@ pub(super) fn value_attr(host: &mut Host<'_>, value: &Value, name: Symbol, span:
         return Ok(Value::Method(Rc::new((value.clone(), builtin(&text, f)))));
     }
     match value {
+        Value::Function(f) if text == "__name__" => Ok(Value::str(host.name(f.def.name.name))),
+        Value::Function(f) if text == "__qualname__" => Ok(Value::str(&f.qualname)),
+        Value::Function(f) if text == "__module__" => Ok(Value::Str(f.globals.name.clone())),
+        Value::Builtin(b) if matches!(text.as_str(), "__name__" | "__qualname__") => Ok(Value::str(&b.name)),
         Value::Tensor(t) => super::torch::tensor_attr(host, t, &text, span),
         Value::Float(f) if text == "is_integer" => Ok(Value::Bool(f.fract() == 0.0)),
         Value::Device(d) if text == "type" => Ok(Value::Str(d.split(':').next().unwrap_or("cpu").into())),
@@ -893,6 +1119,97 @@ fn list_pop(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
         return host.raise("IndexError", "pop index out of range", args.span);
     }
     Ok(list.borrow_mut().remove(at as usize))
+}
+
+fn list_sort(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let list = list_of(&receiver(&mut args));
+    if !args.positional.is_empty() {
+        return host.raise("TypeError", "sort() takes no positional arguments", args.span);
+    }
+    let slots = args.bind(host, "sort", &["key", "reverse"], 0)?;
+    let items = list.borrow().clone();
+    let reverse = slots[1].as_ref().is_some_and(Value::truthy);
+    let sorted = sort_values(host, items, slots[0].clone().filter(|k| !matches!(k, Value::None)), reverse, args.span)?;
+    *list.borrow_mut() = sorted;
+    Ok(Value::None)
+}
+
+/// `s.find(sub, start, end)` and its kin: the text between Python's
+/// clamped `start` and `end`, counted in characters as Python counts them.
+fn str_window(host: &mut Host<'_>, mut args: Args, name: &str) -> Eval<(Vec<char>, Vec<char>, usize)> {
+    let s: Vec<char> = text_of(&receiver(&mut args)).chars().collect();
+    let slots = args.bind(host, name, &["sub", "start", "end"], 1)?;
+    let sub = match slots[0].as_ref().expect("required") {
+        Value::Str(sub) => sub.chars().collect(),
+        other => {
+            return host.raise("TypeError", format!("must be str, not {}", other.type_name()), args.span);
+        }
+    };
+    let n = s.len() as i64;
+    let bound = |slot: &Option<Value>, default: i64| -> Eval<i64> {
+        match slot {
+            None | Some(Value::None) => Ok(default),
+            Some(Value::Int(i)) => Ok(if *i < 0 { (*i + n).max(0) } else { (*i).min(n) }),
+            Some(Value::Bool(b)) => Ok(i64::from(*b).min(n)),
+            Some(other) => host.raise(
+                "TypeError",
+                format!(
+                    "slice indices must be integers or None or have an __index__ method, not {}",
+                    other.type_name()
+                ),
+                args.span,
+            ),
+        }
+    };
+    let (start, end) = (bound(&slots[1], 0)? as usize, bound(&slots[2], n)? as usize);
+    let window = if start <= end { s[start..end].to_vec() } else { Vec::new() };
+    // Python finds "" at `start` even past the end of a shorter window.
+    if start > end {
+        return Ok((window, sub, usize::MAX));
+    }
+    Ok((window, sub, start))
+}
+
+fn positions(window: &[char], sub: &[char]) -> impl Iterator<Item = usize> {
+    (0..=window.len().saturating_sub(sub.len()))
+        .filter(move |&i| sub.len() <= window.len() && window[i..i + sub.len()] == *sub)
+}
+
+fn str_find(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let (window, sub, start) = str_window(host, args, "find")?;
+    Ok(Value::Int(match positions(&window, &sub).next() {
+        Some(i) if start != usize::MAX => (start + i) as i64,
+        _ => -1,
+    }))
+}
+
+fn str_rfind(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let (window, sub, start) = str_window(host, args, "rfind")?;
+    Ok(Value::Int(match positions(&window, &sub).last() {
+        Some(i) if start != usize::MAX => (start + i) as i64,
+        _ => -1,
+    }))
+}
+
+fn str_count(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let (window, sub, start) = str_window(host, args, "count")?;
+    if start == usize::MAX {
+        return Ok(Value::Int(0));
+    }
+    if sub.is_empty() {
+        return Ok(Value::Int(window.len() as i64 + 1));
+    }
+    let mut count = 0;
+    let mut i = 0;
+    while i + sub.len() <= window.len() {
+        if window[i..i + sub.len()] == *sub {
+            count += 1;
+            i += sub.len();
+        } else {
+            i += 1;
+        }
+    }
+    Ok(Value::Int(count))
 }
 
 fn list_reverse(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {

@@ -65,6 +65,9 @@ pub struct Host<'a> {
     /// Tensors that basic indexing copied out of another (see
     /// `tensor_index::check_writable`).
     pub(super) copied_views: Vec<(std::rc::Weak<crate::tensor::Tensor>, super::tensor_index::Order)>,
+    /// What `print` wrote: kept, not shown (tsc prints nothing of the
+    /// file's own; tests compare it with what CPython prints).
+    pub printed: String,
 }
 
 impl<'a> Host<'a> {
@@ -86,6 +89,7 @@ impl<'a> Host<'a> {
             definitions: HashMap::new(),
             traced: HashMap::new(),
             copied_views: Vec::new(),
+            printed: String::new(),
         };
         super::builtins::install(&mut host);
         super::torch::install(&mut host);
@@ -718,6 +722,9 @@ impl<'a> Host<'a> {
     // ------------------------------------------------------------ attributes
 
     pub fn get_attr(&mut self, value: &Value, name: Symbol, span: Span) -> Eval<Value> {
+        if self.name(name) == "__class__" {
+            return Ok(super::builtins::type_of(self, value));
+        }
         match value {
             Value::Instance(instance) => {
                 if let Some(v) = instance.attrs.borrow().get(&name) {
@@ -1070,7 +1077,10 @@ impl<'a> Host<'a> {
                     self.eval(orelse, frame)
                 }
             }
-            ExprKind::Lambda { .. } => self.unsupported("lambdas are not supported in module-level code", expr.span),
+            ExprKind::Lambda { params, body } => {
+                let def = lambda_def(self, params, body, expr.span);
+                Ok(Value::Function(self.define_function(&def, frame)?))
+            }
             ExprKind::NamedExpr { target, value } => {
                 let v = self.eval(value, frame)?;
                 self.store(target.name, v.clone(), frame);
@@ -1326,6 +1336,13 @@ fn is_zero_argument_super(host: &Host<'_>, func: &Expr, args: &[Arg], frame: &Fr
     args.is_empty()
         && host.name(name) == "super"
         && !frame.locals.as_ref().is_some_and(|l| l.borrow().contains_key(&name))
+}
+
+/// `lambda params: body` as the function `def <lambda>(params): return body`.
+fn lambda_def(host: &mut Host<'_>, params: &[Param], body: &Expr, span: Span) -> Rc<FunctionDef> {
+    let name = Ident { name: host.sym("<lambda>"), span };
+    let body = vec![Stmt { kind: StmtKind::Return(Some(body.clone())), span: body.span }];
+    Rc::new(FunctionDef { is_async: false, decorators: Vec::new(), name, params: params.to_vec(), returns: None, body })
 }
 
 /// A function found on a class, bound to the instance it was looked up on.

@@ -10,6 +10,7 @@ pub mod eval;
 mod imports;
 pub mod inspect;
 pub mod load;
+mod math;
 pub mod module;
 mod named_tuple;
 pub mod ops;

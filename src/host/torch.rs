@@ -164,23 +164,7 @@ pub(super) fn install(host: &mut Host<'_>) {
     namespace(host, "typing", typing);
     let ordered_dict = native_class("OrderedDict", "collections", Vec::new(), NativeKind::Type);
     namespace(host, "collections", vec![("OrderedDict", Value::Class(ordered_dict))]);
-    let math: Vec<(&str, Value)> = vec![
-        ("pi", Value::Float(std::f64::consts::PI)),
-        ("e", Value::Float(std::f64::consts::E)),
-        ("inf", Value::Float(f64::INFINITY)),
-        ("nan", Value::Float(f64::NAN)),
-        ("sqrt", builtin("sqrt", math_sqrt)),
-        ("log", builtin("log", math_log)),
-        ("exp", builtin("exp", math_exp)),
-        ("floor", builtin("floor", math_floor)),
-        ("ceil", builtin("ceil", math_ceil)),
-        ("pow", builtin("pow", math_pow)),
-        ("isnan", builtin("isnan", math_isnan)),
-        ("isinf", builtin("isinf", math_isinf)),
-        ("prod", builtin("prod", math_prod)),
-        ("gcd", builtin("gcd", math_gcd)),
-    ];
-    namespace(host, "math", math);
+    super::math::install(host);
     // `warnings.warn` in code the host runs (`__init__`, module level) says
     // nothing, as `print` there; in scripted code it is `aten::warn`.
     namespace(host, "warnings", vec![("warn", builtin("warn", warn))]);
@@ -217,7 +201,7 @@ fn dtype_arg(host: &Host<'_>, v: &Option<Value>, span: Span) -> Eval<Option<Scal
     }
 }
 
-fn int_of(host: &Host<'_>, v: &Value, span: Span) -> Eval<i64> {
+pub(super) fn int_of(host: &Host<'_>, v: &Value, span: Span) -> Eval<i64> {
     match v {
         Value::Int(i) => Ok(*i),
         Value::Bool(b) => Ok(i64::from(*b)),
@@ -1178,84 +1162,4 @@ fn traced_on(entry: &Entry, args: &Args) -> bool {
             (Value::Tensor(a), Value::Tensor(b)) => Rc::ptr_eq(a, b),
             (a, b) => super::ops::equal(a, b),
         })
-}
-
-// ---------------------------------------------------------------- math
-
-fn unary_math(host: &mut Host<'_>, args: Args, name: &str, f: fn(f64) -> f64) -> Eval<Value> {
-    let v = args.bind(host, name, &["x"], 1)?.remove(0).expect("required");
-    let x = float_of(host, &v, args.span)?;
-    let y = f(x);
-    if y.is_nan() && !x.is_nan() {
-        return host.raise("ValueError", "math domain error", args.span);
-    }
-    Ok(Value::Float(y))
-}
-
-fn math_sqrt(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    unary_math(host, args, "sqrt", f64::sqrt)
-}
-
-fn math_exp(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    unary_math(host, args, "exp", f64::exp)
-}
-
-fn math_log(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let slots = args.bind(host, "log", &["x", "base"], 1)?;
-    let x = float_of(host, slots[0].as_ref().expect("required"), args.span)?;
-    if x <= 0.0 {
-        return host.raise("ValueError", "math domain error", args.span);
-    }
-    match &slots[1] {
-        Some(b) => Ok(Value::Float(x.ln() / float_of(host, b, args.span)?.ln())),
-        None => Ok(Value::Float(x.ln())),
-    }
-}
-
-fn math_floor(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let v = args.bind(host, "floor", &["x"], 1)?.remove(0).expect("required");
-    Ok(Value::Int(float_of(host, &v, args.span)?.floor() as i64))
-}
-
-fn math_ceil(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let v = args.bind(host, "ceil", &["x"], 1)?.remove(0).expect("required");
-    Ok(Value::Int(float_of(host, &v, args.span)?.ceil() as i64))
-}
-
-fn math_pow(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let slots = args.bind(host, "pow", &["x", "y"], 2)?;
-    let x = float_of(host, slots[0].as_ref().expect("required"), args.span)?;
-    let y = float_of(host, slots[1].as_ref().expect("required"), args.span)?;
-    Ok(Value::Float(x.powf(y)))
-}
-
-fn math_isnan(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let v = args.bind(host, "isnan", &["x"], 1)?.remove(0).expect("required");
-    Ok(Value::Bool(float_of(host, &v, args.span)?.is_nan()))
-}
-
-fn math_isinf(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let v = args.bind(host, "isinf", &["x"], 1)?.remove(0).expect("required");
-    Ok(Value::Bool(float_of(host, &v, args.span)?.is_infinite()))
-}
-
-fn math_prod(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let v = args.bind(host, "prod", &["iterable"], 1)?.remove(0).expect("required");
-    let mut product = Value::Int(1);
-    for item in host.iterate(&v, args.span)? {
-        product = super::ops::binary(host, crate::syntax::ast::BinOp::Mul, product, item, args.span)?;
-    }
-    Ok(product)
-}
-
-fn math_gcd(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let slots = args.bind(host, "gcd", &["a", "b"], 2)?;
-    let (mut a, mut b) = (
-        int_of(host, slots[0].as_ref().expect("required"), args.span)?.abs(),
-        int_of(host, slots[1].as_ref().expect("required"), args.span)?.abs(),
-    );
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    Ok(Value::Int(a))
 }
