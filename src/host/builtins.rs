@@ -33,11 +33,30 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("NotImplementedError", "RuntimeError"),
     ("RecursionError", "RuntimeError"),
     ("TypeError", "Exception"),
+    ("OSError", "Exception"),
+    ("KeyboardInterrupt", "BaseException"),
+    ("SystemExit", "BaseException"),
+    ("GeneratorExit", "BaseException"),
     ("ValueError", "Exception"),
     ("StopIteration", "Exception"),
     ("Warning", "Exception"),
     ("UserWarning", "Warning"),
     ("DeprecationWarning", "Warning"),
+    ("PendingDeprecationWarning", "Warning"),
+    ("FutureWarning", "Warning"),
+    ("RuntimeWarning", "Warning"),
+    ("SyntaxWarning", "Warning"),
+    ("ImportWarning", "Warning"),
+    ("UnicodeWarning", "Warning"),
+    ("BytesWarning", "Warning"),
+    ("ResourceWarning", "Warning"),
+    ("EncodingWarning", "Warning"),
+    ("UnicodeError", "ValueError"),
+    ("FileNotFoundError", "OSError"),
+    ("UnboundLocalError", "NameError"),
+    ("StopAsyncIteration", "Exception"),
+    ("TimeoutError", "OSError"),
+    ("PermissionError", "OSError"),
 ];
 
 /// Builtin types usable as values (`isinstance(x, int)`, `int("3")`).
@@ -102,7 +121,6 @@ pub(super) fn install(host: &mut Host<'_>) {
         ("all", all),
         ("callable", callable),
         ("id", id),
-        ("open", open),
         ("divmod", divmod),
         ("map", map),
         ("staticmethod", staticmethod),
@@ -115,7 +133,7 @@ pub(super) fn install(host: &mut Host<'_>) {
         ("filter", filter),
         ("format", format),
     ];
-    for (name, f) in functions {
+    for (name, f) in functions.iter().chain(super::sandbox::BUILTINS) {
         let key = host.sym(name);
         host.builtins.attrs.borrow_mut().insert(key, builtin(name, *f));
     }
@@ -150,6 +168,23 @@ fn len(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 }
 
 /// `isinstance(v, cls)` for builtin types, classes and tuples of them.
+/// `isinstance(v, collections.abc.NAME)` for a builtin value, as the ABCs'
+/// registrations and `__subclasshook__`s in CPython decide it.
+fn abstract_container(v: &Value, name: &str) -> bool {
+    let sequence = matches!(v, Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range { .. });
+    let mapping = matches!(v, Value::Dict(_));
+    let tensor = matches!(v, Value::Tensor(_));
+    match name {
+        "Iterable" | "Collection" | "Sized" | "Container" => sequence || mapping || tensor,
+        "Sequence" => sequence,
+        "MutableSequence" => matches!(v, Value::List(_)),
+        "Mapping" | "MutableMapping" => mapping,
+        "Hashable" => v.key().is_some(),
+        "Callable" => matches!(v, Value::Function(_) | Value::Builtin(_) | Value::Method(_) | Value::Class(_)),
+        _ => false,
+    }
+}
+
 pub(super) fn is_instance(v: &Value, cls: &Value) -> bool {
     match cls {
         Value::Tuple(items) => items.iter().any(|c| is_instance(v, c)),
@@ -171,6 +206,13 @@ pub(super) fn is_instance(v: &Value, cls: &Value) -> bool {
                 "dtype" => matches!(v, Value::Dtype(_)),
                 _ => false,
             },
+            _ if &*class.module_path == "collections.abc" && !matches!(v, Value::Instance(_)) => {
+                abstract_container(v, &class.name)
+            }
+            // The numeric tower of `numbers`: ints are Integral, floats Real.
+            _ if &*class.module_path == "numbers" && matches!(v, Value::Int(_) | Value::Bool(_) | Value::Float(_)) => {
+                matches!(v, Value::Int(_) | Value::Bool(_)) || matches!(&*class.name, "Number" | "Complex" | "Real")
+            }
             _ => match v {
                 Value::Instance(i) => i.class.is_subclass_of(class),
                 Value::Exception(e) => e.class.is_subclass_of(class),
@@ -515,10 +557,6 @@ fn id(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     Ok(Value::Int(v.identity() as i64))
 }
 
-fn open(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    host.unsupported("a model file cannot open files; pass weights with `--weights FILE` instead", args.span)
-}
-
 fn divmod(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let slots = args.bind(host, "divmod", &["a", "b"], 2)?;
     let (a, b) = (slots[0].clone().expect("required"), slots[1].clone().expect("required"));
@@ -810,9 +848,11 @@ pub(super) fn type_of(host: &Host<'_>, v: &Value) -> Value {
 /// `type(name, bases, namespace)`: a class, as a `class` statement makes it.
 fn new_class(host: &mut Host<'_>, name: &str, bases: &Value, attrs: &RefCell<Dict>, span: Span) -> Eval<Value> {
     let mut classes = Vec::new();
+    let mut named_tuple = false;
     for base in host.iterate(bases, span)? {
         match base {
             Value::Class(c) => classes.push(c),
+            Value::Typing(form) if &*form == "NamedTuple" => named_tuple = true,
             other => {
                 return host.raise("TypeError", format!("bases must be types, not {}", other.type_name()), span);
             }
@@ -835,6 +875,7 @@ fn new_class(host: &mut Host<'_>, name: &str, bases: &Value, attrs: &RefCell<Dic
         body.insert(host.sym(key), value.clone());
     }
     let native = match classes[0].native {
+        _ if named_tuple => NativeKind::NamedTuple,
         NativeKind::Exception | NativeKind::NamedTuple => classes[0].native,
         _ => NativeKind::Object,
     };
@@ -872,6 +913,7 @@ pub(super) fn value_attr(host: &mut Host<'_>, value: &Value, name: Symbol, span:
         (Value::Str(_), "find") => Some(str_find),
         (Value::Str(_), "rfind") => Some(str_rfind),
         (Value::Str(_), "count") => Some(str_count),
+        (Value::Str(_), "isidentifier") => Some(str_isidentifier),
         (Value::List(_), "sort") => Some(list_sort),
         (Value::List(_), "append") => Some(list_append),
         (Value::List(_), "extend") => Some(list_extend),
@@ -1019,16 +1061,46 @@ fn str_split(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     Ok(Value::list(parts))
 }
 
-fn str_strip(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
-    Ok(Value::str(text_of(&receiver(&mut args)).trim()))
+/// `strip`/`lstrip`/`rstrip`: whitespace, or the characters given (they
+/// were ignored: `"a/b/".rstrip("/")` kept its slash).
+fn strip(host: &mut Host<'_>, mut args: Args, name: &str, left: bool, right: bool) -> Eval<Value> {
+    let s = text_of(&receiver(&mut args));
+    let chars = args.bind(host, name, &["chars"], 0)?.remove(0);
+    let set: Option<Vec<char>> = match chars {
+        None | Some(Value::None) => None,
+        Some(Value::Str(c)) => Some(c.chars().collect()),
+        Some(other) => {
+            return host.raise(
+                "TypeError",
+                format!("{name} arg must be None or str, not {}", other.type_name()),
+                args.span,
+            );
+        }
+    };
+    let strip = |c: char| match &set {
+        Some(set) => set.contains(&c),
+        None => c.is_whitespace(),
+    };
+    let mut out: &str = &s;
+    if left {
+        out = out.trim_start_matches(strip);
+    }
+    if right {
+        out = out.trim_end_matches(strip);
+    }
+    Ok(Value::str(out))
 }
 
-fn str_lstrip(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
-    Ok(Value::str(text_of(&receiver(&mut args)).trim_start()))
+fn str_strip(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    strip(host, args, "strip", true, true)
 }
 
-fn str_rstrip(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
-    Ok(Value::str(text_of(&receiver(&mut args)).trim_end()))
+fn str_lstrip(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    strip(host, args, "lstrip", true, false)
+}
+
+fn str_rstrip(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    strip(host, args, "rstrip", false, true)
 }
 
 fn str_lower(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
@@ -1121,6 +1193,18 @@ fn list_pop(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     Ok(list.borrow_mut().remove(at as usize))
 }
 
+/// Python's identifier rule, for the ASCII names model files use; a
+/// non-ASCII name is refused rather than judged by a different rule.
+fn str_isidentifier(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let s = text_of(&receiver(&mut args));
+    if !s.is_ascii() {
+        return host.unsupported("str.isidentifier() of a non-ASCII string", args.span);
+    }
+    let mut chars = s.chars();
+    let first = chars.next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic());
+    Ok(Value::Bool(first && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())))
+}
+
 fn list_sort(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let list = list_of(&receiver(&mut args));
     if !args.positional.is_empty() {
@@ -1161,13 +1245,16 @@ fn str_window(host: &mut Host<'_>, mut args: Args, name: &str) -> Eval<(Vec<char
             ),
         }
     };
-    let (start, end) = (bound(&slots[1], 0)? as usize, bound(&slots[2], n)? as usize);
-    let window = if start <= end { s[start..end].to_vec() } else { Vec::new() };
-    // Python finds "" at `start` even past the end of a shorter window.
-    if start > end {
-        return Ok((window, sub, usize::MAX));
+    let (start, end) = (bound(&slots[1], 0)?, bound(&slots[2], n)?);
+    // A start past the end (or past the text) finds nothing, not even "".
+    let raw_start = match &slots[1] {
+        Some(Value::Int(i)) if *i > n => *i,
+        _ => start,
+    };
+    if raw_start > end {
+        return Ok((Vec::new(), sub, usize::MAX));
     }
-    Ok((window, sub, start))
+    Ok((s[start as usize..end as usize].to_vec(), sub, start as usize))
 }
 
 fn positions(window: &[char], sub: &[char]) -> impl Iterator<Item = usize> {

@@ -296,15 +296,7 @@ impl<'a> Host<'a> {
                 self.exec_block(finalbody, frame)?;
                 result?;
             }
-            StmtKind::With { items, body, .. } => {
-                for item in items {
-                    let context = self.eval(&item.context, frame)?;
-                    if let Some(target) = &item.target {
-                        self.assign(target, context, frame)?;
-                    }
-                }
-                self.exec_block(body, frame)?;
-            }
+            StmtKind::With { items, body, .. } => self.exec_with(items, body, frame)?,
             StmtKind::Import(aliases) => {
                 for alias in aliases {
                     let path = self.dotted(&alias.name);
@@ -387,6 +379,47 @@ impl<'a> Host<'a> {
                 Err(Flow::Raise(raised))
             }
             Err(other) => Err(other),
+        }
+    }
+
+    /// `with a as x, b: body`: an object with `__enter__` and `__exit__`
+    /// is entered and exited as Python does (an exception passes through
+    /// `__exit__`, which may suppress it); other values (`torch.no_grad()`)
+    /// are bound as they are.
+    fn exec_with(&mut self, items: &[WithItem], body: &[Stmt], frame: &mut Frame) -> Eval<()> {
+        let Some((first, rest)) = items.split_first() else {
+            return self.exec_block(body, frame);
+        };
+        let context = self.eval(&first.context, frame)?;
+        let (enter, exit) = (self.sym("__enter__"), self.sym("__exit__"));
+        let managed = match &context {
+            Value::Instance(i) => i.class.lookup(enter).zip(i.class.lookup(exit)),
+            _ => None,
+        };
+        let span = first.context.span;
+        let Some((enter, exit)) = managed else {
+            if let Some(target) = &first.target {
+                self.assign(target, context, frame)?;
+            }
+            return self.exec_with(rest, body, frame);
+        };
+        let entered = self.call(bind(&context, enter), Args::positional(Vec::new(), span), span)?;
+        if let Some(target) = &first.target {
+            self.assign(target, entered, frame)?;
+        }
+        let result = self.exec_with(rest, body, frame);
+        let exit_args = match &result {
+            Err(Flow::Raise(raised)) => vec![
+                Value::Class(raised.exception.class.clone()),
+                Value::Exception(raised.exception.clone()),
+                Value::None,
+            ],
+            _ => vec![Value::None, Value::None, Value::None],
+        };
+        let suppress = self.call(bind(&context, exit), Args::positional(exit_args, span), span)?;
+        match result {
+            Err(Flow::Raise(_)) if self.truth(&suppress, span)? => Ok(()),
+            other => other,
         }
     }
 
@@ -798,6 +831,9 @@ impl<'a> Host<'a> {
                 }
                 if let Some(v) = super::torch::namespace_fallback(self, ns, name) {
                     return Ok(v);
+                }
+                if let Some(Err(refused)) = super::sandbox::attribute(self, ns, name, span) {
+                    return Err(refused);
                 }
                 let (module, attr) = (ns.name.clone(), self.name(name).to_string());
                 self.raise("AttributeError", format!("module '{module}' has no attribute '{attr}'"), span)

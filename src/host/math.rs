@@ -225,7 +225,7 @@ fn rounding(host: &mut Host<'_>, args: Args, name: &str, f: fn(f64) -> f64) -> E
                 return host.raise("OverflowError", "cannot convert float infinity to integer", args.span);
             }
             let y = f(x);
-            if y.abs() >= 9.223_372_036_854_775_807e18 {
+            if y.abs() >= 9_223_372_036_854_775_808.0 {
                 return host.unsupported("an integer beyond 64 bits", args.span);
             }
             Ok(Value::Int(y as i64))

@@ -4,6 +4,7 @@
 
 mod builtins;
 pub mod call;
+mod copy;
 mod eager;
 mod error;
 pub mod eval;
@@ -14,9 +15,11 @@ mod math;
 pub mod module;
 mod named_tuple;
 pub mod ops;
+mod sandbox;
 mod tensor_index;
 mod torch;
 pub mod traced;
+mod typing;
 pub mod unit;
 pub mod value;
 

@@ -172,7 +172,25 @@ pub fn equal(a: &Value, b: &Value) -> bool {
         (Value::Dtype(x), Value::Dtype(y)) => x == y,
         (Value::Device(x), Value::Device(y)) => x == y,
         (Value::Typing(x), Value::Typing(y)) => x == y,
-        (Value::Range { .. } | Value::Dict(_), _) => a.identity() == b.identity(),
+        (Value::Dict(x), Value::Dict(y)) => {
+            let (x, y) = (x.borrow(), y.borrow());
+            x.entries.len() == y.entries.len()
+                && x.entries.iter().all(|(k, (_, v))| y.entries.get(k).is_some_and(|(_, w)| equal(v, w)))
+        }
+        (Value::Range { start: a0, stop: a1, step: a2 }, Value::Range { start: b0, stop: b1, step: b2 }) => {
+            let (n, m) = (range_len(*a0, *a1, *a2), range_len(*b0, *b1, *b2));
+            n == m && (n == 0 || (a0 == b0 && (n == 1 || a2 == b2)))
+        }
+        // A named tuple equals the tuple of its fields.
+        (Value::Instance(i), other) | (other, Value::Instance(i)) if let Some(items) = super::named_tuple::items(i) => {
+            match other {
+                Value::Tuple(_) => equal(&Value::tuple(items), other),
+                Value::Instance(j) if let Some(others) = super::named_tuple::items(j) => {
+                    equal(&Value::tuple(items), &Value::tuple(others))
+                }
+                _ => false,
+            }
+        }
         _ => a.identity() == b.identity() && std::mem::discriminant(a) == std::mem::discriminant(b),
     }
 }
@@ -229,6 +247,9 @@ fn order(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
         (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
         (Value::Tuple(x), Value::Tuple(y)) => sequence_order(x, y),
         (Value::List(x), Value::List(y)) => sequence_order(&x.borrow(), &y.borrow()),
+        // Named tuples order as the tuples of their fields.
+        (Value::Instance(i), _) if let Some(items) = super::named_tuple::items(i) => order(&Value::tuple(items), b),
+        (_, Value::Instance(i)) if let Some(items) = super::named_tuple::items(i) => order(a, &Value::tuple(items)),
         _ => None,
     }
 }

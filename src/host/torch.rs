@@ -105,6 +105,8 @@ pub(super) fn install(host: &mut Host<'_>) {
         ("ignore", builtin("ignore", decorator)),
         ("unused", builtin("unused", decorator)),
         ("export", builtin("export", decorator)),
+        ("_overload_method", builtin("_overload_method", decorator)),
+        ("_overload", builtin("_overload", decorator)),
         ("is_scripting", builtin("is_scripting", false_fn)),
         ("is_tracing", builtin("is_tracing", false_fn)),
         ("annotate", builtin("annotate", annotate)),
@@ -142,32 +144,16 @@ pub(super) fn install(host: &mut Host<'_>) {
         namespace(host, name, Vec::new());
     }
 
-    let typing: Vec<(&str, Value)> = [
-        "Optional",
-        "List",
-        "Tuple",
-        "Dict",
-        "Union",
-        "Any",
-        "Callable",
-        "Final",
-        "Type",
-        "Sequence",
-        "NamedTuple",
-        "Iterable",
-        "Iterator",
-        "Mapping",
-    ]
-    .iter()
-    .map(|n| (*n, Value::Typing((*n).into())))
-    .collect();
-    namespace(host, "typing", typing);
+    super::typing::install(host);
+    super::copy::install(host);
     let ordered_dict = native_class("OrderedDict", "collections", Vec::new(), NativeKind::Type);
-    namespace(host, "collections", vec![("OrderedDict", Value::Class(ordered_dict))]);
+    namespace(host, "_collections", vec![("OrderedDict", Value::Class(ordered_dict))]);
     super::math::install(host);
     // `warnings.warn` in code the host runs (`__init__`, module level) says
-    // nothing, as `print` there; in scripted code it is `aten::warn`.
-    namespace(host, "warnings", vec![("warn", builtin("warn", warn))]);
+    // nothing, as `print` there, and the filters change nothing then; in
+    // scripted code `warn` is `aten::warn`.
+    let warnings = ["warn", "filterwarnings", "simplefilter", "resetwarnings", "catch_warnings"];
+    namespace(host, "warnings", warnings.iter().map(|name| (*name, builtin(name, warn))).collect());
 }
 
 fn warn(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {
