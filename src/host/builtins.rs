@@ -139,6 +139,56 @@ pub(super) fn install(host: &mut Host<'_>) {
     }
     let name = host.sym("__name__");
     host.builtins.attrs.borrow_mut().insert(name, Value::str("builtins"));
+    let name = host.sym("NotImplemented");
+    host.builtins.attrs.borrow_mut().insert(name, Value::Opaque("NotImplemented".into()));
+    let fromkeys = host.sym("fromkeys");
+    host.class("dict").attrs.borrow_mut().insert(fromkeys, builtin("fromkeys", dict_fromkeys));
+}
+
+/// `dict.fromkeys(keys, value=None)`.
+fn dict_fromkeys(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "fromkeys", &["iterable", "value"], 1)?;
+    let value = slots[1].clone().unwrap_or(Value::None);
+    let mut dict = Dict::default();
+    for key in host.iterate(slots[0].as_ref().expect("required"), args.span)? {
+        ops::dict_insert(host, &mut dict, key, value.clone(), args.span)?;
+    }
+    Ok(Value::Dict(Rc::new(RefCell::new(dict))))
+}
+
+/// The builtin types written in Python (`prelude/_builtins.tsy`: `set`,
+/// `frozenset`), added to the builtins.
+pub(super) fn install_prelude(host: &mut Host<'_>) {
+    let Ok(module) = host.import("_builtins", Span::point(0)) else { return };
+    for name in ["set", "frozenset"] {
+        let key = host.sym(name);
+        let value = module.attrs.borrow().get(&key).cloned();
+        if let Some(value) = value {
+            host.builtins.attrs.borrow_mut().insert(key, value);
+        }
+    }
+}
+
+/// `{a, b}`: a `set` of the items.
+pub(super) fn new_set(host: &mut Host<'_>, items: Vec<Value>, span: Span) -> Eval<Value> {
+    let key = host.sym("set");
+    let set = host.builtins.attrs.borrow().get(&key).cloned().expect("installed with the builtins");
+    host.call(set, Args::positional(vec![Value::list(items)], span), span)
+}
+
+/// The items of an iterable whose order does not matter to the caller
+/// (`sorted`, `min`, `sum`, ...): a set gives its members, which iterating
+/// it in order would refuse.
+fn unordered_items(host: &mut Host<'_>, v: &Value, span: Span) -> Eval<Vec<Value>> {
+    if let Value::Instance(instance) = v {
+        let key = host.sym("_unordered");
+        if let Some(f) = instance.class.lookup(key) {
+            let members =
+                host.call(Value::Method(Rc::new((v.clone(), f))), Args::positional(Vec::new(), span), span)?;
+            return host.iterate(&members, span);
+        }
+    }
+    host.iterate(v, span)
 }
 
 fn one(host: &Host<'_>, args: &Args, function: &str) -> Eval<Value> {
@@ -276,7 +326,7 @@ fn extreme(host: &mut Host<'_>, mut args: Args, name: &str, want: std::cmp::Orde
     }
     let items = match args.positional.len() {
         0 => return host.raise("TypeError", format!("{name} expected at least 1 argument, got 0"), args.span),
-        1 => host.iterate(&args.positional[0], args.span)?,
+        1 => unordered_items(host, &args.positional[0], args.span)?,
         _ => args.positional.clone(),
     };
     let op = if want.is_lt() { crate::syntax::ast::CmpOp::Lt } else { crate::syntax::ast::CmpOp::Gt };
@@ -318,7 +368,7 @@ fn abs(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 fn sum(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let slots = args.bind(host, "sum", &["iterable", "start"], 1)?;
     let mut total = slots[1].clone().unwrap_or(Value::Int(0));
-    for item in host.iterate(slots[0].as_ref().expect("required"), args.span)? {
+    for item in unordered_items(host, slots[0].as_ref().expect("required"), args.span)? {
         total = ops::binary(host, crate::syntax::ast::BinOp::Add, total, item, args.span)?;
     }
     Ok(total)
@@ -371,10 +421,7 @@ fn print(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let (sep, end) = (text("sep", " ")?, text("end", "\n")?);
     let mut line = Vec::with_capacity(args.positional.len());
     for v in &args.positional {
-        line.push(match v {
-            Value::Instance(_) => str_of(host, v, args.span)?,
-            _ => to_str(host, v),
-        });
+        line.push(str_of(host, v, args.span)?);
     }
     host.printed.push_str(&line.join(&sep));
     host.printed.push_str(&end);
@@ -383,6 +430,9 @@ fn print(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 
 /// `str(v)`, calling a Python-level `__str__` or `__repr__` where a class defines one.
 pub(super) fn str_of(host: &mut Host<'_>, v: &Value, span: Span) -> Eval<String> {
+    if matches!(v, Value::Str(_) | Value::Exception(_)) {
+        return Ok(to_str(host, v));
+    }
     if let Value::Instance(i) = v {
         let key = host.sym("__str__");
         if let Some(f) = i.class.lookup(key) {
@@ -455,12 +505,32 @@ pub(super) fn repr_of(host: &mut Host<'_>, v: &Value, span: Span) -> Eval<String
             return super::module::repr_module(host, i, span);
         }
     }
-    Ok(repr(host, v))
+    // Containers show their items with the items' own `__repr__`.
+    let items = |host: &mut Host<'_>, items: &[Value]| -> Eval<Vec<String>> {
+        items.iter().map(|item| repr_of(host, item, span)).collect()
+    };
+    match v {
+        Value::List(list) => {
+            let list = list.borrow().clone();
+            Ok(format!("[{}]", items(host, &list)?.join(", ")))
+        }
+        Value::Tuple(tuple) if tuple.len() == 1 => Ok(format!("({},)", repr_of(host, &tuple[0], span)?)),
+        Value::Tuple(tuple) => Ok(format!("({})", items(host, tuple)?.join(", "))),
+        Value::Dict(dict) => {
+            let pairs: Vec<(Value, Value)> = dict.borrow().entries.values().cloned().collect();
+            let mut out = Vec::with_capacity(pairs.len());
+            for (k, v) in &pairs {
+                out.push(format!("{}: {}", repr_of(host, k, span)?, repr_of(host, v, span)?));
+            }
+            Ok(format!("{{{}}}", out.join(", ")))
+        }
+        _ => Ok(repr(host, v)),
+    }
 }
 
 fn sorted(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let slots = args.bind(host, "sorted", &["iterable", "key", "reverse"], 1)?;
-    let items = host.iterate(slots[0].as_ref().expect("required"), args.span)?;
+    let items = unordered_items(host, slots[0].as_ref().expect("required"), args.span)?;
     let reverse = slots[2].as_ref().is_some_and(Value::truthy);
     Ok(Value::list(sort_values(
         host,
@@ -536,12 +606,12 @@ fn iter(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 
 fn any(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let v = one(host, &args, "any")?;
-    Ok(Value::Bool(host.iterate(&v, args.span)?.iter().any(Value::truthy)))
+    Ok(Value::Bool(unordered_items(host, &v, args.span)?.iter().any(Value::truthy)))
 }
 
 fn all(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let v = one(host, &args, "all")?;
-    Ok(Value::Bool(host.iterate(&v, args.span)?.iter().all(Value::truthy)))
+    Ok(Value::Bool(unordered_items(host, &v, args.span)?.iter().all(Value::truthy)))
 }
 
 fn callable(host: &mut Host<'_>, args: Args) -> Eval<Value> {
@@ -751,10 +821,7 @@ pub(super) fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span
         "str" => match first {
             None => Ok(Value::str("")),
             Some(v) => {
-                let text = match &v {
-                    Value::Instance(_) => str_of(host, &v, span)?,
-                    _ => to_str(host, &v),
-                };
+                let text = str_of(host, &v, span)?;
                 Ok(Value::str(&text))
             }
         },

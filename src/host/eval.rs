@@ -93,6 +93,9 @@ impl<'a> Host<'a> {
         };
         super::builtins::install(&mut host);
         super::torch::install(&mut host);
+        super::builtins::install_prelude(&mut host);
+        // The budget is the model file's: installing the builtins spent none of it.
+        host.steps = 0;
         host
     }
 
@@ -631,10 +634,33 @@ impl<'a> Host<'a> {
         }
     }
 
-    /// Python's truth of a value; a tensor's is its one element's.
-    pub fn truth(&self, v: &Value, span: Span) -> Eval<bool> {
+    /// Python's truth of a value; a tensor's is its one element's, an
+    /// object's its `__bool__` or else its `__len__`.
+    pub fn truth(&mut self, v: &Value, span: Span) -> Eval<bool> {
         match v {
             Value::Tensor(t) => super::eager::truth(self, t, span),
+            Value::Instance(i) if super::named_tuple::items(i).is_none() => {
+                for (method, want_bool) in [("__bool__", true), ("__len__", false)] {
+                    let key = self.sym(method);
+                    if let Some(f) = i.class.lookup(key) {
+                        let result = self.call(bind(v, f), Args::positional(Vec::new(), span), span)?;
+                        return match (want_bool, result) {
+                            (true, Value::Bool(b)) => Ok(b),
+                            (false, Value::Int(n)) => Ok(n != 0),
+                            (_, other) => self.raise(
+                                "TypeError",
+                                format!(
+                                    "{method}() should return {}, returned {}",
+                                    if want_bool { "bool" } else { "an int" },
+                                    other.type_name()
+                                ),
+                                span,
+                            ),
+                        };
+                    }
+                }
+                Ok(true)
+            }
             v => Ok(v.truthy()),
         }
     }
@@ -1124,8 +1150,17 @@ impl<'a> Host<'a> {
             }
             ExprKind::List(items) => Ok(Value::list(self.eval_items(items, frame)?)),
             ExprKind::Tuple(items) => Ok(Value::tuple(self.eval_items(items, frame)?)),
-            ExprKind::Set(_) | ExprKind::SetComp { .. } => {
-                self.unsupported("sets are not supported in model files", expr.span)
+            ExprKind::Set(items) => {
+                let items = self.eval_items(items, frame)?;
+                super::builtins::new_set(self, items, expr.span)
+            }
+            ExprKind::SetComp { elt, generators } => {
+                let mut out = Vec::new();
+                self.comprehension(generators, frame, &mut |host, frame| {
+                    out.push(host.eval(elt, frame)?);
+                    Ok(())
+                })?;
+                super::builtins::new_set(self, out, expr.span)
             }
             ExprKind::Dict(items) => {
                 let mut dict = Dict::default();

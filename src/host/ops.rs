@@ -67,6 +67,11 @@ pub fn binary(host: &mut Host<'_>, op: BinOp, l: Value, r: Value, span: Span) ->
             Ok(Value::tuple((0..(*n).max(0)).flat_map(|_| items.iter().cloned()).collect()))
         }
         (BinOp::Mod, Value::Str(format), args) => percent_format(host, format, args, span),
+        (_, Value::Instance(_), _) | (_, _, Value::Instance(_))
+            if let Some(result) = dunder_binary(host, op, &l, &r, span) =>
+        {
+            result
+        }
         (_, Value::Tensor(_), _) | (_, _, Value::Tensor(_)) => {
             match super::eager::binary(host, op, l.clone(), r.clone(), span) {
                 Some(result) => result,
@@ -142,7 +147,7 @@ fn arithmetic(host: &mut Host<'_>, op: BinOp, a: Num, b: Num, span: Span) -> Eva
 pub fn unary(host: &mut Host<'_>, op: UnaryOp, v: Value, span: Span) -> Eval<Value> {
     match (op, &v) {
         (_, Value::Tensor(_)) => super::eager::unary(host, op, v, span),
-        (UnaryOp::Not, _) => Ok(Value::Bool(!v.truthy())),
+        (UnaryOp::Not, _) => Ok(Value::Bool(!host.truth(&v, span)?)),
         (UnaryOp::Neg, Value::Int(i)) => Ok(Value::Int(-i)),
         (UnaryOp::Neg, Value::Bool(b)) => Ok(Value::Int(-i64::from(*b))),
         (UnaryOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
@@ -195,7 +200,69 @@ pub fn equal(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// `a + b` on a class that defines `__add__` (or `b`'s `__radd__`), as
+/// Python tries them; `None` when neither does.
+fn dunder_binary(host: &mut Host<'_>, op: BinOp, l: &Value, r: &Value, span: Span) -> Option<Eval<Value>> {
+    let name = match op {
+        BinOp::Add => "add",
+        BinOp::Sub => "sub",
+        BinOp::Mul => "mul",
+        BinOp::MatMul => "matmul",
+        BinOp::Div => "truediv",
+        BinOp::FloorDiv => "floordiv",
+        BinOp::Mod => "mod",
+        BinOp::Pow => "pow",
+        BinOp::LShift => "lshift",
+        BinOp::RShift => "rshift",
+        BinOp::BitOr => "or",
+        BinOp::BitXor => "xor",
+        BinOp::BitAnd => "and",
+    };
+    for (this, other, method) in [(l, r, format!("__{name}__")), (r, l, format!("__r{name}__"))] {
+        if let Some(result) = call_dunder(host, this, &method, other, span) {
+            match result {
+                Ok(Value::Opaque(o)) if &*o == "NotImplemented" => continue,
+                other => return Some(other),
+            }
+        }
+    }
+    None
+}
+
+/// Calls `this.method(other)` if `this` is an instance whose class defines it.
+fn call_dunder(host: &mut Host<'_>, this: &Value, method: &str, other: &Value, span: Span) -> Option<Eval<Value>> {
+    let Value::Instance(instance) = this else { return None };
+    let f = instance.class.lookup(host.sym(method))?;
+    let bound = Value::Method(Rc::new((this.clone(), f)));
+    Some(host.call(bound, Args::positional(vec![other.clone()], span), span))
+}
+
 pub fn compare(host: &mut Host<'_>, op: CmpOp, a: &Value, b: &Value, span: Span) -> Eval<bool> {
+    let rich = match op {
+        CmpOp::Eq => Some(("__eq__", "__eq__")),
+        CmpOp::NotEq => Some(("__ne__", "__ne__")),
+        CmpOp::Lt => Some(("__lt__", "__gt__")),
+        CmpOp::LtE => Some(("__le__", "__ge__")),
+        CmpOp::Gt => Some(("__gt__", "__lt__")),
+        CmpOp::GtE => Some(("__ge__", "__le__")),
+        _ => None,
+    };
+    if let Some((method, reflected)) = rich
+        && (matches!(a, Value::Instance(_)) || matches!(b, Value::Instance(_)))
+    {
+        for (this, other, name) in [(a, b, method), (b, a, reflected)] {
+            if let Some(result) = call_dunder(host, this, name, other, span) {
+                match result? {
+                    Value::Opaque(o) if &*o == "NotImplemented" => continue,
+                    v => return host.truth(&v, span),
+                }
+            }
+        }
+        // `!=` without `__ne__` is the negation of `==`, as object's `__ne__`.
+        if op == CmpOp::NotEq {
+            return Ok(!compare(host, CmpOp::Eq, a, b, span)?);
+        }
+    }
     Ok(match op {
         CmpOp::Eq => equal(a, b),
         CmpOp::NotEq => !equal(a, b),
