@@ -113,6 +113,7 @@ pub(super) fn install(host: &mut Host<'_>) {
         ("getattr", getattr),
         ("setattr", setattr),
         ("hasattr", hasattr),
+        ("delattr", delattr),
         ("repr", repr_builtin),
         ("sorted", sorted),
         ("reversed", reversed),
@@ -141,8 +142,46 @@ pub(super) fn install(host: &mut Host<'_>) {
     host.builtins.attrs.borrow_mut().insert(name, Value::str("builtins"));
     let name = host.sym("NotImplemented");
     host.builtins.attrs.borrow_mut().insert(name, Value::Opaque("NotImplemented".into()));
+    let setattr = host.sym("__setattr__");
+    host.class("object").attrs.borrow_mut().insert(setattr, builtin("__setattr__", object_setattr));
     let fromkeys = host.sym("fromkeys");
     host.class("dict").attrs.borrow_mut().insert(fromkeys, builtin("fromkeys", dict_fromkeys));
+}
+
+/// `cls.__mro__`, `cls.__bases__` (tuples of classes) and `cls.__dict__`
+/// (a copy of the class body's names).
+pub(super) fn class_introspection(host: &mut Host<'_>, class: &Rc<Class>, name: Symbol) -> Value {
+    match host.name(name) {
+        "__mro__" => Value::tuple(class.mro().into_iter().map(Value::Class).collect()),
+        "__bases__" => Value::tuple(class.bases.iter().cloned().map(Value::Class).collect()),
+        _ => {
+            let mut dict = Dict::default();
+            for (k, v) in class.attrs.borrow().iter() {
+                let key: Rc<str> = host.name(*k).into();
+                dict.entries.insert(Key::Str(key.clone()), (Value::Str(key), v.clone()));
+            }
+            Value::Dict(Rc::new(RefCell::new(dict)))
+        }
+    }
+}
+
+/// `object.__setattr__(obj, name, value)`: sets it, past the class's own
+/// `__setattr__`.
+fn object_setattr(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "__setattr__", &["self", "name", "value"], 3)?;
+    let name = name_arg(host, &slots[1], "__setattr__", args.span)?;
+    let key = host.sym(&name);
+    match slots[0].as_ref().expect("required") {
+        Value::Instance(i) if !i.class.is_module() => {
+            i.attrs.borrow_mut().insert(key, slots[2].clone().expect("required"));
+            Ok(Value::None)
+        }
+        other => {
+            let other = other.clone();
+            host.set_attr(&other, key, slots[2].clone().expect("required"), args.span)?;
+            Ok(Value::None)
+        }
+    }
 }
 
 /// `dict.fromkeys(keys, value=None)`.
@@ -485,6 +524,29 @@ fn hasattr(host: &mut Host<'_>, args: Args) -> Eval<Value> {
         }
         Err(other) => Err(other),
     }
+}
+
+fn delattr(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "delattr", &["object", "name"], 2)?;
+    let name = name_arg(host, &slots[1], "delattr", args.span)?;
+    let key = host.sym(&name);
+    let removed = match slots[0].as_ref().expect("required") {
+        Value::Class(class) => class.attrs.borrow_mut().shift_remove(&key).is_some(),
+        Value::Instance(i) => {
+            let in_module = i.module.borrow_mut().as_mut().is_some_and(|m| m.remove(&name));
+            in_module || i.attrs.borrow_mut().shift_remove(&key).is_some()
+        }
+        _ => false,
+    };
+    if removed {
+        return Ok(Value::None);
+    }
+    let object = slots[0].as_ref().expect("required");
+    let owner = match object {
+        Value::Class(c) => format!("type object '{}'", c.name),
+        other => format!("'{}' object", other.type_name()),
+    };
+    host.raise("AttributeError", format!("{owner} has no attribute '{name}'"), args.span)
 }
 
 fn repr_builtin(host: &mut Host<'_>, args: Args) -> Eval<Value> {

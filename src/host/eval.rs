@@ -219,7 +219,11 @@ impl<'a> Host<'a> {
                 };
                 self.assign(target, result, frame)?;
             }
-            StmtKind::AnnAssign { target, value, .. } => {
+            StmtKind::AnnAssign { target, annotation, value } => {
+                if let (true, ExprKind::Name(name)) = (frame.class_body.is_some(), &target.kind) {
+                    let name = Value::str(self.name(*name));
+                    self.annotate(name, annotation, frame)?;
+                }
                 if let Some(value) = value {
                     let v = self.eval(value, frame)?;
                     self.assign(target, v, frame)?;
@@ -266,8 +270,12 @@ impl<'a> Host<'a> {
                 self.store(def.name.name, value, frame);
             }
             StmtKind::ClassDef(def) => {
-                let class = self.define_class(def, frame)?;
-                self.store(def.name.name, Value::Class(class), frame);
+                let mut value = Value::Class(self.define_class(def, frame)?);
+                for decorator in def.decorators.iter().rev() {
+                    let d = self.eval(decorator, frame)?;
+                    value = self.call(d, Args::positional(vec![value], decorator.span), decorator.span)?;
+                }
+                self.store(def.name.name, value, frame);
             }
             StmtKind::Return(value) => {
                 let v = match value {
@@ -383,6 +391,30 @@ impl<'a> Host<'a> {
             }
             Err(other) => Err(other),
         }
+    }
+
+    /// `x: T` in a class body: `T` joins the class's `__annotations__`, in
+    /// order (what `dataclass` reads). An annotation the host cannot
+    /// evaluate (a forward reference) is kept as the placeholder
+    /// `"<annotation>"`: its name and order are what is read.
+    fn annotate(&mut self, name: Value, annotation: &Expr, frame: &mut Frame) -> Eval<()> {
+        let key = self.sym("__annotations__");
+        let value = match self.eval(annotation, frame) {
+            Ok(v) => v,
+            Err(Flow::Raise(_)) => Value::str("<annotation>"),
+            Err(other) => return Err(other),
+        };
+        let Some(body) = &frame.class_body else { return Ok(()) };
+        let existing = body.borrow().get(&key).cloned();
+        let dict = match existing {
+            Some(Value::Dict(d)) => d,
+            _ => {
+                let d = Rc::new(RefCell::new(Dict::default()));
+                body.borrow_mut().insert(key, Value::Dict(d.clone()));
+                d
+            }
+        };
+        super::ops::dict_insert(self, &mut dict.borrow_mut(), name, value, annotation.span)
     }
 
     /// `with a as x, b: body`: an object with `__enter__` and `__exit__`
@@ -834,6 +866,9 @@ impl<'a> Host<'a> {
                     Value::Str(class.name.clone())
                 })
             }
+            Value::Class(class) if matches!(self.name(name), "__mro__" | "__bases__" | "__dict__") => {
+                Ok(super::builtins::class_introspection(self, class, name))
+            }
             Value::Class(class) => match class.lookup(name) {
                 Some(Value::Descriptor(d)) => match &*d {
                     Descriptor::Static(f) => Ok(f.clone()),
@@ -897,6 +932,13 @@ impl<'a> Host<'a> {
             Value::Instance(instance) => {
                 if instance.class.is_module() {
                     return super::module::set_attr(self, instance, name, value, span);
+                }
+                // A class's own `__setattr__` (a frozen dataclass's) decides.
+                let hook = self.sym("__setattr__");
+                if let Some(f @ Value::Function(_)) = instance.class.lookup(hook) {
+                    let args = vec![Value::str(self.name(name)), value];
+                    self.call(bind(target, f), Args::positional(args, span), span)?;
+                    return Ok(());
                 }
                 instance.attrs.borrow_mut().insert(name, value);
                 Ok(())

@@ -602,6 +602,8 @@ pub fn repr(host: &Host<'_>, v: &Value) -> String {
         Value::Function(f) => format!("<function {}>", f.qualname),
         Value::Builtin(b) => format!("<built-in function {}>", b.name),
         Value::Method(_) => "<bound method>".into(),
+        // Builtin types print without their module, as in CPython.
+        Value::Class(c) if matches!(&*c.module_path, "builtins" | "_builtins") => format!("<class '{}'>", c.name),
         Value::Class(c) => format!("<class '{}.{}'>", c.module_path, c.name),
         Value::Instance(_) => super::module::repr_instance(host, v),
         Value::Tensor(t) => format!("tensor(<{} elements of {}>)", t.numel(), t.dtype.torch_name()),
