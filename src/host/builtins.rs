@@ -678,9 +678,10 @@ fn all(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 
 fn callable(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let v = one(host, &args, "callable")?;
+    let call = host.sym("__call__");
     Ok(Value::Bool(
         matches!(v, Value::Function(_) | Value::Builtin(_) | Value::Method(_) | Value::Class(_) | Value::Entry(_))
-            || matches!(&v, Value::Instance(i) if i.class.is_module()),
+            || matches!(&v, Value::Instance(i) if i.class.is_module() || i.class.lookup(call).is_some()),
     ))
 }
 
@@ -797,8 +798,30 @@ fn classmethod(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 }
 
 fn property(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let f = one(host, &args, "property")?;
-    Ok(Value::Descriptor(Rc::new(Descriptor::Property(f))))
+    let slots = args.bind(host, "property", &["fget", "fset", "fdel", "doc"], 0)?;
+    let get = slots[0].clone().unwrap_or(Value::None);
+    let set = slots[1].clone().filter(|v| !matches!(v, Value::None));
+    let delete = slots[2].clone().filter(|v| !matches!(v, Value::None));
+    Ok(Value::Descriptor(Rc::new(Descriptor::Property { get, set, delete })))
+}
+
+/// `@x.setter`, `@x.deleter`, `@x.getter`: a copy of the property with one
+/// function replaced.
+fn property_with(host: &mut Host<'_>, args: Args, part: &str) -> Eval<Value> {
+    let slots = args.bind(host, part, &["self", "function"], 2)?;
+    let (Some(Value::Descriptor(d)), Some(f)) = (&slots[0], slots[1].clone()) else {
+        return host.raise("TypeError", format!("{part}() takes a function"), args.span);
+    };
+    let Descriptor::Property { get, set, delete } = &**d else {
+        return host.raise("TypeError", format!("{part}() needs a property"), args.span);
+    };
+    let (mut get, mut set, mut delete) = (get.clone(), set.clone(), delete.clone());
+    match part {
+        "getter" => get = f,
+        "setter" => set = Some(f),
+        _ => delete = Some(f),
+    }
+    Ok(Value::Descriptor(Rc::new(Descriptor::Property { get, set, delete })))
 }
 
 /// `super(Class, self)`; the zero-argument form is resolved by the evaluator.
@@ -1065,6 +1088,17 @@ pub(super) fn value_attr(host: &mut Host<'_>, value: &Value, name: Symbol, span:
         return Ok(Value::Method(Rc::new((value.clone(), builtin(&text, f)))));
     }
     match value {
+        Value::Descriptor(d) if matches!(**d, Descriptor::Property { .. }) => {
+            let part: BuiltinFn = match text.as_str() {
+                "setter" => |h, a| property_with(h, a, "setter"),
+                "deleter" => |h, a| property_with(h, a, "deleter"),
+                "getter" => |h, a| property_with(h, a, "getter"),
+                _ => {
+                    return host.raise("AttributeError", format!("'property' object has no attribute '{text}'"), span);
+                }
+            };
+            Ok(Value::Method(Rc::new((value.clone(), builtin(&text, part)))))
+        }
         Value::Function(f) if text == "__name__" => Ok(Value::str(host.name(f.def.name.name))),
         Value::Function(f) if text == "__qualname__" => Ok(Value::str(&f.qualname)),
         Value::Function(f) if text == "__module__" => Ok(Value::Str(f.globals.name.clone())),

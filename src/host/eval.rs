@@ -828,7 +828,7 @@ impl<'a> Host<'a> {
                             Descriptor::ClassMethod(f) => {
                                 Ok(Value::Method(Rc::new((Value::Class(instance.class.clone()), f.clone()))))
                             }
-                            Descriptor::Property(getter) => {
+                            Descriptor::Property { get: getter, .. } => {
                                 let getter = Value::Method(Rc::new((value.clone(), getter.clone())));
                                 self.call(getter, Args::positional(Vec::new(), span), span)
                             }
@@ -873,7 +873,7 @@ impl<'a> Host<'a> {
                 Some(Value::Descriptor(d)) => match &*d {
                     Descriptor::Static(f) => Ok(f.clone()),
                     Descriptor::ClassMethod(f) => Ok(Value::Method(Rc::new((value.clone(), f.clone())))),
-                    Descriptor::Property(_) => Ok(Value::Descriptor(d.clone())),
+                    Descriptor::Property { .. } => Ok(Value::Descriptor(d.clone())),
                 },
                 Some(v) => Ok(v),
                 None => {
@@ -930,6 +930,20 @@ impl<'a> Host<'a> {
     pub fn set_attr(&mut self, target: &Value, name: Symbol, value: Value, span: Span) -> Eval<()> {
         match target {
             Value::Instance(instance) => {
+                if let Some(Value::Descriptor(d)) = instance.class.lookup(name)
+                    && let Descriptor::Property { set, .. } = &*d
+                {
+                    let Some(setter) = set else {
+                        let (attr, class) = (self.name(name).to_string(), instance.class.name.clone());
+                        return self.raise(
+                            "AttributeError",
+                            format!("property '{attr}' of '{class}' object has no setter"),
+                            span,
+                        );
+                    };
+                    self.call(bind(target, setter.clone()), Args::positional(vec![value], span), span)?;
+                    return Ok(());
+                }
                 if instance.class.is_module() {
                     return super::module::set_attr(self, instance, name, value, span);
                 }
@@ -1047,6 +1061,21 @@ impl<'a> Host<'a> {
             }
             ExprKind::Attribute { value, attr } => {
                 let object = self.eval(value, frame)?;
+                if let Value::Instance(instance) = &object
+                    && let Some(Value::Descriptor(d)) = instance.class.lookup(attr.name)
+                    && let Descriptor::Property { delete, .. } = &*d
+                {
+                    let Some(deleter) = delete else {
+                        let (name, class) = (self.name(attr.name).to_string(), instance.class.name.clone());
+                        return self.raise(
+                            "AttributeError",
+                            format!("property '{name}' of '{class}' object has no deleter"),
+                            target.span,
+                        );
+                    };
+                    self.call(bind(&object, deleter.clone()), Args::positional(Vec::new(), target.span), target.span)?;
+                    return Ok(());
+                }
                 if let Value::Instance(instance) = &object {
                     let key = self.name(attr.name).to_string();
                     let in_module = instance.module.borrow_mut().as_mut().is_some_and(|m| m.remove(&key));
