@@ -142,6 +142,8 @@ pub(super) fn install(host: &mut Host<'_>) {
     host.builtins.attrs.borrow_mut().insert(name, Value::str("builtins"));
     let name = host.sym("NotImplemented");
     host.builtins.attrs.borrow_mut().insert(name, Value::Opaque("NotImplemented".into()));
+    let new = host.sym("__new__");
+    host.class("object").attrs.borrow_mut().insert(new, builtin("__new__", object_new));
     let setattr = host.sym("__setattr__");
     host.class("object").attrs.borrow_mut().insert(setattr, builtin("__setattr__", object_setattr));
     let fromkeys = host.sym("fromkeys");
@@ -181,6 +183,25 @@ fn object_setattr(host: &mut Host<'_>, args: Args) -> Eval<Value> {
             host.set_attr(&other, key, slots[2].clone().expect("required"), args.span)?;
             Ok(Value::None)
         }
+    }
+}
+
+/// `object.__new__(cls)`: a bare instance, no `__init__` run.
+fn object_new(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    match args.positional.first() {
+        Some(Value::Class(class)) if matches!(class.native, NativeKind::Object) => {
+            Ok(Value::Instance(Rc::new(Instance {
+                class: class.clone(),
+                attrs: RefCell::new(IndexMap::new()),
+                module: RefCell::new(None),
+                created_at: args.span,
+            })))
+        }
+        Some(Value::Class(class)) => {
+            let name = class.name.clone();
+            host.unsupported(format!("object.__new__({name}) is not supported"), args.span)
+        }
+        _ => host.raise("TypeError", "object.__new__(X): X is not a type object", args.span),
     }
 }
 

@@ -655,6 +655,18 @@ impl<'a> Host<'a> {
                 *f.owner.borrow_mut() = Some(Rc::downgrade(&class));
             }
         }
+        // A base's `__init_subclass__` (an implicit classmethod) sees the
+        // new class, as `type.__new__` calls it (what `enum.Enum` builds on).
+        let hook = self.sym("__init_subclass__");
+        let inherited = class.mro().iter().skip(1).find_map(|c| c.attrs.borrow().get(&hook).cloned());
+        if let Some(f) = inherited {
+            let f = match &f {
+                Value::Descriptor(d) if let Descriptor::ClassMethod(inner) = &**d => inner.clone(),
+                _ => f,
+            };
+            let span = def.name.span;
+            self.call(bind(&Value::Class(class.clone()), f), Args::positional(Vec::new(), span), span)?;
+        }
         Ok(class)
     }
 
@@ -788,6 +800,22 @@ impl<'a> Host<'a> {
                 None => String::new(),
             };
             return Ok(Value::Exception(Rc::new(Exception { class: class.clone(), message })));
+        }
+        // A class's own `__new__` (an implicit staticmethod) makes the
+        // object; `__init__` runs when what it returns is an instance of it.
+        let new = self.sym("__new__");
+        if let Some(Value::Function(f)) = class.lookup(new) {
+            let mut new_args = args.clone();
+            new_args.positional.insert(0, Value::Class(class.clone()));
+            let made = self.call_function(&f, new_args, span, None)?;
+            let init = self.sym("__init__");
+            if let Value::Instance(i) = &made
+                && i.class.is_subclass_of(class)
+                && let Some(f) = class.lookup(init)
+            {
+                self.call(bind(&made, f), args, span)?;
+            }
+            return Ok(made);
         }
         let instance = Rc::new(Instance {
             class: class.clone(),
