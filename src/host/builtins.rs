@@ -91,6 +91,11 @@ pub(super) fn install(host: &mut Host<'_>) {
         let key = host.sym(name);
         host.builtins.attrs.borrow_mut().insert(key, Value::Class(class));
     }
+    // Types with no builtin name, for `type(f)` and `types.FunctionType`.
+    for name in ["function", "builtin_function_or_method", "method", "module", "NoneType"] {
+        let class = native_class(name, "builtins", Vec::new(), NativeKind::Type);
+        host.classes.insert(name, class);
+    }
     for (name, base) in EXCEPTIONS {
         let bases = if base.is_empty() { vec![host.class("object")] } else { vec![host.class(base)] };
         let class = native_class(name, "builtins", bases, NativeKind::Exception);
@@ -314,6 +319,11 @@ pub(super) fn is_instance(v: &Value, cls: &Value) -> bool {
                 "Parameter" => matches!(v, Value::Tensor(t) if t.is_parameter),
                 "device" => matches!(v, Value::Device(_)),
                 "dtype" => matches!(v, Value::Dtype(_)),
+                "function" => matches!(v, Value::Function(_)),
+                "builtin_function_or_method" => matches!(v, Value::Builtin(_)),
+                "method" => matches!(v, Value::Method(_)),
+                "module" => matches!(v, Value::Namespace(_)),
+                "NoneType" => matches!(v, Value::None),
                 _ => false,
             },
             _ if &*class.module_path == "collections.abc" && !matches!(v, Value::Instance(_)) => {
@@ -1011,6 +1021,7 @@ pub(super) fn type_of(host: &Host<'_>, v: &Value) -> Value {
         Value::Instance(i) => Value::Class(i.class.clone()),
         Value::Exception(e) => Value::Class(e.class.clone()),
         Value::Class(_) => Value::Class(host.class("type")),
+        Value::Builtin(_) => Value::Class(host.class("builtin_function_or_method")),
         v => {
             let name = v.type_name();
             host.classes.get(name.as_str()).map_or(Value::Opaque(name.into()), |c| Value::Class(c.clone()))

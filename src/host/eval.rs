@@ -157,8 +157,12 @@ impl<'a> Host<'a> {
 
     // ------------------------------------------------------------ module files
 
-    /// Runs a parsed file as the module `module_path`; an uncaught exception
-    /// becomes a diagnostic and stops that file, as in Python.
+    /// Runs a parsed file as the module `module_path`. An uncaught exception
+    /// in a statement becomes a diagnostic, and the file goes on with the
+    /// next statement, so one check lists every independent problem; what
+    /// the failed statement would have bound is unknown, and an error in a
+    /// later statement that reads it follows from the first: not reported
+    /// (see `host::unknown`).
     pub fn run_module(&mut self, module: &Module, file: FileId, namespace: Rc<Namespace>) {
         let mut frame = Frame {
             globals: namespace,
@@ -169,8 +173,17 @@ impl<'a> Host<'a> {
             file,
             method_of: None,
         };
-        if let Err(flow) = self.exec_block(&module.body, &mut frame) {
-            self.report(flow);
+        let mut unknown = std::collections::HashSet::new();
+        for stmt in &module.body {
+            let Err(flow) = self.exec(stmt, &mut frame) else { continue };
+            let stopped = matches!(&flow, Flow::Raise(raised) if raised.code == Code::E5006);
+            if !super::unknown::follows(self, stmt, &flow, &unknown) {
+                self.report(flow);
+            }
+            if stopped {
+                break;
+            }
+            super::unknown::bound_names(stmt, &mut unknown);
         }
     }
 
@@ -843,6 +856,11 @@ impl<'a> Host<'a> {
     pub fn get_attr(&mut self, value: &Value, name: Symbol, span: Span) -> Eval<Value> {
         if self.name(name) == "__class__" {
             return Ok(super::builtins::type_of(self, value));
+        }
+        if let Value::Instance(instance) = value
+            && self.name(name) == "__module__"
+        {
+            return Ok(Value::Str(instance.class.module_path.clone()));
         }
         match value {
             Value::Instance(instance) => {

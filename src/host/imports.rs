@@ -57,7 +57,7 @@ pub(super) fn import(host: &mut Host<'_>, path: &str, span: Span) -> Eval<Rc<Nam
 
 /// The standard library modules tsc provides (natively or in the prelude),
 /// as the unknown-module error lists them.
-const STANDARD: &str = "abc, collections, copy, functools, itertools, math, numbers, operator, os.path, sys, typing, warnings and __future__";
+const STANDARD: &str = "abc, collections, copy, functools, itertools, math, numbers, operator, os.path, re, sys, types, typing, warnings and __future__";
 
 /// `import timm`: a module tsc does not provide, named with what to do.
 fn not_found(host: &Host<'_>, path: &str, span: Span) -> Eval<Rc<Namespace>> {

@@ -15,12 +15,14 @@ mod math;
 pub mod module;
 mod named_tuple;
 pub mod ops;
+mod re;
 mod sandbox;
 mod tensor_index;
 mod torch;
 pub mod traced;
 mod typing;
 pub mod unit;
+mod unknown;
 pub mod value;
 
 use std::rc::Rc;

@@ -140,12 +140,15 @@ pub(super) fn install(host: &mut Host<'_>) {
         ("BroadcastingList3", Value::Typing("BroadcastingList3".into())),
     ];
     namespace(host, "torch._jit_internal", jit_internal);
-    for name in ["torch._C", "torch._C._nn", "torch._VF", "torch.utils", "torch.backends"] {
+    // PyTorch's usage logging (torchvision's `_log_api_usage_once`) records nothing here.
+    namespace(host, "torch._C", vec![("_log_api_usage_once", builtin("_log_api_usage_once", log_api_usage))]);
+    for name in ["torch._C._nn", "torch._VF", "torch.utils", "torch.backends"] {
         namespace(host, name, Vec::new());
     }
 
     super::typing::install(host);
     super::copy::install(host);
+    super::re::install(host);
     let ordered_dict = native_class("OrderedDict", "collections", Vec::new(), NativeKind::Type);
     namespace(host, "_collections", vec![("OrderedDict", Value::Class(ordered_dict))]);
     super::math::install(host);
@@ -157,6 +160,10 @@ pub(super) fn install(host: &mut Host<'_>) {
 }
 
 fn warn(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {
+    Ok(Value::None)
+}
+
+fn log_api_usage(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {
     Ok(Value::None)
 }
 
