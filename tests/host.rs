@@ -31,6 +31,7 @@ fn main() {
             "train_and_eval_on_a_scripted_entry_set_the_training_flag",
             train_and_eval_on_a_scripted_entry_set_the_training_flag,
         ),
+        trial("sandbox_fixtures_touch_nothing", sandbox_fixtures_touch_nothing),
     ]);
     run(trials)
 }
@@ -90,4 +91,31 @@ fn train_and_eval_on_a_scripted_entry_set_the_training_flag() {
     let mut interner = Interner::new();
     let diagnostics = tsy::check(&mut map, file, &mut interner);
     assert!(diagnostics.is_empty(), "{}", tsy::diag::render::short(&map, &diagnostics));
+}
+
+/// The sandbox fixtures try to create `tsy-sandbox-marker` (with `open`,
+/// `os.system`, `subprocess`); checking them, from a fresh folder, leaves
+/// it empty.
+fn sandbox_fixtures_touch_nothing() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("tsy-sandbox-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let sandbox: Vec<_> = files(&root.join("tests/fixtures/host"), "tsy")
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("sandbox_")))
+        .collect();
+    assert!(sandbox.len() >= 9, "the sandbox fixtures are missing");
+    for path in &sandbox {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tsc"))
+            .arg("check")
+            .arg(path)
+            .current_dir(&dir)
+            .output()
+            .expect("tsc runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("error[E5010]"), "{}: {stderr}", path.display());
+    }
+    let left: Vec<_> = std::fs::read_dir(&dir).expect("readable").flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "checking the sandbox fixtures created {left:?}");
+    std::fs::remove_dir(&dir).expect("empty, removable");
 }

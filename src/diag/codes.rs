@@ -88,6 +88,7 @@ codes! {
     E5007: "no entry module or function to compile",
     E5008: "the weights file does not fit the model",
     E5009: "a runtime error in module-level code (IndexError, KeyError, ValueError, ...)",
+    E5010: "a model file cannot reach the machine (files, processes, network, environment)",
     E6001: "the model failed while running",
     E6002: "no inputs to run the model on",
     E6003: "the inputs file does not fit the model",

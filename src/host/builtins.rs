@@ -33,11 +33,30 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("NotImplementedError", "RuntimeError"),
     ("RecursionError", "RuntimeError"),
     ("TypeError", "Exception"),
+    ("OSError", "Exception"),
+    ("KeyboardInterrupt", "BaseException"),
+    ("SystemExit", "BaseException"),
+    ("GeneratorExit", "BaseException"),
     ("ValueError", "Exception"),
     ("StopIteration", "Exception"),
     ("Warning", "Exception"),
     ("UserWarning", "Warning"),
     ("DeprecationWarning", "Warning"),
+    ("PendingDeprecationWarning", "Warning"),
+    ("FutureWarning", "Warning"),
+    ("RuntimeWarning", "Warning"),
+    ("SyntaxWarning", "Warning"),
+    ("ImportWarning", "Warning"),
+    ("UnicodeWarning", "Warning"),
+    ("BytesWarning", "Warning"),
+    ("ResourceWarning", "Warning"),
+    ("EncodingWarning", "Warning"),
+    ("UnicodeError", "ValueError"),
+    ("FileNotFoundError", "OSError"),
+    ("UnboundLocalError", "NameError"),
+    ("StopAsyncIteration", "Exception"),
+    ("TimeoutError", "OSError"),
+    ("PermissionError", "OSError"),
 ];
 
 /// Builtin types usable as values (`isinstance(x, int)`, `int("3")`).
@@ -72,6 +91,11 @@ pub(super) fn install(host: &mut Host<'_>) {
         let key = host.sym(name);
         host.builtins.attrs.borrow_mut().insert(key, Value::Class(class));
     }
+    // Types with no builtin name, for `type(f)` and `types.FunctionType`.
+    for name in ["function", "builtin_function_or_method", "method", "module", "NoneType"] {
+        let class = native_class(name, "builtins", Vec::new(), NativeKind::Type);
+        host.classes.insert(name, class);
+    }
     for (name, base) in EXCEPTIONS {
         let bases = if base.is_empty() { vec![host.class("object")] } else { vec![host.class(base)] };
         let class = native_class(name, "builtins", bases, NativeKind::Exception);
@@ -94,6 +118,7 @@ pub(super) fn install(host: &mut Host<'_>) {
         ("getattr", getattr),
         ("setattr", setattr),
         ("hasattr", hasattr),
+        ("delattr", delattr),
         ("repr", repr_builtin),
         ("sorted", sorted),
         ("reversed", reversed),
@@ -102,20 +127,133 @@ pub(super) fn install(host: &mut Host<'_>) {
         ("all", all),
         ("callable", callable),
         ("id", id),
-        ("open", open),
         ("divmod", divmod),
         ("map", map),
         ("staticmethod", staticmethod),
         ("classmethod", classmethod),
         ("property", property),
         ("super", super_builtin),
+        ("pow", pow),
+        ("chr", chr),
+        ("ord", ord),
+        ("filter", filter),
+        ("format", format),
     ];
-    for (name, f) in functions {
+    for (name, f) in functions.iter().chain(super::sandbox::BUILTINS) {
         let key = host.sym(name);
         host.builtins.attrs.borrow_mut().insert(key, builtin(name, *f));
     }
     let name = host.sym("__name__");
     host.builtins.attrs.borrow_mut().insert(name, Value::str("builtins"));
+    let name = host.sym("NotImplemented");
+    host.builtins.attrs.borrow_mut().insert(name, Value::Opaque("NotImplemented".into()));
+    let new = host.sym("__new__");
+    host.class("object").attrs.borrow_mut().insert(new, builtin("__new__", object_new));
+    let setattr = host.sym("__setattr__");
+    host.class("object").attrs.borrow_mut().insert(setattr, builtin("__setattr__", object_setattr));
+    let fromkeys = host.sym("fromkeys");
+    host.class("dict").attrs.borrow_mut().insert(fromkeys, builtin("fromkeys", dict_fromkeys));
+}
+
+/// `cls.__mro__`, `cls.__bases__` (tuples of classes) and `cls.__dict__`
+/// (a copy of the class body's names).
+pub(super) fn class_introspection(host: &mut Host<'_>, class: &Rc<Class>, name: Symbol) -> Value {
+    match host.name(name) {
+        "__mro__" => Value::tuple(class.mro().into_iter().map(Value::Class).collect()),
+        "__bases__" => Value::tuple(class.bases.iter().cloned().map(Value::Class).collect()),
+        _ => {
+            let mut dict = Dict::default();
+            for (k, v) in class.attrs.borrow().iter() {
+                let key: Rc<str> = host.name(*k).into();
+                dict.entries.insert(Key::Str(key.clone()), (Value::Str(key), v.clone()));
+            }
+            Value::Dict(Rc::new(RefCell::new(dict)))
+        }
+    }
+}
+
+/// `object.__setattr__(obj, name, value)`: sets it, past the class's own
+/// `__setattr__`.
+fn object_setattr(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "__setattr__", &["self", "name", "value"], 3)?;
+    let name = name_arg(host, &slots[1], "__setattr__", args.span)?;
+    let key = host.sym(&name);
+    match slots[0].as_ref().expect("required") {
+        Value::Instance(i) if !i.class.is_module() => {
+            i.attrs.borrow_mut().insert(key, slots[2].clone().expect("required"));
+            Ok(Value::None)
+        }
+        other => {
+            let other = other.clone();
+            host.set_attr(&other, key, slots[2].clone().expect("required"), args.span)?;
+            Ok(Value::None)
+        }
+    }
+}
+
+/// `object.__new__(cls)`: a bare instance, no `__init__` run.
+fn object_new(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    match args.positional.first() {
+        Some(Value::Class(class)) if matches!(class.native, NativeKind::Object) => {
+            Ok(Value::Instance(Rc::new(Instance {
+                class: class.clone(),
+                attrs: RefCell::new(IndexMap::new()),
+                module: RefCell::new(None),
+                created_at: args.span,
+            })))
+        }
+        Some(Value::Class(class)) => {
+            let name = class.name.clone();
+            host.unsupported(format!("object.__new__({name}) is not supported"), args.span)
+        }
+        _ => host.raise("TypeError", "object.__new__(X): X is not a type object", args.span),
+    }
+}
+
+/// `dict.fromkeys(keys, value=None)`.
+fn dict_fromkeys(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "fromkeys", &["iterable", "value"], 1)?;
+    let value = slots[1].clone().unwrap_or(Value::None);
+    let mut dict = Dict::default();
+    for key in host.iterate(slots[0].as_ref().expect("required"), args.span)? {
+        ops::dict_insert(host, &mut dict, key, value.clone(), args.span)?;
+    }
+    Ok(Value::Dict(Rc::new(RefCell::new(dict))))
+}
+
+/// The builtin types written in Python (`prelude/_builtins.tsy`: `set`,
+/// `frozenset`), added to the builtins.
+pub(super) fn install_prelude(host: &mut Host<'_>) {
+    let Ok(module) = host.import("_builtins", Span::point(0)) else { return };
+    for name in ["set", "frozenset"] {
+        let key = host.sym(name);
+        let value = module.attrs.borrow().get(&key).cloned();
+        if let Some(value) = value {
+            host.builtins.attrs.borrow_mut().insert(key, value);
+        }
+    }
+}
+
+/// `{a, b}`: a `set` of the items.
+pub(super) fn new_set(host: &mut Host<'_>, items: Vec<Value>, span: Span) -> Eval<Value> {
+    let key = host.sym("set");
+    let set = host.builtins.attrs.borrow().get(&key).cloned().expect("installed with the builtins");
+    host.call(set, Args::positional(vec![Value::list(items)], span), span)
+}
+
+/// The items of an iterable whose order does not matter to the caller
+/// (`sorted`, `min`, `sum`, ...): a set gives its members, which iterating
+/// it in order would refuse.
+fn unordered_items(host: &mut Host<'_>, v: &Value, span: Span) -> Eval<Vec<Value>> {
+    if let Value::Instance(instance) = v {
+        let key = host.sym("_unordered");
+        if let Some(f) = instance.class.lookup(key) {
+            let members =
+                host.call(Value::Method(Rc::new((v.clone(), f))), Args::positional(Vec::new(), span), span)?;
+            return host.iterate(&members, span);
+        }
+    }
+    host.iterate(v, span)
 }
 
 fn one(host: &Host<'_>, args: &Args, function: &str) -> Eval<Value> {
@@ -150,6 +288,23 @@ fn len(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 }
 
 /// `isinstance(v, cls)` for builtin types, classes and tuples of them.
+/// `isinstance(v, collections.abc.NAME)` for a builtin value, as the ABCs'
+/// registrations and `__subclasshook__`s in CPython decide it.
+fn abstract_container(v: &Value, name: &str) -> bool {
+    let sequence = matches!(v, Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range { .. });
+    let mapping = matches!(v, Value::Dict(_));
+    let tensor = matches!(v, Value::Tensor(_));
+    match name {
+        "Iterable" | "Collection" | "Sized" | "Container" => sequence || mapping || tensor,
+        "Sequence" => sequence,
+        "MutableSequence" => matches!(v, Value::List(_)),
+        "Mapping" | "MutableMapping" => mapping,
+        "Hashable" => v.key().is_some(),
+        "Callable" => matches!(v, Value::Function(_) | Value::Builtin(_) | Value::Method(_) | Value::Class(_)),
+        _ => false,
+    }
+}
+
 pub(super) fn is_instance(v: &Value, cls: &Value) -> bool {
     match cls {
         Value::Tuple(items) => items.iter().any(|c| is_instance(v, c)),
@@ -169,8 +324,20 @@ pub(super) fn is_instance(v: &Value, cls: &Value) -> bool {
                 "Parameter" => matches!(v, Value::Tensor(t) if t.is_parameter),
                 "device" => matches!(v, Value::Device(_)),
                 "dtype" => matches!(v, Value::Dtype(_)),
+                "function" => matches!(v, Value::Function(_)),
+                "builtin_function_or_method" => matches!(v, Value::Builtin(_)),
+                "method" => matches!(v, Value::Method(_)),
+                "module" => matches!(v, Value::Namespace(_)),
+                "NoneType" => matches!(v, Value::None),
                 _ => false,
             },
+            _ if &*class.module_path == "collections.abc" && !matches!(v, Value::Instance(_)) => {
+                abstract_container(v, &class.name)
+            }
+            // The numeric tower of `numbers`: ints are Integral, floats Real.
+            _ if &*class.module_path == "numbers" && matches!(v, Value::Int(_) | Value::Bool(_) | Value::Float(_)) => {
+                matches!(v, Value::Int(_) | Value::Bool(_)) || matches!(&*class.name, "Number" | "Complex" | "Real")
+            }
             _ => match v {
                 Value::Instance(i) => i.class.is_subclass_of(class),
                 Value::Exception(e) => e.class.is_subclass_of(class),
@@ -218,25 +385,41 @@ fn zip(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     Ok(Value::list((0..n).map(|i| Value::tuple(columns.iter().map(|c| c[i].clone()).collect())).collect()))
 }
 
-fn extreme(host: &mut Host<'_>, args: Args, name: &str, want: std::cmp::Ordering) -> Eval<Value> {
-    let items = if args.positional.len() == 1 {
-        host.iterate(&args.positional[0], args.span)?
-    } else {
-        args.positional.clone()
+fn extreme(host: &mut Host<'_>, mut args: Args, name: &str, want: std::cmp::Ordering) -> Eval<Value> {
+    let (key, default) = (host.sym("key"), host.sym("default"));
+    let mut key_fn = None;
+    let mut fallback = None;
+    for (k, v) in std::mem::take(&mut args.keywords) {
+        if k == key {
+            key_fn = Some(v).filter(|v| !matches!(v, Value::None));
+        } else if k == default && args.positional.len() == 1 {
+            fallback = Some(v);
+        } else {
+            let text = host.name(k).to_string();
+            return host.raise("TypeError", format!("'{text}' is an invalid keyword argument for {name}()"), args.span);
+        }
+    }
+    let items = match args.positional.len() {
+        0 => return host.raise("TypeError", format!("{name} expected at least 1 argument, got 0"), args.span),
+        1 => unordered_items(host, &args.positional[0], args.span)?,
+        _ => args.positional.clone(),
     };
-    let mut best: Option<Value> = None;
+    let op = if want.is_lt() { crate::syntax::ast::CmpOp::Lt } else { crate::syntax::ast::CmpOp::Gt };
+    let mut best: Option<(Value, Value)> = None;
     for item in items {
+        let rank = match &key_fn {
+            Some(f) => host.call(f.clone(), Args::positional(vec![item.clone()], args.span), args.span)?,
+            None => item.clone(),
+        };
         best = Some(match best {
-            None => item,
-            Some(b) => {
-                let op = if want.is_lt() { crate::syntax::ast::CmpOp::Lt } else { crate::syntax::ast::CmpOp::Gt };
-                if ops::compare(host, op, &item, &b, args.span)? { item } else { b }
-            }
+            Some((b, b_rank)) if !ops::compare(host, op, &rank, &b_rank, args.span)? => (b, b_rank),
+            _ => (item, rank),
         });
     }
-    match best {
-        Some(v) => Ok(v),
-        None => host.raise("ValueError", format!("{name}() arg is an empty sequence"), args.span),
+    match (best, fallback) {
+        (Some((v, _)), _) => Ok(v),
+        (None, Some(v)) => Ok(v),
+        (None, None) => host.raise("ValueError", format!("{name}() arg is an empty sequence"), args.span),
     }
 }
 
@@ -263,7 +446,7 @@ fn abs(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 fn sum(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let slots = args.bind(host, "sum", &["iterable", "start"], 1)?;
     let mut total = slots[1].clone().unwrap_or(Value::Int(0));
-    for item in host.iterate(slots[0].as_ref().expect("required"), args.span)? {
+    for item in unordered_items(host, slots[0].as_ref().expect("required"), args.span)? {
         total = ops::binary(host, crate::syntax::ast::BinOp::Add, total, item, args.span)?;
     }
     Ok(total)
@@ -298,9 +481,45 @@ fn round(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     }
 }
 
-/// Printing is the file's business when it runs under Python; `tsc` stays quiet.
-fn print(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {
+/// Printing is the file's business when it runs under Python; `tsc` stays
+/// quiet, and keeps the text in `Host::printed`.
+fn print(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let mut text = |name: &str, default: &str| -> Eval<String> {
+        let key = host.sym(name);
+        match args.keywords.iter().find(|(k, _)| *k == key) {
+            None | Some((_, Value::None)) => Ok(default.to_string()),
+            Some((_, Value::Str(s))) => Ok(s.to_string()),
+            Some((_, other)) => host.raise(
+                "TypeError",
+                format!("{name} must be None or a string, not {}", other.type_name()),
+                args.span,
+            ),
+        }
+    };
+    let (sep, end) = (text("sep", " ")?, text("end", "\n")?);
+    let mut line = Vec::with_capacity(args.positional.len());
+    for v in &args.positional {
+        line.push(str_of(host, v, args.span)?);
+    }
+    host.printed.push_str(&line.join(&sep));
+    host.printed.push_str(&end);
     Ok(Value::None)
+}
+
+/// `str(v)`, calling a Python-level `__str__` or `__repr__` where a class defines one.
+pub(super) fn str_of(host: &mut Host<'_>, v: &Value, span: Span) -> Eval<String> {
+    if matches!(v, Value::Str(_) | Value::Exception(_)) {
+        return Ok(to_str(host, v));
+    }
+    if let Value::Instance(i) = v {
+        let key = host.sym("__str__");
+        if let Some(f) = i.class.lookup(key) {
+            let method = Value::Method(Rc::new((v.clone(), f)));
+            let text = host.call(method, Args::positional(Vec::new(), span), span)?;
+            return Ok(to_str(host, &text));
+        }
+    }
+    repr_of(host, v, span)
 }
 
 fn name_arg(host: &Host<'_>, v: &Option<Value>, function: &str, span: Span) -> Eval<String> {
@@ -346,6 +565,29 @@ fn hasattr(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     }
 }
 
+fn delattr(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "delattr", &["object", "name"], 2)?;
+    let name = name_arg(host, &slots[1], "delattr", args.span)?;
+    let key = host.sym(&name);
+    let removed = match slots[0].as_ref().expect("required") {
+        Value::Class(class) => class.attrs.borrow_mut().shift_remove(&key).is_some(),
+        Value::Instance(i) => {
+            let in_module = i.module.borrow_mut().as_mut().is_some_and(|m| m.remove(&name));
+            in_module || i.attrs.borrow_mut().shift_remove(&key).is_some()
+        }
+        _ => false,
+    };
+    if removed {
+        return Ok(Value::None);
+    }
+    let object = slots[0].as_ref().expect("required");
+    let owner = match object {
+        Value::Class(c) => format!("type object '{}'", c.name),
+        other => format!("'{}' object", other.type_name()),
+    };
+    host.raise("AttributeError", format!("{owner} has no attribute '{name}'"), args.span)
+}
+
 fn repr_builtin(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let v = one(host, &args, "repr")?;
     Ok(Value::str(&repr_of(host, &v, args.span)?))
@@ -364,34 +606,91 @@ pub(super) fn repr_of(host: &mut Host<'_>, v: &Value, span: Span) -> Eval<String
             return super::module::repr_module(host, i, span);
         }
     }
-    Ok(repr(host, v))
+    // Containers show their items with the items' own `__repr__`.
+    let items = |host: &mut Host<'_>, items: &[Value]| -> Eval<Vec<String>> {
+        items.iter().map(|item| repr_of(host, item, span)).collect()
+    };
+    match v {
+        Value::List(list) => {
+            let list = list.borrow().clone();
+            Ok(format!("[{}]", items(host, &list)?.join(", ")))
+        }
+        Value::Tuple(tuple) if tuple.len() == 1 => Ok(format!("({},)", repr_of(host, &tuple[0], span)?)),
+        Value::Tuple(tuple) => Ok(format!("({})", items(host, tuple)?.join(", "))),
+        Value::Dict(dict) => {
+            let pairs: Vec<(Value, Value)> = dict.borrow().entries.values().cloned().collect();
+            let mut out = Vec::with_capacity(pairs.len());
+            for (k, v) in &pairs {
+                out.push(format!("{}: {}", repr_of(host, k, span)?, repr_of(host, v, span)?));
+            }
+            Ok(format!("{{{}}}", out.join(", ")))
+        }
+        _ => Ok(repr(host, v)),
+    }
 }
 
 fn sorted(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let slots = args.bind(host, "sorted", &["iterable", "key", "reverse"], 1)?;
-    let mut items = host.iterate(slots[0].as_ref().expect("required"), args.span)?;
+    let items = unordered_items(host, slots[0].as_ref().expect("required"), args.span)?;
+    let reverse = slots[2].as_ref().is_some_and(Value::truthy);
+    Ok(Value::list(sort_values(
+        host,
+        items,
+        slots[1].clone().filter(|k| !matches!(k, Value::None)),
+        reverse,
+        args.span,
+    )?))
+}
+
+/// Python's stable sort: by `key(item)` where given; `reverse` keeps equal
+/// items in their order, as CPython's does.
+pub(super) fn sort_values(
+    host: &mut Host<'_>,
+    mut items: Vec<Value>,
+    key: Option<Value>,
+    reverse: bool,
+    span: Span,
+) -> Eval<Vec<Value>> {
+    if reverse {
+        items.reverse();
+    }
+    let mut ranked = Vec::with_capacity(items.len());
+    for item in items {
+        let rank = match &key {
+            Some(f) => host.call(f.clone(), Args::positional(vec![item.clone()], span), span)?,
+            None => item.clone(),
+        };
+        ranked.push((rank, item));
+    }
     let mut failed = None;
-    items.sort_by(|a, b| {
-        let mut ordering = std::cmp::Ordering::Equal;
-        for (op, result) in [
-            (crate::syntax::ast::CmpOp::Lt, std::cmp::Ordering::Less),
-            (crate::syntax::ast::CmpOp::Gt, std::cmp::Ordering::Greater),
-        ] {
-            match ops::compare(host, op, a, b, args.span) {
-                Ok(true) => ordering = result,
-                Ok(false) => {}
-                Err(e) => failed = Some(e),
+    ranked.sort_by(|(a, _), (b, _)| {
+        if failed.is_some() {
+            return std::cmp::Ordering::Equal;
+        }
+        match ops::compare(host, crate::syntax::ast::CmpOp::Lt, a, b, span) {
+            Ok(true) => std::cmp::Ordering::Less,
+            Ok(false) => match ops::compare(host, crate::syntax::ast::CmpOp::Lt, b, a, span) {
+                Ok(true) => std::cmp::Ordering::Greater,
+                Ok(false) => std::cmp::Ordering::Equal,
+                Err(e) => {
+                    failed = Some(e);
+                    std::cmp::Ordering::Equal
+                }
+            },
+            Err(e) => {
+                failed = Some(e);
+                std::cmp::Ordering::Equal
             }
         }
-        ordering
     });
     if let Some(e) = failed {
         return Err(e);
     }
-    if slots[2].as_ref().is_some_and(Value::truthy) {
-        items.reverse();
+    let mut out: Vec<Value> = ranked.into_iter().map(|(_, item)| item).collect();
+    if reverse {
+        out.reverse();
     }
-    Ok(Value::list(items))
+    Ok(out)
 }
 
 fn reversed(host: &mut Host<'_>, args: Args) -> Eval<Value> {
@@ -408,29 +707,26 @@ fn iter(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 
 fn any(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let v = one(host, &args, "any")?;
-    Ok(Value::Bool(host.iterate(&v, args.span)?.iter().any(Value::truthy)))
+    Ok(Value::Bool(unordered_items(host, &v, args.span)?.iter().any(Value::truthy)))
 }
 
 fn all(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let v = one(host, &args, "all")?;
-    Ok(Value::Bool(host.iterate(&v, args.span)?.iter().all(Value::truthy)))
+    Ok(Value::Bool(unordered_items(host, &v, args.span)?.iter().all(Value::truthy)))
 }
 
 fn callable(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let v = one(host, &args, "callable")?;
+    let call = host.sym("__call__");
     Ok(Value::Bool(
         matches!(v, Value::Function(_) | Value::Builtin(_) | Value::Method(_) | Value::Class(_) | Value::Entry(_))
-            || matches!(&v, Value::Instance(i) if i.class.is_module()),
+            || matches!(&v, Value::Instance(i) if i.class.is_module() || i.class.lookup(call).is_some()),
     ))
 }
 
 fn id(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let v = one(host, &args, "id")?;
     Ok(Value::Int(v.identity() as i64))
-}
-
-fn open(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    host.unsupported("a model file cannot open files; pass weights with `--weights FILE` instead", args.span)
 }
 
 fn divmod(host: &mut Host<'_>, args: Args) -> Eval<Value> {
@@ -458,6 +754,78 @@ fn map(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     Ok(Value::list(out))
 }
 
+fn pow(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "pow", &["base", "exp", "mod"], 2)?;
+    let (base, exp) = (slots[0].clone().expect("required"), slots[1].clone().expect("required"));
+    let power = ops::binary(host, crate::syntax::ast::BinOp::Pow, base, exp, args.span)?;
+    match slots[2].clone() {
+        None | Some(Value::None) => Ok(power),
+        Some(m) => ops::binary(host, crate::syntax::ast::BinOp::Mod, power, m, args.span),
+    }
+}
+
+fn chr(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    match one(host, &args, "chr")? {
+        Value::Int(i) => match u32::try_from(i).ok().and_then(char::from_u32) {
+            Some(c) => Ok(Value::str(&c.to_string())),
+            None => host.raise("ValueError", "chr() arg not in range(0x110000)", args.span),
+        },
+        other => host.raise(
+            "TypeError",
+            format!("'{}' object cannot be interpreted as an integer", other.type_name()),
+            args.span,
+        ),
+    }
+}
+
+fn ord(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    match one(host, &args, "ord")? {
+        Value::Str(s) if s.chars().count() == 1 => Ok(Value::Int(i64::from(u32::from(s.chars().next().expect("one"))))),
+        Value::Str(s) => host.raise(
+            "TypeError",
+            format!("ord() expected a character, but string of length {} found", s.chars().count()),
+            args.span,
+        ),
+        other => host.raise(
+            "TypeError",
+            format!("ord() expected string of length 1, but {} found", other.type_name()),
+            args.span,
+        ),
+    }
+}
+
+fn filter(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "filter", &["function", "iterable"], 2)?;
+    let function = slots[0].clone().expect("required");
+    let mut out = Vec::new();
+    for item in host.iterate(slots[1].as_ref().expect("required"), args.span)? {
+        let keep = match &function {
+            Value::None => item.clone(),
+            f => host.call(f.clone(), Args::positional(vec![item.clone()], args.span), args.span)?,
+        };
+        if host.truth(&keep, args.span)? {
+            out.push(item);
+        }
+    }
+    Ok(Value::list(out))
+}
+
+fn format(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let slots = args.bind(host, "format", &["value", "format_spec"], 1)?;
+    let spec = match &slots[1] {
+        None => String::new(),
+        Some(Value::Str(s)) => s.to_string(),
+        Some(other) => {
+            return host.raise(
+                "TypeError",
+                format!("format() argument 2 must be str, not {}", other.type_name()),
+                args.span,
+            );
+        }
+    };
+    Ok(Value::str(&ops::format_value(host, slots[0].as_ref().expect("required"), &spec, args.span)?))
+}
+
 fn staticmethod(host: &mut Host<'_>, args: Args) -> Eval<Value> {
     let f = one(host, &args, "staticmethod")?;
     Ok(Value::Descriptor(Rc::new(Descriptor::Static(f))))
@@ -469,8 +837,30 @@ fn classmethod(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 }
 
 fn property(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let f = one(host, &args, "property")?;
-    Ok(Value::Descriptor(Rc::new(Descriptor::Property(f))))
+    let slots = args.bind(host, "property", &["fget", "fset", "fdel", "doc"], 0)?;
+    let get = slots[0].clone().unwrap_or(Value::None);
+    let set = slots[1].clone().filter(|v| !matches!(v, Value::None));
+    let delete = slots[2].clone().filter(|v| !matches!(v, Value::None));
+    Ok(Value::Descriptor(Rc::new(Descriptor::Property { get, set, delete })))
+}
+
+/// `@x.setter`, `@x.deleter`, `@x.getter`: a copy of the property with one
+/// function replaced.
+fn property_with(host: &mut Host<'_>, args: Args, part: &str) -> Eval<Value> {
+    let slots = args.bind(host, part, &["self", "function"], 2)?;
+    let (Some(Value::Descriptor(d)), Some(f)) = (&slots[0], slots[1].clone()) else {
+        return host.raise("TypeError", format!("{part}() takes a function"), args.span);
+    };
+    let Descriptor::Property { get, set, delete } = &**d else {
+        return host.raise("TypeError", format!("{part}() needs a property"), args.span);
+    };
+    let (mut get, mut set, mut delete) = (get.clone(), set.clone(), delete.clone());
+    match part {
+        "getter" => get = f,
+        "setter" => set = Some(f),
+        _ => delete = Some(f),
+    }
+    Ok(Value::Descriptor(Rc::new(Descriptor::Property { get, set, delete })))
 }
 
 /// `super(Class, self)`; the zero-argument form is resolved by the evaluator.
@@ -555,10 +945,7 @@ pub(super) fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span
         "str" => match first {
             None => Ok(Value::str("")),
             Some(v) => {
-                let text = match &v {
-                    Value::Instance(_) => repr_of(host, &v, span)?,
-                    _ => to_str(host, &v),
-                };
+                let text = str_of(host, &v, span)?;
                 Ok(Value::str(&text))
             }
         },
@@ -626,16 +1013,72 @@ pub(super) fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span
             }
             Ok(Value::Range { start, stop, step })
         }
-        "type" => match first {
-            Some(Value::Instance(i)) => Ok(Value::Class(i.class.clone())),
-            Some(v) => {
-                let name = v.type_name();
-                Ok(host.classes.get(name.as_str()).map_or(Value::Opaque(name.into()), |c| Value::Class(c.clone())))
-            }
-            None => host.raise("TypeError", "type() takes 1 or 3 arguments", span),
+        "type" => match args.positional.as_slice() {
+            [v] if args.keywords.is_empty() => Ok(type_of(host, v)),
+            [Value::Str(name), bases, Value::Dict(attrs)] => new_class(host, name, bases, attrs, span),
+            [_, _, _] => host.raise("TypeError", "type.__new__() argument 1 must be str, not a name", span),
+            _ => host.raise("TypeError", "type() takes 1 or 3 arguments", span),
         },
         other => host.unsupported(format!("`{other}(...)` is not supported in module-level code"), span),
     }
+}
+
+/// `type(v)`, and `v.__class__`.
+pub(super) fn type_of(host: &Host<'_>, v: &Value) -> Value {
+    match v {
+        Value::Instance(i) => Value::Class(i.class.clone()),
+        Value::Exception(e) => Value::Class(e.class.clone()),
+        Value::Class(_) => Value::Class(host.class("type")),
+        Value::Builtin(_) => Value::Class(host.class("builtin_function_or_method")),
+        v => {
+            let name = v.type_name();
+            host.classes.get(name.as_str()).map_or(Value::Opaque(name.into()), |c| Value::Class(c.clone()))
+        }
+    }
+}
+
+/// `type(name, bases, namespace)`: a class, as a `class` statement makes it.
+fn new_class(host: &mut Host<'_>, name: &str, bases: &Value, attrs: &RefCell<Dict>, span: Span) -> Eval<Value> {
+    let mut classes = Vec::new();
+    let mut named_tuple = false;
+    for base in host.iterate(bases, span)? {
+        match base {
+            Value::Class(c) => classes.push(c),
+            Value::Typing(form) if &*form == "NamedTuple" => named_tuple = true,
+            other => {
+                return host.raise("TypeError", format!("bases must be types, not {}", other.type_name()), span);
+            }
+        }
+    }
+    if classes.is_empty() {
+        classes.push(host.class("object"));
+    }
+    let mut body = IndexMap::new();
+    let mut module_path: Rc<str> = "__main__".into();
+    for (key, value) in attrs.borrow().entries.values() {
+        let Value::Str(key) = key else {
+            return host.raise("TypeError", "type() argument 3 must have string keys", span);
+        };
+        if &**key == "__module__"
+            && let Value::Str(path) = value
+        {
+            module_path = path.clone();
+        }
+        body.insert(host.sym(key), value.clone());
+    }
+    let native = match classes[0].native {
+        _ if named_tuple => NativeKind::NamedTuple,
+        NativeKind::Exception | NativeKind::NamedTuple => classes[0].native,
+        _ => NativeKind::Object,
+    };
+    Ok(Value::Class(Rc::new(Class {
+        name: name.into(),
+        module_path,
+        bases: classes,
+        attrs: RefCell::new(body),
+        native,
+        def: None,
+    })))
 }
 
 // ---------------------------------------------------------------- methods
@@ -659,6 +1102,11 @@ pub(super) fn value_attr(host: &mut Host<'_>, value: &Value, name: Symbol, span:
         (Value::Str(_), "endswith") => Some(str_endswith),
         (Value::Str(_), "replace") => Some(str_replace),
         (Value::Str(_), "isdigit") => Some(str_isdigit),
+        (Value::Str(_), "find") => Some(str_find),
+        (Value::Str(_), "rfind") => Some(str_rfind),
+        (Value::Str(_), "count") => Some(str_count),
+        (Value::Str(_), "isidentifier") => Some(str_isidentifier),
+        (Value::List(_), "sort") => Some(list_sort),
         (Value::List(_), "append") => Some(list_append),
         (Value::List(_), "extend") => Some(list_extend),
         (Value::List(_), "insert") => Some(list_insert),
@@ -680,6 +1128,21 @@ pub(super) fn value_attr(host: &mut Host<'_>, value: &Value, name: Symbol, span:
         return Ok(Value::Method(Rc::new((value.clone(), builtin(&text, f)))));
     }
     match value {
+        Value::Descriptor(d) if matches!(**d, Descriptor::Property { .. }) => {
+            let part: BuiltinFn = match text.as_str() {
+                "setter" => |h, a| property_with(h, a, "setter"),
+                "deleter" => |h, a| property_with(h, a, "deleter"),
+                "getter" => |h, a| property_with(h, a, "getter"),
+                _ => {
+                    return host.raise("AttributeError", format!("'property' object has no attribute '{text}'"), span);
+                }
+            };
+            Ok(Value::Method(Rc::new((value.clone(), builtin(&text, part)))))
+        }
+        Value::Function(f) if text == "__name__" => Ok(Value::str(host.name(f.def.name.name))),
+        Value::Function(f) if text == "__qualname__" => Ok(Value::str(&f.qualname)),
+        Value::Function(f) if text == "__module__" => Ok(Value::Str(f.globals.name.clone())),
+        Value::Builtin(b) if matches!(text.as_str(), "__name__" | "__qualname__") => Ok(Value::str(&b.name)),
         Value::Tensor(t) => super::torch::tensor_attr(host, t, &text, span),
         Value::Float(f) if text == "is_integer" => Ok(Value::Bool(f.fract() == 0.0)),
         Value::Device(d) if text == "type" => Ok(Value::Str(d.split(':').next().unwrap_or("cpu").into())),
@@ -801,16 +1264,46 @@ fn str_split(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     Ok(Value::list(parts))
 }
 
-fn str_strip(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
-    Ok(Value::str(text_of(&receiver(&mut args)).trim()))
+/// `strip`/`lstrip`/`rstrip`: whitespace, or the characters given (they
+/// were ignored: `"a/b/".rstrip("/")` kept its slash).
+fn strip(host: &mut Host<'_>, mut args: Args, name: &str, left: bool, right: bool) -> Eval<Value> {
+    let s = text_of(&receiver(&mut args));
+    let chars = args.bind(host, name, &["chars"], 0)?.remove(0);
+    let set: Option<Vec<char>> = match chars {
+        None | Some(Value::None) => None,
+        Some(Value::Str(c)) => Some(c.chars().collect()),
+        Some(other) => {
+            return host.raise(
+                "TypeError",
+                format!("{name} arg must be None or str, not {}", other.type_name()),
+                args.span,
+            );
+        }
+    };
+    let strip = |c: char| match &set {
+        Some(set) => set.contains(&c),
+        None => c.is_whitespace(),
+    };
+    let mut out: &str = &s;
+    if left {
+        out = out.trim_start_matches(strip);
+    }
+    if right {
+        out = out.trim_end_matches(strip);
+    }
+    Ok(Value::str(out))
 }
 
-fn str_lstrip(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
-    Ok(Value::str(text_of(&receiver(&mut args)).trim_start()))
+fn str_strip(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    strip(host, args, "strip", true, true)
 }
 
-fn str_rstrip(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
-    Ok(Value::str(text_of(&receiver(&mut args)).trim_end()))
+fn str_lstrip(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    strip(host, args, "lstrip", true, false)
+}
+
+fn str_rstrip(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    strip(host, args, "rstrip", false, true)
 }
 
 fn str_lower(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
@@ -901,6 +1394,112 @@ fn list_pop(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
         return host.raise("IndexError", "pop index out of range", args.span);
     }
     Ok(list.borrow_mut().remove(at as usize))
+}
+
+/// Python's identifier rule, for the ASCII names model files use; a
+/// non-ASCII name is refused rather than judged by a different rule.
+fn str_isidentifier(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let s = text_of(&receiver(&mut args));
+    if !s.is_ascii() {
+        return host.unsupported("str.isidentifier() of a non-ASCII string", args.span);
+    }
+    let mut chars = s.chars();
+    let first = chars.next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic());
+    Ok(Value::Bool(first && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())))
+}
+
+fn list_sort(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let list = list_of(&receiver(&mut args));
+    if !args.positional.is_empty() {
+        return host.raise("TypeError", "sort() takes no positional arguments", args.span);
+    }
+    let slots = args.bind(host, "sort", &["key", "reverse"], 0)?;
+    let items = list.borrow().clone();
+    let reverse = slots[1].as_ref().is_some_and(Value::truthy);
+    let sorted = sort_values(host, items, slots[0].clone().filter(|k| !matches!(k, Value::None)), reverse, args.span)?;
+    *list.borrow_mut() = sorted;
+    Ok(Value::None)
+}
+
+/// `s.find(sub, start, end)` and its kin: the text between Python's
+/// clamped `start` and `end`, counted in characters as Python counts them.
+fn str_window(host: &mut Host<'_>, mut args: Args, name: &str) -> Eval<(Vec<char>, Vec<char>, usize)> {
+    let s: Vec<char> = text_of(&receiver(&mut args)).chars().collect();
+    let slots = args.bind(host, name, &["sub", "start", "end"], 1)?;
+    let sub = match slots[0].as_ref().expect("required") {
+        Value::Str(sub) => sub.chars().collect(),
+        other => {
+            return host.raise("TypeError", format!("must be str, not {}", other.type_name()), args.span);
+        }
+    };
+    let n = s.len() as i64;
+    let bound = |slot: &Option<Value>, default: i64| -> Eval<i64> {
+        match slot {
+            None | Some(Value::None) => Ok(default),
+            Some(Value::Int(i)) => Ok(if *i < 0 { (*i + n).max(0) } else { (*i).min(n) }),
+            Some(Value::Bool(b)) => Ok(i64::from(*b).min(n)),
+            Some(other) => host.raise(
+                "TypeError",
+                format!(
+                    "slice indices must be integers or None or have an __index__ method, not {}",
+                    other.type_name()
+                ),
+                args.span,
+            ),
+        }
+    };
+    let (start, end) = (bound(&slots[1], 0)?, bound(&slots[2], n)?);
+    // A start past the end (or past the text) finds nothing, not even "".
+    let raw_start = match &slots[1] {
+        Some(Value::Int(i)) if *i > n => *i,
+        _ => start,
+    };
+    if raw_start > end {
+        return Ok((Vec::new(), sub, usize::MAX));
+    }
+    Ok((s[start as usize..end as usize].to_vec(), sub, start as usize))
+}
+
+fn positions(window: &[char], sub: &[char]) -> impl Iterator<Item = usize> {
+    (0..=window.len().saturating_sub(sub.len()))
+        .filter(move |&i| sub.len() <= window.len() && window[i..i + sub.len()] == *sub)
+}
+
+fn str_find(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let (window, sub, start) = str_window(host, args, "find")?;
+    Ok(Value::Int(match positions(&window, &sub).next() {
+        Some(i) if start != usize::MAX => (start + i) as i64,
+        _ => -1,
+    }))
+}
+
+fn str_rfind(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let (window, sub, start) = str_window(host, args, "rfind")?;
+    Ok(Value::Int(match positions(&window, &sub).last() {
+        Some(i) if start != usize::MAX => (start + i) as i64,
+        _ => -1,
+    }))
+}
+
+fn str_count(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let (window, sub, start) = str_window(host, args, "count")?;
+    if start == usize::MAX {
+        return Ok(Value::Int(0));
+    }
+    if sub.is_empty() {
+        return Ok(Value::Int(window.len() as i64 + 1));
+    }
+    let mut count = 0;
+    let mut i = 0;
+    while i + sub.len() <= window.len() {
+        if window[i..i + sub.len()] == *sub {
+            count += 1;
+            i += sub.len();
+        } else {
+            i += 1;
+        }
+    }
+    Ok(Value::Int(count))
 }
 
 fn list_reverse(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {

@@ -37,7 +37,7 @@ impl Raised {
         let class = &self.exception.class.name;
         let message = if self.exception.message.is_empty() {
             class.to_string()
-        } else if self.code == Code::E5005 || self.code == Code::E5006 {
+        } else if matches!(self.code, Code::E5005 | Code::E5006 | Code::E5010) {
             self.exception.message.clone()
         } else {
             format!("{class}: {}", self.exception.message)
@@ -49,6 +49,7 @@ impl Raised {
             Code::E5004 => "no such attribute",
             Code::E5005 => "not supported in a model file",
             Code::E5006 => "evaluation stopped here",
+            Code::E5010 => "this would reach the machine",
             _ => "raised here",
         };
         let label = self.label.unwrap_or_else(|| label.to_string());

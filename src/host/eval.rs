@@ -63,6 +63,9 @@ pub struct Host<'a> {
     /// Tensors that basic indexing copied out of another (see
     /// `tensor_index::check_writable`).
     pub(super) copied_views: Vec<(std::rc::Weak<crate::tensor::Tensor>, super::tensor_index::Order)>,
+    /// What `print` wrote: kept, not shown (tsc prints nothing of the
+    /// file's own; tests compare it with what CPython prints).
+    pub printed: String,
 }
 
 impl<'a> Host<'a> {
@@ -84,9 +87,13 @@ impl<'a> Host<'a> {
             definitions: HashMap::new(),
             traced: HashMap::new(),
             copied_views: Vec::new(),
+            printed: String::new(),
         };
         super::builtins::install(&mut host);
         super::torch::install(&mut host);
+        super::builtins::install_prelude(&mut host);
+        // The budget is the model file's: installing the builtins spent none of it.
+        host.steps = 0;
         host
     }
 
@@ -149,8 +156,12 @@ impl<'a> Host<'a> {
 
     // ------------------------------------------------------------ module files
 
-    /// Runs a parsed file as the module `module_path`; an uncaught exception
-    /// becomes a diagnostic and stops that file, as in Python.
+    /// Runs a parsed file as the module `module_path`. An uncaught exception
+    /// in a statement becomes a diagnostic, and the file goes on with the
+    /// next statement, so one check lists every independent problem; what
+    /// the failed statement would have bound is unknown, and an error in a
+    /// later statement that reads it follows from the first: not reported
+    /// (see `host::unknown`).
     pub fn run_module(&mut self, module: &Module, file: FileId, namespace: Rc<Namespace>) {
         let mut frame = Frame {
             globals: namespace,
@@ -161,8 +172,17 @@ impl<'a> Host<'a> {
             file,
             method_of: None,
         };
-        if let Err(flow) = self.exec_block(&module.body, &mut frame) {
-            self.report(flow);
+        let mut unknown = std::collections::HashSet::new();
+        for stmt in &module.body {
+            let Err(flow) = self.exec(stmt, &mut frame) else { continue };
+            let stopped = matches!(&flow, Flow::Raise(raised) if raised.code == Code::E5006);
+            if !super::unknown::follows(self, stmt, &flow, &unknown) {
+                self.report(flow);
+            }
+            if stopped {
+                break;
+            }
+            super::unknown::bound_names(stmt, &mut unknown);
         }
     }
 
@@ -211,7 +231,11 @@ impl<'a> Host<'a> {
                 };
                 self.assign(target, result, frame)?;
             }
-            StmtKind::AnnAssign { target, value, .. } => {
+            StmtKind::AnnAssign { target, annotation, value } => {
+                if let (true, ExprKind::Name(name)) = (frame.class_body.is_some(), &target.kind) {
+                    let name = Value::str(self.name(*name));
+                    self.annotate(name, annotation, frame)?;
+                }
                 if let Some(value) = value {
                     let v = self.eval(value, frame)?;
                     self.assign(target, v, frame)?;
@@ -258,8 +282,12 @@ impl<'a> Host<'a> {
                 self.store(def.name.name, value, frame);
             }
             StmtKind::ClassDef(def) => {
-                let class = self.define_class(def, frame)?;
-                self.store(def.name.name, Value::Class(class), frame);
+                let mut value = Value::Class(self.define_class(def, frame)?);
+                for decorator in def.decorators.iter().rev() {
+                    let d = self.eval(decorator, frame)?;
+                    value = self.call(d, Args::positional(vec![value], decorator.span), decorator.span)?;
+                }
+                self.store(def.name.name, value, frame);
             }
             StmtKind::Return(value) => {
                 let v = match value {
@@ -291,15 +319,7 @@ impl<'a> Host<'a> {
                 self.exec_block(finalbody, frame)?;
                 result?;
             }
-            StmtKind::With { items, body, .. } => {
-                for item in items {
-                    let context = self.eval(&item.context, frame)?;
-                    if let Some(target) = &item.target {
-                        self.assign(target, context, frame)?;
-                    }
-                }
-                self.exec_block(body, frame)?;
-            }
+            StmtKind::With { items, body, .. } => self.exec_with(items, body, frame)?,
             StmtKind::Import(aliases) => {
                 for alias in aliases {
                     let path = self.dotted(&alias.name);
@@ -382,6 +402,71 @@ impl<'a> Host<'a> {
                 Err(Flow::Raise(raised))
             }
             Err(other) => Err(other),
+        }
+    }
+
+    /// `x: T` in a class body: `T` joins the class's `__annotations__`, in
+    /// order (what `dataclass` reads). An annotation the host cannot
+    /// evaluate (a forward reference) is kept as the placeholder
+    /// `"<annotation>"`: its name and order are what is read.
+    fn annotate(&mut self, name: Value, annotation: &Expr, frame: &mut Frame) -> Eval<()> {
+        let key = self.sym("__annotations__");
+        let value = match self.eval(annotation, frame) {
+            Ok(v) => v,
+            Err(Flow::Raise(_)) => Value::str("<annotation>"),
+            Err(other) => return Err(other),
+        };
+        let Some(body) = &frame.class_body else { return Ok(()) };
+        let existing = body.borrow().get(&key).cloned();
+        let dict = match existing {
+            Some(Value::Dict(d)) => d,
+            _ => {
+                let d = Rc::new(RefCell::new(Dict::default()));
+                body.borrow_mut().insert(key, Value::Dict(d.clone()));
+                d
+            }
+        };
+        super::ops::dict_insert(self, &mut dict.borrow_mut(), name, value, annotation.span)
+    }
+
+    /// `with a as x, b: body`: an object with `__enter__` and `__exit__`
+    /// is entered and exited as Python does (an exception passes through
+    /// `__exit__`, which may suppress it); other values (`torch.no_grad()`)
+    /// are bound as they are.
+    fn exec_with(&mut self, items: &[WithItem], body: &[Stmt], frame: &mut Frame) -> Eval<()> {
+        let Some((first, rest)) = items.split_first() else {
+            return self.exec_block(body, frame);
+        };
+        let context = self.eval(&first.context, frame)?;
+        let (enter, exit) = (self.sym("__enter__"), self.sym("__exit__"));
+        let managed = match &context {
+            Value::Instance(i) => i.class.lookup(enter).zip(i.class.lookup(exit)),
+            _ => None,
+        };
+        let span = first.context.span;
+        let Some((enter, exit)) = managed else {
+            if let Some(target) = &first.target {
+                self.assign(target, context, frame)?;
+            }
+            return self.exec_with(rest, body, frame);
+        };
+        let entered = self.call(bind(&context, enter), Args::positional(Vec::new(), span), span)?;
+        if let Some(target) = &first.target {
+            self.assign(target, entered, frame)?;
+        }
+        let result = self.exec_with(rest, body, frame);
+        let exit_args = match &result {
+            Err(Flow::Raise(raised)) => vec![
+                Value::Class(raised.exception.class.clone()),
+                Value::Exception(raised.exception.clone()),
+                Value::None,
+            ],
+            _ => vec![Value::None, Value::None, Value::None],
+        };
+        let suppress = self.call(bind(&context, exit), Args::positional(exit_args, span), span)?;
+        match result {
+            Err(Flow::Raise(_)) if self.truth(&suppress, span)? => Ok(()),
+            other => other,
         }
     }
 
@@ -582,6 +667,18 @@ impl<'a> Host<'a> {
                 *f.owner.borrow_mut() = Some(Rc::downgrade(&class));
             }
         }
+        // A base's `__init_subclass__` (an implicit classmethod) sees the
+        // new class, as `type.__new__` calls it (what `enum.Enum` builds on).
+        let hook = self.sym("__init_subclass__");
+        let inherited = class.mro().iter().skip(1).find_map(|c| c.attrs.borrow().get(&hook).cloned());
+        if let Some(f) = inherited {
+            let f = match &f {
+                Value::Descriptor(d) if let Descriptor::ClassMethod(inner) = &**d => inner.clone(),
+                _ => f,
+            };
+            let span = def.name.span;
+            self.call(bind(&Value::Class(class.clone()), f), Args::positional(Vec::new(), span), span)?;
+        }
         Ok(class)
     }
 
@@ -593,10 +690,33 @@ impl<'a> Host<'a> {
         }
     }
 
-    /// Python's truth of a value; a tensor's is its one element's.
-    pub fn truth(&self, v: &Value, span: Span) -> Eval<bool> {
+    /// Python's truth of a value; a tensor's is its one element's, an
+    /// object's its `__bool__` or else its `__len__`.
+    pub fn truth(&mut self, v: &Value, span: Span) -> Eval<bool> {
         match v {
             Value::Tensor(t) => super::eager::truth(self, t, span),
+            Value::Instance(i) if super::named_tuple::items(i).is_none() => {
+                for (method, want_bool) in [("__bool__", true), ("__len__", false)] {
+                    let key = self.sym(method);
+                    if let Some(f) = i.class.lookup(key) {
+                        let result = self.call(bind(v, f), Args::positional(Vec::new(), span), span)?;
+                        return match (want_bool, result) {
+                            (true, Value::Bool(b)) => Ok(b),
+                            (false, Value::Int(n)) => Ok(n != 0),
+                            (_, other) => self.raise(
+                                "TypeError",
+                                format!(
+                                    "{method}() should return {}, returned {}",
+                                    if want_bool { "bool" } else { "an int" },
+                                    other.type_name()
+                                ),
+                                span,
+                            ),
+                        };
+                    }
+                }
+                Ok(true)
+            }
             v => Ok(v.truthy()),
         }
     }
@@ -693,6 +813,22 @@ impl<'a> Host<'a> {
             };
             return Ok(Value::Exception(Rc::new(Exception { class: class.clone(), message })));
         }
+        // A class's own `__new__` (an implicit staticmethod) makes the
+        // object; `__init__` runs when what it returns is an instance of it.
+        let new = self.sym("__new__");
+        if let Some(Value::Function(f)) = class.lookup(new) {
+            let mut new_args = args.clone();
+            new_args.positional.insert(0, Value::Class(class.clone()));
+            let made = self.call_function(&f, new_args, span, None)?;
+            let init = self.sym("__init__");
+            if let Value::Instance(i) = &made
+                && i.class.is_subclass_of(class)
+                && let Some(f) = class.lookup(init)
+            {
+                self.call(bind(&made, f), args, span)?;
+            }
+            return Ok(made);
+        }
         let instance = Rc::new(Instance {
             class: class.clone(),
             attrs: RefCell::new(IndexMap::new()),
@@ -717,6 +853,14 @@ impl<'a> Host<'a> {
     // ------------------------------------------------------------ attributes
 
     pub fn get_attr(&mut self, value: &Value, name: Symbol, span: Span) -> Eval<Value> {
+        if self.name(name) == "__class__" {
+            return Ok(super::builtins::type_of(self, value));
+        }
+        if let Value::Instance(instance) = value
+            && self.name(name) == "__module__"
+        {
+            return Ok(Value::Str(instance.class.module_path.clone()));
+        }
         match value {
             Value::Instance(instance) => {
                 if let Some(v) = instance.attrs.borrow().get(&name) {
@@ -729,7 +873,7 @@ impl<'a> Host<'a> {
                             Descriptor::ClassMethod(f) => {
                                 Ok(Value::Method(Rc::new((Value::Class(instance.class.clone()), f.clone()))))
                             }
-                            Descriptor::Property(getter) => {
+                            Descriptor::Property { get: getter, .. } => {
                                 let getter = Value::Method(Rc::new((value.clone(), getter.clone())));
                                 self.call(getter, Args::positional(Vec::new(), span), span)
                             }
@@ -767,11 +911,14 @@ impl<'a> Host<'a> {
                     Value::Str(class.name.clone())
                 })
             }
+            Value::Class(class) if matches!(self.name(name), "__mro__" | "__bases__" | "__dict__") => {
+                Ok(super::builtins::class_introspection(self, class, name))
+            }
             Value::Class(class) => match class.lookup(name) {
                 Some(Value::Descriptor(d)) => match &*d {
                     Descriptor::Static(f) => Ok(f.clone()),
                     Descriptor::ClassMethod(f) => Ok(Value::Method(Rc::new((value.clone(), f.clone())))),
-                    Descriptor::Property(_) => Ok(Value::Descriptor(d.clone())),
+                    Descriptor::Property { .. } => Ok(Value::Descriptor(d.clone())),
                 },
                 Some(v) => Ok(v),
                 None => {
@@ -790,6 +937,9 @@ impl<'a> Host<'a> {
                 }
                 if let Some(v) = super::torch::namespace_fallback(self, ns, name) {
                     return Ok(v);
+                }
+                if let Some(Err(refused)) = super::sandbox::attribute(self, ns, name, span) {
+                    return Err(refused);
                 }
                 let (module, attr) = (ns.name.clone(), self.name(name).to_string());
                 self.raise("AttributeError", format!("module '{module}' has no attribute '{attr}'"), span)
@@ -825,8 +975,29 @@ impl<'a> Host<'a> {
     pub fn set_attr(&mut self, target: &Value, name: Symbol, value: Value, span: Span) -> Eval<()> {
         match target {
             Value::Instance(instance) => {
+                if let Some(Value::Descriptor(d)) = instance.class.lookup(name)
+                    && let Descriptor::Property { set, .. } = &*d
+                {
+                    let Some(setter) = set else {
+                        let (attr, class) = (self.name(name).to_string(), instance.class.name.clone());
+                        return self.raise(
+                            "AttributeError",
+                            format!("property '{attr}' of '{class}' object has no setter"),
+                            span,
+                        );
+                    };
+                    self.call(bind(target, setter.clone()), Args::positional(vec![value], span), span)?;
+                    return Ok(());
+                }
                 if instance.class.is_module() {
                     return super::module::set_attr(self, instance, name, value, span);
+                }
+                // A class's own `__setattr__` (a frozen dataclass's) decides.
+                let hook = self.sym("__setattr__");
+                if let Some(f @ Value::Function(_)) = instance.class.lookup(hook) {
+                    let args = vec![Value::str(self.name(name)), value];
+                    self.call(bind(target, f), Args::positional(args, span), span)?;
+                    return Ok(());
                 }
                 instance.attrs.borrow_mut().insert(name, value);
                 Ok(())
@@ -935,6 +1106,21 @@ impl<'a> Host<'a> {
             }
             ExprKind::Attribute { value, attr } => {
                 let object = self.eval(value, frame)?;
+                if let Value::Instance(instance) = &object
+                    && let Some(Value::Descriptor(d)) = instance.class.lookup(attr.name)
+                    && let Descriptor::Property { delete, .. } = &*d
+                {
+                    let Some(deleter) = delete else {
+                        let (name, class) = (self.name(attr.name).to_string(), instance.class.name.clone());
+                        return self.raise(
+                            "AttributeError",
+                            format!("property '{name}' of '{class}' object has no deleter"),
+                            target.span,
+                        );
+                    };
+                    self.call(bind(&object, deleter.clone()), Args::positional(Vec::new(), target.span), target.span)?;
+                    return Ok(());
+                }
                 if let Value::Instance(instance) = &object {
                     let key = self.name(attr.name).to_string();
                     let in_module = instance.module.borrow_mut().as_mut().is_some_and(|m| m.remove(&key));
@@ -1069,7 +1255,10 @@ impl<'a> Host<'a> {
                     self.eval(orelse, frame)
                 }
             }
-            ExprKind::Lambda { .. } => self.unsupported("lambdas are not supported in module-level code", expr.span),
+            ExprKind::Lambda { params, body } => {
+                let def = lambda_def(self, params, body, expr.span);
+                Ok(Value::Function(self.define_function(&def, frame)?))
+            }
             ExprKind::NamedExpr { target, value } => {
                 let v = self.eval(value, frame)?;
                 self.store(target.name, v.clone(), frame);
@@ -1077,8 +1266,17 @@ impl<'a> Host<'a> {
             }
             ExprKind::List(items) => Ok(Value::list(self.eval_items(items, frame)?)),
             ExprKind::Tuple(items) => Ok(Value::tuple(self.eval_items(items, frame)?)),
-            ExprKind::Set(_) | ExprKind::SetComp { .. } => {
-                self.unsupported("sets are not supported in model files", expr.span)
+            ExprKind::Set(items) => {
+                let items = self.eval_items(items, frame)?;
+                super::builtins::new_set(self, items, expr.span)
+            }
+            ExprKind::SetComp { elt, generators } => {
+                let mut out = Vec::new();
+                self.comprehension(generators, frame, &mut |host, frame| {
+                    out.push(host.eval(elt, frame)?);
+                    Ok(())
+                })?;
+                super::builtins::new_set(self, out, expr.span)
             }
             ExprKind::Dict(items) => {
                 let mut dict = Dict::default();
@@ -1331,6 +1529,13 @@ fn is_zero_argument_super(host: &Host<'_>, func: &Expr, args: &[Arg], frame: &Fr
     args.is_empty()
         && host.name(name) == "super"
         && !frame.locals.as_ref().is_some_and(|l| l.borrow().contains_key(&name))
+}
+
+/// `lambda params: body` as the function `def <lambda>(params): return body`.
+fn lambda_def(host: &mut Host<'_>, params: &[Param], body: &Expr, span: Span) -> Rc<FunctionDef> {
+    let name = Ident { name: host.sym("<lambda>"), span };
+    let body = vec![Stmt { kind: StmtKind::Return(Some(body.clone())), span: body.span }];
+    Rc::new(FunctionDef { is_async: false, decorators: Vec::new(), name, params: params.to_vec(), returns: None, body })
 }
 
 /// A function found on a class, bound to the instance it was looked up on.

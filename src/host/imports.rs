@@ -43,20 +43,36 @@ pub(super) fn import(host: &mut Host<'_>, path: &str, span: Span) -> Eval<Rc<Nam
         load_prelude(host, path, source)
     } else if is_prelude_package(path) {
         new_namespace(host, path)
+    } else if let Some(Err(refused)) = super::sandbox::import(host, path, span) {
+        return Err(refused);
     } else {
-        let top = path.split('.').next().unwrap_or(path);
-        return host.unsupported(
-            format!(
-                "`import {path}`: a model file may import torch, torch.nn, torch.nn.functional, typing, math, collections, functools and warnings, not `{top}`"
-            ),
-            span,
-        );
+        return not_found(host, path, span);
     };
     if let (Some(parent), Some((_, last))) = (parent, path.rsplit_once('.')) {
         let key = host.sym(last);
         parent.attrs.borrow_mut().entry(key).or_insert(Value::Namespace(ns.clone()));
     }
     Ok(ns)
+}
+
+/// The standard library modules tsc provides (natively or in the prelude),
+/// as the unknown-module error lists them.
+const STANDARD: &str = "abc, collections, copy, functools, itertools, math, numbers, operator, os.path, re, sys, types, typing, warnings and __future__";
+
+/// `import timm`: a module tsc does not provide, named with what to do.
+fn not_found(host: &Host<'_>, path: &str, span: Span) -> Eval<Rc<Namespace>> {
+    let top = path.split('.').next().unwrap_or(path);
+    let message = if top == "torch" || top == "torchvision" {
+        format!("`import {path}`: tsc does not provide `{path}`")
+    } else {
+        format!(
+            "`import {path}`: tsc resolves torch and the standard library modules model files use ({STANDARD}); `{top}` is neither"
+        )
+    };
+    let error = host.unsupported::<()>(message, span).unwrap_err();
+    Err(error.help(format!(
+        "copy what the model needs from `{top}` into the model file, or remove the import if nothing uses it"
+    )))
 }
 
 fn new_namespace(host: &mut Host<'_>, path: &str) -> Rc<Namespace> {

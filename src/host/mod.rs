@@ -4,19 +4,25 @@
 
 mod builtins;
 pub mod call;
+mod copy;
 mod eager;
 mod error;
 pub mod eval;
 mod imports;
 pub mod inspect;
 pub mod load;
+mod math;
 pub mod module;
 mod named_tuple;
 pub mod ops;
+mod re;
+mod sandbox;
 mod tensor_index;
 mod torch;
 pub mod traced;
+mod typing;
 pub mod unit;
+mod unknown;
 pub mod value;
 
 use std::rc::Rc;

@@ -746,8 +746,18 @@ fn add_indent(text: &str, spaces: usize) -> String {
 }
 
 /// `repr` without the ability to call Python (for ops::repr).
-pub fn repr_instance(_host: &Host<'_>, v: &Value) -> String {
+pub fn repr_instance(host: &Host<'_>, v: &Value) -> String {
     match v {
+        // A named tuple prints as `Point(x=1, y=2)`.
+        Value::Instance(i) if super::named_tuple::items(i).is_some() => {
+            let fields: Vec<String> = i
+                .attrs
+                .borrow()
+                .iter()
+                .map(|(k, v)| format!("{}={}", host.name(*k), super::ops::repr(host, v)))
+                .collect();
+            format!("{}({})", i.class.name, fields.join(", "))
+        }
         Value::Instance(i) => format!("<{}.{} object>", i.class.module_path, i.class.name),
         _ => String::new(),
     }

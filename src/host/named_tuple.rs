@@ -14,9 +14,17 @@ use crate::source::Span;
 use crate::syntax::Symbol;
 use crate::syntax::ast::{ExprKind, StmtKind};
 
-/// The annotated field names of a NamedTuple class body, in order.
-fn fields(class: &Class) -> Vec<Symbol> {
-    let Some((def, _)) = &class.def else { return Vec::new() };
+/// The annotated field names of a NamedTuple class body, in order; for a
+/// `collections.namedtuple` class, its `_fields`.
+fn fields(host: &mut Host<'_>, class: &Class) -> Vec<Symbol> {
+    let Some((def, _)) = &class.def else {
+        let key = host.sym("_fields");
+        let names = match class.attrs.borrow().get(&key) {
+            Some(Value::Tuple(names)) => names.to_vec(),
+            _ => Vec::new(),
+        };
+        return names.iter().filter_map(|n| if let Value::Str(s) = n { Some(host.sym(s)) } else { None }).collect();
+    };
     def.body
         .iter()
         .filter_map(|stmt| match &stmt.kind {
@@ -32,7 +40,7 @@ fn fields(class: &Class) -> Vec<Symbol> {
 /// `P(a, b=...)`: the fields bound as `collections.namedtuple`'s
 /// `__new__` binds them, defaults from the class body.
 pub(super) fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span: Span) -> Eval<Value> {
-    let names = fields(class);
+    let names = fields(host, class);
     let name = class.name.clone();
     if args.positional.len() > names.len() {
         return host.raise(

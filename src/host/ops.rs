@@ -90,6 +90,11 @@ pub fn binary(host: &mut Host<'_>, op: BinOp, l: Value, r: Value, span: Span) ->
             Ok(Value::tuple((0..(*n).max(0)).flat_map(|_| items.iter().cloned()).collect()))
         }
         (BinOp::Mod, Value::Str(format), args) => percent_format(host, format, args, span),
+        (_, Value::Instance(_), _) | (_, _, Value::Instance(_))
+            if let Some(result) = dunder_binary(host, op, &l, &r, span) =>
+        {
+            result
+        }
         (_, Value::Tensor(_), _) | (_, _, Value::Tensor(_)) => {
             match super::eager::binary(host, op, l.clone(), r.clone(), span) {
                 Some(result) => result,
@@ -193,7 +198,7 @@ pub fn float_to_int(host: &Host<'_>, f: f64, span: Span) -> Eval<Value> {
 pub fn unary(host: &mut Host<'_>, op: UnaryOp, v: Value, span: Span) -> Eval<Value> {
     match (op, &v) {
         (_, Value::Tensor(_)) => super::eager::unary(host, op, v, span),
-        (UnaryOp::Not, _) => Ok(Value::Bool(!v.truthy())),
+        (UnaryOp::Not, _) => Ok(Value::Bool(!host.truth(&v, span)?)),
         (UnaryOp::Neg, Value::Int(i)) => match i.checked_neg() {
             Some(n) => Ok(Value::Int(n)),
             None => host.raise("OverflowError", "integer overflow (TorchScript ints are 64-bit)", span),
@@ -226,12 +231,92 @@ pub fn equal(a: &Value, b: &Value) -> bool {
         (Value::Dtype(x), Value::Dtype(y)) => x == y,
         (Value::Device(x), Value::Device(y)) => x == y,
         (Value::Typing(x), Value::Typing(y)) => x == y,
-        (Value::Range { .. } | Value::Dict(_), _) => a.identity() == b.identity(),
+        (Value::Dict(x), Value::Dict(y)) => {
+            let (x, y) = (x.borrow(), y.borrow());
+            x.entries.len() == y.entries.len()
+                && x.entries.iter().all(|(k, (_, v))| y.entries.get(k).is_some_and(|(_, w)| equal(v, w)))
+        }
+        (Value::Range { start: a0, stop: a1, step: a2 }, Value::Range { start: b0, stop: b1, step: b2 }) => {
+            let (n, m) = (range_len(*a0, *a1, *a2), range_len(*b0, *b1, *b2));
+            n == m && (n == 0 || (a0 == b0 && (n == 1 || a2 == b2)))
+        }
+        // A named tuple equals the tuple of its fields.
+        (Value::Instance(i), other) | (other, Value::Instance(i)) if let Some(items) = super::named_tuple::items(i) => {
+            match other {
+                Value::Tuple(_) => equal(&Value::tuple(items), other),
+                Value::Instance(j) if let Some(others) = super::named_tuple::items(j) => {
+                    equal(&Value::tuple(items), &Value::tuple(others))
+                }
+                _ => false,
+            }
+        }
         _ => a.identity() == b.identity() && std::mem::discriminant(a) == std::mem::discriminant(b),
     }
 }
 
+/// `a + b` on a class that defines `__add__` (or `b`'s `__radd__`), as
+/// Python tries them; `None` when neither does.
+fn dunder_binary(host: &mut Host<'_>, op: BinOp, l: &Value, r: &Value, span: Span) -> Option<Eval<Value>> {
+    let name = match op {
+        BinOp::Add => "add",
+        BinOp::Sub => "sub",
+        BinOp::Mul => "mul",
+        BinOp::MatMul => "matmul",
+        BinOp::Div => "truediv",
+        BinOp::FloorDiv => "floordiv",
+        BinOp::Mod => "mod",
+        BinOp::Pow => "pow",
+        BinOp::LShift => "lshift",
+        BinOp::RShift => "rshift",
+        BinOp::BitOr => "or",
+        BinOp::BitXor => "xor",
+        BinOp::BitAnd => "and",
+    };
+    for (this, other, method) in [(l, r, format!("__{name}__")), (r, l, format!("__r{name}__"))] {
+        if let Some(result) = call_dunder(host, this, &method, other, span) {
+            match result {
+                Ok(Value::Opaque(o)) if &*o == "NotImplemented" => continue,
+                other => return Some(other),
+            }
+        }
+    }
+    None
+}
+
+/// Calls `this.method(other)` if `this` is an instance whose class defines it.
+fn call_dunder(host: &mut Host<'_>, this: &Value, method: &str, other: &Value, span: Span) -> Option<Eval<Value>> {
+    let Value::Instance(instance) = this else { return None };
+    let f = instance.class.lookup(host.sym(method))?;
+    let bound = Value::Method(Rc::new((this.clone(), f)));
+    Some(host.call(bound, Args::positional(vec![other.clone()], span), span))
+}
+
 pub fn compare(host: &mut Host<'_>, op: CmpOp, a: &Value, b: &Value, span: Span) -> Eval<bool> {
+    let rich = match op {
+        CmpOp::Eq => Some(("__eq__", "__eq__")),
+        CmpOp::NotEq => Some(("__ne__", "__ne__")),
+        CmpOp::Lt => Some(("__lt__", "__gt__")),
+        CmpOp::LtE => Some(("__le__", "__ge__")),
+        CmpOp::Gt => Some(("__gt__", "__lt__")),
+        CmpOp::GtE => Some(("__ge__", "__le__")),
+        _ => None,
+    };
+    if let Some((method, reflected)) = rich
+        && (matches!(a, Value::Instance(_)) || matches!(b, Value::Instance(_)))
+    {
+        for (this, other, name) in [(a, b, method), (b, a, reflected)] {
+            if let Some(result) = call_dunder(host, this, name, other, span) {
+                match result? {
+                    Value::Opaque(o) if &*o == "NotImplemented" => continue,
+                    v => return host.truth(&v, span),
+                }
+            }
+        }
+        // `!=` without `__ne__` is the negation of `==`, as object's `__ne__`.
+        if op == CmpOp::NotEq {
+            return Ok(!compare(host, CmpOp::Eq, a, b, span)?);
+        }
+    }
     Ok(match op {
         CmpOp::Eq => equal(a, b),
         CmpOp::NotEq => !equal(a, b),
@@ -283,6 +368,9 @@ fn order(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
         (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
         (Value::Tuple(x), Value::Tuple(y)) => sequence_order(x, y),
         (Value::List(x), Value::List(y)) => sequence_order(&x.borrow(), &y.borrow()),
+        // Named tuples order as the tuples of their fields.
+        (Value::Instance(i), _) if let Some(items) = super::named_tuple::items(i) => order(&Value::tuple(items), b),
+        (_, Value::Instance(i)) if let Some(items) = super::named_tuple::items(i) => order(a, &Value::tuple(items)),
         _ => None,
     }
 }
@@ -568,6 +656,8 @@ pub fn repr(host: &Host<'_>, v: &Value) -> String {
         Value::Function(f) => format!("<function {}>", f.qualname),
         Value::Builtin(b) => format!("<built-in function {}>", b.name),
         Value::Method(_) => "<bound method>".into(),
+        // Builtin types print without their module, as in CPython.
+        Value::Class(c) if matches!(&*c.module_path, "builtins" | "_builtins") => format!("<class '{}'>", c.name),
         Value::Class(c) => format!("<class '{}.{}'>", c.module_path, c.name),
         Value::Instance(_) => super::module::repr_instance(host, v),
         Value::Tensor(t) => format!("tensor(<{} elements of {}>)", t.numel(), t.dtype.torch_name()),

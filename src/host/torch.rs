@@ -105,6 +105,8 @@ pub(super) fn install(host: &mut Host<'_>) {
         ("ignore", builtin("ignore", decorator)),
         ("unused", builtin("unused", decorator)),
         ("export", builtin("export", decorator)),
+        ("_overload_method", builtin("_overload_method", decorator)),
+        ("_overload", builtin("_overload", decorator)),
         ("is_scripting", builtin("is_scripting", false_fn)),
         ("is_tracing", builtin("is_tracing", false_fn)),
         ("annotate", builtin("annotate", annotate)),
@@ -138,55 +140,30 @@ pub(super) fn install(host: &mut Host<'_>) {
         ("BroadcastingList3", Value::Typing("BroadcastingList3".into())),
     ];
     namespace(host, "torch._jit_internal", jit_internal);
-    for name in ["torch._C", "torch._C._nn", "torch._VF", "torch.utils", "torch.backends"] {
+    // PyTorch's usage logging (torchvision's `_log_api_usage_once`) records nothing here.
+    namespace(host, "torch._C", vec![("_log_api_usage_once", builtin("_log_api_usage_once", log_api_usage))]);
+    for name in ["torch._C._nn", "torch._VF", "torch.utils", "torch.backends"] {
         namespace(host, name, Vec::new());
     }
 
-    let typing: Vec<(&str, Value)> = [
-        "Optional",
-        "List",
-        "Tuple",
-        "Dict",
-        "Union",
-        "Any",
-        "Callable",
-        "Final",
-        "Type",
-        "Sequence",
-        "NamedTuple",
-        "Iterable",
-        "Iterator",
-        "Mapping",
-    ]
-    .iter()
-    .map(|n| (*n, Value::Typing((*n).into())))
-    .collect();
-    namespace(host, "typing", typing);
+    super::typing::install(host);
+    super::copy::install(host);
+    super::re::install(host);
     let ordered_dict = native_class("OrderedDict", "collections", Vec::new(), NativeKind::Type);
-    namespace(host, "collections", vec![("OrderedDict", Value::Class(ordered_dict))]);
-    let math: Vec<(&str, Value)> = vec![
-        ("pi", Value::Float(std::f64::consts::PI)),
-        ("e", Value::Float(std::f64::consts::E)),
-        ("inf", Value::Float(f64::INFINITY)),
-        ("nan", Value::Float(f64::NAN)),
-        ("sqrt", builtin("sqrt", math_sqrt)),
-        ("log", builtin("log", math_log)),
-        ("exp", builtin("exp", math_exp)),
-        ("floor", builtin("floor", math_floor)),
-        ("ceil", builtin("ceil", math_ceil)),
-        ("pow", builtin("pow", math_pow)),
-        ("isnan", builtin("isnan", math_isnan)),
-        ("isinf", builtin("isinf", math_isinf)),
-        ("prod", builtin("prod", math_prod)),
-        ("gcd", builtin("gcd", math_gcd)),
-    ];
-    namespace(host, "math", math);
+    namespace(host, "_collections", vec![("OrderedDict", Value::Class(ordered_dict))]);
+    super::math::install(host);
     // `warnings.warn` in code the host runs (`__init__`, module level) says
-    // nothing, as `print` there; in scripted code it is `aten::warn`.
-    namespace(host, "warnings", vec![("warn", builtin("warn", warn))]);
+    // nothing, as `print` there, and the filters change nothing then; in
+    // scripted code `warn` is `aten::warn`.
+    let warnings = ["warn", "filterwarnings", "simplefilter", "resetwarnings", "catch_warnings"];
+    namespace(host, "warnings", warnings.iter().map(|name| (*name, builtin(name, warn))).collect());
 }
 
 fn warn(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {
+    Ok(Value::None)
+}
+
+fn log_api_usage(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {
     Ok(Value::None)
 }
 
@@ -217,7 +194,7 @@ fn dtype_arg(host: &Host<'_>, v: &Option<Value>, span: Span) -> Eval<Option<Scal
     }
 }
 
-fn int_of(host: &Host<'_>, v: &Value, span: Span) -> Eval<i64> {
+pub(super) fn int_of(host: &Host<'_>, v: &Value, span: Span) -> Eval<i64> {
     match v {
         Value::Int(i) => Ok(*i),
         Value::Bool(b) => Ok(i64::from(*b)),
@@ -1196,84 +1173,4 @@ fn traced_on(entry: &Entry, args: &Args) -> bool {
             (Value::Tensor(a), Value::Tensor(b)) => Rc::ptr_eq(a, b),
             (a, b) => super::ops::equal(a, b),
         })
-}
-
-// ---------------------------------------------------------------- math
-
-fn unary_math(host: &mut Host<'_>, args: Args, name: &str, f: fn(f64) -> f64) -> Eval<Value> {
-    let v = args.bind(host, name, &["x"], 1)?.remove(0).expect("required");
-    let x = float_of(host, &v, args.span)?;
-    let y = f(x);
-    if y.is_nan() && !x.is_nan() {
-        return host.raise("ValueError", "math domain error", args.span);
-    }
-    Ok(Value::Float(y))
-}
-
-fn math_sqrt(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    unary_math(host, args, "sqrt", f64::sqrt)
-}
-
-fn math_exp(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    unary_math(host, args, "exp", f64::exp)
-}
-
-fn math_log(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let slots = args.bind(host, "log", &["x", "base"], 1)?;
-    let x = float_of(host, slots[0].as_ref().expect("required"), args.span)?;
-    if x <= 0.0 {
-        return host.raise("ValueError", "math domain error", args.span);
-    }
-    match &slots[1] {
-        Some(b) => Ok(Value::Float(x.ln() / float_of(host, b, args.span)?.ln())),
-        None => Ok(Value::Float(x.ln())),
-    }
-}
-
-fn math_floor(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let v = args.bind(host, "floor", &["x"], 1)?.remove(0).expect("required");
-    Ok(Value::Int(float_of(host, &v, args.span)?.floor() as i64))
-}
-
-fn math_ceil(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let v = args.bind(host, "ceil", &["x"], 1)?.remove(0).expect("required");
-    Ok(Value::Int(float_of(host, &v, args.span)?.ceil() as i64))
-}
-
-fn math_pow(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let slots = args.bind(host, "pow", &["x", "y"], 2)?;
-    let x = float_of(host, slots[0].as_ref().expect("required"), args.span)?;
-    let y = float_of(host, slots[1].as_ref().expect("required"), args.span)?;
-    Ok(Value::Float(x.powf(y)))
-}
-
-fn math_isnan(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let v = args.bind(host, "isnan", &["x"], 1)?.remove(0).expect("required");
-    Ok(Value::Bool(float_of(host, &v, args.span)?.is_nan()))
-}
-
-fn math_isinf(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let v = args.bind(host, "isinf", &["x"], 1)?.remove(0).expect("required");
-    Ok(Value::Bool(float_of(host, &v, args.span)?.is_infinite()))
-}
-
-fn math_prod(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let v = args.bind(host, "prod", &["iterable"], 1)?.remove(0).expect("required");
-    let mut product = Value::Int(1);
-    for item in host.iterate(&v, args.span)? {
-        product = super::ops::binary(host, crate::syntax::ast::BinOp::Mul, product, item, args.span)?;
-    }
-    Ok(product)
-}
-
-fn math_gcd(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    let slots = args.bind(host, "gcd", &["a", "b"], 2)?;
-    let (mut a, mut b) = (
-        int_of(host, slots[0].as_ref().expect("required"), args.span)?.abs(),
-        int_of(host, slots[1].as_ref().expect("required"), args.span)?.abs(),
-    );
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    Ok(Value::Int(a))
 }

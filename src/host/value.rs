@@ -61,7 +61,13 @@ pub enum Value {
 pub enum Descriptor {
     Static(Value),
     ClassMethod(Value),
-    Property(Value),
+    /// `property(fget)`, with the setter and deleter `@x.setter` and
+    /// `@x.deleter` add.
+    Property {
+        get: Value,
+        set: Option<Value>,
+        delete: Option<Value>,
+    },
 }
 
 /// A Python dict: insertion-ordered, keyed by hashable values; each entry
@@ -285,7 +291,7 @@ impl Value {
             Value::Descriptor(d) => match **d {
                 Descriptor::Static(_) => "staticmethod".into(),
                 Descriptor::ClassMethod(_) => "classmethod".into(),
-                Descriptor::Property(_) => "property".into(),
+                Descriptor::Property { .. } => "property".into(),
             },
         }
     }

@@ -430,7 +430,7 @@ impl Units {
                 continue;
             }
             if let Some(Value::Descriptor(d)) = owner.class.lookup(attr)
-                && let Descriptor::Property(Value::Function(f)) = &*d
+                && let Descriptor::Property { get: Value::Function(f), .. } = &*d
             {
                 let alias: Rc<str> = format!("__{}_getter", host.name(attr)).into();
                 self.add_aliased(f, Some(owner.clone()), Some(alias));

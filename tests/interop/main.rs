@@ -20,6 +20,7 @@ mod packed;
 mod ptl;
 mod ptl_inspect;
 mod run;
+mod stdlib;
 mod trace;
 mod weights;
 
@@ -42,6 +43,7 @@ fn main() {
         ptl::tests(),
         ptl_inspect::tests(),
         run::tests(),
+        stdlib::tests(),
         trace::tests(),
         weights::tests(),
     ]

@@ -273,7 +273,7 @@ impl Emitter<'_, '_, '_> {
                     Descriptor::Static(Value::Function(f)) => Sugar::Function(f.clone()),
                     // `self.out_dim` of a property calls its getter,
                     // compiled as the method `__out_dim_getter`.
-                    Descriptor::Property(Value::Function(f)) => {
+                    Descriptor::Property { get: Value::Function(f), .. } => {
                         let getter: Rc<str> = format!("__{name}_getter").into();
                         let object = Some((value, instance.clone()));
                         Sugar::Value(self.user_call(object, f, Vec::new(), Vec::new(), span, Some(getter)))
