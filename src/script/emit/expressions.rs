@@ -450,6 +450,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
 
     pub(super) fn binop(&mut self, op: BinOp, l: ValueId, r: ValueId, span: Span) -> ValueId {
         let (lt, rt) = (self.ty(l), self.ty(r));
+        // `"%s of %d" % (a, b)` formats, whatever the right side is: PyTorch
+        // hands it to `aten::percentFormat` whole, a tuple unpacked at run time.
+        if op == BinOp::Mod && lt == Type::Str {
+            return self.call_aten(op::aten::percentFormat, vec![l, r], vec![], span);
+        }
         let name = match op {
             // A Tensor's `//` is `torch.floor_divide`; `aten::floordiv` is for numbers.
             BinOp::FloorDiv if lt == Type::Tensor || rt == Type::Tensor => op::aten::floor_divide,
