@@ -228,7 +228,7 @@ fn is_python_value(v: &Value) -> bool {
 
 /// Names a function binds: parameters and every assignment target, loop
 /// variable, `with ... as` and comprehension variable in its body.
-fn local_names(def: &FunctionDef) -> HashSet<Symbol> {
+pub(super) fn local_names(def: &FunctionDef) -> HashSet<Symbol> {
     let mut names: HashSet<Symbol> = def.params.iter().map(|p| p.name.name).collect();
     for stmt in &def.body {
         walk(Node::Stmt(stmt), &mut |node| {

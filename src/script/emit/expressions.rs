@@ -89,7 +89,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 }
                 _ => self.unsupported(),
             }),
-            ExprKind::Name(name) => self.name(*name),
+            ExprKind::Name(name) => self.name(*name, e.span),
             ExprKind::Attribute { value, attr } => {
                 let object = self.expr(value);
                 self.attribute(object, attr, e.span)
@@ -403,7 +403,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
     }
 
-    pub(super) fn name(&mut self, name: Symbol) -> Sugar {
+    pub(super) fn name(&mut self, name: Symbol, span: Span) -> Sugar {
         if let (None, Some(&(at, branch))) = (self.lookup(name), self.partial.get(&name)) {
             let text = self.host.name(name).to_string();
             return Sugar::Value(
@@ -441,6 +441,18 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let text = self.host.name(name).to_string();
                 if self.host.builtins.attrs.borrow().contains_key(&name) || text == "range" {
                     Sugar::Builtin(text)
+                } else if super::super::globals::local_names(&self.unit.def).contains(&name) {
+                    // A local of the function not bound here: deleted, bound
+                    // only in a loop's body or a comprehension, or later on.
+                    // PyTorch's environment has no value for it, nor has
+                    // Python's resolver.
+                    Sugar::Value(
+                        self.error(
+                            Diagnostic::new(Code::E2004, span, format!("undefined value {text}"))
+                                .label(format!("`{text}` has no value here"))
+                                .help(format!("assign `{text}` before this point, on every path that reaches it")),
+                        ),
+                    )
                 } else {
                     Sugar::Opaque
                 }
