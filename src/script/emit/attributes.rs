@@ -121,10 +121,7 @@ impl Emitter<'_, '_, '_> {
             }
             // Methods of lists, dicts and strings are aten operators too
             // (`xs.append(v)` is `aten::append`, `s.format(...)` `aten::format`).
-            Sugar::Value(v)
-                if matches!(self.ty(v), Type::List(_) | Type::Dict(..) | Type::Str)
-                    && registry().contains(&format!("aten::{name}")) =>
-            {
+            Sugar::Value(v) if builtin_method(&self.ty(v), &name) => {
                 Sugar::TensorMethod(v, OpKind::intern(&format!("aten::{name}")))
             }
             Sugar::Value(v) if self.ty(v) == Type::Any => Sugar::Value(v),
@@ -143,6 +140,19 @@ impl Emitter<'_, '_, '_> {
                     }
                     None => Sugar::Value(self.unsupported()),
                 }
+            }
+            Sugar::Value(v) if has_no_attributes(&self.ty(v)) => {
+                let shown = self.type_text(v);
+                Sugar::Value(
+                    self.error(
+                        Diagnostic::new(
+                            Code::E2012,
+                            span,
+                            format!("'{shown}' object has no attribute or method '{name}'."),
+                        )
+                        .label(format!("`{shown}` has no attribute or method `{name}`")),
+                    ),
+                )
             }
             _ => Sugar::Value(self.unsupported()),
         }
@@ -440,4 +450,34 @@ fn cast_method(name: &str) -> Option<crate::types::ScalarType> {
         "double" => ScalarType::Float64,
         _ => return None,
     })
+}
+
+/// Whether `value.name` is a builtin method, as PyTorch's
+/// `BuiltinFunction::tryCreate` decides: an overload of `aten::name` takes
+/// the value as its first argument, named `self` (`xs.count` is
+/// `aten::count(t[] self, t el)`; `aten::add.t(t[] a, t[] b)` makes no
+/// `xs.add`).
+fn builtin_method(ty: &Type, name: &str) -> bool {
+    registry().overloads(&format!("aten::{name}")).iter().any(|schema| {
+        schema
+            .arguments
+            .first()
+            .is_some_and(|first| first.name == "self" && matching::is_subtype(ty, &first.ty, &mut HashMap::new()))
+    })
+}
+
+/// Types whose attributes are builtin methods only: anything else read
+/// from them is PyTorch's "object has no attribute or method".
+fn has_no_attributes(ty: &Type) -> bool {
+    matches!(
+        ty,
+        Type::Int
+            | Type::Float
+            | Type::Bool
+            | Type::Str
+            | Type::List(_)
+            | Type::Dict(..)
+            | Type::Tuple(_)
+            | Type::Optional(_)
+    )
 }
