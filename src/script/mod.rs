@@ -539,7 +539,6 @@ pub(crate) fn for_each_expression<'a>(stmt: &'a Stmt, f: &mut dyn FnMut(&'a Expr
 pub(crate) fn static_condition(host: &Host<'_>, unit: &Unit, test: &Expr) -> Option<bool> {
     match &test.kind {
         ExprKind::Literal(Literal::Bool(b)) => Some(*b),
-        ExprKind::Literal(Literal::None) => Some(false),
         ExprKind::UnaryOp { op: UnaryOp::Not, operand } => static_condition(host, unit, operand).map(|b| !b),
         ExprKind::Call { func, args } => {
             let name = dotted(host, func)?;

@@ -28,32 +28,46 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
     }
 
-    /// A condition as a bool, as PyTorch converts one: a Tensor, int or
-    /// float through `aten::Bool`, a list by whether it is empty; an
-    /// Optional is an error.
+    /// A condition as a bool, as PyTorch converts one (`bool(v)`): a
+    /// Tensor, int or float through `aten::Bool`, a list, dict or str by
+    /// whether it is empty; a tuple, an Optional, `None` or a device is an
+    /// error.
     pub(super) fn condition(&mut self, test: &Expr) -> ValueId {
         let v = self.value(test);
+        self.truth(v, test.span)
+    }
+
+    /// A value as a bool, as [`Emitter::condition`] converts it.
+    fn truth(&mut self, v: ValueId, span: Span) -> ValueId {
         match self.ty(v) {
             Type::Bool | Type::Any => v,
-            // A list is true when it is not empty.
-            Type::List(_) => {
-                let n = self.node(op::aten::len, vec![v], vec![Type::Int], Attr::None, test.span)[0];
-                let zero = self.constant(Constant::Int(0), None);
-                self.node(op::aten::gt, vec![n, zero], vec![Type::Bool], Attr::None, test.span)[0]
-            }
+            // A container is true when it is not empty.
+            Type::List(_) | Type::Dict(..) | Type::Str => self.nonempty(v, span),
             Type::Tensor | Type::Int | Type::Float => {
-                self.node(op::aten::Bool, vec![v], vec![Type::Bool], Attr::None, test.span)[0]
+                self.node(op::aten::Bool, vec![v], vec![Type::Bool], Attr::None, span)[0]
             }
             Type::Optional(_) => {
                 let shown = self.ty(v);
                 self.error(
-                    Diagnostic::new(Code::E2011, test.span, format!("Could not cast value of type {shown} to bool"))
+                    Diagnostic::new(Code::E2011, span, format!("Could not cast value of type {shown} to bool"))
                         .label("an Optional is not a condition")
                         .help("test `is not None` first"),
                 )
             }
+            shown @ (Type::Tuple(_) | Type::None | Type::Device) => self.error(
+                Diagnostic::new(Code::E2011, span, format!("Could not cast value of type {shown} to bool"))
+                    .label(format!("`bool()` takes no `{shown}`"))
+                    .help("compare the value with what it should be instead"),
+            ),
             _ => self.unsupported(),
         }
+    }
+
+    /// `len(v) > 0`: the truth of a list, dict or str.
+    pub(super) fn nonempty(&mut self, v: ValueId, span: Span) -> ValueId {
+        let n = self.node(op::aten::len, vec![v], vec![Type::Int], Attr::None, span)[0];
+        let zero = self.constant(Constant::Int(0), None);
+        self.node(op::aten::gt, vec![n, zero], vec![Type::Bool], Attr::None, span)[0]
     }
 
     /// An expression as an IR value.
@@ -136,6 +150,21 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     let object = self.expr(object);
                     return self.attribute(object, &Ident { name: *name, span: *span }, e.span);
                 }
+                // PyTorch's emitter takes hasattr's name from the source text.
+                if let ExprKind::Name(f) = func.kind
+                    && self.host.name(f) == "hasattr"
+                    && self.lookup(f).is_none()
+                    && let [_, Arg { kind: ArgKind::Positional(attr), .. }] = args.as_slice()
+                    && !matches!(attr.kind, ExprKind::Literal(Literal::Str(_)))
+                {
+                    return Sugar::Value(
+                        self.error(
+                            Diagnostic::new(Code::E2012, e.span, "hasattr's second argument must be a string literal")
+                                .label("the attribute's name is only known when the model runs")
+                                .help("write the name as a string literal: `hasattr(self, \"name\")`"),
+                        ),
+                    );
+                }
                 let callee = self.expr(func);
                 self.call(callee, args, e.span)
             }
@@ -163,10 +192,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     UnaryOp::Neg => self.call_aten(op::aten::neg, vec![v], vec![], e.span),
                     UnaryOp::Pos => v,
                     UnaryOp::Not => {
-                        let b = match self.ty(v) {
-                            Type::Bool | Type::Any => v,
-                            _ => self.node(op::aten::Bool, vec![v], vec![Type::Bool], Attr::None, e.span)[0],
-                        };
+                        let b = self.truth(v, operand.span);
                         self.call_aten(op::aten::__not__, vec![b], vec![], e.span)
                     }
                     UnaryOp::Invert => self.call_aten(op::aten::bitwise_not, vec![v], vec![], e.span),

@@ -372,6 +372,13 @@ impl Emitter<'_, '_, '_> {
                     Type::List(element) => *element,
                     Type::Str => Type::Str,
                     Type::Tensor => Type::Tensor,
+                    shown @ (Type::Int | Type::Float | Type::Bool | Type::None | Type::Optional(_) | Type::Device) => {
+                        self.error(
+                            Diagnostic::new(Code::E2012, iter.span, format!("'{shown}' object is not iterable"))
+                                .label(format!("a `{shown}` has no items to loop over")),
+                        );
+                        return Ok(());
+                    }
                     _ => return Err(self.stop_here()),
                 };
                 let n = self.call_aten(op::aten::len, vec![iterable], vec![], iter.span);

@@ -300,9 +300,13 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 }
                 Type::Tuple(items) => {
                     let (n, m) = (targets.len(), items.len());
+                    let message = if m > n {
+                        format!("too many values to unpack: need {n} but found {m}")
+                    } else {
+                        format!("need {n} values to unpack but found only {m}")
+                    };
                     let failed = self.error(
-                        Diagnostic::new(Code::E2010, span, format!("need {n} values to unpack but found only {m}"))
-                            .label(format!("{n} names for a tuple of {m}")),
+                        Diagnostic::new(Code::E2010, span, message).label(format!("{n} names for a tuple of {m}")),
                     );
                     // The names still exist, with an error type, so their
                     // uses do not report again.
@@ -349,6 +353,28 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                             _ => t,
                         };
                         self.assign(t, value, span);
+                    }
+                }
+                shown @ (Type::Int
+                | Type::Float
+                | Type::Bool
+                | Type::Str
+                | Type::None
+                | Type::Optional(_)
+                | Type::Device
+                | Type::Tensor
+                | Type::Dict(..)) => {
+                    let failed = self.error(
+                        Diagnostic::new(Code::E2010, span, format!("{shown} cannot be used as a tuple"))
+                            .label(format!("{} names for one `{shown}`", targets.len()))
+                            .help("unpack a tuple or a list, or assign to one name"),
+                    );
+                    for t in targets {
+                        let t = match &t.kind {
+                            ExprKind::Starred(inner) => inner,
+                            _ => t,
+                        };
+                        self.assign(t, failed, span);
                     }
                 }
                 _ => {
