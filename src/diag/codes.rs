@@ -65,6 +65,7 @@ codes! {
     E2014: "no overload of an operator accepts the arguments",
     E2015: "a recursive call in compiled code",
     E2016: "a module is constructed in compiled code",
+    E2017: "an annotation names no TorchScript type",
     E3001: "a Python construct TorchScript does not support",
     E3002: "variable or keyword-only arguments in a compiled function",
     E3003: "else branch of a loop in compiled code",

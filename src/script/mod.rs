@@ -16,6 +16,7 @@ mod globals;
 mod literal;
 pub mod signature;
 pub mod slots;
+mod type_names;
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -283,6 +284,7 @@ pub fn check(host: &mut Host<'_>, selected: &Selected, all_overloads: bool) -> V
             continue;
         }
         let mut found = frontend::check(host, &unit);
+        found.extend(type_names::check(host, &unit));
         found.extend(globals::check(host, &unit));
         // Typing and IR emission. After the cheaper checks found something,
         // only what they cannot see is added: a module attribute that does
