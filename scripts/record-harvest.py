@@ -80,11 +80,12 @@ def main():
     cases = sorted(CORPUS.glob("cases/harvest_*/*.py"))
     with multiprocessing.get_context("fork").Pool(2, maxtasksperchild=1) as pool:
         results = pool.map(record, cases, chunksize=1)
+    names = [str(path.relative_to(CORPUS / "cases"))[: -len(".py")] for path in cases]
+    broken = [f"{case}: not a TorchScript verdict: {r['python_error']}" for case, r in zip(names, results) if "python_error" in r]
+    if broken:
+        sys.exit("\n".join(broken))
     with open(CORPUS / "harvest.jsonl", "w") as out:
-        for path, result in zip(cases, results):
-            case = str(path.relative_to(CORPUS / "cases"))[: -len(".py")]
-            if "python_error" in result:
-                sys.exit(f"{case}: not a TorchScript verdict: {result['python_error']}")
+        for case, result in zip(names, results):
             out.write(json.dumps({"case": case, "category": case.split("/")[0], **result}, sort_keys=True) + "\n")
             if result["accepted"]:
                 print(f"{case}: accepted", file=sys.stderr)

@@ -310,6 +310,8 @@ pub fn check(host: &mut Host<'_>, selected: &Selected, all_overloads: bool) -> V
         units.add_callees(host, &unit);
     }
     crate::diag::sort(&mut diagnostics);
+    // An unrolled loop compiles its body once per module: its errors once.
+    diagnostics.dedup_by(|a, b| a.code == b.code && a.span() == b.span() && a.message == b.message);
     diagnostics
 }
 

@@ -334,7 +334,35 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     // a constant key, read like an attribute.
                     Sugar::Module(container, holder) => {
                         let indexed = matches!(container.class.name.as_ref(), "ModuleList" | "Sequential");
+                        let keyed = super::loops::is_module_dict(&container);
                         let key = match (&index.kind, literal::int(index)) {
+                            // A ModuleDict's key is a string literal of the source.
+                            (ExprKind::Literal(Literal::Str(key)), _) if keyed => {
+                                let key = self.host.name(*key).to_string();
+                                let children = crate::host::module::child_instances(&container);
+                                if !children.iter().any(|(name, _)| *name == key) {
+                                    let keys: Vec<String> = children.iter().map(|(k, _)| format!("`{k}`")).collect();
+                                    return Sugar::Value(
+                                        self.sure_error(
+                                            Diagnostic::new(Code::E2013, e.span, format!("Key Error, {key}"))
+                                                .label(format!("the ModuleDict has no `{key}`"))
+                                                .note(format!("its keys: {}", keys.join(", "))),
+                                        ),
+                                    );
+                                }
+                                Some(key)
+                            }
+                            _ if keyed => {
+                                return Sugar::Value(self.sure_error(
+                                    Diagnostic::new(
+                                        Code::E3001,
+                                        e.span,
+                                        "Unable to extract string literal index. ModuleDict indexing is only supported with string literals. For example, 'i = \"a\"; self.layers[i](x)' will fail because i is not a literal. Enumeration of ModuleDict is supported, e.g. 'for k, v in self.items(): out = v(inp)'",
+                                    )
+                                    .label("not a string literal")
+                                    .help("iterate over the modules with `for k, v in self.layers.items():`"),
+                                ));
+                            }
                             (ExprKind::Literal(Literal::Str(key)), _) => Some(self.host.name(*key).to_string()),
                             (_, Some(Err(digits))) => {
                                 return Sugar::Value(self.sure_error(errors::integer_out_of_range(digits)));

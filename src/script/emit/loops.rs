@@ -280,7 +280,8 @@ impl Emitter<'_, '_, '_> {
             && let ExprKind::Name(index) = index.kind
             && let Sugar::Module(container, value) = self.expr(parts[0])
         {
-            return self.unrolled_modules(item, Some(index), Unrolled::Modules, &container, value, span, body);
+            let what = if is_module_dict(&container) { Unrolled::Keys } else { Unrolled::Modules };
+            return self.unrolled_modules(item, Some(index), what, &container, value, span, body);
         }
         // Each source is the loop counter (`range`, `enumerate`'s index) or
         // a list read at the counter.
@@ -326,8 +327,10 @@ impl Emitter<'_, '_, '_> {
                 match sugar {
                     // `for layer in self.layers:` over a ModuleList or
                     // Sequential is unrolled: the body once per submodule.
+                    // A ModuleDict iterates over its keys.
                     Sugar::Module(container, value) if form.is_empty() => {
-                        return self.unrolled_modules(target, None, Unrolled::Modules, &container, value, span, body);
+                        let what = if is_module_dict(&container) { Unrolled::Keys } else { Unrolled::Modules };
+                        return self.unrolled_modules(target, None, what, &container, value, span, body);
                     }
                     // A module container unrolls only on its own (or
                     // enumerated), not zipped with a list.
@@ -637,4 +640,10 @@ fn assigned_names(body: &[Stmt]) -> Vec<Symbol> {
     out.sort();
     out.dedup();
     out
+}
+
+/// Whether a module is an `nn.ModuleDict` (or a subclass of it): iterating
+/// it gives its keys.
+pub(super) fn is_module_dict(container: &Instance) -> bool {
+    container.class.mro().iter().any(|c| &*c.name == "ModuleDict" && c.module_path.starts_with("torch.nn"))
 }
