@@ -458,6 +458,12 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
     }
 
     pub(super) fn name(&mut self, name: Symbol, span: Span) -> Sugar {
+        if self.lookup(name).is_none()
+            && let Some(error) = self.mismatched.get(&name)
+        {
+            let error = error.clone();
+            return Sugar::Value(self.error(error));
+        }
         if let (None, Some(&(at, branch))) = (self.lookup(name), self.partial.get(&name)) {
             let text = self.host.name(name).to_string();
             return Sugar::Value(
