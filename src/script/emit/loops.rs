@@ -31,6 +31,15 @@ impl Emitter<'_, '_, '_> {
                 [Expr { kind: ExprKind::Name(k), .. }, Expr { kind: ExprKind::Name(m), .. }] => (Some(*k), Some(*m)),
                 _ => return Err(self.stop_here()),
             },
+            // `for a, b in self.layers`: a submodule is no tuple.
+            (Unrolled::Modules, ExprKind::Tuple(_)) => {
+                self.error(
+                    Diagnostic::new(Code::E2010, target.span, "module cannot be used as a tuple")
+                        .label("each trip gives one submodule")
+                        .help("loop over the modules with one name, or with `enumerate` for an index too"),
+                );
+                return Ok(());
+            }
             _ => return Err(self.stop_here()),
         };
         let instances = crate::host::module::child_instances(container);

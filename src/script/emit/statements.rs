@@ -161,6 +161,26 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             }
             StmtKind::AnnAssign { target, annotation, value } => {
                 let Some(value) = value else { return Ok(()) };
+                // A block's annotation declares a variable of that block; one
+                // of an enclosing block keeps its type (PyTorch's
+                // `findInParentFrame`).
+                let depth = self.scopes.len();
+                if let ExprKind::Name(n) = target.kind
+                    && !self.scopes[depth - 1].contains_key(&n)
+                    && self.scopes[..depth - 1].iter().any(|scope| scope.contains_key(&n))
+                {
+                    let text = self.host.name(n).to_string();
+                    self.error(
+                        Diagnostic::new(
+                            Code::E2006,
+                            stmt.span,
+                            format!("Attempting to declare and annotate the type of variable '{text}' but it is already defined in an outer block"),
+                        )
+                        .label(format!("`{text}` already has a type, from before this block"))
+                        .help(format!("annotate `{text}` where it is first assigned, or drop this annotation")),
+                    );
+                    return Ok(());
+                }
                 let declared = annotation::parse(self.host, annotation);
                 // `xs: List[int] = []`: the annotation types the empty literal.
                 let v = match (&value.kind, &declared) {
