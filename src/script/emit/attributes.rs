@@ -83,6 +83,29 @@ impl Emitter<'_, '_, '_> {
                     Descriptor::Static(Value::Function(f)) => Sugar::Function(f.clone()),
                     _ => Sugar::Value(self.unsupported()),
                 },
+                // `Decoder.n_layers`: the class's attribute is a Python value
+                // to compiled code, as a global one is.
+                Some(
+                    value @ (Value::Int(_)
+                    | Value::Float(_)
+                    | Value::Bool(_)
+                    | Value::Str(_)
+                    | Value::List(_)
+                    | Value::Tuple(_)
+                    | Value::Dict(_)),
+                ) => {
+                    let type_name = value.type_name();
+                    let class_name = class.name.clone();
+                    Sugar::Value(self.error(
+                        Diagnostic::new(
+                            Code::E2001,
+                            span,
+                            format!("python value of type '{type_name}' cannot be used as a value. Perhaps it is a closed over global variable? If so, please consider passing it in as an argument or use a local variable instead."),
+                        )
+                        .label(format!("`{class_name}.{name}` is a class attribute, a `{type_name}`"))
+                        .help(format!("read it through the module: `self.{name}`")),
+                    ))
+                }
                 _ => Sugar::Value(self.unsupported()),
             },
             Sugar::Value(v) if self.ty(v) == Type::Tensor => {
