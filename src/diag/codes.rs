@@ -66,6 +66,7 @@ codes! {
     E2015: "a recursive call in compiled code",
     E2016: "a module is constructed in compiled code",
     E2017: "a boolean-dispatch argument is not a constant",
+    E2018: "an annotation names no TorchScript type",
     E3001: "a Python construct TorchScript does not support",
     E3002: "variable or keyword-only arguments in a compiled function",
     E3003: "else branch of a loop in compiled code",

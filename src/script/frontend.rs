@@ -32,6 +32,26 @@ pub(super) fn check(host: &Host<'_>, unit: &Unit) -> Vec<Diagnostic> {
                 .help("declare each argument explicitly, as an ordinary parameter"),
             );
         }
+        if let Some(default) = &param.default
+            && matches!(
+                default.kind,
+                ExprKind::List(_)
+                    | ExprKind::Dict(_)
+                    | ExprKind::Set(_)
+                    | ExprKind::ListComp { .. }
+                    | ExprKind::DictComp { .. }
+            )
+        {
+            out.push(
+                Diagnostic::new(
+                    Code::E3001,
+                    default.span,
+                    "Mutable default parameters are not supported because Python binds them to the function and they persist across function calls.",
+                )
+                .label("a list or dict made once, when `def` runs")
+                .help("default to `None` and make the value in the body: `if x is None: x = [...]`"),
+            );
+        }
     }
     each_statement(host, unit, &def.body, &mut |stmt| statement(host, stmt, &mut out));
     out

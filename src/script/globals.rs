@@ -91,6 +91,14 @@ pub(super) fn check(host: &mut Host<'_>, unit: &Unit) -> Vec<Diagnostic> {
     let stores = store_spans(def);
     let mut expressions = Vec::new();
     each_statement(host, unit, &def.body, &mut |stmt| for_each_expression(stmt, &mut |e| expressions.push(e)));
+    // A local's annotation names a type, not a value (type_names.rs).
+    let mut annotations = Vec::new();
+    each_statement(host, unit, &def.body, &mut |stmt| {
+        if let StmtKind::AnnAssign { annotation, .. } = &stmt.kind {
+            annotations.push(annotation.span);
+        }
+    });
+    expressions.retain(|e| !annotations.iter().any(|a| a.start <= e.span.start && e.span.end <= a.end));
     {
         for &e in &expressions {
             match &e.kind {
@@ -228,7 +236,7 @@ fn is_python_value(v: &Value) -> bool {
 
 /// Names a function binds: parameters and every assignment target, loop
 /// variable, `with ... as` and comprehension variable in its body.
-fn local_names(def: &FunctionDef) -> HashSet<Symbol> {
+pub(super) fn local_names(def: &FunctionDef) -> HashSet<Symbol> {
     let mut names: HashSet<Symbol> = def.params.iter().map(|p| p.name.name).collect();
     for stmt in &def.body {
         walk(Node::Stmt(stmt), &mut |node| {

@@ -16,6 +16,7 @@ mod globals;
 mod literal;
 pub mod signature;
 pub mod slots;
+mod type_names;
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -24,7 +25,7 @@ use crate::diag::Diagnostic;
 use crate::host::Selected;
 use crate::host::eval::Host;
 pub use crate::host::unit::Unit;
-use crate::host::value::{Class, Descriptor, EntryKind, Function, Instance, Value};
+use crate::host::value::{Descriptor, EntryKind, Function, Instance, Value};
 use crate::syntax::ast::{ArgKind, CmpOp, Expr, ExprKind, FunctionDef, Literal, Stmt, StmtKind, UnaryOp};
 use crate::syntax::visit::{Node, walk};
 
@@ -293,6 +294,7 @@ pub fn check(host: &mut Host<'_>, selected: &Selected, all_overloads: bool) -> V
             continue;
         }
         let mut found = frontend::check(host, &unit);
+        found.extend(type_names::check(host, &unit));
         found.extend(globals::check(host, &unit));
         // Typing and IR emission. After the cheaper checks found something,
         // only what they cannot see is added: a module attribute that does
@@ -311,10 +313,15 @@ pub fn check(host: &mut Host<'_>, selected: &Selected, all_overloads: bool) -> V
                 .collect();
             found.extend(missing);
         }
+        if let Some(owner) = &unit.owner {
+            found = found.into_iter().map(|d| units.with_holders(host, owner, d)).collect();
+        }
         diagnostics.extend(found);
         units.add_callees(host, &unit);
     }
     crate::diag::sort(&mut diagnostics);
+    // An unrolled loop compiles its body once per module: its errors once.
+    diagnostics.dedup_by(|a, b| a.code == b.code && a.span() == b.span() && a.message == b.message);
     diagnostics
 }
 
@@ -338,10 +345,45 @@ fn traced_only(host: &Host<'_>) -> HashSet<*const Instance> {
 struct Units {
     list: Vec<Unit>,
     seen_functions: HashSet<*const FunctionDef>,
-    seen_classes: HashSet<*const Class>,
+    /// Module instances visited: a class's methods are added once (by
+    /// their definitions), but every instance's submodules are visited — a
+    /// `Sequential` inside a `Sequential` holds other modules than the outer.
+    seen_modules: HashSet<*const Instance>,
+    /// Each submodule's holder and the attribute holding it.
+    holders: HashMap<*const Instance, (Rc<Instance>, String)>,
 }
 
 impl Units {
+    /// An error in a submodule's method, with the chain that holds the
+    /// submodule: a note naming its path from the entry (`self.body[0][0]`)
+    /// and, in each holder whose class is the file's, the reads of the
+    /// attribute holding it as secondary labels.
+    fn with_holders(&self, host: &Host<'_>, owner: &Rc<Instance>, mut d: Diagnostic) -> Diagnostic {
+        let mut path = Vec::new();
+        let mut at = owner.clone();
+        while let Some((holder, name)) = self.holders.get(&Rc::as_ptr(&at)) {
+            path.push((holder.clone(), name.clone()));
+            at = holder.clone();
+        }
+        if path.is_empty() {
+            return d;
+        }
+        let mut text = String::from("self");
+        for (_, name) in path.iter().rev() {
+            if name.parse::<usize>().is_ok() {
+                text.push_str(&format!("[{name}]"));
+            } else {
+                text.push_str(&format!(".{name}"));
+            }
+        }
+        for (holder, name) in &path {
+            for span in attribute_reads(host, holder, name) {
+                d = d.secondary(span, format!("`{}` runs `self.{name}` here", holder.class.name));
+            }
+        }
+        d.note(format!("`{}` is the module at `{text}` of the entry", owner.class.name))
+    }
+
     fn add_function(&mut self, f: &Rc<Function>, owner: Option<Rc<Instance>>) {
         self.add_aliased(f, owner, None);
     }
@@ -371,10 +413,11 @@ impl Units {
     /// A module: its submodules first (as PyTorch converts them first), then
     /// `forward` and the `@torch.jit.export` methods.
     fn add_module(&mut self, host: &mut Host<'_>, instance: &Rc<Instance>) {
-        if !self.seen_classes.insert(Rc::as_ptr(&instance.class)) {
+        if !self.seen_modules.insert(Rc::as_ptr(instance)) {
             return;
         }
-        for (_, child) in crate::host::module::child_instances(instance) {
+        for (name, child) in crate::host::module::child_instances(instance) {
+            self.holders.entry(Rc::as_ptr(&child)).or_insert_with(|| (instance.clone(), name));
             self.add_module(host, &child);
         }
         self.add_own_methods(host, instance);
@@ -572,7 +615,6 @@ pub(crate) fn for_each_expression<'a>(stmt: &'a Stmt, f: &mut dyn FnMut(&'a Expr
 pub(crate) fn static_condition(host: &Host<'_>, unit: &Unit, test: &Expr) -> Option<bool> {
     match &test.kind {
         ExprKind::Literal(Literal::Bool(b)) => Some(*b),
-        ExprKind::Literal(Literal::None) => Some(false),
         ExprKind::UnaryOp { op: UnaryOp::Not, operand } => static_condition(host, unit, operand).map(|b| !b),
         ExprKind::Call { func, args } => {
             let name = dotted(host, func)?;
@@ -645,4 +687,27 @@ fn self_attribute(host: &Host<'_>, unit: &Unit, name: &str) -> Option<Value> {
         return Some(v.clone());
     }
     owner.module.borrow().as_ref().and_then(|state| state.get(name))
+}
+
+/// Where a module's own `forward` (a class of the model file, not of the
+/// prelude) reads `self.name`.
+fn attribute_reads(host: &Host<'_>, holder: &Instance, name: &str) -> Vec<crate::source::Span> {
+    let Some(forward) = host.interner.get("forward") else { return Vec::new() };
+    let Some(Value::Function(forward)) = holder.class.lookup(forward) else { return Vec::new() };
+    if host.map.get(forward.file).name.starts_with("<prelude>") {
+        return Vec::new();
+    }
+    let mut spans = Vec::new();
+    for stmt in &forward.def.body {
+        walk(Node::Stmt(stmt), &mut |node| {
+            if let Node::Expr(e) = node
+                && let ExprKind::Attribute { value, attr } = &e.kind
+                && matches!(value.kind, ExprKind::Name(n) if host.name(n) == "self")
+                && host.name(attr.name) == name
+            {
+                spans.push(e.span);
+            }
+        });
+    }
+    spans
 }

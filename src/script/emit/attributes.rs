@@ -84,6 +84,29 @@ impl Emitter<'_, '_, '_> {
                     Descriptor::Static(Value::Function(f)) => Sugar::Function(f.clone()),
                     _ => Sugar::Value(self.unsupported()),
                 },
+                // `Decoder.n_layers`: the class's attribute is a Python value
+                // to compiled code, as a global one is.
+                Some(
+                    value @ (Value::Int(_)
+                    | Value::Float(_)
+                    | Value::Bool(_)
+                    | Value::Str(_)
+                    | Value::List(_)
+                    | Value::Tuple(_)
+                    | Value::Dict(_)),
+                ) => {
+                    let type_name = value.type_name();
+                    let class_name = class.name.clone();
+                    Sugar::Value(self.error(
+                        Diagnostic::new(
+                            Code::E2001,
+                            span,
+                            format!("python value of type '{type_name}' cannot be used as a value. Perhaps it is a closed over global variable? If so, please consider passing it in as an argument or use a local variable instead."),
+                        )
+                        .label(format!("`{class_name}.{name}` is a class attribute, a `{type_name}`"))
+                        .help(format!("read it through the module: `self.{name}`")),
+                    ))
+                }
                 _ => Sugar::Value(self.unsupported()),
             },
             Sugar::Value(v) if self.ty(v) == Type::Tensor => {
@@ -122,10 +145,7 @@ impl Emitter<'_, '_, '_> {
             }
             // Methods of lists, dicts and strings are aten operators too
             // (`xs.append(v)` is `aten::append`, `s.format(...)` `aten::format`).
-            Sugar::Value(v)
-                if matches!(self.ty(v), Type::List(_) | Type::Dict(..) | Type::Str)
-                    && registry().contains(&format!("aten::{name}")) =>
-            {
+            Sugar::Value(v) if builtin_method(&self.ty(v), &name) => {
                 Sugar::TensorMethod(v, OpKind::intern(&format!("aten::{name}")))
             }
             Sugar::Value(v) if self.ty(v) == Type::Any => Sugar::Value(v),
@@ -144,6 +164,19 @@ impl Emitter<'_, '_, '_> {
                     }
                     None => Sugar::Value(self.unsupported()),
                 }
+            }
+            Sugar::Value(v) if has_no_attributes(&self.ty(v)) => {
+                let shown = self.type_text(v);
+                Sugar::Value(
+                    self.error(
+                        Diagnostic::new(
+                            Code::E2012,
+                            span,
+                            format!("'{shown}' object has no attribute or method '{name}'."),
+                        )
+                        .label(format!("`{shown}` has no attribute or method `{name}`")),
+                    ),
+                )
             }
             _ => Sugar::Value(self.unsupported()),
         }
@@ -353,9 +386,32 @@ fn tensor_property(name: &str) -> Option<OpKind> {
         "device" => op::prim::device,
         "layout" => op::prim::layout,
         "is_cuda" => op::prim::is_cuda,
+        "is_cpu" => op::prim::is_cpu,
+        "is_xpu" => op::prim::is_xpu,
+        "is_mps" => op::prim::is_mps,
+        "is_ipu" => op::prim::is_ipu,
+        "is_mtia" => op::prim::is_mtia,
+        "is_maia" => op::prim::is_maia,
+        "is_vulkan" => op::prim::is_vulkan,
+        "is_meta" => op::prim::is_meta,
+        "is_sparse" => op::prim::is_sparse,
+        "is_sparse_csr" => op::prim::is_sparse_csr,
+        "is_mkldnn" => op::prim::is_mkldnn,
+        "is_quantized" => op::prim::is_quantized,
+        "is_nested" => op::prim::is_nested,
+        "is_leaf" => op::aten::is_leaf,
         "requires_grad" => op::prim::requires_grad,
         "data" => op::prim::data,
+        "grad" => op::prim::grad,
+        "ndim" => op::aten::dim,
+        "itemsize" => op::prim::itemsize,
+        "nbytes" => op::prim::nbytes,
         "T" => op::aten::numpy_T,
+        "mT" => op::aten::mT,
+        "H" => op::aten::matrix_H,
+        "mH" => op::aten::mH,
+        "real" => op::aten::real,
+        "imag" => op::aten::imag,
         _ => return None,
     })
 }
@@ -441,4 +497,34 @@ fn cast_method(name: &str) -> Option<crate::types::ScalarType> {
         "double" => ScalarType::Float64,
         _ => return None,
     })
+}
+
+/// Whether `value.name` is a builtin method, as PyTorch's
+/// `BuiltinFunction::tryCreate` decides: an overload of `aten::name` takes
+/// the value as its first argument, named `self` (`xs.count` is
+/// `aten::count(t[] self, t el)`; `aten::add.t(t[] a, t[] b)` makes no
+/// `xs.add`).
+fn builtin_method(ty: &Type, name: &str) -> bool {
+    registry().overloads(&format!("aten::{name}")).iter().any(|schema| {
+        schema
+            .arguments
+            .first()
+            .is_some_and(|first| first.name == "self" && matching::is_subtype(ty, &first.ty, &mut HashMap::new()))
+    })
+}
+
+/// Types whose attributes are builtin methods only: anything else read
+/// from them is PyTorch's "object has no attribute or method".
+fn has_no_attributes(ty: &Type) -> bool {
+    matches!(
+        ty,
+        Type::Int
+            | Type::Float
+            | Type::Bool
+            | Type::Str
+            | Type::List(_)
+            | Type::Dict(..)
+            | Type::Tuple(_)
+            | Type::Optional(_)
+    )
 }

@@ -76,7 +76,14 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             } else {
                 let text = self.host.name(name).to_string();
                 let mismatch = errors::Mismatch::Branches { variable: text, then: tt, orelse: et };
-                self.diagnostics.push(errors::type_mismatch(span, mismatch));
+                let error = errors::type_mismatch(span, mismatch);
+                if before.is_none() {
+                    // New in the `if`: an error only if used later, as
+                    // PyTorch's environment records it for the variable.
+                    self.mismatched.insert(name, error);
+                    continue;
+                }
+                self.diagnostics.push(error);
                 Type::Any
             };
             self.graph.block_mut(then_block).returns.push(t);

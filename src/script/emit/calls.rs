@@ -142,12 +142,22 @@ impl Emitter<'_, '_, '_> {
                 "int" if positional.len() == 1 => {
                     Sugar::Value(self.call_aten(op::aten::Int, positional, keywords, span))
                 }
+                // `bool(b)` of a bool is `b`; of a container, whether it is
+                // empty (as a condition).
+                "bool" if positional.len() == 1 && self.ty(positional[0]) == Type::Bool => Sugar::Value(positional[0]),
+                "bool"
+                    if positional.len() == 1
+                        && matches!(self.ty(positional[0]), Type::List(_) | Type::Dict(..) | Type::Str) =>
+                {
+                    Sugar::Value(self.nonempty(positional[0], span))
+                }
                 "bool" if positional.len() == 1 => {
                     Sugar::Value(self.call_aten(op::aten::Bool, positional, keywords, span))
                 }
                 "str" if positional.len() == 1 => {
                     Sugar::Value(self.call_aten(op::aten::str, positional, keywords, span))
                 }
+                "tuple" if keywords.is_empty() => Sugar::Value(self.tuple_of(&positional, span)),
                 // `list(xs)` copies a list (or a string's characters).
                 "list" if positional.len() == 1 => {
                     Sugar::Value(self.call_aten(op::aten::list, positional, keywords, span))
@@ -174,17 +184,73 @@ impl Emitter<'_, '_, '_> {
                 }
                 _ => Sugar::Value(self.unsupported()),
             },
-            Sugar::Value(v) if self.ty(v) == Type::Tensor => {
+            Sugar::Value(v)
+                if matches!(
+                    self.ty(v),
+                    Type::Tensor
+                        | Type::Int
+                        | Type::Float
+                        | Type::Bool
+                        | Type::Str
+                        | Type::None
+                        | Type::List(_)
+                        | Type::Dict(..)
+                        | Type::Tuple(_)
+                        | Type::Optional(_)
+                ) =>
+            {
                 let shown = self.ty(v);
                 Sugar::Value(
                     self.error(
                         Diagnostic::new(Code::E2012, span, format!("cannot call a value of type '{shown}'"))
-                            .label("a tensor is not callable"),
+                            .label(format!("a `{shown}` is not callable")),
                     ),
                 )
             }
             Sugar::Value(v) if self.ty(v) == Type::Any => Sugar::Value(v),
             _ => Sugar::Value(self.unsupported()),
+        }
+    }
+
+    /// `tuple(x)`: the items of a tuple, built again, as PyTorch's emitter
+    /// does; what it cannot unpack statically (a list, a tensor) is an error.
+    fn tuple_of(&mut self, positional: &[ValueId], span: Span) -> ValueId {
+        let [x] = positional else {
+            let n = positional.len();
+            return self.error(
+                Diagnostic::new(Code::E2010, span, format!("tuple expected exactly 1 arguments but found {n}"))
+                    .label(format!("{n} arguments to `tuple`"))
+                    .help("build the tuple directly: `(a, b)`"),
+            );
+        };
+        match self.ty(*x) {
+            Type::Tuple(items) => {
+                let parts = self.node(op::prim::TupleUnpack, vec![*x], items.clone(), Attr::None, span);
+                self.node(op::prim::TupleConstruct, parts, vec![Type::Tuple(items)], Attr::None, span)[0]
+            }
+            Type::Any => *x,
+            Type::List(_) => self.error(
+                Diagnostic::new(
+                    Code::E2010,
+                    span,
+                    "cannot statically infer the expected size of a list in this context",
+                )
+                .label("a list's length is only known when the model runs")
+                .help("build the tuple from its items: `(xs[0], xs[1])`"),
+            ),
+            shown @ (Type::Int
+            | Type::Float
+            | Type::Bool
+            | Type::Str
+            | Type::None
+            | Type::Optional(_)
+            | Type::Device
+            | Type::Tensor
+            | Type::Dict(..)) => self.error(
+                Diagnostic::new(Code::E2010, span, format!("{shown} cannot be used as a tuple"))
+                    .label(format!("a `{shown}` has no items to make a tuple of")),
+            ),
+            _ => self.unsupported(),
         }
     }
 

@@ -32,32 +32,46 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
     }
 
-    /// A condition as a bool, as PyTorch converts one: a Tensor, int or
-    /// float through `aten::Bool`, a list by whether it is empty; an
-    /// Optional is an error.
+    /// A condition as a bool, as PyTorch converts one (`bool(v)`): a
+    /// Tensor, int or float through `aten::Bool`, a list, dict or str by
+    /// whether it is empty; a tuple, an Optional, `None` or a device is an
+    /// error.
     pub(super) fn condition(&mut self, test: &Expr) -> ValueId {
         let v = self.value(test);
+        self.truth(v, test.span)
+    }
+
+    /// A value as a bool, as [`Emitter::condition`] converts it.
+    fn truth(&mut self, v: ValueId, span: Span) -> ValueId {
         match self.ty(v) {
             Type::Bool | Type::Any => v,
-            // A list is true when it is not empty.
-            Type::List(_) => {
-                let n = self.node(op::aten::len, vec![v], vec![Type::Int], Attr::None, test.span)[0];
-                let zero = self.constant(Constant::Int(0), None);
-                self.node(op::aten::gt, vec![n, zero], vec![Type::Bool], Attr::None, test.span)[0]
-            }
+            // A container is true when it is not empty.
+            Type::List(_) | Type::Dict(..) | Type::Str => self.nonempty(v, span),
             Type::Tensor | Type::Int | Type::Float => {
-                self.node(op::aten::Bool, vec![v], vec![Type::Bool], Attr::None, test.span)[0]
+                self.node(op::aten::Bool, vec![v], vec![Type::Bool], Attr::None, span)[0]
             }
             Type::Optional(_) => {
                 let shown = self.ty(v);
                 self.error(
-                    Diagnostic::new(Code::E2011, test.span, format!("Could not cast value of type {shown} to bool"))
+                    Diagnostic::new(Code::E2011, span, format!("Could not cast value of type {shown} to bool"))
                         .label("an Optional is not a condition")
                         .help("test `is not None` first"),
                 )
             }
+            shown @ (Type::Tuple(_) | Type::None | Type::Device) => self.error(
+                Diagnostic::new(Code::E2011, span, format!("Could not cast value of type {shown} to bool"))
+                    .label(format!("`bool()` takes no `{shown}`"))
+                    .help("compare the value with what it should be instead"),
+            ),
             _ => self.unsupported(),
         }
+    }
+
+    /// `len(v) > 0`: the truth of a list, dict or str.
+    pub(super) fn nonempty(&mut self, v: ValueId, span: Span) -> ValueId {
+        let n = self.node(op::aten::len, vec![v], vec![Type::Int], Attr::None, span)[0];
+        let zero = self.constant(Constant::Int(0), None);
+        self.node(op::aten::gt, vec![n, zero], vec![Type::Bool], Attr::None, span)[0]
     }
 
     /// An expression as an IR value.
@@ -93,7 +107,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 }
                 _ => self.unsupported(),
             }),
-            ExprKind::Name(name) => self.name(*name),
+            ExprKind::Name(name) => self.name(*name, e.span),
             ExprKind::Attribute { value, attr } => {
                 let object = self.expr(value);
                 self.attribute(object, attr, e.span)
@@ -140,6 +154,21 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     let object = self.expr(object);
                     return self.attribute(object, &Ident { name: *name, span: *span }, e.span);
                 }
+                // PyTorch's emitter takes hasattr's name from the source text.
+                if let ExprKind::Name(f) = func.kind
+                    && self.host.name(f) == "hasattr"
+                    && self.lookup(f).is_none()
+                    && let [_, Arg { kind: ArgKind::Positional(attr), .. }] = args.as_slice()
+                    && !matches!(attr.kind, ExprKind::Literal(Literal::Str(_)))
+                {
+                    return Sugar::Value(
+                        self.error(
+                            Diagnostic::new(Code::E2012, e.span, "hasattr's second argument must be a string literal")
+                                .label("the attribute's name is only known when the model runs")
+                                .help("write the name as a string literal: `hasattr(self, \"name\")`"),
+                        ),
+                    );
+                }
                 let callee = self.expr(func);
                 self.call(callee, args, e.span)
             }
@@ -167,10 +196,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     UnaryOp::Neg => self.call_aten(op::aten::neg, vec![v], vec![], e.span),
                     UnaryOp::Pos => v,
                     UnaryOp::Not => {
-                        let b = match self.ty(v) {
-                            Type::Bool | Type::Any => v,
-                            _ => self.node(op::aten::Bool, vec![v], vec![Type::Bool], Attr::None, e.span)[0],
-                        };
+                        let b = self.truth(v, operand.span);
                         self.call_aten(op::aten::__not__, vec![b], vec![], e.span)
                     }
                     UnaryOp::Invert => self.call_aten(op::aten::bitwise_not, vec![v], vec![], e.span),
@@ -324,7 +350,35 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                     // a constant key, read like an attribute.
                     Sugar::Module(container, holder) => {
                         let indexed = matches!(container.class.name.as_ref(), "ModuleList" | "Sequential");
+                        let keyed = super::loops::is_module_dict(&container);
                         let key = match (&index.kind, literal::int(index)) {
+                            // A ModuleDict's key is a string literal of the source.
+                            (ExprKind::Literal(Literal::Str(key)), _) if keyed => {
+                                let key = self.host.name(*key).to_string();
+                                let children = crate::host::module::child_instances(&container);
+                                if !children.iter().any(|(name, _)| *name == key) {
+                                    let keys: Vec<String> = children.iter().map(|(k, _)| format!("`{k}`")).collect();
+                                    return Sugar::Value(
+                                        self.sure_error(
+                                            Diagnostic::new(Code::E2013, e.span, format!("Key Error, {key}"))
+                                                .label(format!("the ModuleDict has no `{key}`"))
+                                                .note(format!("its keys: {}", keys.join(", "))),
+                                        ),
+                                    );
+                                }
+                                Some(key)
+                            }
+                            _ if keyed => {
+                                return Sugar::Value(self.sure_error(
+                                    Diagnostic::new(
+                                        Code::E3001,
+                                        e.span,
+                                        "Unable to extract string literal index. ModuleDict indexing is only supported with string literals. For example, 'i = \"a\"; self.layers[i](x)' will fail because i is not a literal. Enumeration of ModuleDict is supported, e.g. 'for k, v in self.items(): out = v(inp)'",
+                                    )
+                                    .label("not a string literal")
+                                    .help("iterate over the modules with `for k, v in self.layers.items():`"),
+                                ));
+                            }
                             (ExprKind::Literal(Literal::Str(key)), _) => Some(self.host.name(*key).to_string()),
                             (_, Some(Err(digits))) => {
                                 return Sugar::Value(self.sure_error(errors::integer_out_of_range(digits)));
@@ -419,7 +473,13 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         }
     }
 
-    pub(super) fn name(&mut self, name: Symbol) -> Sugar {
+    pub(super) fn name(&mut self, name: Symbol, span: Span) -> Sugar {
+        if self.lookup(name).is_none()
+            && let Some(error) = self.mismatched.get(&name)
+        {
+            let error = error.clone();
+            return Sugar::Value(self.error(error));
+        }
         if let (None, Some(&(at, branch))) = (self.lookup(name), self.partial.get(&name)) {
             let text = self.host.name(name).to_string();
             return Sugar::Value(
@@ -458,6 +518,18 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 let text = self.host.name(name).to_string();
                 if self.host.builtins.attrs.borrow().contains_key(&name) || text == "range" {
                     Sugar::Builtin(text)
+                } else if super::super::globals::local_names(&self.unit.def).contains(&name) {
+                    // A local of the function not bound here: deleted, bound
+                    // only in a loop's body or a comprehension, or later on.
+                    // PyTorch's environment has no value for it, nor has
+                    // Python's resolver.
+                    Sugar::Value(
+                        self.error(
+                            Diagnostic::new(Code::E2004, span, format!("undefined value {text}"))
+                                .label(format!("`{text}` has no value here"))
+                                .help(format!("assign `{text}` before this point, on every path that reaches it")),
+                        ),
+                    )
                 } else {
                     Sugar::Opaque
                 }
@@ -467,6 +539,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
 
     pub(super) fn binop(&mut self, op: BinOp, l: ValueId, r: ValueId, span: Span) -> ValueId {
         let (lt, rt) = (self.ty(l), self.ty(r));
+        // `"%s of %d" % (a, b)` formats, whatever the right side is: PyTorch
+        // hands it to `aten::percentFormat` whole, a tuple unpacked at run time.
+        if op == BinOp::Mod && lt == Type::Str {
+            return self.call_aten(op::aten::percentFormat, vec![l, r], vec![], span);
+        }
         let name = match op {
             // A Tensor's `//` is `torch.floor_divide`; `aten::floordiv` is for numbers.
             BinOp::FloorDiv if lt == Type::Tensor || rt == Type::Tensor => op::aten::floor_divide,

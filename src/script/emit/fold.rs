@@ -29,6 +29,10 @@ impl Emitter<'_, '_, '_> {
             CmpOp::GtE => op::aten::ge,
             CmpOp::Is => op::aten::__is__,
             CmpOp::IsNot => op::aten::__isnot__,
+            // `"relu" in self.heads` of a ModuleDict: PyTorch calls the
+            // `__contains__` method it generates for the container's type,
+            // which this compiler does not generate yet.
+            CmpOp::In | CmpOp::NotIn if self.modules.contains_key(&r) => return self.unsupported(),
             CmpOp::In | CmpOp::NotIn => {
                 // `x in xs` is `aten::__contains__(xs, x)`.
                 let contains = self.call_aten(op::aten::__contains__, vec![r, l], vec![], span);

@@ -31,6 +31,15 @@ impl Emitter<'_, '_, '_> {
                 [Expr { kind: ExprKind::Name(k), .. }, Expr { kind: ExprKind::Name(m), .. }] => (Some(*k), Some(*m)),
                 _ => return Err(self.stop_here()),
             },
+            // `for a, b in self.layers`: a submodule is no tuple.
+            (Unrolled::Modules, ExprKind::Tuple(_)) => {
+                self.error(
+                    Diagnostic::new(Code::E2010, target.span, "module cannot be used as a tuple")
+                        .label("each trip gives one submodule")
+                        .help("loop over the modules with one name, or with `enumerate` for an index too"),
+                );
+                return Ok(());
+            }
             _ => return Err(self.stop_here()),
         };
         let instances = crate::host::module::child_instances(container);
@@ -292,7 +301,8 @@ impl Emitter<'_, '_, '_> {
             && let ExprKind::Name(index) = index.kind
             && let Sugar::Module(container, value) = self.expr(parts[0])
         {
-            return self.unrolled_modules(item, Some(index), Unrolled::Modules, &container, value, span, body);
+            let what = if is_module_dict(&container) { Unrolled::Keys } else { Unrolled::Modules };
+            return self.unrolled_modules(item, Some(index), what, &container, value, span, body);
         }
         // Each source is the loop counter (`range`, `enumerate`'s index) or
         // a list read at the counter.
@@ -338,8 +348,10 @@ impl Emitter<'_, '_, '_> {
                 match sugar {
                     // `for layer in self.layers:` over a ModuleList or
                     // Sequential is unrolled: the body once per submodule.
+                    // A ModuleDict iterates over its keys.
                     Sugar::Module(container, value) if form.is_empty() => {
-                        return self.unrolled_modules(target, None, Unrolled::Modules, &container, value, span, body);
+                        let what = if is_module_dict(&container) { Unrolled::Keys } else { Unrolled::Modules };
+                        return self.unrolled_modules(target, None, what, &container, value, span, body);
                     }
                     // A module container unrolls only on its own (or
                     // enumerated), not zipped with a list.
@@ -390,6 +402,13 @@ impl Emitter<'_, '_, '_> {
                     Type::List(element) => *element,
                     Type::Str => Type::Str,
                     Type::Tensor => Type::Tensor,
+                    shown @ (Type::Int | Type::Float | Type::Bool | Type::None | Type::Optional(_) | Type::Device) => {
+                        self.error(
+                            Diagnostic::new(Code::E2012, iter.span, format!("'{shown}' object is not iterable"))
+                                .label(format!("a `{shown}` has no items to loop over")),
+                        );
+                        return Ok(());
+                    }
                     _ => return Err(self.stop_here()),
                 };
                 let n = self.call_aten(op::aten::len, vec![iterable], vec![], iter.span);
@@ -648,4 +667,10 @@ fn assigned_names(body: &[Stmt]) -> Vec<Symbol> {
     out.sort();
     out.dedup();
     out
+}
+
+/// Whether a module is an `nn.ModuleDict` (or a subclass of it): iterating
+/// it gives its keys.
+pub(super) fn is_module_dict(container: &Instance) -> bool {
+    container.class.mro().iter().any(|c| &*c.name == "ModuleDict" && c.module_path.starts_with("torch.nn"))
 }

@@ -107,6 +107,9 @@ pub struct Emitter<'u, 'h, 'a> {
     /// Names an `if` defines in one branch only: the `if` and the branch
     /// that lacks them.
     partial: HashMap<Symbol, (Span, &'static str)>,
+    /// Names an `if` defines in both branches with types that do not
+    /// unify: the error, reported if the name is read after the `if`.
+    mismatched: HashMap<Symbol, Diagnostic>,
     /// IR values that hold a module (`self`, `self.conv1`), with the instance.
     modules: HashMap<ValueId, Rc<Instance>>,
     /// Those of them that hold a traced module (`torch.jit.trace(...)`).
@@ -162,6 +165,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             stack: vec![(Rc::as_ptr(&unit.def), unit.owner.as_ref().map(Rc::as_ptr))],
             sure: Vec::new(),
             partial: HashMap::new(),
+            mismatched: HashMap::new(),
             modules: HashMap::new(),
             traced: HashSet::new(),
             callees: HashMap::new(),

@@ -161,6 +161,26 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             }
             StmtKind::AnnAssign { target, annotation, value } => {
                 let Some(value) = value else { return Ok(()) };
+                // A block's annotation declares a variable of that block; one
+                // of an enclosing block keeps its type (PyTorch's
+                // `findInParentFrame`).
+                let depth = self.scopes.len();
+                if let ExprKind::Name(n) = target.kind
+                    && !self.scopes[depth - 1].contains_key(&n)
+                    && self.scopes[..depth - 1].iter().any(|scope| scope.contains_key(&n))
+                {
+                    let text = self.host.name(n).to_string();
+                    self.error(
+                        Diagnostic::new(
+                            Code::E2006,
+                            stmt.span,
+                            format!("Attempting to declare and annotate the type of variable '{text}' but it is already defined in an outer block"),
+                        )
+                        .label(format!("`{text}` already has a type, from before this block"))
+                        .help(format!("annotate `{text}` where it is first assigned, or drop this annotation")),
+                    );
+                    return Ok(());
+                }
                 let declared = annotation::parse(self.host, annotation);
                 // `xs: List[int] = []`: the annotation types the empty literal.
                 let v = match (&value.kind, &declared) {
@@ -300,9 +320,13 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 }
                 Type::Tuple(items) => {
                     let (n, m) = (targets.len(), items.len());
+                    let message = if m > n {
+                        format!("too many values to unpack: need {n} but found {m}")
+                    } else {
+                        format!("need {n} values to unpack but found only {m}")
+                    };
                     let failed = self.error(
-                        Diagnostic::new(Code::E2010, span, format!("need {n} values to unpack but found only {m}"))
-                            .label(format!("{n} names for a tuple of {m}")),
+                        Diagnostic::new(Code::E2010, span, message).label(format!("{n} names for a tuple of {m}")),
                     );
                     // The names still exist, with an error type, so their
                     // uses do not report again.
@@ -349,6 +373,28 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                             _ => t,
                         };
                         self.assign(t, value, span);
+                    }
+                }
+                shown @ (Type::Int
+                | Type::Float
+                | Type::Bool
+                | Type::Str
+                | Type::None
+                | Type::Optional(_)
+                | Type::Device
+                | Type::Tensor
+                | Type::Dict(..)) => {
+                    let failed = self.error(
+                        Diagnostic::new(Code::E2010, span, format!("{shown} cannot be used as a tuple"))
+                            .label(format!("{} names for one `{shown}`", targets.len()))
+                            .help("unpack a tuple or a list, or assign to one name"),
+                    );
+                    for t in targets {
+                        let t = match &t.kind {
+                            ExprKind::Starred(inner) => inner,
+                            _ => t,
+                        };
+                        self.assign(t, failed, span);
                     }
                 }
                 _ => {

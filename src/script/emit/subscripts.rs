@@ -104,6 +104,11 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 self.call_aten(op::aten::__getitem__, vec![object, key], vec![], span)
             }
             Type::Any => object,
+            shown @ (Type::Int | Type::Float | Type::Bool | Type::None | Type::Optional(_) | Type::Device) => self
+                .error(
+                    Diagnostic::new(Code::E2012, span, format!("'{shown}' object is not subscriptable"))
+                        .label(format!("a `{shown}` has no items")),
+                ),
             _ => self.unsupported(),
         }
     }

@@ -1,0 +1,11 @@
+# written for issue #16
+import typing
+import torch
+from typing import Any, Dict, List, Optional, Tuple
+
+
+def fn(x: dict) -> int:
+    return 1
+
+
+f = torch.jit.script(fn)

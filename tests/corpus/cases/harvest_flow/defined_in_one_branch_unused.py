@@ -1,0 +1,13 @@
+# written for issue #16
+# inputs: (True,)
+import torch
+from typing import List
+
+
+def fn(c: bool) -> int:
+    if c:
+        y = 1
+    return 0
+
+
+f = torch.jit.script(fn)

@@ -1,0 +1,10 @@
+# written for issue #16
+import torch
+from typing import List
+
+
+def fn(n: int) -> int:
+    return n % "a"
+
+
+f = torch.jit.script(fn)
