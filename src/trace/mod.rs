@@ -8,7 +8,11 @@
 //! inlined graph in the reference interpreter rather than through the host
 //! evaluator, so one interpreter and one set of kernels serve `tsc run`,
 //! the pass tests and tracing. The cost: a `forward` the script compiler
-//! cannot compile cannot be traced either (tsc says where it stops).
+//! cannot compile cannot be traced either (tsc says where it stops). The
+//! way back to the design: while a traced `forward` runs as Python in the
+//! host, the host's one eager dispatch (`host::eager::call`) records each
+//! operator here, with sizes held as PyTorch's tracer holds them (0-dim
+//! tensors, read back with `aten::Int` where an int is needed).
 
 mod calls;
 mod recorder;
