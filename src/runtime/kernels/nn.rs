@@ -25,8 +25,8 @@ pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
         (op::aten::conv_transpose2d, conv_transpose2d),
         (op::aten::max_pool1d, max_pool1d),
         (op::aten::max_pool2d, max_pool2d),
-        (op::aten::max_pool1d_with_indices, max_pool1d_with_indices),
-        (op::aten::max_pool2d_with_indices, max_pool2d_with_indices),
+        (op::aten::max_pool1d_with_indices, |args| max_pool_with_indices(args, 1)),
+        (op::aten::max_pool2d_with_indices, |args| max_pool_with_indices(args, 2)),
         (op::aten::avg_pool1d, avg_pool1d),
         (op::aten::avg_pool2d, avg_pool2d),
         (op::aten::adaptive_avg_pool1d, adaptive_avg_pool1d),
@@ -544,14 +544,6 @@ fn max_pool_with_indices(args: &Args<'_>, spatial: usize) -> Result<Vec<RValue>,
     let maxima = pool_output(Tensor::from_vec(maxima, shape, &Device::Cpu)?, spatial, was)?;
     let indices = pool_output(Tensor::from_vec(indices, shape, &Device::Cpu)?, spatial, was)?;
     Ok([out(maxima, t.dtype())?, out(indices, ScalarType::Int64)?].concat())
-}
-
-fn max_pool1d_with_indices(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    max_pool_with_indices(args, 1)
-}
-
-fn max_pool2d_with_indices(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    max_pool_with_indices(args, 2)
 }
 
 fn max_pool1d(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {

@@ -17,14 +17,14 @@ use crate::runtime::value::RValue;
 use crate::types::ScalarType;
 
 pub(super) fn register(table: &mut HashMap<OpKind, Kernel>) {
-    table.insert(op::aten::gru, gru);
-    table.insert(op::aten::lstm, lstm);
-    table.insert(op::aten::rnn_tanh, rnn_tanh);
-    table.insert(op::aten::rnn_relu, rnn_relu);
-    table.insert(op::aten::gru_cell, gru_cell);
-    table.insert(op::aten::lstm_cell, lstm_cell);
-    table.insert(op::aten::rnn_tanh_cell, rnn_tanh_cell);
-    table.insert(op::aten::rnn_relu_cell, rnn_relu_cell);
+    table.insert(op::aten::gru, |args| recurrent(args, Cell::Gru));
+    table.insert(op::aten::lstm, |args| recurrent(args, Cell::Lstm));
+    table.insert(op::aten::rnn_tanh, |args| recurrent(args, Cell::Tanh));
+    table.insert(op::aten::rnn_relu, |args| recurrent(args, Cell::Relu));
+    table.insert(op::aten::gru_cell, |args| one_step(args, Cell::Gru));
+    table.insert(op::aten::lstm_cell, |args| one_step(args, Cell::Lstm));
+    table.insert(op::aten::rnn_tanh_cell, |args| one_step(args, Cell::Tanh));
+    table.insert(op::aten::rnn_relu_cell, |args| one_step(args, Cell::Relu));
     table.insert(op::aten::_pack_padded_sequence, pack_padded_sequence);
     table.insert(op::aten::_pad_packed_sequence, pad_packed_sequence);
 }
@@ -235,22 +235,6 @@ fn recurrent(args: &Args<'_>, cell: Cell) -> Result<Vec<RValue>, KernelError> {
     Ok(outs)
 }
 
-fn gru(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    recurrent(args, Cell::Gru)
-}
-
-fn lstm(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    recurrent(args, Cell::Lstm)
-}
-
-fn rnn_tanh(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    recurrent(args, Cell::Tanh)
-}
-
-fn rnn_relu(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    recurrent(args, Cell::Relu)
-}
-
 /// `gru_cell`/`lstm_cell`/`rnn_*_cell(input, hx, w_ih, w_hh, b_ih, b_hh)`:
 /// one step of one layer (`nn.GRUCell` and friends), `hx` is `[h, c]`
 /// for the LSTM: the layers' step, on a batch of rows.
@@ -290,22 +274,6 @@ fn one_step(args: &Args<'_>, cell: Cell) -> Result<Vec<RValue>, KernelError> {
         outs.push(RValue::Tensor(RTensor::new(c, dtype)?));
     }
     Ok(outs)
-}
-
-fn gru_cell(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    one_step(args, Cell::Gru)
-}
-
-fn lstm_cell(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    one_step(args, Cell::Lstm)
-}
-
-fn rnn_tanh_cell(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    one_step(args, Cell::Tanh)
-}
-
-fn rnn_relu_cell(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
-    one_step(args, Cell::Relu)
 }
 
 /// `_pack_padded_sequence(input, lengths, batch_first) -> (data, batch_sizes)`.

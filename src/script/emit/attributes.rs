@@ -130,17 +130,7 @@ impl Emitter<'_, '_, '_> {
                         ),
                     )
                 } else {
-                    let shown = self.type_text(v);
-                    Sugar::Value(
-                        self.error(
-                            Diagnostic::new(
-                                Code::E2012,
-                                span,
-                                format!("'{shown}' object has no attribute or method '{name}'."),
-                            )
-                            .label(format!("tensors have no method `{name}`")),
-                        ),
-                    )
+                    Sugar::Value(self.no_attribute(v, &name, format!("tensors have no method `{name}`"), span))
                 }
             }
             // Methods of lists, dicts and strings are aten operators too
@@ -166,17 +156,8 @@ impl Emitter<'_, '_, '_> {
                 }
             }
             Sugar::Value(v) if has_no_attributes(&self.ty(v)) => {
-                let shown = self.type_text(v);
-                Sugar::Value(
-                    self.error(
-                        Diagnostic::new(
-                            Code::E2012,
-                            span,
-                            format!("'{shown}' object has no attribute or method '{name}'."),
-                        )
-                        .label(format!("`{shown}` has no attribute or method `{name}`")),
-                    ),
-                )
+                let label = format!("`{}` has no attribute or method `{name}`", self.type_text(v));
+                Sugar::Value(self.no_attribute(v, &name, label, span))
             }
             _ => Sugar::Value(self.unsupported()),
         }
@@ -184,6 +165,13 @@ impl Emitter<'_, '_, '_> {
 
     /// `self.x` on a module: a parameter, buffer, submodule, method, or a
     /// plain attribute with a TorchScript type.
+    /// PyTorch's `'int' object has no attribute or method 'foo'.` (E2012).
+    fn no_attribute(&mut self, v: ValueId, name: &str, label: String, span: Span) -> ValueId {
+        let shown = self.type_text(v);
+        let message = format!("'{shown}' object has no attribute or method '{name}'.");
+        self.error(Diagnostic::new(Code::E2012, span, message).label(label))
+    }
+
     pub(super) fn module_attribute(
         &mut self,
         instance: &Rc<Instance>,

@@ -238,15 +238,7 @@ impl Emitter<'_, '_, '_> {
                 .label("a list's length is only known when the model runs")
                 .help("build the tuple from its items: `(xs[0], xs[1])`"),
             ),
-            shown @ (Type::Int
-            | Type::Float
-            | Type::Bool
-            | Type::Str
-            | Type::None
-            | Type::Optional(_)
-            | Type::Device
-            | Type::Tensor
-            | Type::Dict(..)) => self.error(
+            shown if super::statements::never_a_tuple(&shown) => self.error(
                 Diagnostic::new(Code::E2010, span, format!("{shown} cannot be used as a tuple"))
                     .label(format!("a `{shown}` has no items to make a tuple of")),
             ),

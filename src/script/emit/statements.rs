@@ -304,6 +304,18 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         Ok(())
     }
 
+    /// Every target of an unpacking that failed (or whose value already
+    /// failed) names `value`, so their uses report nothing more.
+    fn assign_each(&mut self, targets: &[Expr], value: ValueId, span: Span) {
+        for t in targets {
+            let t = match &t.kind {
+                ExprKind::Starred(inner) => inner,
+                _ => t,
+            };
+            self.assign(t, value, span);
+        }
+    }
+
     pub(super) fn assign(&mut self, target: &Expr, value: ValueId, span: Span) {
         match &target.kind {
             ExprKind::Name(name) => self.bind(*name, value, target.span),
@@ -356,46 +368,20 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                         .label("a list's length is only known when the model runs")
                         .help("index the list instead: `first = xs[0]` and `rest = xs[1:]`"),
                     );
-                    for t in targets {
-                        let t = match &t.kind {
-                            ExprKind::Starred(inner) => inner,
-                            _ => t,
-                        };
-                        self.assign(t, failed, span);
-                    }
+                    self.assign_each(targets, failed, span);
                 }
                 // The value already failed: the names exist, with its
                 // error type, so their uses do not report again.
                 Type::Any => {
-                    for t in targets {
-                        let t = match &t.kind {
-                            ExprKind::Starred(inner) => inner,
-                            _ => t,
-                        };
-                        self.assign(t, value, span);
-                    }
+                    self.assign_each(targets, value, span);
                 }
-                shown @ (Type::Int
-                | Type::Float
-                | Type::Bool
-                | Type::Str
-                | Type::None
-                | Type::Optional(_)
-                | Type::Device
-                | Type::Tensor
-                | Type::Dict(..)) => {
+                shown if never_a_tuple(&shown) => {
                     let failed = self.error(
                         Diagnostic::new(Code::E2010, span, format!("{shown} cannot be used as a tuple"))
                             .label(format!("{} names for one `{shown}`", targets.len()))
                             .help("unpack a tuple or a list, or assign to one name"),
                     );
-                    for t in targets {
-                        let t = match &t.kind {
-                            ExprKind::Starred(inner) => inner,
-                            _ => t,
-                        };
-                        self.assign(t, failed, span);
-                    }
+                    self.assign_each(targets, failed, span);
                 }
                 _ => {
                     self.unsupported();
@@ -506,6 +492,23 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         self.node(op::prim::RaiseException, vec![message, qualified], vec![], Attr::None, span);
         Ok(())
     }
+}
+
+/// Types whose values are never tuples: unpacking one, or `tuple()` of
+/// one, is PyTorch's "X cannot be used as a tuple".
+pub(super) fn never_a_tuple(ty: &Type) -> bool {
+    matches!(
+        ty,
+        Type::Int
+            | Type::Float
+            | Type::Bool
+            | Type::Str
+            | Type::None
+            | Type::Optional(_)
+            | Type::Device
+            | Type::Tensor
+            | Type::Dict(..)
+    )
 }
 
 /// Whether every path through the statements ends in a `return`.
