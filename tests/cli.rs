@@ -599,6 +599,30 @@ fn a_traced_entry_is_traced_or_else_scripted_and_says_so() {
     assert!(out_path.exists());
 }
 
+/// PyTorch's tracer takes tensors and lists, dicts and tuples of them; a
+/// Python number among the example inputs would be baked into the trace, so
+/// PyTorch 2.5.1 refuses it (its message, from `torch.jit.trace(m,
+/// (torch.ones(2), 3))` under the reference environment) and so does tsc,
+/// writing no file.
+#[test]
+fn a_python_number_is_not_a_trace_input() {
+    let file = temp_file(
+        "traced_number.tsy",
+        b"import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, n):\n        return x * n\n\n\ntraced = torch.jit.trace(Net(), (torch.ones(2), 3))\n",
+    );
+    let out_path = file.with_extension("ptl");
+    let run = tsc(&["compile", &file.display().to_string(), "-o", &out_path.display().to_string()]);
+    assert_eq!(run.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        text.contains(
+            "error[E6001]: Type 'Tuple[Tensor, int]' cannot be traced. Only Tensors and (possibly nested) Lists, Dicts, and Tuples of Tensors can be traced"
+        ),
+        "{text}"
+    );
+    assert!(!out_path.exists());
+}
+
 #[test]
 fn run_prints_and_writes_the_outputs_and_says_what_inputs_are_missing() {
     let gate = fixture("examples/decision_gate.tsy");

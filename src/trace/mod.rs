@@ -141,7 +141,15 @@ pub fn trace(
         .into_iter()
         .find(|u| u.def.name.name == forward)
         .ok_or_else(|| vec![Diagnostic::new(Code::E6001, at, "the traced module has no `forward` to run")])?;
-    unit.example_types = Some(examples.iter().map(example_type).collect());
+    let types: Vec<Type> = examples.iter().map(example_type).collect();
+    if !examples.iter().all(traceable) {
+        let message = format!(
+            "Type '{}' cannot be traced. Only Tensors and (possibly nested) Lists, Dicts, and Tuples of Tensors can be traced",
+            Type::Tuple(types)
+        );
+        return Err(vec![Diagnostic::new(Code::E6001, at, message).label("these example inputs are traced here")]);
+    }
+    unit.example_types = Some(types.into());
     let stops = |stop: crate::script::Stop| {
         vec![crate::script::errors::cannot_compile_yet(stop.span_or(at), crate::script::errors::Purpose::Trace(at))]
     };
@@ -218,6 +226,18 @@ pub fn trace(
         .collect();
     let function = Function { name: "forward".into(), method: true, graph, defaults: Vec::new() };
     Ok(Traced { function, calls, warnings })
+}
+
+/// What PyTorch's tracer takes as an input: a tensor, or lists, dicts
+/// and tuples of them (a Python number would be baked into the trace).
+fn traceable(v: &Value) -> bool {
+    match v {
+        Value::Tensor(_) => true,
+        Value::Tuple(items) => items.iter().all(traceable),
+        Value::List(items) => items.borrow().iter().all(traceable),
+        Value::Dict(d) => d.borrow().entries.values().all(|(_, v)| traceable(v)),
+        _ => false,
+    }
 }
 
 /// The type an example input gives an unannotated parameter of the traced
