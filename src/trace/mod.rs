@@ -241,7 +241,8 @@ fn traceable(v: &Value) -> bool {
 }
 
 /// The type an example input gives an unannotated parameter of the traced
-/// `forward`: its own (tensors, and tuples, lists and dicts of them).
+/// `forward`: its own (tensors, and tuples, lists and dicts of them); the
+/// scalars only name what cannot be traced.
 fn example_type(v: &Value) -> Type {
     match v {
         Value::Tuple(items) => Type::Tuple(items.iter().map(example_type).collect()),
