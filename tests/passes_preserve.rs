@@ -37,8 +37,14 @@ fn every_stage_keeps_the_outputs(file: &Path) {
             stages: true,
             ..Default::default()
         };
-        let outputs = tsy::run::run(&mut map, id, &mut interner, &options)
-            .unwrap_or_else(|d| panic!("{} runs: {d:?}", file.display()));
+        let outputs = match tsy::run::run(&mut map, id, &mut interner, &options) {
+            Ok(outputs) => outputs,
+            // The chatbot's searcher takes `max_length: int`, which
+            // `torch.jit.trace` refuses (as tsc does); its traced encoder
+            // and decoder run in the scripted stages.
+            Err(d) if trace && d.iter().any(|d| d.message.ends_with("Tuples of Tensors can be traced")) => continue,
+            Err(d) => panic!("{} runs: {d:?}", file.display()),
+        };
         let (first, reference) = &outputs.stages[0];
         assert_eq!(first, "scripted");
         let reference: Vec<f64> = reference.iter().flat_map(values).collect();
