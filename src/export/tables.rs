@@ -25,13 +25,22 @@ pub(super) fn parameters(
     let inputs = &graph.block(graph.top).params;
     // (The signature lists `self` first.) An unannotated parameter has the
     // type its graph input has: `Tensor`, or in a trace the example input's.
+    let positional = unit.def.params.iter().skip(1).take_while(|p| {
+        matches!(p.kind, crate::syntax::ast::ParamKind::Normal | crate::syntax::ast::ParamKind::PositionalOnly)
+    });
     let mut params: Vec<_> = signature
-        .map(|s| s.params.into_iter().skip(1).take(inputs.len().saturating_sub(1)).collect())
+        .map(|s| s.params.into_iter().skip(1).take(positional.count().min(inputs.len().saturating_sub(1))).collect())
         .unwrap_or_default();
     for (i, (_, ty, _)) in params.iter_mut().enumerate() {
         if unit.def.params.get(i + 1).is_some_and(|p| p.annotation.is_none()) {
             *ty = graph.value(inputs[i + 1]).ty.clone();
         }
+    }
+    // Inputs no parameter names (a traced `forward(self, *inputs)`): as
+    // PyTorch's traced schema names them.
+    let named = params.len() + 1;
+    for (i, input) in inputs.iter().enumerate().skip(named) {
+        params.push((format!("argument_{i}"), graph.value(*input).ty.clone(), None));
     }
     params
 }

@@ -889,7 +889,7 @@ pub(super) fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span
                     span,
                 ),
             },
-            Some(Value::Tensor(t)) => match super::eager::scalar(host, &t, span)? {
+            Some(Value::Tensor(t)) => match super::eager::scalar(host, &t, "a Python integer", span)? {
                 Value::Float(f) if f.is_finite() => ops::float_to_int(host, f, span),
                 Value::Float(f) => host.raise(
                     "ValueError",
@@ -907,7 +907,7 @@ pub(super) fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span
         },
         "float" => match first {
             None => Ok(Value::Float(0.0)),
-            Some(Value::Tensor(t)) => match super::eager::scalar(host, &t, span)? {
+            Some(Value::Tensor(t)) => match super::eager::scalar(host, &t, "a Python float", span)? {
                 Value::Int(i) => Ok(Value::Float(i as f64)),
                 Value::Bool(b) => Ok(Value::Float(f64::from(u8::from(b)))),
                 v => Ok(v),
@@ -989,6 +989,10 @@ pub(super) fn construct(host: &mut Host<'_>, class: &Rc<Class>, args: Args, span
                 .map(|v| match v {
                     Value::Int(i) => Ok(*i),
                     Value::Bool(b) => Ok(i64::from(*b)),
+                    // `range(x.size(0))` while tracing: `__index__`.
+                    Value::Tensor(t) if t.shape.is_empty() && !t.dtype.is_floating_point() => {
+                        super::torch::int_of(host, v, span)
+                    }
                     other => host.raise(
                         "TypeError",
                         format!("'{}' object cannot be interpreted as an integer", other.type_name()),

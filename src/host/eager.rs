@@ -10,6 +10,7 @@ use bytes::Bytes;
 
 use super::call::Args;
 use super::eval::{Eval, Host};
+use super::tape::{Argument, Operation};
 use super::value::Value;
 use crate::ops::matching::{Conversion, Plan, Source, match_schema};
 use crate::ops::{DefaultValue, OpKind, Schema, op, registry};
@@ -34,25 +35,32 @@ pub(super) fn call(host: &mut Host<'_>, name: &str, args: Args) -> Eval<Value> {
     let qualified = format!("aten::{name}");
     let keywords: Vec<(String, Value)> =
         args.keywords.into_iter().map(|(k, v)| (host.name(k).to_string(), v)).collect();
-    let positional = args.positional;
+    let given = (args.positional, keywords);
+    let overloads = registry().overloads(&qualified);
+    // A size a trace holds as a 0-dim tensor passes where an int goes
+    // (`x.view(n, -1)`), as PyTorch's argument parser takes it.
+    let mut chosen = chosen_schema(overloads, &given.0, &given.1);
+    let mut numbers = None;
+    if chosen.is_none() && host.tape.is_some() {
+        let positional: Vec<Value> = given.0.iter().map(sizes_as_ints).collect();
+        let keywords: Vec<(String, Value)> = given.1.iter().map(|(k, v)| (k.clone(), sizes_as_ints(v))).collect();
+        chosen = chosen_schema(overloads, &positional, &keywords);
+        numbers = Some((positional, keywords));
+    }
+    let (positional, keywords) = numbers.as_ref().map_or((&given.0, &given.1), |(p, k)| (p, k));
     // `x.contiguous()` is `x` itself (the kernel returns its argument),
     // but a fresh tensor where PyTorch's `x` is a reordered view.
     if name == "contiguous"
         && let Some(Value::Tensor(input)) = positional.first()
         && super::tensor_index::copy_of_view(host, input) == Some(super::tensor_index::Order::Reordered)
     {
+        host.refuse_traced(input, || "`contiguous` of a transposed tensor cannot be traced yet".into(), span);
         return Ok(Value::Tensor(Rc::new(Tensor::from_bytes(input.shape.clone(), input.dtype, input.bytes()))));
     }
-    let (Some(types), Some(keyword_types)) = (
-        positional.iter().map(type_of).collect::<Option<Vec<_>>>(),
-        keywords.iter().map(|(k, v)| type_of(v).map(|t| (k.clone(), t))).collect::<Option<Vec<_>>>(),
-    ) else {
+    let Some(chosen) = chosen else {
         return host.unsupported(format!("`{qualified}` cannot take these arguments in module-level code yet"), span);
     };
-    let overloads = registry().overloads(&qualified);
-    let plans: Vec<(&Schema, Plan)> =
-        overloads.iter().filter_map(|s| match_schema(s, &types, &keyword_types).ok().map(|p| (s, p))).collect();
-    let Some((schema, plan)) = plans.iter().find(|(_, p)| !p.converts()).or_else(|| plans.first()) else {
+    let Some((schema, plan)) = chosen else {
         let first = overloads.first().map_or_else(String::new, |s| format!(": {s}"));
         return host.raise(
             "RuntimeError",
@@ -61,14 +69,15 @@ pub(super) fn call(host: &mut Host<'_>, name: &str, args: Args) -> Eval<Value> {
         );
     };
     let mut values = Vec::with_capacity(plan.sources.len());
-    // The host tensor each argument came from, for a kernel that returns
-    // its argument itself.
+    // The host value each argument came from: for a kernel that returns
+    // its argument itself, and for the trace.
     let mut sources = Vec::with_capacity(plan.sources.len());
     for source in &plan.sources {
         sources.push(match source {
-            Source::Positional(i, _) | Source::Vararg(i) => positional.get(*i).cloned(),
-            Source::Keyword(i, _) => keywords.get(*i).map(|(_, v)| v.clone()),
-            _ => None,
+            Source::Positional(i, _) | Source::Vararg(i) => given.0.get(*i).cloned(),
+            Source::Keyword(i, _) => given.1.get(*i).map(|(_, v)| v.clone()),
+            Source::Packed(start, end) => Some(Value::list(given.0[*start..*end].to_vec())),
+            Source::Default(_) => None,
         });
         let value = match source {
             Source::Positional(i, conversion) => convert(host, &positional[*i], conversion, span)?,
@@ -79,7 +88,8 @@ pub(super) fn call(host: &mut Host<'_>, name: &str, args: Args) -> Eval<Value> {
             },
             Source::Vararg(i) => to_runtime(host, &positional[*i], span)?,
             Source::Packed(start, end) => {
-                let items = positional[*start..*end].iter().map(|v| to_runtime(host, v, span));
+                // `x.view(n, -1)` with a size a trace holds: its int.
+                let items = positional[*start..*end].iter().map(|v| to_runtime(host, &sizes_as_ints(v), span));
                 RValue::list(items.collect::<Eval<Vec<_>>>()?)
             }
         };
@@ -112,18 +122,72 @@ pub(super) fn call(host: &mut Host<'_>, name: &str, args: Args) -> Eval<Value> {
     // PyTorch's result would share its input's storage; the host's is a
     // copy, so writing into it in place is refused (see `tensor_index`).
     if crate::runtime::views::may_alias(kind) {
-        let order = reorders(kind, &positional);
+        let order = reorders(kind, positional);
         for result in &results {
             super::tensor_index::mark_copies(host, result, order);
         }
     }
     let result = if results.len() == 1 { results.remove(0) } else { Value::tuple(results) };
     // `t.mul_(2)`: the kernel computed on a copy; `t` takes its value.
-    if in_place && let Some(Value::Tensor(receiver)) = positional.first() {
-        write_into(host, receiver, result, span)?;
-        return Ok(Value::Tensor(receiver.clone()));
+    let result = match positional.first() {
+        Some(Value::Tensor(receiver)) if in_place => {
+            write_into(host, receiver, result, span)?;
+            Value::Tensor(receiver.clone())
+        }
+        _ => result,
+    };
+    if let Some(tape) = &host.tape {
+        let args: Vec<Argument> =
+            sources.into_iter().zip(values).map(|(given, value)| Argument { given, value }).collect();
+        let results = match &result {
+            Value::Tuple(items) if outputs.len() > 1 => items.to_vec(),
+            one => vec![one.clone()],
+        };
+        tape.borrow_mut().operation(&Operation {
+            kind,
+            overload: &schema.overload,
+            args: &args,
+            results: &results,
+            span,
+        });
     }
     Ok(result)
+}
+
+/// The overload PyTorch calls for these arguments: the first schema that
+/// takes them without conversions, else the first that takes them with
+/// some; `None` if a value is of no type a schema takes, `Some(None)` if
+/// no schema takes them.
+#[allow(clippy::type_complexity)]
+fn chosen_schema(
+    overloads: &'static [Schema],
+    positional: &[Value],
+    keywords: &[(String, Value)],
+) -> Option<Option<(&'static Schema, Plan)>> {
+    let types = positional.iter().map(type_of).collect::<Option<Vec<_>>>()?;
+    let keyword_types = keywords.iter().map(|(k, v)| type_of(v).map(|t| (k.clone(), t))).collect::<Option<Vec<_>>>()?;
+    let mut plans = overloads
+        .iter()
+        .filter_map(|s| match_schema(s, &types, &keyword_types).ok().map(|p| (s, p)))
+        .collect::<Vec<_>>();
+    let at = plans.iter().position(|(_, p)| !p.converts()).unwrap_or(0);
+    Some((!plans.is_empty()).then(|| plans.swap_remove(at)))
+}
+
+/// `v` with 0-dim integer tensors (sizes a trace holds) as the ints they
+/// hold, in lists and tuples too.
+pub(super) fn sizes_as_ints(v: &Value) -> Value {
+    match v {
+        Value::Tensor(t) if t.shape.is_empty() && t.dtype == ScalarType::Int64 => {
+            match RTensor::from_host(t).ok().and_then(|r| r.to_i64s().ok()) {
+                Some(values) => Value::Int(values[0]),
+                None => v.clone(),
+            }
+        }
+        Value::List(items) => Value::list(items.borrow().iter().map(sizes_as_ints).collect()),
+        Value::Tuple(items) => Value::tuple(items.iter().map(sizes_as_ints).collect()),
+        other => other.clone(),
+    }
 }
 
 fn kernel_error<T>(host: &Host<'_>, e: &KernelError, span: Span) -> Eval<T> {
@@ -253,8 +317,9 @@ fn host_tensor(host: &Host<'_>, t: &RTensor, span: Span) -> Eval<Tensor> {
 }
 
 /// `int(t)`, `float(t)`: a one-element tensor's value, in PyTorch's words
-/// for any other.
-pub(super) fn scalar(host: &Host<'_>, t: &Tensor, span: Span) -> Eval<Value> {
+/// for any other; `what` it becomes, for the TracerWarning of a trace.
+pub(super) fn scalar(host: &Host<'_>, t: &Rc<Tensor>, what: &str, span: Span) -> Eval<Value> {
+    host.converted(t, what, span);
     if t.numel() != 1 {
         return host.raise("RuntimeError", "only one element tensors can be converted to Python scalars", span);
     }
@@ -376,6 +441,7 @@ pub(super) fn unary(host: &mut Host<'_>, op: UnaryOp, t: Value, span: Span) -> E
         UnaryOp::Pos => Ok(t),
         UnaryOp::Not => {
             let Value::Tensor(t) = &t else { unreachable!("called with a tensor") };
+            host.converted(t, "a Python boolean", span);
             Ok(Value::Bool(!truth(host, t, span)?))
         }
     }

@@ -66,6 +66,8 @@ pub struct Host<'a> {
     /// What `print` wrote: kept, not shown (tsc prints nothing of the
     /// file's own; tests compare it with what CPython prints).
     pub printed: String,
+    /// The trace of a `forward` the host is running, if any.
+    pub tape: Option<Rc<RefCell<dyn super::tape::Tape>>>,
 }
 
 impl<'a> Host<'a> {
@@ -88,6 +90,7 @@ impl<'a> Host<'a> {
             traced: HashMap::new(),
             copied_views: Vec::new(),
             printed: String::new(),
+            tape: None,
         };
         super::builtins::install(&mut host);
         super::torch::install(&mut host);
@@ -694,7 +697,10 @@ impl<'a> Host<'a> {
     /// object's its `__bool__` or else its `__len__`.
     pub fn truth(&mut self, v: &Value, span: Span) -> Eval<bool> {
         match v {
-            Value::Tensor(t) => super::eager::truth(self, t, span),
+            Value::Tensor(t) => {
+                self.converted(t, "a Python boolean", span);
+                super::eager::truth(self, t, span)
+            }
             Value::Instance(i) if super::named_tuple::items(i).is_none() => {
                 for (method, want_bool) in [("__bool__", true), ("__len__", false)] {
                     let key = self.sym(method);
@@ -757,7 +763,15 @@ impl<'a> Host<'a> {
                     }
                 }
             }
-            Value::Entry(entry) => super::torch::call_entry(self, &entry, args, span),
+            Value::Entry(entry) => {
+                // PyTorch keeps a scripted submodule's call, control flow
+                // and all, in the trace; tsc cannot yet from a host run.
+                if let Some(tape) = &self.tape {
+                    let message = "calling a scripted or traced module inside a `forward` that does not script cannot be traced yet";
+                    tape.borrow_mut().refuse(message.into(), span);
+                }
+                super::torch::call_entry(self, &entry, args, span)
+            }
             other => self.raise("TypeError", format!("'{}' object is not callable", other.type_name()), span),
         }
     }
@@ -1463,8 +1477,23 @@ impl<'a> Host<'a> {
             list.borrow_mut().extend(items);
             return Ok(current);
         }
-        // Tensors too: `t += x` writes into `t`, which its aliases see.
+        // Tensors too: `t += x` writes into `t`, which its aliases see; a
+        // traced `t` by the in-place operator PyTorch's tracer records.
         if let Value::Tensor(t) = &current {
+            let in_place = match op {
+                BinOp::Add => Some("add_"),
+                BinOp::Sub => Some("sub_"),
+                BinOp::Mul => Some("mul_"),
+                BinOp::Div => Some("div_"),
+                _ => None,
+            };
+            if self.traces(t) {
+                let Some(name) = in_place else {
+                    self.refuse_traced(t, || "this augmented assignment cannot be traced yet".into(), span);
+                    return super::ops::binary(self, op, current, rhs, span);
+                };
+                return super::eager::call(self, name, Args::positional(vec![current, rhs], span));
+            }
             let result = super::ops::binary(self, op, current.clone(), rhs, span)?;
             super::eager::write_into(self, t, result, span)?;
             return Ok(current);
@@ -1506,6 +1535,7 @@ impl<'a> Host<'a> {
             }
             // A tensor's rows, each a view of it, as `t[i]` reads them.
             Value::Tensor(t) if !t.shape.is_empty() => {
+                self.refuse_traced(t, || "iterating over a traced tensor cannot be traced yet".into(), span);
                 (0..t.shape[0]).map(|i| Value::Tensor(Rc::new(t.select(i)))).collect()
             }
             Value::Tensor(_) => return self.raise("TypeError", "iteration over a 0-d tensor", span),

@@ -75,7 +75,7 @@ fn real(host: &Host<'_>, v: &Value, span: Span) -> Eval<f64> {
         Value::Int(i) => Ok(*i as f64),
         Value::Bool(b) => Ok(f64::from(u8::from(*b))),
         Value::Float(f) => Ok(*f),
-        Value::Tensor(t) if t.numel() == 1 => match super::eager::scalar(host, t, span)? {
+        Value::Tensor(t) if t.numel() == 1 => match super::eager::scalar(host, t, "a Python float", span)? {
             Value::Float(f) => Ok(f),
             Value::Int(i) => Ok(i as f64),
             Value::Bool(b) => Ok(f64::from(u8::from(b))),

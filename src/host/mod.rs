@@ -17,6 +17,7 @@ mod named_tuple;
 pub mod ops;
 mod re;
 mod sandbox;
+pub mod tape;
 mod tensor_index;
 mod torch;
 pub mod traced;

@@ -539,7 +539,11 @@ pub fn get_item(host: &mut Host<'_>, object: &Value, key: Value, span: Span) -> 
                     span,
                 );
             }
-            Ok(Value::Tensor(Rc::new(t.select(at as usize))))
+            let row = Rc::new(t.select(at as usize));
+            if let Some(tape) = host.tape.as_ref().filter(|_| host.traces(t)) {
+                tape.borrow_mut().index(t, &[key], &row, span);
+            }
+            Ok(Value::Tensor(row))
         }
         (Value::Tensor(t), _) => super::tensor_index::get(host, t, key, span),
         _ => host.raise("TypeError", format!("'{}' object is not subscriptable", object.type_name()), span),

@@ -19,12 +19,29 @@ struct Picked {
     positions: Vec<usize>,
 }
 
-/// `None` when the index is not basic (a tensor or list index).
-fn pick(host: &Host<'_>, t: &Tensor, key: &Value, span: Span) -> Option<Eval<Picked>> {
-    let items: Vec<Value> = match key {
+/// The items of an index: a tuple's, or the one.
+fn key_items(key: &Value) -> Vec<Value> {
+    match key {
         Value::Tuple(items) => items.to_vec(),
         other => vec![other.clone()],
-    };
+    }
+}
+
+/// An index item with 0-dim integer tensors (sizes a trace holds) as the
+/// ints they hold, as PyTorch indexes with them (`x[:, :n]`).
+fn index_as_int(item: &Value) -> Value {
+    match item {
+        Value::Slice(parts) => Value::Slice(Rc::new(parts.each_ref().map(super::eager::sizes_as_ints))),
+        Value::Tensor(t) if t.shape.is_empty() && t.dtype == crate::types::ScalarType::Int64 => {
+            super::eager::sizes_as_ints(item)
+        }
+        other => other.clone(),
+    }
+}
+
+/// `None` when the index is not basic (a tensor or list index).
+fn pick(host: &Host<'_>, t: &Tensor, key: &Value, span: Span) -> Option<Eval<Picked>> {
+    let items: Vec<Value> = key_items(key).iter().map(index_as_int).collect();
     if items.iter().any(|v| !matches!(v, Value::Int(_) | Value::Slice(_) | Value::None | Value::Ellipsis)) {
         return None;
     }
@@ -120,7 +137,11 @@ pub(super) fn get(host: &mut Host<'_>, t: &Rc<Tensor>, key: Value, span: Span) -
     for &p in &picked.positions {
         out.extend_from_slice(&storage[p * size..(p + 1) * size]);
     }
-    let copy = Value::Tensor(Rc::new(Tensor::from_bytes(picked.shape, t.dtype, Bytes::from(out))));
+    let copy = Rc::new(Tensor::from_bytes(picked.shape, t.dtype, Bytes::from(out)));
+    if let Some(tape) = host.tape.as_ref().filter(|_| host.traces(t)) {
+        tape.borrow_mut().index(t, &key_items(&key), &copy, span);
+    }
+    let copy = Value::Tensor(copy);
     mark_copies(host, &copy, Order::InOrder);
     Ok(copy)
 }
@@ -129,6 +150,7 @@ pub(super) fn get(host: &mut Host<'_>, t: &Rc<Tensor>, key: Value, span: Span) -
 /// dtype and broadcast to the picked shape, stored element by element.
 pub(super) fn set(host: &mut Host<'_>, t: &Rc<Tensor>, key: Value, value: Value, span: Span) -> Eval<()> {
     check_writable(host, t, span)?;
+    host.refuse_traced(t, || "assigning into a traced tensor's elements cannot be traced yet".into(), span);
     let Some(picked) = pick(host, t, &key, span) else {
         return host
             .unsupported("assigning through a tensor or list index is not supported in module-level code yet", span);

@@ -199,11 +199,13 @@ pub(super) fn int_of(host: &Host<'_>, v: &Value, span: Span) -> Eval<i64> {
         Value::Int(i) => Ok(*i),
         Value::Bool(b) => Ok(i64::from(*b)),
         // A one-element integer tensor reads as its value (`__index__`).
-        Value::Tensor(t) if t.numel() == 1 && !t.dtype.is_floating_point() => match eager::item(host, t, span)? {
-            Value::Int(i) => Ok(i),
-            Value::Bool(b) => Ok(i64::from(b)),
-            _ => unreachable!("an integer tensor's item is an int or a bool"),
-        },
+        Value::Tensor(t) if t.numel() == 1 && !t.dtype.is_floating_point() => {
+            match eager::scalar(host, t, "a Python index", span)? {
+                Value::Int(i) => Ok(i),
+                Value::Bool(b) => Ok(i64::from(b)),
+                _ => unreachable!("an integer tensor's item is an int or a bool"),
+            }
+        }
         other => host.raise("TypeError", format!("expected an int, got '{}'", other.type_name()), span),
     }
 }
@@ -383,21 +385,35 @@ fn byte_tensor(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 }
 
 fn arange(host: &mut Host<'_>, args: Args) -> Eval<Value> {
-    check_factory_keywords(host, &args, "arange", &[])?;
-    let numbers: Vec<f64> = args.positional.iter().map(|v| float_of(host, v, args.span)).collect::<Eval<_>>()?;
-    let (start, end, step) = match numbers.as_slice() {
-        [end] => (0.0, *end, 1.0),
-        [start, end] => (*start, *end, 1.0),
-        [start, end, step] => (*start, *end, *step),
-        _ => {
-            return host.raise("TypeError", "arange() takes 1 to 3 positional arguments", args.span);
-        }
+    check_factory_keywords(host, &args, "arange", &["start", "end", "step"])?;
+    // `arange(end)` or `arange(start, end, step=1)`, any of them by keyword.
+    let bounds = Args {
+        positional: args.positional.clone(),
+        keywords: args
+            .keywords
+            .iter()
+            .filter(|(k, _)| matches!(host.name(*k), "start" | "end" | "step"))
+            .cloned()
+            .collect(),
+        span: args.span,
     };
+    let end_keyword = bounds.keywords.iter().any(|(k, _)| host.name(*k) == "end");
+    let names: &[&str] =
+        if bounds.positional.len() == 1 && !end_keyword { &["end"] } else { &["start", "end", "step"] };
+    let slots = bounds.bind(host, "arange", names, 0)?;
+    let slot = |name: &str| names.iter().position(|n| *n == name).and_then(|i| slots[i].clone());
+    let Some(end) = slot("end") else {
+        return host.raise("TypeError", "arange() missing required argument 'end' (pos 1)", args.span);
+    };
+    let values: Vec<Value> = [slot("start"), Some(end.clone()), slot("step")].into_iter().flatten().collect();
+    let start = slot("start").map_or(Ok(0.0), |v| float_of(host, &v, args.span))?;
+    let end = float_of(host, &end, args.span)?;
+    let step = slot("step").map_or(Ok(1.0), |v| float_of(host, &v, args.span))?;
     if step == 0.0 {
         return host.raise("RuntimeError", "step must be nonzero", args.span);
     }
     let count = ((end - start) / step).ceil().max(0.0) as usize;
-    let all_int = args.positional.iter().all(|v| matches!(v, Value::Int(_) | Value::Bool(_)));
+    let all_int = values.iter().all(|v| matches!(v, Value::Int(_) | Value::Bool(_)));
     let default = if all_int { ScalarType::Int64 } else { ScalarType::Float32 };
     let dtype = dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(default);
     allocation(host, &[count], dtype, args.span)?;
@@ -552,9 +568,8 @@ fn parameter(host: &mut Host<'_>, args: Args) -> Eval<Value> {
 
 /// Attributes and methods of host tensors.
 pub(super) fn tensor_attr(host: &mut Host<'_>, t: &Rc<Tensor>, name: &str, span: Span) -> Eval<Value> {
-    let shape = || Value::tuple(t.shape.iter().map(|d| Value::Int(*d as i64)).collect());
     Ok(match name {
-        "shape" => shape(),
+        "shape" => shape_of(host, t, span),
         "dtype" => Value::Dtype(t.dtype),
         "device" => Value::Device("cpu".into()),
         "ndim" => Value::Int(t.shape.len() as i64),
@@ -600,6 +615,7 @@ pub(super) fn tensor_attr(host: &mut Host<'_>, t: &Rc<Tensor>, name: &str, span:
 /// `t.tolist()`: nested lists of Python numbers.
 fn tensor_tolist(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let t = receiver_tensor(&mut args);
+    host.converted(&t, "a Python list", args.span);
     eager::to_list(host, &t, args.span)
 }
 
@@ -614,7 +630,7 @@ fn tensor_size(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let t = receiver_tensor(&mut args);
     let slots = args.bind(host, "size", &["dim"], 0)?;
     match &slots[0] {
-        None => Ok(Value::tuple(t.shape.iter().map(|d| Value::Int(*d as i64)).collect())),
+        None => Ok(shape_of(host, &t, args.span)),
         Some(d) => {
             let d = int_of(host, d, args.span)?;
             let rank = t.shape.len() as i64;
@@ -630,9 +646,27 @@ fn tensor_size(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
                     args.span,
                 );
             }
-            Ok(Value::Int(t.shape[at as usize] as i64))
+            Ok(size_of(host, &t, at as usize, args.span))
         }
     }
+}
+
+/// `t.shape`, `t.size()`: ints, or while `t` is traced the 0-dim tensors
+/// PyTorch's tracer returns, so that sizes stay values of the trace.
+fn shape_of(host: &Host<'_>, t: &Rc<Tensor>, span: Span) -> Value {
+    Value::tuple((0..t.shape.len()).map(|d| size_of(host, t, d, span)).collect())
+}
+
+fn size_of(host: &Host<'_>, t: &Rc<Tensor>, dim: usize, span: Span) -> Value {
+    let n = t.shape[dim] as i64;
+    if !host.traces(t) {
+        return Value::Int(n);
+    }
+    let size = Rc::new(Tensor::from_bytes(Vec::new(), ScalarType::Int64, n.to_le_bytes().to_vec().into()));
+    if let Some(tape) = &host.tape {
+        tape.borrow_mut().size(t, dim, &size, span);
+    }
+    Value::Tensor(size)
 }
 
 fn tensor_dim(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
@@ -791,6 +825,7 @@ fn tensor_element_size(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
 
 fn tensor_item(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let t = receiver_tensor(&mut args);
+    host.converted(&t, "a Python number", args.span);
     if t.numel() != 1 {
         return host.raise(
             "RuntimeError",

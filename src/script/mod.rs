@@ -325,20 +325,36 @@ pub fn check(host: &mut Host<'_>, selected: &Selected, all_overloads: bool) -> V
     diagnostics
 }
 
-/// The modules the file traces and never scripts.
+/// The modules the file traces and never scripts: the traced modules and
+/// their submodules (tracing runs them all as Python), but those inside a
+/// module the file scripts.
 fn traced_only(host: &Host<'_>) -> HashSet<*const Instance> {
-    let targets = |kind: EntryKind| -> HashSet<*const Instance> {
-        host.entries
+    let trees = |kind: EntryKind| -> HashSet<*const Instance> {
+        let mut found = HashSet::new();
+        let mut stack: Vec<Rc<Instance>> = host
+            .entries
             .iter()
             .filter(|e| e.kind == kind)
             .filter_map(|e| match &e.target {
-                Value::Instance(i) => Some(Rc::as_ptr(i)),
+                Value::Instance(i) => Some(i.clone()),
                 _ => None,
             })
-            .collect()
+            .collect();
+        while let Some(module) = stack.pop() {
+            if !found.insert(Rc::as_ptr(&module)) {
+                continue;
+            }
+            if let Some(state) = host.module_state(&module) {
+                stack.extend(state.modules.0.borrow().entries.values().filter_map(|(_, v)| match v {
+                    Value::Instance(i) => Some(i.clone()),
+                    _ => None,
+                }));
+            }
+        }
+        found
     };
-    let scripted = targets(EntryKind::Script);
-    targets(EntryKind::Trace).into_iter().filter(|t| !scripted.contains(t)).collect()
+    let scripted = trees(EntryKind::Script);
+    trees(EntryKind::Trace).into_iter().filter(|t| !scripted.contains(t)).collect()
 }
 
 #[derive(Default)]

@@ -4,19 +4,20 @@
 //! recorded, and converting a traced tensor into a Python value warns
 //! (W1001), as PyTorch's TracerWarning does.
 //!
-//! Departure from the design (docs/architecture.md): `forward` runs as the script compiler's
-//! inlined graph in the reference interpreter rather than through the host
-//! evaluator, so one interpreter and one set of kernels serve `tsc run`,
-//! the pass tests and tracing. The cost: a `forward` the script compiler
-//! cannot compile cannot be traced either (tsc says where it stops). The
-//! way back to the design: while a traced `forward` runs as Python in the
-//! host, the host's one eager dispatch (`host::eager::call`) records each
-//! operator here, with sizes held as PyTorch's tracer holds them (0-dim
+//! Two recorders, one per way of running `forward` (docs/architecture.md):
+//! a `forward` the script compiler compiles runs as its inlined graph in
+//! the reference interpreter, observed by `recorder.rs` (whose traces
+//! match PyTorch's operator for operator, scripted submodules kept as
+//! calls); one it does not compile — the reason people trace — runs as
+//! Python in the host, whose eager dispatch reports each operation to
+//! `tape.rs`, with sizes held as PyTorch's tracer holds them (0-dim
 //! tensors, read back with `aten::Int` where an int is needed).
 
 mod calls;
 mod recorder;
+mod tape;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -29,6 +30,7 @@ use crate::interp::Converter;
 use crate::ir::{Function, Graph, NodeId};
 use crate::runtime::RValue;
 use crate::source::Span;
+use crate::syntax::ast::ParamKind;
 use crate::types::Type;
 
 /// A traced module's recorded `forward`, and the warnings tracing gave.
@@ -153,7 +155,11 @@ pub fn trace(
     let stops = |stop: crate::script::Stop| {
         vec![crate::script::errors::cannot_compile_yet(stop.span_or(at), crate::script::errors::Purpose::Trace(at))]
     };
-    let (scripted, callees) = crate::script::compiled(host, &unit).map_err(stops)?;
+    let Ok((scripted, callees)) = crate::script::compiled(host, &unit) else {
+        // PyTorch traces every `forward` by running it: one that does not
+        // script is run in the host and recorded there.
+        return trace_in_host(host, module, examples, at);
+    };
     let mut converter = Converter::new();
     let failed = |message: String| vec![Diagnostic::new(Code::E6001, at, message).label("while tracing this")];
     let this = converter.module(host, module).map_err(|e| failed(e.message))?;
@@ -226,6 +232,57 @@ pub fn trace(
         .collect();
     let function = Function { name: "forward".into(), method: true, graph, defaults: Vec::new() };
     Ok(Traced { function, calls, warnings })
+}
+
+/// Traces `module.forward` on `examples` by running it as Python in the
+/// host, recording each tensor operation (see [`tape`]).
+fn trace_in_host(
+    host: &mut Host<'_>,
+    module: &Rc<Instance>,
+    examples: &[Value],
+    at: Span,
+) -> Result<Traced, Vec<Diagnostic>> {
+    let names = forward_parameters(host, module);
+    let tape = Rc::new(RefCell::new(tape::HostTape::new(host, module, examples, &names)));
+    let previous = host.tape.replace(tape.clone());
+    let args = crate::host::call::Args::positional(examples.to_vec(), at);
+    let run = host.call(Value::Instance(module.clone()), args, at);
+    host.tape = previous;
+    let failed = |message: String| vec![Diagnostic::new(Code::E6001, at, message).label("while tracing this")];
+    let mut tape = Rc::try_unwrap(tape).map_err(|_| failed("the trace outlived its run".into()))?.into_inner();
+    let output = match run {
+        Ok(output) => output,
+        Err(flow) => {
+            let before = host.diagnostics.len();
+            host.report(flow);
+            let mut found: Vec<Diagnostic> = host.diagnostics.drain(before..).collect();
+            found.iter_mut().for_each(|d| *d = d.clone().secondary(at, "traced here"));
+            return Err(found);
+        }
+    };
+    if let Some(failure) = tape.failure.take() {
+        return Err(vec![failure.secondary(at, "traced here")]);
+    }
+    let graph = tape.finish(&output, at).map_err(failed)?;
+    let function = Function { name: "forward".into(), method: true, graph, defaults: Vec::new() };
+    Ok(Traced { function, calls: HashMap::new(), warnings: tape.warnings })
+}
+
+/// The names of `module.forward`'s parameters after `self`, for the
+/// trace's inputs.
+fn forward_parameters(host: &mut Host<'_>, module: &Rc<Instance>) -> Vec<String> {
+    let forward = host.sym("forward");
+    match module.class.lookup(forward) {
+        Some(Value::Function(f)) => f
+            .def
+            .params
+            .iter()
+            .skip(1)
+            .take_while(|p| matches!(p.kind, ParamKind::Normal | ParamKind::PositionalOnly))
+            .map(|p| host.name(p.name.name).to_string())
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// What PyTorch's tracer takes as an input: a tensor, or lists, dicts

@@ -407,23 +407,9 @@ impl Recorder {
 
     fn warn(&mut self, span: Option<Span>, what: &str) {
         let Some(span) = span else { return };
-        if !self.warned.insert(span) {
-            return;
+        if self.warned.insert(span) {
+            self.warnings.push(tracer_warning(span, what));
         }
-        self.warnings.push(
-            Diagnostic::new(
-                Code::W1001,
-                span,
-                format!(
-                    "TracerWarning: Converting a tensor to {what} might cause the trace to be incorrect. We can't record \
-                     the data flow of Python values, so this value will be treated as a constant in the future. This \
-                     means that the trace might not generalize to other inputs!"
-                ),
-            )
-            .label("this value is computed from the traced inputs; the trace keeps the one the example inputs gave")
-            .note("the trace records tensor operations only: control flow that depends on tensor values is frozen")
-            .help("script this module instead (`torch.jit.script`), which keeps the control flow; `tsc explain W1001`"),
-        );
     }
 
     /// The trace's outputs: the forward's, tuples rebuilt.
@@ -569,6 +555,23 @@ impl Observer for Recorder {
             self.failure = Some(Diagnostic::new(Code::E6001, at, message).label("the trace cannot record this"));
         }
     }
+}
+
+/// PyTorch's TracerWarning for a traced tensor turned into `what` (a
+/// Python value), at the conversion.
+pub(super) fn tracer_warning(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::W1001,
+        span,
+        format!(
+            "TracerWarning: Converting a tensor to {what} might cause the trace to be incorrect. We can't record \
+             the data flow of Python values, so this value will be treated as a constant in the future. This \
+             means that the trace might not generalize to other inputs!"
+        ),
+    )
+    .label("this value is computed from the traced inputs; the trace keeps the one the example inputs gave")
+    .note("the trace records tensor operations only: control flow that depends on tensor values is frozen")
+    .help("script this module instead (`torch.jit.script`), which keeps the control flow; `tsc explain W1001`")
 }
 
 /// The node PyTorch's tracer records for a call: convolutions are recorded

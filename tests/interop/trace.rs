@@ -295,6 +295,39 @@ fn traced_module_agrees_on_both_input_sets_with(fixture: &str, same_operators: b
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A forward TorchScript rejects (PyTorch's `torch.jit.script` says so) in
+/// the five ways real models do is traced as PyTorch traces it, by running
+/// it: `tsc check` applies no scripting rule to it or its submodules, the
+/// TracerWarning is on PyTorch's line, and the `.ptl` computes what
+/// PyTorch's traced module computes on both input sets, the second of
+/// other sizes. (Python numbers in tensor arithmetic are recorded with
+/// their `Scalar` overloads where PyTorch records wrapped tensors, and the
+/// GRU cell as one operator: the operator lists differ.)
+fn forwards_that_do_not_script_trace_as_pytorch() {
+    let fixture = "tests/fixtures/trace/unscriptable.tsy";
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture);
+    let path = file.display().to_string();
+    let scripted = run_python(
+        "import runpy, sys, torch\nns = runpy.run_path(sys.argv[1], run_name='__main__')\ntry:\n    torch.jit.script(ns['model'])\n    print('scripted')\nexcept Exception:\n    print('rejected')",
+        &[&path],
+    );
+    assert_eq!(scripted.trim(), "rejected", "the fixture's forward should not script in PyTorch");
+    let checked = tsc(&[&"check", &file]);
+    assert!(!checked.contains("error"), "tsc check applied scripting rules to a traced forward:\n{checked}");
+    let dir = std::env::temp_dir().join(format!("tsy-unscriptable-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a work folder");
+    let weights = dir.join("weights.safetensors");
+    let theirs: Value =
+        serde_json::from_str(run_python(PYTORCH_TRACE, &[&path, &weights.display().to_string(), "traced"]).trim())
+            .expect("PYTORCH_TRACE prints JSON");
+    let (_, lines) = our_trace(&file, "traced", &weights);
+    let expected: Vec<usize> = serde_json::from_value(theirs["lines"].clone()).expect("lines");
+    assert!(!expected.is_empty(), "the fixture should give PyTorch's TracerWarning");
+    assert_eq!(lines, expected, "W1001 lines differ from PyTorch's TracerWarning lines");
+    std::fs::remove_dir_all(&dir).ok();
+    traced_module_agrees_on_both_input_sets_with(fixture, false);
+}
+
 pub(crate) fn tests() -> Vec<Trial> {
     vec![
         trial("trace::traces_record_pytorchs_operators_and_warnings", traces_record_pytorchs_operators_and_warnings),
@@ -308,5 +341,6 @@ pub(crate) fn tests() -> Vec<Trial> {
         ),
         trial("trace::traced_sizes_generalize_to_other_input_shapes", traced_sizes_generalize_to_other_input_shapes),
         trial("trace::nested_inputs_and_outputs_trace_as_pytorch", nested_inputs_and_outputs_trace_as_pytorch),
+        trial("trace::forwards_that_do_not_script_trace_as_pytorch", forwards_that_do_not_script_trace_as_pytorch),
     ]
 }

@@ -16,6 +16,7 @@ pub(crate) mod scalars;
 mod shape;
 mod str_methods;
 mod str_search;
+mod windows;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -77,6 +78,7 @@ fn table() -> &'static HashMap<OpKind, Kernel> {
         str_search::register(&mut table);
         str_methods::register(&mut table);
         membership::register(&mut table);
+        windows::register(&mut table);
         for (alias, target) in crate::ops::aliases::ALIASES {
             if let Some(&kernel) = table.get(target) {
                 table.insert(*alias, kernel);
