@@ -2,8 +2,8 @@
 //! tensor) may take. Checked before the allocation, so a source that asks
 //! for more than the machine has gets a diagnostic at the expression, with
 //! the size it would have needed, instead of an abort; `--max-memory` sets
-//! it for the process. And the step budget of module-level evaluation,
-//! which the fuzz targets make small.
+//! it for the process. And the step budget of module-level evaluation and
+//! of a run of compiled code, which the fuzz targets make small.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -12,7 +12,8 @@ pub const DEFAULT: u64 = 4 << 30;
 
 static LIMIT: AtomicU64 = AtomicU64::new(DEFAULT);
 
-/// Statements and calls one host evaluation may run before it is stopped.
+/// Statements and calls one host evaluation may run before it is stopped,
+/// and operations one run of compiled code (`tsc run`, tracing) may.
 pub const DEFAULT_STEPS: u64 = 5_000_000;
 
 static STEPS: AtomicU64 = AtomicU64::new(DEFAULT_STEPS);

@@ -228,6 +228,17 @@ fn running_a_forward_that_allocates_four_terabytes_is_an_error() {
     assert!(outcome.stdout.contains("error[E6001]: the tensor would need 4.0 TB"), "{}", outcome.stdout);
 }
 
+/// A scripted `forward` that never ends (PyTorch would spin forever) is
+/// stopped by the step budget with a coded diagnostic at the loop.
+#[test]
+fn an_endless_loop_in_a_scripted_forward_stops_tsc_run() {
+    let source = "import torch\nimport torch.nn as nn\n\n\nclass Spin(nn.Module):\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n        i = 0\n        while i >= 0:\n            i += 1\n        return x + i\n\n\nmodel = torch.jit.script(Spin())\nexample_inputs = (torch.ones(2),)\n";
+    let file = temp_file("spin.tsy", source);
+    let outcome = tsc(&["run", &file.display().to_string(), "--format", "short"]);
+    assert!(outcome.stdout.contains(":8:15: error[E6001]: the run stopped after"), "{}", outcome.stdout);
+    assert!(outcome.stdout.contains("is there an endless loop?"), "{}", outcome.stdout);
+}
+
 /// Doubling in a loop: each `+` makes a value twice the last, past any
 /// budget in a few dozen steps (and past the machine before the step limit).
 #[test]

@@ -16,10 +16,13 @@ use crate::runtime::tensor::RTensor;
 use crate::runtime::value::{Object, RValue};
 use crate::tensor::Tensor;
 
+/// What one run shares across its frames: the run-time values of host
+/// values, and the nodes it has run (an endless loop stops at the budget).
 #[derive(Default)]
 pub struct Converter {
     tensors: HashMap<*const Tensor, (Rc<Tensor>, RTensor)>,
     objects: HashMap<*const Instance, (Rc<Instance>, Rc<Object>)>,
+    pub(super) steps: u64,
 }
 
 impl Converter {

@@ -134,6 +134,12 @@ impl Frame<'_, '_> {
     fn node(&mut self, id: NodeId) -> Result<(), RunError> {
         let graph = self.graph;
         let node = graph.node(id);
+        self.converter.steps += 1;
+        let limit = crate::budget::step_limit();
+        if self.converter.steps > limit {
+            let message = format!("the run stopped after {limit} operations; is there an endless loop?");
+            return Err(self.fail(node, KernelError::new(message)));
+        }
         let inputs: Vec<RValue> = node.inputs.iter().map(|v| self.get(*v)).collect();
         let outputs = match node.kind {
             op::prim::Constant => match &node.attr {
