@@ -29,6 +29,10 @@ struct Cli {
     /// 8GiB); a larger one is an error at the expression that builds it, not an abort
     #[arg(long, global = true, value_parser = tsy::budget::parse, default_value = "4GiB")]
     max_memory: u64,
+    /// A folder the model's own modules are imported from, after the model file's (as on
+    /// Python's `sys.path`); repeatable
+    #[arg(long = "path", global = true, value_name = "FOLDER")]
+    path: Vec<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -253,6 +257,7 @@ fn main() -> ExitCode {
 
 fn command(cli: Cli) -> ExitCode {
     tsy::budget::set_limit(cli.max_memory);
+    tsy::host::set_search_path(cli.path);
     match cli.command {
         Command::Check { files, format, color, verbose } => check(&files, format, color, verbose),
         Command::Inspect { file, entry, weights, ops, format, color } => {

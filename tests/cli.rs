@@ -716,3 +716,29 @@ fn the_chatbot_encoders_trace() {
         insta::assert_snapshot!("cli__trace_chatbot_encoder", text);
     });
 }
+
+/// The model's own modules are found beside it and in `--path` folders,
+/// and an error in one points into that file (PyTorch's words and place:
+/// `undefined value missing` in `helpers.py`, line 6).
+#[test]
+fn modules_of_the_model_are_imported_from_path_folders_and_checked() {
+    let model = temp_file(
+        "uses_helpers.tsy",
+        b"import torch\nimport torch.nn as nn\nfrom helpers import Twice\n\nmodel = torch.jit.script(Twice())\n",
+    );
+    let folder = model.parent().expect("a folder").join("path_folder");
+    std::fs::create_dir_all(&folder).expect("a folder");
+    let helpers = folder.join("helpers.py");
+    let source = "import torch.nn as nn\n\n\nclass Twice(nn.Module):\n    def forward(self, x):\n        return x * 2 + missing\n";
+    std::fs::write(&helpers, source).expect("helpers.py");
+    let out = tsc(&["check", "--format", "short", &model.display().to_string()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("error[E5005]: `import helpers`"), "{stdout}");
+    assert!(stdout.contains("`helpers` is none of them"), "{stdout}");
+    let path = folder.display().to_string();
+    let out = tsc(&["check", "--format", "short", "--path", &path, &model.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let expected = format!("{}:6:24: error[E2004]: undefined value missing", helpers.display());
+    assert!(stdout.contains(&expected), "{stdout}");
+}

@@ -68,6 +68,8 @@ pub struct Host<'a> {
     pub printed: String,
     /// The trace of a `forward` the host is running, if any.
     pub tape: Option<Rc<RefCell<dyn super::tape::Tape>>>,
+    /// Folders the model's own modules are imported from.
+    pub search_path: Vec<std::path::PathBuf>,
 }
 
 impl<'a> Host<'a> {
@@ -91,6 +93,7 @@ impl<'a> Host<'a> {
             copied_views: Vec::new(),
             printed: String::new(),
             tape: None,
+            search_path: Vec::new(),
         };
         super::builtins::install(&mut host);
         super::torch::install(&mut host);
@@ -338,11 +341,16 @@ impl<'a> Host<'a> {
                 }
             }
             StmtKind::ImportFrom { module, names, level } => {
+                let mut path = module.as_ref().map(|m| self.dotted(m)).unwrap_or_default();
                 if *level > 0 {
-                    return self.unsupported("relative imports are not supported in a model file", stmt.span);
+                    path = super::imports::relative(self, &frame.globals, *level, &path, stmt.span)?;
                 }
-                let path = module.as_ref().map(|m| self.dotted(m)).unwrap_or_default();
-                let namespace = self.import(&path, stmt.span)?;
+                // `from . import layers` at the top level: modules by name.
+                let namespace = if path.is_empty() {
+                    Rc::new(Namespace { name: String::new().into(), attrs: RefCell::new(IndexMap::new()) })
+                } else {
+                    self.import(&path, stmt.span)?
+                };
                 for alias in names {
                     let name = alias.name.parts[0].name;
                     if self.name(name) == "*" {
@@ -534,7 +542,7 @@ impl<'a> Host<'a> {
         if let Some(v) = namespace.attrs.borrow().get(&name) {
             return Ok(v.clone());
         }
-        let sub = format!("{path}.{}", self.name(name));
+        let sub = if path.is_empty() { self.name(name).to_string() } else { format!("{path}.{}", self.name(name)) };
         if super::imports::exists(self, &sub) {
             return Ok(Value::Namespace(self.import(&sub, span)?));
         }

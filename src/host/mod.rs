@@ -36,6 +36,7 @@ use eval::Host;
 use value::{Entry, EntryKind, Instance, Namespace, Value};
 
 pub use error::similar;
+pub use imports::set_search_path;
 
 /// What running a model file produced, with the evaluator still alive (its
 /// classes' Python methods, such as `extra_repr`, can still be called).
@@ -69,6 +70,7 @@ pub fn evaluate<'a>(
     interner: &'a mut Interner,
 ) -> Evaluated<'a> {
     let mut host = Host::new(map, interner);
+    host.search_path = imports::search_path(&host.map.get(file).name);
     let globals = Rc::new(Namespace { name: "__main__".into(), attrs: Default::default() });
     let name = host.sym("__name__");
     globals.attrs.borrow_mut().insert(name, Value::str("__main__"));
