@@ -6,6 +6,7 @@
 
 pub mod args;
 mod creation;
+mod einsum;
 mod membership;
 mod nn;
 pub mod pointwise;
@@ -79,6 +80,7 @@ fn table() -> &'static HashMap<OpKind, Kernel> {
         str_methods::register(&mut table);
         membership::register(&mut table);
         windows::register(&mut table);
+        einsum::register(&mut table);
         for (alias, target) in crate::ops::aliases::ALIASES {
             if let Some(&kernel) = table.get(target) {
                 table.insert(*alias, kernel);
