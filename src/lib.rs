@@ -8,6 +8,7 @@
 pub mod budget;
 pub mod diag;
 pub mod export;
+pub mod fix;
 pub mod fuzz;
 pub mod host;
 pub mod interp;
