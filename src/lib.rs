@@ -13,6 +13,7 @@ pub mod fuzz;
 pub mod host;
 pub mod interp;
 pub mod ir;
+pub mod lsp;
 pub mod ops;
 pub mod passes;
 pub mod ptl;

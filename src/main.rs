@@ -179,6 +179,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
+    /// Serve the Language Server Protocol on stdin/stdout: diagnostics as you type, hover types,
+    /// go to definition, quick fixes
+    Lsp {
+        /// Where to write the prelude's sources and the explanations editors open (read-only)
+        #[arg(long)]
+        docs: Option<PathBuf>,
+    },
     /// Print the long explanation of a diagnostic code, with an example and the fix
     Explain {
         /// A code such as E1001
@@ -328,6 +335,17 @@ fn command(cli: Cli) -> ExitCode {
                 stages: false,
             };
             run(&file, &options, output.as_deref(), format, color)
+        }
+        Command::Lsp { docs } => {
+            let docs = docs.unwrap_or_else(tsy::lsp::docs::default_folder);
+            let options = tsy::lsp::Options { docs, debounce: std::time::Duration::from_millis(150) };
+            match tsy::lsp::stdio(&options) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("error: tsc lsp: {error}");
+                    ExitCode::from(2)
+                }
+            }
         }
         Command::Explain { code } => explain(&code),
     }
