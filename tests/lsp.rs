@@ -259,6 +259,8 @@ fn an_editor_session_on_the_unfixed_chatbot() {
     client.notify("textDocument/didClose", json!({"textDocument": {"uri": uri}}));
     assert_eq!(client.diagnostics(&mut seen)["diagnostics"], json!([]));
     assert_eq!(client.request("shutdown", Value::Null, &mut seen), Value::Null);
+    // Neovim asks twice.
+    assert_eq!(client.request("shutdown", Value::Null, &mut seen), Value::Null);
     client.notify("exit", Value::Null);
     let status = client.child.wait().expect("tsc lsp exits");
     assert!(status.success(), "{status}");

@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::RecvTimeoutError;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{
-    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _, PublishDiagnostics,
+    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Exit, Notification as _, PublishDiagnostics,
 };
-use lsp_types::request::{CodeActionRequest, GotoDefinition, HoverRequest, Request as _};
+use lsp_types::request::{CodeActionRequest, GotoDefinition, HoverRequest, Request as _, Shutdown};
 use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionProviderCapability, HoverProviderCapability, OneOf,
     PublishDiagnosticsParams, ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, Uri,
@@ -78,7 +78,7 @@ pub fn serve(connection: &Connection, options: &Options) -> Result<(), Failure> 
     let (id, _params) = connection.initialize_start()?;
     let info = ServerInfo { name: "tsc".into(), version: Some(env!("CARGO_PKG_VERSION").into()) };
     connection.initialize_finish(id, serde_json::json!({ "capabilities": capabilities, "serverInfo": info }))?;
-    let mut server = Server { connection, options, documents: HashMap::new(), due: HashMap::new() };
+    let mut server = Server { connection, options, documents: HashMap::new(), due: HashMap::new(), shut_down: false };
     server.run()
 }
 
@@ -88,6 +88,8 @@ struct Server<'c> {
     documents: HashMap<Uri, Document>,
     /// Changed documents and when their debounced check is due.
     due: HashMap<Uri, Instant>,
+    /// Whether the client asked to shut down (then only `exit` is expected).
+    shut_down: bool,
 }
 
 impl Server<'_> {
@@ -99,12 +101,18 @@ impl Server<'_> {
                 None => self.connection.receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
             };
             match message {
-                Ok(Message::Request(request)) => {
-                    if self.connection.handle_shutdown(&request)? {
-                        return Ok(());
-                    }
-                    self.request(request)?;
+                // After `shutdown` only `exit` is expected; a client may ask
+                // to shut down twice (Neovim does), so that is answered again.
+                Ok(Message::Request(request)) if request.method == Shutdown::METHOD => {
+                    self.shut_down = true;
+                    self.connection.sender.send(Response::new_ok(request.id, ()).into())?;
                 }
+                Ok(Message::Request(request)) if self.shut_down => {
+                    let refused = Response::new_err(request.id, ErrorCode::InvalidRequest as i32, "shut down".into());
+                    self.connection.sender.send(refused.into())?;
+                }
+                Ok(Message::Request(request)) => self.request(request)?,
+                Ok(Message::Notification(notification)) if notification.method == Exit::METHOD => return Ok(()),
                 Ok(Message::Notification(notification)) => self.notification(notification)?,
                 Ok(Message::Response(_)) => {}
                 Err(RecvTimeoutError::Timeout) => {
