@@ -203,6 +203,8 @@ enum Format {
     Json,
     /// GitHub Actions workflow commands on stdout, shown as annotations in pull requests
     Github,
+    /// As human, with every label drawn as an arrow to its span (ariadne)
+    Fancy,
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -465,8 +467,12 @@ fn report(map: &SourceMap, mut diagnostics: Vec<Diagnostic>, format: Format, col
         Format::Json => diag::render::json(map, &diagnostics),
         Format::Short => diag::render::short(map, &diagnostics),
         Format::Github => diag::github::github(map, &diagnostics),
-        Format::Human => {
-            let mut text = diag::render::human(map, &diagnostics, use_color(color));
+        Format::Human | Format::Fancy => {
+            let mut text = if matches!(format, Format::Fancy) {
+                diag::fancy::fancy(map, &diagnostics, use_color(color))
+            } else {
+                diag::render::human(map, &diagnostics, use_color(color))
+            };
             if errors > 0 {
                 let s = if errors == 1 { "" } else { "s" };
                 text.push_str(&format!("error: {errors} error{s} found\n"));
@@ -475,7 +481,7 @@ fn report(map: &SourceMap, mut diagnostics: Vec<Diagnostic>, format: Format, col
         }
     };
     let written = match format {
-        Format::Human => std::io::stderr().write_all(rendered.as_bytes()),
+        Format::Human | Format::Fancy => std::io::stderr().write_all(rendered.as_bytes()),
         Format::Short | Format::Json | Format::Github => std::io::stdout().write_all(rendered.as_bytes()),
     };
     if written.is_err() {
@@ -494,7 +500,7 @@ fn inspect(path: &Path, entry: Option<&str>, weights: Option<&Path>, format: For
         Ok(report) => {
             let text = match format {
                 Format::Json => serde_json::to_string_pretty(&report).expect("the report serializes") + "\n",
-                Format::Human | Format::Short | Format::Github => tsy::host::inspect::human(&report),
+                Format::Human | Format::Short | Format::Github | Format::Fancy => tsy::host::inspect::human(&report),
             };
             if std::io::stdout().write_all(text.as_bytes()).is_err() {
                 return ExitCode::from(2);
@@ -538,10 +544,10 @@ fn inspect_ptl(path: &Path, ops: bool, format: Format, color: Color) -> ExitCode
     };
     let text = match (ops, format) {
         (true, Format::Json) => pretty(&tsy::ptl::disasm::ops_json(&model)),
-        (true, Format::Human | Format::Short | Format::Github) => tsy::ptl::disasm::ops_lines(&model),
+        (true, Format::Human | Format::Short | Format::Github | Format::Fancy) => tsy::ptl::disasm::ops_lines(&model),
         (false, Format::Json) => pretty(&tsy::ptl::disasm::json(&model, &shown)),
         (false, Format::Short | Format::Github) => tsy::ptl::disasm::short(&model, &shown),
-        (false, Format::Human) => tsy::ptl::disasm::human(&model, &shown),
+        (false, Format::Human | Format::Fancy) => tsy::ptl::disasm::human(&model, &shown),
     };
     if std::io::stdout().write_all(text.as_bytes()).is_err() {
         return ExitCode::from(2);

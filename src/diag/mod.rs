@@ -3,9 +3,10 @@
 //! A [`Diagnostic`] has a code, a message that stands alone, one primary label,
 //! any number of secondary labels, `note:`s for context, `help:`s for the fix,
 //! and suggestions a tool can apply. Renderers (human, short, JSON) live in
-//! [`render`], the GitHub Actions one in [`github`]; long explanations for `tsc explain` in [`codes`].
+//! [`render`], the ariadne one in [`fancy`], the GitHub Actions one in [`github`]; long explanations for `tsc explain` in [`codes`].
 
 pub mod codes;
+pub mod fancy;
 pub mod github;
 pub mod render;
 

@@ -174,7 +174,7 @@ fn skip_escapes(mut text: &str) -> &str {
 }
 
 /// `help: MESSAGE: `PATCHED LINE`` (see the module docs).
-fn suggestion_help(map: &SourceMap, s: &Suggestion) -> String {
+pub(super) fn suggestion_help(map: &SourceMap, s: &Suggestion) -> String {
     let message = s.message.strip_suffix(':').unwrap_or(&s.message);
     let patched = patched_lines(map, s);
     let lines: Vec<&str> = patched.lines().map(str::trim_end).collect();
