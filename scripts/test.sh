@@ -12,7 +12,8 @@ export TSY_REFERENCE_PYTHON
 
 # tests/nvim.rs drives `tsc lsp` from Neovim's built-in LSP client.
 if ! command -v nvim >/dev/null; then
-    apt-get install -y --no-install-recommends neovim || sudo apt-get install -y --no-install-recommends neovim
+    if [ "$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi
+    $sudo apt-get update -qq && $sudo apt-get install -y --no-install-recommends neovim
 fi
 export TSY_REQUIRE_NVIM=1
 
