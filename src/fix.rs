@@ -58,7 +58,12 @@ pub fn apply(map: &SourceMap, file: FileId, diagnostics: &[Diagnostic]) -> (Stri
         if suggestion.applicability != Applicability::MachineApplicable {
             continue;
         }
-        let edits: Vec<Edit> = suggestion.edits().collect();
+        let mut edits: Vec<Edit> = suggestion.edits().collect();
+        edits.sort_by_key(|e| (e.span.start, e.span.end));
+        // A fix whose own edits overlap has no one meaning: it is not applied.
+        if edits.windows(2).any(|pair| pair[1].span.start < pair[0].span.end) {
+            continue;
+        }
         // Two insertions at one point do not touch: they go in in order.
         let touches = |e: &Edit| {
             taken.iter().any(|t| {
@@ -140,6 +145,14 @@ mod tests {
         assert_eq!(apply(&map, file, &diagnostics), ("# 1\n# 2\na = x + y\n".to_string(), 3));
         let alone = [diagnostics[1].clone(), diagnostics[3].clone()];
         assert_eq!(apply(&map, file, &alone), ("a = b + z\n".to_string(), 1));
+    }
+
+    #[test]
+    fn a_fix_whose_edits_overlap_is_not_applied() {
+        let mut map = SourceMap::new();
+        let file = map.add("m.tsy", "a = b + c\n");
+        let overlapping = suggestion(&map, file, &[(4, 7, "x"), (6, 9, "y")], Applicability::MachineApplicable);
+        assert_eq!(apply(&map, file, &[overlapping]), ("a = b + c\n".to_string(), 0));
     }
 
     #[test]

@@ -266,3 +266,43 @@ fn an_editor_session_on_the_unfixed_chatbot() {
     assert!(status.success(), "{status}");
     std::fs::remove_dir_all(&docs).ok();
 }
+
+/// Bad input is normal input: text that does not parse, positions past the
+/// end, requests about documents never opened, unknown methods; the server
+/// answers each and keeps serving.
+#[test]
+fn odd_requests_get_answers_not_crashes() {
+    let docs: PathBuf = std::env::temp_dir().join(format!("tsy-lsp-odd-{}", std::process::id()));
+    let mut client = Client::start(&docs);
+    let mut seen = Vec::new();
+    client.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}), &mut seen);
+    client.notify("initialized", json!({}));
+    let uri = "untitled:Untitled-1";
+    let text = "def f(x:\n    é𝕏 = [1,\n\t\"\"\"\n";
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}),
+    );
+    let published = client.diagnostics(&mut seen);
+    assert!(!codes(&published).is_empty(), "{published:#}");
+    assert!(codes(&published).iter().all(|c| c.starts_with("E1")), "{published:#}");
+    for (line, character) in [(0, 0), (0, 6), (1, 5), (9, 99), (u32::MAX, u32::MAX)] {
+        let at = json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}});
+        assert_eq!(client.request("textDocument/hover", at.clone(), &mut seen), Value::Null);
+        assert_eq!(client.request("textDocument/definition", at, &mut seen), Value::Null);
+    }
+    let everywhere = json!({"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}});
+    let params = json!({"textDocument": {"uri": uri}, "range": everywhere, "context": {"diagnostics": []}});
+    assert_eq!(client.request("textDocument/codeAction", params, &mut seen), json!([]));
+    let unknown = json!({"textDocument": {"uri": "file:///nowhere.tsy"}, "position": {"line": 0, "character": 0}});
+    assert_eq!(client.request("textDocument/hover", unknown, &mut seen), Value::Null);
+    client.send(Request::new(RequestId::from(99), "workspace/symbol".into(), json!({"query": "x"})).into());
+    match client.receive() {
+        Message::Response(response) => assert!(response.response_result.is_err(), "MethodNotFound"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(client.request("shutdown", Value::Null, &mut seen), Value::Null);
+    client.notify("exit", Value::Null);
+    assert!(client.child.wait().expect("exits").success());
+    std::fs::remove_dir_all(&docs).ok();
+}
