@@ -187,6 +187,11 @@ fn an_editor_session_on_the_unfixed_chatbot() {
     assert!(shown.contains("self.decoder: LuongAttnDecoderRNN (traced)") && shown.contains("submodule"), "{shown}");
     let shown = hover(&mut client, &uri, &text, "self.gru(", 0, 6);
     assert!(shown.contains("self.gru: torch.nn.modules.rnn.GRU"), "{shown}");
+    // A call: the operator schema the compiler resolved it to, as PyTorch
+    // prints it (PyTorch 2.5.1's str of
+    // torch._C._jit_get_schemas_for_operator("aten::cat")[0]).
+    let shown = hover(&mut client, &uri, &text, "torch.cat((rnn_output", 0, 7);
+    assert!(shown.contains("aten::cat(Tensor[] tensors, int dim=0) -> Tensor"), "{shown}");
     let shown = hover(&mut client, &uri, &text, "device=device", 0, 8);
     assert!(shown.contains("device: Device") && shown.contains("global"), "{shown}");
 

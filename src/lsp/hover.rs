@@ -2,7 +2,7 @@
 //! cursor. A parameter has its annotation, or `Tensor (inferred)` without
 //! one (TorchScript's rule); `self.x` has the type the compiler infers
 //! from the value `__init__` stored (a submodule its class); a global its
-//! value's type.
+//! value's type; a call the operator schema the compiler resolved it to.
 
 use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind};
 
@@ -14,14 +14,35 @@ use crate::syntax::ast::{FunctionDef, Module};
 /// The hover for file-local `offset` of the document `text`.
 pub(super) fn hover(name: &str, text: &str, offset: usize) -> Option<Hover> {
     let dotted = symbols::dotted(text, offset)?;
+    let called = text[dotted.end..].trim_start().starts_with('(');
     let shown = symbols::evaluated(name, text, |module, file, evaluated| {
         let base = evaluated.host.map.get(file).base;
-        describe(module, evaluated, base + offset as u32, &dotted)
+        let at = base + offset as u32;
+        let schema = if called { schema_at(evaluated, file, at) } else { None };
+        schema.or_else(|| describe(module, evaluated, at, &dotted))
     })?;
     Some(Hover {
         contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: shown }),
         range: Some(super::text::local_range(text, dotted.start, dotted.end)),
     })
+}
+
+/// The operator schema the compiler resolved the innermost call at `at`
+/// to, as PyTorch prints a schema; `None` where the functions around it do
+/// not compile (an error in them, or a construct tsc cannot lower yet).
+fn schema_at(evaluated: &mut Evaluated<'_>, file: crate::source::FileId, at: u32) -> Option<String> {
+    let file_span = evaluated.host.map.get(file).span();
+    let selected = crate::host::select_entry(evaluated, None, file_span).ok()?;
+    let compiled = crate::script::compile_all(&mut evaluated.host, &selected);
+    let node = compiled
+        .iter()
+        .filter_map(|(_, function)| function.as_ref().ok())
+        .flat_map(|function| &function.graph.nodes)
+        // prim:: nodes (list construction, unpacking) share the call's span.
+        .filter(|node| !node.kind.as_str().starts_with("prim::") && node.schema().is_some())
+        .filter(|node| node.span.is_some_and(|span| span.start <= at && at <= span.end))
+        .min_by_key(|node| node.span.map_or(u32::MAX, crate::source::Span::len))?;
+    Some(format!("```python\n{}\n```\nthe operator this call resolves to", node.schema()?))
 }
 
 /// Markdown for the name: its type in a code block, then what it is.
