@@ -60,6 +60,7 @@ fn the_pre_commit_hook_checks_the_examples() {
 /// `python -m tsy` finds `tsc` where pip puts a wheel's scripts (the
 /// environment's scripts folder) and runs it: here in a fresh virtual
 /// environment, with `tsc` linked where the wheel would install it.
+#[cfg(unix)]
 #[test]
 fn python_m_tsy_runs_the_installed_tsc() {
     let dir = std::env::temp_dir().join(format!("tsy-venv-{}", std::process::id()));
