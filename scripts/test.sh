@@ -10,6 +10,13 @@ cd "$(dirname "$0")/.."
 TSY_REFERENCE_PYTHON="$(scripts/reference-env.sh)"
 export TSY_REFERENCE_PYTHON
 
+# tests/nvim.rs drives `tsc lsp` from Neovim's built-in LSP client.
+if ! command -v nvim >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi
+    $sudo apt-get update -qq && $sudo apt-get install -y --no-install-recommends neovim
+fi
+export TSY_REQUIRE_NVIM=1
+
 # The fuzz tests draw the same cases on every run here, so a result never
 # depends on luck; a plain `cargo test` draws new ones (and has found bugs).
 export PROPTEST_RNG_SEED="${PROPTEST_RNG_SEED:-20261126}"

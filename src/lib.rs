@@ -8,10 +8,12 @@
 pub mod budget;
 pub mod diag;
 pub mod export;
+pub mod fix;
 pub mod fuzz;
 pub mod host;
 pub mod interp;
 pub mod ir;
+pub mod lsp;
 pub mod ops;
 pub mod passes;
 pub mod ptl;

@@ -51,6 +51,12 @@ enum Command {
         /// For a call no overload accepts, list every overload's reason (default: the closest three)
         #[arg(long)]
         verbose: bool,
+        /// Apply every machine-applicable fix to the files, then report what remains
+        #[arg(long)]
+        fix: bool,
+        /// Print the fixes as a unified diff instead of writing them (exit 1 if there is one)
+        #[arg(long, conflicts_with = "fix")]
+        diff: bool,
     },
     /// Show the entry module as `print(model)` does, and its state_dict (names, shapes, dtypes);
     /// for a .ptl file, its versions, records and disassembled bytecode
@@ -177,6 +183,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
+    /// Serve the Language Server Protocol on stdin/stdout: diagnostics as you type, hover types,
+    /// go to definition, quick fixes
+    Lsp {
+        /// Where to write the prelude's sources and the explanations editors open (read-only)
+        #[arg(long)]
+        docs: Option<PathBuf>,
+    },
     /// Print the long explanation of a diagnostic code, with an example and the fix
     Explain {
         /// A code such as E1001
@@ -192,6 +205,10 @@ enum Format {
     Short,
     /// A JSON array on stdout (schema in README.md)
     Json,
+    /// GitHub Actions workflow commands on stdout, shown as annotations in pull requests
+    Github,
+    /// As human, with every label drawn as an arrow to its span (ariadne)
+    Fancy,
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -259,7 +276,15 @@ fn command(cli: Cli) -> ExitCode {
     tsy::budget::set_limit(cli.max_memory);
     tsy::host::set_search_path(cli.path);
     match cli.command {
-        Command::Check { files, format, color, verbose } => check(&files, format, color, verbose),
+        Command::Check { files, format, color, verbose, fix, diff } => {
+            if diff {
+                return show_fixes(&files, verbose);
+            }
+            if fix && let Err(code) = apply_fixes(&files, verbose) {
+                return code;
+            }
+            check(&files, format, color, verbose)
+        }
         Command::Inspect { file, entry, weights, ops, format, color } => {
             if is_ptl(&file) {
                 if entry.is_some() || weights.is_some() {
@@ -317,6 +342,17 @@ fn command(cli: Cli) -> ExitCode {
                 stages: false,
             };
             run(&file, &options, output.as_deref(), format, color)
+        }
+        Command::Lsp { docs } => {
+            let docs = docs.unwrap_or_else(tsy::lsp::docs::default_folder);
+            let options = tsy::lsp::Options { docs, debounce: std::time::Duration::from_millis(150) };
+            match tsy::lsp::stdio(&options) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("error: tsc lsp: {error}");
+                    ExitCode::from(2)
+                }
+            }
         }
         Command::Explain { code } => explain(&code),
     }
@@ -377,6 +413,56 @@ fn check(files: &[PathBuf], format: Format, color: Color, verbose: bool) -> Exit
     report(&map, diagnostics, format, color)
 }
 
+/// `--fix`: writes each file with its fixes applied, and says how many.
+fn apply_fixes(files: &[PathBuf], verbose: bool) -> Result<(), ExitCode> {
+    for path in files {
+        let Some(text) = read_text(path)? else { continue };
+        let fixed = tsy::fix::fix(&path.display().to_string(), &text, verbose);
+        if fixed.applied == 0 {
+            continue;
+        }
+        if let Err(error) = write_atomically(path, fixed.text.as_bytes()) {
+            eprintln!("error: cannot write `{}`: {error}", path.display());
+            return Err(ExitCode::from(2));
+        }
+        let s = if fixed.applied == 1 { "" } else { "es" };
+        eprintln!("fixed {}: {} fix{s} applied", path.display(), fixed.applied);
+    }
+    Ok(())
+}
+
+/// `--diff`: the fixes as a unified diff on stdout; nothing is written.
+fn show_fixes(files: &[PathBuf], verbose: bool) -> ExitCode {
+    let mut changed = false;
+    for path in files {
+        let text = match read_text(path) {
+            Ok(Some(text)) => text,
+            Ok(None) => continue,
+            Err(code) => return code,
+        };
+        let name = path.display().to_string();
+        let fixed = tsy::fix::fix(&name, &text, verbose);
+        let diff = tsy::fix::unified_diff(&name, &text, &fixed.text);
+        if std::io::stdout().write_all(diff.as_bytes()).is_err() {
+            return ExitCode::from(2);
+        }
+        changed |= !diff.is_empty();
+    }
+    if changed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+/// A file's text for `--fix`; `None` when it is not UTF-8 (its E1009 is
+/// reported by the check that follows, and nothing in it is fixed).
+fn read_text(path: &Path) -> Result<Option<String>, ExitCode> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(String::from_utf8(bytes).ok()),
+        Err(error) => {
+            eprintln!("error: cannot read `{}`: {error}", path.display());
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
 /// Prints diagnostics in the chosen format; the exit code says whether any
 /// was an error.
 fn report(map: &SourceMap, mut diagnostics: Vec<Diagnostic>, format: Format, color: Color) -> ExitCode {
@@ -385,8 +471,13 @@ fn report(map: &SourceMap, mut diagnostics: Vec<Diagnostic>, format: Format, col
     let rendered = match format {
         Format::Json => diag::render::json(map, &diagnostics),
         Format::Short => diag::render::short(map, &diagnostics),
-        Format::Human => {
-            let mut text = diag::render::human(map, &diagnostics, use_color(color));
+        Format::Github => diag::github::github(map, &diagnostics),
+        Format::Human | Format::Fancy => {
+            let mut text = if matches!(format, Format::Fancy) {
+                diag::fancy::fancy(map, &diagnostics, use_color(color))
+            } else {
+                diag::render::human(map, &diagnostics, use_color(color))
+            };
             if errors > 0 {
                 let s = if errors == 1 { "" } else { "s" };
                 text.push_str(&format!("error: {errors} error{s} found\n"));
@@ -395,8 +486,8 @@ fn report(map: &SourceMap, mut diagnostics: Vec<Diagnostic>, format: Format, col
         }
     };
     let written = match format {
-        Format::Human => std::io::stderr().write_all(rendered.as_bytes()),
-        Format::Short | Format::Json => std::io::stdout().write_all(rendered.as_bytes()),
+        Format::Human | Format::Fancy => std::io::stderr().write_all(rendered.as_bytes()),
+        Format::Short | Format::Json | Format::Github => std::io::stdout().write_all(rendered.as_bytes()),
     };
     if written.is_err() {
         return ExitCode::from(2);
@@ -414,7 +505,7 @@ fn inspect(path: &Path, entry: Option<&str>, weights: Option<&Path>, format: For
         Ok(report) => {
             let text = match format {
                 Format::Json => serde_json::to_string_pretty(&report).expect("the report serializes") + "\n",
-                Format::Human | Format::Short => tsy::host::inspect::human(&report),
+                Format::Human | Format::Short | Format::Github | Format::Fancy => tsy::host::inspect::human(&report),
             };
             if std::io::stdout().write_all(text.as_bytes()).is_err() {
                 return ExitCode::from(2);
@@ -458,10 +549,10 @@ fn inspect_ptl(path: &Path, ops: bool, format: Format, color: Color) -> ExitCode
     };
     let text = match (ops, format) {
         (true, Format::Json) => pretty(&tsy::ptl::disasm::ops_json(&model)),
-        (true, Format::Human | Format::Short) => tsy::ptl::disasm::ops_lines(&model),
+        (true, Format::Human | Format::Short | Format::Github | Format::Fancy) => tsy::ptl::disasm::ops_lines(&model),
         (false, Format::Json) => pretty(&tsy::ptl::disasm::json(&model, &shown)),
-        (false, Format::Short) => tsy::ptl::disasm::short(&model, &shown),
-        (false, Format::Human) => tsy::ptl::disasm::human(&model, &shown),
+        (false, Format::Short | Format::Github) => tsy::ptl::disasm::short(&model, &shown),
+        (false, Format::Human | Format::Fancy) => tsy::ptl::disasm::human(&model, &shown),
     };
     if std::io::stdout().write_all(text.as_bytes()).is_err() {
         return ExitCode::from(2);

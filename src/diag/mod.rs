@@ -3,9 +3,11 @@
 //! A [`Diagnostic`] has a code, a message that stands alone, one primary label,
 //! any number of secondary labels, `note:`s for context, `help:`s for the fix,
 //! and suggestions a tool can apply. Renderers (human, short, JSON) live in
-//! [`render`]; long explanations for `tsc explain` in [`codes`].
+//! [`render`], the ariadne one in [`fancy`], the GitHub Actions one in [`github`]; long explanations for `tsc explain` in [`codes`].
 
 pub mod codes;
+pub mod fancy;
+pub mod github;
 pub mod render;
 
 use crate::source::Span;
@@ -53,7 +55,26 @@ pub struct Suggestion {
     pub message: String,
     pub span: Span,
     pub replacement: String,
+    /// Edits elsewhere that belong to the same fix and are applied with it,
+    /// all or none (a global's other uses, the assignment in `__init__`).
+    /// Renderers show the first edit; tools apply them all.
+    pub also: Vec<Edit>,
     pub applicability: Applicability,
+}
+
+/// Replace `span` with `replacement`: one part of a [`Suggestion`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+impl Suggestion {
+    /// Every edit of the fix, the shown one first.
+    pub fn edits(&self) -> impl Iterator<Item = Edit> + '_ {
+        std::iter::once(Edit { span: self.span, replacement: self.replacement.clone() })
+            .chain(self.also.iter().cloned())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,6 +143,27 @@ impl Diagnostic {
             message: message.into(),
             span,
             replacement: replacement.into(),
+            also: Vec::new(),
+            applicability,
+        });
+        self
+    }
+
+    /// [`Diagnostic::suggest`] for a fix of several edits applied together;
+    /// renderers show `first`.
+    #[must_use = "a diagnostic built and dropped is a lost error"]
+    pub fn suggest_edits(
+        mut self,
+        message: impl Into<String>,
+        first: Edit,
+        also: Vec<Edit>,
+        applicability: Applicability,
+    ) -> Diagnostic {
+        self.suggestions.push(Suggestion {
+            message: message.into(),
+            span: first.span,
+            replacement: first.replacement,
+            also,
             applicability,
         });
         self

@@ -174,7 +174,7 @@ fn skip_escapes(mut text: &str) -> &str {
 }
 
 /// `help: MESSAGE: `PATCHED LINE`` (see the module docs).
-fn suggestion_help(map: &SourceMap, s: &Suggestion) -> String {
+pub(super) fn suggestion_help(map: &SourceMap, s: &Suggestion) -> String {
     let message = s.message.strip_suffix(':').unwrap_or(&s.message);
     let patched = patched_lines(map, s);
     let lines: Vec<&str> = patched.lines().map(str::trim_end).collect();
@@ -326,6 +326,19 @@ struct JsonSuggestion<'a> {
     column: usize,
     replacement: &'a str,
     applicability: &'static str,
+    /// The fix's further edits ([`Suggestion::also`]), when it has any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    also: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    file: &'a str,
+    start: usize,
+    end: usize,
+    line: usize,
+    column: usize,
+    replacement: &'a str,
 }
 
 impl<'a> JsonDiagnostic<'a> {
@@ -362,6 +375,21 @@ impl<'a> JsonDiagnostic<'a> {
                     column: at.column,
                     replacement: &s.replacement,
                     applicability: s.applicability.as_str(),
+                    also: s
+                        .also
+                        .iter()
+                        .map(|e| {
+                            let at = Location::of(map, e.span);
+                            JsonEdit {
+                                file: &at.file.name,
+                                start: at.start,
+                                end: at.end,
+                                line: at.line,
+                                column: at.column,
+                                replacement: &e.replacement,
+                            }
+                        })
+                        .collect(),
                 }
             })
             .collect();
@@ -642,6 +670,7 @@ error[E1013]: parameter `max_length` has no type annotation
             message: "add a return type:".into(),
             span: Span::new(base + 23, base + 38),
             replacement: ") -> None:\n        return".into(),
+            also: Vec::new(),
             applicability: Applicability::MaybeIncorrect,
         };
         assert_eq!(suggestion_help(&map, &s), "help: add a return type:\n    def f(self) -> None:\n        return");

@@ -123,7 +123,10 @@ pub(super) fn check(host: &mut Host<'_>, unit: &Unit) -> Vec<Diagnostic> {
     uses.sort_by_key(|u| u.1.start);
 
     let mut reported: HashMap<Symbol, usize> = HashMap::new();
+    // Each global's uses, for the fix that stores it on `self`.
+    let mut uses_of: HashMap<Symbol, Vec<Span>> = HashMap::new();
     for (name, span, attr) in uses {
+        uses_of.entry(name).or_default().push(span);
         let value = unit.globals.attrs.borrow().get(&name).cloned();
         let text = host.name(name).to_string();
         let Some(value) = value else {
@@ -202,6 +205,20 @@ pub(super) fn check(host: &mut Host<'_>, unit: &Unit) -> Vec<Diagnostic> {
             }
             reported.insert(name, out.len());
             out.push(d);
+        }
+    }
+    for (name, index) in reported {
+        let d = &mut out[index];
+        let value = unit.globals.attrs.borrow().get(&name).cloned();
+        if d.code != Code::E2001 || d.suggestions.len() != 1 {
+            continue;
+        }
+        let fix = value.and_then(|v| super::global_fix::store_on_self(host, unit, name, &v, &uses_of[&name]));
+        if let Some((first, also)) = fix {
+            let suggestion = &mut d.suggestions[0];
+            (suggestion.span, suggestion.replacement) = (first.span, first.replacement);
+            suggestion.also = also;
+            suggestion.applicability = Applicability::MachineApplicable;
         }
     }
     let mut undefined: Vec<(Symbol, Span)> = undefined.into_iter().collect();

@@ -13,6 +13,7 @@ mod chatbot;
 mod compile;
 mod eager;
 mod examples;
+mod fix;
 mod inspect;
 mod kernels;
 mod load;
@@ -36,6 +37,7 @@ fn main() {
         compile::tests(),
         eager::tests(),
         examples::tests(),
+        fix::tests(),
         inspect::tests(),
         kernels::tests(),
         load::tests(),
