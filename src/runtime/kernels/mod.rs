@@ -5,6 +5,7 @@
 //! values alone cannot (`aten::add.t` concatenates lists).
 
 pub mod args;
+mod closeness;
 mod creation;
 mod einsum;
 mod membership;
@@ -81,6 +82,7 @@ fn table() -> &'static HashMap<OpKind, Kernel> {
         membership::register(&mut table);
         windows::register(&mut table);
         einsum::register(&mut table);
+        closeness::register(&mut table);
         for (alias, target) in crate::ops::aliases::ALIASES {
             if let Some(&kernel) = table.get(target) {
                 table.insert(*alias, kernel);
