@@ -772,13 +772,25 @@ impl<'a> Host<'a> {
                 }
             }
             Value::Entry(entry) => {
-                // PyTorch keeps a scripted submodule's call, control flow
-                // and all, in the trace; tsc cannot yet from a host run.
-                if let Some(tape) = &self.tape {
-                    let message = "calling a scripted or traced module inside a `forward` that does not script cannot be traced yet";
-                    tape.borrow_mut().refuse(message.into(), span);
+                let Some(tape) = self.tape.take() else { return super::torch::call_entry(self, &entry, args, span) };
+                // While a trace runs, a scripted module's call is recorded
+                // as one call (its own run is not the trace's).
+                let positional = args.positional.clone();
+                let keywords = !args.keywords.is_empty();
+                let result = super::torch::call_entry(self, &entry, args, span);
+                self.tape = Some(tape.clone());
+                let result = result?;
+                match &entry.target {
+                    Value::Instance(module) if entry.kind == EntryKind::Script && !keywords => {
+                        tape.borrow_mut().scripted_call(module, &positional, &result, span);
+                    }
+                    _ => {
+                        let message =
+                            "calling this module inside a traced `forward` that does not script cannot be traced yet";
+                        tape.borrow_mut().refuse(message.into(), span);
+                    }
                 }
-                super::torch::call_entry(self, &entry, args, span)
+                Ok(result)
             }
             other => self.raise("TypeError", format!("'{}' object is not callable", other.type_name()), span),
         }

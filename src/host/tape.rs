@@ -7,7 +7,7 @@
 use std::rc::Rc;
 
 use super::eval::Host;
-use super::value::Value;
+use super::value::{Instance, Value};
 use crate::ops::OpKind;
 use crate::runtime::RValue;
 use crate::source::Span;
@@ -42,6 +42,10 @@ pub trait Tape {
     fn size(&mut self, t: &Rc<Tensor>, dim: usize, size: &Rc<Tensor>, span: Span);
     /// `t[key]` with basic indexing (ints, slices, `None`, `...`).
     fn index(&mut self, t: &Rc<Tensor>, key: &[Value], result: &Rc<Tensor>, span: Span);
+    /// A scripted `module` was called on `args` and gave `result` (its
+    /// run unrecorded): PyTorch keeps the call, and with it the module's
+    /// control flow.
+    fn scripted_call(&mut self, module: &Rc<Instance>, args: &[Value], result: &Value, span: Span);
     /// A traced tensor became a Python value (`what`, in PyTorch's warning).
     fn converted(&mut self, t: &Rc<Tensor>, what: &str, span: Span);
     /// Something the trace cannot record: tracing fails with `message`.

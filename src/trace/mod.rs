@@ -264,8 +264,17 @@ fn trace_in_host(
         return Err(vec![failure.secondary(at, "traced here")]);
     }
     let graph = tape.finish(&output, at).map_err(failed)?;
+    let forward = host.sym("forward");
+    let mut calls = HashMap::new();
+    for (node, callee) in std::mem::take(&mut tape.calls) {
+        let unit = crate::script::module_methods(host, &callee).into_iter().find(|u| u.def.name.name == forward);
+        calls.insert(
+            node,
+            unit.ok_or_else(|| failed(format!("the scripted `{}` has no `forward`", callee.class.name)))?,
+        );
+    }
     let function = Function { name: "forward".into(), method: true, graph, defaults: Vec::new() };
-    Ok(Traced { function, calls: HashMap::new(), warnings: tape.warnings })
+    Ok(Traced { function, calls, warnings: tape.warnings })
 }
 
 /// The names of `module.forward`'s parameters after `self`, for the

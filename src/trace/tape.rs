@@ -11,8 +11,8 @@ use std::rc::Rc;
 use crate::diag::{Code, Diagnostic};
 use crate::host::eval::Host;
 use crate::host::tape::{Operation, Tape};
-use crate::host::value::{Instance, Value};
-use crate::ir::{Attr, Constant, Graph, ValueId};
+use crate::host::value::{EntryKind, Instance, Value};
+use crate::ir::{Attr, Constant, Graph, NodeId, ValueId};
 use crate::ops::{OpKind, op};
 use crate::runtime::RValue;
 use crate::source::Span;
@@ -38,6 +38,10 @@ pub(super) struct HostTape {
     warned: HashSet<Span>,
     /// The first thing the trace could not record: the trace fails.
     pub failure: Option<Diagnostic>,
+    /// Scripted submodules by identity: their path.
+    scripted: HashMap<*const Instance, Vec<String>>,
+    /// Each recorded call of a scripted submodule, and the module.
+    pub calls: Vec<(NodeId, Rc<Instance>)>,
 }
 
 impl HostTape {
@@ -55,6 +59,8 @@ impl HostTape {
             warnings: Vec::new(),
             warned: HashSet::new(),
             failure: None,
+            scripted: HashMap::new(),
+            calls: Vec::new(),
         };
         for (i, example) in examples.iter().enumerate() {
             let v = tape.graph.add_input(super::example_type(example), names.get(i).cloned());
@@ -133,12 +139,23 @@ impl HostTape {
             }
         }
         for (name, value) in children {
-            if let (Value::Str(name), Value::Instance(child)) = (name, value) {
-                path.push(name.to_string());
-                self.classes.insert(path.clone(), child.class.qualified_name());
-                self.collect_state(host, &child, path, seen);
-                path.pop();
+            let Value::Str(name) = name else { continue };
+            path.push(name.to_string());
+            match value {
+                Value::Instance(child) => {
+                    self.classes.insert(path.clone(), child.class.qualified_name());
+                    self.collect_state(host, &child, path, seen);
+                }
+                // A scripted submodule: called, not entered.
+                Value::Entry(entry) if entry.kind == EntryKind::Script => {
+                    if let Value::Instance(child) = &entry.target {
+                        self.classes.insert(path.clone(), child.class.qualified_name());
+                        self.scripted.insert(Rc::as_ptr(child), path.clone());
+                    }
+                }
+                _ => {}
             }
+            path.pop();
         }
     }
 
@@ -341,6 +358,77 @@ impl HostTape {
         })
     }
 
+    /// `self.sub(args)` of a scripted submodule as PyTorch's tracer keeps
+    /// it: one `prim::CallMethod`, a tuple result unpacked right away.
+    fn record_call(&mut self, module: &Rc<Instance>, args: &[Value], result: &Value, span: Span) -> Result<(), String> {
+        let path = self.scripted.get(&Rc::as_ptr(module)).cloned().ok_or_else(|| {
+            format!("a scripted module of class {} that is not a submodule of the traced one", module.class.name)
+        })?;
+        let mut inputs = vec![self.attribute(&path)];
+        for arg in args {
+            inputs.push(self.call_argument(arg, span)?);
+        }
+        let top = self.graph.top;
+        let ty = host_type(result);
+        let n = self.graph.append(
+            top,
+            op::prim::CallMethod,
+            inputs,
+            vec![ty.clone()],
+            Attr::Name("forward".into()),
+            Some(span),
+        );
+        self.calls.push((n, module.clone()));
+        let v = self.graph.node(n).outputs[0];
+        match result {
+            Value::Tensor(t) => {
+                self.tensors.insert(identity(t), (t.clone(), v));
+            }
+            Value::Tuple(items) if items.iter().all(|i| matches!(i, Value::Tensor(_))) => {
+                let types = vec![Type::Tensor; items.len()];
+                let n = self.graph.append(top, op::prim::TupleUnpack, vec![v], types, Attr::None, Some(span));
+                for (item, u) in items.iter().zip(self.graph.node(n).outputs.clone()) {
+                    if let Value::Tensor(t) = item {
+                        self.tensors.insert(identity(t), (t.clone(), u));
+                    }
+                }
+            }
+            _ => return Err("a scripted module returning other than tensors cannot be traced yet".into()),
+        }
+        Ok(())
+    }
+
+    /// An argument of a recorded call: the trace's tensors, Python values
+    /// as constants, tuples and lists built from them.
+    fn call_argument(&mut self, v: &Value, span: Span) -> Result<ValueId, String> {
+        let top = self.graph.top;
+        let constant = |g: &mut Graph, c: Constant| g.constant(top, c, Some(span));
+        Ok(match v {
+            Value::Tensor(t) => self.tensor(t)?,
+            Value::None => constant(&mut self.graph, Constant::None),
+            Value::Bool(b) => constant(&mut self.graph, Constant::Bool(*b)),
+            Value::Int(i) => constant(&mut self.graph, Constant::Int(*i)),
+            Value::Float(f) => constant(&mut self.graph, Constant::Float(*f)),
+            Value::Str(s) => constant(&mut self.graph, Constant::Str(s.to_string())),
+            Value::Tuple(items) => {
+                let inputs = items.iter().map(|i| self.call_argument(i, span)).collect::<Result<Vec<_>, _>>()?;
+                let ty = host_type(v);
+                let n = self.graph.append(top, op::prim::TupleConstruct, inputs, vec![ty], Attr::None, Some(span));
+                self.graph.node(n).outputs[0]
+            }
+            Value::List(items) => {
+                let items = items.borrow().clone();
+                let inputs = items.iter().map(|i| self.call_argument(i, span)).collect::<Result<Vec<_>, _>>()?;
+                let ty = host_type(v);
+                let n = self.graph.append(top, op::prim::ListConstruct, inputs, vec![ty], Attr::None, Some(span));
+                self.graph.node(n).outputs[0]
+            }
+            other => {
+                return Err(format!("a {} cannot be passed to a scripted module in a trace yet", other.type_name()));
+            }
+        })
+    }
+
     fn fail(&mut self, message: String, span: Span) {
         if self.failure.is_none() {
             self.failure = Some(Diagnostic::new(Code::E6001, span, message).label("the trace cannot record this"));
@@ -412,6 +500,12 @@ impl Tape for HostTape {
                 self.tensors.insert(identity(result), (result.clone(), v));
             }
             Err(message) => self.fail(message, span),
+        }
+    }
+
+    fn scripted_call(&mut self, module: &Rc<Instance>, args: &[Value], result: &Value, span: Span) {
+        if let Err(message) = self.record_call(module, args, result, span) {
+            self.fail(message, span);
         }
     }
 
