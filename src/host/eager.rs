@@ -41,7 +41,7 @@ pub(super) fn call(host: &mut Host<'_>, name: &str, args: Args) -> Eval<Value> {
     // (`x.view(n, -1)`), as PyTorch's argument parser takes it.
     let mut chosen = chosen_schema(overloads, &given.0, &given.1);
     let mut numbers = None;
-    if chosen.is_none() && host.tape.is_some() {
+    if !matches!(chosen, Some(Some(_))) && host.tape.is_some() {
         let positional: Vec<Value> = given.0.iter().map(sizes_as_ints).collect();
         let keywords: Vec<(String, Value)> = given.1.iter().map(|(k, v)| (k.clone(), sizes_as_ints(v))).collect();
         chosen = chosen_schema(overloads, &positional, &keywords);
@@ -54,8 +54,24 @@ pub(super) fn call(host: &mut Host<'_>, name: &str, args: Args) -> Eval<Value> {
         && let Some(Value::Tensor(input)) = positional.first()
         && super::tensor_index::copy_of_view(host, input) == Some(super::tensor_index::Order::Reordered)
     {
-        host.refuse_traced(input, || "`contiguous` of a transposed tensor cannot be traced yet".into(), span);
-        return Ok(Value::Tensor(Rc::new(Tensor::from_bytes(input.shape.clone(), input.dtype, input.bytes()))));
+        let copy = Rc::new(Tensor::from_bytes(input.shape.clone(), input.dtype, input.bytes()));
+        if let Some(tape) = host.tape.as_ref().filter(|_| host.traces(input)) {
+            let value = RTensor::from_host(input).or_else(|e| kernel_error(host, &e, span))?;
+            // (`memory_format=torch.contiguous_format`, 0 to the IR.)
+            let args = [
+                Argument { given: Some(Value::Tensor(input.clone())), value: RValue::Tensor(value) },
+                Argument { given: None, value: RValue::Int(0) },
+            ];
+            let results = [Value::Tensor(copy.clone())];
+            tape.borrow_mut().operation(&Operation {
+                kind: op::aten::contiguous,
+                overload: "",
+                args: &args,
+                results: &results,
+                span,
+            });
+        }
+        return Ok(Value::Tensor(copy));
     }
     let Some(chosen) = chosen else {
         return host.unsupported(format!("`{qualified}` cannot take these arguments in module-level code yet"), span);

@@ -277,6 +277,12 @@ fn new_seed(host: &mut Host<'_>) -> u64 {
 
 fn factory(host: &mut Host<'_>, args: Args, function: &str, fill: impl FnOnce(&mut Host<'_>) -> Fill) -> Eval<Value> {
     check_factory_keywords(host, &args, function, &[])?;
+    // While a trace runs, a tensor made in `forward` is an operation of the
+    // trace (its sizes may be the trace's): computed, and so recorded, by
+    // the eager dispatch, as PyTorch's tracer records `aten::zeros`.
+    if host.tape.is_some() && matches!(function, "zeros" | "ones" | "empty") {
+        return eager::call(host, function, args);
+    }
     let shape = shape_args(host, &args.positional, args.span)?;
     let dtype = dtype_arg(host, &keyword(host, &args, "dtype"), args.span)?.unwrap_or(ScalarType::Float32);
     allocation(host, &shape, dtype, args.span)?;

@@ -306,9 +306,11 @@ fn traced_module_agrees_on_both_input_sets_with(fixture: &str, same_operators: b
 /// fixture's forward calls a scripted submodule: the call is kept, and
 /// with it the branch the negated inputs take.
 fn forwards_that_do_not_script_trace_as_pytorch() {
-    for (fixture, warns) in
-        [("tests/fixtures/trace/unscriptable.tsy", true), ("tests/fixtures/trace/unscriptable_mixed.tsy", false)]
-    {
+    for (fixture, warns) in [
+        ("tests/fixtures/trace/unscriptable.tsy", true),
+        ("tests/fixtures/trace/unscriptable_mixed.tsy", false),
+        ("tests/fixtures/trace/unscriptable_shuffle.tsy", false),
+    ] {
         trace_of_a_forward_that_does_not_script(fixture, warns);
     }
 }
