@@ -16,6 +16,7 @@ mod examples;
 mod inspect;
 mod kernels;
 mod load;
+mod nn_coverage;
 mod packed;
 mod ptl;
 mod ptl_inspect;
@@ -39,6 +40,7 @@ fn main() {
         inspect::tests(),
         kernels::tests(),
         load::tests(),
+        nn_coverage::tests(),
         packed::tests(),
         ptl::tests(),
         ptl_inspect::tests(),
