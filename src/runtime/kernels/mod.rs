@@ -4,6 +4,7 @@
 //! the overload name picks among same-named schemas where the argument
 //! values alone cannot (`aten::add.t` concatenates lists).
 
+mod activation;
 pub mod args;
 mod creation;
 mod membership;
@@ -73,6 +74,7 @@ fn table() -> &'static HashMap<OpKind, Kernel> {
         creation::register(&mut table);
         nn::register(&mut table);
         rnn::register(&mut table);
+        activation::register(&mut table);
         prepacked::register(&mut table);
         str_search::register(&mut table);
         str_methods::register(&mut table);
