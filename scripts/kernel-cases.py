@@ -496,6 +496,35 @@ case("aten::channel_shuffle", r(1, 4, 5), 2)
 case("aten::channel_shuffle", r(1, 5, 2), 2)
 case("aten::native_channel_shuffle", r(2, 6, 2, 2), 2)
 
+# upsampling (kernels/upsample.rs): output sizes, source indices and weights
+u1, u2, u3 = r(2, 3, 5), r(1, 2, 4, 5), r(1, 2, 3, 4, 3)
+for sizes, scales in [([10], None), ([3], None), ([7], None), (None, [2.0]), (None, [1.7]), (None, [0.6])]:
+    case("aten::upsample_nearest1d.vec", u1, sizes, scales)
+    case("aten::_upsample_nearest_exact1d.vec", u1, sizes, scales)
+    for align in (False, True):
+        case("aten::upsample_linear1d.vec", u1, sizes, align, scales)
+for sizes, scales in [([8, 10], None), ([3, 7], None), ([4, 5], None), (None, [2.0, 2.0]), (None, [1.5, 0.7]), (None, [2.3, 1.3])]:
+    case("aten::upsample_nearest2d.vec", u2, sizes, scales)
+    case("aten::_upsample_nearest_exact2d.vec", u2, sizes, scales)
+    for align in (False, True):
+        case("aten::upsample_bilinear2d.vec", u2, sizes, align, scales)
+        case("aten::upsample_bicubic2d.vec", u2, sizes, align, scales)
+for sizes, scales in [([5, 6, 4], None), (None, [2.0, 1.5, 0.7])]:
+    case("aten::upsample_nearest3d.vec", u3, sizes, scales)
+    case("aten::_upsample_nearest_exact3d.vec", u3, sizes, scales)
+    for align in (False, True):
+        case("aten::upsample_trilinear3d.vec", u3, sizes, align, scales)
+case("aten::upsample_nearest2d", u2, [7, 9], None, None)
+case("aten::upsample_nearest2d", u2, [7, 9], 1.9, 1.9)
+case("aten::upsample_bilinear2d", u2, [7, 9], False, 1.9, 1.9)
+case("aten::upsample_bilinear2d", u2.double(), [6, 3], False, None, None)
+case("aten::upsample_bicubic2d", u2, [9, 11], True, None, None)
+case("aten::upsample_nearest2d.vec", torch.randint(0, 9, (1, 2, 3, 3), dtype=torch.uint8), [5, 6], None)
+case("aten::upsample_nearest1d.vec", u1, [4], [2.0])
+case("aten::upsample_bilinear2d.vec", u1, [4, 4], False, None)
+case("aten::upsample_bilinear2d.vec", u2, None, False, [2.0])
+case("aten::upsample_nearest2d.vec", u2, [4, 4], [2.0, 2.0])
+
 # prepacked (XNNPACK)
 w, bias = r(6, 4, 3, 3), r(6)
 ctx = torch.ops.prepacked.conv2d_clamp_prepack(w, bias, [2, 1], [1, 1], [1, 1], 1, -0.5, 0.5)

@@ -17,6 +17,7 @@ pub(crate) mod scalars;
 mod shape;
 mod str_methods;
 mod str_search;
+mod upsample;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -75,6 +76,7 @@ fn table() -> &'static HashMap<OpKind, Kernel> {
         nn::register(&mut table);
         rnn::register(&mut table);
         activation::register(&mut table);
+        upsample::register(&mut table);
         prepacked::register(&mut table);
         str_search::register(&mut table);
         str_methods::register(&mut table);
