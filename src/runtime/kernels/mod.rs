@@ -9,6 +9,7 @@ pub mod args;
 mod creation;
 mod membership;
 mod nn;
+mod norm;
 pub mod pointwise;
 mod prepacked;
 mod reduce;
@@ -77,6 +78,7 @@ fn table() -> &'static HashMap<OpKind, Kernel> {
         rnn::register(&mut table);
         activation::register(&mut table);
         upsample::register(&mut table);
+        norm::register(&mut table);
         prepacked::register(&mut table);
         str_search::register(&mut table);
         str_methods::register(&mut table);
