@@ -11,6 +11,7 @@ mod membership;
 mod nn;
 mod norm;
 pub mod pointwise;
+mod pool;
 mod prepacked;
 mod reduce;
 mod rnn;
@@ -79,6 +80,7 @@ fn table() -> &'static HashMap<OpKind, Kernel> {
         activation::register(&mut table);
         upsample::register(&mut table);
         norm::register(&mut table);
+        pool::register(&mut table);
         prepacked::register(&mut table);
         str_search::register(&mut table);
         str_methods::register(&mut table);
