@@ -137,7 +137,7 @@ fn nn_coverage() {
     }
     let results = Mutex::new(BTreeMap::new());
     let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
+    let workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get).min(8);
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
