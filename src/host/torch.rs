@@ -106,7 +106,7 @@ pub(super) fn install(host: &mut Host<'_>) {
         ("unused", builtin("unused", decorator)),
         ("export", builtin("export", decorator)),
         ("_overload_method", builtin("_overload_method", decorator)),
-        ("_overload", builtin("_overload", decorator)),
+        ("_overload", builtin("_overload", overload)),
         ("is_scripting", builtin("is_scripting", false_fn)),
         ("is_tracing", builtin("is_tracing", false_fn)),
         ("annotate", builtin("annotate", annotate)),
@@ -138,6 +138,7 @@ pub(super) fn install(host: &mut Host<'_>) {
         ("BroadcastingList1", Value::Typing("BroadcastingList1".into())),
         ("BroadcastingList2", Value::Typing("BroadcastingList2".into())),
         ("BroadcastingList3", Value::Typing("BroadcastingList3".into())),
+        ("_overload", builtin("_overload", overload)),
     ];
     namespace(host, "torch._jit_internal", jit_internal);
     // PyTorch's usage logging (torchvision's `_log_api_usage_once`) records nothing here.
@@ -1118,6 +1119,20 @@ fn decorator(_host: &mut Host<'_>, args: Args) -> Eval<Value> {
         // `@torch.jit.ignore(drop=True)`: a decorator factory.
         _ => Ok(builtin("decorator", decorator)),
     }
+}
+
+/// `@torch.jit._overload`: records the declaration in its module's globals.
+fn overload(host: &mut Host<'_>, args: Args) -> Eval<Value> {
+    let Some(Value::Function(f)) = args.positional.first() else { return decorator(host, args) };
+    let key = host.sym(&f.overloads_key());
+    let mut attrs = f.globals.attrs.borrow_mut();
+    match attrs.get(&key) {
+        Some(Value::List(list)) => list.borrow_mut().push(Value::Function(f.clone())),
+        _ => {
+            attrs.insert(key, Value::list(vec![Value::Function(f.clone())]));
+        }
+    }
+    Ok(Value::Function(f.clone()))
 }
 
 fn false_fn(_host: &mut Host<'_>, _args: Args) -> Eval<Value> {

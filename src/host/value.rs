@@ -108,6 +108,16 @@ pub struct Function {
     pub owner: RefCell<Option<std::rc::Weak<Class>>>,
 }
 
+impl Function {
+    /// The global under which `@_overload` keeps this function's overloads,
+    /// in declaration order: the script compiler compiles the implementation
+    /// (the `def` of the name that follows them) under the first that fits
+    /// a call.
+    pub fn overloads_key(&self) -> String {
+        format!("__overloads__:{}", self.qualname)
+    }
+}
+
 /// A function implemented in Rust.
 pub struct Builtin {
     pub name: String,

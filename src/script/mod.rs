@@ -12,6 +12,7 @@ mod annotation;
 pub mod emit;
 pub(crate) mod errors;
 mod frontend;
+mod functional_names;
 mod global_fix;
 mod globals;
 mod literal;

@@ -27,7 +27,7 @@ fn scratch() -> PathBuf {
     dir
 }
 
-fn dtype_of(d: safetensors::Dtype) -> ScalarType {
+pub(crate) fn dtype_of(d: safetensors::Dtype) -> ScalarType {
     use safetensors::Dtype as S;
     match d {
         S::F32 => ScalarType::Float32,

@@ -17,6 +17,7 @@ mod fix;
 mod inspect;
 mod kernels;
 mod load;
+mod nn_coverage;
 mod packed;
 mod ptl;
 mod ptl_inspect;
@@ -41,6 +42,7 @@ fn main() {
         inspect::tests(),
         kernels::tests(),
         load::tests(),
+        nn_coverage::tests(),
         packed::tests(),
         ptl::tests(),
         ptl_inspect::tests(),

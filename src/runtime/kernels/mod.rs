@@ -4,13 +4,16 @@
 //! the overload name picks among same-named schemas where the argument
 //! values alone cannot (`aten::add.t` concatenates lists).
 
+mod activation;
 pub mod args;
 mod closeness;
 mod creation;
 mod einsum;
 mod membership;
 mod nn;
+mod norm;
 pub mod pointwise;
+mod pool;
 mod prepacked;
 mod reduce;
 mod rnn;
@@ -18,6 +21,7 @@ pub(crate) mod scalars;
 mod shape;
 mod str_methods;
 mod str_search;
+mod upsample;
 mod windows;
 
 use std::collections::HashMap;
@@ -76,6 +80,10 @@ fn table() -> &'static HashMap<OpKind, Kernel> {
         creation::register(&mut table);
         nn::register(&mut table);
         rnn::register(&mut table);
+        activation::register(&mut table);
+        upsample::register(&mut table);
+        norm::register(&mut table);
+        pool::register(&mut table);
         prepacked::register(&mut table);
         str_search::register(&mut table);
         str_methods::register(&mut table);

@@ -986,7 +986,10 @@ fn relu6(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
 }
 
 /// A floating activation (integers refused, as PyTorch does for most).
-fn activation(args: &Args<'_>, f: impl Fn(&Tensor) -> Result<Tensor, KernelError>) -> Result<Vec<RValue>, KernelError> {
+pub(super) fn activation(
+    args: &Args<'_>,
+    f: impl Fn(&Tensor) -> Result<Tensor, KernelError>,
+) -> Result<Vec<RValue>, KernelError> {
     let t = args.tensor(0)?;
     let dtype = if t.dtype().is_floating_point() { t.dtype() } else { ScalarType::Float32 };
     let x = operand_tensor(args.get(0)?, dtype)?;

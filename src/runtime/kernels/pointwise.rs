@@ -251,7 +251,7 @@ pub fn broadcast(a: &Tensor, b: &Tensor) -> Result<(Tensor, Tensor), KernelError
 
 /// Runs the out-of-place kernel and writes its result into `self`, which
 /// keeps its dtype (PyTorch refuses a result of a higher category).
-fn inplace(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
+pub(super) fn inplace(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     let base = args.kind.as_str().strip_suffix('_').and_then(OpKind::lookup);
     let base = base.ok_or_else(|| args.error("not an in-place operator"))?;
     let kernel =

@@ -40,6 +40,27 @@ impl Emitter<'_, '_, '_> {
                     (_, _) if self.namespace_module_class(&path, attr.name).is_some() => {
                         Sugar::ModuleClass(self.namespace_module_class(&path, attr.name).expect("checked"))
                     }
+                    // A function PyTorch's `torch.nn.functional` has and the
+                    // prelude lacks is a gap in tsc, named where it is called;
+                    // any other name is PyTorch's missing attribute.
+                    ("torch.nn.functional", _)
+                        if self
+                            .host
+                            .modules
+                            .get(&path)
+                            .is_some_and(|ns| !ns.attrs.borrow().contains_key(&attr.name)) =>
+                    {
+                        let d = if crate::script::functional_names::PYTORCH_FUNCTIONALS.contains(&name.as_str()) {
+                            Diagnostic::new(Code::E3010, attr.span, format!("tsc does not provide `{full}` yet"))
+                                .label(format!("`{name}` is missing from tsc's torch.nn.functional"))
+                                .note("PyTorch scripts it: this is a gap in tsc, not an error in the model")
+                                .help("`tsc explain E3010` lists what the compiler handles today")
+                        } else {
+                            Diagnostic::new(Code::E2012, attr.span, format!("object has no attribute {name}"))
+                                .label(format!("`torch.nn.functional` has no function `{name}`"))
+                        };
+                        Sugar::Value(self.sure_error(d))
+                    }
                     ("torch", _) => {
                         if registry().contains(&format!("aten::{name}")) {
                             Sugar::Aten(OpKind::intern(&format!("aten::{name}")))

@@ -110,7 +110,7 @@ impl Emitter<'_, '_, '_> {
                     _ => Sugar::Value(self.unsupported()),
                 }
             }
-            Sugar::Function(f) => Sugar::Value(self.user_call(None, &f, positional, keywords, span, None)),
+            Sugar::Function(f) => Sugar::Value(self.function_call(&f, positional, keywords, span)),
             Sugar::BooleanDispatch(dispatch) => {
                 Sugar::Value(self.boolean_dispatch(&dispatch, positional, keywords, span))
             }

@@ -502,6 +502,8 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         let global = self.unit.globals.attrs.borrow().get(&name).cloned();
         match global {
             Some(Value::Namespace(ns)) => Sugar::Namespace(ns.name.to_string()),
+            // `adaptive_avg_pool1d = torch.adaptive_avg_pool1d`: the operator.
+            Some(Value::Builtin(b)) if let Native::Aten(name) = b.call => aten_sugar(name),
             Some(Value::Builtin(b)) => Sugar::Builtin(b.name.clone()),
             Some(Value::Class(c)) if c.module_path.as_ref() == "builtins" => Sugar::Builtin(c.name.to_string()),
             Some(Value::Function(f)) => function_sugar(f),
@@ -616,6 +618,13 @@ pub(super) fn binop_name(op: BinOp) -> &'static str {
         BinOp::BitXor => "__xor__",
         BinOp::BitAnd => "__and__",
     }
+}
+
+/// A global bound to a torch function: its aten operator, when the
+/// registry has one.
+fn aten_sugar(name: &str) -> Sugar {
+    let op = format!("aten::{}", name.rsplit("::").next().unwrap_or(name));
+    if registry().contains(&op) { Sugar::Aten(OpKind::intern(&op)) } else { Sugar::Opaque }
 }
 
 /// A `boolean_dispatch` of the prelude's `torch.nn.functional`.
