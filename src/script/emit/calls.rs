@@ -128,9 +128,10 @@ impl Emitter<'_, '_, '_> {
                 )
             }),
             Sugar::Builtin(name) => match name.as_str() {
-                "len" if positional.len() == 1 => {
-                    Sugar::Value(self.call_aten(op::aten::len, positional, keywords, span))
-                }
+                "len" if positional.len() == 1 => match self.modules.get(&positional[0]).cloned() {
+                    Some(module) => Sugar::Value(self.module_len(&module, span)),
+                    None => Sugar::Value(self.call_aten(op::aten::len, positional, keywords, span)),
+                },
                 // `int(n)` of an int is `n` itself.
                 "float" if positional.len() == 1 && self.ty(positional[0]) == Type::Float => {
                     Sugar::Value(positional[0])
@@ -267,6 +268,24 @@ impl Emitter<'_, '_, '_> {
             }
         }
         self.node(op::prim::TupleConstruct, inputs, vec![ty], Attr::None, span)[0]
+    }
+
+    /// `len(self.layers)` of a ModuleList, Sequential or ModuleDict: its
+    /// number of submodules, as PyTorch's generated `__len__` returns it
+    /// (a constant once inlined). Of another module, PyTorch calls its
+    /// `__len__`, which is not compiled yet.
+    fn module_len(&mut self, module: &Instance, span: Span) -> ValueId {
+        let container = module.class.mro().iter().any(|c| {
+            matches!(c.name.as_ref(), "ModuleList" | "Sequential" | "ModuleDict")
+                && c.module_path.starts_with("torch.nn")
+        });
+        match container {
+            true => {
+                let n = crate::host::module::child_instances(module).len() as i64;
+                self.constant(Constant::Int(n), Some(span))
+            }
+            false => self.unsupported(),
+        }
     }
 
     /// `_list_with_default(out_size, defaults)`: a TorchScript builtin
