@@ -26,7 +26,6 @@ const MISSING: &[&str] = &[
     "aten::mT",
     "aten::matrix_H",
     "aten::numpy_T",
-    "aten::percentFormat",
     "aten::randn_like",
     "aten::real",
     "aten::setdefault",
@@ -50,7 +49,7 @@ const MISSING: &[&str] = &[
 ];
 
 /// Operator names of the registry with a kernel (may only go up).
-const REGISTRY_COVERED: usize = 379;
+const REGISTRY_COVERED: usize = 380;
 
 fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };

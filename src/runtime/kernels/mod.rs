@@ -6,8 +6,10 @@
 
 pub mod args;
 mod creation;
+mod ivalue_print;
 mod membership;
 mod nn;
+mod percent_format;
 pub mod pointwise;
 mod prepacked;
 mod reduce;
