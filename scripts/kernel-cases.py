@@ -444,8 +444,8 @@ for v, t in ((2.0, "float"), (0.1, "float"), (-0.0, "float"), (1e20, "float"), (
     scripted_case("aten::str", f"a: {t}", "str(a)", v, operands=False)
     scripted_case("aten::percentFormat", f"s: str, a: {t}", "s % (a,)", "<%s>", v)
 for template in ("%d %i", "%f %e", "%s %s", "%c %c", "%d %s%%", "%%%s %s %s", "%s", "%s %s %s", "%s %", "%x %s"):
-    for a, b in ((3, 2.5), (-3, -2.7), (97, 1e-300), (300, 1e300), (0, float("nan")), (2**40, 3e9), (65, 0.333)):
-        scripted_case("aten::percentFormat", "s: str, a: int, b: float", "s % (a, b)", template, a, b)
+    for n, f in ((3, 2.5), (-3, -2.7), (97, 1e-300), (300, 1e300), (0, float("nan")), (2**40, 3e9), (65, 0.333)):
+        scripted_case("aten::percentFormat", "s: str, a: int, b: float", "s % (a, b)", template, n, f)
 for template in ("%c", "%d", "%s", "%e"):
     for v, t in (("x", "str"), ("xy", "str"), ([1], "List[int]"), (None, "Optional[int]"), ({"a": 1}, "Dict[str, int]")):
         scripted_case("aten::percentFormat", f"s: str, a: {t}", "s % (a,)", template, v)
@@ -509,6 +509,11 @@ case("aten::__is__", None, None, expect=[True])
 case("aten::__isnot__", 1, None, expect=[True])
 case("aten::__not__", True)
 case("prim::dtype", ia)
+# what a tensor is: a dense CPU tensor, of its dtype's item size
+for prop in ("is_cpu", "is_cuda", "is_xpu", "is_xla", "is_mps", "is_mtia", "is_maia", "is_ipu", "is_vulkan", "is_meta",
+             "is_mkldnn", "is_sparse", "is_sparse_csr", "is_quantized", "is_nested", "itemsize", "nbytes"):
+    for t in (a, ia[:, 1].to(torch.int16), bm, torch.zeros(0, dtype=torch.float64)):
+        case(f"prim::{prop}", t)
 case("aten::tensor", [[1.0, 2.0], [3.0, 4.0]], None, None, False, expect=[torch.tensor([[1.0, 2.0], [3.0, 4.0]])])
 case("aten::tensor", [[1, 2], [3, 4]], None, None, False, expect=[torch.tensor([[1, 2], [3, 4]])])
 case("aten::tensor.float", 2.5, None, None, False)

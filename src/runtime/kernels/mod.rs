@@ -18,6 +18,7 @@ pub(crate) mod scalars;
 mod shape;
 mod str_methods;
 mod str_search;
+mod tensor_facts;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -79,6 +80,7 @@ fn table() -> &'static HashMap<OpKind, Kernel> {
         str_search::register(&mut table);
         str_methods::register(&mut table);
         membership::register(&mut table);
+        tensor_facts::register(&mut table);
         for (alias, target) in crate::ops::aliases::ALIASES {
             if let Some(&kernel) = table.get(target) {
                 table.insert(*alias, kernel);
