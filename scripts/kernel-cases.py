@@ -450,6 +450,19 @@ for template in ("%c", "%d", "%s", "%e"):
     for v, t in (("x", "str"), ("xy", "str"), ([1], "List[int]"), (None, "Optional[int]"), ({"a": 1}, "Dict[str, int]")):
         scripted_case("aten::percentFormat", f"s: str, a: {t}", "s % (a,)", template, v)
 scripted_case("aten::percentFormat", "s: str, a: float", "s % a", "%f", 2.0)
+# dict methods and del (what they do to the dict: tests/fixtures/run/dict_methods.tsy)
+for d in ({"a": 1, "b": 2}, {}):
+    for k in ("a", "x"):
+        scripted_case("aten::get", "d: Dict[str, int], k: str", "d.get(k)", d, k, operands=False)
+        scripted_case("aten::get", "d: Dict[str, int], k: str, v: int", "d.get(k, v)", d, k, 7, operands=False)
+        scripted_case("aten::setdefault", "d: Dict[str, int], k: str, v: int", "d.setdefault(k, v)", d, k, 7, operands=False)
+        scripted_case("aten::__getitem__", "d: Dict[str, int], k: str", "d[k]", d, k, operands=False)
+        scripted_case("aten::pop", "d: Dict[str, int], k: str", "d.pop(k)", d, k, operands=False)
+    scripted_case("aten::popitem", "d: Dict[str, int]", "d.popitem()", d, operands=False)
+    scripted_case("aten::copy", "d: Dict[str, int]", "d.copy()", d, operands=False)
+scripted_case("aten::get", "d: Dict[int, float], k: int", "d.get(k)", {3: 0.5}, 3, operands=False)
+scripted_case("aten::__getitem__", "d: Dict[int, float], k: int", "d[k]", {3: 0.5}, 4, operands=False)
+scripted_case("aten::copy", "l: List[int]", "l.copy()", [3, 1], operands=False)
 scripted_case("aten::percentFormat", "s: str, a: float", "s % a", "x", 2.0)
 case("aten::__getitem__.t", [1, 2, 3], -1, expect=[3])
 case("aten::__getitem__.str", "hey", 1)

@@ -133,6 +133,16 @@ fn mismatch(got: &RValue, want: &RValue) -> Option<String> {
             }
             gi.iter().zip(&wi).enumerate().find_map(|(i, (p, q))| mismatch(p, q).map(|m| format!("item {i}: {m}")))
         }
+        (RValue::Dict(g), RValue::Dict(w)) => {
+            let (g, w) = (g.borrow(), w.borrow());
+            if g.keys().ne(w.keys()) {
+                return Some(format!("keys {:?}, expected {:?}", g.keys(), w.keys()));
+            }
+            g.values()
+                .zip(w.values())
+                .enumerate()
+                .find_map(|(i, (p, q))| mismatch(p, q).map(|m| format!("value {i}: {m}")))
+        }
         (g, w) => Some(format!("{g:?}, expected {w:?}")),
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod args;
 mod creation;
+mod dict_methods;
 mod ivalue_print;
 mod membership;
 mod nn;
@@ -81,6 +82,7 @@ fn table() -> &'static HashMap<OpKind, Kernel> {
         str_methods::register(&mut table);
         membership::register(&mut table);
         tensor_facts::register(&mut table);
+        dict_methods::register(&mut table);
         for (alias, target) in crate::ops::aliases::ALIASES {
             if let Some(&kernel) = table.get(target) {
                 table.insert(*alias, kernel);

@@ -603,7 +603,7 @@ fn getitem(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
         }
         RValue::Dict(d) => {
             let key = key_of(args, args.get(1)?)?;
-            d.borrow().get(&key).cloned().ok_or_else(|| args.error(format!("KeyError: {:?}", args.get(1))))?
+            d.borrow().get(&key).cloned().ok_or_else(|| super::dict_methods::key_error(&args.values[1]))?
         }
         other => return Err(args.error(format!("'{}' object is not subscriptable", other.type_name()))),
     };
@@ -648,7 +648,7 @@ fn pop(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
             match (removed, args.values.get(2)) {
                 (Some(v), _) => Ok(vec![v]),
                 (None, Some(default)) => Ok(vec![default.clone()]),
-                (None, None) => Err(args.error(format!("KeyError: {:?}", args.get(1)))),
+                (None, None) => Err(super::dict_methods::key_error(args.get(1)?)),
             }
         }
         _ => {
