@@ -522,6 +522,10 @@ case("aten::__is__", None, None, expect=[True])
 case("aten::__isnot__", 1, None, expect=[True])
 case("aten::__not__", True)
 case("prim::dtype", ia)
+# transposing properties (views: tests/fixtures/run/views.tsy writes through them)
+for qual in ("aten::numpy_T", "aten::mT", "aten::mH", "aten::adjoint", "aten::matrix_H", "aten::real"):
+    for shape in ((), (3,), (2, 3), (2, 3, 4)):
+        case(qual, torch.arange(float(torch.Size(shape).numel())).reshape(shape))
 # what a tensor is: a dense CPU tensor, of its dtype's item size
 for prop in ("is_cpu", "is_cuda", "is_xpu", "is_xla", "is_mps", "is_mtia", "is_maia", "is_ipu", "is_vulkan", "is_meta",
              "is_mkldnn", "is_sparse", "is_sparse_csr", "is_quantized", "is_nested", "itemsize", "nbytes"):

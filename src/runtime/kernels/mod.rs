@@ -8,6 +8,7 @@ pub mod args;
 mod creation;
 mod dict_methods;
 mod ivalue_print;
+mod matrix_views;
 mod membership;
 mod nn;
 mod percent_format;
@@ -83,6 +84,7 @@ fn table() -> &'static HashMap<OpKind, Kernel> {
         membership::register(&mut table);
         tensor_facts::register(&mut table);
         dict_methods::register(&mut table);
+        matrix_views::register(&mut table);
         for (alias, target) in crate::ops::aliases::ALIASES {
             if let Some(&kernel) = table.get(target) {
                 table.insert(*alias, kernel);
