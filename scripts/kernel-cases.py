@@ -517,6 +517,15 @@ for text in ("hello", "", "lolol", "héllo"):
                 case(qual, text, sub, start, end)
             if sub:
                 case("aten::count", text, sub, start, end)
+# list and str slices: every kind of start, end and step, as TorchScript
+# slices (Python's rules, and `slice step cannot be zero`)
+for start in (None, -10, -3, -1, 0, 1, 3, 10):
+    for end in (None, -10, -3, -1, 0, 1, 3, 10):
+        for step in (1, 2, 3, -1, -2, 0):
+            scripted_case("aten::slice", "l: List[int], a: Optional[int], b: Optional[int], c: int", "l[a:b:c]",
+                          [0, 1, 2, 3, 4], start, end, step, operands=False)
+            scripted_case("aten::slice", "s: str, a: Optional[int], b: Optional[int], c: int", "s[a:b:c]",
+                          "abcde", start, end, step, operands=False)
 case("aten::list.t", [1, 2], expect=[[1, 2]])
 case("aten::__is__", None, None, expect=[True])
 case("aten::__isnot__", 1, None, expect=[True])
