@@ -159,6 +159,13 @@ impl Emitter<'_, '_, '_> {
                     Sugar::Value(self.call_aten(op::aten::str, positional, keywords, span))
                 }
                 "tuple" if keywords.is_empty() => Sugar::Value(self.tuple_of(&positional, span)),
+                "dict" if positional.len() == 1 && keywords.is_empty() => {
+                    Sugar::Value(self.dict_of(positional[0], span))
+                }
+                "dict" if positional.is_empty() && keywords.is_empty() => {
+                    Sugar::Value(self.call_aten(op::aten::dict, positional, keywords, span))
+                }
+                "dict" if positional.is_empty() => Sugar::Value(self.dict_of_keywords(keywords, span)),
                 // `list(xs)` copies a list (or a string's characters).
                 "list" if positional.len() == 1 => {
                     Sugar::Value(self.call_aten(op::aten::list, positional, keywords, span))
@@ -268,6 +275,31 @@ impl Emitter<'_, '_, '_> {
             }
         }
         self.node(op::prim::TupleConstruct, inputs, vec![ty], Attr::None, span)[0]
+    }
+
+    /// `dict(foo=1, bar=2)`: a dict of the names and values, where the
+    /// values have one type.
+    fn dict_of_keywords(&mut self, keywords: Vec<(String, ValueId)>, span: Span) -> ValueId {
+        let ty = self.ty(keywords[0].1);
+        if keywords.iter().any(|(_, v)| self.ty(*v) != ty) {
+            return self.unsupported();
+        }
+        let mut inputs = Vec::with_capacity(2 * keywords.len());
+        for (name, v) in keywords {
+            inputs.push(self.constant(Constant::Str(name), Some(span)));
+            inputs.push(v);
+        }
+        let dict = Type::Dict(Box::new(Type::Str), Box::new(ty));
+        self.node(op::prim::DictConstruct, inputs, vec![dict], Attr::None, span)[0]
+    }
+
+    /// `dict(d)` copies a dict. (`dict(pairs)` of a list, which PyTorch
+    /// lowers to a loop, is not compiled yet.)
+    fn dict_of(&mut self, from: ValueId, span: Span) -> ValueId {
+        match self.ty(from) {
+            Type::Dict(..) => self.call_aten(op::aten::dict, vec![from], vec![], span),
+            _ => self.unsupported(),
+        }
     }
 
     /// `len(self.layers)` of a ModuleList, Sequential or ModuleDict: its
