@@ -658,7 +658,11 @@ impl Emitter<'_, '_, '_> {
     /// The implicit conversion PyTorch inserts where a Tensor is passed for
     /// an int or float (`aten::IntImplicit`, which checks it is a scalar).
     pub(super) fn tensor_to(&mut self, v: ValueId, t: &Type, span: Span) -> ValueId {
-        let kind = if *t == Type::Int { op::aten::IntImplicit } else { op::aten::FloatImplicit };
+        let kind = match t {
+            Type::Int => op::aten::IntImplicit,
+            Type::Number => op::aten::ScalarImplicit,
+            _ => op::aten::FloatImplicit,
+        };
         self.node(kind, vec![v], vec![t.clone()], Attr::None, span)[0]
     }
 
