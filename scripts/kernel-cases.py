@@ -531,6 +531,13 @@ case("aten::__is__", None, None, expect=[True])
 case("aten::__isnot__", 1, None, expect=[True])
 case("aten::__not__", True)
 case("prim::dtype", ia)
+# addcmul: value * t1 * t2 in that order, in the tensors' dtype (an int
+# tensor truncates a float value), broadcast
+for value in (1, 0.5, -2.5, 3):
+    case("aten::addcmul", a, r(3, 1), b, value)
+    case("aten::addcmul", r(4).double(), r(4).double(), r(4).double(), value)
+    case("aten::addcmul", ia, ib, ia, value)
+case("aten::addcmul", bm, bm, bm, 1)
 # transposing properties (views: tests/fixtures/run/views.tsy writes through them)
 for qual in ("aten::numpy_T", "aten::mT", "aten::mH", "aten::adjoint", "aten::matrix_H", "aten::real"):
     for shape in ((), (3,), (2, 3), (2, 3, 4)):

@@ -4,6 +4,7 @@
 //! the overload name picks among same-named schemas where the argument
 //! values alone cannot (`aten::add.t` concatenates lists).
 
+mod addcmul;
 pub mod args;
 mod creation;
 mod dict_methods;
@@ -85,6 +86,7 @@ fn table() -> &'static HashMap<OpKind, Kernel> {
         tensor_facts::register(&mut table);
         dict_methods::register(&mut table);
         matrix_views::register(&mut table);
+        addcmul::register(&mut table);
         for (alias, target) in crate::ops::aliases::ALIASES {
             if let Some(&kernel) = table.get(target) {
                 table.insert(*alias, kernel);
