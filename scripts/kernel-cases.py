@@ -8,6 +8,8 @@ import os
 import sys
 
 import torch
+from typing import Dict, List, Optional, Tuple  # noqa: F401 (the scripted cases' annotations)
+
 from safetensors.torch import save_file
 
 out_dir = sys.argv[1]
@@ -57,6 +59,8 @@ def enc(v):
         return {"list": [enc(x) for x in v]}
     if isinstance(v, tuple):
         return {"tuple": [enc(x) for x in v]}
+    if isinstance(v, dict):
+        return {"dict": [enc((k, x)) for k, x in v.items()]}
     raise TypeError(f"cannot encode {type(v)}")
 
 
@@ -87,6 +91,25 @@ def case(qual, *args, expect=None):
         outs = expect
     cases.append({"id": f"{qual} #{len(cases)}", "op": f"{ns}::{name}", "overload": overload,
                   "args": saved, "out": [enc(o) for o in outs]})
+
+
+def scripted_case(qual, signature, body, *args, operands=True):
+    """A call of a vararg operator, which PyTorch's Python API cannot make:
+    its output, or what it raised, from a scripted function around it. The
+    kernel gets the arguments as the compiled call passes them: the first,
+    then the rest as one tuple (`operands`, the right side of `%`) or one
+    by one."""
+    f = torch.jit.CompilationUnit(f"def f({signature}):\n    return {body}\n").f
+    ns, name = qual.split("::")
+    passed = [args[0], tuple(args[1:])] if operands else list(args)
+    try:
+        out = f(*args)
+    except RuntimeError as e:
+        cases.append({"id": f"{qual} #{len(cases)}", "op": qual, "overload": "", "args": [enc(a) for a in passed],
+                      "raises": str(e).strip().splitlines()[-1].split("Error: ", 1)[-1]})
+        return
+    cases.append({"id": f"{qual} #{len(cases)}", "op": qual, "overload": "", "args": [enc(a) for a in passed],
+                  "out": [enc(out)]})
 
 
 r = torch.randn
@@ -445,7 +468,36 @@ case("aten::__range_length", 1, 10, 4)
 case("aten::__derive_index", 2, 1, 4)
 case("aten::len.Tensor", a)
 case("aten::len.str", "hello")
-case("aten::format", "{} and {}!", 3, 1.0, expect=["{} and {}!".format(3, 1.0)])
+# str(), format() and `%` print values as c10's IValue printing does (`1.`,
+# `[a, b]`), not as Python does: vararg operators, called from scripted code.
+scripted_case("aten::format", "s: str, a: int, b: float", "s.format(a, b)", "{} and {}!", 3, 1.0, operands=False)
+for v, t in ((2.0, "float"), (0.1, "float"), (-0.0, "float"), (1e20, "float"), (1e-7, "float"), (1e10, "float"),
+             (float("inf"), "float"), (["a", "b'"], "List[str]"), ([1.0, 2.5], "List[float]"),
+             (("s", 1.0), "Tuple[str, float]"), ((1,), "Tuple[int]"), ({"k": 1.0}, "Dict[str, float]"),
+             ([None, True], "List[Optional[bool]]"), (torch.device("cpu"), "Device")):
+    scripted_case("aten::str", f"a: {t}", "str(a)", v, operands=False)
+    scripted_case("aten::percentFormat", f"s: str, a: {t}", "s % (a,)", "<%s>", v)
+for template in ("%d %i", "%f %e", "%s %s", "%c %c", "%d %s%%", "%%%s %s %s", "%s", "%s %s %s", "%s %", "%x %s"):
+    for n, f in ((3, 2.5), (-3, -2.7), (97, 1e-300), (300, 1e300), (0, float("nan")), (2**40, 3e9), (65, 0.333)):
+        scripted_case("aten::percentFormat", "s: str, a: int, b: float", "s % (a, b)", template, n, f)
+for template in ("%c", "%d", "%s", "%e"):
+    for v, t in (("x", "str"), ("xy", "str"), ([1], "List[int]"), (None, "Optional[int]"), ({"a": 1}, "Dict[str, int]")):
+        scripted_case("aten::percentFormat", f"s: str, a: {t}", "s % (a,)", template, v)
+scripted_case("aten::percentFormat", "s: str, a: float", "s % a", "%f", 2.0)
+# dict methods and del (what they do to the dict: tests/fixtures/run/dict_methods.tsy)
+for d in ({"a": 1, "b": 2}, {}):
+    for k in ("a", "x"):
+        scripted_case("aten::get", "d: Dict[str, int], k: str", "d.get(k)", d, k, operands=False)
+        scripted_case("aten::get", "d: Dict[str, int], k: str, v: int", "d.get(k, v)", d, k, 7, operands=False)
+        scripted_case("aten::setdefault", "d: Dict[str, int], k: str, v: int", "d.setdefault(k, v)", d, k, 7, operands=False)
+        scripted_case("aten::__getitem__", "d: Dict[str, int], k: str", "d[k]", d, k, operands=False)
+        scripted_case("aten::pop", "d: Dict[str, int], k: str", "d.pop(k)", d, k, operands=False)
+    scripted_case("aten::popitem", "d: Dict[str, int]", "d.popitem()", d, operands=False)
+    scripted_case("aten::copy", "d: Dict[str, int]", "d.copy()", d, operands=False)
+scripted_case("aten::get", "d: Dict[int, float], k: int", "d.get(k)", {3: 0.5}, 3, operands=False)
+scripted_case("aten::__getitem__", "d: Dict[int, float], k: int", "d[k]", {3: 0.5}, 4, operands=False)
+scripted_case("aten::copy", "l: List[int]", "l.copy()", [3, 1], operands=False)
+scripted_case("aten::percentFormat", "s: str, a: float", "s % a", "x", 2.0)
 case("aten::__getitem__.t", [1, 2, 3], -1, expect=[3])
 case("aten::__getitem__.str", "hey", 1)
 case("aten::slice.t", [1, 2, 3, 4, 5], -4, None, 2, expect=[[2, 4]])
@@ -499,11 +551,36 @@ for text in ("hello", "", "lolol", "héllo"):
                 case(qual, text, sub, start, end)
             if sub:
                 case("aten::count", text, sub, start, end)
+# list and str slices: every kind of start, end and step, as TorchScript
+# slices (Python's rules, and `slice step cannot be zero`)
+for start in (None, -10, -3, -1, 0, 1, 3, 10):
+    for end in (None, -10, -3, -1, 0, 1, 3, 10):
+        for step in (1, 2, 3, -1, -2, 0):
+            scripted_case("aten::slice", "l: List[int], a: Optional[int], b: Optional[int], c: int", "l[a:b:c]",
+                          [0, 1, 2, 3, 4], start, end, step, operands=False)
+            scripted_case("aten::slice", "s: str, a: Optional[int], b: Optional[int], c: int", "s[a:b:c]",
+                          "abcde", start, end, step, operands=False)
 case("aten::list.t", [1, 2], expect=[[1, 2]])
 case("aten::__is__", None, None, expect=[True])
 case("aten::__isnot__", 1, None, expect=[True])
 case("aten::__not__", True)
 case("prim::dtype", ia)
+# addcmul: value * t1 * t2 in that order, in the tensors' dtype (an int
+# tensor truncates a float value), broadcast
+for value in (1, 0.5, -2.5, 3):
+    case("aten::addcmul", a, r(3, 1), b, value)
+    case("aten::addcmul", r(4).double(), r(4).double(), r(4).double(), value)
+    case("aten::addcmul", ia, ib, ia, value)
+case("aten::addcmul", bm, bm, bm, 1)
+# transposing properties (views: tests/fixtures/run/views.tsy writes through them)
+for qual in ("aten::numpy_T", "aten::mT", "aten::mH", "aten::adjoint", "aten::matrix_H", "aten::real"):
+    for shape in ((), (3,), (2, 3), (2, 3, 4)):
+        case(qual, torch.arange(float(torch.Size(shape).numel())).reshape(shape))
+# what a tensor is: a dense CPU tensor, of its dtype's item size
+for prop in ("is_cpu", "is_cuda", "is_xpu", "is_xla", "is_mps", "is_mtia", "is_maia", "is_ipu", "is_vulkan", "is_meta",
+             "is_mkldnn", "is_sparse", "is_sparse_csr", "is_quantized", "is_nested", "itemsize", "nbytes"):
+    for t in (a, ia[:, 1].to(torch.int16), bm, torch.zeros(0, dtype=torch.float64)):
+        case(f"prim::{prop}", t)
 case("aten::tensor", [[1.0, 2.0], [3.0, 4.0]], None, None, False, expect=[torch.tensor([[1.0, 2.0], [3.0, 4.0]])])
 case("aten::tensor", [[1, 2], [3, 4]], None, None, False, expect=[torch.tensor([[1, 2], [3, 4]])])
 case("aten::tensor.float", 2.5, None, None, False)

@@ -5,7 +5,8 @@ interpreter that runs this script (the reference, 2.5.1) and writes
 tests/corpus/harvest.jsonl, one record per case: whether scripting accepted
 it, PyTorch's first error line and the line it points at, and the outputs of
 the scripted entry `f` on the case's inputs (a `# inputs: <Python tuple>`
-comment per call).
+comment per call), or what it raised (tests/corpus_runs.rs runs them in
+`tsc run`).
 
     $TSY_REFERENCE_PYTHON scripts/record-harvest.py
 
@@ -68,7 +69,10 @@ def record(path):
             try:
                 outputs.append({"value": show(scope["f"](*args))})
             except Exception as e:
-                outputs.append({"error": (str(e).strip().splitlines() or [type(e).__name__])[0]})
+                lines = str(e).strip().splitlines() or [type(e).__name__]
+                # The first line, and the last without its exception type:
+                # what the program raised, under TorchScript's traceback.
+                outputs.append({"error": lines[0], "raised": lines[-1].split("Error: ", 1)[-1]})
         result["outputs"] = outputs
     return result
 

@@ -31,6 +31,9 @@ pub struct Options<'p> {
 /// (`output0`, ...).
 pub struct Outputs {
     pub values: Vec<(String, RValue)>,
+    /// What the entry returned, before flattening (the corpus tests compare
+    /// its structure with PyTorch's).
+    pub returned: Vec<RValue>,
     pub warnings: Vec<Diagnostic>,
     /// With [`Options::stages`]: the outputs of the module as scripted, then
     /// after each stage of the mobile passes, by stage name.
@@ -143,11 +146,11 @@ pub fn run(
         (_, None, None) => unreachable!("one of the two is compiled (see `first`)"),
     };
     let mut values = Vec::new();
-    for v in outputs {
+    for v in outputs.iter().cloned() {
         flatten(v, &mut values);
     }
     let values = values.into_iter().enumerate().map(|(i, v)| (format!("output{i}"), v)).collect();
-    Ok(Outputs { values, warnings, stages })
+    Ok(Outputs { values, returned: outputs, warnings, stages })
 }
 
 fn run_failed(message: impl Into<String>, span: Span) -> Diagnostic {

@@ -251,7 +251,13 @@ fn convert(host: &mut Host<'_>, v: &Value, conversion: &Conversion, span: Span) 
         (Conversion::None | Conversion::StrToDevice, value) => value,
         (Conversion::TensorTo(ty), RValue::Tensor(t)) => {
             let x = t.item().or_else(|e| kernel_error(host, &e, span))?;
-            if *ty == Type::Int { RValue::Int(x as i64) } else { RValue::Float(x) }
+            match ty {
+                Type::Int => RValue::Int(x as i64),
+                // A Scalar keeps the tensor's kind of number.
+                Type::Number if t.dtype() == crate::types::ScalarType::Bool => RValue::Bool(x != 0.0),
+                Type::Number if !t.dtype().is_floating_point() => RValue::Int(x as i64),
+                _ => RValue::Float(x),
+            }
         }
         (Conversion::Repeat(n), value) => RValue::list(vec![value; *n]),
         (Conversion::TupleToList, RValue::Tuple(items)) => RValue::list(items.to_vec()),

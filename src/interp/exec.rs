@@ -13,6 +13,32 @@ use crate::runtime::value::{Object, RValue};
 use crate::source::Span;
 use crate::types::{ScalarType, Type};
 
+/// The node kinds the interpreter runs itself (control flow, constants,
+/// attributes, containers, calls); every other kind needs a kernel
+/// (`tests/kernel_coverage.rs` counts both).
+pub const INTERPRETED: &[crate::ops::OpKind] = &[
+    op::prim::Constant,
+    op::prim::If,
+    op::prim::Loop,
+    op::prim::GetAttr,
+    op::prim::SetAttr,
+    op::prim::ListConstruct,
+    op::prim::TupleConstruct,
+    op::prim::DictConstruct,
+    op::prim::ListUnpack,
+    op::prim::TupleUnpack,
+    op::prim::TupleIndex,
+    op::prim::unchecked_cast,
+    op::prim::data,
+    op::prim::r#type,
+    op::prim::isinstance,
+    op::prim::Uninitialized,
+    op::prim::RaiseException,
+    op::prim::Print,
+    op::prim::CallMethod,
+    op::prim::CallFunction,
+];
+
 /// Why a run stopped: the node's error, where it was.
 #[derive(Clone, Debug, thiserror::Error)]
 #[error("{kind}: {error}")]
@@ -131,6 +157,8 @@ impl Frame<'_, '_> {
         Ok(())
     }
 
+    /// Runs one node: the kinds of [`INTERPRETED`] here, every other kind
+    /// through its kernel.
     fn node(&mut self, id: NodeId) -> Result<(), RunError> {
         let graph = self.graph;
         let node = graph.node(id);

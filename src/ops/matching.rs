@@ -193,7 +193,9 @@ pub(crate) fn convert(
         return Some(Conversion::None);
     }
     match (actual, formal) {
-        (Type::Tensor, Type::Int | Type::Float) => Some(Conversion::TensorTo(formal.clone())),
+        // A tensor where a number is expected: its item (`aten::IntImplicit`,
+        // `FloatImplicit`, `ScalarImplicit`), as PyTorch converts.
+        (Type::Tensor, Type::Int | Type::Float | Type::Number) => Some(Conversion::TensorTo(formal.clone())),
         (Type::Int, Type::List(inner)) if **inner == Type::Int && n.is_some() => {
             Some(Conversion::Repeat(n.unwrap_or(1)))
         }

@@ -20,6 +20,12 @@ const VIEWS: &[OpKind] = &[
     op::aten::swapaxes,
     op::aten::t,
     op::aten::permute,
+    op::aten::numpy_T,
+    op::aten::mT,
+    op::aten::mH,
+    op::aten::adjoint,
+    op::aten::matrix_H,
+    op::aten::real,
     op::aten::squeeze,
     op::aten::unsqueeze,
     op::aten::expand,
@@ -53,7 +59,6 @@ pub(crate) fn may_alias(kind: OpKind) -> bool {
             op::aten::moveaxis,
             op::aten::unfold,
             op::aten::as_strided,
-            op::aten::numpy_T,
             op::aten::view_as_real,
         ]
         .contains(&kind)

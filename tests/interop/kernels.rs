@@ -65,6 +65,13 @@ fn decode(v: &Value, st: &SafeTensors<'_>) -> RValue {
                 "device" => RValue::Device(inner.as_str().expect("a device").into()),
                 "list" => RValue::list(items(inner, st)),
                 "tuple" => RValue::tuple(items(inner, st)),
+                "dict" => {
+                    let pairs = items(inner, st).into_iter().map(|pair| {
+                        let kv = pair.items().expect("a key-value pair");
+                        (kv[0].dict_key().expect("a dict key"), kv[1].clone())
+                    });
+                    RValue::Dict(std::rc::Rc::new(std::cell::RefCell::new(pairs.collect())))
+                }
                 "obj" => {
                     let mut attrs = IndexMap::new();
                     attrs.insert("state".to_string(), RValue::tuple(items(&m["state"], st)));
@@ -125,6 +132,16 @@ fn mismatch(got: &RValue, want: &RValue) -> Option<String> {
                 return Some(format!("{} items, expected {}", gi.len(), wi.len()));
             }
             gi.iter().zip(&wi).enumerate().find_map(|(i, (p, q))| mismatch(p, q).map(|m| format!("item {i}: {m}")))
+        }
+        (RValue::Dict(g), RValue::Dict(w)) => {
+            let (g, w) = (g.borrow(), w.borrow());
+            if g.keys().ne(w.keys()) {
+                return Some(format!("keys {:?}, expected {:?}", g.keys(), w.keys()));
+            }
+            g.values()
+                .zip(w.values())
+                .enumerate()
+                .find_map(|(i, (p, q))| mismatch(p, q).map(|m| format!("value {i}: {m}")))
         }
         (g, w) => Some(format!("{g:?}, expected {w:?}")),
     }

@@ -56,6 +56,31 @@ fn render(v: &RValue) -> String {
             format!("tensor({}, {:?}, [{}])", t.dtype().torch_name(), t.shape(), values.join(", "))
         }
         RValue::Str(s) => serde_json::to_string(&**s).expect("a string"),
+        other => python_repr(other),
+    }
+}
+
+/// Python's `repr` of a value that is not a tensor (a dict's items, say),
+/// as the Python side prints it.
+fn python_repr(v: &RValue) -> String {
+    let items = |items: &[RValue]| items.iter().map(python_repr).collect::<Vec<_>>().join(", ");
+    match v {
+        RValue::None => "None".into(),
+        RValue::Bool(b) => if *b { "True" } else { "False" }.into(),
+        RValue::Int(i) => i.to_string(),
+        RValue::Float(f) => tsy::repr::float_repr(*f),
+        RValue::Str(s) => format!("'{s}'"),
+        RValue::List(l) => format!("[{}]", items(&l.borrow())),
+        RValue::Tuple(t) if t.len() == 1 => format!("({},)", items(t)),
+        RValue::Tuple(t) => format!("({})", items(t)),
+        RValue::Dict(d) => {
+            let pairs: Vec<String> = d
+                .borrow()
+                .iter()
+                .map(|(k, v)| format!("{}: {}", python_repr(&RValue::from_key(k)), python_repr(v)))
+                .collect();
+            format!("{{{}}}", pairs.join(", "))
+        }
         other => format!("{other:?}"),
     }
 }

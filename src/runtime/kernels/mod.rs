@@ -5,13 +5,18 @@
 //! values alone cannot (`aten::add.t` concatenates lists).
 
 mod activation;
+mod addcmul;
 pub mod args;
 mod closeness;
 mod creation;
+mod dict_methods;
 mod einsum;
+mod ivalue_print;
+mod matrix_views;
 mod membership;
 mod nn;
 mod norm;
+mod percent_format;
 pub mod pointwise;
 mod pool;
 mod prepacked;
@@ -21,6 +26,7 @@ pub(crate) mod scalars;
 mod shape;
 mod str_methods;
 mod str_search;
+mod tensor_facts;
 mod upsample;
 mod windows;
 
@@ -91,6 +97,10 @@ fn table() -> &'static HashMap<OpKind, Kernel> {
         windows::register(&mut table);
         einsum::register(&mut table);
         closeness::register(&mut table);
+        tensor_facts::register(&mut table);
+        dict_methods::register(&mut table);
+        matrix_views::register(&mut table);
+        addcmul::register(&mut table);
         for (alias, target) in crate::ops::aliases::ALIASES {
             if let Some(&kernel) = table.get(target) {
                 table.insert(*alias, kernel);

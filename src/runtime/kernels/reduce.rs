@@ -418,6 +418,13 @@ fn sort(args: &Args<'_>) -> Result<Vec<RValue>, KernelError> {
     if let RValue::List(l) = args.get(0)? {
         let reverse = args.opt(1).map(|_| args.bool(1)).transpose()?.unwrap_or(false);
         let mut items = l.borrow_mut();
+        // PyTorch's std::sort leaves NaNs where its algorithm happens to
+        // (`[3., nan, 1.]` sorts to `[1., nan, 3.]` in reverse): refused.
+        if items.iter().any(|x| matches!(x, RValue::Float(f) if f.is_nan())) {
+            return Err(KernelError::unsupported(
+                "sorting a list that holds NaN: PyTorch's order depends on its sort algorithm",
+            ));
+        }
         let mut failed = None;
         items.sort_by(|a, b| {
             let o = match (a, b) {
@@ -541,6 +548,15 @@ mod tests {
         let idx = out[1].as_tensor().unwrap();
         assert_eq!(idx.dtype(), ScalarType::Int64);
         assert_eq!(idx.to_f64s().unwrap(), vec![1.0, 0.0]);
+    }
+
+    #[test]
+    fn a_list_with_nan_is_not_sorted() {
+        // PyTorch 2.5.1 sorted [3., nan, 1., -0., 0.] in reverse to
+        // [1., nan, 3., -0., 0.] (std::sort with NaN); tsc refuses.
+        let l = RValue::list([3.0, f64::NAN, 1.0].into_iter().map(RValue::Float).collect());
+        let e = super::super::call(op::aten::sort, "float", &[l, RValue::Bool(true)]).unwrap_err();
+        assert!(e.unsupported, "{e}");
     }
 
     #[test]

@@ -497,10 +497,11 @@ pub(super) fn slice_tensor(
     Ok(t.unfold(dim, 1, step as usize)?.squeeze(rank)?)
 }
 
-/// Python's `slice.indices(len)`: the positions a slice selects.
+/// Python's `slice.indices(len)`: the positions a slice selects (a zero
+/// step raises PyTorch's words, for strings too).
 pub(super) fn py_slice(len: usize, start: Option<i64>, end: Option<i64>, step: i64) -> Result<Vec<usize>, KernelError> {
     if step == 0 {
-        return Err(KernelError::new("ValueError: slice step cannot be zero"));
+        return Err(KernelError::new("List slice should have non-zero step"));
     }
     let n = len as i64;
     let (lo, hi) = if step > 0 { (0, n) } else { (-1, n - 1) };

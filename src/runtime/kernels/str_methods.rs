@@ -42,6 +42,7 @@ pub(super) fn register(table: &mut std::collections::HashMap<OpKind, Kernel>) {
         (op::aten::rjust, |a| pad(a, Side::Left)),
         (op::aten::zfill, zfill),
         (op::aten::expandtabs, expandtabs),
+        (op::aten::percentFormat, super::percent_format::percent_format),
     ];
     for (name, kernel) in kernels {
         table.insert(*name, *kernel);

@@ -298,6 +298,9 @@ impl Emitter<'_, '_, '_> {
                     }
                     return Sugar::Module(child.clone(), v);
                 }
+                // `self.gate_fn = hard_sigmoid`: calling it calls the
+                // function, as PyTorch compiles it.
+                Value::Function(f) => return function_sugar(f.clone()),
                 other => match annotated.clone().or_else(|| attribute_type(other)) {
                     Some(t) => t,
                     None => return Sugar::Value(self.unsupported()),

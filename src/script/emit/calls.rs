@@ -128,9 +128,10 @@ impl Emitter<'_, '_, '_> {
                 )
             }),
             Sugar::Builtin(name) => match name.as_str() {
-                "len" if positional.len() == 1 => {
-                    Sugar::Value(self.call_aten(op::aten::len, positional, keywords, span))
-                }
+                "len" if positional.len() == 1 => match self.modules.get(&positional[0]).cloned() {
+                    Some(module) => Sugar::Value(self.module_len(&module, span)),
+                    None => Sugar::Value(self.call_aten(op::aten::len, positional, keywords, span)),
+                },
                 // `int(n)` of an int is `n` itself.
                 "float" if positional.len() == 1 && self.ty(positional[0]) == Type::Float => {
                     Sugar::Value(positional[0])
@@ -158,6 +159,13 @@ impl Emitter<'_, '_, '_> {
                     Sugar::Value(self.call_aten(op::aten::str, positional, keywords, span))
                 }
                 "tuple" if keywords.is_empty() => Sugar::Value(self.tuple_of(&positional, span)),
+                "dict" if positional.len() == 1 && keywords.is_empty() => {
+                    Sugar::Value(self.dict_of(positional[0], span))
+                }
+                "dict" if positional.is_empty() && keywords.is_empty() => {
+                    Sugar::Value(self.call_aten(op::aten::dict, positional, keywords, span))
+                }
+                "dict" if positional.is_empty() => Sugar::Value(self.dict_of_keywords(keywords, span)),
                 // `list(xs)` copies a list (or a string's characters).
                 "list" if positional.len() == 1 => {
                     Sugar::Value(self.call_aten(op::aten::list, positional, keywords, span))
@@ -267,6 +275,49 @@ impl Emitter<'_, '_, '_> {
             }
         }
         self.node(op::prim::TupleConstruct, inputs, vec![ty], Attr::None, span)[0]
+    }
+
+    /// `dict(foo=1, bar=2)`: a dict of the names and values, where the
+    /// values have one type.
+    fn dict_of_keywords(&mut self, keywords: Vec<(String, ValueId)>, span: Span) -> ValueId {
+        let ty = self.ty(keywords[0].1);
+        if keywords.iter().any(|(_, v)| self.ty(*v) != ty) {
+            return self.unsupported();
+        }
+        let mut inputs = Vec::with_capacity(2 * keywords.len());
+        for (name, v) in keywords {
+            inputs.push(self.constant(Constant::Str(name), Some(span)));
+            inputs.push(v);
+        }
+        let dict = Type::Dict(Box::new(Type::Str), Box::new(ty));
+        self.node(op::prim::DictConstruct, inputs, vec![dict], Attr::None, span)[0]
+    }
+
+    /// `dict(d)` copies a dict. (`dict(pairs)` of a list, which PyTorch
+    /// lowers to a loop, is not compiled yet.)
+    fn dict_of(&mut self, from: ValueId, span: Span) -> ValueId {
+        match self.ty(from) {
+            Type::Dict(..) => self.call_aten(op::aten::dict, vec![from], vec![], span),
+            _ => self.unsupported(),
+        }
+    }
+
+    /// `len(self.layers)` of a ModuleList, Sequential or ModuleDict: its
+    /// number of submodules, as PyTorch's generated `__len__` returns it
+    /// (a constant once inlined). Of another module, PyTorch calls its
+    /// `__len__`, which is not compiled yet.
+    fn module_len(&mut self, module: &Instance, span: Span) -> ValueId {
+        let container = module.class.mro().iter().any(|c| {
+            matches!(c.name.as_ref(), "ModuleList" | "Sequential" | "ModuleDict")
+                && c.module_path.starts_with("torch.nn")
+        });
+        match container {
+            true => {
+                let n = crate::host::module::child_instances(module).len() as i64;
+                self.constant(Constant::Int(n), Some(span))
+            }
+            false => self.unsupported(),
+        }
     }
 
     /// `_list_with_default(out_size, defaults)`: a TorchScript builtin
@@ -607,7 +658,11 @@ impl Emitter<'_, '_, '_> {
     /// The implicit conversion PyTorch inserts where a Tensor is passed for
     /// an int or float (`aten::IntImplicit`, which checks it is a scalar).
     pub(super) fn tensor_to(&mut self, v: ValueId, t: &Type, span: Span) -> ValueId {
-        let kind = if *t == Type::Int { op::aten::IntImplicit } else { op::aten::FloatImplicit };
+        let kind = match t {
+            Type::Int => op::aten::IntImplicit,
+            Type::Number => op::aten::ScalarImplicit,
+            _ => op::aten::FloatImplicit,
+        };
         self.node(kind, vec![v], vec![t.clone()], Attr::None, span)[0]
     }
 

@@ -91,11 +91,21 @@ impl Emitter<'_, '_, '_> {
     }
 }
 
-/// What the values of a dict literal unify to: `T` and `None` make
-/// `Optional[T]`; other mixes a `Union`, its members in the order PyTorch
-/// prints them (by name).
+/// What the values of a dict literal unify to: `T`, `Optional[T]` and
+/// `None` make `Optional[T]`; other mixes a `Union`, its members in the
+/// order PyTorch prints them (by name).
 pub(super) fn union_of(types: &[Type]) -> Type {
-    let others: Vec<&Type> = types.iter().filter(|t| **t != Type::None).collect();
+    let mut others: Vec<&Type> = Vec::new();
+    for t in types {
+        let inner = match t {
+            Type::None => continue,
+            Type::Optional(inner) => &**inner,
+            t => t,
+        };
+        if !others.contains(&inner) {
+            others.push(inner);
+        }
+    }
     if let [one] = others.as_slice() {
         return Type::None.unify(one);
     }

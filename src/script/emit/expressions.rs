@@ -121,6 +121,15 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
                 {
                     return Sugar::Value(self.annotate(annotation, value));
                 }
+                // `d: Dict[str, int] = dict()`: an empty dict of the annotated type.
+                if let Some(ty @ Type::Dict(..)) = &hint
+                    && args.is_empty()
+                    && matches!(self.expr_callee_builtin(func).as_deref(), Some("dict"))
+                {
+                    return Sugar::Value(
+                        self.node(op::prim::DictConstruct, vec![], vec![ty.clone()], Attr::None, e.span)[0],
+                    );
+                }
                 // `x.tolist()` compiled for an annotated type: `prim::tolist`,
                 // not lowered yet. (Without one it is an error: see attributes.rs.)
                 if hint.is_some()
@@ -506,6 +515,10 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
             Some(Value::Builtin(b)) if let Native::Aten(name) = b.call => aten_sugar(name),
             Some(Value::Builtin(b)) => Sugar::Builtin(b.name.clone()),
             Some(Value::Class(c)) if c.module_path.as_ref() == "builtins" => Sugar::Builtin(c.name.to_string()),
+            // An `OrderedDict` in compiled code is a dict.
+            Some(Value::Class(c)) if &*c.module_path == "collections" && &*c.name == "OrderedDict" => {
+                Sugar::Builtin("dict".into())
+            }
             Some(Value::Function(f)) => function_sugar(f),
             Some(Value::Instance(i)) if is_boolean_dispatch(&i) => Sugar::BooleanDispatch(i),
             // `@torch.jit.script def f`: compiled code calls it as the function.
@@ -635,6 +648,21 @@ pub(super) fn is_boolean_dispatch(i: &Instance) -> bool {
 /// A Python function as compiled code sees it: the few that TorchScript
 /// maps to operators by identity (`torch/jit/_builtins.py`) are those
 /// operators; the rest are compiled.
+impl Emitter<'_, '_, '_> {
+    /// The builtin a call's callee names (`dict`, and `OrderedDict` as
+    /// `dict`), when it is a global name.
+    fn expr_callee_builtin(&mut self, func: &Expr) -> Option<String> {
+        let ExprKind::Name(n) = func.kind else { return None };
+        if self.lookup(n).is_some() {
+            return None;
+        }
+        match self.expr(func) {
+            Sugar::Builtin(name) => Some(name),
+            _ => None,
+        }
+    }
+}
+
 pub(super) fn function_sugar(f: Rc<Function>) -> Sugar {
     match (&*f.globals.name, f.qualname.as_str()) {
         ("torch.nn.functional", "_no_grad_embedding_renorm_") => Sugar::Aten(op::aten::_no_grad_embedding_renorm_),

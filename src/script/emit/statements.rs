@@ -104,10 +104,7 @@ impl<'u, 'h, 'a> Emitter<'u, 'h, 'a> {
         let actual = self.ty(v);
         match matching::convert(&actual, &annotated, None, &mut HashMap::new()) {
             Some(Conversion::None) => v,
-            Some(Conversion::TensorTo(t)) => {
-                let kind = if t == Type::Int { op::aten::IntImplicit } else { op::aten::FloatImplicit };
-                self.node(kind, vec![v], vec![t], Attr::None, span)[0]
-            }
+            Some(Conversion::TensorTo(t)) => self.tensor_to(v, &t, span),
             _ => {
                 let actual = self.type_text(v);
                 self.error(
