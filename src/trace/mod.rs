@@ -308,7 +308,8 @@ fn traceable(v: &Value) -> bool {
 
 /// The type an example input gives an unannotated parameter of the traced
 /// `forward`: its own (tensors, and tuples, lists and dicts of them); the
-/// scalars only name what cannot be traced.
+/// scalars only name what cannot be traced. Also the type of a value a
+/// host-run trace records.
 fn example_type(v: &Value) -> Type {
     match v {
         Value::Tuple(items) => Type::Tuple(items.iter().map(example_type).collect()),
@@ -326,6 +327,7 @@ fn example_type(v: &Value) -> Type {
         Value::Int(_) => Type::Int,
         Value::Float(_) => Type::Float,
         Value::Bool(_) => Type::Bool,
+        Value::None => Type::None,
         _ => Type::Tensor,
     }
 }

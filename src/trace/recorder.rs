@@ -617,7 +617,7 @@ fn traced_form(
     }
 }
 
-fn value_type(v: &RValue) -> Type {
+pub(super) fn value_type(v: &RValue) -> Type {
     match v {
         RValue::Tensor(_) => Type::Tensor,
         RValue::Int(_) => Type::Int,

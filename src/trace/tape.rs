@@ -223,27 +223,19 @@ impl HostTape {
             }
         };
         Ok(match value {
-            RValue::List(values) => {
-                let values = values.borrow().clone();
+            RValue::List(_) | RValue::Tuple(_) => {
+                let values = value.items().unwrap_or_default();
                 let given = items(given).filter(|g| g.len() == values.len());
                 let inputs = values
                     .iter()
                     .enumerate()
                     .map(|(i, v)| self.argument(given.as_ref().map(|g| &g[i]), v, span))
                     .collect::<Result<Vec<_>, _>>()?;
-                let ty = Type::list(list_element(&values));
-                let n = self.graph.append(top, op::prim::ListConstruct, inputs, vec![ty], Attr::None, Some(span));
-                self.graph.node(n).outputs[0]
-            }
-            RValue::Tuple(values) => {
-                let given = items(given).filter(|g| g.len() == values.len());
-                let inputs = values
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| self.argument(given.as_ref().map(|g| &g[i]), v, span))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let ty = Type::Tuple(values.iter().map(value_type).collect());
-                let n = self.graph.append(top, op::prim::TupleConstruct, inputs, vec![ty], Attr::None, Some(span));
+                let (kind, ty) = match value {
+                    RValue::List(_) => (op::prim::ListConstruct, Type::list(list_element(&values))),
+                    _ => (op::prim::TupleConstruct, value_type(value)),
+                };
+                let n = self.graph.append(top, kind, inputs, vec![ty], Attr::None, Some(span));
                 self.graph.node(n).outputs[0]
             }
             RValue::Tensor(_) => return Err("a tensor the trace did not make".into()),
@@ -274,7 +266,7 @@ impl HostTape {
             .iter()
             .map(|a| self.argument(a.given.as_ref(), &a.value, op.span))
             .collect::<Result<Vec<_>, _>>()?;
-        let types = op.results.iter().map(host_type).collect();
+        let types = op.results.iter().map(super::example_type).collect();
         let top = self.graph.top;
         let n = self.graph.append(top, op.kind, inputs, types, Attr::None, Some(op.span));
         self.graph.node_mut(n).overload = Some(op.overload.to_string());
@@ -369,7 +361,7 @@ impl HostTape {
             inputs.push(self.call_argument(arg, span)?);
         }
         let top = self.graph.top;
-        let ty = host_type(result);
+        let ty = super::example_type(result);
         let n = self.graph.append(
             top,
             op::prim::CallMethod,
@@ -401,32 +393,23 @@ impl HostTape {
     /// An argument of a recorded call: the trace's tensors, Python values
     /// as constants, tuples and lists built from them.
     fn call_argument(&mut self, v: &Value, span: Span) -> Result<ValueId, String> {
-        let top = self.graph.top;
-        let constant = |g: &mut Graph, c: Constant| g.constant(top, c, Some(span));
-        Ok(match v {
-            Value::Tensor(t) => self.tensor(t)?,
-            Value::None => constant(&mut self.graph, Constant::None),
-            Value::Bool(b) => constant(&mut self.graph, Constant::Bool(*b)),
-            Value::Int(i) => constant(&mut self.graph, Constant::Int(*i)),
-            Value::Float(f) => constant(&mut self.graph, Constant::Float(*f)),
-            Value::Str(s) => constant(&mut self.graph, Constant::Str(s.to_string())),
-            Value::Tuple(items) => {
-                let inputs = items.iter().map(|i| self.call_argument(i, span)).collect::<Result<Vec<_>, _>>()?;
-                let ty = host_type(v);
-                let n = self.graph.append(top, op::prim::TupleConstruct, inputs, vec![ty], Attr::None, Some(span));
-                self.graph.node(n).outputs[0]
-            }
-            Value::List(items) => {
-                let items = items.borrow().clone();
-                let inputs = items.iter().map(|i| self.call_argument(i, span)).collect::<Result<Vec<_>, _>>()?;
-                let ty = host_type(v);
-                let n = self.graph.append(top, op::prim::ListConstruct, inputs, vec![ty], Attr::None, Some(span));
-                self.graph.node(n).outputs[0]
-            }
+        let (kind, items) = match v {
+            Value::Tensor(t) => return self.tensor(t),
+            Value::Tuple(items) => (op::prim::TupleConstruct, items.to_vec()),
+            Value::List(items) => (op::prim::ListConstruct, items.borrow().clone()),
+            Value::None => return self.argument(None, &RValue::None, span),
+            Value::Bool(b) => return self.argument(None, &RValue::Bool(*b), span),
+            Value::Int(i) => return self.argument(None, &RValue::Int(*i), span),
+            Value::Float(f) => return self.argument(None, &RValue::Float(*f), span),
+            Value::Str(s) => return self.argument(None, &RValue::Str(s.clone()), span),
             other => {
                 return Err(format!("a {} cannot be passed to a scripted module in a trace yet", other.type_name()));
             }
-        })
+        };
+        let inputs = items.iter().map(|i| self.call_argument(i, span)).collect::<Result<Vec<_>, _>>()?;
+        let top = self.graph.top;
+        let n = self.graph.append(top, kind, inputs, vec![super::example_type(v)], Attr::None, Some(span));
+        Ok(self.graph.node(n).outputs[0])
     }
 
     fn fail(&mut self, message: String, span: Span) {
@@ -449,12 +432,12 @@ impl HostTape {
         let (kind, items, ty): (OpKind, Vec<Value>, Type) = match v {
             Value::Tensor(t) => return self.tensor(t),
             Value::Tuple(items) => {
-                let ty = Type::Tuple(items.iter().map(host_type).collect());
+                let ty = Type::Tuple(items.iter().map(super::example_type).collect());
                 (op::prim::TupleConstruct, items.to_vec(), ty)
             }
             Value::List(items) => {
                 let items = items.borrow().clone();
-                let ty = Type::list(items.first().map_or(Type::Tensor, host_type));
+                let ty = Type::list(items.first().map_or(Type::Tensor, super::example_type));
                 (op::prim::ListConstruct, items, ty)
             }
             other => {
@@ -520,32 +503,13 @@ impl Tape for HostTape {
     }
 }
 
-fn host_type(v: &Value) -> Type {
-    match v {
-        Value::Tensor(_) => Type::Tensor,
-        Value::Int(_) => Type::Int,
-        Value::Float(_) => Type::Float,
-        Value::Bool(_) => Type::Bool,
-        Value::Str(_) => Type::Str,
-        Value::None => Type::None,
-        Value::List(items) => Type::list(items.borrow().first().map_or(Type::Tensor, host_type)),
-        Value::Tuple(items) => Type::Tuple(items.iter().map(host_type).collect()),
-        _ => Type::Any,
-    }
-}
-
+/// The interpreter recorder's types, but a list's element type as
+/// [`list_element`] gives it.
 fn value_type(v: &RValue) -> Type {
     match v {
-        RValue::Tensor(_) => Type::Tensor,
-        RValue::Int(_) => Type::Int,
-        RValue::Float(_) => Type::Float,
-        RValue::Bool(_) => Type::Bool,
-        RValue::Str(_) => Type::Str,
-        RValue::Device(_) => Type::Device,
-        RValue::None => Type::None,
         RValue::List(items) => Type::list(list_element(&items.borrow())),
         RValue::Tuple(items) => Type::Tuple(items.iter().map(value_type).collect()),
-        _ => Type::Any,
+        other => super::recorder::value_type(other),
     }
 }
 
