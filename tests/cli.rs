@@ -742,3 +742,19 @@ fn modules_of_the_model_are_imported_from_path_folders_and_checked() {
     let expected = format!("{}:6:24: error[E2004]: undefined value missing", helpers.display());
     assert!(stdout.contains(&expected), "{stdout}");
 }
+
+/// A traced forward run in the host that refills a traced tensor in place
+/// (`y.zero_()`): the trace cannot record the refill yet, so compile stops
+/// at it rather than writing a graph that computes with the old values.
+#[test]
+fn an_in_place_refill_in_a_forward_traced_by_running_it_is_refused() {
+    let source = b"import torch\nimport torch.nn as nn\n\n\nclass Z(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc0 = nn.Linear(3, 3)\n\n    def forward(self, x):\n        y = getattr(self, 'fc' + '0')(x)\n        y.zero_()\n        return y + x\n\n\nmodel = Z().eval()\nexample_inputs = (torch.ones(2, 3),)\ntraced = torch.jit.trace(model, example_inputs)\n";
+    let file = temp_file("refill_traced.tsy", source);
+    let out_file = file.with_extension("ptl");
+    let out =
+        tsc(&["compile", "--format", "short", &file.display().to_string(), "-o", &out_file.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(":12:9: error[E6001]: `zero_` of a traced tensor cannot be traced yet"), "{stdout}");
+    assert!(!out_file.exists(), "no .ptl is written");
+}

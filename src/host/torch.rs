@@ -686,7 +686,7 @@ fn tensor_numel(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
 
 fn tensor_uniform(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let t = receiver_tensor(&mut args);
-    super::tensor_index::check_writable(host, &t, args.span)?;
+    refillable(host, &t, "uniform_", args.span)?;
     let slots = args.bind(host, "uniform_", &["from", "to"], 0)?;
     let low = slots[0].as_ref().map_or(Ok(0.0), |v| float_of(host, v, args.span))?;
     let high = slots[1].as_ref().map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
@@ -723,7 +723,7 @@ fn random_bounds(host: &mut Host<'_>, low: i64, high: i64, dtype: ScalarType, sp
 /// tsc's own random stream.
 fn tensor_random(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let t = receiver_tensor(&mut args);
-    super::tensor_index::check_writable(host, &t, args.span)?;
+    refillable(host, &t, "random_", args.span)?;
     let bounds: Vec<i64> = args.positional.iter().map(|v| int_of(host, v, args.span)).collect::<Eval<_>>()?;
     let (low, high) = match bounds[..] {
         [to] => (0, to),
@@ -738,7 +738,7 @@ fn tensor_random(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
 
 fn tensor_normal(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let t = receiver_tensor(&mut args);
-    super::tensor_index::check_writable(host, &t, args.span)?;
+    refillable(host, &t, "normal_", args.span)?;
     let slots = args.bind(host, "normal_", &["mean", "std"], 0)?;
     let mean = slots[0].as_ref().map_or(Ok(0.0), |v| float_of(host, v, args.span))?;
     let std = slots[1].as_ref().map_or(Ok(1.0), |v| float_of(host, v, args.span))?;
@@ -749,17 +749,26 @@ fn tensor_normal(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
 
 fn tensor_zero(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let t = receiver_tensor(&mut args);
-    super::tensor_index::check_writable(host, &t, args.span)?;
+    refillable(host, &t, "zero_", args.span)?;
     t.refill(Fill::Constant(0.0));
     Ok(Value::Tensor(t))
 }
 
 fn tensor_fill(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     let t = receiver_tensor(&mut args);
-    super::tensor_index::check_writable(host, &t, args.span)?;
+    refillable(host, &t, "fill_", args.span)?;
     let v = args.bind(host, "fill_", &["value"], 1)?.remove(0).expect("required");
     t.refill(Fill::Constant(float_of(host, &v, args.span)?));
     Ok(Value::Tensor(t))
+}
+
+/// Whether `t` may be refilled in place (`t.zero_()`, `t.normal_()`): not
+/// a copy PyTorch would hold as a view, and not a tensor a running trace
+/// holds (the refill is not one of its operations yet).
+fn refillable(host: &mut Host<'_>, t: &Rc<Tensor>, method: &str, span: Span) -> Eval<()> {
+    super::tensor_index::check_writable(host, t, span)?;
+    host.refuse_traced(t, || format!("`{method}` of a traced tensor cannot be traced yet"), span);
+    Ok(())
 }
 
 fn tensor_same(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
