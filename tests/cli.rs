@@ -758,3 +758,16 @@ fn an_in_place_refill_in_a_forward_traced_by_running_it_is_refused() {
     assert!(stdout.contains(":12:9: error[E6001]: `zero_` of a traced tensor cannot be traced yet"), "{stdout}");
     assert!(!out_file.exists(), "no .ptl is written");
 }
+
+/// `print` in compiled code shows values as TorchScript's runtime does
+/// (c10's printing): PyTorch 2.5.1 printed `2. 0.10000000000000001 [1.5]
+/// a (1, 2.)` for this function (run with the reference python).
+#[test]
+fn print_in_compiled_code_shows_values_as_torchscript_does() {
+    let source = b"import torch\n\n\n@torch.jit.script\ndef f(x: torch.Tensor) -> torch.Tensor:\n    print(2.0, 0.1, [1.5], \"a\", (1, 2.0))\n    return x + 1\n\n\nexample_inputs = (torch.ones(1),)\n";
+    let file = temp_file("print_values.tsy", source);
+    let out = tsc(&["run", &file.display().to_string()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().next(), Some("2. 0.10000000000000001 [1.5] a (1, 2.)"), "{stdout}");
+}

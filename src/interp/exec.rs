@@ -359,12 +359,11 @@ fn truthy(v: &RValue) -> bool {
     }
 }
 
-/// As `print()` shows a value in TorchScript.
+/// As `print()` shows a value in TorchScript: c10's printing (`2.` for
+/// 2.0, strings in containers unquoted). A tensor or an object, which
+/// PyTorch prints with C++'s layout, shows tsc's own form.
 fn print_form(v: &RValue) -> String {
-    match v {
-        RValue::Str(s) => s.to_string(),
-        other => format!("{other:?}"),
-    }
+    crate::runtime::kernels::ivalue_str(v).unwrap_or_else(|_| format!("{v:?}"))
 }
 
 /// A fresh object with the given attributes (used for torchbind contexts).

@@ -8,7 +8,7 @@ use super::KernelError;
 use crate::runtime::value::RValue;
 
 /// `str(v)` in TorchScript.
-pub(super) fn ivalue_str(v: &RValue) -> Result<String, KernelError> {
+pub fn ivalue_str(v: &RValue) -> Result<String, KernelError> {
     let mut out = String::new();
     write(v, &mut out)?;
     Ok(out)

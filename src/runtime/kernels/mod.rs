@@ -36,6 +36,7 @@ use std::sync::OnceLock;
 use super::value::RValue;
 use crate::ops::OpKind;
 pub use args::Args;
+pub use ivalue_print::ivalue_str;
 
 /// A run-time failure: PyTorch would raise (a shape mismatch, a bad index)
 /// or the operator has no kernel yet.
