@@ -37,9 +37,9 @@ pub trait Tape {
     /// of the traced module, or a recorded result).
     fn traces(&self, t: &Rc<Tensor>) -> bool;
     fn operation(&mut self, op: &Operation<'_>);
-    /// `t.size(dim)` of a traced tensor, held in the 0-dim tensor `size` as
-    /// PyTorch's tracer holds sizes.
-    fn size(&mut self, t: &Rc<Tensor>, dim: usize, size: &Rc<Tensor>, span: Span);
+    /// `t.size(dim)` (or with no `dim`, `t.numel()`) of a traced tensor,
+    /// held in the 0-dim tensor `size` as PyTorch's tracer holds sizes.
+    fn size(&mut self, t: &Rc<Tensor>, dim: Option<usize>, size: &Rc<Tensor>, span: Span);
     /// `t[key]` with basic indexing (ints, slices, `None`, `...`).
     fn index(&mut self, t: &Rc<Tensor>, key: &[Value], result: &Rc<Tensor>, span: Span);
     /// A scripted `module` was called on `args` and gave `result` (its

@@ -665,7 +665,12 @@ fn shape_of(host: &Host<'_>, t: &Rc<Tensor>, span: Span) -> Value {
 }
 
 fn size_of(host: &Host<'_>, t: &Rc<Tensor>, dim: usize, span: Span) -> Value {
-    let n = t.shape[dim] as i64;
+    traced_size(host, t, Some(dim), t.shape[dim] as i64, span)
+}
+
+/// A size `n` of `t` (dimension `dim`, else its element count): an int,
+/// or the trace's 0-dim tensor while `t` is traced.
+fn traced_size(host: &Host<'_>, t: &Rc<Tensor>, dim: Option<usize>, n: i64, span: Span) -> Value {
     if !host.traces(t) {
         return Value::Int(n);
     }
@@ -680,8 +685,9 @@ fn tensor_dim(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
     Ok(Value::Int(receiver_tensor(&mut args).shape.len() as i64))
 }
 
-fn tensor_numel(_host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
-    Ok(Value::Int(receiver_tensor(&mut args).numel() as i64))
+fn tensor_numel(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {
+    let t = receiver_tensor(&mut args);
+    Ok(traced_size(host, &t, None, t.numel() as i64, args.span))
 }
 
 fn tensor_uniform(host: &mut Host<'_>, mut args: Args) -> Eval<Value> {

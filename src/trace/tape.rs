@@ -256,8 +256,16 @@ impl HostTape {
             _ => false,
         });
         // Python values computed from the trace's tensors (`x.dim()`) are
-        // constants to PyTorch's tracer too; operations making tensors from
-        // constants alone (a mask) are recorded, as PyTorch records them.
+        // constants to PyTorch's tracer too, but for sizes, which it traces
+        // (`t.size(0)`, `t.numel()` give the 0-dim tensors the trace
+        // holds; `torch.numel(t)` would give a constant); operations making
+        // tensors from constants alone (a mask) are recorded, as PyTorch
+        // records them.
+        if matches!(op.kind, op::aten::size | op::aten::numel | op::aten::sym_size | op::aten::sym_numel)
+            && op.args.iter().any(|a| matches!(&a.given, Some(Value::Tensor(t)) if self.traces(t)))
+        {
+            return Err(format!("`{}` of a traced tensor cannot be traced yet: use the tensor's method", op.kind));
+        }
         if !produces_tensors {
             return Ok(());
         }
@@ -465,14 +473,19 @@ impl Tape for HostTape {
         }
     }
 
-    fn size(&mut self, t: &Rc<Tensor>, dim: usize, size: &Rc<Tensor>, span: Span) {
+    fn size(&mut self, t: &Rc<Tensor>, dim: Option<usize>, size: &Rc<Tensor>, span: Span) {
         let x = match self.tensor(t) {
             Ok(x) => x,
             Err(message) => return self.fail(message, span),
         };
         let top = self.graph.top;
-        let d = self.graph.constant(top, Constant::Int(dim as i64), Some(span));
-        let n = self.append(op::aten::size, Some("int"), vec![x, d], Type::Int, span);
+        let n = match dim {
+            Some(dim) => {
+                let d = self.graph.constant(top, Constant::Int(dim as i64), Some(span));
+                self.append(op::aten::size, Some("int"), vec![x, d], Type::Int, span)
+            }
+            None => self.append(op::aten::numel, Some(""), vec![x], Type::Int, span),
+        };
         let wrapped = self.append(op::prim::NumToTensor, None, vec![n], Type::Tensor, span);
         self.tensors.insert(identity(size), (size.clone(), wrapped));
     }
