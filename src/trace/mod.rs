@@ -13,6 +13,7 @@
 //! `tape.rs`, with sizes held as PyTorch's tracer holds them (0-dim
 //! tensors, read back with `aten::Int` where an int is needed).
 
+mod attributes;
 mod calls;
 mod recorder;
 mod tape;

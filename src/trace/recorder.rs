@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
+use super::attributes::Attributes;
 use crate::diag::{Code, Diagnostic};
 use crate::host::value::Instance;
 use crate::interp::exec::Observer;
@@ -39,11 +40,8 @@ pub(super) struct Recorder {
     tensors: HashMap<usize, ValueId>,
     /// Module parameters and buffers by identity: their attribute path.
     state: HashMap<usize, Vec<String>>,
-    /// `prim::GetAttr` results by path from `self`.
-    attributes: HashMap<Vec<String>, ValueId>,
-    /// Class names of submodules by path, for the GetAttr types.
-    classes: HashMap<Vec<String>, String>,
-    this: ValueId,
+    /// `self`'s attributes read so far.
+    attributes: Attributes,
     pub warnings: Vec<Diagnostic>,
     warned: HashSet<Span>,
     /// Submodule objects by identity: their attribute path.
@@ -93,9 +91,7 @@ impl Recorder {
             graph,
             tensors,
             state,
-            attributes: HashMap::new(),
-            classes,
-            this: self_value,
+            attributes: Attributes::new(self_value, classes),
             warnings: Vec::new(),
             warned: HashSet::new(),
             objects,
@@ -133,26 +129,8 @@ impl Recorder {
         Ok(self.attribute(&path, Type::Tensor))
     }
 
-    /// `self.a.b.c` as a chain of `prim::GetAttr`, each link read once.
     fn attribute(&mut self, path: &[String], ty: Type) -> ValueId {
-        if path.is_empty() {
-            return self.this;
-        }
-        if let Some(v) = self.attributes.get(path) {
-            return *v;
-        }
-        let parent = self.attribute(&path[..path.len() - 1], Type::None);
-        let ty = match self.classes.get(path) {
-            Some(class) => Type::Class(class.as_str().into()),
-            None => ty,
-        };
-        let name = path.last().cloned().unwrap_or_default();
-        let top = self.graph.top;
-        let node = self.graph.append(top, op::prim::GetAttr, vec![parent], vec![ty], Attr::Name(name.clone()), None);
-        let v = self.graph.node(node).outputs[0];
-        self.graph.value_mut(v).name = Some(name);
-        self.attributes.insert(path.to_vec(), v);
-        v
+        self.attributes.read(&mut self.graph, path, ty)
     }
 
     /// A value as an input of a recorded node.

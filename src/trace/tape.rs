@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
+use super::attributes::Attributes;
 use crate::diag::{Code, Diagnostic};
 use crate::host::eval::Host;
 use crate::host::tape::{Operation, Tape};
@@ -30,10 +31,8 @@ pub(super) struct HostTape {
     tensors: HashMap<usize, (Rc<Tensor>, ValueId)>,
     /// The traced module's parameters and buffers by identity: their path.
     state: HashMap<usize, (Rc<Tensor>, Vec<String>)>,
-    /// Class names of submodules by path, for the `prim::GetAttr` types.
-    classes: HashMap<Vec<String>, String>,
-    attributes: HashMap<Vec<String>, ValueId>,
-    this: ValueId,
+    /// `self`'s attributes read so far.
+    attributes: Attributes,
     pub warnings: Vec<Diagnostic>,
     warned: HashSet<Span>,
     /// The first thing the trace could not record: the trace fails.
@@ -53,9 +52,7 @@ impl HostTape {
             graph,
             tensors: HashMap::new(),
             state: HashMap::new(),
-            classes: HashMap::new(),
-            attributes: HashMap::new(),
-            this,
+            attributes: Attributes::new(this, HashMap::new()),
             warnings: Vec::new(),
             warned: HashSet::new(),
             failure: None,
@@ -143,13 +140,13 @@ impl HostTape {
             path.push(name.to_string());
             match value {
                 Value::Instance(child) => {
-                    self.classes.insert(path.clone(), child.class.qualified_name());
+                    self.attributes.classes.insert(path.clone(), child.class.qualified_name());
                     self.collect_state(host, &child, path, seen);
                 }
                 // A scripted submodule: called, not entered.
                 Value::Entry(entry) if entry.kind == EntryKind::Script => {
                     if let Value::Instance(child) = &entry.target {
-                        self.classes.insert(path.clone(), child.class.qualified_name());
+                        self.attributes.classes.insert(path.clone(), child.class.qualified_name());
                         self.scripted.insert(Rc::as_ptr(child), path.clone());
                     }
                 }
@@ -170,23 +167,8 @@ impl HostTape {
         Ok(self.attribute(&path))
     }
 
-    /// `self.a.b.c` as a chain of `prim::GetAttr`, each link read once.
     fn attribute(&mut self, path: &[String]) -> ValueId {
-        if path.is_empty() {
-            return self.this;
-        }
-        if let Some(v) = self.attributes.get(path) {
-            return *v;
-        }
-        let parent = self.attribute(&path[..path.len() - 1]);
-        let ty = self.classes.get(path).map_or(Type::Tensor, |class| Type::Class(class.as_str().into()));
-        let name = path.last().cloned().unwrap_or_default();
-        let top = self.graph.top;
-        let node = self.graph.append(top, op::prim::GetAttr, vec![parent], vec![ty], Attr::Name(name.clone()), None);
-        let v = self.graph.node(node).outputs[0];
-        self.graph.value_mut(v).name = Some(name);
-        self.attributes.insert(path.to_vec(), v);
-        v
+        self.attributes.read(&mut self.graph, path, Type::Tensor)
     }
 
     /// Appends an operator node; `overload` is the schema's (`""` for the
